@@ -1,0 +1,27 @@
+/**
+ * The one base error of MarketLedger. Every error we raise on purpose carries a stable
+ * string `code` (part of the API contract: clients switch on it), a human message, and the
+ * offending data. API errors map codes to HTTP statuses in the node layer.
+ */
+export class LedgerError extends Error {
+  readonly code: string;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(code: string, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** An invariant that must hold in production too; failing one is a bug, never bad input. */
+export class InvariantError extends LedgerError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super("INVARIANT_VIOLATED", message, details);
+  }
+}
+
+export function invariant(condition: unknown, message: string, details?: Record<string, unknown>): asserts condition {
+  if (!condition) throw new InvariantError(message, details);
+}
