@@ -1,0 +1,71 @@
+import { z } from "zod";
+import { SUITE_IDS } from "../crypto/suite.js";
+import { bytes, type CodecType, encode, list, string, struct, u32, u64 } from "../ledger/codec.js";
+import { writeAccount } from "./accounts.js";
+import { ADDRESS_BYTES } from "./address.js";
+import type { StateOverlay } from "./state.js";
+
+const decimal = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,19})$/, "a non-negative integer written in decimal, as a string")
+  .transform((s) => BigInt(s));
+const hex = (bytes?: number) =>
+  z
+    .string()
+    .regex(bytes === undefined ? /^([0-9a-f]{2})+$/ : new RegExp(`^[0-9a-f]{${bytes * 2}}$`), "lowercase hex")
+    .transform((s) => Uint8Array.from(Buffer.from(s, "hex")));
+
+/** Protocol parameters: the same on every node, fixed at genesis (governance may change them later). */
+export const paramsSchema = z.object({
+  maxBlockTxs: z.number().int().min(1).max(20_000).default(2_000),
+  maxBlockBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(32 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
+  /** How far ahead of its next nonce a sender may queue transactions. */
+  nonceWindow: z.number().int().min(1).max(10_000).default(256),
+});
+export type ProtocolParams = z.infer<typeof paramsSchema>;
+
+export const genesisSchema = z.object({
+  chainId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9][a-z0-9-]*$/, "lowercase letters, digits and dashes"),
+  suite: z.enum(SUITE_IDS),
+  genesisTimeMs: decimal,
+  params: paramsSchema.default(paramsSchema.parse({})),
+  validators: z
+    .array(z.object({ name: z.string().min(1).max(64), publicKey: hex(), power: decimal }))
+    .min(1, "a chain needs at least one validator"),
+  accounts: z.array(z.object({ address: hex(ADDRESS_BYTES), balanceFen: decimal })).default([]),
+});
+export type Genesis = z.infer<typeof genesisSchema>;
+/** The JSON form of a genesis file, as written to disk. */
+export type GenesisJson = z.input<typeof genesisSchema>;
+
+/** Public keys are 65 bytes (SEC1 uncompressed point) or 32 (Ed25519). */
+export const validatorCodec = struct({ name: string(64), publicKey: bytes(65), power: u64 });
+export const validatorSetCodec = list(validatorCodec, 1_000);
+export type Validator = CodecType<typeof validatorCodec>;
+
+const paramsCodec = struct({ maxBlockTxs: u32, maxBlockBytes: u32, nonceWindow: u32 });
+
+export const PARAMS_KEY = new TextEncoder().encode("params");
+export const VALIDATORS_KEY = new TextEncoder().encode("validators");
+
+export function parseGenesis(json: unknown): Genesis {
+  return genesisSchema.parse(json);
+}
+
+/** Writes the genesis state: protocol parameters, the validator set and the opening balances. */
+export function writeGenesisState(state: StateOverlay, genesis: Genesis): void {
+  state.set(PARAMS_KEY, encode(paramsCodec, genesis.params));
+  state.set(VALIDATORS_KEY, encode(validatorSetCodec, genesis.validators));
+  for (const account of genesis.accounts) {
+    writeAccount(state, account.address, { balanceFen: account.balanceFen, nonce: 0n });
+  }
+}

@@ -1,0 +1,27 @@
+import type { Codec } from "../ledger/codec.js";
+import type { AppEvent } from "./events.js";
+import type { StateOverlay } from "./state.js";
+
+/** What an operation may see and do while it executes inside a block. */
+export interface TxContext {
+  readonly chainId: string;
+  readonly height: bigint;
+  /** Consensus time of the block (ms since the epoch): the only clock the app has. */
+  readonly timeMs: bigint;
+  readonly sender: Uint8Array;
+  readonly senderPublicKey: Uint8Array;
+  readonly txHash: Uint8Array;
+  readonly state: StateOverlay;
+  readonly hash: (data: Uint8Array) => Uint8Array;
+  emit(event: AppEvent): void;
+}
+
+/**
+ * One kind of operation: its wire tag, its codec and its deterministic effect. A handler
+ * throws OperationError to fail the transaction; any other error is a bug and halts the node.
+ */
+export interface OperationHandler<T> {
+  readonly tag: number;
+  readonly codec: Codec<T>;
+  execute(ctx: TxContext, op: T): void;
+}

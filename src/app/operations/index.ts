@@ -1,0 +1,20 @@
+import { taggedUnion, type UnionType } from "../../ledger/codec.js";
+import type { OperationHandler, TxContext } from "../operation.js";
+import { transferOperation } from "./transfer.js";
+
+/**
+ * Every operation the chain knows, by kind. New modules (identity, marketing, governance)
+ * add their handlers here; a tag, once used, is never reused for another meaning.
+ */
+export const OPERATIONS = {
+  transfer: transferOperation,
+} as const;
+
+export const operationCodec = taggedUnion("u16", OPERATIONS);
+export type Operation = UnionType<typeof OPERATIONS>;
+export type OperationKind = Operation["kind"];
+
+export function executeOperation(ctx: TxContext, op: Operation): void {
+  const handler = OPERATIONS[op.kind] as OperationHandler<unknown>;
+  handler.execute(ctx, op.value);
+}

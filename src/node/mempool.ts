@@ -1,0 +1,139 @@
+import { LedgerError } from "../errors.js";
+
+/** What the mempool needs to know of a transaction that already passed decoding and signature checks. */
+export interface PoolTx {
+  readonly hashHex: string;
+  readonly senderHex: string;
+  readonly nonce: bigint;
+  readonly expiryHeight: bigint;
+  readonly bytes: Uint8Array;
+}
+
+export interface MempoolLimits {
+  /** Most transactions held at once. */
+  readonly maxTxs: number;
+  /** Most bytes held at once. */
+  readonly maxBytes: number;
+  /** How far ahead of a sender's next nonce a transaction may be queued. */
+  readonly nonceWindow: number;
+}
+
+export class MempoolError extends LedgerError {}
+
+/**
+ * Pending transactions, per sender in nonce order. Bounded in count and bytes; a full pool
+ * rejects with MEMPOOL_FULL rather than evicting, so a client always learns its fate.
+ */
+export class Mempool {
+  private readonly bySender = new Map<string, Map<bigint, PoolTx>>();
+  private readonly byHash = new Map<string, PoolTx>();
+  private bytesHeld = 0;
+
+  constructor(private readonly limits: MempoolLimits) {}
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  get bytes(): number {
+    return this.bytesHeld;
+  }
+
+  has(hashHex: string): boolean {
+    return this.byHash.has(hashHex);
+  }
+
+  /**
+   * Admits a transaction. `accountNonce` is the sender's next nonce in committed state and
+   * `nextHeight` the height the transaction could first be included at.
+   */
+  add(tx: PoolTx, accountNonce: bigint, nextHeight: bigint): void {
+    if (this.byHash.has(tx.hashHex)) {
+      throw new MempoolError("TX_DUPLICATE", "this transaction is already pending", { hash: tx.hashHex });
+    }
+    if (tx.expiryHeight < nextHeight) {
+      throw new MempoolError("TX_EXPIRED", `transaction expired at height ${tx.expiryHeight}`, {
+        expiryHeight: tx.expiryHeight.toString(),
+        nextHeight: nextHeight.toString(),
+      });
+    }
+    if (tx.nonce < accountNonce) {
+      throw new MempoolError(
+        "TX_NONCE_TOO_LOW",
+        `nonce ${tx.nonce} was already used; next is ${accountNonce}`,
+        {
+          nonce: tx.nonce.toString(),
+          expected: accountNonce.toString(),
+        },
+      );
+    }
+    if (tx.nonce >= accountNonce + BigInt(this.limits.nonceWindow)) {
+      throw new MempoolError(
+        "TX_NONCE_TOO_HIGH",
+        `nonce ${tx.nonce} is more than ${this.limits.nonceWindow} ahead of the next nonce ${accountNonce}`,
+        { nonce: tx.nonce.toString(), expected: accountNonce.toString() },
+      );
+    }
+    const queue = this.bySender.get(tx.senderHex);
+    if (queue?.has(tx.nonce)) {
+      throw new MempoolError("TX_NONCE_TAKEN", `another pending transaction already uses nonce ${tx.nonce}`, {
+        nonce: tx.nonce.toString(),
+      });
+    }
+    if (this.byHash.size >= this.limits.maxTxs || this.bytesHeld + tx.bytes.length > this.limits.maxBytes) {
+      throw new MempoolError("MEMPOOL_FULL", "the mempool is full; retry later", {
+        size: this.byHash.size,
+        bytes: this.bytesHeld,
+      });
+    }
+    if (queue === undefined) this.bySender.set(tx.senderHex, new Map([[tx.nonce, tx]]));
+    else queue.set(tx.nonce, tx);
+    this.byHash.set(tx.hashHex, tx);
+    this.bytesHeld += tx.bytes.length;
+  }
+
+  /**
+   * Picks up to `maxTxs` transactions (and `maxBytes`) that can run in order: for each sender,
+   * the unbroken run of nonces from its next nonce. Senders take turns so one cannot starve others.
+   */
+  reap(maxTxs: number, maxBytes: number, accountNonce: (senderHex: string) => bigint): PoolTx[] {
+    const runs: PoolTx[][] = [];
+    for (const [sender, queue] of this.bySender) {
+      const run: PoolTx[] = [];
+      for (let nonce = accountNonce(sender); queue.has(nonce); nonce++) run.push(queue.get(nonce) as PoolTx);
+      if (run.length > 0) runs.push(run);
+    }
+    const picked: PoolTx[] = [];
+    let bytes = 0;
+    for (let depth = 0; picked.length < maxTxs; depth++) {
+      let progressed = false;
+      for (const run of runs) {
+        const tx = run[depth];
+        if (tx === undefined) continue;
+        progressed = true;
+        if (picked.length >= maxTxs || bytes + tx.bytes.length > maxBytes) return picked;
+        picked.push(tx);
+        bytes += tx.bytes.length;
+      }
+      if (!progressed) break;
+    }
+    return picked;
+  }
+
+  /** After a commit: drop what was included, what the new nonces made stale, and what expired. */
+  update(committedHeight: bigint, accountNonce: (senderHex: string) => bigint): void {
+    for (const [sender, queue] of this.bySender) {
+      const next = accountNonce(sender);
+      for (const [nonce, tx] of queue) {
+        if (nonce < next || tx.expiryHeight <= committedHeight) this.remove(queue, tx);
+      }
+      if (queue.size === 0) this.bySender.delete(sender);
+    }
+  }
+
+  private remove(queue: Map<bigint, PoolTx>, tx: PoolTx): void {
+    queue.delete(tx.nonce);
+    this.byHash.delete(tx.hashHex);
+    this.bytesHeld -= tx.bytes.length;
+  }
+}

@@ -1,0 +1,176 @@
+import { type Database, open, type RootDatabase } from "lmdb";
+import { LedgerError } from "../errors.js";
+
+/**
+ * The node's durable store: one LMDB environment with a few named databases. LMDB gives
+ * synchronous reads (the deterministic executor reads state without awaiting) and atomic,
+ * fsynced write transactions: a block, its results, its state changes, its Merkle nodes and its
+ * indexes land together or not at all, so a crash mid-commit leaves the previous height intact.
+ */
+export interface StateWrite {
+  readonly key: Uint8Array;
+  /** undefined deletes the key. */
+  readonly value: Uint8Array | undefined;
+}
+
+export interface CommitBatch {
+  readonly height: bigint;
+  readonly blockHash: Uint8Array;
+  /** The encoded block including its commit certificate. */
+  readonly blockBytes: Uint8Array;
+  /** The encoded list of transaction results of the block. */
+  readonly resultsBytes: Uint8Array;
+  readonly txHashes: readonly Uint8Array[];
+  readonly stateWrites: readonly StateWrite[];
+  /** New content-addressed nodes of the state tree (hex hash -> node bytes). */
+  readonly stateNodes: ReadonlyMap<string, Uint8Array>;
+  readonly stateRoot: Uint8Array;
+}
+
+export interface TxLocation {
+  readonly height: bigint;
+  readonly index: number;
+}
+
+export class StorageError extends LedgerError {}
+
+const HEAD_KEY = "head";
+/** Test hook: kill the process halfway through a commit to prove atomicity. */
+const CRASH_ENV = "MKL_TEST_CRASH_MID_COMMIT_AT_HEIGHT";
+
+export function heightKey(height: bigint): Uint8Array {
+  const key = new Uint8Array(8);
+  new DataView(key.buffer).setBigUint64(0, height);
+  return key;
+}
+
+function txLocationBytes(location: TxLocation): Uint8Array {
+  const bytes = new Uint8Array(12);
+  const view = new DataView(bytes.buffer);
+  view.setBigUint64(0, location.height);
+  view.setUint32(8, location.index);
+  return bytes;
+}
+
+function readTxLocation(bytes: Uint8Array): TxLocation {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return { height: view.getBigUint64(0), index: view.getUint32(8) };
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  return Uint8Array.from(Buffer.from(hex, "hex"));
+}
+
+/** Copies LMDB's buffer into a plain Uint8Array so callers never hold a view into the map. */
+function plain(buffer: Uint8Array | undefined): Uint8Array | undefined {
+  return buffer === undefined ? undefined : Uint8Array.from(buffer);
+}
+
+export class ChainStore {
+  private readonly root: RootDatabase;
+  private readonly meta: Database<Uint8Array, string>;
+  private readonly blocks: Database<Uint8Array, Uint8Array>;
+  private readonly results: Database<Uint8Array, Uint8Array>;
+  private readonly blockHashes: Database<Uint8Array, Uint8Array>;
+  private readonly txIndex: Database<Uint8Array, Uint8Array>;
+  private readonly state: Database<Uint8Array, Uint8Array>;
+  private readonly stateNodes: Database<Uint8Array, Uint8Array>;
+  private readonly stateRoots: Database<Uint8Array, Uint8Array>;
+
+  private constructor(path: string) {
+    // overlappingSync off: a commit returns only once it is flushed, so "committed" means durable.
+    this.root = open({ path, maxDbs: 16, overlappingSync: false, compression: false });
+    const binary = { encoding: "binary", keyEncoding: "binary" } as const;
+    this.meta = this.root.openDB({ name: "meta", encoding: "binary" });
+    this.blocks = this.root.openDB({ name: "blocks", ...binary });
+    this.results = this.root.openDB({ name: "results", ...binary });
+    this.blockHashes = this.root.openDB({ name: "block-hashes", ...binary });
+    this.txIndex = this.root.openDB({ name: "tx-index", ...binary });
+    this.state = this.root.openDB({ name: "state", ...binary });
+    this.stateNodes = this.root.openDB({ name: "state-nodes", ...binary });
+    this.stateRoots = this.root.openDB({ name: "state-roots", ...binary });
+  }
+
+  static open(path: string): ChainStore {
+    return new ChainStore(path);
+  }
+
+  /** The height of the last committed block, or undefined before genesis. */
+  head(): bigint | undefined {
+    const bytes = this.meta.get(HEAD_KEY);
+    if (bytes === undefined) return undefined;
+    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0);
+  }
+
+  getBlock(height: bigint): Uint8Array | undefined {
+    return plain(this.blocks.getBinary(heightKey(height)));
+  }
+
+  getResults(height: bigint): Uint8Array | undefined {
+    return plain(this.results.getBinary(heightKey(height)));
+  }
+
+  heightOfBlock(blockHash: Uint8Array): bigint | undefined {
+    const bytes = this.blockHashes.getBinary(blockHash);
+    if (bytes === undefined) return undefined;
+    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0);
+  }
+
+  locateTx(txHash: Uint8Array): TxLocation | undefined {
+    const bytes = this.txIndex.getBinary(txHash);
+    return bytes === undefined ? undefined : readTxLocation(bytes);
+  }
+
+  /** The latest committed value of a state key (the flat copy the executor reads). */
+  getState(key: Uint8Array): Uint8Array | undefined {
+    return plain(this.state.getBinary(key));
+  }
+
+  /** A node of the state tree by its hash; synchronous, as the tree code needs. */
+  getStateNode(hash: Uint8Array): Uint8Array | undefined {
+    return plain(this.stateNodes.getBinary(hash));
+  }
+
+  /** The state root committed at a height. */
+  stateRootAt(height: bigint): Uint8Array | undefined {
+    return plain(this.stateRoots.getBinary(heightKey(height)));
+  }
+
+  /** Commits one block and everything it changed in a single durable LMDB transaction. */
+  commit(batch: CommitBatch): void {
+    const head = this.head();
+    const expected = head === undefined ? batch.height : head + 1n;
+    if (batch.height !== expected) {
+      throw new StorageError(
+        "STORE_HEIGHT_GAP",
+        `cannot commit height ${batch.height}: next is ${expected}`,
+        {
+          height: batch.height.toString(),
+          expected: expected.toString(),
+        },
+      );
+    }
+    const key = heightKey(batch.height);
+    const crashAt = process.env[CRASH_ENV];
+    this.root.transactionSync(() => {
+      this.blocks.putSync(key, batch.blockBytes);
+      this.results.putSync(key, batch.resultsBytes);
+      this.blockHashes.putSync(batch.blockHash, key);
+      batch.txHashes.forEach((hash, index) => {
+        this.txIndex.putSync(hash, txLocationBytes({ height: batch.height, index }));
+      });
+      for (const [hashHex, node] of batch.stateNodes) this.stateNodes.putSync(hexToBytes(hashHex), node);
+      if (crashAt !== undefined && BigInt(crashAt) === batch.height) process.kill(process.pid, "SIGKILL");
+      for (const write of batch.stateWrites) {
+        if (write.value === undefined) this.state.removeSync(write.key);
+        else this.state.putSync(write.key, write.value);
+      }
+      this.stateRoots.putSync(key, batch.stateRoot);
+      this.meta.putSync(HEAD_KEY, key);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.root.close();
+  }
+}
