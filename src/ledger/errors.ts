@@ -1,0 +1,57 @@
+import { LedgerError } from "../errors.js";
+
+/** Codes of CodecError: every byte string that is not the one canonical encoding of a value. */
+export type CodecErrorCode =
+  | "CODEC_TRUNCATED"
+  | "CODEC_TRAILING_BYTES"
+  | "CODEC_NON_CANONICAL"
+  | "CODEC_TOO_LONG"
+  | "CODEC_UNKNOWN_TAG"
+  | "CODEC_INVALID_UTF8"
+  | "CODEC_OUT_OF_RANGE"
+  | "CODEC_WRONG_LENGTH";
+
+/** Raised by the codec on bad input to decode and on values that have no encoding. */
+export class CodecError extends LedgerError {
+  declare readonly code: CodecErrorCode;
+  constructor(code: CodecErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
+  }
+}
+
+export type MerkleErrorCode = "MERKLE_INDEX_OUT_OF_RANGE";
+
+export class MerkleError extends LedgerError {
+  declare readonly code: MerkleErrorCode;
+  constructor(code: MerkleErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
+  }
+}
+
+export type StateErrorCode = "STATE_MISSING_NODE" | "STATE_CORRUPT_NODE" | "STATE_KEY_COLLISION";
+
+/** World-state failures: a node store that lacks a node or holds bytes that do not match their hash. */
+export class StateError extends LedgerError {
+  declare readonly code: StateErrorCode;
+  constructor(code: StateErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
+  }
+}
+
+export type TxErrorCode = "TX_TOO_LARGE" | "TX_WRONG_CHAIN" | "TX_EXPIRED";
+
+export class TxError extends LedgerError {
+  declare readonly code: TxErrorCode;
+  constructor(code: TxErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
+  }
+}
+
+export type BlockErrorCode = "BLOCK_TOO_LARGE" | "VALIDATOR_DUPLICATE" | "VALIDATOR_ZERO_POWER";
+
+export class BlockError extends LedgerError {
+  declare readonly code: BlockErrorCode;
+  constructor(code: BlockErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(code, message, details);
+  }
+}
