@@ -1,5 +1,3 @@
-
-
 /** The crypto suites a chain can choose at genesis. */
 export const SUITE_IDS = ["sm", "ecdsa-p256", "ecdsa-secp256k1", "ed25519"] as const;
 export type SuiteId = (typeof SUITE_IDS)[number];
@@ -38,11 +36,16 @@ export interface Suite {
   readonly backend: CryptoBackend;
   hash(data: Uint8Array): Uint8Array;
   generateKeyPair(): KeyPair;
+  /** A private key from raw bytes, range-checked; throws CryptoError("INVALID_PRIVATE_KEY"). */
+  privateKeyFromBytes(bytes: Uint8Array): PrivateKey;
   /** Derive the public key from a private key. */
   publicKeyOf(privateKey: PrivateKey): PublicKey;
   sign(privateKey: PrivateKey, message: Uint8Array): Uint8Array;
   verify(publicKey: PublicKey, message: Uint8Array, signature: Uint8Array): boolean;
-  /** Parse public key bytes, throwing CryptoError(code "INVALID_PUBLIC_KEY") on junk. */
+  /**
+   * Parse public key bytes, throwing CryptoError(code "INVALID_PUBLIC_KEY") on junk or a point
+   * off the curve. EC suites also accept a 33-byte compressed point and return it uncompressed.
+   */
   publicKeyFromBytes(bytes: Uint8Array): PublicKey;
   /** PKCS#8 PEM that `openssl pkey` reads. */
   privateKeyToPem(privateKey: PrivateKey): string;
@@ -52,8 +55,11 @@ export interface Suite {
   publicKeyFromPem(pem: string): PublicKey;
   /** Key length of seal/open: 16 bytes (SM4) or 32 (AES-256). */
   readonly sealKeyBytes: 16 | 32;
-  /** Authenticated encryption at rest: SM4-GCM for sm, AES-256-GCM otherwise. key is 16 or 32 bytes. */
+  /**
+   * Authenticated encryption at rest; throws CryptoError("SEAL_OPEN_FAILED") on tampering.
+   * sm: SM4-CBC + HMAC-SM3 encrypt-then-MAC, iv(16)||ct||tag(32) (Node 20's OpenSSL 3.0 has no
+   * SM4-GCM); others: AES-256-GCM, nonce(12)||ct||tag(16). Nonces are random.
+   */
   seal(key: Uint8Array, plaintext: Uint8Array, associatedData?: Uint8Array): Uint8Array;
   open(key: Uint8Array, sealed: Uint8Array, associatedData?: Uint8Array): Uint8Array;
 }
-

@@ -1,0 +1,33 @@
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import { bytesToHex } from "../bytes.js";
+import { Lru } from "../lru.js";
+import { encodePrivateKeyPem, encodePublicKeyPem } from "../pem.js";
+import type { SuiteId } from "../suite.js";
+
+/**
+ * node:crypto KeyObjects for our raw keys. Parsing a key costs more than a verification,
+ * so public keys are cached by bytes (bounded) and private keys by their byte array's
+ * identity (weakly: a dropped key frees its KeyObject, and no secret is used as a map key).
+ */
+
+const publicKeys = new Lru<string, KeyObject>(4096);
+const privateKeys = new WeakMap<Uint8Array, KeyObject>();
+
+export function publicKeyObject(suite: SuiteId, pub: Uint8Array): KeyObject {
+  const key = `${suite}:${bytesToHex(pub)}`;
+  let obj = publicKeys.get(key);
+  if (!obj) {
+    obj = createPublicKey(encodePublicKeyPem(suite, pub));
+    publicKeys.set(key, obj);
+  }
+  return obj;
+}
+
+export function privateKeyObject(suite: SuiteId, d: Uint8Array, pub: Uint8Array): KeyObject {
+  let obj = privateKeys.get(d);
+  if (!obj) {
+    obj = createPrivateKey(encodePrivateKeyPem(suite, d, pub));
+    privateKeys.set(d, obj);
+  }
+  return obj;
+}
