@@ -3,7 +3,7 @@ import { CURVES } from "../curves.js";
 import { CryptoError } from "../errors.js";
 import { Lru } from "../lru.js";
 import { type NativeKeyHandle, type Sm2Addon, sm2Addon } from "../sm2-native.js";
-import { SM2_DEFAULT_ID, sm2PublicKeyOf, sm2Sign, sm2Verify, sm2Z } from "../sm2-pure.js";
+import { SM2_DEFAULT_ID, sm2 } from "../sm2-pure.js";
 import type { PrivateKey, PublicKey, Suite } from "../suite.js";
 import { buildSuite, splitRs } from "./common.js";
 
@@ -51,7 +51,7 @@ function pureImpl(): Sm2Impl {
   const publicKeyOf = (d: Uint8Array): Uint8Array => {
     let pub = derived.get(d);
     if (!pub) {
-      pub = sm2PublicKeyOf(d);
+      pub = sm2.publicKeyOf(d);
       derived.set(d, pub);
     }
     return pub;
@@ -59,8 +59,8 @@ function pureImpl(): Sm2Impl {
   return {
     backend: "pure-js",
     publicKeyOf,
-    sign: (d, message, id) => sm2Sign(d, publicKeyOf(d), message, id),
-    verify: (pub, message, signature, id) => inRange(signature) && sm2Verify(pub, message, signature, id),
+    sign: (d, message, id) => sm2.sign(d, publicKeyOf(d), message, id),
+    verify: (pub, message, signature, id) => inRange(signature) && sm2.verify(pub, message, signature, id),
   };
 }
 
@@ -128,6 +128,6 @@ export function smSuite(backend: "native" | "pure-js"): SmSuite {
         return false;
       }
     },
-    zDigest: (publicKey, id = DEFAULT_ID) => sm2Z(publicKey.bytes, idBytes(id)),
+    zDigest: (publicKey, id = DEFAULT_ID) => sm2.z(publicKey.bytes, idBytes(id)),
   };
 }
