@@ -1,3 +1,4 @@
+import { fromHex, toHex } from "../ledger/bytes.js";
 import { OperationError } from "./errors.js";
 
 /** An account address: the first 20 bytes of the chain hash of the owner's public key. */
@@ -8,7 +9,7 @@ export function addressOf(hash: (data: Uint8Array) => Uint8Array, publicKey: Uin
 }
 
 export function addressHex(address: Uint8Array): string {
-  return Buffer.from(address.buffer, address.byteOffset, address.byteLength).toString("hex");
+  return toHex(address);
 }
 
 export function parseAddressHex(hex: string): Uint8Array {
@@ -17,5 +18,5 @@ export function parseAddressHex(hex: string): Uint8Array {
       hex,
     });
   }
-  return Uint8Array.from(Buffer.from(hex, "hex"));
+  return fromHex(hex);
 }

@@ -48,9 +48,9 @@ export type Genesis = z.infer<typeof genesisSchema>;
 export type GenesisJson = z.input<typeof genesisSchema>;
 
 /** Public keys are 65 bytes (SEC1 uncompressed point) or 32 (Ed25519). */
-export const validatorCodec = struct({ name: string(64), publicKey: bytes(65), power: u64 });
-export const validatorSetCodec = list(validatorCodec, 1_000);
-export type Validator = CodecType<typeof validatorCodec>;
+export const genesisValidatorCodec = struct({ name: string(64), publicKey: bytes(65), power: u64 });
+export const validatorSetCodec = list(genesisValidatorCodec, 1_000);
+export type GenesisValidator = CodecType<typeof genesisValidatorCodec>;
 
 const paramsCodec = struct({ maxBlockTxs: u32, maxBlockBytes: u32, nonceWindow: u32 });
 

@@ -1,3 +1,5 @@
+import { compareBytes, toHex } from "../ledger/bytes.js";
+
 /**
  * The executor's view of the world state: reads fall through a stack of overlays to the
  * committed state; writes stay in the top overlay until it is merged (a transaction that
@@ -12,36 +14,22 @@ export interface StateWriteEntry {
   readonly value: Uint8Array | undefined;
 }
 
-/** A byte-wise comparison, so that write sets have one deterministic order. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const length = Math.min(a.length, b.length);
-  for (let i = 0; i < length; i++) {
-    const diff = (a[i] as number) - (b[i] as number);
-    if (diff !== 0) return diff;
-  }
-  return a.length - b.length;
-}
-
-function hexKey(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("hex");
-}
-
 export class StateOverlay implements StateReader {
   private readonly writes = new Map<string, StateWriteEntry>();
 
   constructor(private readonly parent: StateReader) {}
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const entry = this.writes.get(hexKey(key));
+    const entry = this.writes.get(toHex(key));
     return entry === undefined ? this.parent.get(key) : entry.value;
   }
 
   set(key: Uint8Array, value: Uint8Array): void {
-    this.writes.set(hexKey(key), { key: Uint8Array.from(key), value: Uint8Array.from(value) });
+    this.writes.set(toHex(key), { key: Uint8Array.from(key), value: Uint8Array.from(value) });
   }
 
   delete(key: Uint8Array): void {
-    this.writes.set(hexKey(key), { key: Uint8Array.from(key), value: undefined });
+    this.writes.set(toHex(key), { key: Uint8Array.from(key), value: undefined });
   }
 
   /** A child overlay whose writes reach this one only through merge(). */

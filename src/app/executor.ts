@@ -1,0 +1,132 @@
+import type { Suite } from "../crypto/suite.js";
+import { LedgerError } from "../errors.js";
+import {
+  checkTxEnvelope,
+  decodeSignedTx,
+  makeTxCodecs,
+  type SignedTx,
+  txHash,
+  verifyTxSignature,
+} from "../ledger/tx.js";
+import { readAccount, writeAccount } from "./accounts.js";
+import { addressOf } from "./address.js";
+import { InvalidBlockError, OperationError } from "./errors.js";
+import { type AppEvent, TX_OK, type TxResult } from "./events.js";
+import { executeOperation, type Operation, operationCodec } from "./operations/index.js";
+import { StateOverlay, type StateReader, type StateWriteEntry } from "./state.js";
+
+export const txCodecs = makeTxCodecs(operationCodec);
+export type AppTx = SignedTx<Operation>;
+
+export interface BlockEnv {
+  readonly chainId: string;
+  readonly height: bigint;
+  /** Consensus time from the block header: the app's only clock. */
+  readonly timeMs: bigint;
+}
+
+export interface BlockOutcome {
+  readonly results: TxResult[];
+  readonly txHashes: Uint8Array[];
+  /** Every state change of the block, sorted by key. */
+  readonly writes: StateWriteEntry[];
+}
+
+/** A transaction that passed the checks every node makes before anything runs. */
+export interface AdmittedTx {
+  readonly tx: AppTx;
+  readonly hash: Uint8Array;
+  readonly sender: Uint8Array;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The stateless checks of a transaction (decoding, size, chain, expiry, signature), shared by
+ * mempool admission and block execution so that both judge a transaction the same way.
+ */
+export function admitTx(suite: Suite, env: BlockEnv, bytes: Uint8Array): AdmittedTx {
+  const tx = decodeSignedTx(bytes, txCodecs);
+  checkTxEnvelope(tx, env.chainId, env.height);
+  if (!verifyTxSignature(suite, tx, txCodecs)) {
+    throw new LedgerError(
+      "TX_BAD_SIGNATURE",
+      "the signature does not verify under the sender's public key",
+      {},
+    );
+  }
+  return { tx, hash: txHash(suite, bytes), sender: addressOf(suite.hash, tx.sender), bytes };
+}
+
+/**
+ * Executes a block's transactions in order against `committed` and returns their results and
+ * the state changes. A transaction that fails its operation is recorded with its error code and
+ * changes only its sender's nonce; a transaction no honest proposer would include (undecodable,
+ * wrong chain, expired, bad signature, out-of-order nonce) makes the whole block invalid.
+ */
+export function executeBlock(
+  suite: Suite,
+  committed: StateReader,
+  env: BlockEnv,
+  txs: readonly Uint8Array[],
+): BlockOutcome {
+  const block = new StateOverlay(committed);
+  const results: TxResult[] = [];
+  const txHashes: Uint8Array[] = [];
+  txs.forEach((bytes, index) => {
+    const admitted = admitInBlock(suite, env, bytes, index);
+    takeNonce(block, admitted, index);
+    results.push(runOperation(suite, block, env, admitted));
+    txHashes.push(admitted.hash);
+  });
+  return { results, txHashes, writes: block.sortedWrites() };
+}
+
+function admitInBlock(suite: Suite, env: BlockEnv, bytes: Uint8Array, index: number): AdmittedTx {
+  try {
+    return admitTx(suite, env, bytes);
+  } catch (error) {
+    if (!(error instanceof LedgerError)) throw error;
+    throw new InvalidBlockError("BLOCK_INVALID_TX", `transaction ${index}: ${error.message}`, {
+      index,
+      cause: error.code,
+    });
+  }
+}
+
+function takeNonce(block: StateOverlay, admitted: AdmittedTx, index: number): void {
+  const account = readAccount(block, admitted.sender);
+  if (admitted.tx.nonce !== account.nonce) {
+    throw new InvalidBlockError(
+      "BLOCK_BAD_NONCE",
+      `transaction ${index} has nonce ${admitted.tx.nonce}, the sender's next nonce is ${account.nonce}`,
+      { index, nonce: admitted.tx.nonce.toString(), expected: account.nonce.toString() },
+    );
+  }
+  writeAccount(block, admitted.sender, { ...account, nonce: account.nonce + 1n });
+}
+
+function runOperation(suite: Suite, block: StateOverlay, env: BlockEnv, admitted: AdmittedTx): TxResult {
+  const scratch = block.child();
+  const events: AppEvent[] = [];
+  try {
+    executeOperation(
+      {
+        chainId: env.chainId,
+        height: env.height,
+        timeMs: env.timeMs,
+        sender: admitted.sender,
+        senderPublicKey: admitted.tx.sender,
+        txHash: admitted.hash,
+        state: scratch,
+        hash: suite.hash,
+        emit: (event) => events.push(event),
+      },
+      admitted.tx.op,
+    );
+  } catch (error) {
+    if (!(error instanceof OperationError)) throw error;
+    return { code: error.code, message: error.message, events: [] };
+  }
+  block.merge(scratch);
+  return { code: TX_OK, message: "", events };
+}

@@ -1,0 +1,138 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { accountKey, readAccount } from "../app/accounts.js";
+import { addressOf } from "../app/address.js";
+import { txCodecs } from "../app/executor.js";
+import { parseGenesis } from "../app/genesis.js";
+import { getSuite } from "../crypto/index.js";
+import type { KeyPair, SuiteId } from "../crypto/suite.js";
+import { encodeSignedTx, signTx, verifyCommit, verifyInclusion, verifyStateProof } from "../ledger/index.js";
+import { ChainStore } from "../storage/chain-store.js";
+import { Chain } from "./chain.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function setup(suiteId: SuiteId) {
+  const suite = getSuite(suiteId);
+  const validator = suite.generateKeyPair();
+  const alice = suite.generateKeyPair();
+  const bob = suite.generateKeyPair();
+  const genesis = parseGenesis({
+    chainId: "test-chain",
+    suite: suiteId,
+    genesisTimeMs: "1700000000000",
+    validators: [
+      { name: "v0", publicKey: Buffer.from(validator.publicKey.bytes).toString("hex"), power: "10" },
+    ],
+    accounts: [
+      {
+        address: Buffer.from(addressOf(suite.hash, alice.publicKey.bytes)).toString("hex"),
+        balanceFen: "1000",
+      },
+    ],
+  });
+  const dir = mkdtempSync(join(tmpdir(), "mkl-chain-"));
+  dirs.push(dir);
+  const store = ChainStore.open(dir);
+  return { suite, validator, alice, bob, genesis, dir, store, chain: Chain.open(store, suite, genesis) };
+}
+
+function transfer(
+  suiteId: SuiteId,
+  from: KeyPair,
+  to: KeyPair,
+  nonce: bigint,
+  amountFen: bigint,
+): Uint8Array {
+  const suite = getSuite(suiteId);
+  const tx = signTx(
+    suite,
+    from.privateKey,
+    {
+      chainId: "test-chain",
+      sender: from.publicKey.bytes,
+      nonce,
+      expiryHeight: 100n,
+      op: { kind: "transfer", value: { to: addressOf(suite.hash, to.publicKey.bytes), amountFen, memo: "" } },
+    },
+    txCodecs,
+  );
+  return encodeSignedTx(tx, txCodecs);
+}
+
+describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => {
+  it("executes, commits and proves a block of transfers", () => {
+    const { suite, validator, alice, bob, chain } = setup(suiteId);
+    expect(chain.height).toBe(0n);
+    const txs = [transfer(suiteId, alice, bob, 0n, 300n), transfer(suiteId, alice, bob, 1n, 5000n)];
+    const prepared = chain.prepareBlock(txs, 1700000001000n, validator.publicKey);
+    const block = chain.signCommit(prepared, validator.privateKey, validator.publicKey, 1700000001000n);
+    chain.commit(prepared, block);
+
+    expect(chain.height).toBe(1n);
+    expect(chain.resultsAt(1n)?.map((r) => r.code)).toEqual(["OK", "INSUFFICIENT_FUNDS"]);
+    const aliceAddress = addressOf(suite.hash, alice.publicKey.bytes);
+    const bobAddress = addressOf(suite.hash, bob.publicKey.bytes);
+    expect(readAccount(chain.state, aliceAddress)).toEqual({ balanceFen: 700n, nonce: 2n });
+    expect(readAccount(chain.state, bobAddress)).toEqual({ balanceFen: 300n, nonce: 0n });
+
+    const committed = chain.latestBlock();
+    expect(verifyCommit(suite, committed.header, committed.commit!, chain.validators())).toEqual({
+      ok: true,
+    });
+
+    const record = chain.txRecord(prepared.outcome.txHashes[0]!)!;
+    expect(
+      verifyInclusion(
+        suite.hash,
+        committed.header.txRoot,
+        record.txBytes,
+        record.index,
+        record.treeSize,
+        record.proof,
+      ),
+    ).toBe(true);
+
+    const { value, proof, root } = chain.proveState(accountKey(bobAddress), 1n);
+    expect(root).toEqual(committed.header.stateRoot);
+    expect(verifyStateProof(suite.hash, root, accountKey(bobAddress), value, proof)).toBe(true);
+    // Bob had no account at genesis: the proof at height 0 proves absence.
+    const before = chain.proveState(accountKey(bobAddress), 0n);
+    expect(before.value).toBeUndefined();
+    expect(verifyStateProof(suite.hash, before.root, accountKey(bobAddress), undefined, before.proof)).toBe(
+      true,
+    );
+  });
+
+  it("rejects a block with a replayed nonce and keeps the committed state", () => {
+    const { validator, alice, bob, chain } = setup(suiteId);
+    const tx = transfer(suiteId, alice, bob, 0n, 1n);
+    expect(() => chain.prepareBlock([tx, tx], 1700000001000n, validator.publicKey)).toThrow(/nonce/);
+    expect(chain.height).toBe(0n);
+  });
+
+  it("resumes at the committed height after a reopen, and refuses another genesis", async () => {
+    const { suite, validator, alice, bob, chain, store, dir, genesis } = setup(suiteId);
+    const prepared = chain.prepareBlock(
+      [transfer(suiteId, alice, bob, 0n, 1n)],
+      1700000001000n,
+      validator.publicKey,
+    );
+    chain.commit(
+      prepared,
+      chain.signCommit(prepared, validator.privateKey, validator.publicKey, 1700000001000n),
+    );
+    await store.close();
+    const reopened = ChainStore.open(dir);
+    expect(Chain.open(reopened, suite, genesis).height).toBe(1n);
+    expect(() => Chain.open(reopened, suite, { ...genesis, chainId: "other-chain" })).toThrow(
+      /another genesis/,
+    );
+    await reopened.close();
+  });
+});

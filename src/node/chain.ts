@@ -1,0 +1,256 @@
+import { readAccount } from "../app/accounts.js";
+import { type TxResult, txResultCodec } from "../app/events.js";
+import { type BlockOutcome, executeBlock } from "../app/executor.js";
+import { type Genesis, VALIDATORS_KEY, validatorSetCodec, writeGenesisState } from "../app/genesis.js";
+import { StateOverlay, type StateReader, type StateWriteEntry } from "../app/state.js";
+import type { PrivateKey, PublicKey, Suite } from "../crypto/suite.js";
+import {
+  applyBatch,
+  type Block,
+  type BlockHeader,
+  blockHash,
+  bytesEqual,
+  commitVoteSignBytes,
+  decode,
+  decodeBlock,
+  EMPTY_ROOT,
+  encode,
+  encodeBlock,
+  getAt,
+  inclusionProof,
+  list,
+  MemoryNodeStore,
+  merkleRoot,
+  proveAt,
+  type StateProof,
+  type Validator,
+  validatorSetHash,
+} from "../ledger/index.js";
+import { type ChainStore, StorageError } from "../storage/chain-store.js";
+
+const resultsCodec = list(txResultCodec, 20_000);
+const ZERO_HASH = new Uint8Array(32);
+
+/** A block executed and ready to be committed once it carries a commit certificate. */
+export interface PreparedBlock {
+  readonly block: Block;
+  readonly hash: Uint8Array;
+  readonly outcome: BlockOutcome;
+  readonly stateNodes: Map<string, Uint8Array>;
+}
+
+export interface TxRecord {
+  readonly height: bigint;
+  readonly index: number;
+  readonly txBytes: Uint8Array;
+  readonly result: TxResult;
+  /** RFC 6962 audit path of the tx among the block's txs, against header.txRoot. */
+  readonly proof: Uint8Array[];
+  readonly treeSize: number;
+  readonly header: BlockHeader;
+}
+
+/**
+ * The node's chain: committed blocks and state in the store, and the deterministic path from
+ * a list of transactions to a committed block (execute, state root, header, commit).
+ */
+export class Chain {
+  readonly state: StateReader;
+  private readonly hash: (data: Uint8Array) => Uint8Array;
+
+  private constructor(
+    readonly store: ChainStore,
+    readonly suite: Suite,
+    readonly genesis: Genesis,
+  ) {
+    this.state = { get: (key) => store.getState(key) };
+    this.hash = (data) => suite.hash(data);
+  }
+
+  /** Opens the chain, writing the genesis block (height 0) into an empty store. */
+  static open(store: ChainStore, suite: Suite, genesis: Genesis): Chain {
+    const chain = new Chain(store, suite, genesis);
+    if (store.head() === undefined) chain.commitGenesis();
+    else chain.checkGenesis();
+    return chain;
+  }
+
+  get height(): bigint {
+    const head = this.store.head();
+    if (head === undefined) throw new StorageError("STORE_EMPTY", "the chain has no genesis block");
+    return head;
+  }
+
+  blockAt(height: bigint): Block | undefined {
+    const bytes = this.store.getBlock(height);
+    return bytes === undefined ? undefined : decodeBlock(bytes);
+  }
+
+  latestBlock(): Block {
+    return this.blockAt(this.height) as Block;
+  }
+
+  resultsAt(height: bigint): TxResult[] | undefined {
+    const bytes = this.store.getResults(height);
+    return bytes === undefined ? undefined : decode(resultsCodec, bytes);
+  }
+
+  validators(): Validator[] {
+    return this.namedValidators().map(({ publicKey, power }) => ({ publicKey, power }));
+  }
+
+  namedValidators(): Array<{ name: string; publicKey: Uint8Array; power: bigint }> {
+    const bytes = this.state.get(VALIDATORS_KEY);
+    if (bytes === undefined) throw new StorageError("STATE_NO_VALIDATORS", "no validator set in state");
+    return decode(validatorSetCodec, bytes);
+  }
+
+  accountNonce(address: Uint8Array): bigint {
+    return readAccount(this.state, address).nonce;
+  }
+
+  /** Executes `txs` on top of the committed head as block height+1 at consensus time `timeMs`. */
+  prepareBlock(txs: Uint8Array[], timeMs: bigint, proposer: PublicKey): PreparedBlock {
+    const previous = this.latestBlock();
+    const height = previous.header.height + 1n;
+    const env = { chainId: this.genesis.chainId, height, timeMs };
+    const outcome = executeBlock(this.suite, this.state, env, txs);
+    const batch = applyBatch(
+      { get: (h) => this.store.getStateNode(h) },
+      this.hash,
+      previous.header.stateRoot,
+      outcome.writes,
+    );
+    const validatorsHash = validatorSetHash(this.hash, this.validators());
+    const header: BlockHeader = {
+      chainId: this.genesis.chainId,
+      height,
+      timeMs,
+      previousHash: blockHash(this.suite, previous.header),
+      txRoot: merkleRoot(this.hash, txs),
+      resultsRoot: merkleRoot(
+        this.hash,
+        outcome.results.map((r) => encode(txResultCodec, r)),
+      ),
+      stateRoot: batch.root,
+      proposer: proposer.bytes,
+      validatorSetHash: validatorsHash,
+      nextValidatorSetHash: validatorsHash,
+    };
+    return {
+      block: { header, txs, commit: undefined },
+      hash: blockHash(this.suite, header),
+      outcome,
+      stateNodes: batch.newNodes,
+    };
+  }
+
+  /** A single validator's precommit over a prepared block (the solo engine's commit certificate). */
+  signCommit(prepared: PreparedBlock, key: PrivateKey, publicKey: PublicKey, timestampMs: bigint): Block {
+    const { header } = prepared.block;
+    const message = commitVoteSignBytes(header.chainId, header.height, 0, prepared.hash, timestampMs);
+    const signature = this.suite.sign(key, message);
+    return {
+      ...prepared.block,
+      commit: {
+        height: header.height,
+        round: 0,
+        blockHash: prepared.hash,
+        signatures: [{ validator: publicKey.bytes, timestampMs, signature }],
+      },
+    };
+  }
+
+  /** Commits a prepared block with its certificate, atomically with all it changed. */
+  commit(prepared: PreparedBlock, certified: Block): void {
+    this.store.commit({
+      height: certified.header.height,
+      blockHash: prepared.hash,
+      blockBytes: encodeBlock(certified),
+      resultsBytes: encode(resultsCodec, prepared.outcome.results),
+      txHashes: prepared.outcome.txHashes,
+      stateWrites: prepared.outcome.writes,
+      stateNodes: prepared.stateNodes,
+      stateRoot: certified.header.stateRoot,
+    });
+  }
+
+  /** A committed transaction with its result and inclusion proof. */
+  txRecord(txHash: Uint8Array): TxRecord | undefined {
+    const location = this.store.locateTx(txHash);
+    if (location === undefined) return undefined;
+    const block = this.blockAt(location.height) as Block;
+    const results = this.resultsAt(location.height) as TxResult[];
+    return {
+      height: location.height,
+      index: location.index,
+      txBytes: block.txs[location.index] as Uint8Array,
+      result: results[location.index] as TxResult,
+      proof: inclusionProof(this.hash, block.txs, location.index),
+      treeSize: block.txs.length,
+      header: block.header,
+    };
+  }
+
+  /** The value of a state key at a committed height, with a proof against that height's state root. */
+  proveState(
+    key: Uint8Array,
+    height: bigint,
+  ): { value: Uint8Array | undefined; proof: StateProof; root: Uint8Array } {
+    const root = this.store.stateRootAt(height);
+    if (root === undefined) {
+      throw new StorageError("HEIGHT_NOT_FOUND", `no committed block at height ${height}`, {
+        height: height.toString(),
+      });
+    }
+    const proof = proveAt({ get: (h) => this.store.getStateNode(h) }, this.hash, root, key);
+    const value = getAt({ get: (h) => this.store.getStateNode(h) }, this.hash, root, key);
+    return { value, proof, root };
+  }
+
+  /** The genesis block (height 0) and the state it writes, computed from the genesis file alone. */
+  private genesisBlock(): PreparedBlock & { writes: StateWriteEntry[] } {
+    const overlay = new StateOverlay({ get: () => undefined });
+    writeGenesisState(overlay, this.genesis);
+    const writes = overlay.sortedWrites();
+    // Built over the empty tree, so no node is read from the store.
+    const batch = applyBatch(new MemoryNodeStore(), this.hash, EMPTY_ROOT, writes);
+    const validatorsHash = validatorSetHash(this.hash, this.genesis.validators);
+    const header: BlockHeader = {
+      chainId: this.genesis.chainId,
+      height: 0n,
+      timeMs: this.genesis.genesisTimeMs,
+      previousHash: ZERO_HASH,
+      txRoot: merkleRoot(this.hash, []),
+      resultsRoot: merkleRoot(this.hash, []),
+      stateRoot: batch.root,
+      proposer: new Uint8Array(0),
+      validatorSetHash: validatorsHash,
+      nextValidatorSetHash: validatorsHash,
+    };
+    return {
+      block: { header, txs: [], commit: undefined },
+      hash: blockHash(this.suite, header),
+      outcome: { results: [], txHashes: [], writes },
+      stateNodes: batch.newNodes,
+      writes,
+    };
+  }
+
+  private commitGenesis(): void {
+    const genesis = this.genesisBlock();
+    this.commit(genesis, genesis.block);
+  }
+
+  /** Refuses to run a store made from another genesis file (a config mistake that would fork). */
+  private checkGenesis(): void {
+    const stored = this.blockAt(0n);
+    const expected = this.genesisBlock();
+    if (stored === undefined || !bytesEqual(blockHash(this.suite, stored.header), expected.hash)) {
+      throw new StorageError(
+        "GENESIS_MISMATCH",
+        "the data directory holds a chain made from another genesis file",
+      );
+    }
+  }
+}
