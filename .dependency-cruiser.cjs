@@ -1,12 +1,14 @@
 // Layers, lowest first. A module may import only from its own layer or below.
-// crypto < ledger < (consensus, app) < (storage, sdk) < node < (ops, cli) ; errors.ts is shared by all.
-const core = "^src/(crypto|ledger|consensus|app)/";
+// crypto < ledger < pki < (consensus, app) < (storage, sdk) < node < (ops, cli) ; errors.ts is shared by all.
+const core = "^src/(crypto|ledger|pki|consensus|app)/";
 module.exports = {
   forbidden: [
     { name: "crypto-is-the-bottom", severity: "error",
-      from: { path: "^src/crypto/" }, to: { path: "^src/(ledger|consensus|app|storage|node|sdk|ops|cli)/" } },
+      from: { path: "^src/crypto/" }, to: { path: "^src/(ledger|pki|consensus|app|storage|node|sdk|ops|cli)/" } },
     { name: "ledger-sits-on-crypto", severity: "error",
-      from: { path: "^src/ledger/" }, to: { path: "^src/(consensus|app|storage|node|sdk|ops|cli)/" } },
+      from: { path: "^src/ledger/" }, to: { path: "^src/(pki|consensus|app|storage|node|sdk|ops|cli)/" } },
+    { name: "pki-sits-on-ledger", severity: "error",
+      from: { path: "^src/pki/" }, to: { path: "^src/(consensus|app|storage|node|sdk|ops|cli)/" } },
     { name: "consensus-knows-no-app", severity: "error",
       from: { path: "^src/consensus/" }, to: { path: "^src/(app|storage|node|sdk|ops|cli)/" } },
     { name: "app-knows-no-consensus", severity: "error",
