@@ -10,7 +10,6 @@
  * its txs as the encoded signed txs, opaque here; txRoot is merkleRoot over those bytes and
  * resultsRoot merkleRoot over the app's encoded tx results, one per tx, in block order.
  */
-import type { Suite } from "../crypto/suite.js";
 import {
   bytes,
   type Codec,
@@ -25,6 +24,7 @@ import {
   u64,
 } from "./codec.js";
 import { BlockError } from "./errors.js";
+import type { Hasher } from "./suite.js";
 import { MAX_CHAIN_ID_BYTES, MAX_TX_BYTES, publicKeyCodec, signatureCodec } from "./tx.js";
 
 const HASH_BYTES = 32;
@@ -102,7 +102,7 @@ export const blockCodec: Codec<Block> = struct({
   commit: optional(commitCertificateCodec),
 });
 
-export function blockHash(suite: Pick<Suite, "hash">, header: BlockHeader): Uint8Array {
+export function blockHash(suite: Hasher, header: BlockHeader): Uint8Array {
   return suite.hash(encode(blockHeaderCodec, header, 384));
 }
 

@@ -1,8 +1,8 @@
 /** Checking a commit certificate: more than 2/3 of the voting power precommitted the block. */
-import type { Suite } from "../crypto/suite.js";
 import { LedgerError } from "../errors.js";
 import { type BlockHeader, blockHash, type CommitCertificate } from "./block.js";
 import { bytesEqual, type HashFn, toHex } from "./bytes.js";
+import type { LedgerSuite } from "./suite.js";
 import { totalPower, type Validator, validatorSetHash } from "./validators.js";
 import { commitVoteSignBytes } from "./vote.js";
 
@@ -15,7 +15,7 @@ export type CommitCheck = { ok: true } | { ok: false; reason: string };
  * Any bad signature fails the whole certificate: a certificate carries only valid votes.
  */
 export function verifyCommit(
-  suite: Suite,
+  suite: LedgerSuite,
   header: BlockHeader,
   commit: CommitCertificate,
   validators: readonly Validator[],
@@ -54,7 +54,7 @@ export function verifyCommit(
 }
 
 function verifySignature(
-  suite: Suite,
+  suite: LedgerSuite,
   publicKey: Uint8Array,
   msg: Uint8Array,
   signature: Uint8Array,

@@ -1,9 +1,11 @@
-// Test-only helpers: hash functions and a minimal ed25519 Suite, independent of src/crypto,
-// so ledger tests also cross-check the crypto layer's suites.
+// Test-only helpers: hash functions from node:crypto and an ed25519 suite from @noble/curves,
+// independent of src/crypto, so ledger tests also cross-check the crypto layer's suites.
 import { createHash } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
-import type { PrivateKey, PublicKey, Suite } from "../crypto/suite.js";
+import { getSuite } from "../crypto/index.js";
+import type { PrivateKey, PublicKey } from "../crypto/suite.js";
 import type { HashFn } from "./bytes.js";
+import type { LedgerSuite } from "./suite.js";
 
 export function nodeHashFn(name: "sha256" | "sm3"): HashFn {
   return (data) => new Uint8Array(createHash(name).update(data).digest());
@@ -12,46 +14,58 @@ export function nodeHashFn(name: "sha256" | "sm3"): HashFn {
 export const sha256: HashFn = nodeHashFn("sha256");
 export const sm3: HashFn = nodeHashFn("sm3");
 
-function notInTests(): never {
-  throw new Error("not implemented in the ledger's test suite");
+export interface TestSuite {
+  name: string;
+  suite: LedgerSuite;
+  hashFn: HashFn;
+  /** A deterministic private key from a small seed, and its public key bytes. */
+  key(seed: number): { privateKey: PrivateKey; publicKey: Uint8Array };
 }
 
-/** An ed25519 + SHA-256 suite with just what the ledger uses. */
-export function testEd25519Suite(): Suite {
-  const toPublic = (bytes: Uint8Array): PublicKey => {
-    if (bytes.length !== 32) throw new Error("INVALID_PUBLIC_KEY");
-    ed25519.Point.fromBytes(bytes);
-    return { suite: "ed25519", bytes };
-  };
-  const publicKeyOf = (k: PrivateKey): PublicKey => ({
-    suite: "ed25519",
-    bytes: ed25519.getPublicKey(k.bytes),
-  });
-  return {
-    id: "ed25519",
-    hashName: "sha256",
-    backend: "pure-js",
-    sealKeyBytes: 32,
+function seedBytes(seed: number): Uint8Array {
+  const bytes = new Uint8Array(32);
+  bytes[0] = 0x42;
+  bytes[30] = (seed >> 8) & 0xff;
+  bytes[31] = (seed & 0xff) + 1;
+  return bytes;
+}
+
+/** ed25519 from @noble/curves with SHA-256 from node:crypto: the independent reference. */
+export function nobleEd25519(): TestSuite {
+  const suite: LedgerSuite = {
     hash: sha256,
-    generateKeyPair: notInTests,
-    publicKeyOf,
     sign: (k, msg) => ed25519.sign(msg, k.bytes),
     verify: (pub, msg, sig) => ed25519.verify(sig, msg, pub.bytes),
-    publicKeyFromBytes: toPublic,
-    privateKeyToPem: notInTests,
-    privateKeyFromPem: notInTests,
-    publicKeyToPem: notInTests,
-    publicKeyFromPem: notInTests,
-    seal: notInTests,
-    open: notInTests,
+    publicKeyFromBytes: (bytes): PublicKey => {
+      ed25519.Point.fromBytes(bytes);
+      return { suite: "ed25519", bytes };
+    },
+  };
+  return {
+    name: "noble-ed25519",
+    suite,
+    hashFn: sha256,
+    key(seed) {
+      const bytes = seedBytes(seed);
+      return { privateKey: { suite: "ed25519", bytes }, publicKey: ed25519.getPublicKey(bytes) };
+    },
   };
 }
 
-/** A deterministic key from a small seed number. */
-export function testKey(seed: number): PrivateKey {
-  const bytes = new Uint8Array(32);
-  bytes[31] = seed & 0xff;
-  bytes[30] = (seed >> 8) & 0xff;
-  bytes[0] = 0x42;
-  return { suite: "ed25519", bytes };
+/** A suite of the crypto layer. */
+export function cryptoSuite(id: "sm" | "ed25519" | "ecdsa-p256"): TestSuite {
+  const suite = getSuite(id);
+  return {
+    name: id,
+    suite,
+    hashFn: (d) => suite.hash(d),
+    key(seed) {
+      const privateKey = suite.privateKeyFromBytes(seedBytes(seed));
+      return { privateKey, publicKey: suite.publicKeyOf(privateKey).bytes };
+    },
+  };
+}
+
+export function allTestSuites(): TestSuite[] {
+  return [nobleEd25519(), cryptoSuite("sm"), cryptoSuite("ed25519"), cryptoSuite("ecdsa-p256")];
 }

@@ -7,10 +7,11 @@
  * bytes(128). A signer signs "MKL/tx/v1" (ASCII, no length prefix) || the unsigned encoding.
  * An encoded signed tx is at most MAX_TX_BYTES.
  */
-import type { PrivateKey, Suite } from "../crypto/suite.js";
+import type { PrivateKey } from "../crypto/suite.js";
 import { domainBytes } from "./bytes.js";
 import { bytes, type Codec, decode, encode, string, struct, u64 } from "./codec.js";
 import { TxError } from "./errors.js";
+import type { Hasher, LedgerSuite } from "./suite.js";
 
 export const MAX_TX_BYTES = 64 * 1024;
 export const MAX_CHAIN_ID_BYTES = 64;
@@ -69,7 +70,7 @@ export function txSignBytes<Op>(unsigned: UnsignedTx<Op>, codecs: TxCodecs<Op>):
 }
 
 export function signTx<Op>(
-  suite: Suite,
+  suite: LedgerSuite,
   privateKey: PrivateKey,
   unsigned: UnsignedTx<Op>,
   codecs: TxCodecs<Op>,
@@ -86,9 +87,9 @@ export function signTx<Op>(
 }
 
 /** True when tx.signature is the sender's signature of the tx; false on a malformed sender key. */
-export function verifyTxSignature<Op>(suite: Suite, tx: SignedTx<Op>, codecs: TxCodecs<Op>): boolean {
+export function verifyTxSignature<Op>(suite: LedgerSuite, tx: SignedTx<Op>, codecs: TxCodecs<Op>): boolean {
   let signBytes: Uint8Array;
-  let publicKey: ReturnType<Suite["publicKeyFromBytes"]>;
+  let publicKey: ReturnType<LedgerSuite["publicKeyFromBytes"]>;
   try {
     signBytes = txSignBytes(tx, codecs);
     publicKey = suite.publicKeyFromBytes(tx.sender);
@@ -115,7 +116,7 @@ function tooLarge(size: number): TxError {
 }
 
 /** The tx id: the suite's hash of the encoded signed tx (the exact bytes in the block). */
-export function txHash(suite: Pick<Suite, "hash">, encodedSignedTx: Uint8Array): Uint8Array {
+export function txHash(suite: Hasher, encodedSignedTx: Uint8Array): Uint8Array {
   return suite.hash(encodedSignedTx);
 }
 
