@@ -86,17 +86,17 @@ export function signTx<Op>(
   };
 }
 
-/** True when tx.signature is the sender's signature of the tx; false on a malformed sender key. */
+/**
+ * True when tx.signature is the sender's signature of the tx. False, never a throw, for a
+ * malformed sender key or signature: a hostile tx must not crash block execution.
+ */
 export function verifyTxSignature<Op>(suite: LedgerSuite, tx: SignedTx<Op>, codecs: TxCodecs<Op>): boolean {
-  let signBytes: Uint8Array;
-  let publicKey: ReturnType<LedgerSuite["publicKeyFromBytes"]>;
   try {
-    signBytes = txSignBytes(tx, codecs);
-    publicKey = suite.publicKeyFromBytes(tx.sender);
+    const publicKey = suite.publicKeyFromBytes(tx.sender);
+    return suite.verify(publicKey, txSignBytes(tx, codecs), tx.signature);
   } catch {
     return false;
   }
-  return suite.verify(publicKey, signBytes, tx.signature);
 }
 
 export function encodeSignedTx<Op>(tx: SignedTx<Op>, codecs: TxCodecs<Op>): Uint8Array {
