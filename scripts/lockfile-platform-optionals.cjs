@@ -3,7 +3,7 @@
 // optional packages from the lockfile and `npm ci` then refuses it ("Missing: ... from lock file").
 // Adds lockfile entries for platform-specific optional packages the local registry mirror lacks,
 // so `npm ci` validates; they are skipped at install (os/cpu do not match this machine).
-const fs = require("fs");
+const fs = require("node:fs");
 const lock = JSON.parse(fs.readFileSync("package-lock.json", "utf8"));
 const pk = lock.packages;
 const OS = [
@@ -35,7 +35,7 @@ for (const [path, entry] of Object.entries(pk)) {
     let dir = path;
     let found = false;
     for (;;) {
-      const p = (dir ? dir + "/" : "") + "node_modules/" + dep;
+      const p = `${dir ? `${dir}/` : ""}node_modules/${dep}`;
       if (pk[p]) {
         found = true;
         break;
@@ -59,7 +59,7 @@ for (const [path, entry] of Object.entries(pk)) {
     if (cpu) e.cpu = [cpu];
     if (parts.includes("musl")) e.libc = ["musl"];
     else if (parts.includes("gnu") && os === "linux") e.libc = ["glibc"];
-    pk["node_modules/" + dep] = e;
+    pk[`node_modules/${dep}`] = e;
     added++;
     console.log("added", dep, JSON.stringify(e));
   }
@@ -67,5 +67,5 @@ for (const [path, entry] of Object.entries(pk)) {
 lock.packages = Object.fromEntries(
   Object.entries(pk).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : a > b ? 1 : 0)),
 );
-fs.writeFileSync("package-lock.json", JSON.stringify(lock, null, 2) + "\n");
+fs.writeFileSync("package-lock.json", `${JSON.stringify(lock, null, 2)}\n`);
 console.log({ added });
