@@ -131,6 +131,16 @@ export class Mempool {
     }
   }
 
+  /** Drops one transaction, for example one that turned out invalid when a block was built. */
+  evict(hashHex: string): boolean {
+    const tx = this.byHash.get(hashHex);
+    const queue = tx === undefined ? undefined : this.bySender.get(tx.senderHex);
+    if (tx === undefined || queue === undefined) return false;
+    this.remove(queue, tx);
+    if (queue.size === 0) this.bySender.delete(tx.senderHex);
+    return true;
+  }
+
   private remove(queue: Map<bigint, PoolTx>, tx: PoolTx): void {
     queue.delete(tx.nonce);
     this.byHash.delete(tx.hashHex);

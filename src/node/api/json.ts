@@ -1,0 +1,56 @@
+import type { TxResult } from "../../app/events.js";
+import type { Block, BlockHeader, CommitCertificate } from "../../ledger/block.js";
+import { toHex } from "../../ledger/bytes.js";
+
+/** JSON views of ledger objects: bytes as lowercase hex, integers that may exceed 2^53 as strings. */
+export function headerJson(header: BlockHeader) {
+  return {
+    chainId: header.chainId,
+    height: header.height.toString(),
+    timeMs: header.timeMs.toString(),
+    previousHash: toHex(header.previousHash),
+    txRoot: toHex(header.txRoot),
+    resultsRoot: toHex(header.resultsRoot),
+    stateRoot: toHex(header.stateRoot),
+    proposer: toHex(header.proposer),
+    validatorSetHash: toHex(header.validatorSetHash),
+    nextValidatorSetHash: toHex(header.nextValidatorSetHash),
+  };
+}
+
+export function commitJson(commit: CommitCertificate | undefined) {
+  if (commit === undefined) return null;
+  return {
+    height: commit.height.toString(),
+    round: commit.round,
+    blockHash: toHex(commit.blockHash),
+    signatures: commit.signatures.map((s) => ({
+      validator: toHex(s.validator),
+      timestampMs: s.timestampMs.toString(),
+      signature: toHex(s.signature),
+    })),
+  };
+}
+
+export function resultJson(result: TxResult) {
+  return {
+    code: result.code,
+    message: result.message,
+    events: result.events.map((e) => ({
+      type: e.type,
+      attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
+    })),
+  };
+}
+
+/** A block in JSON, plus its canonical encoding so a client can check the hash itself. */
+export function blockJson(block: Block, hash: Uint8Array, encoded: Uint8Array, results: TxResult[]) {
+  return {
+    hash: toHex(hash),
+    header: headerJson(block.header),
+    txs: block.txs.map(toHex),
+    results: results.map(resultJson),
+    commit: commitJson(block.commit),
+    encoded: toHex(encoded),
+  };
+}

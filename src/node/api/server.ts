@@ -1,0 +1,152 @@
+import websocket from "@fastify/websocket";
+import Fastify, { type FastifyInstance } from "fastify";
+import type { WebSocket } from "ws";
+import { z } from "zod";
+import { LedgerError } from "../../errors.js";
+import { fromHex, toHex } from "../../ledger/bytes.js";
+import { blockHash, encode, stateProofCodec } from "../../ledger/index.js";
+import type { LedgerNode } from "../node.js";
+import { httpStatusOf, notFound } from "./errors.js";
+import { blockJson, headerJson, resultJson } from "./json.js";
+import { OPENAPI_DOCUMENT } from "./openapi.js";
+
+const hexString = (what: string, maxBytes: number) =>
+  z
+    .string()
+    .regex(/^([0-9a-fA-F]{2})*$/, `${what} must be hex`)
+    .max(maxBytes * 2, `${what} is longer than ${maxBytes} bytes`)
+    .transform((s) => fromHex(s.toLowerCase()));
+const height = z
+  .string()
+  .regex(/^(0|[1-9][0-9]{0,19})$/, "height must be a decimal integer")
+  .transform(BigInt);
+
+const submitBody = z.object({ tx: hexString("tx", 64 * 1024).refine((b) => b.length > 0, "tx is empty") });
+const hashParams = z.object({
+  hash: hexString("hash", 32).refine((b) => b.length === 32, "hash is 32 bytes"),
+});
+const heightParams = z.object({ height });
+const stateParams = z.object({ key: hexString("key", 1024).refine((b) => b.length > 0, "key is empty") });
+const stateQuery = z.object({ height: height.optional() });
+
+/** Slow WebSocket clients are dropped rather than buffered without bound. */
+const MAX_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+
+function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const message = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+    throw new LedgerError("BAD_REQUEST", message);
+  }
+  return parsed.data;
+}
+
+/** The node's HTTP + WebSocket API; documented by the OpenAPI file it serves at /openapi.json. */
+export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+
+  app.setErrorHandler((error, _request, reply) => {
+    if (error instanceof LedgerError) {
+      const status = httpStatusOf(error);
+      if (status >= 500) node.log.error({ err: error }, "request failed");
+      return reply.status(status).send({ error: { code: error.code, message: error.message } });
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) node.log.error({ err: error }, "request failed");
+    const code = status >= 500 ? "INTERNAL" : "BAD_REQUEST";
+    return reply.status(status).send({ error: { code, message: (error as Error).message } });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({ error: { code: "NOT_FOUND", message: `no route ${request.method} ${request.url}` } }),
+  );
+
+  app.get("/openapi.json", async () => OPENAPI_DOCUMENT);
+  app.get("/healthz", async () => ({ ok: true, height: node.chain.height.toString() }));
+  app.get("/metrics", async (_request, reply) => {
+    reply.header("content-type", node.metrics.registry.contentType);
+    return node.metrics.registry.metrics();
+  });
+  app.get("/v1/status", async () => node.status());
+
+  app.post("/v1/txs", async (request, reply) => {
+    const { tx } = parse(submitBody, request.body);
+    const hash = node.submitTx(tx);
+    return reply.status(202).send({ hash: toHex(hash) });
+  });
+
+  app.get("/v1/txs/:hash", async (request) => {
+    const { hash } = parse(hashParams, request.params);
+    const record = node.chain.txRecord(hash);
+    if (record === undefined) {
+      if (node.mempool.has(toHex(hash))) return { hash: toHex(hash), status: "pending" };
+      throw notFound(`transaction ${toHex(hash)}`);
+    }
+    return {
+      hash: toHex(hash),
+      status: "committed",
+      height: record.height.toString(),
+      index: record.index,
+      tx: toHex(record.txBytes),
+      result: resultJson(record.result),
+      proof: { treeSize: record.treeSize, path: record.proof.map(toHex) },
+      header: headerJson(record.header),
+    };
+  });
+
+  const sendBlock = (h: bigint) => {
+    const block = node.chain.blockAt(h);
+    const encoded = node.chain.store.getBlock(h);
+    if (block === undefined || encoded === undefined) throw notFound(`block ${h}`);
+    const hash = blockHash(node.suite, block.header);
+    return blockJson(block, hash, encoded, node.chain.resultsAt(h) ?? []);
+  };
+  app.get("/v1/blocks/latest", async () => sendBlock(node.chain.height));
+  app.get("/v1/blocks/:height", async (request) => sendBlock(parse(heightParams, request.params).height));
+
+  app.get("/v1/state/:key", async (request) => {
+    const { key } = parse(stateParams, request.params);
+    const at = parse(stateQuery, request.query).height ?? node.chain.height;
+    const { value, proof, root } = node.chain.proveState(key, at);
+    const block = node.chain.blockAt(at);
+    return {
+      key: toHex(key),
+      height: at.toString(),
+      value: value === undefined ? null : toHex(value),
+      stateRoot: toHex(root),
+      proof: toHex(encode(stateProofCodec, proof)),
+      header: block === undefined ? null : headerJson(block.header),
+    };
+  });
+
+  app.register(async (scope) => {
+    scope.get("/v1/events", { websocket: true }, (socket: WebSocket) => {
+      const onBlock = (committed: {
+        block: { header: Parameters<typeof headerJson>[0]; txs: Uint8Array[] };
+        hash: Uint8Array;
+      }) => {
+        if (socket.bufferedAmount > MAX_SOCKET_BUFFER_BYTES) {
+          socket.close(1013, "client too slow");
+          return;
+        }
+        const header = committed.block.header;
+        const results = node.chain.resultsAt(header.height) ?? [];
+        socket.send(
+          JSON.stringify({
+            type: "block",
+            hash: toHex(committed.hash),
+            header: headerJson(header),
+            txs: committed.block.txs.length,
+            results: results.map(resultJson),
+          }),
+        );
+      };
+      node.events.on("block", onBlock);
+      socket.on("close", () => node.events.off("block", onBlock));
+    });
+  });
+
+  return app;
+}

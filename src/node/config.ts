@@ -1,0 +1,99 @@
+import { readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { LedgerError } from "../errors.js";
+
+/**
+ * Node options (not protocol parameters, which live in the genesis file): where to listen,
+ * how often to make empty blocks, how big the mempool may grow. Read from HOME/config.json;
+ * a few environment variables override it (MKL_API_PORT, MKL_API_HOST, MKL_LOG_LEVEL).
+ */
+export const nodeConfigSchema = z.object({
+  moniker: z.string().min(1).max(64).default("node"),
+  api: z
+    .object({
+      host: z.string().default("127.0.0.1"),
+      port: z.number().int().min(0).max(65_535).default(26650),
+    })
+    .default({ host: "127.0.0.1", port: 26650 }),
+  p2p: z
+    .object({
+      host: z.string().default("127.0.0.1"),
+      port: z.number().int().min(0).max(65_535).default(26660),
+    })
+    .optional(),
+  /** An empty block is made when no transaction arrived for this long. */
+  emptyBlockIntervalMs: z.number().int().min(50).max(3_600_000).default(1_000),
+  /** After the first transaction arrives, wait this long to gather more into the block. */
+  batchDelayMs: z.number().int().min(0).max(10_000).default(10),
+  mempool: z
+    .object({
+      maxTxs: z.number().int().min(1).max(1_000_000).default(50_000),
+      maxBytes: z
+        .number()
+        .int()
+        .min(1024)
+        .max(2 ** 31)
+        .default(64 * 1024 * 1024),
+    })
+    .default({ maxTxs: 50_000, maxBytes: 64 * 1024 * 1024 }),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  dataDir: z.string().default("data"),
+});
+export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+
+export class ConfigError extends LedgerError {}
+
+export const HOME_FILES = {
+  config: "config.json",
+  genesis: "genesis.json",
+  nodeKey: "node.key.pem",
+} as const;
+
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError("CONFIG_UNREADABLE", `cannot read ${path}: ${(error as Error).message}`, { path });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError("CONFIG_NOT_JSON", `${path} is not valid JSON: ${(error as Error).message}`, {
+      path,
+    });
+  }
+}
+
+/** Parses with a schema and turns zod's issues into one readable ConfigError. */
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`)
+      .join("; ");
+    throw new ConfigError("CONFIG_INVALID", `${what} is invalid: ${problems}`, {
+      issues: parsed.error.issues,
+    });
+  }
+  return parsed.data;
+}
+
+export function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  const config = parseWith(nodeConfigSchema, readJsonFile(join(home, HOME_FILES.config)), "config.json");
+  const port = env.MKL_API_PORT;
+  return {
+    ...config,
+    api: {
+      host: env.MKL_API_HOST ?? config.api.host,
+      port: port === undefined ? config.api.port : parseWith(z.coerce.number().int(), port, "MKL_API_PORT"),
+    },
+    logLevel: parseWith(
+      nodeConfigSchema.shape.logLevel,
+      env.MKL_LOG_LEVEL ?? config.logLevel,
+      "MKL_LOG_LEVEL",
+    ),
+    dataDir: resolve(home, config.dataDir),
+  };
+}

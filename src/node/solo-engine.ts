@@ -1,0 +1,110 @@
+import { InvalidBlockError } from "../app/errors.js";
+import type { PrivateKey, PublicKey } from "../crypto/suite.js";
+import type { Block } from "../ledger/block.js";
+import type { Chain } from "./chain.js";
+import type { Mempool } from "./mempool.js";
+
+export interface CommittedBlock {
+  readonly block: Block;
+  readonly hash: Uint8Array;
+  readonly commitSeconds: number;
+}
+
+export interface SoloEngineOptions {
+  readonly chain: Chain;
+  readonly mempool: Mempool;
+  readonly key: { readonly privateKey: PrivateKey; readonly publicKey: PublicKey };
+  readonly emptyBlockIntervalMs: number;
+  readonly batchDelayMs: number;
+  readonly maxBlockTxs: number;
+  readonly maxBlockBytes: number;
+  /** The shell's clock; consensus time in the header is never behind the previous block. */
+  readonly now: () => number;
+  readonly senderNonce: (senderHex: string) => bigint;
+  readonly onCommit: (committed: CommittedBlock) => void;
+  readonly onDroppedTx: (hashHex: string, reason: string) => void;
+}
+
+/**
+ * Block production for a chain with a single validator: a block as soon as transactions wait
+ * (after a short batching delay), or an empty one when the chain has been idle for the
+ * configured interval. The BFT engine replaces this when the network has several validators.
+ */
+export class SoloEngine {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(private readonly options: SoloEngineOptions) {}
+
+  start(): void {
+    this.running = true;
+    this.schedule(this.options.emptyBlockIntervalMs);
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A transaction was admitted: make a block soon rather than at the idle interval. */
+  onTxAdmitted(): void {
+    if (this.running) this.schedule(this.options.batchDelayMs);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer !== undefined) {
+      const dueSoon = delayMs >= this.options.emptyBlockIntervalMs;
+      if (dueSoon) return;
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.produce();
+    }, delayMs);
+  }
+
+  /** Makes and commits one block, then schedules the next. */
+  produce(): void {
+    const { mempool, chain } = this.options;
+    const started = performance.now();
+    const picked = mempool.reap(
+      this.options.maxBlockTxs,
+      this.options.maxBlockBytes,
+      this.options.senderNonce,
+    );
+    const block = this.commitBlock(
+      picked.map((tx) => tx.bytes),
+      picked.map((tx) => tx.hashHex),
+    );
+    if (block !== undefined) {
+      mempool.update(chain.height, this.options.senderNonce);
+      this.options.onCommit({ ...block, commitSeconds: (performance.now() - started) / 1000 });
+    }
+    if (this.running)
+      this.schedule(mempool.size > 0 ? this.options.batchDelayMs : this.options.emptyBlockIntervalMs);
+  }
+
+  private commitBlock(txs: Uint8Array[], hashes: string[]): { block: Block; hash: Uint8Array } | undefined {
+    const { chain, key } = this.options;
+    const previousTime = chain.latestBlock().header.timeMs;
+    const timeMs = BigInt(Math.max(this.options.now(), Number(previousTime) + 1));
+    for (;;) {
+      try {
+        const prepared = chain.prepareBlock(txs, timeMs, key.publicKey);
+        const certified = chain.signCommit(prepared, key.privateKey, key.publicKey, timeMs);
+        chain.commit(prepared, certified);
+        return { block: certified, hash: prepared.hash };
+      } catch (error) {
+        // A transaction that became invalid after admission (its nonce or signer changed on
+        // chain) would make the block invalid: leave it out and build the block without it.
+        const index = error instanceof InvalidBlockError ? error.details.index : undefined;
+        if (typeof index !== "number") throw error;
+        const [dropped] = hashes.splice(index, 1);
+        txs.splice(index, 1);
+        this.options.mempool.evict(dropped as string);
+        this.options.onDroppedTx(dropped as string, (error as InvalidBlockError).message);
+      }
+    }
+  }
+}
