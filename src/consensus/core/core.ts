@@ -401,7 +401,7 @@ export class ConsensusCore {
   /** Line 50-54: decision_p[h_p] = v, then the next height from round 0 with a fresh state. */
   private decide(round: number, p: Proposal, roundLog: RoundLog, blockTimeMs: number): void {
     const precommits = [...roundLog.precommits.values()]
-      .filter((v) => v.valueId === p.value.valueId)
+      .flatMap((votes) => votes.filter((v) => v.valueId === p.value.valueId))
       .sort((a, b) => (a.validator < b.validator ? -1 : 1));
     const certificate: CommitCertificate = {
       height: this.height,

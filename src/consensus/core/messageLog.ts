@@ -4,8 +4,9 @@ import type { DuplicateVoteEvidence, Proposal, ValidatorId, Vote, VoteType } fro
 export class RoundLog {
   /** Proposals from proposer(h, round), by valueId (several only if the proposer equivocates). */
   readonly proposals = new Map<string, Proposal>();
-  readonly prevotes = new Map<ValidatorId, Vote>();
-  readonly precommits = new Map<ValidatorId, Vote>();
+  /** Votes per validator: one, or two if it equivocated (a third is dropped: memory is bounded). */
+  readonly prevotes = new Map<ValidatorId, Vote[]>();
+  readonly precommits = new Map<ValidatorId, Vote[]>();
   /** Power per valueId (null = nil) and in total, per vote type. */
   readonly prevotePower = new Map<string | null, bigint>();
   readonly precommitPower = new Map<string | null, bigint>();
@@ -15,7 +16,7 @@ export class RoundLog {
   readonly senders = new Set<ValidatorId>();
   senderPower = 0n;
 
-  votes(type: VoteType): Map<ValidatorId, Vote> {
+  votes(type: VoteType): Map<ValidatorId, Vote[]> {
     return type === "prevote" ? this.prevotes : this.precommits;
   }
 
@@ -31,6 +32,8 @@ export class RoundLog {
     return this.prevotePower.has(valueId) || this.precommitPower.has(valueId);
   }
 }
+
+const MAX_VOTES_PER_VALIDATOR = 2;
 
 export type AddVoteResult =
   | { readonly outcome: "added" }
@@ -68,18 +71,25 @@ export class MessageLog {
     return true;
   }
 
+  /**
+   * Like the paper's message log, an equivocator's two votes both count, each for its own value
+   * ("2f+1 ⟨PREVOTE, h, r, id(v)⟩" counts senders of that message); quorums still intersect in
+   * a correct process. Counting only the first would leave a node that saw the "wrong" one unable
+   * to ever see the quorum others decided on. "2f+1 ⟨*⟩" counts each sender once.
+   */
   addVote(vote: Vote, power: bigint, currentRound: number): AddVoteResult {
     const existing = this.rounds.get(vote.round)?.votes(vote.type).get(vote.validator);
-    if (existing) {
-      if (existing.valueId === vote.valueId) return { outcome: "duplicate" };
-      // Keep counting the first vote; the second is only evidence.
-      return { outcome: "equivocation", evidence: { kind: "duplicateVote", first: existing, second: vote } };
-    }
-    if (!this.admit(vote.validator, vote.round, currentRound)) return { outcome: "dropped" };
+    if (existing?.some((v) => v.valueId === vote.valueId)) return { outcome: "duplicate" };
+    if (existing && existing.length >= MAX_VOTES_PER_VALIDATOR) return { outcome: "dropped" };
+    if (!existing && !this.admit(vote.validator, vote.round, currentRound)) return { outcome: "dropped" };
     const log = this.ensure(vote.round);
-    log.votes(vote.type).set(vote.validator, vote);
     const tally = vote.type === "prevote" ? log.prevotePower : log.precommitPower;
     tally.set(vote.valueId, (tally.get(vote.valueId) ?? 0n) + power);
+    if (existing?.[0]) {
+      existing.push(vote);
+      return { outcome: "equivocation", evidence: { kind: "duplicateVote", first: existing[0], second: vote } };
+    }
+    log.votes(vote.type).set(vote.validator, [vote]);
     if (vote.type === "prevote") log.prevoteTotal += power;
     else log.precommitTotal += power;
     this.noteSender(log, vote.round, vote.validator, power);
