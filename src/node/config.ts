@@ -1,5 +1,5 @@
-import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { z } from "zod";
 import { LedgerError } from "../errors.js";
 
@@ -96,4 +96,16 @@ export function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = process.en
     ),
     dataDir: resolve(home, config.dataDir),
   };
+}
+
+/** Writes a secret (a private key) readable by its owner only. */
+export function writeSecretFile(path: string, contents: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, contents, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+export function writeJson(path: string, value: unknown): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }

@@ -126,6 +126,12 @@ export class ChainStore {
     return plain(this.state.getBinary(key));
   }
 
+  /** Every key and value of the latest state, in key order (for audits and consistency checks). */
+  *stateEntries(): Generator<{ key: Uint8Array; value: Uint8Array }> {
+    for (const { key, value } of this.state.getRange({}))
+      yield { key: Uint8Array.from(key), value: Uint8Array.from(value) };
+  }
+
   /** A node of the state tree by its hash; synchronous, as the tree code needs. */
   getStateNode(hash: Uint8Array): Uint8Array | undefined {
     return plain(this.stateNodes.getBinary(hash));

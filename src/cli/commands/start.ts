@@ -4,8 +4,10 @@ import type { Command } from "commander";
 import { getSuite } from "../../crypto/index.js";
 import type { KeyPair } from "../../crypto/suite.js";
 import { HOME_FILES } from "../../node/config.js";
+import { initSoloHome } from "../../node/home.js";
+import { runNode } from "../../node/run.js";
 import { startDemoTraffic } from "../demo-traffic.js";
-import { initSoloHome, runNode, stopOnSignals } from "./node.js";
+import { stopOnSignals } from "./node.js";
 
 const DEMO_ACCOUNTS = ["treasury", "enterprise-a", "marketer-li", "marketer-wang", "buyer-zhao"];
 

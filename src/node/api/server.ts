@@ -41,9 +41,19 @@ function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   return parsed.data;
 }
 
+/** Every route registered, as "METHOD /path" with OpenAPI-style {params}: tests hold the document to it. */
+export const registeredRoutes = new WeakMap<FastifyInstance, string[]>();
+
 /** The node's HTTP + WebSocket API; documented by the OpenAPI file it serves at /openapi.json. */
 export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const routes: string[] = [];
+  registeredRoutes.set(app, routes);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) {
+      if (method !== "HEAD") routes.push(`${method} ${route.url.replace(/:(\w+)/g, "{$1}")}`);
+    }
+  });
   await app.register(websocket, { options: { maxPayload: 4096 } });
 
   app.setErrorHandler((error, _request, reply) => {

@@ -1,0 +1,180 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WebSocket } from "ws";
+import { accountCodec, accountKey } from "../../app/accounts.js";
+import type { KeyPair } from "../../crypto/suite.js";
+import { fromHex } from "../../ledger/bytes.js";
+import { decode } from "../../ledger/codec.js";
+import {
+  addressOfKey,
+  buildSignedTx,
+  MarketLedgerClient,
+  SdkError,
+  transferOp,
+  VerificationError,
+  verifyBlock,
+  verifyStateValue,
+  verifyTxInclusion,
+} from "../../sdk/index.js";
+import { initSoloHome } from "../home.js";
+import { type RunningNode, runNode } from "../run.js";
+import { OPENAPI_DOCUMENT } from "./openapi.js";
+import { registeredRoutes } from "./server.js";
+
+let home: string;
+let running: RunningNode;
+let client: MarketLedgerClient;
+let alice: KeyPair;
+let bob: KeyPair;
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), "mkl-api-"));
+  const { accounts } = initSoloHome(home, {
+    suite: "sm",
+    chainId: "api-test",
+    apiPort: 0,
+    fundedAccounts: [
+      { name: "alice", balanceFen: 10_000n },
+      { name: "bob", balanceFen: 0n },
+    ],
+    genesisTimeMs: 1_700_000_000_000n,
+  });
+  alice = accounts.get("alice") as KeyPair;
+  bob = accounts.get("bob") as KeyPair;
+  writeFileSync(
+    join(home, "config.json"),
+    JSON.stringify({ moniker: "api-test", api: { host: "127.0.0.1", port: 0 }, emptyBlockIntervalMs: 100 }),
+  );
+  running = await runNode(home, pino({ level: "silent" }));
+  client = new MarketLedgerClient(running.apiUrl);
+});
+
+afterAll(async () => {
+  await running.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+function transfer(nonce: bigint, amountFen: bigint, signer = alice) {
+  const suite = running.node.suite;
+  return buildSignedTx(
+    suite,
+    signer,
+    { chainId: "api-test", nonce, expiryHeight: 1_000n },
+    transferOp(addressOfKey(suite, bob.publicKey.bytes), amountFen, "api test"),
+  );
+}
+
+async function errorCode(promise: Promise<unknown>): Promise<[string, number | undefined]> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof SdkError) return [error.code, error.status];
+    throw error;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("node API", () => {
+  it("commits a submitted transaction, and the SDK verifies it without trusting the node", async () => {
+    const suite = running.node.suite;
+    const validators = running.node.chain.validators();
+    const tx = transfer(0n, 2_500n);
+    const hash = await client.submitTx(tx.bytes);
+    expect(hash).toBe(Buffer.from(tx.hash).toString("hex"));
+    const committed = await client.waitForTx(hash, { timeoutMs: 10_000, pollMs: 20 });
+    expect(committed.result.code).toBe("OK");
+    expect(committed.result.events[0]?.attributes.amountFen).toBe("2500");
+
+    const header = verifyBlock(suite, await client.block(BigInt(committed.height)), validators);
+    verifyTxInclusion(suite, committed, header);
+    const bobKey = accountKey(addressOfKey(suite, bob.publicKey.bytes));
+    const value = verifyStateValue(suite, await client.state(bobKey, header.height), header);
+    expect(decode(accountCodec, value as Uint8Array).balanceFen).toBe(2_500n);
+
+    // A node that lies is caught: a tampered proof, a forged block, a wrong state value.
+    const forgedPath = committed.proof.path.length > 0 ? ["00".repeat(32)] : ["11".repeat(32)];
+    expect(() =>
+      verifyTxInclusion(suite, { ...committed, proof: { ...committed.proof, path: forgedPath } }, header),
+    ).toThrow(VerificationError);
+    const state = await client.state(bobKey, header.height);
+    const lie = {
+      ...state,
+      value: Buffer.from(fromHex(state.value as string).map((b, i) => (i === 0 ? b ^ 1 : b))).toString("hex"),
+    };
+    expect(() => verifyStateValue(suite, lie, header)).toThrow(VerificationError);
+    const block = await client.block(header.height);
+    const otherValidators = [{ publicKey: suite.generateKeyPair().publicKey.bytes, power: 10n }];
+    expect(() => verifyBlock(suite, block, otherValidators)).toThrow(VerificationError);
+  });
+
+  it("refuses bad transactions with stable codes and statuses", async () => {
+    expect(await errorCode(client.submitTx(new Uint8Array([1, 2, 3])))).toEqual(["CODEC_TRUNCATED", 400]);
+    const good = transfer(1n, 1n);
+    const forged = Uint8Array.from(good.bytes);
+    forged[forged.length - 1] = (forged[forged.length - 1] as number) ^ 0xff;
+    expect((await errorCode(client.submitTx(forged)))[0]).toMatch(/^TX_BAD_SIGNATURE$|^CODEC_/);
+    expect(await errorCode(client.submitTx(transfer(0n, 1n).bytes))).toEqual(["TX_NONCE_TOO_LOW", 409]);
+    const goodHash = await client.submitTx(good.bytes);
+    expect(await errorCode(client.submitTx(good.bytes))).toEqual(["TX_DUPLICATE", 409]);
+    await client.waitForTx(goodHash, { timeoutMs: 10_000, pollMs: 20 });
+    const res = await fetch(`${running.apiUrl}/v1/txs`, {
+      method: "POST",
+      body: JSON.stringify({ tx: "zz" }),
+      headers: { "content-type": "application/json" },
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
+    expect(await errorCode(client.block(999_999n))).toEqual(["NOT_FOUND", 404]);
+    expect(await client.tx("ab".repeat(32))).toBeUndefined();
+  });
+
+  it("records a failed operation as a failed result and moves no money", async () => {
+    const before = running.node.chain.height;
+    const nonce = decode(
+      accountCodec,
+      running.node.chain.state.get(
+        accountKey(addressOfKey(running.node.suite, alice.publicKey.bytes)),
+      ) as Uint8Array,
+    ).nonce;
+    const tx = transfer(nonce, 10_000_000n);
+    const committed = await client.waitForTx(await client.submitTx(tx.bytes), {
+      timeoutMs: 10_000,
+      pollMs: 20,
+    });
+    expect(committed.result.code).toBe("INSUFFICIENT_FUNDS");
+    expect(BigInt(committed.height)).toBeGreaterThan(before);
+  });
+
+  it("streams committed blocks over the WebSocket", async () => {
+    const socket = new WebSocket(`${running.apiUrl.replace("http", "ws")}/v1/events`);
+    const message = await new Promise<{ type: string; header: { height: string } }>((resolve, reject) => {
+      socket.once("message", (data) => resolve(JSON.parse(String(data))));
+      socket.once("error", reject);
+    });
+    socket.close();
+    expect(message.type).toBe("block");
+    expect(BigInt(message.header.height)).toBeGreaterThan(0n);
+  });
+
+  it("serves status, health, metrics and an OpenAPI document that covers every route", async () => {
+    const status = await client.status();
+    expect(status.chainId).toBe("api-test");
+    expect(status.suite).toBe("sm");
+    expect((status as { crypto: { backend: string } }).crypto.backend).toBe("native");
+    expect((await fetch(`${running.apiUrl}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${running.apiUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^mkl_block_height \d+$/m);
+    expect(metrics).toMatch(/mkl_txs_rejected_total\{code="TX_DUPLICATE"\} 1/);
+    const served = (await (await fetch(`${running.apiUrl}/openapi.json`)).json()) as typeof OPENAPI_DOCUMENT;
+    expect(served).toEqual(JSON.parse(JSON.stringify(OPENAPI_DOCUMENT)));
+    const documented = Object.entries(served.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const routes = registeredRoutes.get(running.api) ?? [];
+    expect(routes.length).toBeGreaterThan(5);
+    expect([...new Set(routes)].sort()).toEqual([...documented].sort());
+  });
+});
