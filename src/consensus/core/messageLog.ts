@@ -4,7 +4,7 @@ import type { DuplicateVoteEvidence, Proposal, ValidatorId, Vote, VoteType } fro
 export class RoundLog {
   /** Proposals from proposer(h, round), by valueId (several only if the proposer equivocates). */
   readonly proposals = new Map<string, Proposal>();
-  /** Votes per validator: one, or two if it equivocated (a third is dropped: memory is bounded). */
+  /** Votes per validator: one, or more if it equivocated (bounded, see addVote). */
   readonly prevotes = new Map<ValidatorId, Vote[]>();
   readonly precommits = new Map<ValidatorId, Vote[]>();
   /** Power per valueId (null = nil) and in total, per vote type. */
@@ -80,7 +80,13 @@ export class MessageLog {
   addVote(vote: Vote, power: bigint, currentRound: number): AddVoteResult {
     const existing = this.rounds.get(vote.round)?.votes(vote.type).get(vote.validator);
     if (existing?.some((v) => v.valueId === vote.valueId)) return { outcome: "duplicate" };
-    if (existing && existing.length >= MAX_VOTES_PER_VALIDATOR) return { outcome: "dropped" };
+    // Past the cap, a vote still counts if it is for a proposal of the round: a flood of junk
+    // votes must not crowd out the one that completes a real quorum.
+    if (existing && existing.length >= MAX_VOTES_PER_VALIDATOR) {
+      if (vote.valueId === null || !this.rounds.get(vote.round)?.proposals.has(vote.valueId)) {
+        return { outcome: "dropped" };
+      }
+    }
     if (!existing && !this.admit(vote.validator, vote.round, currentRound)) return { outcome: "dropped" };
     const log = this.ensure(vote.round);
     const tally = vote.type === "prevote" ? log.prevotePower : log.precommitPower;

@@ -39,6 +39,7 @@ type SimEvent =
   | { readonly kind: "start"; readonly node: number }
   | { readonly kind: "deliver"; readonly to: number; readonly from: number; readonly message: ConsensusMessage }
   | { readonly kind: "timeout"; readonly node: number; readonly incarnation: number; readonly timeout: TimeoutRef }
+  | { readonly kind: "status"; readonly to: number; readonly from: number; readonly height: number }
   | { readonly kind: "gossip"; readonly node: number }
   | { readonly kind: "crash"; readonly node: number }
   | { readonly kind: "restart"; readonly node: number }
@@ -216,7 +217,7 @@ class Simulation {
   // ---- events -------------------------------------------------------------------------
 
   private handle(event: SimEvent): void {
-    if (this.trace && event.kind !== "deliver") this.trace(`${this.now} ${JSON.stringify(event)}`);
+    if (this.trace && event.kind !== "deliver" && event.kind !== "status") this.trace(`${this.now} ${JSON.stringify(event)}`);
     switch (event.kind) {
       case "start": {
         const node = this.node(event.node);
@@ -227,6 +228,8 @@ class Simulation {
       }
       case "deliver":
         return this.deliver(event.to, event.from, event.message);
+      case "status":
+        return this.receiveStatus(event.to, event.from, event.height);
       case "timeout": {
         const node = this.node(event.node);
         if (node.core && node.incarnation === event.incarnation) {
@@ -274,11 +277,13 @@ class Simulation {
     const height = core.snapshot().height;
     if (message.height === height) this.input(node, this.asInput(node, message));
     else if (message.height === height + 1) node.bufferNextHeight(from, message);
-    else if (message.height < height && author(message) === this.nodes[from]?.id) {
-      // The peer's own message of a height we decided: it is behind. (A relayed one says nothing.)
-      const known = node.lagging.get(from);
-      if (known === undefined || message.height < known) node.lagging.set(from, message.height);
-    }
+  }
+
+  /** A peer's status (CometBFT's NewRoundStep): if it is behind, our next gossip helps it. */
+  private receiveStatus(to: number, from: number, peerHeight: number): void {
+    const node = this.node(to);
+    const core = node.core;
+    if (core && peerHeight < core.snapshot().height) node.lagging.set(from, peerHeight);
   }
 
   private asInput(node: SimNode, message: ConsensusMessage): Input {
@@ -466,6 +471,14 @@ class Simulation {
     }
   }
 
+  private sendStatus(from: number, to: number, height: number): void {
+    if (this.now < this.schedule.gstMs && (this.partitioned(from, to) || this.net.chance(this.schedule.dropPerMille))) {
+      return;
+    }
+    const maxDelay = this.now < this.schedule.gstMs ? this.schedule.maxDelayBeforeGstMs : this.schedule.deltaMs;
+    this.queue.push(this.now + this.net.range(1, maxDelay), { kind: "status", to, from, height });
+  }
+
   private partitioned(a: number, b: number): boolean {
     return this.schedule.partitions.some(
       (p) => p.startMs <= this.now && this.now < p.endMs && p.groupOf[a] !== p.groupOf[b],
@@ -496,6 +509,9 @@ class Simulation {
     }
     node.lagging.clear();
     if (node.has("flood")) this.flood(node);
+    if (!node.has("silent")) {
+      for (const peer of this.nodes) if (peer !== node) this.sendStatus(node.index, peer.index, snap.height);
+    }
   }
 
   // ---- helpers ------------------------------------------------------------------------
