@@ -487,7 +487,7 @@ class Simulation {
 
   /**
    * The shell's gossip: when a node made no progress for a tick it re-sends what it signed in
-   * its last two rounds (messages may have been lost before GST), and it sends peers that
+   * this height (messages may have been lost before GST), and it sends peers that
    * are behind the commit certificate of their height (votes first, then the proposal).
    */
   private gossip(node: SimNode): void {
@@ -496,7 +496,8 @@ class Simulation {
     const snap = core.snapshot();
     const progress = `${snap.height}/${snap.round}/${snap.step}`;
     if (progress === node.lastProgress) {
-      for (const m of core.ownMessages()) if (m.round >= snap.round - 1) this.broadcast(node, m);
+      // All rounds: rule 28 needs the prevotes of a proposal's validRound, however old.
+      for (const m of core.ownMessages()) this.broadcast(node, m);
     }
     node.lastProgress = progress;
     if (!node.has("silent")) {
