@@ -32,12 +32,19 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-// Plain JS instead of Buffer: the SDK runs these in browsers too.
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
+// Plain JS instead of Buffer: the SDK runs these in browsers too. Building from char codes
+// gives a flat string, which hashes fast as a Map key (concatenation would build a rope).
+const HEX_CODES = new TextEncoder().encode("0123456789abcdef");
 
 export function toHex(b: Uint8Array): string {
+  const codes = new Array<number>(b.length * 2);
+  for (let i = 0; i < b.length; i++) {
+    codes[2 * i] = HEX_CODES[b[i]! >> 4]!;
+    codes[2 * i + 1] = HEX_CODES[b[i]! & 15]!;
+  }
   let s = "";
-  for (let i = 0; i < b.length; i++) s += HEX[b[i]!];
+  // fromCharCode takes arguments; chunk to stay far below engine argument limits.
+  for (let i = 0; i < codes.length; i += 8192) s += String.fromCharCode(...codes.slice(i, i + 8192));
   return s;
 }
 

@@ -35,12 +35,18 @@ import { CodecError } from "./errors.js";
 /** Appends encoded values to a growing buffer. */
 export class Writer {
   private buf: Uint8Array;
-  private view: DataView;
+  // Made on first use: many encodings (hashes, raw bytes) never write a multi-byte integer.
+  private dv: DataView | undefined;
   private len = 0;
 
   constructor(initialCapacity = 256) {
-    this.buf = new Uint8Array(Math.max(16, initialCapacity));
-    this.view = new DataView(this.buf.buffer);
+    this.buf = new Uint8Array(Math.max(8, initialCapacity));
+  }
+
+  private get view(): DataView {
+    if (this.dv === undefined)
+      this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    return this.dv;
   }
 
   get length(): number {
@@ -55,7 +61,7 @@ export class Writer {
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.dv = undefined;
   }
 
   u8(v: number): void {
@@ -87,8 +93,10 @@ export class Writer {
     this.len += bytes.length;
   }
 
-  /** A copy of the bytes written so far. */
+  /** The bytes written so far, in a buffer no later write can change. */
   finish(): Uint8Array {
+    // A full buffer is handed over as is: any further write would reallocate first.
+    if (this.len === this.buf.length) return this.buf;
     return this.buf.slice(0, this.len);
   }
 }
@@ -96,12 +104,17 @@ export class Writer {
 /** Reads encoded values from a byte string, failing with CODEC_TRUNCATED past its end. */
 export class Reader {
   private readonly buf: Uint8Array;
-  private readonly view: DataView;
+  private dv: DataView | undefined;
   private pos = 0;
 
   constructor(bytes: Uint8Array) {
     this.buf = bytes;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private get view(): DataView {
+    if (this.dv === undefined)
+      this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+    return this.dv;
   }
 
   get offset(): number {
