@@ -18,6 +18,7 @@ import {
   u32,
   u64,
   unit,
+  Writer,
 } from "./codec.js";
 import { CodecError } from "./errors.js";
 
@@ -146,6 +147,15 @@ describe("codec round trips", () => {
     expect(decode(c, encode(c, [big, big]))).toEqual([big, big]);
   });
 
+  it("hands over a full buffer only when no later write can change it", () => {
+    const w = new Writer(8);
+    w.u64(1n);
+    const first = w.finish();
+    w.u8(0xff);
+    expect(toHex(first)).toBe("0000000000000001");
+    expect(toHex(w.finish())).toBe("0000000000000001ff");
+  });
+
   it("decoded bytes do not alias the input", () => {
     const input = encode(bytes(4), new Uint8Array([1, 2, 3]));
     const out = decode(bytes(4), input);
@@ -227,6 +237,17 @@ describe("non-canonical input is rejected", () => {
     expect(codeOf(() => encode(u16, 1.5))).toBe("CODEC_OUT_OF_RANGE");
     expect(codeOf(() => encode(u32, -1))).toBe("CODEC_OUT_OF_RANGE");
     expect(codeOf(() => encode(fixedBytes(3), new Uint8Array(2)))).toBe("CODEC_WRONG_LENGTH");
+  });
+
+  it("refuses values of the wrong type with CODEC_WRONG_TYPE", () => {
+    const wrong = <T>(c: Codec<T>, v: unknown) => codeOf(() => encode(c, v as T));
+    expect(wrong(bool, "false")).toBe("CODEC_WRONG_TYPE");
+    expect(wrong(bytes(4), [1, 2])).toBe("CODEC_WRONG_TYPE");
+    expect(wrong(fixedBytes(2), "ab")).toBe("CODEC_WRONG_TYPE");
+    expect(wrong(string(4), 5)).toBe("CODEC_WRONG_TYPE");
+    expect(wrong(list(u8, 4), "ab")).toBe("CODEC_WRONG_TYPE");
+    expect(wrong(struct({ a: u8 }), null)).toBe("CODEC_WRONG_TYPE");
+    expect(wrong(struct({ a: u8 }), {})).toBe("CODEC_OUT_OF_RANGE");
   });
 
   it("refuses ambiguous definitions", () => {

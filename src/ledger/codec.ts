@@ -198,6 +198,11 @@ export function decode<T>(codec: Codec<T>, bytes: Uint8Array): T {
   return v;
 }
 
+function wrongType(expected: string, v: unknown): CodecError {
+  const actual = v === null ? "null" : Array.isArray(v) ? "array" : typeof v;
+  return new CodecError("CODEC_WRONG_TYPE", `expected ${expected}, got ${actual}`, { expected, actual });
+}
+
 function checkUint(v: number, max: number, name: string): void {
   if (!Number.isInteger(v) || v < 0 || v > max) {
     throw new CodecError("CODEC_OUT_OF_RANGE", `${name} out of range: ${String(v)}`, { value: v });
@@ -242,6 +247,7 @@ export const u64: Codec<bigint> = {
 
 export const bool: Codec<boolean> = {
   encode(v, w) {
+    if (typeof v !== "boolean") throw wrongType("boolean", v);
     w.u8(v ? 1 : 0);
   },
   decode(r) {
@@ -256,6 +262,7 @@ export const bool: Codec<boolean> = {
 export function fixedBytes(n: number): Codec<Uint8Array> {
   return {
     encode(v, w) {
+      if (!(v instanceof Uint8Array)) throw wrongType("Uint8Array", v);
       if (v.length !== n) {
         throw new CodecError("CODEC_WRONG_LENGTH", `expected ${n} bytes, got ${v.length}`, {
           expected: n,
@@ -286,6 +293,7 @@ function checkLength(len: number, max: number, what: string): void {
 export function bytes(maxLen: number): Codec<Uint8Array> {
   return {
     encode(v, w) {
+      if (!(v instanceof Uint8Array)) throw wrongType("Uint8Array", v);
       checkLength(v.length, maxLen, "bytes");
       w.u32(v.length);
       w.raw(v);
@@ -305,6 +313,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
 export function string(maxLen: number): Codec<string> {
   return {
     encode(v, w) {
+      if (typeof v !== "string") throw wrongType("string", v);
       if (LONE_SURROGATE.test(v)) {
         throw new CodecError(
           "CODEC_INVALID_UTF8",
@@ -332,6 +341,7 @@ export function string(maxLen: number): Codec<string> {
 export function list<T>(codec: Codec<T>, maxLen: number): Codec<T[]> {
   return {
     encode(v, w) {
+      if (!Array.isArray(v)) throw wrongType("array", v);
       checkLength(v.length, maxLen, "list");
       w.u32(v.length);
       for (const item of v) codec.encode(item, w);
@@ -385,6 +395,7 @@ export function struct<F extends FieldCodecs>(fields: F): Codec<StructType<F>> {
   }
   return {
     encode(v, w) {
+      if (typeof v !== "object" || v === null) throw wrongType("object", v);
       for (const [name, codec] of entries) codec.encode((v as Record<string, unknown>)[name], w);
     },
     decode(r) {
@@ -421,6 +432,7 @@ export function taggedUnion<V extends VariantMap>(tagWidth: "u8" | "u16", varian
   }
   return {
     encode(v, w) {
+      if (typeof v !== "object" || v === null) throw wrongType("object", v);
       const variant = Object.hasOwn(variants, v.kind) ? variants[v.kind] : undefined;
       if (variant === undefined) {
         throw new CodecError("CODEC_UNKNOWN_TAG", `unknown variant kind ${String(v.kind)}`, { kind: v.kind });

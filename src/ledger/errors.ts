@@ -9,7 +9,8 @@ export type CodecErrorCode =
   | "CODEC_UNKNOWN_TAG"
   | "CODEC_INVALID_UTF8"
   | "CODEC_OUT_OF_RANGE"
-  | "CODEC_WRONG_LENGTH";
+  | "CODEC_WRONG_LENGTH"
+  | "CODEC_WRONG_TYPE";
 
 /** Raised by the codec on bad input to decode and on values that have no encoding. */
 export class CodecError extends LedgerError {
