@@ -29,7 +29,12 @@ export class MerkleError extends LedgerError {
   }
 }
 
-export type StateErrorCode = "STATE_MISSING_NODE" | "STATE_CORRUPT_NODE" | "STATE_KEY_COLLISION";
+export type StateErrorCode =
+  | "STATE_MISSING_NODE"
+  | "STATE_CORRUPT_NODE"
+  | "STATE_KEY_COLLISION"
+  | "STATE_KEY_TOO_LONG"
+  | "STATE_VALUE_TOO_LONG";
 
 /** World-state failures: a node store that lacks a node or holds bytes that do not match their hash. */
 export class StateError extends LedgerError {

@@ -166,6 +166,20 @@ describe("sparse Merkle world state", () => {
     expect(maxDepth).toBeLessThan(40);
   });
 
+  it("refuses oversized keys and values before doing any work", () => {
+    const store = new MemoryNodeStore();
+    const ok = { key: new Uint8Array([1]), value: new Uint8Array([1]) };
+    expect(() =>
+      applyBatch(store, sha256, EMPTY_ROOT, [ok, { key: new Uint8Array(1025), value: undefined }]),
+    ).toThrow(expect.objectContaining({ code: "STATE_KEY_TOO_LONG" }));
+    expect(() =>
+      applyBatch(store, sha256, EMPTY_ROOT, [
+        ok,
+        { key: new Uint8Array(1), value: new Uint8Array(1024 * 1024 + 1) },
+      ]),
+    ).toThrow(expect.objectContaining({ code: "STATE_VALUE_TOO_LONG" }));
+  });
+
   it("fails with STATE_MISSING_NODE when the store lacks a node", () => {
     const store = new MemoryNodeStore();
     const root = applyBatch(store, sha256, EMPTY_ROOT, [

@@ -14,6 +14,8 @@ import {
   EMPTY_ROOT,
   HASH_BYTES,
   isEmptyHash,
+  MAX_STATE_KEY_BYTES,
+  MAX_STATE_VALUE_BYTES,
   pathBit,
   type SmtNode,
   smtInnerHash,
@@ -117,6 +119,7 @@ export function applyBatch(
 function normalise(hashFn: HashFn, changes: readonly StateChange[]): Entry[] {
   const byPath = new Map<string, Entry>();
   for (const c of changes) {
+    checkSizes(c);
     const path = hashFn(c.key);
     const id = toHex(path);
     const prior = byPath.get(id);
@@ -124,6 +127,26 @@ function normalise(hashFn: HashFn, changes: readonly StateChange[]): Entry[] {
     byPath.set(id, { path, key: c.key, value: c.value });
   }
   return [...byPath.values()].sort((a, b) => compareBytes(a.path, b.path));
+}
+
+// Checked up front so a bad change fails the batch before any work, with a clear code.
+function checkSizes(c: StateChange): void {
+  if (c.key.length > MAX_STATE_KEY_BYTES) {
+    throw new StateError(
+      "STATE_KEY_TOO_LONG",
+      `state key is ${c.key.length} bytes, max ${MAX_STATE_KEY_BYTES}`,
+      {
+        size: c.key.length,
+      },
+    );
+  }
+  if (c.value !== undefined && c.value.length > MAX_STATE_VALUE_BYTES) {
+    throw new StateError(
+      "STATE_VALUE_TOO_LONG",
+      `state value is ${c.value.length} bytes, max ${MAX_STATE_VALUE_BYTES}`,
+      { size: c.value.length, key: toHex(c.key) },
+    );
+  }
 }
 
 function checkSameKey(a: Uint8Array, b: Uint8Array, path: Uint8Array): void {
