@@ -93,7 +93,10 @@ export class MessageLog {
     tally.set(vote.valueId, (tally.get(vote.valueId) ?? 0n) + power);
     if (existing?.[0]) {
       existing.push(vote);
-      return { outcome: "equivocation", evidence: { kind: "duplicateVote", first: existing[0], second: vote } };
+      return {
+        outcome: "equivocation",
+        evidence: { kind: "duplicateVote", first: existing[0], second: vote },
+      };
     }
     log.votes(vote.type).set(vote.validator, [vote]);
     if (vote.type === "prevote") log.prevoteTotal += power;

@@ -13,7 +13,11 @@ export interface SimBlock {
   readonly r: number;
   readonly proposer: string;
   readonly timeMs: number;
-  readonly last: { readonly round: number; readonly valueId: string; readonly votes: [string, number][] } | null;
+  readonly last: {
+    readonly round: number;
+    readonly valueId: string;
+    readonly votes: [string, number][];
+  } | null;
   /** Marked by a Byzantine proposer: the app says invalid. */
   readonly invalid?: true;
   /** Lets an equivocating proposer make a second, different, valid block. */
@@ -95,13 +99,15 @@ export function validateBlock(chain: ChainView, height: number, payload: Uint8Ar
       : { valid: false };
   }
   const previous = chain.committed(height - 1);
-  if (!previous || !block.last || block.last.valueId !== previous.proposal.value.valueId) return { valid: false };
+  if (!previous || !block.last || block.last.valueId !== previous.proposal.value.valueId)
+    return { valid: false };
   const set = chain.validatorsAt(height - 1);
   const votes = lastCommitVotes(block);
   const seen = new Set<string>();
   let power = 0n;
   for (const vote of votes) {
-    if (seen.has(vote.validator) || !set.has(vote.validator) || !chain.isSigned(vote)) return { valid: false };
+    if (seen.has(vote.validator) || !set.has(vote.validator) || !chain.isSigned(vote))
+      return { valid: false };
     seen.add(vote.validator);
     power += set.powerOf(vote.validator);
   }

@@ -41,7 +41,9 @@ export class Checker {
       const key = `${message.proposer}/${message.height}/${message.round}`;
       const prior = this.correctProposals.get(key);
       if (prior && prior.value.valueId !== message.value.valueId) {
-        throw new SimulationFailure("no-double-sign", "a correct node proposed two values in one round", { key });
+        throw new SimulationFailure("no-double-sign", "a correct node proposed two values in one round", {
+          key,
+        });
       }
       this.correctProposals.set(key, message);
       return;
@@ -62,7 +64,9 @@ export class Checker {
   onEvidence(evidence: DuplicateVoteEvidence): void {
     const { first, second } = evidence;
     if (this.isCorrect(first.validator)) {
-      throw new SimulationFailure("evidence", "a correct validator was accused of equivocation", { evidence });
+      throw new SimulationFailure("evidence", "a correct validator was accused of equivocation", {
+        evidence,
+      });
     }
     const same =
       first.validator === second.validator &&
@@ -77,7 +81,11 @@ export class Checker {
     const h = cert.height;
     const last = this.lastHeight.get(node) ?? this.chain.initialHeight - 1;
     if (h !== last + 1) {
-      throw new SimulationFailure("prefix", "a node committed out of order or twice", { node, height: h, last });
+      throw new SimulationFailure("prefix", "a node committed out of order or twice", {
+        node,
+        height: h,
+        last,
+      });
     }
     this.lastHeight.set(node, h);
     const first = this.decided.get(h);
@@ -101,7 +109,11 @@ export class Checker {
     const set = this.chain.validatorsAt(cert.height);
     let power = 0n;
     for (const vote of cert.precommits) {
-      if (vote.valueId !== cert.proposal.value.valueId || vote.round !== cert.round || vote.height !== cert.height) {
+      if (
+        vote.valueId !== cert.proposal.value.valueId ||
+        vote.round !== cert.round ||
+        vote.height !== cert.height
+      ) {
         throw new SimulationFailure("certificate", "a certificate holds a foreign vote", { vote });
       }
       power += set.powerOf(vote.validator);
@@ -115,7 +127,8 @@ export class Checker {
   private checkValidity(cert: CommitCertificate): void {
     const h = cert.height;
     const verdict = validateBlock(this.chain, h, cert.proposal.value.payload);
-    if (!verdict.valid) throw new SimulationFailure("validity", "a committed value is not valid", { height: h });
+    if (!verdict.valid)
+      throw new SimulationFailure("validity", "a committed value is not valid", { height: h });
     if (verdict.blockTimeMs !== cert.blockTimeMs) {
       throw new SimulationFailure("bft-time", "commit carries a different block time", { height: h });
     }

@@ -39,12 +39,22 @@ function main(): number {
   const args = parseArgs(process.argv.slice(2));
   if (args.seed !== null) {
     const result = runSchedule(args.seed, { trace: (line) => console.log(line) });
-    console.log(`seed ${args.seed}: ok, ${result.heights} heights, ${result.simTimeMs} ms simulated, ${result.events} events`);
+    console.log(
+      `seed ${args.seed}: ok, ${result.heights} heights, ${result.simTimeMs} ms simulated, ${result.events} events`,
+    );
     console.log(JSON.stringify(result.faults));
     return 0;
   }
   const started = performance.now();
-  const totals = { heights: 0, events: 0, dropped: 0, duplicated: 0, partitions: 0, crashes: 0, byzantineNodes: 0 };
+  const totals = {
+    heights: 0,
+    events: 0,
+    dropped: 0,
+    duplicated: 0,
+    partitions: 0,
+    crashes: 0,
+    byzantineNodes: 0,
+  };
   const more = { byzantineMessages: 0, evidence: 0, validatorSetChanges: 0 };
   const failures: string[] = [];
   for (let seed = args.start; seed < args.start + args.seeds; seed++) {
@@ -59,7 +69,10 @@ function main(): number {
     } catch (error) {
       if (!(error instanceof SimulationFailure)) throw error;
       failures.push(error.message);
-      console.error(error.message, JSON.stringify(error.details, (_, v) => (typeof v === "bigint" ? String(v) : v)));
+      console.error(
+        error.message,
+        JSON.stringify(error.details, (_, v) => (typeof v === "bigint" ? String(v) : v)),
+      );
     }
   }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

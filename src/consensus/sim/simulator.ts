@@ -37,8 +37,18 @@ export const SIM_TIMEOUTS: TimeoutConfig = {
 
 type SimEvent =
   | { readonly kind: "start"; readonly node: number }
-  | { readonly kind: "deliver"; readonly to: number; readonly from: number; readonly message: ConsensusMessage }
-  | { readonly kind: "timeout"; readonly node: number; readonly incarnation: number; readonly timeout: TimeoutRef }
+  | {
+      readonly kind: "deliver";
+      readonly to: number;
+      readonly from: number;
+      readonly message: ConsensusMessage;
+    }
+  | {
+      readonly kind: "timeout";
+      readonly node: number;
+      readonly incarnation: number;
+      readonly timeout: TimeoutRef;
+    }
   | { readonly kind: "status"; readonly to: number; readonly from: number; readonly height: number }
   | { readonly kind: "gossip"; readonly node: number }
   | { readonly kind: "crash"; readonly node: number }
@@ -173,7 +183,8 @@ class Simulation {
       const next = this.queue.pop();
       if (!next) throw new SimulationFailure("liveness", "the event queue ran dry");
       this.now = next.timeMs;
-      if (++this.events > MAX_EVENTS) throw new SimulationFailure("liveness", "too many events", { now: this.now });
+      if (++this.events > MAX_EVENTS)
+        throw new SimulationFailure("liveness", "too many events", { now: this.now });
       this.handle(next.event);
       if (this.gstReached && this.done()) break;
       if (this.gstReached && this.now > s.gstMs + s.livenessWindowMs) {
@@ -196,7 +207,9 @@ class Simulation {
     const s = this.schedule;
     return this.correctNodes().every((n) => {
       const h = n.committedHeight();
-      return h >= (this.baseline.get(n.index) ?? 0) + s.heightsAfterGst && h >= INITIAL_HEIGHT - 1 + s.minHeights;
+      return (
+        h >= (this.baseline.get(n.index) ?? 0) + s.heightsAfterGst && h >= INITIAL_HEIGHT - 1 + s.minHeights
+      );
     });
   }
 
@@ -217,7 +230,8 @@ class Simulation {
   // ---- events -------------------------------------------------------------------------
 
   private handle(event: SimEvent): void {
-    if (this.trace && event.kind !== "deliver" && event.kind !== "status") this.trace(`${this.now} ${JSON.stringify(event)}`);
+    if (this.trace && event.kind !== "deliver" && event.kind !== "status")
+      this.trace(`${this.now} ${JSON.stringify(event)}`);
     switch (event.kind) {
       case "start": {
         const node = this.node(event.node);
@@ -227,9 +241,11 @@ class Simulation {
         return;
       }
       case "deliver":
-        return this.deliver(event.to, event.from, event.message);
+        this.deliver(event.to, event.from, event.message);
+        return;
       case "status":
-        return this.receiveStatus(event.to, event.from, event.height);
+        this.receiveStatus(event.to, event.from, event.height);
+        return;
       case "timeout": {
         const node = this.node(event.node);
         if (node.core && node.incarnation === event.incarnation) {
@@ -311,7 +327,8 @@ class Simulation {
         node.wal.push(effect.record);
         return;
       case "broadcast":
-        return this.broadcast(node, effect.message);
+        this.broadcast(node, effect.message);
+        return;
       case "scheduleTimeout":
         this.queue.push(this.now + effect.durationMs, {
           kind: "timeout",
@@ -331,7 +348,8 @@ class Simulation {
         return;
       }
       case "commit":
-        return this.commit(node, effect.certificate, pending, nowMs);
+        this.commit(node, effect.certificate, pending, nowMs);
+        return;
       case "evidence":
         this.faults.evidence++;
         if (node.correct) this.checker.onEvidence(effect.evidence);
@@ -388,7 +406,10 @@ class Simulation {
   // ---- the network --------------------------------------------------------------------
 
   private broadcast(node: SimNode, message: ConsensusMessage): void {
-    if (!node.correct) return this.byzantineBroadcast(node, message);
+    if (!node.correct) {
+      this.byzantineBroadcast(node, message);
+      return;
+    }
     this.checker.onSigned(message);
     this.sign(message);
     for (const peer of this.nodes) if (peer !== node) this.send(node.index, peer.index, message);
@@ -406,7 +427,11 @@ class Simulation {
     let other: ConsensusMessage | null = null;
     if (message.type === "proposal" && node.has("equivocateProposal")) {
       const block = decodeBlock(message.value.payload);
-      if (block) other = { ...message, value: encodeBlock({ ...block, nonce: this.byz.nextU32() }) } satisfies Proposal;
+      if (block)
+        other = {
+          ...message,
+          value: encodeBlock({ ...block, nonce: this.byz.nextU32() }),
+        } satisfies Proposal;
     } else if (message.type !== "proposal" && node.has("equivocateVotes")) {
       other = { ...message, valueId: message.valueId === null ? `forged${this.byz.nextU32()}` : null };
     }
@@ -472,10 +497,14 @@ class Simulation {
   }
 
   private sendStatus(from: number, to: number, height: number): void {
-    if (this.now < this.schedule.gstMs && (this.partitioned(from, to) || this.net.chance(this.schedule.dropPerMille))) {
+    if (
+      this.now < this.schedule.gstMs &&
+      (this.partitioned(from, to) || this.net.chance(this.schedule.dropPerMille))
+    ) {
       return;
     }
-    const maxDelay = this.now < this.schedule.gstMs ? this.schedule.maxDelayBeforeGstMs : this.schedule.deltaMs;
+    const maxDelay =
+      this.now < this.schedule.gstMs ? this.schedule.maxDelayBeforeGstMs : this.schedule.deltaMs;
     this.queue.push(this.now + this.net.range(1, maxDelay), { kind: "status", to, from, height });
   }
 
