@@ -22,7 +22,7 @@ export const HASH_BYTES = 32;
 export const MAX_STATE_KEY_BYTES = 1024;
 export const MAX_STATE_VALUE_BYTES = 1024 * 1024;
 
-/** The root of the empty tree and the hash of every empty subtree. */
+/** The root of the empty tree and the hash of every empty subtree. Shared: never mutate it. */
 export const EMPTY_ROOT: Uint8Array = new Uint8Array(HASH_BYTES);
 
 export function isEmptyHash(h: Uint8Array): boolean {

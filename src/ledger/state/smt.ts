@@ -113,7 +113,9 @@ export function applyBatch(
   const entries = normalise(hashFn, changes);
   const startKind: Kind = isEmptyHash(root) ? "empty" : "unknown";
   const result = update(ctx, { hash: root, kind: startKind }, 0, entries, 0, entries.length);
-  return { root: result.hash, newNodes: ctx.newNodes };
+  // A fresh array for the empty root: callers may keep or change the root they get back.
+  const newRoot = result.hash === EMPTY_ROOT ? new Uint8Array(HASH_BYTES) : result.hash;
+  return { root: newRoot, newNodes: ctx.newNodes };
 }
 
 function normalise(hashFn: HashFn, changes: readonly StateChange[]): Entry[] {
