@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { LedgerError } from "../errors.js";
+import { registerKeyCommands } from "./commands/keys.js";
 import { registerNodeCommands } from "./commands/node.js";
 import { registerStartCommand } from "./commands/start.js";
 import { CliError } from "./io.js";
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .version("0.1.0");
   registerStartCommand(program);
   registerNodeCommands(program);
+  registerKeyCommands(program);
   return program;
 }
 

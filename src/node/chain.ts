@@ -56,6 +56,7 @@ export interface TxRecord {
  */
 export class Chain {
   readonly state: StateReader;
+  private head: BlockHeader | undefined;
   private readonly hash: (data: Uint8Array) => Uint8Array;
 
   private constructor(
@@ -90,6 +91,14 @@ export class Chain {
     return this.blockAt(this.height) as Block;
   }
 
+  /** The last committed header, cached: admission asks for it on every transaction. */
+  latestHeader(): BlockHeader {
+    const height = this.height;
+    if (this.head === undefined || this.head.height !== height)
+      this.head = (this.blockAt(height) as Block).header;
+    return this.head;
+  }
+
   resultsAt(height: bigint): TxResult[] | undefined {
     const bytes = this.store.getResults(height);
     return bytes === undefined ? undefined : decode(resultsCodec, bytes);
@@ -111,14 +120,14 @@ export class Chain {
 
   /** Executes `txs` on top of the committed head as block height+1 at consensus time `timeMs`. */
   prepareBlock(txs: Uint8Array[], timeMs: bigint, proposer: PublicKey): PreparedBlock {
-    const previous = this.latestBlock();
-    const height = previous.header.height + 1n;
+    const previous = this.latestHeader();
+    const height = previous.height + 1n;
     const env = { chainId: this.genesis.chainId, height, timeMs };
     const outcome = executeBlock(this.suite, this.state, env, txs);
     const batch = applyBatch(
       { get: (h) => this.store.getStateNode(h) },
       this.hash,
-      previous.header.stateRoot,
+      previous.stateRoot,
       outcome.writes,
     );
     const validatorsHash = validatorSetHash(this.hash, this.validators());
@@ -126,7 +135,7 @@ export class Chain {
       chainId: this.genesis.chainId,
       height,
       timeMs,
-      previousHash: blockHash(this.suite, previous.header),
+      previousHash: blockHash(this.suite, previous),
       txRoot: merkleRoot(this.hash, txs),
       resultsRoot: merkleRoot(
         this.hash,

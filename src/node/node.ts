@@ -100,7 +100,7 @@ export class LedgerNode {
    * expiry, signature) and then nonce order. Throws a LedgerError with a stable code if refused.
    */
   submitTx(bytes: Uint8Array): Uint8Array {
-    const latest = this.chain.latestBlock().header;
+    const latest = this.chain.latestHeader();
     const nextHeight = latest.height + 1n;
     try {
       const admitted = admitTx(
@@ -131,7 +131,7 @@ export class LedgerNode {
   }
 
   status() {
-    const latest = this.chain.latestBlock().header;
+    const latest = this.chain.latestHeader();
     return {
       chainId: this.genesis.chainId,
       suite: this.genesis.suite,

@@ -87,7 +87,7 @@ export class SoloEngine {
 
   private commitBlock(txs: Uint8Array[], hashes: string[]): { block: Block; hash: Uint8Array } | undefined {
     const { chain, key } = this.options;
-    const previousTime = chain.latestBlock().header.timeMs;
+    const previousTime = chain.latestHeader().timeMs;
     const timeMs = BigInt(Math.max(this.options.now(), Number(previousTime) + 1));
     for (;;) {
       try {

@@ -62,6 +62,25 @@ export interface StateJson {
   header: HeaderJson | null;
 }
 
+export interface StatusJson {
+  chainId: string;
+  suite: string;
+  version: string;
+  moniker: string;
+  height: string;
+  lastBlockTimeMs: string;
+  validators: Array<{ name: string; publicKey: string; address: string; power: string }>;
+  peers: string[];
+  mempool: { txs: number; bytes: number };
+  crypto: {
+    suite: string;
+    hash: string;
+    backend: "native" | "pure-js";
+    sm2Native: { available: boolean; reason?: string };
+  };
+  consensus: Record<string, unknown>;
+}
+
 export interface WaitOptions {
   /** Give up after this long (default 30 s). */
   timeoutMs?: number;
@@ -77,7 +96,7 @@ export class MarketLedgerClient {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
   }
 
-  status(): Promise<Record<string, unknown> & { chainId: string; height: string; suite: string }> {
+  status(): Promise<StatusJson> {
     return this.request("GET", "/v1/status");
   }
 

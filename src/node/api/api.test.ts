@@ -163,7 +163,7 @@ describe("node API", () => {
     const status = await client.status();
     expect(status.chainId).toBe("api-test");
     expect(status.suite).toBe("sm");
-    expect((status as { crypto: { backend: string } }).crypto.backend).toBe("native");
+    expect(status.crypto.backend).toBe("native");
     expect((await fetch(`${running.apiUrl}/healthz`)).status).toBe(200);
     const metrics = await (await fetch(`${running.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/^mkl_block_height \d+$/m);
