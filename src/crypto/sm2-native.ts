@@ -21,12 +21,18 @@ export interface NativeStatus {
 // Relative to this module: src/crypto/ when run from source, dist/src/crypto/ when compiled.
 const CANDIDATES = ["../../native/sm2/build/Release/sm2.node", "../../../native/sm2/build/Release/sm2.node"];
 
-let loaded: { addon: Sm2Addon | null; status: NativeStatus } | undefined;
+interface Loaded {
+  addon: Sm2Addon | null;
+  status: NativeStatus;
+}
 
-function load(): { addon: Sm2Addon | null; status: NativeStatus } {
+let loaded: Loaded | undefined;
+
+/** Tries each path (relative to this module) in turn; never throws. Exported for tests. */
+export function loadSm2Addon(candidates: readonly string[] = CANDIDATES): Loaded {
   const require = createRequire(import.meta.url);
   const reasons: string[] = [];
-  for (const path of CANDIDATES) {
+  for (const path of candidates) {
     try {
       const addon = require(path) as Sm2Addon;
       return { addon, status: { available: true, opensslVersion: addon.opensslVersion() } };
@@ -40,11 +46,11 @@ function load(): { addon: Sm2Addon | null; status: NativeStatus } {
 
 /** The addon, loaded once; null when it is not built or fails to load. */
 export function sm2Addon(): Sm2Addon | null {
-  loaded ??= load();
+  loaded ??= loadSm2Addon();
   return loaded.addon;
 }
 
 export function sm2NativeStatus(): NativeStatus {
-  loaded ??= load();
+  loaded ??= loadSm2Addon();
   return { ...loaded.status };
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { bigIntToBytes, bytesToHex, hexToBytes } from "./bytes.js";
 import { CURVES } from "./curves.js";
 import { getSmSuite, sm2NativeStatus } from "./index.js";
+import { loadSm2Addon } from "./sm2-native.js";
 
 // Every SM2 signature is checked against sm-crypto-v2, an implementation we do not share code with.
 const N = CURVES.sm.n;
@@ -19,6 +20,12 @@ describe("native SM2 addon", () => {
     expect(status.reason).toBeUndefined();
     expect(status.available).toBe(true);
     expect(getSmSuite().backend).toBe("native");
+  });
+  it("a missing addon is reported with its reason, not thrown", () => {
+    const { addon, status } = loadSm2Addon(["./no-such-addon.node"]);
+    expect(addon).toBeNull();
+    expect(status.available).toBe(false);
+    expect(status.reason).toContain("no-such-addon.node");
   });
   it("forced pure-js runs pure JavaScript", () => {
     expect(getSmSuite({ backend: "pure-js" }).backend).toBe("pure-js");

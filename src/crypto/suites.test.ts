@@ -172,3 +172,16 @@ describe("getSuite", () => {
     );
   });
 });
+
+describe.each(SUITE_IDS.filter((id) => id !== "ed25519"))("%s public key forms", (id) => {
+  it("publicKeyFromBytes takes a compressed point and returns it uncompressed; verify wants the canonical form", () => {
+    const suite = getSuite(id);
+    const kp = suite.generateKeyPair();
+    const Point = CURVES[id];
+    if (Point.kind !== "weierstrass") throw new Error("unreachable");
+    const compressed = Point.Point.fromBytes(kp.publicKey.bytes).toBytes(true);
+    expect(bytesToHex(suite.publicKeyFromBytes(compressed).bytes)).toBe(bytesToHex(kp.publicKey.bytes));
+    const sig = suite.sign(kp.privateKey, new Uint8Array(1));
+    expect(suite.verify({ suite: id, bytes: compressed }, new Uint8Array(1), sig)).toBe(false);
+  });
+});

@@ -111,6 +111,7 @@ export function buildSuite({ id, scheme, checkPublic }: SuiteParts): Suite {
       if (publicKey.suite !== id || !(signature instanceof Uint8Array) || !(message instanceof Uint8Array)) {
         return false;
       }
+      if (!hasCanonicalShape(id, publicKey.bytes)) return false;
       try {
         return scheme.verify(publicKey.bytes, message, signature);
       } catch {
@@ -142,6 +143,12 @@ export function buildSuite({ id, scheme, checkPublic }: SuiteParts): Suite {
     seal: (key, plaintext, ad) => (sm ? sm4Seal(key, plaintext, ad) : aesGcmSeal(key, plaintext, ad)),
     open: (key, sealed, ad) => (sm ? sm4Open(key, sealed, ad) : aesGcmOpen(key, sealed, ad)),
   };
+}
+
+/** Only the canonical public key form verifies, whatever a backend would also accept. */
+function hasCanonicalShape(suite: SuiteId, pub: Uint8Array): boolean {
+  if (!(pub instanceof Uint8Array)) return false;
+  return CURVES[suite].kind === "edwards" ? pub.length === 32 : pub.length === 65 && pub[0] === 0x04;
 }
 
 /** r||s split into integers, or null when the length is wrong. */

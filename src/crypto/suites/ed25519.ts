@@ -42,7 +42,12 @@ function nodeScheme(): Scheme {
       new Uint8Array(nodeSign(null, asBuffer(message), privateKeyObject("ed25519", seed, publicOf(seed)))),
     verify: (pub, message, signature) =>
       isCanonicalEd25519(signature) &&
-      nodeVerify(null, asBuffer(message), publicKeyObject("ed25519", pub), asBuffer(signature)),
+      nodeVerify(
+        null,
+        asBuffer(message),
+        publicKeyObject("ed25519", pub, checkEd25519Public),
+        asBuffer(signature),
+      ),
   };
 }
 

@@ -13,10 +13,16 @@ import type { SuiteId } from "../suite.js";
 const publicKeys = new Lru<string, KeyObject>(4096);
 const privateKeys = new WeakMap<Uint8Array, KeyObject>();
 
-export function publicKeyObject(suite: SuiteId, pub: Uint8Array): KeyObject {
+/** validate runs once per key, before OpenSSL sees it (OpenSSL is laxer than our decoding rules). */
+export function publicKeyObject(
+  suite: SuiteId,
+  pub: Uint8Array,
+  validate?: (pub: Uint8Array) => void,
+): KeyObject {
   const key = `${suite}:${bytesToHex(pub)}`;
   let obj = publicKeys.get(key);
   if (!obj) {
+    validate?.(pub);
     obj = createPublicKey(encodePublicKeyPem(suite, pub));
     publicKeys.set(key, obj);
   }
