@@ -71,6 +71,8 @@ export interface ScheduleOptions {
   readonly unsafeBug?: UnsafeBug;
   /** Force a shape (used by the broken-core test to aim at the bug). */
   readonly shape?: "n4" | "n4-unequal" | "n7" | "n7-equal";
+  /** Make the heaviest validator that fits under f Byzantine, with exactly these behaviors. */
+  readonly forceBehaviors?: readonly Behavior[];
 }
 
 /** Derive a schedule from a seed: n = 4 (f = 1) or n = 7 (f = 2 or by power), at most f power Byzantine. */
@@ -83,6 +85,7 @@ export function makeSchedule(seed: number, options: ScheduleOptions = {}): Sched
   for (let i = 0; i < validatorCount; i++) powers.push(equal ? 1n : BigInt(rng.range(1, 10)));
 
   const byzantine = chooseByzantine(rng, powers);
+  if (options.forceBehaviors) forceByzantine(byzantine, powers, options.forceBehaviors);
   const nice = rng.chance(150);
   const gstMs = nice ? 0 : rng.range(0, 4000);
   const partitions: Partition[] = [];
@@ -156,6 +159,18 @@ function chooseByzantine(rng: Prng, powers: readonly bigint[]): Map<number, Beha
     if (rng.chance(400)) break;
   }
   return byzantine;
+}
+
+function forceByzantine(
+  byzantine: Map<number, Behavior[]>,
+  powers: readonly bigint[],
+  behaviors: readonly Behavior[],
+) {
+  byzantine.clear();
+  const total = powers.reduce((a, b) => a + b, 0n);
+  const order = powers.map((p, i) => ({ p, i })).sort((a, b) => (a.p > b.p ? -1 : a.p < b.p ? 1 : a.i - b.i));
+  const chosen = order.find(({ p }) => p * 3n < total);
+  if (chosen) byzantine.set(chosen.i, [...behaviors]);
 }
 
 function chooseBehaviors(rng: Prng): Behavior[] {

@@ -64,6 +64,8 @@ export interface FaultCounts {
   byzantineMessages: number;
   evidence: number;
   validatorSetChanges: number;
+  /** Proposals a correct node's app judged invalid (bad time, marked invalid, wrong parent). */
+  invalidProposals: number;
 }
 
 export interface RunResult {
@@ -164,6 +166,7 @@ class Simulation {
       byzantineMessages: 0,
       evidence: 0,
       validatorSetChanges: change ? 1 : 0,
+      invalidProposals: 0,
     };
   }
 
@@ -397,7 +400,11 @@ class Simulation {
   }
 
   private validate(node: SimNode, height: number, payload: Uint8Array): Verdict {
-    if (node.correct) return validateBlock(this.chainOf(node), height, payload);
+    if (node.correct) {
+      const verdict = validateBlock(this.chainOf(node), height, payload);
+      if (!verdict.valid) this.faults.invalidProposals++;
+      return verdict;
+    }
     // A faulty node's app takes anything that parses.
     const block = decodeBlock(payload);
     return block && block.h === height ? { valid: true, blockTimeMs: block.timeMs } : { valid: false };
