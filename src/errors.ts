@@ -22,6 +22,10 @@ export class InvariantError extends LedgerError {
   }
 }
 
-export function invariant(condition: unknown, message: string, details?: Record<string, unknown>): asserts condition {
+export function invariant(
+  condition: unknown,
+  message: string,
+  details?: Record<string, unknown>,
+): asserts condition {
   if (!condition) throw new InvariantError(message, details);
 }
