@@ -19,6 +19,8 @@ export class SimNode {
   nextHeight: { from: number; message: ConsensusMessage }[] = [];
   /** Peers seen sending messages of a height we have decided, and the lowest such height. */
   readonly lagging = new Map<number, number>();
+  /** Crash right after the next WAL write (the sends that follow it are lost). */
+  crashAfterPersist = false;
   /** (height, round, step) at the last gossip tick: re-gossip only when stuck. */
   lastProgress = "";
 
@@ -56,5 +58,6 @@ export class SimNode {
     this.nextHeight = [];
     this.lagging.clear();
     this.lastProgress = "";
+    this.crashAfterPersist = false;
   }
 }

@@ -30,6 +30,8 @@ export interface Crash {
   readonly node: number;
   readonly atMs: number;
   readonly restartMs: number;
+  /** Crash right after the node's next WAL write, losing the effects after it (e.g. the send). */
+  readonly afterPersist: boolean;
 }
 
 export interface ValidatorSetChange {
@@ -101,7 +103,11 @@ export function makeSchedule(seed: number, options: ScheduleOptions = {}): Sched
     const crashCount = rng.range(0, 2);
     for (let i = 0; i < crashCount; i++) {
       const atMs = rng.range(0, gstMs - 1);
-      crashes.push({ node: rng.pick(honest), atMs, restartMs: rng.range(atMs + 1, gstMs) });
+      // Often a quick restart, to hit the WAL while the height is still undecided.
+      const restartMs = rng.chance(500)
+        ? Math.min(gstMs, atMs + rng.range(1, 100))
+        : rng.range(atMs + 1, gstMs);
+      crashes.push({ node: rng.pick(honest), atMs, restartMs, afterPersist: rng.chance(500) });
     }
   }
 

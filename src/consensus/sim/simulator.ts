@@ -51,7 +51,7 @@ type SimEvent =
     }
   | { readonly kind: "status"; readonly to: number; readonly from: number; readonly height: number }
   | { readonly kind: "gossip"; readonly node: number }
-  | { readonly kind: "crash"; readonly node: number }
+  | { readonly kind: "crash"; readonly node: number; readonly afterPersist: boolean }
   | { readonly kind: "restart"; readonly node: number }
   | { readonly kind: "gst" };
 
@@ -177,7 +177,7 @@ class Simulation {
       this.queue.push(this.net.range(1, GOSSIP_INTERVAL_MS), { kind: "gossip", node: node.index });
     }
     for (const c of s.crashes) {
-      this.queue.push(c.atMs, { kind: "crash", node: c.node });
+      this.queue.push(c.atMs, { kind: "crash", node: c.node, afterPersist: c.afterPersist });
       this.queue.push(c.restartMs, { kind: "restart", node: c.node });
     }
     this.queue.push(s.gstMs, { kind: "gst" });
@@ -263,29 +263,46 @@ class Simulation {
       case "crash": {
         const node = this.node(event.node);
         if (!node.core) return;
+        if (event.afterPersist) {
+          node.crashAfterPersist = true;
+          return;
+        }
         node.crash();
         this.faults.crashes++;
         return;
       }
       case "restart": {
         const node = this.node(event.node);
-        if (node.core) return;
-        node.core = restore(node.config, node.wal);
-        this.input(node, { kind: "start", nowMs: this.clock(node) });
+        node.crashAfterPersist = false;
+        if (!node.core) this.restart(node);
         return;
       }
       case "gst":
         this.gstReached = true;
         for (const n of this.correctNodes()) {
+          n.crashAfterPersist = false;
           // A node crashed at GST would not be "correct and up"; the schedule restarts all by GST.
-          if (!n.core) {
-            n.core = restore(n.config, n.wal);
-            this.input(n, { kind: "start", nowMs: this.clock(n) });
-          }
+          if (!n.core) this.restart(n);
           this.baseline.set(n.index, n.committedHeight());
         }
         return;
     }
+  }
+
+  /**
+   * Restart from disk. A crash may fall between the WAL's commit record and the app applying
+   * it: the shell re-applies committed certificates the block store lacks, then starts the core.
+   */
+  private restart(node: SimNode): void {
+    node.core = restore(node.config, node.wal);
+    const nowMs = this.clock(node);
+    const pending: Input[] = [];
+    for (const record of node.wal) {
+      if (record.kind === "commit" && !node.blocks.has(record.certificate.height)) {
+        this.commit(node, record.certificate, pending, nowMs);
+      }
+    }
+    this.input(node, [...pending, { kind: "start", nowMs }]);
   }
 
   private deliver(to: number, from: number, message: ConsensusMessage): void {
@@ -313,12 +330,15 @@ class Simulation {
   }
 
   /** Run an input and everything it causes inside the node (app answers are immediate). */
-  private input(node: SimNode, first: Input): void {
-    const pending: Input[] = [first];
+  private input(node: SimNode, first: Input | Input[]): void {
+    const pending: Input[] = Array.isArray(first) ? first : [first];
     for (let input = pending.shift(); input; input = pending.shift()) {
       const core = node.core;
       if (!core) return;
-      for (const effect of core.step(input)) this.perform(node, effect, pending);
+      for (const effect of core.step(input)) {
+        if (node.core !== core) return; // crashed mid-step: the remaining effects never happen
+        this.perform(node, effect, pending);
+      }
     }
   }
 
@@ -328,6 +348,11 @@ class Simulation {
     switch (effect.kind) {
       case "persist":
         node.wal.push(effect.record);
+        if (node.crashAfterPersist) {
+          this.trace?.(`${this.now}   ${node.id} crashes after the WAL write`);
+          node.crash();
+          this.faults.crashes++;
+        }
         return;
       case "broadcast":
         this.broadcast(node, effect.message);
