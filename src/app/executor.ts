@@ -12,6 +12,8 @@ import { readAccount, writeAccount } from "./accounts.js";
 import { addressOf } from "./address.js";
 import { InvalidBlockError, OperationError } from "./errors.js";
 import { type AppEvent, TX_OK, type TxResult } from "./events.js";
+import { authorizeSender } from "./identity/authorize.js";
+import type { Signer } from "./identity/signer.js";
 import { executeOperation, type Operation, operationCodec } from "./operations/index.js";
 import { StateOverlay, type StateReader, type StateWriteEntry } from "./state.js";
 
@@ -55,6 +57,18 @@ export function admitTx(suite: Suite, env: BlockEnv, bytes: Uint8Array): Admitte
     );
   }
   return { tx, hash: txHash(suite, bytes), sender: addressOf(suite.hash, tx.sender), bytes };
+}
+
+/**
+ * The stateful check of a transaction: its sender is a registered identity, active, not revoked,
+ * its certificate not expired at env.timeMs, and its role may sign this kind of operation. The
+ * node calls it at admission (against committed state); executeBlock calls it again for every
+ * transaction, where a failure fails that transaction (IdentityError codes such as
+ * IDENTITY_UNKNOWN, IDENTITY_REVOKED, ROLE_NOT_PERMITTED), because a revocation earlier in the
+ * same block may legitimately overtake it.
+ */
+export function authorizeTx(state: StateReader, env: BlockEnv, admitted: AdmittedTx): Signer {
+  return authorizeSender(state, env.timeMs, admitted.sender, admitted.tx.op.kind);
 }
 
 /**
@@ -109,6 +123,7 @@ function runOperation(suite: Suite, block: StateOverlay, env: BlockEnv, admitted
   const scratch = block.child();
   const events: AppEvent[] = [];
   try {
+    authorizeTx(scratch, env, admitted);
     executeOperation(
       {
         chainId: env.chainId,

@@ -3,6 +3,13 @@ import { SUITE_IDS } from "../crypto/suite.js";
 import { bytes, type CodecType, encode, list, string, struct, u32, u64 } from "../ledger/codec.js";
 import { writeAccount } from "./accounts.js";
 import { ADDRESS_BYTES } from "./address.js";
+import {
+  genesisIdentitySchema,
+  genesisOrganisationSchema,
+  genesisPkiSchema,
+  orgIdSchema,
+  writeIdentityGenesis,
+} from "./identity/genesis.js";
 import type { StateOverlay } from "./state.js";
 
 const decimal = z
@@ -39,9 +46,22 @@ export const genesisSchema = z.object({
   genesisTimeMs: decimal,
   params: paramsSchema.default(paramsSchema.parse({})),
   validators: z
-    .array(z.object({ name: z.string().min(1).max(64), publicKey: hex(), power: decimal }))
+    .array(
+      z.object({
+        name: z.string().min(1).max(64),
+        publicKey: hex(),
+        power: decimal,
+        /** The organisation running the validator; it becomes a node-operator identity of it. */
+        organisation: orgIdSchema.optional(),
+      }),
+    )
     .min(1, "a chain needs at least one validator"),
   accounts: z.array(z.object({ address: hex(ADDRESS_BYTES), balanceFen: decimal })).default([]),
+  /** The consortium root CA (and, on chains whose suite TLS cannot use, a P-256 TLS root). */
+  pki: genesisPkiSchema.optional(),
+  organisations: z.array(genesisOrganisationSchema).default([]),
+  /** Identities that exist from genesis: platform operators, first organisation admins, ... */
+  identities: z.array(genesisIdentitySchema).default([]),
 });
 export type Genesis = z.infer<typeof genesisSchema>;
 /** The JSON form of a genesis file, as written to disk. */
@@ -61,11 +81,21 @@ export function parseGenesis(json: unknown): Genesis {
   return genesisSchema.parse(json);
 }
 
-/** Writes the genesis state: protocol parameters, the validator set and the opening balances. */
+/**
+ * Writes the genesis state: protocol parameters, the validator set, the opening balances and
+ * the identity registry (throws GENESIS_INVALID on a certificate that does not chain).
+ */
 export function writeGenesisState(state: StateOverlay, genesis: Genesis): void {
   state.set(PARAMS_KEY, encode(paramsCodec, genesis.params));
-  state.set(VALIDATORS_KEY, encode(validatorSetCodec, genesis.validators));
+  state.set(
+    VALIDATORS_KEY,
+    encode(
+      validatorSetCodec,
+      genesis.validators.map(({ name, publicKey, power }) => ({ name, publicKey, power })),
+    ),
+  );
   for (const account of genesis.accounts) {
     writeAccount(state, account.address, { balanceFen: account.balanceFen, nonce: 0n });
   }
+  writeIdentityGenesis(state, genesis);
 }

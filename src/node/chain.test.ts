@@ -35,6 +35,8 @@ function setup(suiteId: SuiteId) {
         balanceFen: "1000",
       },
     ],
+    // Every signer is an identity: alice from genesis, by key alone (no certificate needed).
+    identities: [{ role: "buyer", publicKey: Buffer.from(alice.publicKey.bytes).toString("hex") }],
   });
   const dir = mkdtempSync(join(tmpdir(), "mkl-chain-"));
   dirs.push(dir);

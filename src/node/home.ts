@@ -41,6 +41,11 @@ export function initSoloHome(
       address: toHex(addressOf(suite.hash, (accounts.get(a.name) as KeyPair).publicKey.bytes)),
       balanceFen: a.balanceFen.toString(),
     })),
+    // Every signer must be an identity on the chain: the funded accounts are genesis buyers.
+    identities: options.fundedAccounts.map((a) => ({
+      role: "buyer" as const,
+      publicKey: toHex((accounts.get(a.name) as KeyPair).publicKey.bytes),
+    })),
   };
   writeJson(join(home, HOME_FILES.genesis), genesis);
   writeJson(join(home, HOME_FILES.config), {

@@ -1,4 +1,10 @@
 import { taggedUnion, type UnionType } from "../../ledger/codec.js";
+import {
+  registerIdentityOperation,
+  registerOrganisationOperation,
+  revokeCertificateOperation,
+  rotateKeyOperation,
+} from "../identity/operations.js";
 import type { OperationHandler, TxContext } from "../operation.js";
 import { transferOperation } from "./transfer.js";
 
@@ -8,6 +14,10 @@ import { transferOperation } from "./transfer.js";
  */
 export const OPERATIONS = {
   transfer: transferOperation,
+  registerOrganisation: registerOrganisationOperation,
+  registerIdentity: registerIdentityOperation,
+  revokeCertificate: revokeCertificateOperation,
+  rotateKey: rotateKeyOperation,
 } as const;
 
 export const operationCodec = taggedUnion("u16", OPERATIONS);

@@ -1,0 +1,27 @@
+import { encodeUserCode } from "../../pki/user-code.js";
+import type { StateReader } from "../state.js";
+import { IdentityError } from "./errors.js";
+import { maySign } from "./permissions.js";
+import { activeSigner, type Signer } from "./signer.js";
+
+/**
+ * Who signed, and may they sign this kind of operation now? Throws IdentityError:
+ * IDENTITY_UNKNOWN (no identity has this key), KEY_RETIRED (a key rotated away),
+ * IDENTITY_REVOKED, CERT_EXPIRED (at `timeMs`, the block time) or ROLE_NOT_PERMITTED.
+ */
+export function authorizeSender(
+  state: StateReader,
+  timeMs: bigint,
+  sender: Uint8Array,
+  kind: string,
+): Signer {
+  const signer = activeSigner(state, timeMs, sender);
+  if (!maySign(signer.role, kind)) {
+    throw new IdentityError("ROLE_NOT_PERMITTED", `a ${signer.role} may not sign ${kind}`, {
+      role: signer.role,
+      kind,
+      code: encodeUserCode(signer.code),
+    });
+  }
+  return signer;
+}

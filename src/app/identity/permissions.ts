@@ -1,0 +1,39 @@
+import type { Role } from "../../pki/roles.js";
+import type { OperationKind } from "../operations/index.js";
+
+/**
+ * The permission matrix: which roles may sign each kind of operation. An operation kind with
+ * no row may be signed by nobody (deny by default), so a new operation is unusable until its
+ * module adds a row here; permissions.test.ts lists any kind without one.
+ */
+export const PERMISSIONS: Partial<Record<OperationKind, readonly Role[]>> = {
+  transfer: [
+    "platform-operator",
+    "org-admin",
+    "enterprise",
+    "employee-marketer",
+    "outside-marketer",
+    "buyer",
+  ],
+  registerOrganisation: ["platform-operator"],
+  registerIdentity: ["platform-operator", "org-admin"],
+  revokeCertificate: ["platform-operator", "org-admin"],
+  // Every identity may rotate its own key; admins may also rotate one of their organisation's.
+  rotateKey: [
+    "platform-operator",
+    "org-admin",
+    "enterprise",
+    "employee-marketer",
+    "outside-marketer",
+    "buyer",
+    "auditor",
+    "node-operator",
+  ],
+};
+
+export function maySign(role: Role, kind: string): boolean {
+  // Own properties only: "valueOf" or "__proto__" is no operation kind.
+  if (!Object.hasOwn(PERMISSIONS, kind)) return false;
+  const allowed = (PERMISSIONS as Record<string, readonly Role[] | undefined>)[kind];
+  return allowed?.includes(role) ?? false;
+}

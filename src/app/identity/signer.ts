@@ -1,0 +1,37 @@
+import { isRole, type Role } from "../../pki/roles.js";
+import { encodeUserCode } from "../../pki/user-code.js";
+import { addressHex } from "../address.js";
+import type { StateReader } from "../state.js";
+import { IdentityError } from "./errors.js";
+import { type IdentityRecord, readIdentity, readKeyIndex } from "./records.js";
+
+/** An identity record whose role has been checked to be one we know. */
+export type Signer = IdentityRecord & { readonly role: Role };
+
+/** The sender's identity if it may sign anything at all at `timeMs`. */
+export function activeSigner(state: StateReader, timeMs: bigint, sender: Uint8Array): Signer {
+  const entry = readKeyIndex(state, sender);
+  const identity = entry && readIdentity(state, entry.code);
+  if (!entry || !identity) {
+    throw new IdentityError("IDENTITY_UNKNOWN", "no identity on the chain has the signing key", {
+      sender: addressHex(sender),
+    });
+  }
+  const code = encodeUserCode(identity.code);
+  if (!entry.current) {
+    throw new IdentityError("KEY_RETIRED", `the key was rotated away by ${code}`, { code });
+  }
+  if (identity.status !== "active") {
+    throw new IdentityError("IDENTITY_REVOKED", `the certificate of ${code} is revoked`, { code });
+  }
+  if (identity.certificateNotAfterMs !== undefined && timeMs > identity.certificateNotAfterMs) {
+    throw new IdentityError("CERT_EXPIRED", `the certificate of ${code} has expired`, {
+      code,
+      notAfterMs: String(identity.certificateNotAfterMs),
+    });
+  }
+  if (!isRole(identity.role)) {
+    throw new IdentityError("ROLE_UNKNOWN", `unknown role ${identity.role}`, { code, role: identity.role });
+  }
+  return identity as Signer;
+}
