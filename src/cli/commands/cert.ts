@@ -1,0 +1,353 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import type { Command } from "commander";
+import { getSuite, isSuiteId, SUITE_IDS } from "../../crypto/index.js";
+import type { PrivateKey, SuiteId } from "../../crypto/suite.js";
+import {
+  createCrl,
+  createCsr,
+  decodeUserCode,
+  encryptPrivateKey,
+  formatName,
+  isOrgId,
+  isRevocationReason,
+  isRole,
+  issueCertificate,
+  type ParsedCertificate,
+  parseAndVerifyCsr,
+  parseCertificate,
+  REVOCATION_REASONS,
+  type RevokedEntry,
+  ROLES,
+  readPrivateKeyFile,
+  toPem,
+  userCodeOf,
+} from "../../pki/index.js";
+import { CliError } from "../io.js";
+
+/**
+ * `mkl cert keygen|csr|issue|revoke|crl|show`: the daily work of an organisation's CA, offline.
+ * A user makes a key and a CSR on their own machine (keygen, csr); the organisation admin issues
+ * the certificate (issue) and registers it on the chain with a registerIdentity transaction;
+ * revoke records a revocation in the organisation's list and re-signs its CRL. Every check runs
+ * before anything is written, so bad input changes nothing.
+ */
+
+export const DAY_MS = 86_400_000n;
+
+/** Where to print: the command's configured output (tests capture it), else stdout. */
+export function printer(cmd: Command): (line: string) => void {
+  const out = cmd.configureOutput();
+  return (line) => (out.writeOut ?? ((s: string) => process.stdout.write(s)))(`${line}\n`);
+}
+
+export function readText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** A private key file readable by its owner only (chmod too: mode is ignored for existing files). */
+export function writeSecret(path: string, contents: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, contents, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+export function writePublic(path: string, contents: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, contents);
+}
+
+export function refuseExisting(paths: string[], force = false): void {
+  if (force) return;
+  for (const path of paths)
+    if (existsSync(path)) throw new CliError(`${path} exists (use --force to overwrite)`);
+}
+
+/** The passphrase from the environment variable named by --passphrase-env, if any. */
+export function passphraseFrom(envName: string | undefined): string | undefined {
+  if (envName === undefined) return undefined;
+  const value = process.env[envName];
+  if (value === undefined || value === "") throw new CliError(`environment variable ${envName} is empty`);
+  return value;
+}
+
+/** A private key as PKCS#8 PEM, or encrypted (scrypt + the suite's seal) under a passphrase. */
+export function keyFileText(key: PrivateKey, passphrase: string | undefined): string {
+  if (passphrase === undefined) return getSuite(key.suite).privateKeyToPem(key);
+  return encryptPrivateKey(key, passphrase, new Uint8Array(randomBytes(16)));
+}
+
+export function readKey(path: string, passphrase: string | undefined): PrivateKey {
+  return readPrivateKeyFile(readText(path), passphrase);
+}
+
+export function readCert(path: string): ParsedCertificate {
+  return parseCertificate(readText(path));
+}
+
+/** A random positive 128-bit serial whose first byte is 0x01..0x7f (a minimal DER INTEGER). */
+export function randomSerial(): Uint8Array {
+  const serial = new Uint8Array(randomBytes(16));
+  serial[0] = serial[0]! & 0x7f || 1;
+  return serial;
+}
+
+/** Now, whole seconds, an hour back so a peer whose clock is a little behind accepts it. */
+export function validityStartMs(): bigint {
+  const now = BigInt(Date.now());
+  return now - (now % 1000n) - 3_600_000n;
+}
+
+export function parseSuiteOption(value: string): SuiteId {
+  if (!isSuiteId(value)) throw new CliError(`unknown suite "${value}": one of ${SUITE_IDS.join(", ")}`);
+  return value;
+}
+
+export function parseDays(value: string): bigint {
+  if (!/^[1-9][0-9]{0,4}$/.test(value))
+    throw new CliError(`--days must be a whole number of days, got "${value}"`);
+  return BigInt(value);
+}
+
+export function describeCert(cert: ParsedCertificate): string[] {
+  return [
+    `subject ${formatName(cert.subject)}`,
+    `issuer ${formatName(cert.issuer)}`,
+    `serial ${cert.serialHex}`,
+    `key ${cert.publicKey.suite}`,
+    `not before ${new Date(Number(cert.notBeforeMs)).toISOString()}`,
+    `not after ${new Date(Number(cert.notAfterMs)).toISOString()}`,
+    `CA ${cert.isCa ? "yes" : "no"}`,
+  ];
+}
+
+/** An organisation's CA on disk: DIR/orgs/ID holds ca.cert.pem, ca.key.pem, revocations.json, crl.pem. */
+export const ORG_FILES = {
+  caCert: "ca.cert.pem",
+  caKey: "ca.key.pem",
+  revocations: "revocations.json",
+  crl: "crl.pem",
+} as const;
+
+interface RevocationsFile {
+  crlNumber: number;
+  entries: Array<{ serialHex: string; revokedAtMs: string; reason: string }>;
+}
+
+export function readRevocations(orgDir: string): RevocationsFile {
+  const path = join(orgDir, ORG_FILES.revocations);
+  if (!existsSync(path)) return { crlNumber: 0, entries: [] };
+  const doc = JSON.parse(readText(path)) as RevocationsFile;
+  if (!Number.isInteger(doc.crlNumber) || !Array.isArray(doc.entries)) {
+    throw new CliError(`${path} is not a revocation list`);
+  }
+  return doc;
+}
+
+/** Writes revocations.json and a freshly signed crl.pem (next update in 30 days). */
+export function writeCrl(
+  orgDir: string,
+  ca: ParsedCertificate,
+  caKey: PrivateKey,
+  file: RevocationsFile,
+): string {
+  const entries: RevokedEntry[] = file.entries.map((e) => {
+    if (!isRevocationReason(e.reason)) throw new CliError(`unknown reason ${e.reason} in revocations.json`);
+    return { serialHex: e.serialHex, revokedAtMs: BigInt(e.revokedAtMs), reason: e.reason };
+  });
+  const now = BigInt(Date.now());
+  const crl = createCrl({
+    issuer: ca,
+    issuerKey: caKey,
+    entries,
+    crlNumber: file.crlNumber,
+    thisUpdateMs: now,
+    nextUpdateMs: now + 30n * DAY_MS,
+  });
+  const path = join(orgDir, ORG_FILES.crl);
+  writePublic(join(orgDir, ORG_FILES.revocations), `${JSON.stringify(file, null, 2)}\n`);
+  writePublic(path, toPem("X509 CRL", crl));
+  return path;
+}
+
+function registerKeygen(cert: Command): void {
+  const cmd = cert
+    .command("keygen")
+    .description("make a key pair on this machine (mode 0600), optionally encrypted; prints the user code")
+    .requiredOption("--suite <suite>", `the chain's suite: ${SUITE_IDS.join(" | ")}`)
+    .requiredOption("--out <file>", "private key file to write")
+    .option("--passphrase-env <var>", "encrypt the key with the passphrase in this environment variable")
+    .option("--force", "overwrite an existing file", false);
+  cmd.action((o: { suite: string; out: string; passphraseEnv?: string; force: boolean }) => {
+    const suite = getSuite(parseSuiteOption(o.suite));
+    const passphrase = passphraseFrom(o.passphraseEnv);
+    refuseExisting([o.out], o.force);
+    const keys = suite.generateKeyPair();
+    writeSecret(o.out, keyFileText(keys.privateKey, passphrase));
+    const print = printer(cmd);
+    print(`key ${o.out}${passphrase ? " (encrypted)" : ""}`);
+    print(`user code ${userCodeOf(suite.hash, keys.publicKey.bytes)}`);
+  });
+}
+
+function registerCsr(cert: Command): void {
+  const cmd = cert
+    .command("csr")
+    .description("make a certificate request: CN is the user code, O the organisation, OU the role")
+    .requiredOption("--key <file>", "your private key")
+    .requiredOption("--org <id>", "your organisation id")
+    .requiredOption("--role <role>", `one of ${ROLES.join(", ")}`)
+    .requiredOption("--out <file>", "CSR file to write")
+    .option("--code <code>", "keep this user code (a key rotation); default: the code of this key")
+    .option("--passphrase-env <var>", "the key's passphrase is in this environment variable");
+  cmd.action(
+    (o: { key: string; org: string; role: string; out: string; code?: string; passphraseEnv?: string }) => {
+      if (!isOrgId(o.org)) throw new CliError(`bad organisation id "${o.org}"`);
+      if (!isRole(o.role)) throw new CliError(`unknown role "${o.role}": one of ${ROLES.join(", ")}`);
+      const key = readKey(o.key, passphraseFrom(o.passphraseEnv));
+      const suite = getSuite(key.suite);
+      const code = o.code ?? userCodeOf(suite.hash, suite.publicKeyOf(key).bytes);
+      decodeUserCode(code);
+      const csr = createCsr(key, { commonName: code, organization: o.org, organizationalUnit: o.role });
+      writePublic(o.out, toPem("CERTIFICATE REQUEST", csr));
+      printer(cmd)(`CSR ${o.out} for ${code} (${o.role} of ${o.org})`);
+    },
+  );
+}
+
+function registerIssue(cert: Command): void {
+  const cmd = cert
+    .command("issue")
+    .description("issue a certificate from a CSR with an organisation CA (the CSR must be signed by its key)")
+    .requiredOption("--ca-cert <file>", "the organisation CA certificate")
+    .requiredOption("--ca-key <file>", "the organisation CA key")
+    .requiredOption("--csr <file>", "the request")
+    .requiredOption("--out <file>", "certificate file to write")
+    .option("--days <n>", "validity in days", "365")
+    .option("--passphrase-env <var>", "the CA key's passphrase is in this environment variable")
+    .option("--force", "overwrite an existing file", false);
+  cmd.action(
+    (o: {
+      caCert: string;
+      caKey: string;
+      csr: string;
+      out: string;
+      days: string;
+      passphraseEnv?: string;
+      force: boolean;
+    }) => {
+      const ca = readCert(o.caCert);
+      const caKey = readKey(o.caKey, passphraseFrom(o.passphraseEnv));
+      const csr = parseAndVerifyCsr(readText(o.csr));
+      const days = parseDays(o.days);
+      const { organization, organizationalUnit, commonName } = csr.subject;
+      if (organization !== ca.subject.organization) {
+        throw new CliError(
+          `the CSR names organisation "${organization ?? ""}", this CA is "${ca.subject.organization ?? ""}"`,
+        );
+      }
+      if (!isRole(organizationalUnit))
+        throw new CliError(`the CSR names unknown role "${organizationalUnit ?? ""}"`);
+      decodeUserCode(commonName);
+      const own = userCodeOf(getSuite(csr.publicKey.suite).hash, csr.publicKey.bytes);
+      refuseExisting([o.out], o.force);
+      const start = validityStartMs();
+      const issued = issueCertificate({
+        profile: "user",
+        subject: csr.subject,
+        subjectPublicKey: csr.publicKey,
+        serial: randomSerial(),
+        notBeforeMs: start,
+        notAfterMs: start + days * DAY_MS,
+        issuer: ca,
+        issuerKey: caKey,
+      });
+      writePublic(o.out, toPem("CERTIFICATE", issued.der));
+      const print = printer(cmd);
+      print(`certificate ${o.out}`);
+      for (const line of describeCert(issued)) print(`  ${line}`);
+      print(own === commonName ? `user code ${own}` : `key rotation: new key for user code ${commonName}`);
+    },
+  );
+}
+
+function registerRevoke(cert: Command): void {
+  const cmd = cert
+    .command("revoke")
+    .description("revoke a certificate in an organisation's revocation list and re-sign its CRL")
+    .requiredOption("--org-dir <dir>", "the organisation's directory (network DIR/orgs/ID)")
+    .option("--cert <file>", "the certificate to revoke")
+    .option("--serial <hex>", "or its serial number")
+    .option("--reason <reason>", `one of ${Object.keys(REVOCATION_REASONS).join(", ")}`, "unspecified")
+    .option("--passphrase-env <var>", "the CA key's passphrase is in this environment variable");
+  cmd.action(
+    (o: { orgDir: string; cert?: string; serial?: string; reason: string; passphraseEnv?: string }) => {
+      if (!isRevocationReason(o.reason)) throw new CliError(`unknown reason "${o.reason}"`);
+      if ((o.cert === undefined) === (o.serial === undefined))
+        throw new CliError("give --cert or --serial (one of them)");
+      const ca = readCert(join(o.orgDir, ORG_FILES.caCert));
+      const caKey = readKey(join(o.orgDir, ORG_FILES.caKey), passphraseFrom(o.passphraseEnv));
+      let serialHex = o.serial?.toLowerCase() ?? "";
+      if (o.cert !== undefined) {
+        const target = readCert(o.cert);
+        if (Buffer.compare(target.issuerDer, ca.subjectDer) !== 0) {
+          throw new CliError(`${o.cert} was not issued by ${formatName(ca.subject)}`);
+        }
+        serialHex = target.serialHex;
+      }
+      if (!/^([0-9a-f]{2}){1,20}$/.test(serialHex)) throw new CliError(`bad serial "${serialHex}"`);
+      const file = readRevocations(o.orgDir);
+      if (file.entries.some((e) => e.serialHex === serialHex))
+        throw new CliError(`serial ${serialHex} is already revoked`);
+      const next: RevocationsFile = {
+        crlNumber: file.crlNumber + 1,
+        entries: [...file.entries, { serialHex, revokedAtMs: String(Date.now()), reason: o.reason }],
+      };
+      const path = writeCrl(o.orgDir, ca, caKey, next);
+      const print = printer(cmd);
+      print(`revoked ${serialHex} (${o.reason}); CRL #${next.crlNumber} written to ${path}`);
+      print("on the chain: an org admin signs revokeCertificate {code, reason} for the identity");
+    },
+  );
+}
+
+function registerCrl(cert: Command): void {
+  const cmd = cert
+    .command("crl")
+    .description("re-sign an organisation's CRL from its revocation list (for example before nextUpdate)")
+    .requiredOption("--org-dir <dir>", "the organisation's directory (network DIR/orgs/ID)")
+    .option("--passphrase-env <var>", "the CA key's passphrase is in this environment variable");
+  cmd.action((o: { orgDir: string; passphraseEnv?: string }) => {
+    const ca = readCert(join(o.orgDir, ORG_FILES.caCert));
+    const caKey = readKey(join(o.orgDir, ORG_FILES.caKey), passphraseFrom(o.passphraseEnv));
+    const file = readRevocations(o.orgDir);
+    const path = writeCrl(o.orgDir, ca, caKey, { ...file, crlNumber: file.crlNumber + 1 });
+    printer(cmd)(`CRL #${file.crlNumber + 1} with ${file.entries.length} entries written to ${path}`);
+  });
+}
+
+function registerShow(cert: Command): void {
+  const cmd = cert
+    .command("show")
+    .description("print a certificate's subject, issuer, serial, key suite and validity")
+    .argument("<file>", "certificate PEM");
+  cmd.action((file: string) => {
+    const print = printer(cmd);
+    for (const line of describeCert(readCert(file))) print(line);
+  });
+}
+
+export function registerCertCommands(program: Command): void {
+  const cert = program.command("cert").description("keys, CSRs, certificates and CRLs of the consortium PKI");
+  registerKeygen(cert);
+  registerCsr(cert);
+  registerIssue(cert);
+  registerRevoke(cert);
+  registerCrl(cert);
+  registerShow(cert);
+}

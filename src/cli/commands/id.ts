@@ -1,0 +1,84 @@
+import type { Command } from "commander";
+import { parseGenesis, writeGenesisState } from "../../app/genesis.js";
+import { type IdentityView, lookupIdentity } from "../../app/identity/registry.js";
+import { StateOverlay } from "../../app/state.js";
+import { bytesToHex, getSuite } from "../../crypto/index.js";
+import {
+  decodeUserCode,
+  normaliseUserCode,
+  parseCertificate,
+  readPrivateKeyFile,
+  userCodeOf,
+} from "../../pki/index.js";
+import { CliError } from "../io.js";
+import { passphraseFrom, printer, readText } from "./cert.js";
+
+/**
+ * `mkl id show CODE` checks a typed user code (a typo fails its checksum) and prints what it
+ * decodes to; with --genesis it looks the code up in the state that genesis file creates and
+ * prints role, organisation, status, settlement account and certificate expiry (never personal
+ * data: there is none on the chain). Looking up a running chain goes through a node's API.
+ * `mkl id code` prints the user code of a key or certificate.
+ */
+
+export function formatIdentity(view: IdentityView): string[] {
+  const expiry = view.certificateNotAfterMs;
+  return [
+    `code ${view.code}`,
+    `role ${view.role}`,
+    `organisation ${view.organisation === "" ? "(consortium)" : view.organisation}`,
+    `status ${view.status}`,
+    `settlement account ${view.settlementAccount}`,
+    `certificate ${view.certificateSerial === "" ? "(none: declared in genesis by key)" : view.certificateSerial}`,
+    `certificate expires ${expiry === undefined ? "never" : new Date(Number(expiry)).toISOString()}`,
+    `key version ${view.keyVersion}`,
+  ];
+}
+
+function lookupInGenesis(path: string, code: string): IdentityView | undefined {
+  const state = new StateOverlay({ get: () => undefined });
+  writeGenesisState(state, parseGenesis(JSON.parse(readText(path))));
+  return lookupIdentity(state, code);
+}
+
+export function registerIdCommands(program: Command): void {
+  const id = program.command("id").description("user codes and the identities behind them");
+  const show = id
+    .command("show")
+    .description("check a user code and print the identity it names")
+    .argument("<code>", "a user code, e.g. mkl1...")
+    .option("--genesis <file>", "look the code up in the state this genesis file creates");
+  show.action((code: string, o: { genesis?: string }) => {
+    const print = printer(show);
+    const bytes = decodeUserCode(code);
+    print(`user code ${normaliseUserCode(code)} is well formed (key hash ${bytesToHex(bytes)})`);
+    if (o.genesis === undefined) {
+      print("to see its role, organisation and account, give --genesis FILE (or ask a node's API)");
+      return;
+    }
+    const view = lookupInGenesis(o.genesis, code);
+    if (!view) throw new CliError(`no identity ${normaliseUserCode(code)} in ${o.genesis}`, 1);
+    for (const line of formatIdentity(view)) print(line);
+  });
+  const codeCmd = id
+    .command("code")
+    .description("print the user code of a key file or a certificate")
+    .option("--key <file>", "a private key file")
+    .option("--cert <file>", "a certificate (its CN is the code; it is checked against its key)")
+    .option("--passphrase-env <var>", "the key's passphrase is in this environment variable");
+  codeCmd.action((o: { key?: string; cert?: string; passphraseEnv?: string }) => {
+    const print = printer(codeCmd);
+    if ((o.key === undefined) === (o.cert === undefined))
+      throw new CliError("give --key or --cert (one of them)");
+    if (o.key !== undefined) {
+      const key = readPrivateKeyFile(readText(o.key), passphraseFrom(o.passphraseEnv));
+      const suite = getSuite(key.suite);
+      print(userCodeOf(suite.hash, suite.publicKeyOf(key).bytes));
+      return;
+    }
+    const cert = parseCertificate(readText(o.cert as string));
+    const own = userCodeOf(getSuite(cert.publicKey.suite).hash, cert.publicKey.bytes);
+    print(cert.subject.commonName);
+    if (cert.subject.commonName !== own) print(`(a rotated key: this key's own code would be ${own})`);
+  });
+}

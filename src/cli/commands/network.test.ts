@@ -1,0 +1,355 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CertificationRequest } from "@peculiar/asn1-csr";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import { Command } from "commander";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseGenesis, writeGenesisState } from "../../app/genesis.js";
+import { lookupIdentity } from "../../app/identity/registry.js";
+import { StateOverlay } from "../../app/state.js";
+import { LedgerError } from "../../errors.js";
+import { allFromPem, parseCertificate, toPem } from "../../pki/index.js";
+import { registerCertCommands } from "./cert.js";
+import { registerIdCommands } from "./id.js";
+import { registerNetworkCommands } from "./network.js";
+
+const base = mkdtempSync(join(tmpdir(), "mkl-network-"));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+/** Runs `mkl ...args` in-process; returns its output, or the LedgerError it raised. */
+async function mkl(...args: string[]): Promise<{ out: string; error?: LedgerError }> {
+  let out = "";
+  const program = new Command("mkl").exitOverride().configureOutput({
+    writeOut: (s) => {
+      out += s;
+    },
+  });
+  registerNetworkCommands(program);
+  registerCertCommands(program);
+  registerIdCommands(program);
+  try {
+    await program.parseAsync(args, { from: "user" });
+    return { out };
+  } catch (e) {
+    if (e instanceof LedgerError) return { out, error: e };
+    throw e;
+  }
+}
+
+function openssl(args: string[]): { ok: boolean; output: string } {
+  const run = spawnSync("openssl", args, { encoding: "utf8" });
+  return { ok: run.status === 0, output: `${run.stdout ?? ""}${run.stderr ?? ""}` };
+}
+
+/**
+ * openssl verify of the first certificate of `leafFile` against a chain ending at `rootFile`.
+ * OpenSSL 3.0 applies -vfyopt distid to the leaf only, so on sm each link is checked alone with
+ * -partial_chain (every signature is still checked once, and the root's self-signature too).
+ */
+function verifyChain(
+  sm: boolean,
+  dir: string,
+  leafFile: string,
+  intermediates: string[],
+  rootFile: string,
+): void {
+  const links = [leafFile, ...intermediates, rootFile].map((f, i) => {
+    const path = join(dir, `link-${i}-${Math.random().toString(36).slice(2)}.pem`);
+    writeFileSync(path, toPem("CERTIFICATE", allFromPem(readFileSync(f, "utf8"), "CERTIFICATE")[0]!));
+    return path;
+  });
+  if (!sm) {
+    const args = ["verify", "-x509_strict", "-CAfile", links.at(-1)!];
+    for (const u of links.slice(1, -1)) args.push("-untrusted", u);
+    const run = openssl([...args, links[0]!]);
+    expect(run.output, leafFile).toContain(": OK");
+    return;
+  }
+  for (let i = 0; i < links.length; i++) {
+    const issuer = links[i + 1] ?? links[i]!;
+    const partial = i + 1 < links.length ? ["-partial_chain"] : [];
+    const run = openssl([
+      "verify",
+      "-vfyopt",
+      "distid:1234567812345678",
+      "-x509_strict",
+      ...partial,
+      "-CAfile",
+      issuer,
+      links[i]!,
+    ]);
+    expect(run.output, `${leafFile} link ${i}`).toContain(": OK");
+  }
+}
+
+describe.each(["sm", "ecdsa-p256"] as const)("mkl network init --suite %s", (suite) => {
+  const out = join(base, `net-${suite}`);
+  const sm = suite === "sm";
+
+  it("writes a CA hierarchy, nodes and a genesis every node accepts; openssl verifies every certificate", async () => {
+    const run = await mkl(
+      "network",
+      "init",
+      "--orgs",
+      "4",
+      "--suite",
+      suite,
+      "--out",
+      out,
+      "--chain-id",
+      `test-${suite}`,
+    );
+    expect(run.error).toBeUndefined();
+    expect(run.out).toContain("[4/4] org4");
+    const genesis = parseGenesis(JSON.parse(readFileSync(join(out, "genesis.json"), "utf8")));
+    expect(genesis.validators).toHaveLength(4);
+    expect(genesis.organisations.map((o) => o.id)).toEqual(["org1", "org2", "org3", "org4"]);
+    const state = new StateOverlay({ get: () => undefined });
+    writeGenesisState(state, genesis);
+
+    const root = join(out, "ca", "root.cert.pem");
+    const tlsRoot = sm ? join(out, "ca", "tls-root.cert.pem") : root;
+    for (let n = 1; n <= 4; n++) {
+      const org = join(out, "orgs", `org${n}`);
+      const node = join(out, `node${n}`);
+      verifyChain(sm, base, join(org, "ca.cert.pem"), [], root);
+      verifyChain(sm, base, join(node, "node.cert.pem"), [join(org, "ca.cert.pem")], root);
+      verifyChain(sm, base, join(org, "admin.cert.pem"), [join(org, "ca.cert.pem")], root);
+      // The TLS certificate is always ECDSA P-256 and verifies without an SM2 ID.
+      const tlsCa = sm ? join(org, "tls-ca.cert.pem") : join(org, "ca.cert.pem");
+      verifyChain(false, base, join(node, "tls.cert.pem"), [tlsCa], tlsRoot);
+      expect(parseCertificate(readFileSync(join(node, "tls.cert.pem"), "utf8")).publicKey.suite).toBe(
+        "ecdsa-p256",
+      );
+      expect(statSync(join(node, "node.key.pem")).mode & 0o777).toBe(0o600);
+      expect(statSync(join(node, "tls.key.pem")).mode & 0o777).toBe(0o600);
+      expect(statSync(join(org, "ca.key.pem")).mode & 0o777).toBe(0o600);
+      expect(JSON.parse(readFileSync(join(node, "config.json"), "utf8"))).toEqual({
+        moniker: `node${n}`,
+        api: { host: "127.0.0.1", port: 26650 + n },
+        p2p: { host: "127.0.0.1", port: 26660 + n },
+      });
+      expect(readFileSync(join(node, "genesis.json"), "utf8")).toBe(
+        readFileSync(join(out, "genesis.json"), "utf8"),
+      );
+      const admin = parseCertificate(readFileSync(join(org, "admin.cert.pem"), "utf8"));
+      expect(lookupIdentity(state, admin.subject.commonName)).toMatchObject({
+        role: "org-admin",
+        organisation: `org${n}`,
+      });
+      const crl = openssl(["crl", "-in", join(org, "crl.pem"), "-noout", "-text"]);
+      expect(crl.output).toContain("No Revoked Certificates");
+    }
+    const operator = parseCertificate(readFileSync(join(out, "operator", "operator.cert.pem"), "utf8"));
+    expect(lookupIdentity(state, operator.subject.commonName)).toMatchObject({ role: "platform-operator" });
+    verifyChain(sm, base, root, [], root);
+  });
+
+  it("refuses to write into a non-empty directory and changes nothing", async () => {
+    const before = readdirSync(out).sort();
+    const run = await mkl("network", "init", "--orgs", "2", "--suite", suite, "--out", out);
+    expect(run.error?.message).toMatch(/not empty/);
+    expect(readdirSync(out).sort()).toEqual(before);
+    const bad = await mkl("network", "init", "--orgs", "0", "--suite", suite, "--out", join(base, "never"));
+    expect(bad.error?.message).toMatch(/--orgs/);
+    expect(existsSync(join(base, "never"))).toBe(false);
+    const badSuite = await mkl(
+      "network",
+      "init",
+      "--orgs",
+      "2",
+      "--suite",
+      "rsa",
+      "--out",
+      join(base, "never"),
+    );
+    expect(badSuite.error?.message).toMatch(/unknown suite/);
+  });
+
+  it("issues a user certificate from a CSR, refuses a forged CSR, revokes into a CRL openssl reads", async () => {
+    const org = join(out, "orgs", "org2");
+    const key = join(base, `${suite}-user.key.pem`);
+    const csr = join(base, `${suite}-user.csr.pem`);
+    const cert = join(base, `${suite}-user.cert.pem`);
+    process.env.MKL_TEST_PASSPHRASE = "correct horse battery staple";
+    const keygen = await mkl(
+      "cert",
+      "keygen",
+      "--suite",
+      suite,
+      "--out",
+      key,
+      "--passphrase-env",
+      "MKL_TEST_PASSPHRASE",
+    );
+    expect(keygen.error).toBeUndefined();
+    expect(readFileSync(key, "utf8")).not.toContain("PRIVATE KEY");
+    expect(statSync(key).mode & 0o777).toBe(0o600);
+    const code = /user code (mkl1\w+)/.exec(keygen.out)![1]!;
+    expect(
+      (
+        await mkl(
+          "cert",
+          "csr",
+          "--key",
+          key,
+          "--org",
+          "org2",
+          "--role",
+          "employee-marketer",
+          "--out",
+          csr,
+          "--passphrase-env",
+          "MKL_TEST_PASSPHRASE",
+        )
+      ).error,
+    ).toBeUndefined();
+    const issued = await mkl(
+      "cert",
+      "issue",
+      "--ca-cert",
+      join(org, "ca.cert.pem"),
+      "--ca-key",
+      join(org, "ca.key.pem"),
+      "--csr",
+      csr,
+      "--out",
+      cert,
+    );
+    expect(issued.error).toBeUndefined();
+    expect(issued.out).toContain(`user code ${code}`);
+    verifyChain(sm, base, cert, [join(org, "ca.cert.pem")], join(out, "ca", "root.cert.pem"));
+
+    // A CSR whose key did not sign it: the signature of another key's CSR spliced in.
+    const other = (
+      await mkl("cert", "keygen", "--suite", suite, "--out", join(base, `${suite}-other.key.pem`))
+    ).error;
+    expect(other).toBeUndefined();
+    const otherCsr = join(base, `${suite}-other.csr.pem`);
+    await mkl(
+      "cert",
+      "csr",
+      "--key",
+      join(base, `${suite}-other.key.pem`),
+      "--org",
+      "org2",
+      "--role",
+      "buyer",
+      "--out",
+      otherCsr,
+    );
+    const forged = join(base, `${suite}-forged.csr.pem`);
+    writeFileSync(forged, spliceSignature(readFileSync(csr, "utf8"), readFileSync(otherCsr, "utf8")));
+    const refused = await mkl(
+      "cert",
+      "issue",
+      "--ca-cert",
+      join(org, "ca.cert.pem"),
+      "--ca-key",
+      join(org, "ca.key.pem"),
+      "--csr",
+      forged,
+      "--out",
+      join(base, "never.pem"),
+    );
+    expect(refused.error?.code).toBe("CSR_BAD_SIGNATURE");
+    expect(existsSync(join(base, "never.pem"))).toBe(false);
+
+    // Another organisation's CA refuses it.
+    const wrongOrg = await mkl(
+      "cert",
+      "issue",
+      "--ca-cert",
+      join(out, "orgs", "org1", "ca.cert.pem"),
+      "--ca-key",
+      join(out, "orgs", "org1", "ca.key.pem"),
+      "--csr",
+      csr,
+      "--out",
+      join(base, "never.pem"),
+    );
+    expect(wrongOrg.error?.message).toMatch(/organisation "org2"/);
+
+    const revoked = await mkl(
+      "cert",
+      "revoke",
+      "--org-dir",
+      org,
+      "--cert",
+      cert,
+      "--reason",
+      "affiliationChanged",
+    );
+    expect(revoked.error).toBeUndefined();
+    const serial = parseCertificate(readFileSync(cert, "utf8")).serialHex.toUpperCase();
+    const text = openssl(["crl", "-in", join(org, "crl.pem"), "-noout", "-text"]);
+    expect(text.output).toContain(`Serial Number: ${serial}`);
+    if (!sm) {
+      expect(
+        openssl([
+          "crl",
+          "-in",
+          join(org, "crl.pem"),
+          "-CAfile",
+          join(org, "ca.cert.pem"),
+          "-verify",
+          "-noout",
+        ]).output,
+      ).toContain("verify OK");
+      const check = openssl([
+        "verify",
+        "-crl_check",
+        "-CRLfile",
+        join(org, "crl.pem"),
+        "-CAfile",
+        join(out, "ca", "root.cert.pem"),
+        "-untrusted",
+        join(org, "ca.cert.pem"),
+        cert,
+      ]);
+      expect(check.output).toContain("certificate revoked");
+    }
+    const again = await mkl("cert", "revoke", "--org-dir", org, "--cert", cert);
+    expect(again.error?.message).toMatch(/already revoked/);
+  });
+
+  it("adds an organisation to genesis before launch, and shows identities by code", async () => {
+    const run = await mkl(
+      "network",
+      "add-org",
+      "--dir",
+      out,
+      "--id",
+      "acme",
+      "--name",
+      "Acme Ltd",
+      "--genesis",
+    );
+    expect(run.error).toBeUndefined();
+    const genesis = parseGenesis(JSON.parse(readFileSync(join(out, "node3", "genesis.json"), "utf8")));
+    expect(genesis.organisations.map((o) => o.id)).toContain("acme");
+    const dup = await mkl("network", "add-org", "--dir", out, "--id", "acme", "--name", "Again");
+    expect(dup.error?.message).toMatch(/already exists/);
+
+    const admin = parseCertificate(readFileSync(join(out, "orgs", "acme", "admin.cert.pem"), "utf8"));
+    const shown = await mkl("id", "show", admin.subject.commonName, "--genesis", join(out, "genesis.json"));
+    expect(shown.error).toBeUndefined();
+    expect(shown.out).toContain("role org-admin");
+    expect(shown.out).toContain("organisation acme");
+    expect(shown.out).toContain("status active");
+    const code = admin.subject.commonName;
+    const typo = code.slice(0, 8) + (code[8] === "q" ? "p" : "q") + code.slice(9);
+    expect((await mkl("id", "show", typo)).error?.code).toBe("USER_CODE_INVALID");
+  });
+});
+
+/** `target` CSR claiming the key of `donor` CSR: signed by a key other than the one it names. */
+function spliceSignature(targetPem: string, donorPem: string): string {
+  const target = AsnConvert.parse(allFromPem(targetPem, "CERTIFICATE REQUEST")[0]!, CertificationRequest);
+  const donor = AsnConvert.parse(allFromPem(donorPem, "CERTIFICATE REQUEST")[0]!, CertificationRequest);
+  target.certificationRequestInfo.subjectPKInfo = donor.certificationRequestInfo.subjectPKInfo;
+  delete target.certificationRequestInfoRaw;
+  return toPem("CERTIFICATE REQUEST", new Uint8Array(AsnConvert.serialize(target)));
+}
