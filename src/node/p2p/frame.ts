@@ -1,0 +1,85 @@
+import { P2pError } from "./errors.js";
+
+/**
+ * Frames on the wire: a u32 big-endian length, then that many bytes. A length of zero or over
+ * the limit is an error (the caller closes the link); the limit is checked before any byte of
+ * the body is buffered, so a hostile length never allocates.
+ */
+export const FRAME_HEADER_BYTES = 4;
+
+export function frameHeader(bodyLength: number): Buffer {
+  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
+  header.writeUInt32BE(bodyLength, 0);
+  return header;
+}
+
+/**
+ * Reassembles frames from socket chunks. Holds at most one partial frame plus one chunk, so
+ * its memory is bounded by maxFrameBytes plus the socket's chunk size.
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private need = -1; // body length of the frame being read; -1 while reading its header
+
+  constructor(private maxFrameBytes: number) {}
+
+  /** A new bound for the frames still to come (raised once the peer is authenticated). */
+  setMaxFrameBytes(max: number): void {
+    this.maxFrameBytes = max;
+  }
+
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** Feeds one chunk; returns the frame bodies it completes. Throws P2pError on a bad length. */
+  push(chunk: Buffer): Buffer[] {
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    const out: Buffer[] = [];
+    for (;;) {
+      if (this.need < 0) {
+        if (this.buffered < FRAME_HEADER_BYTES) return out;
+        const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+        if (length === 0) throw new P2pError("P2P_FRAME_EMPTY", "empty frame");
+        if (length > this.maxFrameBytes) {
+          throw new P2pError("P2P_FRAME_TOO_LARGE", `frame of ${length} bytes over the limit`, {
+            length,
+            maxFrameBytes: this.maxFrameBytes,
+          });
+        }
+        this.need = length;
+      }
+      if (this.buffered < this.need) return out;
+      out.push(this.take(this.need));
+      this.need = -1;
+    }
+  }
+
+  /** Removes and returns the first n buffered bytes (n <= buffered). */
+  private take(n: number): Buffer {
+    const first = this.chunks[0]!;
+    let result: Buffer;
+    if (first.length >= n) {
+      result = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      result = Buffer.allocUnsafe(n);
+      let off = 0;
+      while (off < n) {
+        const c = this.chunks[0]!;
+        const k = Math.min(c.length, n - off);
+        c.copy(result, off, 0, k);
+        off += k;
+        if (k === c.length) this.chunks.shift();
+        else this.chunks[0] = c.subarray(k);
+      }
+    }
+    this.buffered -= n;
+    return result;
+  }
+}

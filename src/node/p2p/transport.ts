@@ -1,0 +1,356 @@
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { connect, createServer, type Server, type TLSSocket } from "node:tls";
+import pino, { type Logger } from "pino";
+import type { PublicKey } from "../../crypto/suite.js";
+import { fromHex, toHex } from "../../ledger/bytes.js";
+import { backoffDelayMs, DEFAULT_BACKOFF } from "./backoff.js";
+import { type ByteCounters, Connection, type LinkContext, type LinkEvents } from "./connection.js";
+import { P2pError } from "./errors.js";
+import type { LinkRole } from "./hello.js";
+import { OutboundQueue, type Priority } from "./queue.js";
+import { replacesCurrent } from "./tiebreak.js";
+import { clientTlsOptions, serverTlsOptions, type TlsMaterial } from "./tls-options.js";
+import type { PeerAddress, PeerInfo, Refusal, TransportOptions } from "./types.js";
+import { DATA_OVERHEAD_BYTES, encodeWire, INCARNATION_BYTES } from "./wire.js";
+
+const MIB = 1024 * 1024;
+const DEFAULTS = {
+  maxQueueBytes: 8 * MIB,
+  maxFrameBytes: 40 * MIB,
+  helloTimeoutMs: 10_000,
+  pingIntervalMs: 5_000,
+  idleTimeoutMs: 20_000,
+};
+
+/** Everything we know about one configured peer; outlives its connections. */
+interface PeerLink {
+  readonly address: PeerAddress;
+  readonly queue: OutboundQueue;
+  readonly counters: ByteCounters;
+  active: Connection | undefined;
+  dialling: Connection | undefined;
+  attempt: number;
+  redialTimer: NodeJS.Timeout | undefined;
+  lastError: string | undefined;
+}
+
+/**
+ * Mutually authenticated TLS 1.3 links to the other validators, carrying opaque messages for
+ * the consensus engine. See README.md for the handshake, the tie-break and the queue policy.
+ */
+export class Transport {
+  private readonly links = new Map<string, PeerLink>();
+  /** Inbound links that have not yet proved who they are; bounded. */
+  private readonly pending = new Set<Connection>();
+  private readonly maxPending: number;
+  private readonly ctx: LinkContext;
+  private readonly tls: TlsMaterial;
+  private readonly log: Logger;
+  private stopped = false;
+
+  private constructor(
+    private readonly opts: TransportOptions,
+    private readonly server: Server,
+  ) {
+    this.log = (opts.log ?? pino({ level: "silent" })).child({ module: "p2p" });
+    this.tls = { ...opts.self.tls, trustedCaPems: opts.trustedCaPems };
+    const allowed = new Map<string, PublicKey>();
+    const maxQueueBytes = opts.maxQueueBytes ?? DEFAULTS.maxQueueBytes;
+    for (const address of opts.peers) {
+      if (address.id === opts.self.id) continue;
+      allowed.set(address.id, parsePeerId(opts, address.id));
+      this.links.set(address.id, {
+        address,
+        queue: new OutboundQueue(maxQueueBytes),
+        counters: { sentBytes: 0, receivedBytes: 0 },
+        active: undefined,
+        dialling: undefined,
+        attempt: 0,
+        redialTimer: undefined,
+        lastError: undefined,
+      });
+    }
+    this.maxPending = 2 * this.links.size + 8;
+    this.ctx = {
+      suite: opts.suite,
+      chainId: opts.chainId,
+      selfId: opts.self.id,
+      consensusKey: opts.self.consensusKey,
+      incarnation: new Uint8Array(randomBytes(INCARNATION_BYTES)),
+      allowed,
+      maxFrameBytes: opts.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
+      helloTimeoutMs: opts.helloTimeoutMs ?? DEFAULTS.helloTimeoutMs,
+      pingIntervalMs: opts.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
+      idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
+      log: this.log,
+    };
+  }
+
+  /** Listens, then dials every peer; resolves once the listening socket is bound. */
+  static async start(opts: TransportOptions): Promise<Transport> {
+    checkOptions(opts);
+    const handshakeTimeoutMs = opts.helloTimeoutMs ?? DEFAULTS.helloTimeoutMs;
+    const tls = { ...opts.self.tls, trustedCaPems: opts.trustedCaPems };
+    const server = createServer(serverTlsOptions(tls, handshakeTimeoutMs));
+    const transport = new Transport(opts, server);
+    // Every configured peer may hold a link, a duplicate and a pending one; plus slack.
+    server.maxConnections = 3 * transport.links.size + 8;
+    server.on("secureConnection", (socket: TLSSocket) => transport.accept(socket));
+    server.on("tlsClientError", (err, socket) =>
+      transport.refuse({ code: "P2P_TLS_FAILED", message: err.message, remote: remoteOf(socket) }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(opts.listen.port, opts.listen.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    server.on("error", (err) => transport.log.error({ err }, "p2p server error"));
+    transport.log.info({ port: transport.port, peers: transport.links.size }, "p2p listening");
+    for (const link of transport.links.values()) transport.dial(link);
+    return transport;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get selfId(): string {
+    return this.ctx.selfId;
+  }
+
+  /**
+   * Queues a message for one peer. False when the peer is unknown or not connected (nothing is
+   * queued for later: the engine re-sends on onPeerConnected), when the payload is over the
+   * frame limit, or when the queue bound refused it (see queue.ts).
+   */
+  send(peerId: string, payload: Uint8Array, priority: Priority = "high"): boolean {
+    const link = this.links.get(peerId);
+    if (link?.active === undefined || this.stopped) return false;
+    const body = this.encodeData(payload);
+    return body !== undefined && this.enqueue(link, body, priority);
+  }
+
+  /** Sends to every connected peer; the frame is encoded once and shared by the queues. */
+  broadcast(payload: Uint8Array, priority: Priority = "high"): void {
+    if (this.stopped) return;
+    const body = this.encodeData(payload);
+    if (body === undefined) return;
+    for (const link of this.links.values()) if (link.active !== undefined) this.enqueue(link, body, priority);
+  }
+
+  peers(): PeerInfo[] {
+    return [...this.links.values()].map((link) => ({
+      id: link.address.id,
+      connected: link.active !== undefined,
+      address: `${link.address.host}:${link.address.port}`,
+      ...(link.lastError !== undefined ? { lastError: link.lastError } : {}),
+      sentBytes: link.counters.sentBytes,
+      receivedBytes: link.counters.receivedBytes,
+      queuedBytes: link.queue.bytes,
+      socketBufferedBytes: link.active?.socketBufferedBytes ?? 0,
+      droppedMessages: link.queue.droppedMessages,
+    }));
+  }
+
+  /** Closes every link and the listener. No callbacks fire after stop() is called. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    const closing = new P2pError("P2P_CLOSED", "transport stopped");
+    for (const link of this.links.values()) {
+      clearTimeout(link.redialTimer);
+      link.active?.close(closing);
+      link.dialling?.close(closing);
+      link.queue.clear();
+    }
+    for (const conn of [...this.pending]) conn.close(closing);
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.log.info("p2p stopped");
+  }
+
+  private encodeData(payload: Uint8Array): Uint8Array | undefined {
+    if (payload.length + DATA_OVERHEAD_BYTES > this.ctx.maxFrameBytes) {
+      this.log.warn({ bytes: payload.length }, "payload over the frame limit not sent");
+      return undefined;
+    }
+    return encodeWire({ kind: "data", value: payload });
+  }
+
+  private enqueue(link: PeerLink, body: Uint8Array, priority: Priority): boolean {
+    const result = link.queue.push(body, priority);
+    if (result === "overflow") {
+      link.active?.close(
+        new P2pError("P2P_QUEUE_OVERFLOW", "peer does not take its high-priority messages", {
+          queuedBytes: link.queue.bytes,
+        }),
+      );
+      return false;
+    }
+    if (result === "queued") link.active?.pump();
+    return result === "queued";
+  }
+
+  private get events(): LinkEvents {
+    return {
+      onAuthenticated: (conn) => this.onAuthenticated(conn),
+      onData: (conn, payload) => this.deliver(conn, payload),
+      onClosed: (conn, reason) => this.onClosed(conn, reason),
+    };
+  }
+
+  private accept(socket: TLSSocket): void {
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    const remote = remoteOf(socket);
+    if (this.pending.size >= this.maxPending) {
+      socket.destroy();
+      this.refuse({ code: "P2P_TOO_MANY_PENDING", message: "too many unauthenticated links", remote });
+      return;
+    }
+    this.pending.add(new Connection(socket, "acceptor", undefined, remote, this.ctx, this.events));
+  }
+
+  private dial(link: PeerLink): void {
+    link.redialTimer = undefined;
+    if (this.stopped || link.active !== undefined || link.dialling !== undefined) return;
+    const { host, port, id } = link.address;
+    const socket = connect(clientTlsOptions(this.tls, host, port));
+    link.dialling = new Connection(socket, "dialler", id, `${host}:${port}`, this.ctx, this.events);
+  }
+
+  private scheduleRedial(link: PeerLink): void {
+    if (this.stopped || link.redialTimer !== undefined || link.active !== undefined) return;
+    if (link.dialling !== undefined) return;
+    const delayMs = backoffDelayMs(link.attempt, this.opts.backoff ?? DEFAULT_BACKOFF);
+    link.attempt++;
+    link.redialTimer = setTimeout(() => this.dial(link), delayMs);
+  }
+
+  private onAuthenticated(conn: Connection): void {
+    this.pending.delete(conn);
+    const peerId = conn.peerId!;
+    const link = this.links.get(peerId)!;
+    if (link.dialling === conn) link.dialling = undefined;
+    conn.counters = link.counters;
+    const current = link.active;
+    if (current === undefined) {
+      this.activate(link, conn);
+      this.log.info({ peerId, role: conn.role, remote: conn.remote }, "peer connected");
+      this.callback(() => this.opts.onPeerConnected?.(peerId));
+      return;
+    }
+    const facts = (c: Connection) => ({ role: c.role as LinkRole, peerIncarnation: c.peerIncarnation! });
+    if (replacesCurrent(this.ctx.selfId, peerId, facts(current), facts(conn))) {
+      this.activate(link, conn);
+      current.close(new P2pError("P2P_DUPLICATE", "replaced by a newer or preferred link"));
+    } else {
+      conn.close(new P2pError("P2P_DUPLICATE", "a preferred link to this peer is open"));
+    }
+  }
+
+  private activate(link: PeerLink, conn: Connection): void {
+    clearTimeout(link.redialTimer);
+    link.redialTimer = undefined;
+    link.attempt = 0;
+    link.active = conn;
+    conn.attach(link.queue);
+  }
+
+  private onClosed(conn: Connection, reason: P2pError): void {
+    this.pending.delete(conn);
+    const link =
+      conn.peerId !== undefined ? this.links.get(conn.peerId) : this.links.get(conn.expectedPeerId ?? "");
+    const authenticated = conn.peerId !== undefined;
+    if (!authenticated && !this.stopped) {
+      this.refuse({
+        code: reason.code,
+        message: reason.message,
+        remote: conn.remote,
+        ...(conn.expectedPeerId !== undefined ? { peerId: conn.expectedPeerId } : {}),
+      });
+    }
+    if (link === undefined) return;
+    if (link.dialling === conn) link.dialling = undefined;
+    if (reason.code !== "P2P_DUPLICATE") link.lastError = `${reason.code}: ${reason.message}`;
+    if (link.active === conn) {
+      link.active = undefined;
+      link.queue.clear();
+      if (this.stopped) return;
+      this.log.info(
+        { peerId: link.address.id, code: reason.code, reason: reason.message },
+        "peer disconnected",
+      );
+      this.callback(() => this.opts.onPeerDisconnected?.(link.address.id));
+    }
+    this.scheduleRedial(link);
+  }
+
+  private deliver(conn: Connection, payload: Uint8Array): void {
+    if (this.stopped) return;
+    const peerId = conn.peerId!;
+    this.callback(() => this.opts.onMessage(peerId, payload));
+  }
+
+  private refuse(refusal: Refusal): void {
+    this.log.warn(refusal, "peer link refused");
+    this.callback(() => this.opts.onPeerRefused?.(refusal));
+  }
+
+  /** A throwing handler is a bug in the engine; it must not take the links down with it. */
+  private callback(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err }, "p2p callback threw");
+    }
+  }
+}
+
+function remoteOf(socket: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string {
+  return `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? "?"}`;
+}
+
+/** A node id must be the lowercase hex of a canonical public key of the chain's suite. */
+function parsePeerId(opts: TransportOptions, id: string): PublicKey {
+  let key: PublicKey;
+  try {
+    key = opts.suite.publicKeyFromBytes(fromHex(id));
+  } catch (err) {
+    throw new P2pError("P2P_BAD_OPTIONS", `peer id is not a ${opts.suite.id} public key`, {
+      id,
+      cause: (err as Error).message,
+    });
+  }
+  if (toHex(key.bytes) !== id) {
+    throw new P2pError("P2P_BAD_OPTIONS", "peer id must be the lowercase hex of the canonical key bytes", {
+      id,
+    });
+  }
+  return key;
+}
+
+function checkOptions(opts: TransportOptions): void {
+  const selfId = toHex(opts.self.consensusKey.publicKey.bytes);
+  if (opts.self.id !== selfId) {
+    throw new P2pError("P2P_BAD_OPTIONS", "self.id is not the hex of the consensus public key", {
+      id: opts.self.id,
+    });
+  }
+  if (opts.self.consensusKey.publicKey.suite !== opts.suite.id) {
+    throw new P2pError("P2P_BAD_OPTIONS", "the consensus key is not of the chain's suite", {
+      keySuite: opts.self.consensusKey.publicKey.suite,
+      suite: opts.suite.id,
+    });
+  }
+  if (opts.trustedCaPems.length === 0) throw new P2pError("P2P_BAD_OPTIONS", "no trusted CA");
+  const ids = new Set<string>();
+  for (const p of opts.peers) {
+    if (ids.has(p.id)) throw new P2pError("P2P_BAD_OPTIONS", "peer listed twice", { id: p.id });
+    ids.add(p.id);
+  }
+}
