@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { bigIntToBytes, bytesToBigInt, toUint8Array } from "../bytes.js";
+import { asBuffer, bigIntToBytes, toUint8Array } from "../bytes.js";
 import { CURVES } from "../curves.js";
 import { CryptoError } from "../errors.js";
 import { digest } from "../hash.js";
@@ -24,12 +24,25 @@ function scalarLimit(suite: SuiteId): bigint {
   return suite === "sm" ? c.n - 1n : c.n;
 }
 
+const limitBytes = new Map<SuiteId, Uint8Array>();
+
+/** 1 <= value < limit for 32-byte big-endian values, by byte comparison (no BigInt on hot paths). */
+export function inScalarRange(value: Uint8Array, limit: Uint8Array): boolean {
+  return (
+    value.length === 32 && value.some((b) => b !== 0) && Buffer.compare(asBuffer(value), asBuffer(limit)) < 0
+  );
+}
+
 export function checkPrivateBytes(suite: SuiteId, bytes: Uint8Array): void {
   if (bytes.length !== 32)
     throw new CryptoError("INVALID_PRIVATE_KEY", "private key must be 32 bytes", { suite });
   if (CURVES[suite].kind === "edwards") return; // any 32-byte seed is an Ed25519 key
-  const d = bytesToBigInt(bytes);
-  if (d < 1n || d >= scalarLimit(suite)) {
+  let limit = limitBytes.get(suite);
+  if (!limit) {
+    limit = bigIntToBytes(scalarLimit(suite), 32);
+    limitBytes.set(suite, limit);
+  }
+  if (!inScalarRange(bytes, limit)) {
     throw new CryptoError("INVALID_PRIVATE_KEY", "private scalar out of range", { suite });
   }
 }
@@ -149,10 +162,4 @@ export function buildSuite({ id, scheme, checkPublic }: SuiteParts): Suite {
 function hasCanonicalShape(suite: SuiteId, pub: Uint8Array): boolean {
   if (!(pub instanceof Uint8Array)) return false;
   return CURVES[suite].kind === "edwards" ? pub.length === 32 : pub.length === 65 && pub[0] === 0x04;
-}
-
-/** r||s split into integers, or null when the length is wrong. */
-export function splitRs(signature: Uint8Array): { r: bigint; s: bigint } | null {
-  if (signature.length !== 64) return null;
-  return { r: bytesToBigInt(signature.subarray(0, 32)), s: bytesToBigInt(signature.subarray(32)) };
 }

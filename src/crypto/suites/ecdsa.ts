@@ -4,7 +4,7 @@ import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { asBuffer, bigIntToBytes, bytesToBigInt, concatBytes, toUint8Array } from "../bytes.js";
 import { CURVES, type WeierstrassInfo } from "../curves.js";
 import type { Suite } from "../suite.js";
-import { buildSuite, type Scheme, splitRs } from "./common.js";
+import { buildSuite, inScalarRange, type Scheme } from "./common.js";
 import { privateKeyObject, publicKeyObject } from "./keyobjects.js";
 
 /**
@@ -33,16 +33,31 @@ function publicOf(c: WeierstrassInfo, d: Uint8Array): Uint8Array {
   return pub;
 }
 
-/** True when 1 <= r, s < n and s <= n/2 (the one encoding we accept). */
+const bounds = new Map<bigint, { n: Uint8Array; halfPlusOne: Uint8Array }>();
+function boundsOf(n: bigint): { n: Uint8Array; halfPlusOne: Uint8Array } {
+  let b = bounds.get(n);
+  if (!b) {
+    b = { n: bigIntToBytes(n, 32), halfPlusOne: bigIntToBytes((n >> 1n) + 1n, 32) };
+    bounds.set(n, b);
+  }
+  return b;
+}
+
+/** True when 1 <= r < n and 1 <= s <= n/2 (the one encoding we accept). */
 export function isCanonicalLowS(signature: Uint8Array, n: bigint): boolean {
-  const rs = splitRs(signature);
-  return rs !== null && rs.r >= 1n && rs.r < n && rs.s >= 1n && rs.s <= n >> 1n;
+  const b = boundsOf(n);
+  return (
+    signature.length === 64 &&
+    inScalarRange(signature.subarray(0, 32), b.n) &&
+    inScalarRange(signature.subarray(32), b.halfPlusOne)
+  );
 }
 
 function normaliseLowS(signature: Uint8Array, n: bigint): Uint8Array {
-  const rs = splitRs(signature);
-  if (!rs || rs.s <= n >> 1n) return signature;
-  return concatBytes(signature.subarray(0, 32), bigIntToBytes(n - rs.s, 32));
+  if (signature.length !== 64 || inScalarRange(signature.subarray(32), boundsOf(n).halfPlusOne))
+    return signature;
+  const s = bytesToBigInt(signature.subarray(32));
+  return concatBytes(signature.subarray(0, 32), bigIntToBytes(n - s, 32));
 }
 
 function nodeScheme(id: EcdsaId): Scheme {

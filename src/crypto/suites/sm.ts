@@ -1,11 +1,11 @@
-import { bytesToHex, toUint8Array } from "../bytes.js";
+import { bigIntToBytes, bytesToHex, toUint8Array } from "../bytes.js";
 import { CURVES } from "../curves.js";
 import { CryptoError } from "../errors.js";
 import { Lru } from "../lru.js";
 import { type NativeKeyHandle, type Sm2Addon, sm2Addon } from "../sm2-native.js";
 import { SM2_DEFAULT_ID, sm2 } from "../sm2-pure.js";
 import type { PrivateKey, PublicKey, Suite } from "../suite.js";
-import { buildSuite, splitRs } from "./common.js";
+import { buildSuite, inScalarRange } from "./common.js";
 
 /**
  * The SM suite: SM2 signatures (GB/T 32918.2, with the distinguishing ID in Z), SM3 hashes,
@@ -41,9 +41,14 @@ function idBytes(id: Sm2Id): Uint8Array {
   return bytes;
 }
 
+const N_BYTES = bigIntToBytes(N, 32);
+
 function inRange(signature: Uint8Array): boolean {
-  const rs = splitRs(signature);
-  return rs !== null && rs.r >= 1n && rs.r < N && rs.s >= 1n && rs.s < N;
+  return (
+    signature.length === 64 &&
+    inScalarRange(signature.subarray(0, 32), N_BYTES) &&
+    inScalarRange(signature.subarray(32), N_BYTES)
+  );
 }
 
 function pureImpl(): Sm2Impl {
