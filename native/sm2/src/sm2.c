@@ -259,7 +259,8 @@ static napi_value js_openssl_version(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
-  sm3_md = EVP_MD_fetch(NULL, "SM3", NULL);
+  /* One fetched SM3 for the process; worker threads reuse it (EVP_MD is read-only once fetched). */
+  if (sm3_md == NULL) sm3_md = EVP_MD_fetch(NULL, "SM3", NULL);
   if (sm3_md == NULL) return throw_code(env, "SM2_UNAVAILABLE", "this OpenSSL has no SM3");
   napi_property_descriptor props[] = {
       {"publicKey", NULL, js_public_key, NULL, NULL, NULL, napi_default, NULL},
