@@ -40,7 +40,7 @@ export function loadSm2Addon(candidates: readonly string[] = CANDIDATES): Loaded
       reasons.push(`${path}: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`);
     }
   }
-  const reason = `native SM2 addon not loaded (build it with `npm ci` or `npm run install`): ${reasons.join("; ")}`;
+  const reason = `native SM2 addon not loaded (build it with "npm ci" or "npm run install"): ${reasons.join("; ")}`;
   return { addon: null, status: { available: false, reason } };
 }
 
