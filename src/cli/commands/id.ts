@@ -1,8 +1,11 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { parseGenesis, writeGenesisState } from "../../app/genesis.js";
 import { type IdentityView, lookupIdentity } from "../../app/identity/registry.js";
 import { StateOverlay } from "../../app/state.js";
 import { bytesToHex, getSuite } from "../../crypto/index.js";
+import { HOME_FILES, loadNodeConfig } from "../../node/config.js";
 import {
   decodeUserCode,
   normaliseUserCode,
@@ -10,14 +13,16 @@ import {
   readPrivateKeyFile,
   userCodeOf,
 } from "../../pki/index.js";
+import { ChainStore } from "../../storage/chain-store.js";
 import { CliError } from "../io.js";
 import { passphraseFrom, printer, readText } from "./cert.js";
 
 /**
  * `mkl id show CODE` checks a typed user code (a typo fails its checksum) and prints what it
- * decodes to; with --genesis it looks the code up in the state that genesis file creates and
- * prints role, organisation, status, settlement account and certificate expiry (never personal
- * data: there is none on the chain). Looking up a running chain goes through a node's API.
+ * decodes to; with --home it looks the code up in that node's committed state (or, before the
+ * node's first start, in the state its genesis.json creates), with --genesis in a genesis file,
+ * and prints role, organisation, status, settlement account and certificate expiry (never
+ * personal data: there is none on the chain).
  * `mkl id code` prints the user code of a key or certificate.
  */
 
@@ -41,23 +46,47 @@ function lookupInGenesis(path: string, code: string): IdentityView | undefined {
   return lookupIdentity(state, code);
 }
 
+/** Reads a node's committed state (LMDB allows readers beside the running node). */
+async function lookupInHome(
+  home: string,
+  code: string,
+): Promise<{ view: IdentityView | undefined; where: string }> {
+  const { dataDir } = loadNodeConfig(home);
+  if (!existsSync(dataDir)) {
+    const path = join(home, HOME_FILES.genesis);
+    return { view: lookupInGenesis(path, code), where: `${path} (the node has no data yet)` };
+  }
+  const store = ChainStore.open(dataDir);
+  try {
+    const view = lookupIdentity({ get: (key) => store.getState(key) }, code);
+    return { view, where: `${dataDir} at height ${store.head() ?? "?"}` };
+  } finally {
+    await store.close();
+  }
+}
+
 export function registerIdCommands(program: Command): void {
   const id = program.command("id").description("user codes and the identities behind them");
   const show = id
     .command("show")
     .description("check a user code and print the identity it names")
     .argument("<code>", "a user code, e.g. mkl1...")
+    .option("--home <dir>", "look the code up in this node's committed state")
     .option("--genesis <file>", "look the code up in the state this genesis file creates");
-  show.action((code: string, o: { genesis?: string }) => {
+  show.action(async (code: string, o: { home?: string; genesis?: string }) => {
     const print = printer(show);
     const bytes = decodeUserCode(code);
     print(`user code ${normaliseUserCode(code)} is well formed (key hash ${bytesToHex(bytes)})`);
-    if (o.genesis === undefined) {
-      print("to see its role, organisation and account, give --genesis FILE (or ask a node's API)");
+    if (o.home === undefined && o.genesis === undefined) {
+      print("to see its role, organisation and account, give --home NODE_HOME or --genesis FILE");
       return;
     }
-    const view = lookupInGenesis(o.genesis, code);
-    if (!view) throw new CliError(`no identity ${normaliseUserCode(code)} in ${o.genesis}`, 1);
+    const { view, where } =
+      o.home !== undefined
+        ? await lookupInHome(o.home, code)
+        : { view: lookupInGenesis(o.genesis as string, code), where: o.genesis as string };
+    if (!view) throw new CliError(`no identity ${normaliseUserCode(code)} in ${where}`, 1);
+    print(`found in ${where}`);
     for (const line of formatIdentity(view)) print(line);
   });
   const codeCmd = id
