@@ -9,6 +9,7 @@ import { admitTx, authorizeTx, txCodecs } from "../executor.js";
 import { parseGenesis, writeGenesisState } from "../genesis.js";
 import { StateOverlay } from "../state.js";
 import {
+  expiringIdentities,
   listOrganisations,
   lookupIdentity,
   lookupIdentityByAddress,
@@ -174,6 +175,16 @@ describe.each(["sm", "ecdsa-p256"] as const)("identity registry on the %s suite"
     expect(revocationList(chain.state, "org1")).toEqual([
       expect.objectContaining({ serialHex: buyer.cert.serialHex, reason: "superseded" }),
     ]);
+  });
+
+  it("reports certificates that lapse soon, from a scan of the state", () => {
+    const { chain, admin1 } = setup(suiteId);
+    const shortLived = chain.member("org1", "buyer", { days: 10n });
+    expect(chain.run(admin1.keys, register(shortLived)).code).toBe("OK");
+    const entries = chain.entries();
+    expect(expiringIdentities(entries, T0 + 30n * DAY_MS).map((v) => v.code)).toEqual([shortLived.code]);
+    expect(expiringIdentities(entries, T0 + 400n * DAY_MS).length).toBe(4);
+    expect(listOrganisations(chain.state)[0]!.caNotAfterMs).toBe(chain.orgs.get("org1")!.cert.notAfterMs);
   });
 
   it("lets the platform operator register an organisation whose CA chains to the root", () => {

@@ -81,6 +81,8 @@ export type RevocationRecord = CodecType<typeof revocationCodec>;
 const ROOT_KEY = key("id/root");
 const ORG_LIST_KEY = key("id/orgs");
 const orgKey = (id: string) => key("id/org/", id);
+/** Identities live under this prefix, so a scan of the state finds them all (expiry reports). */
+export const IDENTITY_KEY_PREFIX = key("id/code/");
 const identityKey = (code: Uint8Array) => key("id/code/", code);
 const keyIndexKey = (address: Uint8Array) => key("id/key/", address);
 const revokedSerialKey = (org: string, serialHex: string) => key("id/revoked/", org, "/", serialHex);

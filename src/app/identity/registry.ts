@@ -1,3 +1,5 @@
+import { decode } from "../../ledger/codec.js";
+import { parseCertificate } from "../../pki/certificate.js";
 import type { RevokedEntry } from "../../pki/crl.js";
 import { isRevocationReason } from "../../pki/crl.js";
 import { decodeUserCode, encodeUserCode } from "../../pki/user-code.js";
@@ -5,7 +7,9 @@ import { addressHex } from "../address.js";
 import type { StateReader } from "../state.js";
 import { IdentityError } from "./errors.js";
 import {
+  IDENTITY_KEY_PREFIX,
   type IdentityRecord,
+  identityCodec,
   listOrganisationIds,
   readIdentity,
   readKeyIndex,
@@ -75,14 +79,39 @@ export interface OrganisationView {
   readonly name: string;
   readonly caCertificate: Uint8Array;
   readonly tlsCaCertificate: Uint8Array | undefined;
+  /** When the organisation's CA certificate lapses (and with it every certificate it issued). */
+  readonly caNotAfterMs: bigint;
   readonly registeredHeight: bigint;
 }
 
 export function listOrganisations(state: StateReader): OrganisationView[] {
   return listOrganisationIds(state).flatMap((id) => {
     const org = readOrganisation(state, id);
-    return org ? [org] : [];
+    return org ? [{ ...org, caNotAfterMs: parseCertificate(org.caCertificate).notAfterMs }] : [];
   });
+}
+
+function hasPrefix(key: Uint8Array, prefix: Uint8Array): boolean {
+  return key.length >= prefix.length && prefix.every((b, i) => key[i] === b);
+}
+
+/**
+ * Active identities whose certificate lapses before `beforeMs`, soonest first, from a scan of
+ * the state's entries (a node's store can list them): what operations warn about.
+ */
+export function expiringIdentities(
+  entries: Iterable<{ key: Uint8Array; value: Uint8Array }>,
+  beforeMs: bigint,
+): IdentityView[] {
+  const out: IdentityView[] = [];
+  for (const { key, value } of entries) {
+    if (!hasPrefix(key, IDENTITY_KEY_PREFIX)) continue;
+    const record = decode(identityCodec, value);
+    const expiry = record.certificateNotAfterMs;
+    if (record.status === "active" && expiry !== undefined && expiry < beforeMs)
+      out.push(identityView(record));
+  }
+  return out.sort((a, b) => (a.certificateNotAfterMs! < b.certificateNotAfterMs! ? -1 : 1));
 }
 
 /** An organisation's revocations in the form createCrl takes (the organisation CA signs the CRL). */

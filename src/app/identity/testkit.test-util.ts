@@ -154,6 +154,13 @@ export class TestChain {
     return this.block(this.tx(signer, op))[0]!;
   }
 
+  entries(): Array<{ key: Uint8Array; value: Uint8Array }> {
+    return [...this.committed.entries()].map(([k, value]) => ({
+      key: Uint8Array.from(Buffer.from(k, "hex")),
+      value,
+    }));
+  }
+
   address(keys: KeyPair): Uint8Array {
     return addressOf(this.suite.hash, keys.publicKey.bytes);
   }

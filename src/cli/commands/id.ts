@@ -2,7 +2,12 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { parseGenesis, writeGenesisState } from "../../app/genesis.js";
-import { type IdentityView, lookupIdentity } from "../../app/identity/registry.js";
+import {
+  expiringIdentities,
+  type IdentityView,
+  listOrganisations,
+  lookupIdentity,
+} from "../../app/identity/registry.js";
 import { StateOverlay } from "../../app/state.js";
 import { bytesToHex, getSuite } from "../../crypto/index.js";
 import { HOME_FILES, loadNodeConfig } from "../../node/config.js";
@@ -25,6 +30,10 @@ import { passphraseFrom, printer, readText } from "./cert.js";
  * personal data: there is none on the chain).
  * `mkl id code` prints the user code of a key or certificate.
  */
+
+function iso(ms: bigint): string {
+  return new Date(Number(ms)).toISOString();
+}
 
 export function formatIdentity(view: IdentityView): string[] {
   const expiry = view.certificateNotAfterMs;
@@ -88,6 +97,31 @@ export function registerIdCommands(program: Command): void {
     if (!view) throw new CliError(`no identity ${normaliseUserCode(code)} in ${where}`, 1);
     print(`found in ${where}`);
     for (const line of formatIdentity(view)) print(line);
+  });
+  const expiring = id
+    .command("expiring")
+    .description("list organisation CAs and active identities whose certificates lapse within --days")
+    .requiredOption("--home <dir>", "a node's home (its committed state is read)")
+    .option("--days <n>", "the warning window in days", "30");
+  expiring.action(async (o: { home: string; days: string }) => {
+    const print = printer(expiring);
+    if (!/^[0-9]{1,5}$/.test(o.days)) throw new CliError(`--days must be a whole number, got "${o.days}"`);
+    const { dataDir } = loadNodeConfig(o.home);
+    if (!existsSync(dataDir)) throw new CliError(`${dataDir} does not exist: has the node started?`);
+    const before = BigInt(Date.now()) + BigInt(o.days) * 86_400_000n;
+    const store = ChainStore.open(dataDir);
+    try {
+      const state = { get: (key: Uint8Array) => store.getState(key) };
+      for (const org of listOrganisations(state)) {
+        if (org.caNotAfterMs < before) print(`organisation ${org.id} CA expires ${iso(org.caNotAfterMs)}`);
+      }
+      const soon = expiringIdentities(store.stateEntries(), before);
+      for (const v of soon)
+        print(`${v.code} ${v.role} of ${v.organisation} expires ${iso(v.certificateNotAfterMs!)}`);
+      print(`${soon.length} identities expire within ${o.days} days`);
+    } finally {
+      await store.close();
+    }
   });
   const codeCmd = id
     .command("code")
