@@ -1,7 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect, createServer } from "node:tls";
 import { CertificationRequest } from "@peculiar/asn1-csr";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Command } from "commander";
@@ -145,6 +147,51 @@ describe.each(["sm", "ecdsa-p256"] as const)("mkl network init --suite %s", (sui
     const operator = parseCertificate(readFileSync(join(out, "operator", "operator.cert.pem"), "utf8"));
     expect(lookupIdentity(state, operator.subject.commonName)).toMatchObject({ role: "platform-operator" });
     verifyChain(sm, base, root, [], root);
+  });
+
+  it("gives nodes TLS certificates for a mutually authenticated TLS 1.3 link", async () => {
+    const file = (node: string, name: string) => readFileSync(join(out, node, name));
+    const peers = await new Promise<{ server: string; client: string; protocol: string | null }>(
+      (done, fail) => {
+        const server = createServer(
+          {
+            key: file("node1", "tls.key.pem"),
+            cert: file("node1", "tls.cert.pem"),
+            ca: file("node1", "tls-ca.pem"),
+            requestCert: true,
+            rejectUnauthorized: true,
+            minVersion: "TLSv1.3",
+          },
+          (socket) => socket.end(String(socket.getPeerCertificate().subject.CN)),
+        );
+        server.listen(0, "127.0.0.1", () => {
+          const { port } = server.address() as AddressInfo;
+          const client = connect({
+            host: "127.0.0.1",
+            port,
+            servername: "node1",
+            key: file("node2", "tls.key.pem"),
+            cert: file("node2", "tls.cert.pem"),
+            ca: file("node2", "tls-ca.pem"),
+            minVersion: "TLSv1.3",
+          });
+          client.on("data", (data) => {
+            done({
+              server: String(client.getPeerCertificate().subject.CN),
+              client: String(data),
+              protocol: client.getProtocol(),
+            });
+            client.end();
+            server.close();
+          });
+          client.on("error", (e) => {
+            server.close();
+            fail(e);
+          });
+        });
+      },
+    );
+    expect(peers).toEqual({ server: "node1", client: "node2", protocol: "TLSv1.3" });
   });
 
   it("refuses to write into a non-empty directory and changes nothing", async () => {
