@@ -72,7 +72,7 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
     const { suite, validator, alice, bob, chain } = setup(suiteId);
     expect(chain.height).toBe(0n);
     const txs = [transfer(suiteId, alice, bob, 0n, 300n), transfer(suiteId, alice, bob, 1n, 5000n)];
-    const prepared = chain.prepareBlock(txs, 1700000001000n, validator.publicKey);
+    const prepared = chain.prepareBlock(txs, 1700000001000n, validator.publicKey.bytes);
     const block = chain.signCommit(prepared, validator.privateKey, validator.publicKey, 1700000001000n);
     chain.commit(prepared, block);
 
@@ -114,7 +114,7 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
   it("rejects a block with a replayed nonce and keeps the committed state", () => {
     const { validator, alice, bob, chain } = setup(suiteId);
     const tx = transfer(suiteId, alice, bob, 0n, 1n);
-    expect(() => chain.prepareBlock([tx, tx], 1700000001000n, validator.publicKey)).toThrow(/nonce/);
+    expect(() => chain.prepareBlock([tx, tx], 1700000001000n, validator.publicKey.bytes)).toThrow(/nonce/);
     expect(chain.height).toBe(0n);
   });
 
@@ -123,7 +123,7 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
     const prepared = chain.prepareBlock(
       [transfer(suiteId, alice, bob, 0n, 1n)],
       1700000001000n,
-      validator.publicKey,
+      validator.publicKey.bytes,
     );
     chain.commit(
       prepared,

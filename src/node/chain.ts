@@ -1,4 +1,5 @@
 import { readAccount } from "../app/accounts.js";
+import { InvalidBlockError } from "../app/errors.js";
 import { type TxResult, txResultCodec } from "../app/events.js";
 import { type BlockOutcome, executeBlock } from "../app/executor.js";
 import { type Genesis, VALIDATORS_KEY, validatorSetCodec, writeGenesisState } from "../app/genesis.js";
@@ -119,7 +120,7 @@ export class Chain {
   }
 
   /** Executes `txs` on top of the committed head as block height+1 at consensus time `timeMs`. */
-  prepareBlock(txs: Uint8Array[], timeMs: bigint, proposer: PublicKey): PreparedBlock {
+  prepareBlock(txs: Uint8Array[], timeMs: bigint, proposer: Uint8Array): PreparedBlock {
     const previous = this.latestHeader();
     const height = previous.height + 1n;
     const env = { chainId: this.genesis.chainId, height, timeMs };
@@ -142,7 +143,7 @@ export class Chain {
         outcome.results.map((r) => encode(txResultCodec, r)),
       ),
       stateRoot: batch.root,
-      proposer: proposer.bytes,
+      proposer,
       validatorSetHash: validatorsHash,
       nextValidatorSetHash: validatorsHash,
     };
@@ -152,6 +153,35 @@ export class Chain {
       outcome,
       stateNodes: batch.newNodes,
     };
+  }
+
+  /**
+   * Re-executes a block someone else built and checks that every root and field of its header
+   * is what this node computes; throws InvalidBlockError if not.
+   */
+  executeBlock(header: BlockHeader, txs: Uint8Array[]): PreparedBlock {
+    const latest = this.latestHeader();
+    if (header.chainId !== this.genesis.chainId || header.height !== latest.height + 1n) {
+      throw new InvalidBlockError(
+        "BLOCK_WRONG_HEIGHT",
+        `block ${header.height} does not follow ${latest.height}`,
+        {
+          height: header.height.toString(),
+        },
+      );
+    }
+    const prepared = this.prepareBlock(txs, header.timeMs, header.proposer);
+    if (!bytesEqual(prepared.hash, blockHash(this.suite, header))) {
+      const mismatched = (Object.keys(header) as Array<keyof BlockHeader>).filter(
+        (field) => String(header[field]) !== String(prepared.block.header[field]),
+      );
+      throw new InvalidBlockError(
+        "BLOCK_HEADER_MISMATCH",
+        `block ${header.height} does not match its re-execution: ${mismatched.join(", ")}`,
+        { height: header.height.toString(), fields: mismatched },
+      );
+    }
+    return prepared;
   }
 
   /** A single validator's precommit over a prepared block (the solo engine's commit certificate). */
@@ -171,8 +201,11 @@ export class Chain {
   }
 
   /** Commits a prepared block with its certificate, atomically with all it changed. */
-  commit(prepared: PreparedBlock, certified: Block): void {
+  commit(prepared: PreparedBlock, certified: Block, previousWithCanonicalCommit?: Block): void {
     this.store.commit({
+      ...(previousWithCanonicalCommit === undefined
+        ? {}
+        : { previousBlockBytes: encodeBlock(previousWithCanonicalCommit) }),
       height: certified.header.height,
       blockHash: prepared.hash,
       blockBytes: encodeBlock(certified),

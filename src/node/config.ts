@@ -22,6 +22,42 @@ export const nodeConfigSchema = z.object({
       port: z.number().int().min(0).max(65_535).default(26660),
     })
     .optional(),
+  /** The other nodes of the network (validators and observers): the only ones we talk to. */
+  peers: z
+    .array(
+      z.object({
+        id: z.string().regex(/^([0-9a-f]{2})+$/, "hex public key"),
+        host: z.string(),
+        port: z.number().int(),
+      }),
+    )
+    .default([]),
+  /** TLS for node-to-node links: files relative to the home directory (always ECDSA P-256). */
+  tls: z
+    .object({
+      key: z.string().default("tls.key.pem"),
+      cert: z.string().default("tls.cert.pem"),
+      ca: z.array(z.string()).default(["tls-ca.pem"]),
+    })
+    .default({ key: "tls.key.pem", cert: "tls.cert.pem", ca: ["tls-ca.pem"] }),
+  /** Tendermint timeouts: timeoutX(round) = base + round * delta. Propose must exceed emptyBlockIntervalMs. */
+  timeouts: z
+    .object({
+      proposeBaseMs: z.number().int().min(1).default(3_000),
+      proposeDeltaMs: z.number().int().min(0).default(500),
+      prevoteBaseMs: z.number().int().min(1).default(1_000),
+      prevoteDeltaMs: z.number().int().min(0).default(500),
+      precommitBaseMs: z.number().int().min(1).default(1_000),
+      precommitDeltaMs: z.number().int().min(0).default(500),
+    })
+    .default({
+      proposeBaseMs: 3_000,
+      proposeDeltaMs: 500,
+      prevoteBaseMs: 1_000,
+      prevoteDeltaMs: 500,
+      precommitBaseMs: 1_000,
+      precommitDeltaMs: 500,
+    }),
   /** An empty block is made when no transaction arrived for this long. */
   emptyBlockIntervalMs: z.number().int().min(50).max(3_600_000).default(1_000),
   /** After the first transaction arrives, wait this long to gather more into the block. */
@@ -82,6 +118,13 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: 
 
 export function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = process.env): NodeConfig {
   const config = parseWith(nodeConfigSchema, readJsonFile(join(home, HOME_FILES.config)), "config.json");
+  if (config.p2p !== undefined && config.timeouts.proposeBaseMs <= config.emptyBlockIntervalMs) {
+    throw new ConfigError(
+      "CONFIG_INVALID",
+      "timeouts.proposeBaseMs must exceed emptyBlockIntervalMs, or validators give up on an idle proposer",
+      { proposeBaseMs: config.timeouts.proposeBaseMs, emptyBlockIntervalMs: config.emptyBlockIntervalMs },
+    );
+  }
   const port = env.MKL_API_PORT;
   return {
     ...config,
@@ -95,6 +138,11 @@ export function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = process.en
       "MKL_LOG_LEVEL",
     ),
     dataDir: resolve(home, config.dataDir),
+    tls: {
+      key: resolve(home, config.tls.key),
+      cert: resolve(home, config.tls.cert),
+      ca: config.tls.ca.map((file) => resolve(home, file)),
+    },
   };
 }
 

@@ -47,6 +47,12 @@ export class NodeMetrics {
     registers: [this.registry],
   });
 
+  readonly evidence = new Counter({
+    name: "mkl_double_sign_evidence_total",
+    help: "Pairs of conflicting votes by one validator seen by this node",
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: "mkl_process_" });
   }

@@ -18,14 +18,25 @@ import {
   parseWith,
   readJsonFile,
 } from "./config.js";
+import { BftEngine } from "./consensus/engine.js";
+import { WalFile, walPath } from "./consensus/wal-file.js";
 import { Mempool } from "./mempool.js";
 import { NodeMetrics } from "./metrics.js";
+import { Transport } from "./p2p/index.js";
 import { type CommittedBlock, SoloEngine } from "./solo-engine.js";
 
 export const NODE_VERSION = "0.1.0";
 
 export interface NodeEvents {
   block: [CommittedBlock];
+}
+
+/** What makes blocks: the solo engine for a lone validator, the BFT engine for a network. */
+interface BlockEngine {
+  start(): void;
+  stop(): void;
+  /** A transaction was admitted locally (`fromPeer` false when a client sent it to us). */
+  onTxAdmitted(bytes: Uint8Array, fromPeer: boolean): void;
 }
 
 /**
@@ -36,7 +47,9 @@ export class LedgerNode {
   readonly events = new EventEmitter<NodeEvents>();
   readonly metrics = new NodeMetrics();
   readonly mempool: Mempool;
-  private readonly engine: SoloEngine;
+  private engine: BlockEngine | undefined;
+  private bft: BftEngine | undefined;
+  private transport: Transport | undefined;
   private lastCommit: CommittedBlock | undefined;
 
   private constructor(
@@ -47,50 +60,128 @@ export class LedgerNode {
     readonly key: KeyPair,
     readonly log: Logger,
   ) {
-    const nonceOf = (senderHex: string) => chain.accountNonce(fromHex(senderHex));
     this.mempool = new Mempool({ ...config.mempool, nonceWindow: genesis.params.nonceWindow });
-    this.engine = new SoloEngine({
-      chain,
-      mempool: this.mempool,
-      key,
-      emptyBlockIntervalMs: config.emptyBlockIntervalMs,
-      batchDelayMs: config.batchDelayMs,
-      maxBlockTxs: genesis.params.maxBlockTxs,
-      maxBlockBytes: genesis.params.maxBlockBytes,
-      now: () => Date.now(),
-      senderNonce: nonceOf,
-      onCommit: (committed) => this.afterCommit(committed),
-      onDroppedTx: (hash, reason) => log.warn({ tx: hash, reason }, "dropped a pending transaction"),
-    });
     this.metrics.height.set(Number(chain.height));
   }
 
+  private senderNonce = (senderHex: string): bigint => this.chain.accountNonce(fromHex(senderHex));
+
+  private soloEngine(): BlockEngine {
+    const engine = new SoloEngine({
+      chain: this.chain,
+      mempool: this.mempool,
+      key: this.key,
+      emptyBlockIntervalMs: this.config.emptyBlockIntervalMs,
+      batchDelayMs: this.config.batchDelayMs,
+      maxBlockTxs: this.genesis.params.maxBlockTxs,
+      maxBlockBytes: this.genesis.params.maxBlockBytes,
+      now: () => Date.now(),
+      senderNonce: this.senderNonce,
+      onCommit: (committed) => this.afterCommit(committed),
+      onDroppedTx: (hash, reason) => this.log.warn({ tx: hash, reason }, "dropped a pending transaction"),
+    });
+    return {
+      start: () => engine.start(),
+      stop: () => engine.stop(),
+      onTxAdmitted: () => engine.onTxAdmitted(),
+    };
+  }
+
+  /** The BFT engine and its mutually authenticated TLS links to the configured peers. */
+  private async bftEngine(p2p: { host: string; port: number }): Promise<BlockEngine> {
+    const { wal, records } = WalFile.open(walPath(this.config.dataDir));
+    const network = {
+      broadcast: (data: Uint8Array) => this.transport?.broadcast(data),
+      send: (peer: string, data: Uint8Array) => this.transport?.send(peer, data) ?? false,
+    };
+    const isValidator = this.chain
+      .validators()
+      .some((v) => bytesEqual(v.publicKey, this.key.publicKey.bytes));
+    const bft = new BftEngine({
+      chain: this.chain,
+      mempool: this.mempool,
+      key: isValidator ? this.key : undefined,
+      network,
+      wal: isValidator ? wal : undefined,
+      walRecords: records,
+      timeouts: this.config.timeouts,
+      maxBlockTxs: this.genesis.params.maxBlockTxs,
+      maxBlockBytes: this.genesis.params.maxBlockBytes,
+      emptyBlockIntervalMs: this.config.emptyBlockIntervalMs,
+      batchDelayMs: this.config.batchDelayMs,
+      now: () => Date.now(),
+      senderNonce: this.senderNonce,
+      log: this.log,
+      onCommit: (committed) => this.afterCommit(committed),
+      onEvidence: (evidence) => {
+        this.metrics.evidence.inc();
+        this.log.error(
+          { first: evidence.first, second: evidence.second },
+          "a validator signed two different votes",
+        );
+      },
+    });
+    this.bft = bft;
+    this.transport = await Transport.start({
+      chainId: this.genesis.chainId,
+      suite: this.suite,
+      self: {
+        id: toHex(this.key.publicKey.bytes),
+        consensusKey: this.key,
+        tls: {
+          keyPem: readFileSync(this.config.tls.key, "utf8"),
+          certPem: readFileSync(this.config.tls.cert, "utf8"),
+        },
+      },
+      trustedCaPems: this.config.tls.ca.map((file) => readFileSync(file, "utf8")),
+      listen: p2p,
+      peers: this.config.peers,
+      log: this.log,
+      onMessage: (peer, data) => bft.onPeerMessage(peer, data, (tx) => this.admit(tx, true)),
+      onPeerConnected: (peer) => {
+        this.log.info({ peer }, "peer connected");
+        bft.onPeerConnected(peer);
+      },
+      onPeerDisconnected: (peer) => this.log.info({ peer }, "peer disconnected"),
+    });
+    return {
+      start: () => bft.start(),
+      stop: () => bft.stop(),
+      onTxAdmitted: (bytes, fromPeer) => {
+        bft.onTxAdmitted();
+        if (!fromPeer) bft.gossipTx(bytes);
+      },
+    };
+  }
+
   /** Opens the node in HOME (config.json, genesis.json, node.key.pem, data/). */
-  static open(home: string, logger?: Logger): LedgerNode {
+  static async open(home: string, logger?: Logger): Promise<LedgerNode> {
     const config = loadNodeConfig(home);
     const genesis = parseWith(genesisSchema, readJsonFile(join(home, HOME_FILES.genesis)), "genesis.json");
     const log = logger ?? pino({ level: config.logLevel, base: { node: config.moniker } });
     const suite = getSuite(genesis.suite);
     const key = loadNodeKey(suite, join(home, HOME_FILES.nodeKey));
     const isValidator = genesis.validators.some((v) => bytesEqual(v.publicKey, key.publicKey.bytes));
-    if (!isValidator) {
-      throw new ConfigError("NODE_NOT_VALIDATOR", "this node's key is not in the genesis validator set", {
+    if (config.p2p === undefined && !isValidator) {
+      throw new ConfigError("NODE_NOT_VALIDATOR", "a node without peers must be the chain's validator", {
         publicKey: toHex(key.publicKey.bytes),
       });
     }
     const chain = Chain.open(ChainStore.open(config.dataDir), suite, genesis);
     const node = new LedgerNode(config, genesis, suite, chain, key, log);
     node.logCryptoBackend();
+    node.engine = config.p2p === undefined ? node.soloEngine() : await node.bftEngine(config.p2p);
     return node;
   }
 
   start(): void {
-    this.engine.start();
+    this.engine?.start();
     this.log.info({ chainId: this.genesis.chainId, height: this.chain.height.toString() }, "node started");
   }
 
   async stop(): Promise<void> {
-    this.engine.stop();
+    this.engine?.stop();
+    await this.transport?.stop();
     await this.chain.store.close();
     this.log.info("node stopped");
   }
@@ -100,6 +191,10 @@ export class LedgerNode {
    * expiry, signature) and then nonce order. Throws a LedgerError with a stable code if refused.
    */
   submitTx(bytes: Uint8Array): Uint8Array {
+    return this.admit(bytes, false);
+  }
+
+  private admit(bytes: Uint8Array, fromPeer: boolean): Uint8Array {
     const latest = this.chain.latestHeader();
     const nextHeight = latest.height + 1n;
     try {
@@ -121,7 +216,7 @@ export class LedgerNode {
         nextHeight,
       );
       this.updateMempoolMetrics();
-      this.engine.onTxAdmitted();
+      this.engine?.onTxAdmitted(bytes, fromPeer);
       return admitted.hash;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
@@ -146,7 +241,7 @@ export class LedgerNode {
         address: toHex(addressOf(this.suite.hash, v.publicKey)),
         power: v.power.toString(),
       })),
-      peers: [] as string[],
+      peers: this.transport?.peers() ?? [],
       mempool: { txs: this.mempool.size, bytes: this.mempool.bytes },
       crypto: {
         suite: this.suite.id,
@@ -155,8 +250,14 @@ export class LedgerNode {
         sm2Native: sm2NativeStatus(),
       },
       consensus: {
-        engine: "solo",
-        validatorAddress: toHex(addressOf(this.suite.hash, this.key.publicKey.bytes)),
+        ...(this.bft?.view() ?? {
+          engine: "solo",
+          role: "validator",
+          height: Number(latest.height + 1n),
+          round: 0,
+        }),
+        nodeId: toHex(this.key.publicKey.bytes),
+        lastCommitTimeMs: latest.timeMs.toString(),
       },
     };
   }

@@ -12,7 +12,7 @@ export interface RunningNode {
 
 /** Opens a node home, starts block production and the API; stop() shuts both down cleanly. */
 export async function runNode(home: string, logger?: Logger): Promise<RunningNode> {
-  const node = LedgerNode.open(home, logger);
+  const node = await LedgerNode.open(home, logger);
   const api = await buildApi(node);
   const address = await api.listen({ host: node.config.api.host, port: node.config.api.port });
   node.start();

@@ -91,7 +91,7 @@ export class SoloEngine {
     const timeMs = BigInt(Math.max(this.options.now(), Number(previousTime) + 1));
     for (;;) {
       try {
-        const prepared = chain.prepareBlock(txs, timeMs, key.publicKey);
+        const prepared = chain.prepareBlock(txs, timeMs, key.publicKey.bytes);
         const certified = chain.signCommit(prepared, key.privateKey, key.publicKey, timeMs);
         chain.commit(prepared, certified);
         return { block: certified, hash: prepared.hash };

@@ -25,6 +25,11 @@ export interface CommitBatch {
   /** New content-addressed nodes of the state tree (hex hash -> node bytes). */
   readonly stateNodes: ReadonlyMap<string, Uint8Array>;
   readonly stateRoot: Uint8Array;
+  /**
+   * The previous block again, with the commit certificate that the new block's proposer
+   * carried for it. Every node then stores the same certificate for every block but the last.
+   */
+  readonly previousBlockBytes?: Uint8Array;
 }
 
 export interface TxLocation {
@@ -160,6 +165,8 @@ export class ChainStore {
     const crashAt = process.env[CRASH_ENV];
     this.root.transactionSync(() => {
       this.blocks.putSync(key, batch.blockBytes);
+      if (batch.previousBlockBytes !== undefined)
+        this.blocks.putSync(heightKey(batch.height - 1n), batch.previousBlockBytes);
       this.results.putSync(key, batch.resultsBytes);
       this.blockHashes.putSync(batch.blockHash, key);
       batch.txHashes.forEach((hash, index) => {

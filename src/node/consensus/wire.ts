@@ -1,0 +1,91 @@
+import {
+  type Block,
+  blockHeaderCodec,
+  bytes,
+  type CodecType,
+  commitCertificateCodec,
+  decode,
+  encode,
+  fixedBytes,
+  list,
+  MAX_BLOCK_TXS,
+  MAX_TX_BYTES,
+  optional,
+  publicKeyCodec,
+  signatureCodec,
+  struct,
+  taggedUnion,
+  u8,
+  u32,
+  u64,
+} from "../../ledger/index.js";
+
+/**
+ * What validators send one another, each message signed by its author's consensus key (the
+ * transport authenticates the link; the signature makes a message evidence on its own).
+ *
+ * A proposal carries the whole block and the commit certificate of the previous block: the
+ * block's time must be the power-weighted median of that certificate's precommit timestamps
+ * (CometBFT's BFT time), which every validator can recompute.
+ */
+export const proposalPayloadCodec = struct({
+  header: blockHeaderCodec,
+  txs: list(bytes(MAX_TX_BYTES), MAX_BLOCK_TXS),
+  lastCommit: optional(commitCertificateCodec),
+});
+export type ProposalPayload = CodecType<typeof proposalPayloadCodec>;
+
+const hash32 = fixedBytes(32);
+
+export const signedProposalCodec = struct({
+  height: u64,
+  round: u32,
+  /** The paper's validRound, or none for -1. */
+  validRound: optional(u32),
+  proposer: publicKeyCodec,
+  payload: bytes(40 * 1024 * 1024),
+  signature: signatureCodec,
+});
+export type SignedProposal = CodecType<typeof signedProposalCodec>;
+
+/** 1 = prevote, 2 = precommit. Prevotes sign no timestamp, so theirs is always 0 on the wire. */
+export const signedVoteCodec = struct({
+  voteType: u8,
+  height: u64,
+  round: u32,
+  blockHash: optional(hash32),
+  timestampMs: u64,
+  validator: publicKeyCodec,
+  signature: signatureCodec,
+});
+export type SignedVote = CodecType<typeof signedVoteCodec>;
+
+export const peerMessageCodec = taggedUnion("u8", {
+  proposal: { tag: 1, codec: signedProposalCodec },
+  vote: { tag: 2, codec: signedVoteCodec },
+  /** A transaction some client submitted to the sender, gossiped so any proposer can include it. */
+  tx: { tag: 3, codec: bytes(MAX_TX_BYTES) },
+  /** The sender's last committed height, so peers that are behind know whom to ask. */
+  status: { tag: 4, codec: struct({ height: u64 }) },
+  /** Ask for committed blocks from a height on. */
+  blocksRequest: { tag: 5, codec: struct({ fromHeight: u64, max: u32 }) },
+  /** Committed blocks (canonical encoding, each with its commit certificate), in height order. */
+  blocks: { tag: 6, codec: list(bytes(48 * 1024 * 1024), 64) },
+});
+export type PeerMessage = CodecType<typeof peerMessageCodec>;
+
+export function encodePeerMessage(message: PeerMessage): Uint8Array {
+  return encode(peerMessageCodec, message);
+}
+
+export function decodePeerMessage(data: Uint8Array): PeerMessage {
+  return decode(peerMessageCodec, data);
+}
+
+export function encodeProposalPayload(block: Block, lastCommit: ProposalPayload["lastCommit"]): Uint8Array {
+  return encode(proposalPayloadCodec, { header: block.header, txs: block.txs, lastCommit });
+}
+
+export function decodeProposalPayload(payload: Uint8Array): ProposalPayload {
+  return decode(proposalPayloadCodec, payload);
+}
