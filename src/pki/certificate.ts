@@ -192,19 +192,34 @@ function keyUsageBits(cert: Certificate): number {
   return ku ? ku.toNumber() : 0;
 }
 
-/** Parses a certificate (PEM or DER). Does not check its signature or dates: see verifyIssuedBy. */
+/**
+ * Parses a certificate (PEM or DER). Does not check its signature or dates: see verifyIssuedBy.
+ * Any malformation is CERT_INVALID: the chain parses certificates from transactions, and a
+ * hostile one must fail its transaction, never throw something else.
+ */
 export function parseCertificate(input: string | Uint8Array): ParsedCertificate {
   const der = derOf(input, "CERTIFICATE");
-  let cert: Certificate;
   try {
-    cert = AsnConvert.parse(der, Certificate);
+    return readCertificate(der);
   } catch (e) {
-    throw new PkiError("CERT_INVALID", `not an X.509 certificate: ${e instanceof Error ? e.message : e}`);
+    if (e instanceof PkiError) throw e;
+    throw new PkiError(
+      "CERT_INVALID",
+      `not a certificate we can use: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
+}
+
+function readCertificate(der: Uint8Array): ParsedCertificate {
+  const cert = AsnConvert.parse(der, Certificate);
   const tbsCert = cert.tbsCertificate;
   const constraints = findExtension(cert, OID.basicConstraints, BasicConstraints);
   const ski = findExtension(cert, OID.subjectKeyIdentifier, SubjectKeyIdentifier);
   const aki = findExtension(cert, OID.authorityKeyIdentifier, AuthorityKeyIdentifier);
+  const notBeforeMs = tbsCert.validity.notBefore.getTime().getTime();
+  const notAfterMs = tbsCert.validity.notAfter.getTime().getTime();
+  if (!Number.isSafeInteger(notBeforeMs) || !Number.isSafeInteger(notAfterMs))
+    throw new Error("bad validity");
   return {
     der: Uint8Array.from(der),
     serialHex: bytesToHex(new Uint8Array(tbsCert.serialNumber)),
@@ -212,8 +227,8 @@ export function parseCertificate(input: string | Uint8Array): ParsedCertificate 
     issuer: readName(tbsCert.issuer),
     subjectDer: new Uint8Array(AsnConvert.serialize(tbsCert.subject)),
     issuerDer: new Uint8Array(AsnConvert.serialize(tbsCert.issuer)),
-    notBeforeMs: BigInt(tbsCert.validity.notBefore.getTime().getTime()),
-    notAfterMs: BigInt(tbsCert.validity.notAfter.getTime().getTime()),
+    notBeforeMs: BigInt(notBeforeMs),
+    notAfterMs: BigInt(notAfterMs),
     publicKey: publicKeyOfSpki(tbsCert.subjectPublicKeyInfo),
     isCa: constraints?.cA === true,
     pathLength: constraints?.pathLenConstraint,

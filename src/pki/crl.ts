@@ -102,19 +102,21 @@ export interface ParsedCrl {
 export function parseAndVerifyCrl(input: string | Uint8Array, issuer: ParsedCertificate): ParsedCrl {
   const der = derOf(input, "X509 CRL");
   let crl: CertificateList;
+  let parsed: ParsedCrl;
   try {
     crl = AsnConvert.parse(der, CertificateList);
+    parsed = {
+      serials: (crl.tbsCertList.revokedCertificates ?? []).map((r) =>
+        bytesToHex(new Uint8Array(r.userCertificate)),
+      ),
+      thisUpdateMs: BigInt(crl.tbsCertList.thisUpdate.getTime().getTime()),
+    };
   } catch (e) {
-    throw new PkiError("CRL_INVALID", `not an X.509 CRL: ${e instanceof Error ? e.message : e}`);
+    throw new PkiError("CRL_INVALID", `not an X.509 CRL we can use: ${e instanceof Error ? e.message : e}`);
   }
   const tbs = new Uint8Array(crl.tbsCertListRaw ?? AsnConvert.serialize(crl.tbsCertList));
   if (!verifyTbs(issuer.publicKey, crl.signatureAlgorithm, tbs, new Uint8Array(crl.signature))) {
     throw new PkiError("CRL_BAD_SIGNATURE", "the CRL is not signed by this CA");
   }
-  return {
-    serials: (crl.tbsCertList.revokedCertificates ?? []).map((r) =>
-      bytesToHex(new Uint8Array(r.userCertificate)),
-    ),
-    thisUpdateMs: BigInt(crl.tbsCertList.thisUpdate.getTime().getTime()),
-  };
+  return parsed;
 }

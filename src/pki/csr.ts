@@ -39,16 +39,22 @@ export function createCsr(privateKey: PrivateKey, subject: SubjectName): Uint8Ar
 export function parseAndVerifyCsr(input: string | Uint8Array): ParsedCsr {
   const der = derOf(input, "CERTIFICATE REQUEST");
   let request: CertificationRequest;
+  let publicKey: PublicKey;
+  let subject: SubjectName;
   try {
     request = AsnConvert.parse(der, CertificationRequest);
+    publicKey = publicKeyOfSpki(request.certificationRequestInfo.subjectPKInfo);
+    subject = readName(request.certificationRequestInfo.subject);
   } catch (e) {
-    throw new PkiError("CSR_INVALID", `not a PKCS#10 request: ${e instanceof Error ? e.message : e}`);
+    throw new PkiError(
+      "CSR_INVALID",
+      `not a PKCS#10 request we can use: ${e instanceof Error ? e.message : e}`,
+    );
   }
   const info = request.certificationRequestInfo;
-  const publicKey = publicKeyOfSpki(info.subjectPKInfo);
   const signed = new Uint8Array(request.certificationRequestInfoRaw ?? AsnConvert.serialize(info));
   if (!verifyTbs(publicKey, request.signatureAlgorithm, signed, new Uint8Array(request.signature))) {
     throw new PkiError("CSR_BAD_SIGNATURE", "the CSR is not signed by the key it contains", {});
   }
-  return { der: Uint8Array.from(der), subject: readName(info.subject), publicKey };
+  return { der: Uint8Array.from(der), subject, publicKey };
 }

@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { getSuite } from "../../crypto/index.js";
 import { toHex } from "../../ledger/bytes.js";
 import { decodeSignedTx, verifyTxSignature } from "../../ledger/tx.js";
 import { createCrl, parseAndVerifyCrl } from "../../pki/crl.js";
@@ -198,6 +200,53 @@ describe.each(["sm", "ecdsa-p256"] as const)("identity registry on the %s suite"
     });
     expect(chain.run(operator.keys, op(ca.cert.der)).code).toBe("CERT_NOT_CA");
     expect(chain.run(admin1.keys, op(ca.cert.der)).code).toBe("ROLE_NOT_PERMITTED");
+  });
+});
+
+describe("hostile and replayed input", () => {
+  it("a malformed certificate in a transaction fails that transaction, never the node", () => {
+    const { chain, admin1, operator } = setup("sm");
+    const good = chain.member("org1", "buyer").cert.der;
+    fc.assert(
+      fc.property(
+        fc.nat(good.length - 1),
+        fc.integer({ min: 0, max: 255 }),
+        fc.boolean(),
+        (at, byte, truncate) => {
+          const bad = truncate ? good.slice(0, at) : good.slice();
+          if (!truncate) bad[at] = byte;
+          const results = chain.dryRun([
+            chain.tx(admin1.keys, { kind: "registerIdentity", value: { certificate: bad } }, 0n),
+            chain.tx(
+              operator.keys,
+              {
+                kind: "registerOrganisation",
+                value: { id: "orgx", name: "X", caCertificate: bad, tlsCaCertificate: undefined },
+              },
+              0n,
+            ),
+          ]).results;
+          expect(results[1]!.code).not.toBe("OK");
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("every backend of the suite reaches the same results and state (the same on every node)", () => {
+    const { chain, admin1 } = setup("sm");
+    const marketer = chain.member("org1", "outside-marketer");
+    const txs = [
+      chain.tx(admin1.keys, register(marketer)),
+      chain.tx(marketer.keys, transfer(chain.address(admin1.keys), 0n)),
+      chain.tx(admin1.keys, revoke(marketer, "keyCompromise")),
+      chain.tx(marketer.keys, transfer(chain.address(admin1.keys), 1n)),
+    ];
+    const native = chain.dryRun(txs);
+    const pure = chain.dryRun(txs, getSuite("sm", { backend: "pure-js" }));
+    expect(native.results.map((r) => r.code)).toEqual(["OK", "INVALID_AMOUNT", "OK", "IDENTITY_REVOKED"]);
+    expect(pure.results).toEqual(native.results);
+    expect(pure.writes).toEqual(native.writes);
   });
 });
 

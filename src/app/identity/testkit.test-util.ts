@@ -119,10 +119,11 @@ export class TestChain {
     return { keys, code, cert };
   }
 
-  tx(signer: KeyPair, op: Operation): Uint8Array {
+  /** A signed tx with the signer's next nonce (or `fixedNonce`, which does not advance it). */
+  tx(signer: KeyPair, op: Operation, fixedNonce?: bigint): Uint8Array {
     const id = toHex(signer.publicKey.bytes);
-    const nonce = this.nonces.get(id) ?? 0n;
-    this.nonces.set(id, nonce + 1n);
+    const nonce = fixedNonce ?? this.nonces.get(id) ?? 0n;
+    if (fixedNonce === undefined) this.nonces.set(id, nonce + 1n);
     return encodeSignedTx(
       signTx(
         this.suite,
@@ -136,6 +137,11 @@ export class TestChain {
 
   env(): BlockEnv {
     return { chainId: CHAIN, height: this.height + 1n, timeMs: this.timeMs };
+  }
+
+  /** Executes a block on the committed state without committing it (to compare backends). */
+  dryRun(txs: Uint8Array[], suite: Suite = this.suite) {
+    return executeBlock(suite, this.state, this.env(), txs);
   }
 
   /** Executes and commits one block; returns its result codes. */
