@@ -88,7 +88,11 @@ export class Connection {
   }
 
   private socketError(err: Error): P2pError {
-    const code: P2pErrorCode = this.state === "tls" ? "P2P_TLS_FAILED" : "P2P_CLOSED";
+    // In TLS 1.3 the server checks the client certificate after the client thinks the handshake
+    // is over: its refusal reaches the client as an alert during the Hello.
+    const errno = (err as NodeJS.ErrnoException).code ?? "";
+    const tls = this.state === "tls" || (this.state === "hello" && errno.startsWith("ERR_SSL"));
+    const code: P2pErrorCode = tls ? "P2P_TLS_FAILED" : "P2P_CLOSED";
     return new P2pError(code, err.message, { errno: (err as NodeJS.ErrnoException).code });
   }
 
@@ -143,7 +147,8 @@ export class Connection {
   private onFrame(body: Buffer): void {
     let message: WireMessage;
     try {
-      message = decodeWire(body);
+      // As a plain Uint8Array, the codec copies payloads out (Buffer#slice would alias the chunk).
+      message = decodeWire(new Uint8Array(body.buffer, body.byteOffset, body.length));
     } catch (err) {
       const code = this.state === "hello" ? "P2P_HELLO_MALFORMED" : "P2P_PROTOCOL";
       this.close(asP2pError(err, code));

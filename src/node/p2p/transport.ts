@@ -147,6 +147,7 @@ export class Transport {
       connected: link.active !== undefined,
       address: `${link.address.host}:${link.address.port}`,
       ...(link.lastError !== undefined ? { lastError: link.lastError } : {}),
+      ...(link.active !== undefined ? { role: link.active.role } : {}),
       sentBytes: link.counters.sentBytes,
       receivedBytes: link.counters.receivedBytes,
       queuedBytes: link.queue.bytes,
@@ -245,7 +246,9 @@ export class Transport {
       return;
     }
     const facts = (c: Connection) => ({ role: c.role as LinkRole, peerIncarnation: c.peerIncarnation! });
-    if (replacesCurrent(this.ctx.selfId, peerId, facts(current), facts(conn))) {
+    const replace = replacesCurrent(this.ctx.selfId, peerId, facts(current), facts(conn));
+    this.log.debug({ peerId, kept: replace ? conn.role : current.role }, "duplicate link resolved");
+    if (replace) {
       this.activate(link, conn);
       current.close(new P2pError("P2P_DUPLICATE", "replaced by a newer or preferred link"));
     } else {
@@ -266,7 +269,8 @@ export class Transport {
     const link =
       conn.peerId !== undefined ? this.links.get(conn.peerId) : this.links.get(conn.expectedPeerId ?? "");
     const authenticated = conn.peerId !== undefined;
-    if (!authenticated && !this.stopped) {
+    // A link the peer closed before its Hello is the peer's decision (or a duplicate it dropped), not ours.
+    if (!authenticated && !this.stopped && reason.code !== "P2P_CLOSED") {
       this.refuse({
         code: reason.code,
         message: reason.message,

@@ -60,6 +60,8 @@ export interface PeerInfo {
   /** The configured "host:port". */
   address: string;
   lastError?: string;
+  /** Our role on the open link: with the tie-break, the lower id is the dialler (unless a restart). */
+  role?: "dialler" | "acceptor";
   /** Frame bytes (headers included) written to / read from this peer's links since start. */
   sentBytes: number;
   receivedBytes: number;

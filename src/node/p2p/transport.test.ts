@@ -1,0 +1,402 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { SuiteId } from "../../crypto/suite.js";
+import { bytesEqual, fromHex } from "../../ledger/bytes.js";
+import {
+  freePorts,
+  type Harness,
+  makeNode,
+  makeTlsPki,
+  RawPeer,
+  startHarness,
+  type TestNode,
+  type TlsPki,
+  waitFor,
+} from "./testkit.test-util.js";
+import type { PeerAddress } from "./types.js";
+
+const running: Harness[] = [];
+const raws: RawPeer[] = [];
+afterEach(async () => {
+  for (const raw of raws.splice(0)) raw.destroy();
+  await Promise.all(running.splice(0).map((h) => h.transport.stop()));
+});
+
+async function start(
+  suiteId: SuiteId,
+  node: TestNode,
+  pki: TlsPki,
+  peers: PeerAddress[],
+  overrides: Parameters<typeof startHarness>[4] = {},
+): Promise<Harness> {
+  const h = await startHarness(suiteId, node, pki, peers, overrides);
+  running.push(h);
+  return h;
+}
+
+async function rawConnect(port: number, tls: TestNode["tls"], caPems: string[]): Promise<RawPeer> {
+  const raw = await RawPeer.connect(port, tls, caPems);
+  raws.push(raw);
+  return raw;
+}
+
+const text = (s: string) => new TextEncoder().encode(s);
+const untext = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/** n nodes that all know each other's address, started together: both ends of every pair dial. */
+async function mesh(suiteId: SuiteId, n: number, pki = makeTlsPki()) {
+  const nodes = Array.from({ length: n }, (_, i) => makeNode(suiteId, pki, `node${i}`));
+  const ports = await freePorts(n);
+  const addresses = nodes.map((node, i) => ({ id: node.id, host: "127.0.0.1", port: ports[i]! }));
+  const harnesses = await Promise.all(
+    nodes.map((node, i) =>
+      start(suiteId, node, pki, addresses, { listen: { host: "127.0.0.1", port: ports[i]! } }),
+    ),
+  );
+  return { pki, nodes, addresses, harnesses };
+}
+
+function tieBreakSettled(hs: Harness[]): boolean {
+  return hs.every((a) =>
+    a.transport.peers().every((p) => {
+      const b = hs.find((h) => h.node.id === p.id)!;
+      const back = b.transport.peers().find((q) => q.id === a.node.id)!;
+      return p.connected && back.connected && p.role !== back.role;
+    }),
+  );
+}
+
+function allConnected(hs: Harness[]): boolean {
+  return hs.every((h) => h.transport.peers().every((p) => p.connected));
+}
+
+describe.each([
+  ["sm", 4],
+  ["ecdsa-p256", 3],
+] as const)("a %s chain", (suiteId, n) => {
+  it(`forms a full mesh of ${n} and carries messages both ways`, async () => {
+    const { harnesses } = await mesh(suiteId, n);
+    await waitFor("full mesh", () => allConnected(harnesses));
+    // Both ends dialled; the duplicates resolve to one link per pair, the one the lower id dialled.
+    await waitFor("duplicates resolved", () => tieBreakSettled(harnesses));
+    for (const a of harnesses) {
+      for (const p of a.transport.peers()) {
+        const b = harnesses.find((h) => h.node.id === p.id)!;
+        const back = b.transport.peers().find((q) => q.id === a.node.id)!;
+        expect(p.role).not.toBe(back.role);
+        expect(p.role).toBe(a.node.id < b.node.id ? "dialler" : "acceptor");
+      }
+    }
+
+    for (const a of harnesses) {
+      for (const b of harnesses) {
+        if (a !== b) expect(a.transport.send(b.node.id, text(`${a.node.name}->${b.node.name}`))).toBe(true);
+      }
+      a.transport.broadcast(text(`all from ${a.node.name}`), "low");
+    }
+    await waitFor("every message delivered", () => harnesses.every((h) => h.inbox.length === 2 * (n - 1)));
+    for (const b of harnesses) {
+      const got = b.inbox.map((m) => `${m.from.slice(0, 8)} ${untext(m.payload)}`).sort();
+      const want = harnesses
+        .filter((a) => a !== b)
+        .flatMap((a) => [
+          `${a.node.id.slice(0, 8)} ${a.node.name}->${b.node.name}`,
+          `${a.node.id.slice(0, 8)} all from ${a.node.name}`,
+        ])
+        .sort();
+      expect(got).toEqual(want);
+    }
+    // A large message (1 MiB) arrives intact.
+    const big = new Uint8Array(1024 * 1024).map((_, i) => i * 7);
+    const [a, b] = harnesses as [Harness, Harness];
+    expect(a.transport.send(b.node.id, big)).toBe(true);
+    await waitFor("big message", () => b.inbox.some((m) => m.payload.length === big.length));
+    // bytesEqual, not toEqual: a deep diff of a million elements takes seconds.
+    expect(bytesEqual(b.inbox.find((m) => m.payload.length === big.length)!.payload, big)).toBe(true);
+    for (const h of harnesses) expect(h.refusals).toEqual([]);
+  });
+
+  it("refuses a Hello signed by the wrong key, from another chain, or reflected back", async () => {
+    const pki = makeTlsPki();
+    const [a, b, mallory] = ["a", "b", "mallory"].map((name) => makeNode(suiteId, pki, name)) as [
+      TestNode,
+      TestNode,
+      TestNode,
+    ];
+    const [portB] = await freePorts(1);
+    const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: portB! }]);
+    const chainId = `test-${suiteId}`;
+
+    // Claims to be b, signed by mallory's consensus key (mallory holds a valid TLS cert).
+    const forged = await rawConnect(ha.transport.port, mallory.tls, pki.caPems);
+    forged.send({
+      kind: "hello",
+      value: forged.hello(suiteId, chainId, mallory.consensusKey, { nodeId: fromHex(b.id) }),
+    });
+    await waitFor("forged hello refused", () => forged.closed);
+    expect(ha.refusals.map((r) => r.code)).toContain("P2P_HELLO_BAD_SIGNATURE");
+
+    const otherChain = await rawConnect(ha.transport.port, b.tls, pki.caPems);
+    otherChain.send({ kind: "hello", value: otherChain.hello(suiteId, "another-chain", b.consensusKey) });
+    await waitFor("other chain refused", () => otherChain.closed);
+    expect(ha.refusals.map((r) => r.code)).toContain("P2P_HELLO_WRONG_CHAIN");
+
+    // a's own Hello (as acceptor) sent back to it on the same session.
+    const mirror = await rawConnect(ha.transport.port, mallory.tls, pki.caPems);
+    await waitFor("a's hello", () => mirror.frames.length > 0);
+    mirror.send(mirror.frames[0]!);
+    await waitFor("reflected hello refused", () => mirror.closed);
+    expect(ha.refusals.map((r) => r.code)).toContain("P2P_HELLO_SELF");
+    expect(ha.connected).toEqual([]);
+  });
+
+  it("refuses a Hello replayed into another TLS session", async () => {
+    const pki = makeTlsPki();
+    const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
+    const [portB] = await freePorts(1);
+    const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: portB! }]);
+
+    // Session 1: a genuine Hello from b is accepted, and data flows.
+    const first = await rawConnect(ha.transport.port, b.tls, pki.caPems);
+    const hello = first.hello(suiteId, `test-${suiteId}`, b.consensusKey);
+    first.send({ kind: "hello", value: hello });
+    first.send({ kind: "data", value: text("hi") });
+    await waitFor("b accepted", () => ha.inbox.length === 1);
+    expect(ha.connected).toEqual([b.id]);
+    first.destroy();
+    await waitFor("b gone", () => ha.disconnected.length === 1);
+
+    // Session 2: the same Hello bytes, captured on the wire, replayed by someone with a valid TLS cert.
+    const replay = await rawConnect(ha.transport.port, b.tls, pki.caPems);
+    replay.send({ kind: "hello", value: hello });
+    replay.send({ kind: "data", value: text("replayed") });
+    await waitFor("replay refused", () => replay.closed);
+    expect(ha.refusals.map((r) => r.code)).toContain("P2P_HELLO_BAD_SIGNATURE");
+    expect(ha.inbox.map((m) => untext(m.payload))).toEqual(["hi"]);
+    expect(ha.connected).toEqual([b.id]);
+  });
+});
+
+describe("admission", () => {
+  const suiteId = "ecdsa-p256";
+
+  it("refuses a node with a valid certificate that is not in the allowlist", async () => {
+    const pki = makeTlsPki();
+    const [a, intruder] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "intruder")];
+    const ha = await start(suiteId, a, pki, []);
+    const hi = await start(suiteId, intruder, pki, [
+      { id: a.id, host: "127.0.0.1", port: ha.transport.port },
+    ]);
+    await waitFor("refusal logged", () => ha.refusals.some((r) => r.code === "P2P_HELLO_UNKNOWN_PEER"));
+    await waitFor("intruder sees the link close", () => hi.transport.peers()[0]!.lastError !== undefined);
+    expect(ha.connected).toEqual([]);
+    expect(hi.connected).toEqual([]);
+    expect(ha.transport.peers()).toEqual([]);
+    expect(hi.transport.send(a.id, text("let me in"))).toBe(false);
+    expect(ha.inbox).toEqual([]);
+  });
+
+  it("refuses a node whose certificate comes from an unknown CA, in both directions", async () => {
+    const pki = makeTlsPki("Consortium");
+    const rogue = makeTlsPki("Rogue");
+    const a = makeNode(suiteId, pki, "a");
+    const stranger = makeNode(suiteId, rogue, "stranger");
+    const [portS] = await freePorts(1);
+    // a lists the stranger's consensus id: only its TLS certificate is wrong.
+    const ha = await start(suiteId, a, pki, [{ id: stranger.id, host: "127.0.0.1", port: portS! }]);
+    const hs = await start(
+      suiteId,
+      stranger,
+      rogue,
+      [{ id: a.id, host: "127.0.0.1", port: ha.transport.port }],
+      { listen: { host: "127.0.0.1", port: portS! }, trustedCaPems: [...rogue.caPems, ...pki.caPems] },
+    );
+    // Inbound: a's server rejects the client certificate.
+    await waitFor("a refuses the stranger's certificate", () =>
+      ha.refusals.some((r) => r.code === "P2P_TLS_FAILED" && r.peerId === undefined),
+    );
+    // Outbound: a's client rejects the stranger's server certificate.
+    await waitFor("a's dial fails", () =>
+      (ha.transport.peers()[0]!.lastError ?? "").startsWith("P2P_TLS_FAILED"),
+    );
+    expect(ha.connected).toEqual([]);
+    expect(hs.connected).toEqual([]);
+  });
+});
+
+describe("framing", () => {
+  const suiteId = "ecdsa-p256";
+
+  async function authenticated(maxFrameBytes: number) {
+    const pki = makeTlsPki();
+    const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
+    const [portB] = await freePorts(1);
+    const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: portB! }], {
+      maxFrameBytes,
+    });
+    const raw = await rawConnect(ha.transport.port, b.tls, pki.caPems);
+    raw.send({ kind: "hello", value: raw.hello(suiteId, `test-${suiteId}`, b.consensusKey) });
+    await waitFor("b connected", () => ha.connected.length === 1);
+    return { pki, a, b, ha, raw };
+  }
+
+  it("closes the link on a frame over the limit, and keeps serving", async () => {
+    const { pki, b, ha, raw } = await authenticated(64 * 1024);
+    raw.send({ kind: "data", value: new Uint8Array(64 * 1024 - 5) }); // exactly at the limit
+    await waitFor("frame at the limit delivered", () => ha.inbox.length === 1);
+    raw.writeRaw(new Uint8Array(64 * 1024 + 1));
+    await waitFor("link closed", () => raw.closed);
+    expect(ha.transport.peers()[0]!.lastError).toMatch(/^P2P_FRAME_TOO_LARGE/);
+    expect(ha.disconnected).toEqual([b.id]);
+
+    // The process and the transport live on: b comes back.
+    const again = await rawConnect(ha.transport.port, b.tls, pki.caPems);
+    again.send({ kind: "hello", value: again.hello(suiteId, `test-${suiteId}`, b.consensusKey) });
+    again.send({ kind: "data", value: text("still here") });
+    await waitFor("second session", () => ha.inbox.length === 2);
+  });
+
+  it("closes the link on garbage, before or after the Hello", async () => {
+    const { pki, ha, raw } = await authenticated(1024 * 1024);
+    raw.writeRaw(Uint8Array.of(99, 1, 2, 3)); // unknown message tag
+    await waitFor("closed on unknown tag", () => raw.closed);
+    expect(ha.transport.peers()[0]!.lastError).toMatch(/^P2P_PROTOCOL/);
+
+    const junk = await rawConnect(ha.transport.port, makeNode(suiteId, pki, "junk").tls, pki.caPems);
+    junk.socket.write(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await waitFor("closed on junk", () => junk.closed);
+    // "GET " read as a length is far over the pre-Hello frame limit.
+    expect(ha.refusals.map((r) => r.code)).toContain("P2P_FRAME_TOO_LARGE");
+
+    const early = await rawConnect(ha.transport.port, makeNode(suiteId, pki, "early").tls, pki.caPems);
+    early.send({ kind: "data", value: text("before hello") });
+    await waitFor("closed on data before hello", () => early.closed);
+    expect(ha.refusals.map((r) => r.code)).toContain("P2P_PROTOCOL");
+    expect(ha.inbox).toEqual([]);
+  });
+
+  it("drops a peer that stays silent past the idle timeout", async () => {
+    const { ha, raw } = await authenticated(1024 * 1024);
+    // The raw peer never answers pings.
+    await waitFor("idle link dropped", () => raw.closed, 5_000);
+    expect(ha.transport.peers()[0]!.lastError).toMatch(/^P2P_PEER_TIMEOUT/);
+  });
+});
+
+describe("backpressure", () => {
+  const suiteId = "ecdsa-p256";
+  const maxQueueBytes = 256 * 1024;
+
+  it("keeps a slow reader's queue within its bound: low priority drops, high priority disconnects", async () => {
+    const pki = makeTlsPki();
+    const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
+    const [portB] = await freePorts(1);
+    const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: portB! }], {
+      maxQueueBytes,
+      idleTimeoutMs: 60_000,
+    });
+    const raw = await rawConnect(ha.transport.port, b.tls, pki.caPems);
+    raw.send({ kind: "hello", value: raw.hello(suiteId, `test-${suiteId}`, b.consensusKey) });
+    await waitFor("b connected", () => ha.connected.length === 1);
+    raw.socket.pause(); // b stops reading
+
+    const chunk = new Uint8Array(16 * 1024);
+    let peakQueued = 0;
+    let peakSocket = 0;
+    let sent = 0;
+    // 64 MiB offered over many event-loop turns, far beyond kernel buffers and the queue bound.
+    for (let round = 0; round < 64; round++) {
+      for (let i = 0; i < 64; i++) {
+        if (ha.transport.send(b.id, chunk, "low")) sent++;
+        const info = ha.transport.peers()[0]!;
+        peakQueued = Math.max(peakQueued, info.queuedBytes);
+        peakSocket = Math.max(peakSocket, info.socketBufferedBytes);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const info = ha.transport.peers()[0]!;
+    expect(info.connected).toBe(true);
+    expect(peakQueued).toBeLessThanOrEqual(maxQueueBytes);
+    // The socket buffer holds at most what was written before write() returned false.
+    expect(peakSocket).toBeLessThanOrEqual(64 * 1024 + chunk.length + 64);
+    expect(info.droppedMessages).toBeGreaterThan(0);
+    // Eviction makes room, so low-priority sends still succeed: the oldest ones are the ones lost.
+    expect(sent).toBe(64 * 64);
+
+    // High priority that cannot fit even after evicting every low-priority message: disconnect.
+    let refused = false;
+    for (let i = 0; i < 64 && !refused; i++) refused = !ha.transport.send(b.id, chunk, "high");
+    expect(refused).toBe(true);
+    const after = ha.transport.peers()[0]!;
+    expect(after.connected).toBe(false);
+    expect(after.lastError).toMatch(/^P2P_QUEUE_OVERFLOW/);
+    expect(after.queuedBytes).toBe(0);
+  });
+});
+
+describe("reconnection", () => {
+  it("reconnects to a peer that stops and restarts on the same port", async () => {
+    const suiteId = "sm";
+    const { pki, nodes, addresses, harnesses } = await mesh(suiteId, 3);
+    await waitFor("full mesh", () => allConnected(harnesses));
+    const [a, b, c] = harnesses as [Harness, Harness, Harness];
+
+    await c.transport.stop();
+    running.splice(running.indexOf(c), 1);
+    await waitFor(
+      "a and b see c go",
+      () => a.disconnected.includes(c.node.id) && b.disconnected.includes(c.node.id),
+    );
+    expect(a.transport.send(c.node.id, text("into the void"))).toBe(false);
+
+    const c2 = await start(suiteId, nodes[2]!, pki, addresses, {
+      listen: { host: "127.0.0.1", port: addresses[2]!.port },
+    });
+    await waitFor("c back in the mesh", () => allConnected([a, b, c2]));
+    expect(a.transport.send(c.node.id, text("welcome back"))).toBe(true);
+    c2.transport.send(b.node.id, text("thanks"));
+    await waitFor("messages after restart", () => c2.inbox.length === 1 && b.inbox.length === 1);
+    expect(untext(c2.inbox[0]!.payload)).toBe("welcome back");
+    expect(untext(b.inbox[0]!.payload)).toBe("thanks");
+  });
+
+  it("replaces a stale link when the peer comes back with a new incarnation", async () => {
+    // b dies without a FIN reaching a (simulated by a raw session that is never closed): when
+    // b's new incarnation connects, a drops the stale link at once instead of waiting for the idle timeout.
+    const suiteId = "ecdsa-p256";
+    const pki = makeTlsPki();
+    const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
+    const [portB] = await freePorts(1);
+    const addresses = [
+      { id: a.id, host: "127.0.0.1", port: 0 },
+      { id: b.id, host: "127.0.0.1", port: portB! },
+    ];
+    const ha = await start(suiteId, a, pki, addresses, { idleTimeoutMs: 60_000 });
+    addresses[0]!.port = ha.transport.port;
+    const stale = await rawConnect(ha.transport.port, b.tls, pki.caPems);
+    stale.send({ kind: "hello", value: stale.hello(suiteId, `test-${suiteId}`, b.consensusKey) });
+    await waitFor("stale link up", () => ha.connected.length === 1);
+
+    const hb = await start(suiteId, b, pki, addresses, { listen: { host: "127.0.0.1", port: portB! } });
+    await waitFor(
+      "b's new incarnation linked",
+      () => hb.transport.peers()[0]!.connected && stale.closed,
+      5_000,
+    );
+    expect(ha.transport.send(b.id, text("fresh"))).toBe(true);
+    await waitFor("message over the new link", () => hb.inbox.length === 1);
+  });
+});
+
+describe("options", () => {
+  it("refuses a self id that is not the consensus key, and a peer id that is no key", async () => {
+    const pki = makeTlsPki();
+    const a = makeNode("ecdsa-p256", pki, "a");
+    const b = makeNode("ecdsa-p256", pki, "b");
+    await expect(startHarness("ecdsa-p256", { ...a, id: b.id }, pki, [])).rejects.toMatchObject({
+      code: "P2P_BAD_OPTIONS",
+    });
+    await expect(
+      startHarness("ecdsa-p256", a, pki, [{ id: "04deadbeef", host: "127.0.0.1", port: 1 }]),
+    ).rejects.toMatchObject({ code: "P2P_BAD_OPTIONS" });
+  });
+});
