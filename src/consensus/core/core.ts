@@ -196,7 +196,8 @@ export class ConsensusCore {
     if (height !== this.height || round !== this.round || this.awaitingValueRound !== round) return;
     this.awaitingValueRound = null;
     if (this.signedProposals.has(round)) return;
-    this.broadcastProposal(value, this.validRound);
+    // We only ask when validValue is nil, and then validRound_p = −1 (they change together).
+    this.broadcastProposal(value, -1);
   }
 
   private onValidatorSet(fromHeight: number, validators: readonly Validator[]): void {
@@ -249,7 +250,7 @@ export class ConsensusCore {
       if (signed) {
         // Restarted after proposing: re-send, never propose a second value (line 19 once per round).
         this.emit({ kind: "broadcast", message: signed });
-      } else if (this.validValue !== null) {
+      } else if (this.validValue !== null && this.config.unsafeBug !== "amnesia") {
         this.broadcastProposal(this.validValue, this.validRound); // line 15-16
       } else {
         this.awaitingValueRound = round; // line 18: getValue(), answered by a `value` input
@@ -268,7 +269,7 @@ export class ConsensusCore {
       const verdict = this.verdicts.get(p.value.valueId);
       if (!verdict) continue; // valid(v) not known yet: wait for the app
       const lockAllows = this.lockedRound === -1 || this.lockedValue?.valueId === p.value.valueId;
-      const accept = verdict.valid && (lockAllows || this.config.unsafeBug === "ignoreLocks");
+      const accept = verdict.valid && (lockAllows || this.ignoresLocks());
       this.broadcastVote("prevote", accept ? p.value.valueId : null); // line 24 / 26
       this.stepP = "prevote"; // line 27
       return true;
@@ -286,7 +287,7 @@ export class ConsensusCore {
       const verdict = this.verdicts.get(p.value.valueId);
       if (!verdict) continue;
       const lockAllows = this.lockedRound <= vr || this.lockedValue?.valueId === p.value.valueId;
-      const accept = verdict.valid && (lockAllows || this.config.unsafeBug === "ignoreLocks");
+      const accept = verdict.valid && (lockAllows || this.ignoresLocks());
       this.broadcastVote("prevote", accept ? p.value.valueId : null); // line 30 / 32
       this.stepP = "prevote"; // line 33
       return true;
@@ -513,6 +514,10 @@ export class ConsensusCore {
   private hasQuorum(roundLog: RoundLog | undefined, type: VoteType, valueId: string | null): boolean {
     if (!roundLog) return false;
     return isQuorum(roundLog.powerFor(type, valueId), this.totalPower(), this.config.unsafeBug);
+  }
+
+  private ignoresLocks(): boolean {
+    return this.config.unsafeBug === "ignoreLocks" || this.config.unsafeBug === "amnesia";
   }
 
   private firstTime(line: number): boolean {

@@ -127,7 +127,13 @@ export interface TimeoutConfig {
  * Deliberate bugs, for proving that the simulator's checker can fail. Never set in production;
  * the node's config parser must not expose it.
  */
-export type UnsafeBug = "ignoreLocks" | "halfQuorum";
+export type UnsafeBug =
+  /** Lines 23 and 29 without the lock condition. */
+  | "ignoreLocks"
+  /** ignoreLocks, and a proposer forgets validValue too (line 15): amnesia. */
+  | "amnesia"
+  /** "2f+1" computed as more than half of the power. */
+  | "halfQuorum";
 
 export interface ConsensusConfig {
   readonly self: ValidatorId;

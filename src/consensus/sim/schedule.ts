@@ -8,7 +8,9 @@ export type Behavior =
   | "equivocateVotes"
   | "invalidProposal"
   | "lieTime"
-  | "flood";
+  | "flood"
+  /** As proposer, forgets its valid value: proposes a fresh value with validRound −1 (an amnesia attack on locks). */
+  | "amnesia";
 
 export const BEHAVIORS: readonly Behavior[] = [
   "silent",
@@ -17,6 +19,7 @@ export const BEHAVIORS: readonly Behavior[] = [
   "invalidProposal",
   "lieTime",
   "flood",
+  "amnesia",
 ];
 
 export interface Partition {
@@ -73,7 +76,7 @@ export interface ScheduleOptions {
   readonly unsafeBug?: UnsafeBug;
   /** Force a shape (used by the broken-core test to aim at the bug). */
   readonly shape?: "n4" | "n4-unequal" | "n7" | "n7-equal";
-  /** Make the heaviest validator that fits under f Byzantine, with exactly these behaviors. */
+  /** Make as many validators Byzantine as fit under f (heaviest first), with exactly these behaviors. */
   readonly forceBehaviors?: readonly Behavior[];
 }
 
@@ -175,8 +178,13 @@ function forceByzantine(
   byzantine.clear();
   const total = powers.reduce((a, b) => a + b, 0n);
   const order = powers.map((p, i) => ({ p, i })).sort((a, b) => (a.p > b.p ? -1 : a.p < b.p ? 1 : a.i - b.i));
-  const chosen = order.find(({ p }) => p * 3n < total);
-  if (chosen) byzantine.set(chosen.i, [...behaviors]);
+  // As many as fit under f, heaviest first.
+  let faulty = 0n;
+  for (const { p, i } of order) {
+    if ((faulty + p) * 3n >= total) continue;
+    faulty += p;
+    byzantine.set(i, [...behaviors]);
+  }
 }
 
 function chooseBehaviors(rng: Prng): Behavior[] {

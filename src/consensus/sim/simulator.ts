@@ -78,6 +78,8 @@ export interface RunResult {
 }
 
 export interface RunOptions extends ScheduleOptions {
+  /** Test-only: skip the "2f+1 precommits" check of commits, leaving agreement to catch a weak quorum. */
+  readonly skipCertificateCheck?: boolean;
   /** Called with one line per event and effect (the replay trace). */
   readonly trace?: (line: string) => void;
 }
@@ -86,7 +88,7 @@ export interface RunOptions extends ScheduleOptions {
 export function runSchedule(seed: number, options: RunOptions = {}): RunResult {
   const schedule = makeSchedule(seed, options);
   try {
-    return new Simulation(schedule, options.trace).run();
+    return new Simulation(schedule, options.trace, !options.skipCertificateCheck).run();
   } catch (error) {
     if (error instanceof SimulationFailure) {
       error.message = `seed ${seed}: ${error.message}\n  replay: npx tsx src/consensus/sim/cli.ts --seed ${seed}`;
@@ -124,7 +126,8 @@ class Simulation {
 
   constructor(
     private readonly schedule: Schedule,
-    private readonly trace?: (line: string) => void,
+    private readonly trace: ((line: string) => void) | undefined,
+    checkCertificates: boolean,
   ) {
     const rng = new Prng(schedule.seed ^ 0x5eed5eed);
     this.net = rng.fork();
@@ -156,6 +159,7 @@ class Simulation {
         isSigned: (v) => this.isSigned(v),
       },
       (id) => this.byId.get(id)?.correct ?? false,
+      checkCertificates,
     );
     this.faults = {
       dropped: 0,
@@ -450,11 +454,20 @@ class Simulation {
   private byzantineBroadcast(node: SimNode, original: ConsensusMessage): void {
     if (node.has("silent")) return;
     const peers = this.byz.shuffle(this.nodes.filter((p) => p !== node).map((p) => p.index));
-    const half = peers.length >> 1;
+    // A random split, so that sometimes a single peer sees the "real" message (the hard case for locks).
+    // Often a single peer sees the real precommit: it alone can decide (the hard case for locks).
+    const half =
+      original.type === "precommit" && this.byz.chance(500)
+        ? 1
+        : this.byz.range(1, Math.max(1, peers.length - 1));
     let message = original;
     if (message.type !== "proposal" && node.has("lieTime")) {
       const shift = this.byz.range(1, 10_000_000) * (this.byz.chance(500) ? 1 : -1);
       message = { ...message, timestampMs: message.timestampMs + shift };
+    }
+    if (message.type === "proposal" && message.validRound >= 0 && node.has("amnesia")) {
+      const fresh = encodeBlock(this.proposeBlock(node, message.height, message.round));
+      message = { ...message, value: fresh, validRound: -1 };
     }
     let other: ConsensusMessage | null = null;
     if (message.type === "proposal" && node.has("equivocateProposal")) {
