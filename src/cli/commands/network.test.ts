@@ -400,3 +400,90 @@ function spliceSignature(targetPem: string, donorPem: string): string {
   delete target.certificationRequestInfoRaw;
   return toPem("CERTIFICATE REQUEST", new Uint8Array(AsnConvert.serialize(target)));
 }
+
+describe("mkl network with encrypted keys", () => {
+  const out = join(base, "net-encrypted");
+
+  it("encrypts CA and admin keys; add-org with a wrong passphrase changes nothing", async () => {
+    process.env.MKL_NET_PASS = "network passphrase";
+    process.env.MKL_WRONG_PASS = "not it";
+    const init = await mkl(
+      "network",
+      "init",
+      "--orgs",
+      "1",
+      "--suite",
+      "ecdsa-p256",
+      "--out",
+      out,
+      "--passphrase-env",
+      "MKL_NET_PASS",
+    );
+    expect(init.error).toBeUndefined();
+    for (const key of [
+      "ca/root.key.pem",
+      "orgs/org1/ca.key.pem",
+      "orgs/org1/admin.key.pem",
+      "operator/operator.key.pem",
+    ]) {
+      const text = readFileSync(join(out, key), "utf8");
+      expect(text, key).toContain("mkl-encrypted-key");
+      expect(statSync(join(out, key)).mode & 0o777).toBe(0o600);
+    }
+    expect(readFileSync(join(out, "node1", "node.key.pem"), "utf8")).toContain("BEGIN PRIVATE KEY");
+
+    const before = readdirSync(join(out, "orgs")).sort();
+    const wrong = await mkl(
+      "network",
+      "add-org",
+      "--dir",
+      out,
+      "--id",
+      "beta",
+      "--name",
+      "Beta",
+      "--passphrase-env",
+      "MKL_WRONG_PASS",
+    );
+    expect(wrong.error?.code).toBe("KEY_FILE_BAD_PASSPHRASE");
+    const none = await mkl("network", "add-org", "--dir", out, "--id", "beta", "--name", "Beta");
+    expect(none.error?.code).toBe("KEY_FILE_NO_PASSPHRASE");
+    expect(readdirSync(join(out, "orgs")).sort()).toEqual(before);
+
+    const added = await mkl(
+      "network",
+      "add-org",
+      "--dir",
+      out,
+      "--id",
+      "beta",
+      "--name",
+      "Beta",
+      "--passphrase-env",
+      "MKL_NET_PASS",
+    );
+    expect(added.error).toBeUndefined();
+    const op = JSON.parse(readFileSync(join(out, "orgs", "beta", "register-organisation.json"), "utf8"));
+    expect(op).toMatchObject({
+      kind: "registerOrganisation",
+      id: "beta",
+      name: "Beta",
+      tlsCaCertificate: null,
+    });
+    expect(readdirSync(join(out, "orgs")).sort()).toEqual(["beta", "org1"]);
+    const genesis = JSON.parse(readFileSync(join(out, "genesis.json"), "utf8"));
+    expect(genesis.organisations.map((o: { id: string }) => o.id)).toEqual(["org1"]);
+
+    const shown = await mkl("cert", "show", join(out, "orgs", "beta", "admin.cert.pem"));
+    expect(shown.out).toContain("O=beta");
+    const code = await mkl(
+      "id",
+      "code",
+      "--key",
+      join(out, "orgs", "beta", "admin.key.pem"),
+      "--passphrase-env",
+      "MKL_NET_PASS",
+    );
+    expect(shown.out).toContain(`CN=${code.out.trim()}`);
+  });
+});

@@ -145,15 +145,15 @@ interface OrgMaterial {
   admin: ReturnType<typeof newMember>;
 }
 
+/** An organisation's CA, TLS CA, admin and empty CRL, written into `dir`. */
 function makeOrg(
   ctx: Issuer,
-  out: string,
+  dir: string,
   id: string,
   name: string,
   root: Ca,
   tlsRoot: Ca | undefined,
 ): OrgMaterial {
-  const dir = join(out, "orgs", id);
   const ca = newCa(ctx, ctx.suite, { commonName: `${id} CA`, organization: id }, root);
   saveCa(dir, "ca", ca, ctx.passphrase);
   const tlsCa =
@@ -287,7 +287,7 @@ function buildNetwork(
   const orgs: OrgMaterial[] = [];
   const nodes: ReturnType<typeof makeNode>[] = [];
   for (let n = 1; n <= orgCount; n++) {
-    const org = makeOrg(ctx, work, `org${n}`, `Organisation ${n}`, root, tlsRoot);
+    const org = makeOrg(ctx, join(work, "orgs", `org${n}`), `org${n}`, `Organisation ${n}`, root, tlsRoot);
     orgs.push(org);
     nodes.push(makeNode(ctx, work, n, org, root, tlsRoot));
     print(`[${n}/${orgCount}] ${org.id}: CA, admin ${org.admin.code}, validator node${n}`);
@@ -365,34 +365,47 @@ function addOrg(o: AddOrgOptions, print: (line: string) => void): void {
   const tlsRoot = manifest.separateTls ? loadCa(join(dir, "ca"), "tls-root", passphrase) : undefined;
   const genesisPath = join(dir, "genesis.json");
   const genesis = o.genesis ? (JSON.parse(readText(genesisPath)) as Record<string, unknown[]>) : undefined;
-  const org = makeOrg(ctx, dir, o.id, o.name, root, tlsRoot);
-  print(`${o.id}: CA ${org.ca.cert.serialHex}, admin ${org.admin.code}`);
-  manifest.orgs.push({ id: o.id, name: o.name });
-  if (genesis) {
-    const next = {
-      ...genesis,
-      organisations: [...(genesis.organisations ?? []), orgGenesis(org)],
-      identities: [...(genesis.identities ?? []), adminGenesis(org.admin)],
-    };
-    checkGenesis(next);
+  // Built beside its final place and moved there once everything checked out.
+  const orgDir = join(dir, "orgs", o.id);
+  const work = join(dir, "orgs", `.${o.id}.partial-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  let next: Record<string, unknown> | undefined;
+  try {
+    const org = makeOrg(ctx, work, o.id, o.name, root, tlsRoot);
+    if (genesis) {
+      next = {
+        ...genesis,
+        organisations: [...(genesis.organisations ?? []), orgGenesis(org)],
+        identities: [...(genesis.identities ?? []), adminGenesis(org.admin)],
+      };
+      checkGenesis(next);
+    } else {
+      writeJsonFile(join(work, "register-organisation.json"), {
+        kind: "registerOrganisation",
+        id: o.id,
+        name: o.name,
+        caCertificate: toHex(org.ca.cert.der),
+        tlsCaCertificate: org.tlsCa ? toHex(org.tlsCa.cert.der) : null,
+      });
+      writeJsonFile(join(work, "register-admin.json"), {
+        kind: "registerIdentity",
+        certificate: toHex(org.admin.cert.der),
+      });
+    }
+    renameSync(work, orgDir);
+    print(`${o.id}: CA ${org.ca.cert.serialHex}, admin ${org.admin.code}`);
+  } catch (e) {
+    rmSync(work, { recursive: true, force: true });
+    throw e;
+  }
+  if (next) {
     writeJsonFile(genesisPath, next);
     for (const node of manifest.nodes) writeJsonFile(join(dir, node.moniker, "genesis.json"), next);
     print("genesis.json updated in DIR and every node (only before the chain starts)");
   } else {
-    const op = {
-      kind: "registerOrganisation",
-      id: o.id,
-      name: o.name,
-      caCertificate: toHex(org.ca.cert.der),
-      tlsCaCertificate: org.tlsCa ? toHex(org.tlsCa.cert.der) : null,
-    };
-    writeJsonFile(join(dir, "orgs", o.id, "register-organisation.json"), op);
-    writeJsonFile(join(dir, "orgs", o.id, "register-admin.json"), {
-      kind: "registerIdentity",
-      certificate: toHex(org.admin.cert.der),
-    });
     print(`the platform operator submits orgs/${o.id}/register-organisation.json, then register-admin.json`);
   }
+  manifest.orgs.push({ id: o.id, name: o.name });
   writeJsonFile(join(dir, "network.json"), manifest);
 }
 
