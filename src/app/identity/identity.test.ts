@@ -189,6 +189,28 @@ describe.each(["sm", "ecdsa-p256"] as const)("identity registry on the %s suite"
     expect(listOrganisations(chain.state)[0]!.caNotAfterMs).toBe(chain.orgs.get("org1")!.cert.notAfterMs);
   });
 
+  it("grows the consortium: the operator registers an organisation and its admin, who registers members", () => {
+    const { chain, operator, admin1 } = setup(suiteId);
+    const acme = chain.makeCa("org-ca", "acme");
+    const op = {
+      kind: "registerOrganisation" as const,
+      value: { id: "acme", name: "Acme Ltd", caCertificate: acme.cert.der, tlsCaCertificate: undefined },
+    };
+    expect(chain.run(operator.keys, op).code).toBe("OK");
+    expect(chain.run(operator.keys, op).code).toBe("ORG_EXISTS");
+    chain.orgs.set("acme", acme);
+    const acmeAdmin = chain.member("acme", "org-admin");
+    expect(chain.run(admin1.keys, register(acmeAdmin)).code).toBe("ROLE_NOT_PERMITTED");
+    expect(chain.run(operator.keys, register(acmeAdmin)).code).toBe("OK");
+    const seller = chain.member("acme", "enterprise");
+    expect(chain.run(acmeAdmin.keys, register(seller)).code).toBe("OK");
+    expect(lookupIdentity(chain.state, seller.code)).toMatchObject({
+      role: "enterprise",
+      organisation: "acme",
+    });
+    expect(listOrganisations(chain.state).map((o) => o.id)).toEqual(["org1", "org2", "acme"]);
+  });
+
   it("lets the platform operator register an organisation whose CA chains to the root", () => {
     const { chain, operator, admin1 } = setup(suiteId);
     const org3 = chain.suite.generateKeyPair();

@@ -75,7 +75,7 @@ export class TestChain {
     this.apply(overlay);
   }
 
-  private makeCa(profile: "root-ca" | "org-ca", org?: string): Ca {
+  makeCa(profile: "root-ca" | "org-ca", org?: string): Ca {
     const keys = this.suite.generateKeyPair();
     const cert = issueCertificate({
       profile,

@@ -220,6 +220,28 @@ function registerCsr(cert: Command): void {
   );
 }
 
+interface IssueOptions {
+  caCert: string;
+  caKey: string;
+  csr: string;
+  out: string;
+  days: string;
+  node: boolean;
+  dns?: string;
+  ip?: string;
+  passphraseEnv?: string;
+  force: boolean;
+}
+
+function list(value: string | undefined): string[] {
+  return value === undefined
+    ? []
+    : value
+        .split(",")
+        .map((v) => v.trim())
+        .filter((v) => v.length > 0);
+}
+
 function registerIssue(cert: Command): void {
   const cmd = cert
     .command("issue")
@@ -229,51 +251,57 @@ function registerIssue(cert: Command): void {
     .requiredOption("--csr <file>", "the request")
     .requiredOption("--out <file>", "certificate file to write")
     .option("--days <n>", "validity in days", "365")
+    .option(
+      "--node",
+      "a node certificate (consensus or TLS): CN is the moniker, SAN from --dns and --ip",
+      false,
+    )
+    .option("--dns <names>", "node: comma-separated DNS names (default: the CN and localhost)")
+    .option("--ip <addresses>", "node: comma-separated IP addresses (default: 127.0.0.1)")
     .option("--passphrase-env <var>", "the CA key's passphrase is in this environment variable")
     .option("--force", "overwrite an existing file", false);
-  cmd.action(
-    (o: {
-      caCert: string;
-      caKey: string;
-      csr: string;
-      out: string;
-      days: string;
-      passphraseEnv?: string;
-      force: boolean;
-    }) => {
-      const ca = readCert(o.caCert);
-      const caKey = readKey(o.caKey, passphraseFrom(o.passphraseEnv));
-      const csr = parseAndVerifyCsr(readText(o.csr));
-      const days = parseDays(o.days);
-      const { organization, organizationalUnit, commonName } = csr.subject;
-      if (organization !== ca.subject.organization) {
-        throw new CliError(
-          `the CSR names organisation "${organization ?? ""}", this CA is "${ca.subject.organization ?? ""}"`,
-        );
-      }
-      if (!isRole(organizationalUnit))
-        throw new CliError(`the CSR names unknown role "${organizationalUnit ?? ""}"`);
-      decodeUserCode(commonName);
-      const own = userCodeOf(getSuite(csr.publicKey.suite).hash, csr.publicKey.bytes);
-      refuseExisting([o.out], o.force);
-      const start = validityStartMs();
-      const issued = issueCertificate({
-        profile: "user",
-        subject: csr.subject,
-        subjectPublicKey: csr.publicKey,
-        serial: randomSerial(),
-        notBeforeMs: start,
-        notAfterMs: start + days * DAY_MS,
-        issuer: ca,
-        issuerKey: caKey,
-      });
-      writePublic(o.out, toPem("CERTIFICATE", issued.der));
-      const print = printer(cmd);
-      print(`certificate ${o.out}`);
-      for (const line of describeCert(issued)) print(`  ${line}`);
-      print(own === commonName ? `user code ${own}` : `key rotation: new key for user code ${commonName}`);
-    },
-  );
+  cmd.action((o: IssueOptions) => {
+    const ca = readCert(o.caCert);
+    const caKey = readKey(o.caKey, passphraseFrom(o.passphraseEnv));
+    const csr = parseAndVerifyCsr(readText(o.csr));
+    const days = parseDays(o.days);
+    const { organization, organizationalUnit, commonName } = csr.subject;
+    if (organization !== ca.subject.organization) {
+      throw new CliError(
+        `the CSR names organisation "${organization ?? ""}", this CA is "${ca.subject.organization ?? ""}"`,
+      );
+    }
+    if (!isRole(organizationalUnit))
+      throw new CliError(`the CSR names unknown role "${organizationalUnit ?? ""}"`);
+    if (o.node && organizationalUnit !== "node-operator")
+      throw new CliError("a node certificate has OU=node-operator");
+    if (!o.node) decodeUserCode(commonName);
+    refuseExisting([o.out], o.force);
+    const start = validityStartMs();
+    const issued = issueCertificate({
+      profile: o.node ? "node" : "user",
+      subject: csr.subject,
+      subjectPublicKey: csr.publicKey,
+      serial: randomSerial(),
+      notBeforeMs: start,
+      notAfterMs: start + days * DAY_MS,
+      issuer: ca,
+      issuerKey: caKey,
+      ...(o.node
+        ? {
+            dnsNames: o.dns === undefined ? [commonName, "localhost"] : list(o.dns),
+            ipAddresses: o.ip === undefined ? ["127.0.0.1"] : list(o.ip),
+          }
+        : {}),
+    });
+    writePublic(o.out, toPem("CERTIFICATE", issued.der) + toPem("CERTIFICATE", ca.der));
+    const print = printer(cmd);
+    print(`certificate ${o.out} (followed by the issuing CA)`);
+    for (const line of describeCert(issued)) print(`  ${line}`);
+    if (o.node) return;
+    const own = userCodeOf(getSuite(csr.publicKey.suite).hash, csr.publicKey.bytes);
+    print(own === commonName ? `user code ${own}` : `key rotation: new key for user code ${commonName}`);
+  });
 }
 
 function registerRevoke(cert: Command): void {

@@ -358,6 +358,54 @@ describe.each(["sm", "ecdsa-p256"] as const)("mkl network init --suite %s", (sui
       ]);
       expect(check.output).toContain("certificate revoked");
     }
+    // A node certificate for a new node of org2, from a CSR made with openssl.
+    const nodeKey = join(base, `${suite}-node9.key.pem`);
+    expect((await mkl("cert", "keygen", "--suite", suite, "--out", nodeKey)).error).toBeUndefined();
+    const nodeCsr = join(base, `${suite}-node9.csr.pem`);
+    const reqArgs = [
+      "req",
+      "-new",
+      "-key",
+      nodeKey,
+      "-subj",
+      "/O=org2/OU=node-operator/CN=node9",
+      "-out",
+      nodeCsr,
+    ];
+    expect(
+      openssl(sm ? [...reqArgs, "-sm3", "-sigopt", "distid:1234567812345678"] : [...reqArgs, "-sha256"]).ok,
+    ).toBe(true);
+    const nodeCert = join(base, `${suite}-node9.cert.pem`);
+    const caArgs = ["--ca-cert", join(org, "ca.cert.pem"), "--ca-key", join(org, "ca.key.pem")];
+    const node = await mkl(
+      "cert",
+      "issue",
+      ...caArgs,
+      "--csr",
+      nodeCsr,
+      "--out",
+      nodeCert,
+      "--node",
+      "--dns",
+      "node9.example",
+    );
+    expect(node.error).toBeUndefined();
+    verifyChain(sm, base, nodeCert, [join(org, "ca.cert.pem")], join(out, "ca", "root.cert.pem"));
+    expect(openssl(["x509", "-in", nodeCert, "-noout", "-ext", "subjectAltName"]).output).toContain(
+      "DNS:node9.example",
+    );
+    const notNode = await mkl(
+      "cert",
+      "issue",
+      ...caArgs,
+      "--csr",
+      csr,
+      "--out",
+      join(base, "never.pem"),
+      "--node",
+    );
+    expect(notNode.error?.message).toMatch(/OU=node-operator/);
+
     const again = await mkl("cert", "revoke", "--org-dir", org, "--cert", cert);
     expect(again.error?.message).toMatch(/already revoked/);
   });
