@@ -106,13 +106,18 @@ export class Connection {
       return;
     }
     this.state = "hello";
-    const hello = makeHello(this.ctx.suite, this.ctx.consensusKey, {
-      chainId: this.ctx.chainId,
-      incarnation: this.ctx.incarnation,
-      role: this.role,
-      binding: this.binding(),
-    });
-    this.writeFrame(encodeWire({ kind: "hello", value: hello }));
+    try {
+      const hello = makeHello(this.ctx.suite, this.ctx.consensusKey, {
+        chainId: this.ctx.chainId,
+        incarnation: this.ctx.incarnation,
+        role: this.role,
+        binding: this.binding(),
+      });
+      this.writeFrame(encodeWire({ kind: "hello", value: hello }));
+    } catch (err) {
+      // Options are checked at start, so this is a bug or a socket gone mid-call; never a crash.
+      this.close(asP2pError(err, "P2P_CLOSED"));
+    }
   }
 
   /** The TLS exported keying material: the same 32 bytes at both ends of this session only. */
@@ -131,16 +136,18 @@ export class Connection {
     if (this.state === "closed") return;
     this.lastReceivedAt = Date.now();
     this.counters.receivedBytes += chunk.length;
-    let frames: Buffer[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (err) {
-      this.close(asP2pError(err, "P2P_PROTOCOL"));
-      return;
-    }
-    for (const body of frames) {
-      if (this.isClosed) return; // a frame before this one closed the link
+    this.decoder.push(chunk);
+    for (;;) {
+      let body: Buffer | undefined;
+      try {
+        body = this.decoder.next();
+      } catch (err) {
+        this.close(asP2pError(err, "P2P_PROTOCOL"));
+        return;
+      }
+      if (body === undefined) return;
       this.onFrame(body);
+      if (this.isClosed) return; // that frame closed the link
     }
   }
 

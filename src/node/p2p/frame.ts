@@ -14,8 +14,9 @@ export function frameHeader(bodyLength: number): Buffer {
 }
 
 /**
- * Reassembles frames from socket chunks. Holds at most one partial frame plus one chunk, so
- * its memory is bounded by maxFrameBytes plus the socket's chunk size.
+ * Reassembles frames from socket chunks. The caller drains next() after every push(), so it
+ * holds at most one partial frame plus one chunk: memory is bounded by maxFrameBytes plus the
+ * socket's chunk size.
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
@@ -33,30 +34,35 @@ export class FrameDecoder {
     return this.buffered;
   }
 
-  /** Feeds one chunk; returns the frame bodies it completes. Throws P2pError on a bad length. */
-  push(chunk: Buffer): Buffer[] {
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
-    const out: Buffer[] = [];
-    for (;;) {
-      if (this.need < 0) {
-        if (this.buffered < FRAME_HEADER_BYTES) return out;
-        const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
-        if (length === 0) throw new P2pError("P2P_FRAME_EMPTY", "empty frame");
-        if (length > this.maxFrameBytes) {
-          throw new P2pError("P2P_FRAME_TOO_LARGE", `frame of ${length} bytes over the limit`, {
-            length,
-            maxFrameBytes: this.maxFrameBytes,
-          });
-        }
-        this.need = length;
+  /** Buffers one chunk; read the frames it completes with next(). */
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  /**
+   * The next complete frame body, or undefined if none is buffered yet. One at a time, so a
+   * limit raised after a frame (the Hello) applies to the frames behind it in the same chunk.
+   * Throws P2pError on a bad length.
+   */
+  next(): Buffer | undefined {
+    if (this.need < 0) {
+      if (this.buffered < FRAME_HEADER_BYTES) return undefined;
+      const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+      if (length === 0) throw new P2pError("P2P_FRAME_EMPTY", "empty frame");
+      if (length > this.maxFrameBytes) {
+        throw new P2pError("P2P_FRAME_TOO_LARGE", `frame of ${length} bytes over the limit`, {
+          length,
+          maxFrameBytes: this.maxFrameBytes,
+        });
       }
-      if (this.buffered < this.need) return out;
-      out.push(this.take(this.need));
-      this.need = -1;
+      this.need = length;
     }
+    if (this.buffered < this.need) return undefined;
+    const body = this.take(this.need);
+    this.need = -1;
+    return body;
   }
 
   /** Removes and returns the first n buffered bytes (n <= buffered). */

@@ -183,7 +183,10 @@ export class RawPeer {
   private constructor(readonly socket: TLSSocket) {
     socket.on("data", (chunk: Buffer) => {
       try {
-        for (const body of this.decoder.push(chunk)) this.frames.push(decodeWire(body));
+        this.decoder.push(chunk);
+        for (let body = this.decoder.next(); body !== undefined; body = this.decoder.next()) {
+          this.frames.push(decodeWire(body));
+        }
       } catch (err) {
         this.error = err as Error;
       }
@@ -246,6 +249,18 @@ export class RawPeer {
 
   send(message: WireMessage): void {
     this.writeRaw(encodeWire(message));
+  }
+
+  /** Several messages in one write, so they reach the peer in one chunk. */
+  sendTogether(messages: WireMessage[]): void {
+    this.socket.write(
+      Buffer.concat(
+        messages.flatMap((m) => {
+          const body = encodeWire(m);
+          return [frameHeader(body.length), Buffer.from(body)];
+        }),
+      ),
+    );
   }
 
   /** One frame with this body, length prefix included. */

@@ -255,6 +255,21 @@ describe("framing", () => {
     await waitFor("second session", () => ha.inbox.length === 2);
   });
 
+  it("takes a Hello and a large frame arriving in one chunk", async () => {
+    const pki = makeTlsPki();
+    const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
+    const [portB] = await freePorts(1);
+    const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: portB! }]);
+    const raw = await rawConnect(ha.transport.port, b.tls, pki.caPems);
+    const hello = raw.hello(suiteId, `test-${suiteId}`, b.consensusKey);
+    raw.sendTogether([
+      { kind: "hello", value: hello },
+      { kind: "data", value: new Uint8Array(8 * 1024) },
+    ]);
+    await waitFor("data behind the hello delivered", () => ha.inbox.length === 1);
+    expect(raw.closed).toBe(false);
+  });
+
   it("closes the link on garbage, before or after the Hello", async () => {
     const { pki, ha, raw } = await authenticated(1024 * 1024);
     raw.writeRaw(Uint8Array.of(99, 1, 2, 3)); // unknown message tag

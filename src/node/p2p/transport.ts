@@ -1,18 +1,20 @@
 import { randomBytes } from "node:crypto";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { connect, createServer, type Server, type TLSSocket } from "node:tls";
 import pino, { type Logger } from "pino";
 import type { PublicKey } from "../../crypto/suite.js";
 import { fromHex, toHex } from "../../ledger/bytes.js";
+import { MAX_CHAIN_ID_BYTES } from "../../ledger/tx.js";
 import { backoffDelayMs, DEFAULT_BACKOFF } from "./backoff.js";
 import { type ByteCounters, Connection, type LinkContext, type LinkEvents } from "./connection.js";
 import { P2pError } from "./errors.js";
 import type { LinkRole } from "./hello.js";
+import { LogBudget } from "./log-budget.js";
 import { OutboundQueue, type Priority } from "./queue.js";
 import { replacesCurrent } from "./tiebreak.js";
 import { clientTlsOptions, serverTlsOptions, type TlsMaterial } from "./tls-options.js";
 import type { PeerAddress, PeerInfo, Refusal, TransportOptions } from "./types.js";
-import { DATA_OVERHEAD_BYTES, encodeWire, INCARNATION_BYTES } from "./wire.js";
+import { DATA_OVERHEAD_BYTES, encodeWire, INCARNATION_BYTES, MAX_HELLO_FRAME_BYTES } from "./wire.js";
 
 const MIB = 1024 * 1024;
 const DEFAULTS = {
@@ -44,6 +46,9 @@ export class Transport {
   /** Inbound links that have not yet proved who they are; bounded. */
   private readonly pending = new Set<Connection>();
   private readonly maxPending: number;
+  /** Every accepted TCP socket, handshaking or not, so stop() need not wait for a slow handshake. */
+  private readonly sockets = new Set<Socket>();
+  private readonly refusalLog = new LogBudget(20, 10_000);
   private readonly ctx: LinkContext;
   private readonly tls: TlsMaterial;
   private readonly log: Logger;
@@ -96,6 +101,10 @@ export class Transport {
     const transport = new Transport(opts, server);
     // Every configured peer may hold a link, a duplicate and a pending one; plus slack.
     server.maxConnections = 3 * transport.links.size + 8;
+    server.on("connection", (socket: Socket) => {
+      transport.sockets.add(socket);
+      socket.once("close", () => transport.sockets.delete(socket));
+    });
     server.on("secureConnection", (socket: TLSSocket) => transport.accept(socket));
     server.on("tlsClientError", (err, socket) =>
       transport.refuse({ code: "P2P_TLS_FAILED", message: err.message, remote: remoteOf(socket) }),
@@ -168,6 +177,7 @@ export class Transport {
       link.queue.clear();
     }
     for (const conn of [...this.pending]) conn.close(closing);
+    for (const socket of this.sockets) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.log.info("p2p stopped");
   }
@@ -301,7 +311,9 @@ export class Transport {
   }
 
   private refuse(refusal: Refusal): void {
-    this.log.warn(refusal, "peer link refused");
+    // Anyone who can reach the port can make us refuse them: the log is rate-limited, the callback is not.
+    const suppressed = this.refusalLog.take();
+    if (suppressed !== false) this.log.warn({ ...refusal, suppressed }, "peer link refused");
     this.callback(() => this.opts.onPeerRefused?.(refusal));
   }
 
@@ -350,6 +362,19 @@ function checkOptions(opts: TransportOptions): void {
       keySuite: opts.self.consensusKey.publicKey.suite,
       suite: opts.suite.id,
     });
+  }
+  if (new TextEncoder().encode(opts.chainId).length > MAX_CHAIN_ID_BYTES) {
+    throw new P2pError("P2P_BAD_OPTIONS", `chain id over ${MAX_CHAIN_ID_BYTES} bytes`, {
+      chainId: opts.chainId,
+    });
+  }
+  const maxFrameBytes = opts.maxFrameBytes ?? DEFAULTS.maxFrameBytes;
+  if (
+    !Number.isSafeInteger(maxFrameBytes) ||
+    maxFrameBytes < MAX_HELLO_FRAME_BYTES ||
+    maxFrameBytes > 0xffff_ffff
+  ) {
+    throw new P2pError("P2P_BAD_OPTIONS", "maxFrameBytes out of range", { maxFrameBytes });
   }
   if (opts.trustedCaPems.length === 0) throw new P2pError("P2P_BAD_OPTIONS", "no trusted CA");
   const ids = new Set<string>();
