@@ -81,6 +81,13 @@ describe("line 22: proposal with validRound = -1 while in propose", () => {
     expect(sentVotes(d.invalid(1, A.valueId))).toMatchObject([{ type: "prevote", valueId: null }]);
   });
 
+  it("asks the app about a value once, and ignores a malformed validRound", () => {
+    const d = startedV0();
+    expect(d.deliver(proposal(1, 2, A, 2))).toEqual([]); // validRound must be < round
+    d.deliver(proposal(1, 0, A));
+    expect(d.deliver(proposal(1, 0, A))).toEqual([]);
+  });
+
   it("ignores a proposal that is not from proposer(h, round)", () => {
     const d = startedV0();
     expect(d.deliver({ ...proposal(1, 0, A), proposer: "v2" })).toEqual([]);
@@ -188,6 +195,13 @@ describe("line 36: proposal v and 2f+1 prevotes for id(v) in this round, valid(v
     const effects = d.votes("prevote", 1, 0, A.valueId, OTHERS);
     expect(sentVotes(effects)).toEqual([]);
     expect(d.core.snapshot()).toMatchObject({ lockedRound: -1, validValue: A, validRound: 0 });
+  });
+
+  it("fires once per round (for the first time)", () => {
+    const d = startedV0();
+    d.validProposal(proposal(1, 0, A));
+    d.votes("prevote", 1, 0, A.valueId, ["v1", "v2"]);
+    expect(d.votes("prevote", 1, 0, A.valueId, ["v3"])).toEqual([]);
   });
 
   it("does not fire for an invalid value", () => {

@@ -57,10 +57,12 @@ function main(): number {
   };
   const more = { byzantineMessages: 0, evidence: 0, validatorSetChanges: 0 };
   const failures: string[] = [];
+  let slowestAfterGstMs = 0;
   for (let seed = args.start; seed < args.start + args.seeds; seed++) {
     try {
       const r = runSchedule(seed);
       totals.heights += r.heights;
+      slowestAfterGstMs = Math.max(slowestAfterGstMs, r.afterGstMs);
       totals.events += r.events;
       for (const key of Object.keys(totals) as (keyof typeof totals)[]) {
         if (key in r.faults) totals[key] += r.faults[key as keyof typeof r.faults];
@@ -85,6 +87,9 @@ function main(): number {
       `${more.evidence} evidence effects, ${more.validatorSetChanges} validator set changes`,
   );
   console.log(`events:            ${totals.events}`);
+  console.log(
+    `liveness:          slowest schedule took ${slowestAfterGstMs} ms simulated after GST (bound 60000)`,
+  );
   console.log(`time:              ${seconds} s`);
   return failures.length === 0 ? 0 : 1;
 }

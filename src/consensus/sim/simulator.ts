@@ -73,6 +73,8 @@ export interface RunResult {
   /** Lowest height committed by every correct node. */
   readonly heights: number;
   readonly simTimeMs: number;
+  /** Simulated time from GST until every correct node had its heights (the liveness bound's use). */
+  readonly afterGstMs: number;
   readonly events: number;
   readonly faults: FaultCounts;
 }
@@ -205,6 +207,7 @@ class Simulation {
       seed: s.seed,
       heights: Math.min(...this.correctNodes().map((n) => n.committedHeight())),
       simTimeMs: this.now,
+      afterGstMs: this.now - s.gstMs,
       events: this.events,
       faults: this.faults,
     };
