@@ -2,8 +2,10 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { Command } from "commander";
+import { revocationList } from "../../app/identity/registry.js";
 import { getSuite, isSuiteId, SUITE_IDS } from "../../crypto/index.js";
 import type { PrivateKey, SuiteId } from "../../crypto/suite.js";
+import { loadNodeConfig } from "../../node/config.js";
 import {
   createCrl,
   createCsr,
@@ -24,6 +26,7 @@ import {
   toPem,
   userCodeOf,
 } from "../../pki/index.js";
+import { ChainStore } from "../../storage/chain-store.js";
 import { CliError } from "../io.js";
 
 /**
@@ -344,19 +347,51 @@ function registerRevoke(cert: Command): void {
   );
 }
 
+/** The organisation's revocations as the chain records them, from a node's committed state. */
+async function chainRevocations(home: string, org: string): Promise<RevocationsFile["entries"]> {
+  const { dataDir } = loadNodeConfig(home);
+  if (!existsSync(dataDir)) throw new CliError(`${dataDir} does not exist: has the node started?`);
+  const store = ChainStore.open(dataDir);
+  try {
+    return revocationList({ get: (key) => store.getState(key) }, org).map((e) => ({
+      serialHex: e.serialHex,
+      revokedAtMs: String(e.revokedAtMs),
+      reason: e.reason,
+    }));
+  } finally {
+    await store.close();
+  }
+}
+
 function registerCrl(cert: Command): void {
   const cmd = cert
     .command("crl")
-    .description("re-sign an organisation's CRL from its revocation list (for example before nextUpdate)")
+    .description("re-sign an organisation's CRL from its revocation list, or from the chain's with --home")
     .requiredOption("--org-dir <dir>", "the organisation's directory (network DIR/orgs/ID)")
+    .option(
+      "--home <dir>",
+      "take the revocations the chain recorded (revokeCertificate, rotateKey) from this node",
+    )
     .option("--passphrase-env <var>", "the CA key's passphrase is in this environment variable");
-  cmd.action((o: { orgDir: string; passphraseEnv?: string }) => {
+  cmd.action(async (o: { orgDir: string; home?: string; passphraseEnv?: string }) => {
     const ca = readCert(join(o.orgDir, ORG_FILES.caCert));
     const caKey = readKey(join(o.orgDir, ORG_FILES.caKey), passphraseFrom(o.passphraseEnv));
     const file = readRevocations(o.orgDir);
-    const path = writeCrl(o.orgDir, ca, caKey, { ...file, crlNumber: file.crlNumber + 1 });
-    printer(cmd)(`CRL #${file.crlNumber + 1} with ${file.entries.length} entries written to ${path}`);
+    const org = ca.subject.organization ?? "";
+    const entries =
+      o.home === undefined ? file.entries : mergeEntries(file.entries, await chainRevocations(o.home, org));
+    const path = writeCrl(o.orgDir, ca, caKey, { crlNumber: file.crlNumber + 1, entries });
+    printer(cmd)(`CRL #${file.crlNumber + 1} of ${org} with ${entries.length} entries written to ${path}`);
   });
+}
+
+/** Local entries first; the chain's add any serial not already listed. */
+function mergeEntries(
+  local: RevocationsFile["entries"],
+  chain: RevocationsFile["entries"],
+): RevocationsFile["entries"] {
+  const seen = new Set(local.map((e) => e.serialHex));
+  return [...local, ...chain.filter((e) => !seen.has(e.serialHex))];
 }
 
 function registerShow(cert: Command): void {

@@ -8,11 +8,16 @@ import { CertificationRequest } from "@peculiar/asn1-csr";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
+import { txCodecs } from "../../app/executor.js";
 import { parseGenesis, writeGenesisState } from "../../app/genesis.js";
 import { lookupIdentity } from "../../app/identity/registry.js";
 import { StateOverlay } from "../../app/state.js";
+import { getSuite } from "../../crypto/index.js";
 import { LedgerError } from "../../errors.js";
-import { allFromPem, parseCertificate, toPem } from "../../pki/index.js";
+import { encodeSignedTx, signTx } from "../../ledger/tx.js";
+import { Chain } from "../../node/chain.js";
+import { allFromPem, decodeUserCode, parseCertificate, toPem } from "../../pki/index.js";
+import { ChainStore } from "../../storage/chain-store.js";
 import { registerCertCommands } from "./cert.js";
 import { registerIdCommands } from "./id.js";
 import { registerNetworkCommands } from "./network.js";
@@ -533,5 +538,66 @@ describe("mkl network with encrypted keys", () => {
       "MKL_NET_PASS",
     );
     expect(shown.out).toContain(`CN=${code.out.trim()}`);
+  });
+});
+
+describe("mkl cert crl --home", () => {
+  it("signs a CRL from the revocations the chain recorded", async () => {
+    const out = join(base, "net-crl");
+    expect(
+      (await mkl("network", "init", "--orgs", "1", "--suite", "ecdsa-p256", "--out", out)).error,
+    ).toBeUndefined();
+    const genesis = parseGenesis(JSON.parse(readFileSync(join(out, "genesis.json"), "utf8")));
+    const suite = getSuite("ecdsa-p256");
+    const operatorKey = suite.privateKeyFromPem(
+      readFileSync(join(out, "operator", "operator.key.pem"), "utf8"),
+    );
+    const nodeKey = suite.privateKeyFromPem(readFileSync(join(out, "node1", "node.key.pem"), "utf8"));
+    const admin = parseCertificate(readFileSync(join(out, "orgs", "org1", "admin.cert.pem"), "utf8"));
+
+    const store = ChainStore.open(join(out, "node1", "data"));
+    const chain = Chain.open(store, suite, genesis);
+    const tx = signTx(
+      suite,
+      operatorKey,
+      {
+        chainId: genesis.chainId,
+        sender: suite.publicKeyOf(operatorKey).bytes,
+        nonce: 0n,
+        expiryHeight: 10n,
+        op: {
+          kind: "revokeCertificate",
+          value: { code: decodeUserCode(admin.subject.commonName), reason: "keyCompromise" },
+        },
+      },
+      txCodecs,
+    );
+    const time = genesis.genesisTimeMs + 1000n;
+    const prepared = chain.prepareBlock(
+      [encodeSignedTx(tx, txCodecs)],
+      time,
+      suite.publicKeyOf(nodeKey).bytes,
+    );
+    expect(prepared.outcome.results.map((r) => r.code)).toEqual(["OK"]);
+    chain.commit(prepared, chain.signCommit(prepared, nodeKey, suite.publicKeyOf(nodeKey), time));
+    await store.close();
+
+    const run = await mkl(
+      "cert",
+      "crl",
+      "--org-dir",
+      join(out, "orgs", "org1"),
+      "--home",
+      join(out, "node1"),
+    );
+    expect(run.error).toBeUndefined();
+    const crl = join(out, "orgs", "org1", "crl.pem");
+    expect(
+      openssl(["crl", "-in", crl, "-CAfile", join(out, "orgs", "org1", "ca.cert.pem"), "-verify", "-noout"])
+        .output,
+    ).toContain("verify OK");
+    const text = openssl(["crl", "-in", crl, "-noout", "-text"]).output;
+    expect(text).toContain(`Serial Number: ${admin.serialHex.toUpperCase()}`);
+    expect(text).toContain("Key Compromise");
   });
 });
