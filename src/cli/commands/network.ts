@@ -253,7 +253,9 @@ function initNetwork(o: InitOptions, print: (line: string) => void): void {
     throw e;
   }
   print(`done: ${orgCount} organisations, ${orgCount} validators in ${out}`);
-  print(`start a node: mkl node start --home ${join(out, "node1")}`);
+  print(
+    `start every node: mkl network up --home ${out} (or one: mkl node start --home ${join(out, "node1")})`,
+  );
 }
 
 function buildNetwork(
