@@ -1,6 +1,10 @@
 import { Command, CommanderError } from "commander";
 import { LedgerError } from "../errors.js";
+import { registerCertCommands } from "./commands/cert.js";
+import { registerIdCommands } from "./commands/id.js";
 import { registerKeyCommands } from "./commands/keys.js";
+import { registerNetworkCommands } from "./commands/network.js";
+import { registerNetworkUpCommand } from "./commands/network-up.js";
 import { registerNodeCommands } from "./commands/node.js";
 import { registerStartCommand } from "./commands/start.js";
 import { CliError } from "./io.js";
@@ -13,6 +17,10 @@ export function buildProgram(): Command {
   registerStartCommand(program);
   registerNodeCommands(program);
   registerKeyCommands(program);
+  registerNetworkCommands(program);
+  registerNetworkUpCommand(program);
+  registerCertCommands(program);
+  registerIdCommands(program);
   return program;
 }
 

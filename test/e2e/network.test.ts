@@ -1,0 +1,148 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getSuite } from "../../src/crypto/index.js";
+import type { KeyPair } from "../../src/crypto/suite.js";
+import { type NodeProcessInfo, nodeHomes, startNodeProcess, stopChild } from "../../src/ops/network-up.js";
+import { wirePeers } from "../../src/ops/peers.js";
+import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
+
+/**
+ * Four validator processes, one per organisation, over mutually authenticated TLS on loopback:
+ * the issue's end-to-end checks, in order, on one network.
+ */
+const ROOT = new URL("../../", import.meta.url).pathname;
+const CLI = [process.execPath, "--import", "tsx", join(ROOT, "src/cli/main.ts")];
+let tempRoot: string;
+let dir: string;
+let homes: string[];
+const processes = new Map<string, NodeProcessInfo>();
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function start(home: string): NodeProcessInfo {
+  const info = startNodeProcess(home, CLI[0] as string, CLI.slice(1), () => {}, {
+    ...process.env,
+    MKL_LOG_LEVEL: "warn",
+  });
+  processes.set(home, info);
+  return info;
+}
+
+async function client(home: string): Promise<MarketLedgerClient> {
+  return new MarketLedgerClient(await (processes.get(home) as NodeProcessInfo).apiUrl);
+}
+
+async function height(home: string): Promise<bigint> {
+  return BigInt((await (await client(home)).status()).height);
+}
+
+async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+beforeAll(async () => {
+  tempRoot = mkdtempSync(join(tmpdir(), "mkl-net-"));
+  dir = join(tempRoot, "net");
+  execFileSync(
+    CLI[0] as string,
+    [...CLI.slice(1), "network", "init", "--orgs", "4", "--suite", "ecdsa-p256", "--out", dir],
+    {
+      cwd: ROOT,
+      stdio: "pipe",
+    },
+  );
+  homes = nodeHomes(dir);
+  const ports = await Promise.all(homes.map(() => freePort()));
+  wirePeers(dir, { p2pPorts: ports });
+  for (const home of homes) {
+    const config = JSON.parse(readFileSync(join(home, "config.json"), "utf8"));
+    Object.assign(config, {
+      api: { host: "127.0.0.1", port: 0 },
+      emptyBlockIntervalMs: 200,
+      timeouts: {
+        proposeBaseMs: 1_000,
+        proposeDeltaMs: 200,
+        prevoteBaseMs: 300,
+        prevoteDeltaMs: 100,
+        precommitBaseMs: 300,
+        precommitDeltaMs: 100,
+      },
+    });
+    writeFileSync(join(home, "config.json"), JSON.stringify(config));
+  }
+  for (const home of homes) start(home);
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([...processes.values()].map((p) => stopChild(p.child)));
+  if (tempRoot !== undefined) rmSync(tempRoot, { recursive: true, force: true });
+});
+
+describe("a four-validator network of processes", () => {
+  it("commits a transaction submitted to any node on every node, with the same state root", async () => {
+    const suite = getSuite("ecdsa-p256");
+    const operator = suite.privateKeyFromPem(readFileSync(join(dir, "operator", "operator.key.pem"), "utf8"));
+    const key: KeyPair = { privateKey: operator, publicKey: suite.publicKeyOf(operator) };
+    const entry = await client(homes[2] as string);
+    const tx = buildSignedTx(
+      suite,
+      key,
+      { chainId: "marketledger-local", nonce: 0n, expiryHeight: 10_000n },
+      transferOp(addressOfKey(suite, key.publicKey.bytes), 1n),
+    );
+    const committed = await entry.waitForTx(await entry.submitTx(tx.bytes), {
+      timeoutMs: 30_000,
+      pollMs: 50,
+    });
+    const h = BigInt(committed.height);
+    await until(async () => (await Promise.all(homes.map(height))).every((x) => x >= h));
+    const roots = await Promise.all(
+      homes.map(async (home) => (await (await client(home)).block(h)).header.stateRoot),
+    );
+    expect(new Set(roots).size).toBe(1);
+    const status = await entry.status();
+    expect(status.peers.filter((p) => (p as unknown as { connected: boolean }).connected)).toHaveLength(3);
+  });
+
+  it("keeps committing after a validator is killed, and the validator catches up when restarted", async () => {
+    const victim = homes[3] as string;
+    await stopChild((processes.get(victim) as NodeProcessInfo).child, 0).catch(() => {});
+    (processes.get(victim) as NodeProcessInfo).child.kill("SIGKILL");
+    const before = await height(homes[0] as string);
+    await until(async () => (await height(homes[0] as string)) >= before + 3n);
+    start(victim);
+    const target = await height(homes[0] as string);
+    await until(async () => (await height(victim)) >= target);
+  });
+
+  it("stops with two of four down without forking, and resumes when one returns", async () => {
+    const [a, b, c, d] = homes as [string, string, string, string];
+    for (const home of [c, d]) (processes.get(home) as NodeProcessInfo).child.kill("SIGKILL");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const stalled = await height(a);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await height(a)) - stalled).toBeLessThanOrEqual(1n);
+    start(c);
+    await until(async () => (await height(a)) >= stalled + 3n && (await height(b)) >= stalled + 3n);
+    const h = stalled + 2n;
+    const [x, y, z] = await Promise.all(
+      [a, b, c].map(async (home) => (await (await client(home)).block(h)).hash),
+    );
+    expect(x).toBe(y);
+    expect(y).toBe(z);
+  });
+});
