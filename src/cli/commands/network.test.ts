@@ -14,8 +14,10 @@ import { lookupIdentity } from "../../app/identity/registry.js";
 import { StateOverlay } from "../../app/state.js";
 import { getSuite } from "../../crypto/index.js";
 import { LedgerError } from "../../errors.js";
+import { toHex } from "../../ledger/bytes.js";
 import { encodeSignedTx, signTx } from "../../ledger/tx.js";
 import { Chain } from "../../node/chain.js";
+import { nodeConfigSchema, parseWith } from "../../node/config.js";
 import { allFromPem, decodeUserCode, parseCertificate, toPem } from "../../pki/index.js";
 import { ChainStore } from "../../storage/chain-store.js";
 import { registerCertCommands } from "./cert.js";
@@ -133,11 +135,18 @@ describe.each(["sm", "ecdsa-p256"] as const)("mkl network init --suite %s", (sui
       expect(statSync(join(node, "node.key.pem")).mode & 0o777).toBe(0o600);
       expect(statSync(join(node, "tls.key.pem")).mode & 0o777).toBe(0o600);
       expect(statSync(join(org, "ca.key.pem")).mode & 0o777).toBe(0o600);
-      expect(JSON.parse(readFileSync(join(node, "config.json"), "utf8"))).toEqual({
+      const config = JSON.parse(readFileSync(join(node, "config.json"), "utf8"));
+      expect(config).toMatchObject({
         moniker: `node${n}`,
         api: { host: "127.0.0.1", port: 26650 + n },
         p2p: { host: "127.0.0.1", port: 26660 + n },
       });
+      expect(config.peers.map((p: { port: number }) => p.port)).toEqual(
+        [1, 2, 3, 4].filter((m) => m !== n).map((m) => 26660 + m),
+      );
+      const others = genesis.validators.filter((v) => v.name !== `node${n}`).map((v) => toHex(v.publicKey));
+      expect(config.peers.map((p: { id: string }) => p.id)).toEqual(others);
+      expect(parseWith(nodeConfigSchema, config, "config.json").peers).toHaveLength(3);
       expect(readFileSync(join(node, "genesis.json"), "utf8")).toBe(
         readFileSync(join(out, "genesis.json"), "utf8"),
       );

@@ -181,13 +181,25 @@ function makeNode(ctx: Issuer, out: string, n: number, org: OrgMaterial, root: C
   writeSecret(join(dir, "tls.key.pem"), getSuite("ecdsa-p256").privateKeyToPem(tlsKeys.privateKey));
   writePublic(join(dir, "tls.cert.pem"), pemChain(tlsCert, tlsIssuer.cert));
   writePublic(join(dir, "tls-ca.pem"), pemChain((tlsRoot ?? root).cert));
-  const config = {
-    moniker,
-    api: { host: "127.0.0.1", port: 26650 + n },
-    p2p: { host: "127.0.0.1", port: 26660 + n },
-  };
-  writePublic(join(dir, "config.json"), `${JSON.stringify(config, null, 2)}\n`);
-  return { moniker, organisation: org.id, publicKey: toHex(keys.publicKey.bytes), dir };
+  return { n, moniker, organisation: org.id, publicKey: toHex(keys.publicKey.bytes), dir };
+}
+
+/**
+ * Each node's config.json: its ports on loopback (26650+N for the API, 26660+N for p2p) and every
+ * other node as a peer, known by its consensus key. Other node options keep the node's defaults.
+ */
+function writeNodeConfigs(nodes: ReadonlyArray<ReturnType<typeof makeNode>>): void {
+  for (const node of nodes) {
+    const config = {
+      moniker: node.moniker,
+      api: { host: "127.0.0.1", port: 26650 + node.n },
+      p2p: { host: "127.0.0.1", port: 26660 + node.n },
+      peers: nodes
+        .filter((peer) => peer !== node)
+        .map((peer) => ({ id: peer.publicKey, host: "127.0.0.1", port: 26660 + peer.n })),
+    };
+    writeJsonFile(join(node.dir, "config.json"), config);
+  }
 }
 
 function orgGenesis(org: OrgMaterial) {
@@ -294,6 +306,7 @@ function buildNetwork(
     nodes.push(makeNode(ctx, work, n, org, root, tlsRoot));
     print(`[${n}/${orgCount}] ${org.id}: CA, admin ${org.admin.code}, validator node${n}`);
   }
+  writeNodeConfigs(nodes);
   const operator = newMember(
     ctx,
     orgs[0]!.ca,
