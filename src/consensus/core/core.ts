@@ -559,6 +559,7 @@ export class ConsensusCore {
         this.signedProposals.set(record.proposal.round, record.proposal);
         round = Math.max(round, record.proposal.round);
       } else if (record.kind === "vote" && record.vote.height === h) {
+        if (record.vote.type === "precommit" && this.config.unsafeBug === "walForgetsPrecommits") continue;
         this.signedVotes.set(`${record.vote.round}/${record.vote.type}`, record.vote);
         round = Math.max(round, record.vote.round);
       } else if (record.kind === "validValue" && record.height === h) {

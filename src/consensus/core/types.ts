@@ -133,7 +133,9 @@ export type UnsafeBug =
   /** ignoreLocks, and a proposer forgets validValue too (line 15): amnesia. */
   | "amnesia"
   /** "2f+1" computed as more than half of the power. */
-  | "halfQuorum";
+  | "halfQuorum"
+  /** restore() drops our precommits from the WAL. */
+  | "walForgetsPrecommits";
 
 export interface ConsensusConfig {
   readonly self: ValidatorId;

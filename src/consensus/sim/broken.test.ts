@@ -61,6 +61,11 @@ describe("the checker catches broken cores", () => {
     );
   });
 
+  it("a restore that forgets our precommits makes a restarted node sign a second one", () => {
+    const found = failures({ unsafeBug: "walForgetsPrecommits" }, 200, () => true);
+    expect(found[0]?.details.property, "no seed in 0..199 caught the forgetful WAL").toBe("no-double-sign");
+  });
+
   it("agreement: two correct nodes committing different values at one height", () => {
     // Drive the checker directly with two conflicting commits (no certificate check needed here).
     const checker = new Checker(
