@@ -8,14 +8,15 @@ import { CertificationRequest } from "@peculiar/asn1-csr";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
-import { txCodecs } from "../../app/executor.js";
+import { admitTx, authorizeTx, txCodecs } from "../../app/executor.js";
 import { parseGenesis, writeGenesisState } from "../../app/genesis.js";
 import { lookupIdentity } from "../../app/identity/registry.js";
+import type { Operation } from "../../app/operations/index.js";
 import { StateOverlay } from "../../app/state.js";
 import { getSuite } from "../../crypto/index.js";
 import { LedgerError } from "../../errors.js";
 import { toHex } from "../../ledger/bytes.js";
-import { encodeSignedTx, signTx } from "../../ledger/tx.js";
+import { decodeSignedTx, encodeSignedTx, signTx, verifyTxSignature } from "../../ledger/tx.js";
 import { Chain } from "../../node/chain.js";
 import { nodeConfigSchema, parseWith } from "../../node/config.js";
 import { allFromPem, decodeUserCode, parseCertificate, toPem } from "../../pki/index.js";
@@ -608,5 +609,104 @@ describe("mkl cert crl --home", () => {
     const text = openssl(["crl", "-in", crl, "-noout", "-text"]).output;
     expect(text).toContain(`Serial Number: ${admin.serialHex.toUpperCase()}`);
     expect(text).toContain("Key Compromise");
+  });
+});
+
+describe("a generated sm network, four nodes in one process", () => {
+  it("rejects a revoked user's transaction on every node, with identical results and state", async () => {
+    const out = join(base, "net-revoke");
+    expect(
+      (await mkl("network", "init", "--orgs", "4", "--suite", "sm", "--out", out)).error,
+    ).toBeUndefined();
+    const suite = getSuite("sm");
+    const nodes = [1, 2, 3, 4].map((n) => {
+      const home = join(out, `node${n}`);
+      const genesis = parseGenesis(JSON.parse(readFileSync(join(home, "genesis.json"), "utf8")));
+      const key = suite.privateKeyFromPem(readFileSync(join(home, "node.key.pem"), "utf8"));
+      const store = ChainStore.open(join(home, "data"));
+      return { genesis, key, store, chain: Chain.open(store, suite, genesis) };
+    });
+    const { genesis } = nodes[0]!;
+
+    // A user makes a key and CSR; org2's admin issues the certificate and registers it.
+    const org = join(out, "orgs", "org2");
+    const userKeyFile = join(base, "revoke-user.key.pem");
+    await mkl("cert", "keygen", "--suite", "sm", "--out", userKeyFile);
+    await mkl(
+      "cert",
+      "csr",
+      "--key",
+      userKeyFile,
+      "--org",
+      "org2",
+      "--role",
+      "buyer",
+      "--out",
+      join(base, "revoke-user.csr"),
+    );
+    const caArgs = ["--ca-cert", join(org, "ca.cert.pem"), "--ca-key", join(org, "ca.key.pem")];
+    await mkl(
+      "cert",
+      "issue",
+      ...caArgs,
+      "--csr",
+      join(base, "revoke-user.csr"),
+      "--out",
+      join(base, "revoke-user.cert.pem"),
+    );
+    const userCert = parseCertificate(readFileSync(join(base, "revoke-user.cert.pem"), "utf8"));
+    const user = suite.privateKeyFromPem(readFileSync(userKeyFile, "utf8"));
+    const admin = suite.privateKeyFromPem(readFileSync(join(org, "admin.key.pem"), "utf8"));
+    const code = decodeUserCode(userCert.subject.commonName);
+    const nonces = new Map<string, bigint>();
+    const tx = (key: typeof user, op: Operation) => {
+      const sender = suite.publicKeyOf(key).bytes;
+      const nonce = nonces.get(toHex(sender)) ?? 0n;
+      nonces.set(toHex(sender), nonce + 1n);
+      const unsigned = { chainId: genesis.chainId, sender, nonce, expiryHeight: 100n, op };
+      return encodeSignedTx(signTx(suite, key, unsigned, txCodecs), txCodecs);
+    };
+    const pay = { kind: "transfer" as const, value: { to: new Uint8Array(20), amountFen: 1n, memo: "" } };
+
+    let time = genesis.genesisTimeMs;
+    /** Every node executes the block; all must agree before each commits it. */
+    const block = (txs: Uint8Array[]) => {
+      time += 1000n;
+      const proposer = suite.publicKeyOf(nodes[0]!.key);
+      const prepared = nodes.map((node) => node.chain.prepareBlock(txs, time, proposer.bytes));
+      for (const p of prepared) {
+        expect(toHex(p.hash)).toBe(toHex(prepared[0]!.hash));
+        expect(p.outcome.results).toEqual(prepared[0]!.outcome.results);
+      }
+      nodes.forEach((node, i) => {
+        node.chain.commit(prepared[i]!, node.chain.signCommit(prepared[i]!, nodes[0]!.key, proposer, time));
+      });
+      return prepared[0]!.outcome.results.map((r) => r.code);
+    };
+
+    expect(block([tx(admin, { kind: "registerIdentity", value: { certificate: userCert.der } })])).toEqual([
+      "OK",
+    ]);
+    const before = tx(user, pay);
+    expect(
+      block([before, tx(admin, { kind: "revokeCertificate", value: { code, reason: "keyCompromise" } })]),
+    ).toEqual(["INSUFFICIENT_FUNDS", "OK"]);
+    const after = tx(user, pay);
+    for (const node of nodes) {
+      const env = { chainId: genesis.chainId, height: node.chain.height + 1n, timeMs: time };
+      const admitted = admitTx(suite, env, after);
+      expect(() => authorizeTx(node.chain.state, env, admitted)).toThrow(
+        expect.objectContaining({ code: "IDENTITY_REVOKED" }),
+      );
+      expect(lookupIdentity(node.chain.state, userCert.subject.commonName)?.status).toBe("revoked");
+    }
+    expect(block([after])).toEqual(["IDENTITY_REVOKED"]);
+    // The transaction from before the revocation is still on every chain and still verifies.
+    for (const node of nodes) {
+      const record = node.chain.txRecord(suite.hash(before))!;
+      expect(record.result.code).toBe("INSUFFICIENT_FUNDS");
+      expect(verifyTxSignature(suite, decodeSignedTx(record.txBytes, txCodecs), txCodecs)).toBe(true);
+    }
+    await Promise.all(nodes.map((node) => node.store.close()));
   });
 });
