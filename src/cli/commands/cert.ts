@@ -45,6 +45,16 @@ export function printer(cmd: Command): (line: string) => void {
   return (line) => (out.writeOut ?? ((s: string) => process.stdout.write(s)))(`${line}\n`);
 }
 
+/** JSON from a file; unreadable or malformed JSON is a one-line CliError. */
+export function readJson(path: string): unknown {
+  const text = readText(path);
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
 export function readText(path: string): string {
   try {
     return readFileSync(path, "utf8");
@@ -145,7 +155,7 @@ interface RevocationsFile {
 export function readRevocations(orgDir: string): RevocationsFile {
   const path = join(orgDir, ORG_FILES.revocations);
   if (!existsSync(path)) return { crlNumber: 0, entries: [] };
-  const doc = JSON.parse(readText(path)) as RevocationsFile;
+  const doc = readJson(path) as RevocationsFile;
   if (!Number.isInteger(doc.crlNumber) || !Array.isArray(doc.entries)) {
     throw new CliError(`${path} is not a revocation list`);
   }

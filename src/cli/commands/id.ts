@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { parseGenesis, writeGenesisState } from "../../app/genesis.js";
+import { genesisSchema, writeGenesisState } from "../../app/genesis.js";
 import {
   expiringIdentities,
   type IdentityView,
@@ -10,7 +10,7 @@ import {
 } from "../../app/identity/registry.js";
 import { StateOverlay } from "../../app/state.js";
 import { bytesToHex, getSuite } from "../../crypto/index.js";
-import { HOME_FILES, loadNodeConfig } from "../../node/config.js";
+import { HOME_FILES, loadNodeConfig, parseWith } from "../../node/config.js";
 import {
   decodeUserCode,
   normaliseUserCode,
@@ -20,7 +20,7 @@ import {
 } from "../../pki/index.js";
 import { ChainStore } from "../../storage/chain-store.js";
 import { CliError } from "../io.js";
-import { passphraseFrom, printer, readText } from "./cert.js";
+import { passphraseFrom, printer, readJson, readText } from "./cert.js";
 
 /**
  * `mkl id show CODE` checks a typed user code (a typo fails its checksum) and prints what it
@@ -51,7 +51,7 @@ export function formatIdentity(view: IdentityView): string[] {
 
 function lookupInGenesis(path: string, code: string): IdentityView | undefined {
   const state = new StateOverlay({ get: () => undefined });
-  writeGenesisState(state, parseGenesis(JSON.parse(readText(path))));
+  writeGenesisState(state, parseWith(genesisSchema, readJson(path), path));
   return lookupIdentity(state, code);
 }
 

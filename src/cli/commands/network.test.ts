@@ -452,6 +452,14 @@ describe.each(["sm", "ecdsa-p256"] as const)("mkl network init --suite %s", (sui
     const code = admin.subject.commonName;
     const typo = code.slice(0, 8) + (code[8] === "q" ? "p" : "q") + code.slice(9);
     expect((await mkl("id", "show", typo)).error?.code).toBe("USER_CODE_INVALID");
+    writeFileSync(join(base, "not-genesis.json"), "{ nope");
+    expect(
+      (await mkl("id", "show", code, "--genesis", join(base, "not-genesis.json"))).error?.message,
+    ).toMatch(/not valid JSON/);
+    writeFileSync(join(base, "not-genesis.json"), "{}");
+    expect((await mkl("id", "show", code, "--genesis", join(base, "not-genesis.json"))).error?.code).toBe(
+      "CONFIG_INVALID",
+    );
   });
 });
 

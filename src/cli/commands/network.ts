@@ -1,11 +1,12 @@
 import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { parseGenesis, writeGenesisState } from "../../app/genesis.js";
+import { genesisSchema, writeGenesisState } from "../../app/genesis.js";
 import { StateOverlay } from "../../app/state.js";
 import { getSuite } from "../../crypto/index.js";
 import type { KeyPair, PrivateKey, SuiteId } from "../../crypto/suite.js";
 import { toHex } from "../../ledger/bytes.js";
+import { parseWith } from "../../node/config.js";
 import {
   type CertificateProfile,
   isOrgId,
@@ -25,8 +26,8 @@ import {
   printer,
   randomSerial,
   readCert,
+  readJson,
   readKey,
-  readText,
   validityStartMs,
   writeCrl,
   writePublic,
@@ -217,14 +218,17 @@ function adminGenesis(member: { role: Role; org: string; cert: ParsedCertificate
 
 /** Parses and executes the genesis file in memory: what we write, every node will accept. */
 function checkGenesis(genesis: unknown): void {
-  writeGenesisState(new StateOverlay({ get: () => undefined }), parseGenesis(genesis));
+  writeGenesisState(
+    new StateOverlay({ get: () => undefined }),
+    parseWith(genesisSchema, genesis, "genesis.json"),
+  );
 }
 
 function writeJsonFile(path: string, value: unknown): void {
   writePublic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
-interface InitOptions {
+export interface InitOptions {
   orgs: string;
   suite: string;
   out: string;
@@ -239,7 +243,7 @@ function prepareOut(out: string): void {
   }
 }
 
-function initNetwork(o: InitOptions, print: (line: string) => void): void {
+export function initNetwork(o: InitOptions, print: (line: string) => void): void {
   const orgCount = Number(o.orgs);
   if (!Number.isInteger(orgCount) || orgCount < 1 || orgCount > 64)
     throw new CliError("--orgs must be 1..64");
@@ -350,7 +354,7 @@ function buildNetwork(
 }
 
 function readManifest(dir: string): Manifest {
-  const doc = JSON.parse(readText(join(dir, "network.json"))) as Manifest;
+  const doc = readJson(join(dir, "network.json")) as Manifest;
   if (!doc.chainId || !Array.isArray(doc.orgs) || !Array.isArray(doc.nodes)) {
     throw new CliError(`${dir}/network.json is not a network manifest`);
   }
@@ -379,7 +383,7 @@ function addOrg(o: AddOrgOptions, print: (line: string) => void): void {
   const root = loadCa(join(dir, "ca"), "root", passphrase);
   const tlsRoot = manifest.separateTls ? loadCa(join(dir, "ca"), "tls-root", passphrase) : undefined;
   const genesisPath = join(dir, "genesis.json");
-  const genesis = o.genesis ? (JSON.parse(readText(genesisPath)) as Record<string, unknown[]>) : undefined;
+  const genesis = o.genesis ? (readJson(genesisPath) as Record<string, unknown[]>) : undefined;
   // Built beside its final place and moved there once everything checked out.
   const orgDir = join(dir, "orgs", o.id);
   const work = join(dir, "orgs", `.${o.id}.partial-${process.pid}`);
