@@ -49,8 +49,10 @@ export function startNetwork(
     ...process.execArgv,
     process.argv[1] as string,
   ];
+  // One MKL_API_PORT for every node would make them collide: each takes its own config's port.
+  const { MKL_API_PORT: _ignored, ...env } = options.env ?? process.env;
   const nodes = nodeHomes(networkDir).map(
-    (home): NodeProcessInfo => startNodeProcess(home, executable as string, prefix, print, options.env),
+    (home): NodeProcessInfo => startNodeProcess(home, executable as string, prefix, print, env),
   );
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -1,83 +1,85 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { getSuite } from "../../crypto/index.js";
-import type { KeyPair } from "../../crypto/suite.js";
-import { HOME_FILES } from "../../node/config.js";
-import { initSoloHome } from "../../node/home.js";
-import { runNode } from "../../node/run.js";
+import { getSuite, isSuiteId } from "../../crypto/index.js";
+import { loadDemoKeys, seedDemoGenesis } from "../../ops/demo-genesis.js";
+import { startNetwork } from "../../ops/network-up.js";
+import { wirePeers } from "../../ops/peers.js";
 import { startDemoTraffic } from "../demo-traffic.js";
+import { CliError } from "../io.js";
+import { initNetwork } from "./network.js";
 import { stopOnSignals } from "./node.js";
 
-const DEMO_ACCOUNTS = ["treasury", "enterprise-a", "marketer-li", "marketer-wang", "buyer-zhao"];
-
-function loadAccounts(home: string): KeyPair[] {
-  const dir = join(home, "accounts");
-  if (!existsSync(dir)) return [];
-  const genesis = JSON.parse(readFileSync(join(home, HOME_FILES.genesis), "utf8")) as { suite: "sm" };
-  const suite = getSuite(genesis.suite);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".key.pem"))
-    .sort()
-    .map((f) => {
-      const privateKey = suite.privateKeyFromPem(readFileSync(join(dir, f), "utf8"));
-      return { privateKey, publicKey: suite.publicKeyOf(privateKey) };
-    });
-}
+const LOCAL_ORGS = 4;
 
 /**
- * `mkl start` (what `npm start` runs): a local chain with demo data in ./.data/local (or
- * MKL_HOME), created on first run and resumed after, with a modest stream of demo transfers.
+ * `mkl start` (what `npm start` runs): a local consortium of four validators, one per
+ * organisation, each its own process on loopback over mutual TLS, with demo identities and
+ * funds, created in ./.data/local (or MKL_HOME) on first run and resumed after.
  */
 export function registerStartCommand(program: Command): void {
   program
     .command("start")
-    .description("run a local MarketLedger with demo data (created on first run, resumed after)")
+    .description("run a local four-organisation MarketLedger network with demo data (created on first run)")
     .option("--home <dir>", "where the local network lives", process.env.MKL_HOME ?? ".data/local")
     .option("--suite <suite>", "crypto suite for a new network", "sm")
     .option("--no-demo", "do not send demo transactions")
-    .action(async (opts: { home: string; suite: "sm"; demo: boolean }) => {
+    .action(async (opts: { home: string; suite: string; demo: boolean }) => {
       const home = resolve(opts.home);
-      if (!existsSync(join(home, HOME_FILES.genesis))) {
-        console.log(`creating a local network in ${home} (suite ${opts.suite})`);
-        initSoloHome(home, {
-          suite: opts.suite,
-          chainId: "marketledger-local",
-          apiPort: Number(process.env.MKL_API_PORT ?? 26650),
-          fundedAccounts: DEMO_ACCOUNTS.map((name) => ({ name, balanceFen: 1_000_000_00n })),
-          genesisTimeMs: BigInt(Date.now()),
-        });
+      if (!isSuiteId(opts.suite)) throw new CliError(`unknown suite "${opts.suite}"`);
+      if (!existsSync(join(home, "genesis.json"))) {
+        console.log(
+          `creating a local network of ${LOCAL_ORGS} organisations in ${home} (suite ${opts.suite})`,
+        );
+        initNetwork(
+          {
+            orgs: String(LOCAL_ORGS),
+            suite: opts.suite,
+            out: home,
+            chainId: "marketledger-local",
+            days: "365",
+          },
+          (line) => console.log(`  ${line}`),
+        );
+        seedDemoGenesis(home);
+        wirePeers(home);
       } else {
         console.log(`resuming the local network in ${home}`);
       }
-      const running = await runNode(home);
-      const { node } = running;
+      const network = startNetwork(home, (line) => {
+        if (!line.includes('"level":30')) console.log(line);
+      });
+      const urls = await Promise.all(
+        network.nodes.map(async (node) => ({ name: node.name, url: await node.apiUrl })),
+      );
+      const first = urls[0]?.url as string;
+      const status = (await (await fetch(`${first}/v1/status`)).json()) as { chainId: string; suite: string };
       const stopDemo = opts.demo
         ? startDemoTraffic({
-            apiUrl: running.apiUrl,
-            suite: node.suite,
-            chainId: node.genesis.chainId,
-            accounts: loadAccounts(home),
+            apiUrl: first,
+            suite: getSuite(isSuiteId(status.suite) ? status.suite : "sm"),
+            chainId: status.chainId,
+            accounts: loadDemoKeys(home),
             ratePerSecond: 2,
-            log: (line) => node.log.warn(line),
+            log: (line) => console.log(`[demo] ${line}`),
           })
         : () => {};
       console.log(
         [
           "",
-          `MarketLedger is running: chain ${node.genesis.chainId}, suite ${node.suite.id}, height ${node.chain.height}`,
-          `  node ${node.config.moniker}  API      ${running.apiUrl}/v1/status`,
-          `                     blocks   ${running.apiUrl}/v1/blocks/latest`,
-          `                     events   ${running.apiUrl.replace(/^http/, "ws")}/v1/events`,
-          `                     metrics  ${running.apiUrl}/metrics`,
-          `                     OpenAPI  ${running.apiUrl}/openapi.json`,
+          `MarketLedger is running: chain ${status.chainId}, suite ${status.suite}, ${urls.length} validators`,
+          ...urls.map(
+            (u) =>
+              `  ${u.name}  ${u.url}/v1/status   (blocks ${u.url}/v1/blocks/latest, metrics ${u.url}/metrics)`,
+          ),
+          `  events  ${first.replace(/^http/, "ws")}/v1/events    OpenAPI ${first}/openapi.json`,
           opts.demo ? "demo transfers are flowing; Ctrl-C stops everything" : "Ctrl-C stops everything",
           "",
         ].join("\n"),
       );
       stopOnSignals(async () => {
         stopDemo();
-        await running.stop();
+        await network.stop();
       });
     });
 }
