@@ -211,6 +211,34 @@ describe.each(["sm", "ecdsa-p256"] as const)("identity registry on the %s suite"
     expect(listOrganisations(chain.state).map((o) => o.id)).toEqual(["org1", "org2", "acme"]);
   });
 
+  it("renews an expired certificate by rotating the key; an expired admin manages nobody", () => {
+    const { chain, admin1, operator } = setup(suiteId);
+    const buyer = chain.member("org1", "buyer", { days: 10n });
+    expect(chain.run(admin1.keys, register(buyer)).code).toBe("OK");
+    chain.timeMs = T0 + 20n * DAY_MS;
+    expect(chain.run(buyer.keys, transfer(chain.address(operator.keys), 1n)).code).toBe("CERT_EXPIRED");
+    const renewed = chain.member("org1", "buyer", { code: buyer.code });
+    const rotate = {
+      kind: "rotateKey" as const,
+      value: { code: decodeUserCode(buyer.code), certificate: renewed.cert.der },
+    };
+    expect(chain.run(buyer.keys, rotate).code).toBe("OK");
+    expect(chain.run(renewed.keys, transfer(chain.address(operator.keys), 1n)).code).toBe(
+      "INSUFFICIENT_FUNDS",
+    );
+
+    const shortAdmin = chain.member("org1", "org-admin", { days: 10n });
+    chain.timeMs = T0 + DAY_MS;
+    expect(chain.run(operator.keys, register(shortAdmin)).code).toBe("OK");
+    chain.timeMs = T0 + 20n * DAY_MS;
+    const other = chain.member("org1", "buyer", { code: renewed.code });
+    const rotateOther = {
+      kind: "rotateKey" as const,
+      value: { code: decodeUserCode(buyer.code), certificate: other.cert.der },
+    };
+    expect(chain.run(shortAdmin.keys, rotateOther).code).toBe("CERT_EXPIRED");
+  });
+
   it("lets the platform operator register an organisation whose CA chains to the root", () => {
     const { chain, operator, admin1 } = setup(suiteId);
     const org3 = chain.suite.generateKeyPair();

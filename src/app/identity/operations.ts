@@ -21,7 +21,7 @@ import {
   writeOrganisation,
 } from "./records.js";
 import { createIdentity } from "./register.js";
-import { activeSigner, type Signer } from "./signer.js";
+import { activeSigner, isExpired, type Signer } from "./signer.js";
 
 /** Identity operations, tags 100..103. Who may sign each is in permissions.ts. */
 
@@ -143,7 +143,8 @@ export const revokeCertificateOperation: OperationHandler<RevokeCertificate> = {
 };
 
 /**
- * A new key and certificate for an identity; the code stays. Signed by the identity itself or
+ * A new key and certificate for an identity; the code stays. Signed by the identity itself (even
+ * with an expired certificate: that is how a certificate is renewed) or
  * by an admin who manages it (which also reinstates a revoked identity under its new key). The
  * old certificate is listed as superseded and the balance follows the key to its new account.
  */
@@ -151,10 +152,14 @@ export const rotateKeyOperation: OperationHandler<RotateKey> = {
   tag: 103,
   codec: rotateKeyCodec,
   execute(ctx, op) {
-    const signer = signerOf(ctx);
+    const signer = activeSigner(ctx.state, ctx.timeMs, ctx.sender, { allowExpired: true });
     const target = targetOf(ctx, op.code);
     const self = Buffer.compare(signer.code, target.code) === 0;
-    if (!self) requireManage(signer, target.role, target.organisation);
+    if (!self) {
+      // Only renewing one's own certificate works with an expired one.
+      if (isExpired(signer, ctx.timeMs)) activeSigner(ctx.state, ctx.timeMs, ctx.sender);
+      requireManage(signer, target.role, target.organisation);
+    }
     const member = verifyMemberCertificate(ctx.state, op.certificate, ctx.timeMs);
     const code = encodeUserCode(target.code);
     if (

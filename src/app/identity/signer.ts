@@ -8,8 +8,20 @@ import { type IdentityRecord, readIdentity, readKeyIndex } from "./records.js";
 /** An identity record whose role has been checked to be one we know. */
 export type Signer = IdentityRecord & { readonly role: Role };
 
-/** The sender's identity if it may sign anything at all at `timeMs`. */
-export function activeSigner(state: StateReader, timeMs: bigint, sender: Uint8Array): Signer {
+export function isExpired(identity: IdentityRecord, timeMs: bigint): boolean {
+  return identity.certificateNotAfterMs !== undefined && timeMs > identity.certificateNotAfterMs;
+}
+
+/**
+ * The sender's identity if it may sign anything at all at `timeMs`. With `allowExpired`, an
+ * expired certificate still signs (only its own renewal: rotateKey checks it is the signer's).
+ */
+export function activeSigner(
+  state: StateReader,
+  timeMs: bigint,
+  sender: Uint8Array,
+  opts: { allowExpired?: boolean } = {},
+): Signer {
   const entry = readKeyIndex(state, sender);
   const identity = entry && readIdentity(state, entry.code);
   if (!entry || !identity) {
@@ -24,7 +36,7 @@ export function activeSigner(state: StateReader, timeMs: bigint, sender: Uint8Ar
   if (identity.status !== "active") {
     throw new IdentityError("IDENTITY_REVOKED", `the certificate of ${code} is revoked`, { code });
   }
-  if (identity.certificateNotAfterMs !== undefined && timeMs > identity.certificateNotAfterMs) {
+  if (!opts.allowExpired && isExpired(identity, timeMs)) {
     throw new IdentityError("CERT_EXPIRED", `the certificate of ${code} has expired`, {
       code,
       notAfterMs: String(identity.certificateNotAfterMs),
