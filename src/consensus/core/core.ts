@@ -172,6 +172,7 @@ export class ConsensusCore {
 
   private receiveVote(vote: Vote): void {
     if (vote.height !== this.height || !Number.isSafeInteger(vote.round) || vote.round < 0) return;
+    if (!Number.isSafeInteger(vote.timestampMs)) return; // no floats near time
     const set = this.validators();
     if (!set.has(vote.validator)) return;
     const result = this.log.addVote(vote, set.powerOf(vote.validator), this.round);
@@ -225,6 +226,12 @@ export class ConsensusCore {
 
   /** Upon-rules fire on the message log until none is enabled (the paper's atomic steps). */
   private applyRules(): void {
+    const before = {
+      height: this.height,
+      round: this.round,
+      locked: this.lockedRound,
+      valid: this.validRound,
+    };
     for (let i = 0; i < MAX_RULE_FIRINGS; i++) {
       const fired =
         this.uponCommitQuorum() ||
@@ -235,9 +242,42 @@ export class ConsensusCore {
         this.uponPolkaNil() ||
         this.uponPrevoteQuorum() ||
         this.uponPrecommitQuorum();
-      if (!fired) return;
+      if (!fired) {
+        this.checkInvariants(before);
+        return;
+      }
     }
     invariant(false, "consensus rules did not settle", { height: this.height, round: this.round });
+  }
+
+  /** The reference's invariants 3 and 5, kept on in production: a failure is a bug in this file. */
+  private checkInvariants(before: { height: number; round: number; locked: number; valid: number }): void {
+    const details = {
+      height: this.height,
+      round: this.round,
+      lockedRound: this.lockedRound,
+      validRound: this.validRound,
+    };
+    invariant(this.lockedRound <= this.validRound, "lockedRound > validRound", details);
+    invariant(
+      (this.lockedRound === -1) === (this.lockedValue === null),
+      "lock and locked value disagree",
+      details,
+    );
+    invariant(
+      (this.validRound === -1) === (this.validValue === null),
+      "valid round and value disagree",
+      details,
+    );
+    invariant(this.height >= before.height, "height decreased", details);
+    if (this.height === before.height) {
+      invariant(this.round >= before.round, "round decreased", details);
+      invariant(
+        this.lockedRound >= before.locked && this.validRound >= before.valid,
+        "lock went back",
+        details,
+      );
+    }
   }
 
   /** Line 11-21: StartRound(round). */
