@@ -1,5 +1,6 @@
 import { runCodecBench } from "./codec.js";
 import { runCryptoBench } from "./crypto.js";
+import { runNetworkBench } from "./network.js";
 import { runNodeBench } from "./node.js";
 import { type BenchRow, printTable } from "./table.js";
 
@@ -19,9 +20,13 @@ async function main(only: string[]): Promise<void> {
     console.log(`single validator (${suite})…`);
     rows.push(...(await runNodeBench(suite)));
   }
+  for (const suite of wanted("network") ? (["sm", "ecdsa-p256"] as const) : []) {
+    console.log(`four validators (${suite})…`);
+    rows.push(...(await runNetworkBench(suite, 200)));
+  }
   console.log("");
   printTable(rows);
 }
 
-// `npm run bench -- crypto codec node` runs only the named parts.
+// `npm run bench -- crypto codec node network` runs only the named parts.
 await main(process.argv.slice(2));

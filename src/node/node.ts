@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
 import { addressOf } from "../app/address.js";
-import { admitTx } from "../app/executor.js";
+import { admitTx, authorizeTx } from "../app/executor.js";
 import { type Genesis, genesisSchema } from "../app/genesis.js";
 import { getSuite, sm2NativeStatus } from "../crypto/index.js";
 import type { KeyPair, Suite } from "../crypto/suite.js";
@@ -198,11 +198,10 @@ export class LedgerNode {
     const latest = this.chain.latestHeader();
     const nextHeight = latest.height + 1n;
     try {
-      const admitted = admitTx(
-        this.suite,
-        { chainId: this.genesis.chainId, height: nextHeight, timeMs: latest.timeMs },
-        bytes,
-      );
+      const env = { chainId: this.genesis.chainId, height: nextHeight, timeMs: latest.timeMs };
+      const admitted = admitTx(this.suite, env, bytes);
+      // Who signed it, and may that role sign this operation? Checked again in execution.
+      authorizeTx(this.chain.state, env, admitted);
       const senderHex = toHex(admitted.sender);
       this.mempool.add(
         {

@@ -8,6 +8,7 @@ import { accountCodec, accountKey } from "../../app/accounts.js";
 import type { KeyPair } from "../../crypto/suite.js";
 import { fromHex } from "../../ledger/bytes.js";
 import { decode } from "../../ledger/codec.js";
+import { userCodeOf } from "../../pki/user-code.js";
 import {
   addressOfKey,
   buildSignedTx,
@@ -129,6 +130,25 @@ describe("node API", () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
     expect(await errorCode(client.block(999_999n))).toEqual(["NOT_FOUND", 404]);
     expect(await client.tx("ab".repeat(32))).toBeUndefined();
+  });
+
+  it("refuses a signer with no identity on the chain at admission, and looks up identities by user code", async () => {
+    const stranger = running.node.suite.generateKeyPair();
+    expect(await errorCode(client.submitTx(transfer(0n, 1n, stranger).bytes))).toEqual([
+      "IDENTITY_UNKNOWN",
+      403,
+    ]);
+    const code = userCodeOf((d) => running.node.suite.hash(d), alice.publicKey.bytes);
+    const res = await fetch(`${running.apiUrl}/v1/identities/${code}`);
+    expect(res.status).toBe(200);
+    const identity = (await res.json()) as { role: string; status: string; settlementAccount: string };
+    expect(identity.role).toBe("buyer");
+    expect(identity.status).toBe("active");
+    expect(identity.settlementAccount).toBe(
+      Buffer.from(addressOfKey(running.node.suite, alice.publicKey.bytes)).toString("hex"),
+    );
+    const typo = `${code.slice(0, -1)}${code.endsWith("q") ? "p" : "q"}`;
+    expect((await fetch(`${running.apiUrl}/v1/identities/${typo}`)).status).toBe(400);
   });
 
   it("records a failed operation as a failed result and moves no money", async () => {

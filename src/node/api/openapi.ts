@@ -87,6 +87,14 @@ export const OPENAPI_DOCUMENT = {
         responses: { "200": json(ref("StateValue")), "400": error, "404": error },
       },
     },
+    "/v1/identities/{code}": {
+      get: {
+        summary:
+          "Look up a user code (mkl1…): role, organisation, status, settlement account, certificate expiry; never personal data",
+        parameters: [{ name: "code", in: "path", required: true, schema: { type: "string" } }],
+        responses: { "200": json({ type: "object" }), "400": error, "404": error },
+      },
+    },
     "/v1/status": {
       get: {
         summary: "Chain, node, consensus, mempool and crypto status",
@@ -96,7 +104,7 @@ export const OPENAPI_DOCUMENT = {
     "/v1/events": {
       get: {
         summary:
-          "WebSocket: one JSON message per committed block ({type: 'block', hash, header, txs, results})",
+          "WebSocket: one JSON message per committed block ({type: 'block', hash, header, txs (count), txHashes, results})",
         responses: { "101": { description: "switching to WebSocket" } },
       },
     },

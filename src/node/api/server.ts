@@ -2,6 +2,7 @@ import websocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
+import { lookupIdentity } from "../../app/identity/registry.js";
 import { LedgerError } from "../../errors.js";
 import { fromHex, toHex } from "../../ledger/bytes.js";
 import { blockHash, encode, stateProofCodec } from "../../ledger/index.js";
@@ -131,6 +132,18 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
     };
   });
 
+  app.get("/v1/identities/:code", async (request) => {
+    const { code } = parse(z.object({ code: z.string().min(1).max(64) }), request.params);
+    const identity = lookupIdentity(node.chain.state, code);
+    if (identity === undefined) throw notFound(`identity ${code}`);
+    return {
+      ...identity,
+      certificateNotAfterMs: identity.certificateNotAfterMs?.toString() ?? null,
+      registeredHeight: identity.registeredHeight.toString(),
+      height: node.chain.height.toString(),
+    };
+  });
+
   app.register(async (scope) => {
     scope.get("/v1/events", { websocket: true }, (socket: WebSocket) => {
       const onBlock = (committed: {
@@ -149,6 +162,7 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
             hash: toHex(committed.hash),
             header: headerJson(header),
             txs: committed.block.txs.length,
+            txHashes: committed.block.txs.map((tx) => toHex(node.suite.hash(tx))),
             results: results.map(resultJson),
           }),
         );

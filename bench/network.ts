@@ -1,0 +1,142 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { WebSocket } from "ws";
+import { getSuite } from "../src/crypto/index.js";
+import type { KeyPair, SuiteId } from "../src/crypto/suite.js";
+import { toHex } from "../src/ledger/bytes.js";
+import { type DemoParty, seedDemoGenesis } from "../src/ops/demo-genesis.js";
+import { nodeHomes, startNetwork } from "../src/ops/network-up.js";
+import { wirePeers } from "../src/ops/peers.js";
+import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../src/sdk/index.js";
+import { opsPerSecond, quantile } from "./measure.js";
+import type { BenchRow } from "./table.js";
+
+const VALIDATORS = 4;
+const SENDERS = 48;
+const CLI = join(new URL("../", import.meta.url).pathname, "src/cli/main.js");
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Four validator processes on this machine, over mutual TLS: committed transactions per second
+ * under an open-loop load, and submit-to-commit latency (p50, p99). The limit beside it is
+ * (signature verifications per second of the suite x cores) / validators: every node verifies
+ * every transaction, and the validators share this machine's cores.
+ */
+export async function runNetworkBench(
+  suiteId: SuiteId,
+  offeredTps: number,
+  seconds = 8,
+): Promise<BenchRow[]> {
+  const suite = getSuite(suiteId);
+  const root = mkdtempSync(join(tmpdir(), "mkl-netbench-"));
+  const dir = join(root, "net");
+  let stop: (() => Promise<void>) | undefined;
+  try {
+    execFileSync(
+      process.execPath,
+      [CLI, "network", "init", "--orgs", String(VALIDATORS), "--suite", suiteId, "--out", dir],
+      {
+        stdio: "pipe",
+      },
+    );
+    const parties: DemoParty[] = Array.from({ length: SENDERS }, (_, i) => ({
+      name: `buyer-${i}`,
+      role: "buyer",
+      balanceFen: 10n ** 12n,
+    }));
+    const keys = seedDemoGenesis(dir, parties);
+    wirePeers(dir, { p2pPorts: await Promise.all(nodeHomes(dir).map(() => freePort())) });
+    for (const home of nodeHomes(dir)) {
+      const config = JSON.parse(readFileSync(join(home, "config.json"), "utf8"));
+      writeFileSync(
+        join(home, "config.json"),
+        JSON.stringify({ ...config, api: { host: "127.0.0.1", port: 0 }, logLevel: "error" }),
+      );
+    }
+    const network = startNetwork(dir, () => {}, { command: [process.execPath, CLI] });
+    stop = network.stop;
+    const urls = await Promise.all(network.nodes.map((n) => n.apiUrl));
+    const clients = urls.map((url) => new MarketLedgerClient(url));
+    const senders = parties.map((p) => keys.get(p.name) as KeyPair);
+    const target = addressOfKey(suite, (senders[0] as KeyPair).publicKey.bytes);
+
+    // Commit times as node 1 sees them, from its event stream.
+    const committedAt = new Map<string, number>();
+    const socket = new WebSocket(`${(urls[0] as string).replace(/^http/, "ws")}/v1/events`);
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    socket.on("message", (data) => {
+      const now = performance.now();
+      for (const hash of (JSON.parse(String(data)) as { txHashes: string[] }).txHashes)
+        committedAt.set(hash, now);
+    });
+
+    const count = offeredTps * seconds;
+    const nonces = senders.map(() => 0n);
+    const txs = Array.from({ length: count }, (_, i) => {
+      const s = i % senders.length;
+      const nonce = nonces[s] as bigint;
+      nonces[s] = nonce + 1n;
+      const tx = buildSignedTx(
+        suite,
+        senders[s] as KeyPair,
+        { chainId: "marketledger-local", nonce, expiryHeight: 1_000_000n },
+        transferOp(target, 1n),
+      );
+      return { bytes: tx.bytes, hash: toHex(tx.hash) };
+    });
+    const submittedAt = new Map<string, number>();
+    const started = performance.now();
+    let refused = 0;
+    await Promise.all(
+      txs.map(async (tx, i) => {
+        const due = started + (i * 1000) / offeredTps;
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+        submittedAt.set(tx.hash, performance.now());
+        await (clients[i % clients.length] as MarketLedgerClient).submitTx(tx.bytes).catch(() => refused++);
+      }),
+    );
+    const deadline = performance.now() + 60_000;
+    while (txs.some((t) => !committedAt.has(t.hash)) && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    socket.close();
+    const committed = txs.filter((t) => committedAt.has(t.hash));
+    const lastCommit = Math.max(...committed.map((t) => committedAt.get(t.hash) as number));
+    const tps = (committed.length * 1000) / (lastCommit - started);
+    const latencies = committed.map(
+      (t) => (committedAt.get(t.hash) as number) - (submittedAt.get(t.hash) as number),
+    );
+
+    const key = suite.generateKeyPair();
+    const message = new Uint8Array(200).fill(5);
+    const signature = suite.sign(key.privateKey, message);
+    const verifyRate = opsPerSecond(() => suite.verify(key.publicKey, message, signature), 500);
+    const limit = (verifyRate * cpus().length) / VALIDATORS;
+    const label = `4 validators ${suiteId}, ${offeredTps} tx/s offered for ${seconds} s`;
+    return [
+      {
+        name: `${label}: committed tx/s (${committed.length}/${count} committed, ${refused} refused)`,
+        value: tps,
+        unit: "tx/s",
+        reference: limit,
+        limit: "verify/s x cores / validators",
+        ratio: tps / limit,
+      },
+      { name: `${label}: commit latency p50`, value: quantile(latencies, 0.5), unit: "ms" },
+      { name: `${label}: commit latency p99`, value: quantile(latencies, 0.99), unit: "ms" },
+    ];
+  } finally {
+    await stop?.();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
