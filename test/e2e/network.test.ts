@@ -54,6 +54,23 @@ async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Pro
   }
 }
 
+function tuneConfig(home: string): void {
+  const config = JSON.parse(readFileSync(join(home, "config.json"), "utf8"));
+  Object.assign(config, {
+    api: { host: "127.0.0.1", port: 0 },
+    emptyBlockIntervalMs: 200,
+    timeouts: {
+      proposeBaseMs: 1_000,
+      proposeDeltaMs: 200,
+      prevoteBaseMs: 300,
+      prevoteDeltaMs: 100,
+      precommitBaseMs: 300,
+      precommitDeltaMs: 100,
+    },
+  });
+  writeFileSync(join(home, "config.json"), JSON.stringify(config));
+}
+
 beforeAll(async () => {
   tempRoot = mkdtempSync(join(tmpdir(), "mkl-net-"));
   dir = join(tempRoot, "net");
@@ -144,5 +161,34 @@ describe("a four-validator network of processes", () => {
     );
     expect(x).toBe(y);
     expect(y).toBe(z);
+  });
+
+  it("lets a new observer catch up from height 0 without voting", async () => {
+    await Promise.all([...processes.values()].map((p) => stopChild(p.child)));
+    execFileSync(
+      CLI[0] as string,
+      [...CLI.slice(1), "network", "add-observer", "--dir", dir, "--org", "org2"],
+      { cwd: ROOT, stdio: "pipe" },
+    );
+    const all = nodeHomes(dir);
+    expect(all).toHaveLength(5);
+    const ports = all.map(
+      (home) => JSON.parse(readFileSync(join(home, "config.json"), "utf8")).p2p.port as number,
+    );
+    ports[4] = await freePort();
+    wirePeers(dir, { p2pPorts: ports });
+    for (const home of all) tuneConfig(home);
+    for (const home of all) start(home);
+    const observer = all[4] as string;
+    const target = await height(homes[0] as string);
+    expect(target).toBeGreaterThan(5n);
+    await until(async () => (await height(observer)) >= target, 60_000);
+    const status = await (await client(observer)).status();
+    expect((status.consensus as { role: string }).role).toBe("observer");
+    const h = target - 1n;
+    const [ours, theirs] = await Promise.all(
+      [observer, homes[0] as string].map(async (home) => (await (await client(home)).block(h)).hash),
+    );
+    expect(ours).toBe(theirs);
   });
 });

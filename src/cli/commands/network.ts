@@ -28,6 +28,7 @@ import {
   readCert,
   readJson,
   readKey,
+  readText,
   validityStartMs,
   writeCrl,
   writePublic,
@@ -64,7 +65,7 @@ interface Manifest {
   suite: SuiteId;
   separateTls: boolean;
   orgs: Array<{ id: string; name: string }>;
-  nodes: Array<{ moniker: string; organisation: string }>;
+  nodes: Array<{ moniker: string; organisation: string; observer?: boolean }>;
 }
 
 interface Issuer {
@@ -428,6 +429,56 @@ function addOrg(o: AddOrgOptions, print: (line: string) => void): void {
   writeJsonFile(join(dir, "network.json"), manifest);
 }
 
+interface AddObserverOptions {
+  dir: string;
+  org: string;
+  passphraseEnv?: string;
+}
+
+/**
+ * An observer node (for an auditor or regulator): keys and certificates like a validator's, but
+ * not in the validator set, so it follows the chain by block sync and never votes. Every node's
+ * peer list gains it; running nodes accept it after a restart.
+ */
+function addObserver(o: AddObserverOptions, print: (line: string) => void): void {
+  const dir = resolve(o.dir);
+  const manifest = readManifest(dir);
+  if (!existsSync(join(dir, "orgs", o.org))) throw new CliError(`no organisation "${o.org}" in ${dir}`);
+  const passphrase = passphraseFrom(o.passphraseEnv);
+  const ctx: Issuer = { suite: manifest.suite, start: validityStartMs(), days: 365n, passphrase };
+  const root = loadCa(join(dir, "ca"), "root", passphrase);
+  const tlsRoot = manifest.separateTls ? loadCa(join(dir, "ca"), "tls-root", passphrase) : undefined;
+  const orgDir = join(dir, "orgs", o.org);
+  const org = {
+    id: o.org,
+    ca: loadCa(orgDir, "ca", passphrase),
+    tlsCa: manifest.separateTls ? loadCa(orgDir, "tls-ca", passphrase) : undefined,
+  } as OrgMaterial;
+  const n = 1 + Math.max(0, ...manifest.nodes.map((node) => Number(node.moniker.replace(/^node/, ""))));
+  const node = makeNode(ctx, dir, n, org, root, tlsRoot);
+  writeJsonFile(join(node.dir, "genesis.json"), readJson(join(dir, "genesis.json")));
+  manifest.nodes.push({ moniker: node.moniker, organisation: o.org, observer: true });
+  writeJsonFile(join(dir, "network.json"), manifest);
+  writeJsonFile(join(node.dir, "config.json"), {
+    moniker: node.moniker,
+    api: { host: "127.0.0.1", port: 26650 + n },
+    p2p: { host: "127.0.0.1", port: 26660 + n },
+  });
+  const all = manifest.nodes.map((entry) => {
+    const home = join(dir, entry.moniker);
+    const config = readJson(join(home, "config.json")) as { p2p: { host: string; port: number } };
+    const key = getSuite(manifest.suite).privateKeyFromPem(readText(join(home, "node.key.pem")));
+    return { home, config, id: toHex(getSuite(manifest.suite).publicKeyOf(key).bytes) };
+  });
+  for (const entry of all) {
+    const peers = all
+      .filter((other) => other !== entry)
+      .map((other) => ({ id: other.id, host: other.config.p2p.host, port: other.config.p2p.port }));
+    writeJsonFile(join(entry.home, "config.json"), { ...entry.config, peers });
+  }
+  print(`observer ${node.moniker} of ${o.org} in ${node.dir}; every node's peer list now includes it`);
+}
+
 export function registerNetworkCommands(program: Command): void {
   const network = program.command("network").description("generate and grow a consortium network");
   const init = network
@@ -454,4 +505,11 @@ export function registerNetworkCommands(program: Command): void {
     )
     .option("--passphrase-env <var>", "passphrase of the CA keys, and for the new keys");
   add.action((o: AddOrgOptions) => addOrg(o, printer(add)));
+  const observer = network
+    .command("add-observer")
+    .description("add an observer node (follows the chain, never votes) for an organisation, e.g. an auditor")
+    .requiredOption("--dir <dir>", "the network directory")
+    .requiredOption("--org <id>", "the organisation that runs it")
+    .option("--passphrase-env <var>", "passphrase of the CA keys");
+  observer.action((o: AddObserverOptions) => addObserver(o, printer(observer)));
 }
