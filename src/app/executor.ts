@@ -14,6 +14,7 @@ import { InvalidBlockError, OperationError } from "./errors.js";
 import { type AppEvent, TX_OK, type TxResult } from "./events.js";
 import { authorizeSender } from "./identity/authorize.js";
 import type { Signer } from "./identity/signer.js";
+import { marketingEndBlock } from "./marketing/end-block.js";
 import { executeOperation, type Operation, operationCodec } from "./operations/index.js";
 import { StateOverlay, type StateReader, type StateWriteEntry } from "./state.js";
 
@@ -32,6 +33,8 @@ export interface BlockOutcome {
   readonly txHashes: Uint8Array[];
   /** Every state change of the block, sorted by key. */
   readonly writes: StateWriteEntry[];
+  /** Events of the end-block work (orders completed by block time, their settlements). */
+  readonly endBlockEvents?: AppEvent[];
 }
 
 /** A transaction that passed the checks every node makes before anything runs. */
@@ -92,7 +95,14 @@ export function executeBlock(
     results.push(runOperation(suite, block, env, admitted));
     txHashes.push(admitted.hash);
   });
-  return { results, txHashes, writes: block.sortedWrites() };
+  // Deterministic end-of-block work, at the block's time, after its transactions.
+  const endBlockEvents = marketingEndBlock({
+    height: env.height,
+    timeMs: env.timeMs,
+    state: block,
+    hash: suite.hash,
+  });
+  return { results, txHashes, writes: block.sortedWrites(), endBlockEvents };
 }
 
 function admitInBlock(suite: Suite, env: BlockEnv, bytes: Uint8Array, index: number): AdmittedTx {

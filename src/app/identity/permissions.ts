@@ -29,6 +29,23 @@ export const PERMISSIONS: Partial<Record<OperationKind, readonly Role[]>> = {
     "auditor",
     "node-operator",
   ],
+  // Marketing (src/app/marketing): the enterprise (its ERP, HR and finance systems sign as the
+  // enterprise identity) runs its catalogue, policies, escrow, order steps and payouts; the
+  // operation itself checks the order or product belongs to the signer's organisation.
+  importBatch: ["enterprise"],
+  setRoyaltyPolicy: ["enterprise"],
+  depositEscrow: ["enterprise"],
+  createReferralCode: ["employee-marketer", "outside-marketer"],
+  createOrder: ["enterprise", "buyer"],
+  touchReferral: ["enterprise", "buyer"],
+  confirmPayment: ["enterprise"],
+  shipOrder: ["enterprise"],
+  confirmDelivery: ["enterprise"],
+  confirmReceipt: ["buyer"],
+  cancelOrder: ["enterprise", "buyer"],
+  refundOrder: ["enterprise"],
+  requestWithdrawal: ["employee-marketer", "outside-marketer"],
+  decideWithdrawal: ["enterprise"],
 };
 
 export function maySign(role: Role, kind: string): boolean {

@@ -5,6 +5,7 @@ import {
   revokeCertificateOperation,
   rotateKeyOperation,
 } from "../identity/operations.js";
+import { MARKETING_OPERATIONS } from "../marketing/operations.js";
 import type { OperationHandler, TxContext } from "../operation.js";
 import { transferOperation } from "./transfer.js";
 
@@ -18,6 +19,7 @@ export const OPERATIONS = {
   registerIdentity: registerIdentityOperation,
   revokeCertificate: revokeCertificateOperation,
   rotateKey: rotateKeyOperation,
+  ...MARKETING_OPERATIONS,
 } as const;
 
 export const operationCodec = taggedUnion("u16", OPERATIONS);

@@ -1,0 +1,578 @@
+import { bytesEqual, toHex } from "../../ledger/bytes.js";
+import {
+  bool,
+  type Codec,
+  type CodecType,
+  encode,
+  fixedBytes,
+  list,
+  optional,
+  string,
+  struct,
+  u32,
+  u64,
+} from "../../ledger/codec.js";
+import { encodeUserCode } from "../../pki/user-code.js";
+import { moveFunds } from "../accounts.js";
+import { OperationError } from "../errors.js";
+import { appEvent } from "../events.js";
+import { readIdentity } from "../identity/records.js";
+import { activeSigner, type Signer } from "../identity/signer.js";
+import type { OperationHandler, TxContext } from "../operation.js";
+import {
+  checkReason,
+  completeOrder,
+  flagSelfReferral,
+  isSelfReferral,
+  loadOrder,
+  markDelivered,
+  orderEvent,
+  refundOrder,
+  requireStatus,
+} from "./orders.js";
+import { publishPolicy } from "./policy.js";
+import {
+  appendIndex,
+  codeBytes,
+  idempotencyCodec,
+  keys,
+  loadEarnings,
+  loadEscrow,
+  marketerCodec,
+  type Order,
+  policyRulesCodec,
+  productInputCodec,
+  type Referral,
+  read,
+  readCount,
+  readProduct,
+  referralCodec,
+  write,
+  writeCount,
+  writeEarnings,
+  writeOrder,
+  writeProduct,
+} from "./records.js";
+import { creditDeposit, decideWithdrawal, requestWithdrawal, vaultAddress } from "./settlement.js";
+
+/**
+ * The marketing operations (wire tags 200..213). Each carries a client-chosen idempotency key,
+ * scoped to the signer's user code: a repeat of the same operation returns the first result
+ * (an `idempotentReplay` event naming the first transaction and its reference) and changes
+ * nothing; the same key with a different operation fails with IDEMPOTENCY_KEY_REUSED.
+ */
+
+const idemKey = string(64);
+export const MAX_BATCH_ROWS = 200;
+
+export const marketerInputCodec = struct({ code: codeBytes, teamLead: optional(codeBytes), active: bool });
+
+export const importBatchCodec = struct({
+  idempotencyKey: idemKey,
+  products: list(productInputCodec, MAX_BATCH_ROWS),
+  marketers: list(marketerInputCodec, MAX_BATCH_ROWS),
+});
+export const setRoyaltyPolicyCodec = struct({
+  idempotencyKey: idemKey,
+  policyId: string(32),
+  scopeKind: string(16),
+  scopeValue: string(64),
+  rules: policyRulesCodec,
+});
+export const depositEscrowCodec = struct({ idempotencyKey: idemKey, amountFen: u64, reference: string(128) });
+export const createReferralCodeCodec = struct({
+  idempotencyKey: idemKey,
+  enterprise: string(32),
+  sku: string(64),
+});
+export const createOrderCodec = struct({
+  idempotencyKey: idemKey,
+  enterprise: string(32),
+  sku: string(64),
+  quantity: u32,
+  channel: string(32),
+  referralCode: optional(string(32)),
+  /** hash(salt || buyer's personal data), computed off the chain; the data itself never comes here. */
+  buyerCommitment: fixedBytes(32),
+  buyerCode: optional(codeBytes),
+});
+export const touchReferralCodec = struct({ idempotencyKey: idemKey, orderId: u64, referralCode: string(32) });
+export const confirmPaymentCodec = struct({ idempotencyKey: idemKey, orderId: u64, amountReceivedFen: u64 });
+export const orderStepCodec = struct({ idempotencyKey: idemKey, orderId: u64, reason: string(32) });
+export const refundOrderCodec = struct({
+  idempotencyKey: idemKey,
+  orderId: u64,
+  amountFen: u64,
+  returnedUnits: u32,
+  reason: string(32),
+});
+export const requestWithdrawalCodec = struct({
+  idempotencyKey: idemKey,
+  enterprise: string(32),
+  amountFen: u64,
+});
+export const decideWithdrawalCodec = struct({
+  idempotencyKey: idemKey,
+  withdrawalId: u32,
+  paid: bool,
+  externalReference: string(128),
+});
+
+export type ImportBatch = CodecType<typeof importBatchCodec>;
+export type SetRoyaltyPolicy = CodecType<typeof setRoyaltyPolicyCodec>;
+export type CreateOrder = CodecType<typeof createOrderCodec>;
+
+function signerOf(ctx: TxContext): Signer {
+  return activeSigner(ctx.state, ctx.timeMs, ctx.sender);
+}
+
+function requireEnterprise(signer: Signer, org: string): void {
+  if (signer.role !== "enterprise" || signer.organisation !== org) {
+    throw new OperationError("NOT_YOUR_ENTERPRISE", `only the enterprise ${org} may do this`, {
+      enterprise: org,
+      signer: encodeUserCode(signer.code),
+    });
+  }
+}
+
+function requirePositive(amountFen: bigint, what: string): void {
+  if (amountFen <= 0n) throw new OperationError("INVALID_AMOUNT", `${what} must be positive`, {});
+}
+
+/** A handler that runs once per (signer, idempotency key). `run` returns the result reference. */
+function idempotent<T extends { idempotencyKey: string }>(
+  tag: number,
+  codec: Codec<T>,
+  run: (ctx: TxContext, signer: Signer, op: T) => string,
+): OperationHandler<T> {
+  return {
+    tag,
+    codec,
+    execute(ctx, op) {
+      if (op.idempotencyKey.length === 0) {
+        throw new OperationError(
+          "IDEMPOTENCY_KEY_REQUIRED",
+          "every business transaction carries an idempotency key",
+          {},
+        );
+      }
+      const signer = signerOf(ctx);
+      const body = encode(codec, op);
+      const tagged = new Uint8Array(body.length + 2);
+      tagged.set([tag >> 8, tag & 0xff]);
+      tagged.set(body, 2);
+      const opHash = ctx.hash(tagged);
+      const key = keys.idempotency(signer.code, op.idempotencyKey);
+      const first = read(ctx.state, key, idempotencyCodec);
+      if (first) {
+        if (!bytesEqual(first.opHash, opHash)) {
+          throw new OperationError(
+            "IDEMPOTENCY_KEY_REUSED",
+            "this idempotency key was used for another operation",
+            {
+              idempotencyKey: op.idempotencyKey,
+              firstTx: toHex(first.txHash),
+            },
+          );
+        }
+        ctx.emit(
+          appEvent("idempotentReplay", {
+            idempotencyKey: op.idempotencyKey,
+            firstTx: toHex(first.txHash),
+            firstHeight: first.height,
+            ref: first.ref,
+          }),
+        );
+        return;
+      }
+      const ref = run(ctx, signer, op);
+      write(ctx.state, key, idempotencyCodec, { opHash, txHash: ctx.txHash, height: ctx.height, ref });
+    },
+  };
+}
+
+// ---------------------------------------------------------------- catalogue and roster
+
+const PRODUCT_STATUSES = ["active", "inactive"];
+const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+
+function checkProduct(p: ImportBatch["products"][number], row: number): void {
+  const bad = (message: string) => {
+    throw new OperationError("IMPORT_ROW_INVALID", `product row ${row}: ${message}`, { row, sku: p.sku });
+  };
+  if (!SKU_PATTERN.test(p.sku)) bad("a SKU is 1..64 letters, digits, '.', '_' or '-'");
+  if (p.name.length === 0) bad("a product needs a name");
+  if (p.priceFen <= 0n) bad("price must be positive");
+  if (p.channels.length === 0 || new Set(p.channels).size !== p.channels.length)
+    bad("channels must be listed once each");
+  if (p.returnWindowDays > 365) bad("return window is at most 365 days");
+  if (!PRODUCT_STATUSES.includes(p.status)) bad(`status must be ${PRODUCT_STATUSES.join(" or ")}`);
+}
+
+function checkMarketer(
+  ctx: TxContext,
+  org: string,
+  m: CodecType<typeof marketerInputCodec>,
+  row: number,
+): void {
+  const bad = (message: string) => {
+    throw new OperationError("IMPORT_ROW_INVALID", `marketer row ${row}: ${message}`, {
+      row,
+      code: encodeUserCode(m.code),
+    });
+  };
+  const isMarketer = (code: Uint8Array) => {
+    const id = readIdentity(ctx.state, code);
+    if (!id) return "no identity has this code";
+    if (id.role === "employee-marketer" && id.organisation === org) return "";
+    if (id.role === "outside-marketer") return "";
+    return `${encodeUserCode(code)} is a ${id.role} of ${id.organisation || "the consortium"}, not a marketer here`;
+  };
+  const problem = isMarketer(m.code);
+  if (problem) bad(problem);
+  if (m.teamLead) {
+    if (bytesEqual(m.teamLead, m.code)) bad("a marketer cannot lead themself");
+    const leadProblem = isMarketer(m.teamLead);
+    if (leadProblem) bad(`team lead: ${leadProblem}`);
+  }
+}
+
+/**
+ * Products (from the ERP) and marketers with their team lead (from HR), all or nothing: one bad
+ * row fails the whole transaction with its row number, so nothing is half-applied.
+ */
+export const importBatchOperation = idempotent(200, importBatchCodec, (ctx, signer, op) => {
+  requireEnterprise(signer, signer.organisation);
+  const org = signer.organisation;
+  const skus = new Set<string>();
+  op.products.forEach((p, row) => {
+    checkProduct(p, row + 1);
+    if (skus.has(p.sku)) {
+      throw new OperationError("IMPORT_ROW_INVALID", `product row ${row + 1}: SKU ${p.sku} repeated`, {
+        row: row + 1,
+      });
+    }
+    skus.add(p.sku);
+  });
+  op.marketers.forEach((m, row) => checkMarketer(ctx, org, m, row + 1));
+  loadEscrow(ctx.state, org);
+  for (const p of op.products) {
+    const existing = readProduct(ctx.state, org, p.sku);
+    if (!existing) appendIndex(ctx.state, org, "product", p.sku);
+    writeProduct(ctx.state, {
+      ...p,
+      enterprise: org,
+      reserved: existing?.reserved ?? 0n,
+      sold: existing?.sold ?? 0n,
+    });
+  }
+  for (const m of op.marketers) {
+    write(ctx.state, keys.marketer(org, m.code), marketerCodec, m);
+    loadEarnings(ctx.state, org, m.code);
+  }
+  ctx.emit(
+    appEvent("catalogueImported", {
+      enterprise: org,
+      products: op.products.length,
+      marketers: op.marketers.length,
+    }),
+  );
+  return `${op.products.length}/${op.marketers.length}`;
+});
+
+export const setRoyaltyPolicyOperation = idempotent(201, setRoyaltyPolicyCodec, (ctx, signer, op) => {
+  requireEnterprise(signer, signer.organisation);
+  const stored = publishPolicy(
+    ctx.state,
+    ctx.hash,
+    signer.organisation,
+    op.policyId,
+    op.scopeKind,
+    op.scopeValue,
+    op.rules,
+  );
+  ctx.emit(
+    appEvent("royaltyPolicyPublished", {
+      enterprise: signer.organisation,
+      policyId: op.policyId,
+      version: stored.version.version,
+      hash: toHex(stored.hash),
+      scope: `${op.scopeKind}:${stored.version.scopeValue}`,
+    }),
+  );
+  return `${op.policyId}@${stored.version.version}`;
+});
+
+export const depositEscrowOperation = idempotent(202, depositEscrowCodec, (ctx, signer, op) => {
+  requireEnterprise(signer, signer.organisation);
+  requirePositive(op.amountFen, "a deposit");
+  moveFunds(ctx.state, ctx.sender, vaultAddress(ctx.hash, signer.organisation), op.amountFen);
+  creditDeposit(ctx, signer.organisation, op.amountFen, op.reference);
+  return op.reference;
+});
+
+// ---------------------------------------------------------------- referrals and orders
+
+function referralCodeFor(ctx: TxContext, org: string, sku: string, marketer: Uint8Array): string {
+  const input = new TextEncoder().encode(`MKL/referral/v1\n${org}\n${sku}\n${toHex(marketer)}`);
+  return `RC${toHex(ctx.hash(input).slice(0, 6)).toUpperCase()}`;
+}
+
+export const createReferralCodeOperation = idempotent(203, createReferralCodeCodec, (ctx, signer, op) => {
+  const product = readProduct(ctx.state, op.enterprise, op.sku);
+  if (!product) throw new OperationError("PRODUCT_UNKNOWN", `no product ${op.sku} at ${op.enterprise}`, {});
+  if (signer.role === "employee-marketer" && signer.organisation !== op.enterprise) {
+    throw new OperationError(
+      "NOT_YOUR_ENTERPRISE",
+      "an employee promotes their own enterprise's products",
+      {},
+    );
+  }
+  const profile = read(ctx.state, keys.marketer(op.enterprise, signer.code), marketerCodec);
+  if (profile && !profile.active)
+    throw new OperationError("MARKETER_INACTIVE", "this marketer is inactive here", {});
+  const byKey = keys.referralBy(op.enterprise, op.sku, signer.code);
+  const existing = ctx.state.get(byKey);
+  if (existing) return new TextDecoder().decode(existing);
+  const code = referralCodeFor(ctx, op.enterprise, op.sku, signer.code);
+  if (ctx.state.get(keys.referral(code))) {
+    throw new OperationError("REFERRAL_COLLISION", "referral code collision; try again later", { code });
+  }
+  const referral: Referral = {
+    code,
+    enterprise: op.enterprise,
+    sku: op.sku,
+    marketer: signer.code,
+    createdHeight: ctx.height,
+  };
+  write(ctx.state, keys.referral(code), referralCodec, referral);
+  ctx.state.set(byKey, new TextEncoder().encode(code));
+  loadEarnings(ctx.state, op.enterprise, signer.code);
+  ctx.emit(
+    appEvent("referralCreated", {
+      code,
+      enterprise: op.enterprise,
+      sku: op.sku,
+      marketer: encodeUserCode(signer.code),
+    }),
+  );
+  return code;
+});
+
+function findReferral(ctx: TxContext, code: string, org: string, sku: string): Referral {
+  const referral = read(ctx.state, keys.referral(code), referralCodec);
+  if (!referral || referral.enterprise !== org || referral.sku !== sku) {
+    throw new OperationError("REFERRAL_UNKNOWN", `no referral code ${code} for ${org}/${sku}`, { code });
+  }
+  return referral;
+}
+
+function requireOrderParty(signer: Signer, order: Order, buyerToo: boolean): void {
+  if (signer.role === "enterprise" && signer.organisation === order.enterprise) return;
+  if (buyerToo && signer.role === "buyer" && order.buyerCode && bytesEqual(order.buyerCode, signer.code))
+    return;
+  throw new OperationError("NOT_ORDER_PARTY", `the signer may not change order ${order.id}`, {
+    orderId: order.id.toString(),
+  });
+}
+
+export const createOrderOperation = idempotent(204, createOrderCodec, (ctx, signer, op) => {
+  let buyerCode = op.buyerCode;
+  if (signer.role === "buyer") {
+    if (buyerCode && !bytesEqual(buyerCode, signer.code)) {
+      throw new OperationError("NOT_ORDER_PARTY", "a buyer orders for themself", {});
+    }
+    buyerCode = signer.code;
+  } else requireEnterprise(signer, op.enterprise);
+  const product = readProduct(ctx.state, op.enterprise, op.sku);
+  if (!product || product.status !== "active") {
+    throw new OperationError("PRODUCT_UNAVAILABLE", `product ${op.sku} is not on sale`, { sku: op.sku });
+  }
+  if (!product.channels.includes(op.channel)) {
+    throw new OperationError("CHANNEL_UNKNOWN", `${op.sku} is not sold through ${op.channel}`, {});
+  }
+  if (op.quantity < 1 || BigInt(op.quantity) > product.stock) {
+    throw new OperationError("OUT_OF_STOCK", `${op.quantity} units asked, ${product.stock} in stock`, {
+      stock: product.stock.toString(),
+    });
+  }
+  const referral =
+    op.referralCode === undefined ? undefined : findReferral(ctx, op.referralCode, op.enterprise, op.sku);
+  const id = readCount(ctx.state, keys.orderSeq());
+  writeCount(ctx.state, keys.orderSeq(), id + 1n);
+  const units = BigInt(op.quantity);
+  writeProduct(ctx.state, { ...product, stock: product.stock - units, reserved: product.reserved + units });
+  const order: Order = {
+    id,
+    enterprise: op.enterprise,
+    sku: op.sku,
+    quantity: op.quantity,
+    channel: op.channel,
+    listValueFen: product.priceFen * units,
+    status: "created",
+    referralCode: referral?.code,
+    marketer: referral?.marketer,
+    buyerCommitment: op.buyerCommitment,
+    buyerCode,
+    selfReferral: referral ? isSelfReferral(ctx, referral.marketer, buyerCode) : false,
+    receivedFen: 0n,
+    refundedFen: 0n,
+    returnedUnits: 0,
+    createdAtMs: ctx.timeMs,
+    deliveredAtMs: 0n,
+    dueAtMs: 0n,
+    completedAtMs: 0n,
+    netAtCompletionFen: 0n,
+    lastReason: "customer-request",
+  };
+  writeOrder(ctx.state, order);
+  orderEvent(ctx, order, "orderCreated", { quantity: String(op.quantity), listValueFen: order.listValueFen });
+  flagSelfReferral(ctx, order);
+  return id.toString();
+});
+
+/** Last touch wins: before payment, a later referral replaces the order's referral. */
+export const touchReferralOperation = idempotent(205, touchReferralCodec, (ctx, signer, op) => {
+  const order = loadOrder(ctx, op.orderId);
+  requireOrderParty(signer, order, true);
+  requireStatus(order, ["created"], "re-attribute");
+  const referral = findReferral(ctx, op.referralCode, order.enterprise, order.sku);
+  const next: Order = {
+    ...order,
+    referralCode: referral.code,
+    marketer: referral.marketer,
+    selfReferral: isSelfReferral(ctx, referral.marketer, order.buyerCode),
+    lastReason: "last-touch",
+  };
+  writeOrder(ctx.state, next);
+  orderEvent(ctx, next, "orderReferralChanged", { referralCode: referral.code });
+  flagSelfReferral(ctx, next);
+  return referral.code;
+});
+
+export const confirmPaymentOperation = idempotent(206, confirmPaymentCodec, (ctx, signer, op) => {
+  const order = loadOrder(ctx, op.orderId);
+  requireEnterprise(signer, order.enterprise);
+  requireStatus(order, ["created"], "confirm payment of");
+  requirePositive(op.amountReceivedFen, "the amount received");
+  if (op.amountReceivedFen > order.listValueFen) {
+    throw new OperationError("OVERPAID", "the amount received is more than the order's value", {
+      listValueFen: order.listValueFen.toString(),
+    });
+  }
+  const next: Order = {
+    ...order,
+    status: "paid",
+    receivedFen: op.amountReceivedFen,
+    lastReason: "payment-confirmed",
+  };
+  writeOrder(ctx.state, next);
+  if (next.marketer) {
+    const e = loadEarnings(ctx.state, order.enterprise, next.marketer);
+    writeEarnings(ctx.state, order.enterprise, next.marketer, {
+      ...e,
+      referredOrders: e.referredOrders + 1,
+      pendingSalesFen: e.pendingSalesFen + op.amountReceivedFen,
+    });
+  }
+  orderEvent(ctx, next, "orderPaid", { amountReceivedFen: op.amountReceivedFen });
+  return order.id.toString();
+});
+
+function step(
+  tag: number,
+  from: string,
+  action: string,
+  apply: (ctx: TxContext, order: Order, reason: string) => void,
+  buyerToo = false,
+) {
+  return idempotent(tag, orderStepCodec, (ctx, signer, op) => {
+    checkReason(op.reason);
+    const order = loadOrder(ctx, op.orderId);
+    requireOrderParty(signer, order, buyerToo);
+    requireStatus(order, from.split("|"), action);
+    apply(ctx, { ...order, lastReason: op.reason }, op.reason);
+    return order.id.toString();
+  });
+}
+
+export const shipOrderOperation = step(207, "paid", "ship", (ctx, order) => {
+  const next = { ...order, status: "shipped" };
+  writeOrder(ctx.state, next);
+  orderEvent(ctx, next, "orderShipped");
+});
+
+export const confirmDeliveryOperation = step(208, "shipped", "deliver", (ctx, order) => {
+  markDelivered(ctx, order, readProduct(ctx.state, order.enterprise, order.sku)!);
+});
+
+/** The buyer confirms receipt and waives the rest of the return window: completion now. */
+export const confirmReceiptOperation = idempotent(209, orderStepCodec, (ctx, signer, op) => {
+  checkReason(op.reason);
+  const order = loadOrder(ctx, op.orderId);
+  if (signer.role !== "buyer" || !order.buyerCode || !bytesEqual(order.buyerCode, signer.code)) {
+    throw new OperationError("NOT_ORDER_PARTY", "only the order's buyer confirms receipt", {});
+  }
+  requireStatus(order, ["delivered"], "confirm receipt of");
+  completeOrder(ctx, { ...order, lastReason: op.reason });
+  return order.id.toString();
+});
+
+export const cancelOrderOperation = step(
+  210,
+  "created|paid",
+  "cancel",
+  (ctx, order) => {
+    const product = readProduct(ctx.state, order.enterprise, order.sku)!;
+    const units = BigInt(order.quantity);
+    writeProduct(ctx.state, { ...product, stock: product.stock + units, reserved: product.reserved - units });
+    const next: Order = { ...order, status: "cancelled", refundedFen: order.receivedFen };
+    writeOrder(ctx.state, next);
+    if (order.marketer && order.status === "paid") {
+      const e = loadEarnings(ctx.state, order.enterprise, order.marketer);
+      writeEarnings(ctx.state, order.enterprise, order.marketer, {
+        ...e,
+        pendingSalesFen: e.pendingSalesFen - order.receivedFen,
+      });
+    }
+    orderEvent(ctx, next, "orderCancelled");
+  },
+  true,
+);
+
+export const refundOrderOperation = idempotent(211, refundOrderCodec, (ctx, signer, op) => {
+  checkReason(op.reason);
+  const order = loadOrder(ctx, op.orderId);
+  requireEnterprise(signer, order.enterprise);
+  refundOrder(ctx, order, op.amountFen, op.returnedUnits, op.reason);
+  return order.id.toString();
+});
+
+// ---------------------------------------------------------------- withdrawals
+
+export const requestWithdrawalOperation = idempotent(212, requestWithdrawalCodec, (ctx, signer, op) =>
+  String(requestWithdrawal(ctx, op.enterprise, signer.code, op.amountFen)),
+);
+
+export const decideWithdrawalOperation = idempotent(213, decideWithdrawalCodec, (ctx, signer, op) => {
+  requireEnterprise(signer, signer.organisation);
+  decideWithdrawal(ctx, signer.organisation, op.withdrawalId, op.paid, op.externalReference);
+  return String(op.withdrawalId);
+});
+
+export const MARKETING_OPERATIONS = {
+  importBatch: importBatchOperation,
+  setRoyaltyPolicy: setRoyaltyPolicyOperation,
+  depositEscrow: depositEscrowOperation,
+  createReferralCode: createReferralCodeOperation,
+  createOrder: createOrderOperation,
+  touchReferral: touchReferralOperation,
+  confirmPayment: confirmPaymentOperation,
+  shipOrder: shipOrderOperation,
+  confirmDelivery: confirmDeliveryOperation,
+  confirmReceipt: confirmReceiptOperation,
+  cancelOrder: cancelOrderOperation,
+  refundOrder: refundOrderOperation,
+  requestWithdrawal: requestWithdrawalOperation,
+  decideWithdrawal: decideWithdrawalOperation,
+} as const;

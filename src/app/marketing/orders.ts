@@ -1,0 +1,445 @@
+import { bytesEqual, toHex } from "../../ledger/bytes.js";
+import { struct, u64 } from "../../ledger/codec.js";
+import { encodeUserCode } from "../../pki/user-code.js";
+import { OperationError } from "../errors.js";
+import { appEvent } from "../events.js";
+import { readIdentity } from "../identity/records.js";
+import type { MarketingContext } from "./context.js";
+import { maxBig, mulDivFloor } from "./money.js";
+import { computeCommission, DAY_MS, periodIndex, resolvePolicy } from "./policy.js";
+import {
+  type Commission,
+  type CommissionPart,
+  dueCursorCodec,
+  keys,
+  loadEarnings,
+  marketerCodec,
+  type Order,
+  type Product,
+  periodCodec,
+  periodKey,
+  read,
+  readCommission,
+  readCount,
+  readOrder,
+  readProduct,
+  updateSales,
+  write,
+  writeCommission,
+  writeCount,
+  writeEarnings,
+  writeOrder,
+  writeProduct,
+} from "./records.js";
+import { clawBack, queuePayment } from "./settlement.js";
+
+/**
+ * Orders: created (stock reserved) -> paid (amount received confirmed) -> shipped -> delivered
+ * -> completed, when the product's return window has passed after delivery (by block time, in
+ * the end-block hook) or when the buyer confirms receipt and waives the window. Cancel before
+ * shipping; refunds, full or partial, before or after completion. Every change carries a reason
+ * code, shown to the marketer in the event.
+ */
+
+export const REASON_CODES = [
+  "customer-request",
+  "payment-confirmed",
+  "shipped",
+  "delivered",
+  "buyer-confirmed",
+  "return-window-passed",
+  "last-touch",
+  "out-of-stock",
+  "damaged",
+  "not-as-described",
+  "not-delivered",
+  "duplicate-order",
+  "fraud-suspected",
+  "price-adjustment",
+  "other",
+] as const;
+
+export function checkReason(reason: string): void {
+  if (!(REASON_CODES as readonly string[]).includes(reason)) {
+    throw new OperationError("REASON_UNKNOWN", `unknown reason code "${reason}"`, {
+      reason,
+      known: REASON_CODES.join(","),
+    });
+  }
+}
+
+/** Refund-rate warning: at least this many referred orders, and this share of them refunded. */
+export const REFUND_ALERT_MIN_ORDERS = 5;
+export const REFUND_ALERT_RATE_BPS = 3_000;
+
+export const DUE_BUCKET_MS = 60_000n;
+export const MAX_DUE_COMPLETIONS_PER_BLOCK = 256;
+export const MAX_DUE_BUCKETS_PER_BLOCK = 2_048;
+
+export function loadOrder(ctx: MarketingContext, id: bigint): Order {
+  const order = readOrder(ctx.state, id);
+  if (!order) throw new OperationError("ORDER_UNKNOWN", `no order ${id}`, { orderId: id.toString() });
+  return order;
+}
+
+export function requireStatus(order: Order, allowed: readonly string[], action: string): void {
+  if (!allowed.includes(order.status)) {
+    throw new OperationError("ORDER_BAD_STATE", `cannot ${action} an order that is ${order.status}`, {
+      orderId: order.id.toString(),
+      status: order.status,
+    });
+  }
+}
+
+export function orderEvent(
+  ctx: MarketingContext,
+  order: Order,
+  type: string,
+  extra: Record<string, string | bigint> = {},
+) {
+  ctx.emit(
+    appEvent(type, {
+      orderId: order.id,
+      enterprise: order.enterprise,
+      sku: order.sku,
+      status: order.status,
+      reason: order.lastReason,
+      marketer: order.marketer ? encodeUserCode(order.marketer) : "",
+      ...extra,
+    }),
+  );
+}
+
+/** Same identity, or the same settlement account: the buyer is the marketer. */
+export function isSelfReferral(
+  ctx: MarketingContext,
+  marketer: Uint8Array,
+  buyerCode: Uint8Array | undefined,
+): boolean {
+  if (buyerCode === undefined) return false;
+  if (bytesEqual(buyerCode, marketer)) return true;
+  const buyer = readIdentity(ctx.state, buyerCode);
+  const seller = readIdentity(ctx.state, marketer);
+  return !!buyer && !!seller && bytesEqual(buyer.settlementAccount, seller.settlementAccount);
+}
+
+export function flagSelfReferral(ctx: MarketingContext, order: Order): void {
+  if (!order.selfReferral || !order.marketer) return;
+  ctx.emit(
+    appEvent("anomaly", {
+      kind: "self-referral",
+      enterprise: order.enterprise,
+      orderId: order.id,
+      marketer: encodeUserCode(order.marketer),
+    }),
+  );
+}
+
+// ---------------------------------------------------------------- due queue
+
+const periodlessId = struct({ id: u64 });
+
+const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+
+/** Puts a delivered order in the bucket of the minute its return window ends (rounded up). */
+export function enqueueDue(ctx: MarketingContext, orderId: bigint, dueAtMs: bigint): void {
+  const cursor = read(ctx.state, keys.dueCursor(), dueCursorCodec) ?? {
+    bucket: ctx.timeMs / DUE_BUCKET_MS,
+    index: 0,
+    pending: 0n,
+  };
+  const bucket = maxBig(ceilDiv(dueAtMs, DUE_BUCKET_MS), cursor.bucket);
+  const n = readCount(ctx.state, keys.dueCount(bucket));
+  write(ctx.state, keys.dueEntry(bucket, Number(n)), periodlessId, { id: orderId });
+  writeCount(ctx.state, keys.dueCount(bucket), n + 1n);
+  write(ctx.state, keys.dueCursor(), dueCursorCodec, { ...cursor, pending: cursor.pending + 1n });
+}
+
+/**
+ * Completes, in due order, delivered orders whose return window has passed by this block's
+ * time. Bounded: at most MAX_DUE_COMPLETIONS_PER_BLOCK entries and MAX_DUE_BUCKETS_PER_BLOCK
+ * buckets per block; whatever is left is picked up by the next blocks.
+ */
+export function completeDueOrders(ctx: MarketingContext): number {
+  const stored = read(ctx.state, keys.dueCursor(), dueCursorCodec);
+  if (!stored) return 0;
+  const cursor = { ...stored };
+  let handled = 0;
+  let buckets = 0;
+  while (handled < MAX_DUE_COMPLETIONS_PER_BLOCK && buckets < MAX_DUE_BUCKETS_PER_BLOCK) {
+    const nowBucket = ctx.timeMs / DUE_BUCKET_MS;
+    if (cursor.pending === 0n) {
+      if (nowBucket > cursor.bucket) {
+        ctx.state.delete(keys.dueCount(cursor.bucket));
+        cursor.bucket = nowBucket;
+        cursor.index = 0;
+      }
+      break;
+    }
+    if (cursor.bucket * DUE_BUCKET_MS > ctx.timeMs) break;
+    const n = readCount(ctx.state, keys.dueCount(cursor.bucket));
+    if (BigInt(cursor.index) >= n) {
+      ctx.state.delete(keys.dueCount(cursor.bucket));
+      cursor.bucket += 1n;
+      cursor.index = 0;
+      buckets++;
+      continue;
+    }
+    const entryKey = keys.dueEntry(cursor.bucket, cursor.index);
+    const entry = read(ctx.state, entryKey, periodlessId);
+    ctx.state.delete(entryKey);
+    cursor.index++;
+    cursor.pending -= 1n;
+    handled++;
+    const order = entry && readOrder(ctx.state, entry.id);
+    if (order && order.status === "delivered" && order.dueAtMs <= ctx.timeMs) {
+      completeOrder(ctx, { ...order, lastReason: "return-window-passed" });
+    }
+  }
+  if (cursor.bucket !== stored.bucket || cursor.index !== stored.index || cursor.pending !== stored.pending) {
+    write(ctx.state, keys.dueCursor(), dueCursorCodec, cursor);
+  }
+  return handled;
+}
+
+// ---------------------------------------------------------------- transitions
+
+export function markDelivered(ctx: MarketingContext, order: Order, product: Product): Order {
+  const dueAtMs = ctx.timeMs + BigInt(product.returnWindowDays) * DAY_MS;
+  const next = { ...order, status: "delivered", deliveredAtMs: ctx.timeMs, dueAtMs };
+  writeOrder(ctx.state, next);
+  enqueueDue(ctx, order.id, dueAtMs);
+  orderEvent(ctx, next, "orderDelivered", { dueAtMs });
+  return next;
+}
+
+/** Completion: stock cleared, sales counted, and the royalty contract fires in this very block. */
+export function completeOrder(ctx: MarketingContext, order: Order): void {
+  const product = readProduct(ctx.state, order.enterprise, order.sku)!;
+  const units = BigInt(order.quantity - order.returnedUnits);
+  writeProduct(ctx.state, { ...product, reserved: product.reserved - units, sold: product.sold + units });
+  const net = order.receivedFen - order.refundedFen;
+  const done: Order = { ...order, status: "completed", completedAtMs: ctx.timeMs, netAtCompletionFen: net };
+  writeOrder(ctx.state, done);
+  orderEvent(ctx, done, "orderCompleted", { netReceivedFen: net });
+  const commissionFen = done.marketer ? settleCommission(ctx, done, product, units) : 0n;
+  const add = (s: {
+    completedOrders: number;
+    units: bigint;
+    netReceivedFen: bigint;
+    commissionFen: bigint;
+  }) => ({
+    ...s,
+    completedOrders: s.completedOrders + 1,
+    units: s.units + units,
+    netReceivedFen: s.netReceivedFen + net,
+    commissionFen: s.commissionFen + commissionFen,
+  });
+  updateSales(ctx.state, order.enterprise, "product", order.sku, (s) => ({ ...s, ...add(s) }));
+  updateSales(ctx.state, order.enterprise, "channel", order.channel, (s) => ({ ...s, ...add(s) }));
+  if (done.marketer) {
+    updateSales(ctx.state, order.enterprise, "marketer", toHex(done.marketer), (s) => ({ ...s, ...add(s) }));
+    const e = loadEarnings(ctx.state, order.enterprise, done.marketer);
+    writeEarnings(ctx.state, order.enterprise, done.marketer, {
+      ...e,
+      pendingSalesFen: e.pendingSalesFen - net,
+    });
+  }
+}
+
+function settleCommission(ctx: MarketingContext, order: Order, product: Product, units: bigint): bigint {
+  const marketer = order.marketer!;
+  const policy = resolvePolicy(ctx.state, order.enterprise, order.sku, product.category);
+  if (!policy) {
+    orderEvent(ctx, order, "commissionNone", { note: "no-policy" });
+    return 0n;
+  }
+  const { rules } = policy.version;
+  const pKey = periodKey(
+    order.enterprise,
+    marketer,
+    rules.periodDays,
+    periodIndex(ctx.timeMs, rules.periodDays),
+  );
+  const period = read(ctx.state, pKey, periodCodec) ?? { volumeFen: 0n, commissionFen: 0n };
+  const profile = read(ctx.state, keys.marketer(order.enterprise, marketer), marketerCodec);
+  const lead = profile?.teamLead && !bytesEqual(profile.teamLead, marketer) ? profile.teamLead : undefined;
+  const net = order.netAtCompletionFen;
+  const outcome = computeCommission({
+    rules,
+    netReceivedFen: net,
+    units,
+    channel: order.channel,
+    periodVolumeFen: period.volumeFen,
+    periodCommissionFen: period.commissionFen,
+    ownPurchase: order.selfReferral,
+    hasTeamLead: lead !== undefined,
+  });
+  write(ctx.state, pKey, periodCodec, {
+    volumeFen: period.volumeFen + net,
+    commissionFen: period.commissionFen + outcome.totalFen,
+  });
+  const part = (payee: Uint8Array, role: string, grossFen: bigint): CommissionPart => ({
+    payee,
+    role,
+    grossFen,
+    clawedBackFen: 0n,
+    settledFen: 0n,
+    status: "payable",
+  });
+  const parts: CommissionPart[] = [];
+  if (outcome.marketerFen > 0n) parts.push(part(marketer, "marketer", outcome.marketerFen));
+  if (lead && outcome.teamLeadFen > 0n) parts.push(part(lead, "team-lead", outcome.teamLeadFen));
+  const commission: Commission = {
+    orderId: order.id,
+    enterprise: order.enterprise,
+    policyId: policy.version.policyId,
+    policyVersion: policy.version.version,
+    policyHash: policy.hash,
+    rateBps: outcome.rateBps,
+    baseFen: net,
+    totalFen: outcome.totalFen,
+    note: outcome.note,
+    parts,
+  };
+  writeCommission(ctx.state, commission);
+  ctx.emit(
+    appEvent("commissionComputed", {
+      orderId: order.id,
+      enterprise: order.enterprise,
+      policyId: commission.policyId,
+      policyVersion: commission.policyVersion,
+      policyHash: toHex(commission.policyHash),
+      rateBps: commission.rateBps,
+      baseFen: net,
+      totalFen: commission.totalFen,
+      note: commission.note,
+    }),
+  );
+  parts.forEach((_, i) => {
+    queuePayment(ctx, order.enterprise, order.id, i);
+  });
+  return outcome.totalFen;
+}
+
+/**
+ * A refund of `amountFen` (and `returnedUnits` back in stock). Before completion it lowers the
+ * amount the commission will be computed on (a full refund ends the order); after completion
+ * it claws back the commission pro rata: each part keeps floor(gross x net left / net at
+ * completion), so a full refund reverses it exactly.
+ */
+export function refundOrder(
+  ctx: MarketingContext,
+  order: Order,
+  amountFen: bigint,
+  returnedUnits: number,
+  reason: string,
+): Order {
+  requireStatus(order, ["paid", "shipped", "delivered", "completed"], "refund");
+  const refundable = order.receivedFen - order.refundedFen;
+  if (amountFen <= 0n || amountFen > refundable) {
+    throw new OperationError("REFUND_TOO_LARGE", `refund ${amountFen} fen, refundable ${refundable} fen`, {
+      amountFen: amountFen.toString(),
+      refundableFen: refundable.toString(),
+    });
+  }
+  if (returnedUnits > order.quantity - order.returnedUnits) {
+    throw new OperationError("RETURN_TOO_LARGE", "more units returned than were sold", { returnedUnits });
+  }
+  const completed = order.status === "completed";
+  const product = readProduct(ctx.state, order.enterprise, order.sku)!;
+  const units = BigInt(returnedUnits);
+  let next: Order = {
+    ...order,
+    refundedFen: order.refundedFen + amountFen,
+    returnedUnits: order.returnedUnits + returnedUnits,
+    lastReason: reason,
+  };
+  const full = next.refundedFen === next.receivedFen;
+  if (completed) {
+    writeProduct(ctx.state, { ...product, stock: product.stock + units, sold: product.sold - units });
+  } else {
+    // A full refund before completion voids the order: every unit still held goes back.
+    const back = full ? BigInt(order.quantity - order.returnedUnits) : units;
+    writeProduct(ctx.state, { ...product, stock: product.stock + back, reserved: product.reserved - back });
+    if (full) next = { ...next, returnedUnits: order.quantity };
+  }
+  if (full) next = { ...next, status: "refunded" };
+  writeOrder(ctx.state, next);
+  orderEvent(ctx, next, "orderRefunded", {
+    amountFen,
+    returnedUnits: String(returnedUnits),
+    full: String(full),
+  });
+  if (order.marketer) noteRefund(ctx, order, amountFen, completed);
+  if (completed) {
+    const sub = (s: { units: bigint; netReceivedFen: bigint; refundedFen: bigint }) => ({
+      units: s.units - units,
+      netReceivedFen: s.netReceivedFen - amountFen,
+      refundedFen: s.refundedFen + amountFen,
+    });
+    const clawed = clawBackCommission(ctx, next, reason);
+    updateSales(ctx.state, order.enterprise, "product", order.sku, (s) => ({
+      ...s,
+      ...sub(s),
+      commissionFen: s.commissionFen - clawed,
+    }));
+    updateSales(ctx.state, order.enterprise, "channel", order.channel, (s) => ({
+      ...s,
+      ...sub(s),
+      commissionFen: s.commissionFen - clawed,
+    }));
+    if (order.marketer) {
+      updateSales(ctx.state, order.enterprise, "marketer", toHex(order.marketer), (s) => ({
+        ...s,
+        ...sub(s),
+        commissionFen: s.commissionFen - clawed,
+      }));
+    }
+  }
+  return next;
+}
+
+function clawBackCommission(ctx: MarketingContext, order: Order, reason: string): bigint {
+  const c = readCommission(ctx.state, order.id);
+  if (!c || c.baseFen === 0n) return 0n;
+  const refundedBefore = order.receivedFen - order.netAtCompletionFen;
+  const netLeft = order.netAtCompletionFen - (order.refundedFen - refundedBefore);
+  let total = 0n;
+  c.parts.forEach((p, i) => {
+    const keep = mulDivFloor(p.grossFen, netLeft, c.baseFen);
+    const claw = p.grossFen - p.clawedBackFen - keep;
+    if (claw > 0n) {
+      clawBack(ctx, order.id, i, claw, reason);
+      total += claw;
+    }
+  });
+  return total;
+}
+
+function noteRefund(ctx: MarketingContext, order: Order, amountFen: bigint, completed: boolean): void {
+  const marketer = order.marketer!;
+  const e = loadEarnings(ctx.state, order.enterprise, marketer);
+  const firstRefund = order.refundedFen === 0n;
+  const refundedOrders = e.refundedOrders + (firstRefund ? 1 : 0);
+  writeEarnings(ctx.state, order.enterprise, marketer, {
+    ...e,
+    refundedOrders,
+    pendingSalesFen: completed ? e.pendingSalesFen : e.pendingSalesFen - amountFen,
+  });
+  if (
+    firstRefund &&
+    e.referredOrders >= REFUND_ALERT_MIN_ORDERS &&
+    BigInt(refundedOrders) * 10_000n >= BigInt(REFUND_ALERT_RATE_BPS) * BigInt(e.referredOrders)
+  ) {
+    ctx.emit(
+      appEvent("anomaly", {
+        kind: "abnormal-refund-rate",
+        enterprise: order.enterprise,
+        marketer: encodeUserCode(marketer),
+        referredOrders: e.referredOrders,
+        refundedOrders,
+      }),
+    );
+  }
+}

@@ -1,0 +1,485 @@
+import { concatBytes, toHex } from "../../ledger/bytes.js";
+import {
+  bool,
+  type Codec,
+  type CodecType,
+  decode,
+  encode,
+  fixedBytes,
+  list,
+  optional,
+  string,
+  struct,
+  u32,
+  u64,
+} from "../../ledger/codec.js";
+import { USER_CODE_BYTES } from "../../pki/user-code.js";
+import type { StateOverlay, StateReader } from "../state.js";
+
+/**
+ * The marketing module's state, every key under "mkt/". No personal data: buyers appear as a
+ * salted commitment and, when they have one, a user code. Lists are kept as numbered entries
+ * with a count, because the state can only be read by key.
+ */
+
+export const codeBytes = fixedBytes(USER_CODE_BYTES);
+const text = new TextEncoder();
+export const mktKey = (...parts: (string | Uint8Array)[]): Uint8Array =>
+  concatBytes(text.encode("mkt/"), ...parts.map((p) => (typeof p === "string" ? text.encode(p) : p)));
+const be64 = (n: bigint) => {
+  const out = new Uint8Array(8);
+  new DataView(out.buffer).setBigUint64(0, n);
+  return out;
+};
+
+export const productInputCodec = struct({
+  sku: string(64),
+  name: string(128),
+  category: string(64),
+  priceFen: u64,
+  costFen: u64,
+  /** Units available to order (the ERP's figure); reserved units are counted apart. */
+  stock: u64,
+  channels: list(string(32), 16),
+  serviceTerms: string(512),
+  returnWindowDays: u32,
+  status: string(16),
+});
+export type ProductInput = CodecType<typeof productInputCodec>;
+
+export const productCodec = struct({
+  enterprise: string(32),
+  sku: string(64),
+  name: string(128),
+  category: string(64),
+  priceFen: u64,
+  costFen: u64,
+  stock: u64,
+  /** Units held by open orders (created .. delivered). */
+  reserved: u64,
+  /** Units of completed orders, net of returns: the stock cleared. */
+  sold: u64,
+  channels: list(string(32), 16),
+  serviceTerms: string(512),
+  returnWindowDays: u32,
+  status: string(16),
+});
+export type Product = CodecType<typeof productCodec>;
+
+export const policyRulesCodec = struct({
+  /** Commission in basis points of the amount actually received (net of refunds). */
+  baseBps: u32,
+  /** A fixed amount per unit kept (net of returned units), added to the percentage. */
+  fixedPerUnitFen: u64,
+  /** Volume tiers: the highest tier whose minimum the marketer's period volume reached replaces baseBps. */
+  tiers: list(struct({ minPeriodVolumeFen: u64, bps: u32 }), 16),
+  /** Per channel rate: replaces both baseBps and the tiers for orders of that channel. */
+  channelBps: list(struct({ channel: string(32), bps: u32 }), 16),
+  capPerOrderFen: optional(u64),
+  capPerMarketerPeriodFen: optional(u64),
+  /** Length of the period of tiers and caps, in days of block time since the epoch. */
+  periodDays: u32,
+  /** Whether an order the marketer refers to themself (same identity or account) earns. */
+  ownPurchaseEarns: bool,
+  /** The team lead's share of the commission, in bps of it (carved out, one level only). */
+  teamLeadShareBps: u32,
+});
+export type PolicyRules = CodecType<typeof policyRulesCodec>;
+
+export const SCOPE_KINDS = ["product", "category", "enterprise"] as const;
+export type ScopeKind = (typeof SCOPE_KINDS)[number];
+
+/** One immutable version of a royalty policy; its hash is what a commission records. */
+export const policyVersionCodec = struct({
+  enterprise: string(32),
+  policyId: string(32),
+  version: u32,
+  scopeKind: string(16),
+  scopeValue: string(64),
+  rules: policyRulesCodec,
+});
+export type PolicyVersion = CodecType<typeof policyVersionCodec>;
+export const policyHeadCodec = struct({
+  version: u32,
+  hash: fixedBytes(32),
+  scopeKind: string(16),
+  scopeValue: string(64),
+});
+export type PolicyHead = CodecType<typeof policyHeadCodec>;
+
+export const marketerCodec = struct({ code: codeBytes, teamLead: optional(codeBytes), active: bool });
+export type MarketerProfile = CodecType<typeof marketerCodec>;
+
+export const referralCodec = struct({
+  code: string(32),
+  enterprise: string(32),
+  sku: string(64),
+  marketer: codeBytes,
+  createdHeight: u64,
+});
+export type Referral = CodecType<typeof referralCodec>;
+
+export const ORDER_STATUSES = [
+  "created",
+  "paid",
+  "shipped",
+  "delivered",
+  "completed",
+  "cancelled",
+  "refunded",
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const orderCodec = struct({
+  id: u64,
+  enterprise: string(32),
+  sku: string(64),
+  quantity: u32,
+  channel: string(32),
+  listValueFen: u64,
+  status: string(16),
+  referralCode: optional(string(32)),
+  marketer: optional(codeBytes),
+  buyerCommitment: fixedBytes(32),
+  buyerCode: optional(codeBytes),
+  selfReferral: bool,
+  receivedFen: u64,
+  refundedFen: u64,
+  returnedUnits: u32,
+  createdAtMs: u64,
+  deliveredAtMs: u64,
+  dueAtMs: u64,
+  completedAtMs: u64,
+  /** Amount received net of refunds when the order completed: the commission base. */
+  netAtCompletionFen: u64,
+  lastReason: string(32),
+});
+export type Order = CodecType<typeof orderCodec>;
+
+export const commissionPartCodec = struct({
+  payee: codeBytes,
+  role: string(16),
+  grossFen: u64,
+  clawedBackFen: u64,
+  settledFen: u64,
+  status: string(16),
+});
+export type CommissionPart = CodecType<typeof commissionPartCodec>;
+
+export const commissionCodec = struct({
+  orderId: u64,
+  enterprise: string(32),
+  policyId: string(32),
+  policyVersion: u32,
+  policyHash: fixedBytes(32),
+  rateBps: u32,
+  baseFen: u64,
+  totalFen: u64,
+  /** Why the total is what it is: "rate", "cap-order", "cap-period", "own-purchase", ... */
+  note: string(32),
+  parts: list(commissionPartCodec, 2),
+});
+export type Commission = CodecType<typeof commissionCodec>;
+
+/** Per enterprise: the escrowed commission budget and what it paid. */
+export const escrowCodec = struct({
+  balanceFen: u64,
+  depositedFen: u64,
+  settledFen: u64,
+  payableFen: u64,
+  returnedFen: u64,
+  withdrawnFen: u64,
+  withdrawalCount: u32,
+  payableHead: u64,
+  payableTail: u64,
+});
+export type Escrow = CodecType<typeof escrowCodec>;
+export const EMPTY_ESCROW: Escrow = {
+  balanceFen: 0n,
+  depositedFen: 0n,
+  settledFen: 0n,
+  payableFen: 0n,
+  returnedFen: 0n,
+  withdrawnFen: 0n,
+  withdrawalCount: 0,
+  payableHead: 0n,
+  payableTail: 0n,
+};
+
+/** Per (enterprise, payee): earnings, balance, debt and statement count. */
+export const earningsCodec = struct({
+  balanceFen: u64,
+  debtFen: u64,
+  payableFen: u64,
+  settledFen: u64,
+  clawedBackFen: u64,
+  withdrawnFen: u64,
+  pendingWithdrawalFen: u64,
+  /** Amount received on referred orders that have not completed yet (no commission is due on it yet). */
+  pendingSalesFen: u64,
+  referredOrders: u32,
+  refundedOrders: u32,
+  statementCount: u32,
+});
+export type Earnings = CodecType<typeof earningsCodec>;
+export const EMPTY_EARNINGS: Earnings = {
+  balanceFen: 0n,
+  debtFen: 0n,
+  payableFen: 0n,
+  settledFen: 0n,
+  clawedBackFen: 0n,
+  withdrawnFen: 0n,
+  pendingWithdrawalFen: 0n,
+  pendingSalesFen: 0n,
+  referredOrders: 0,
+  refundedOrders: 0,
+  statementCount: 0,
+};
+
+export const statementCodec = struct({
+  kind: string(24),
+  orderId: u64,
+  amountFen: u64,
+  height: u64,
+  timeMs: u64,
+  reference: string(128),
+});
+export type StatementEntry = CodecType<typeof statementCodec>;
+
+export const salesCodec = struct({
+  completedOrders: u32,
+  units: u64,
+  netReceivedFen: u64,
+  refundedFen: u64,
+  commissionFen: u64,
+});
+export type Sales = CodecType<typeof salesCodec>;
+export const EMPTY_SALES: Sales = {
+  completedOrders: 0,
+  units: 0n,
+  netReceivedFen: 0n,
+  refundedFen: 0n,
+  commissionFen: 0n,
+};
+
+export const withdrawalCodec = struct({
+  id: u32,
+  enterprise: string(32),
+  payee: codeBytes,
+  amountFen: u64,
+  status: string(16),
+  requestedAtMs: u64,
+  decidedAtMs: u64,
+  externalReference: string(128),
+});
+export type Withdrawal = CodecType<typeof withdrawalCodec>;
+
+export const payableEntryCodec = struct({ orderId: u64, part: u32 });
+export const idempotencyCodec = struct({
+  opHash: fixedBytes(32),
+  txHash: fixedBytes(32),
+  height: u64,
+  ref: string(64),
+});
+export type IdempotencyRecord = CodecType<typeof idempotencyCodec>;
+export const dueCursorCodec = struct({ bucket: u64, index: u32, pending: u64 });
+export type DueCursor = CodecType<typeof dueCursorCodec>;
+const countCodec = struct({ n: u64 });
+const stringCodec = struct({ s: string(64) });
+
+export const keys = {
+  product: (org: string, sku: string) => mktKey("product/", org, "/", sku),
+  policyVersion: (org: string, id: string, v: number) => mktKey("policy/", org, "/", id, "/", String(v)),
+  policyHead: (org: string, id: string) => mktKey("policy-head/", org, "/", id),
+  policyScope: (org: string, kind: string, value: string) =>
+    mktKey("policy-scope/", org, "/", kind, "/", value),
+  marketer: (org: string, code: Uint8Array) => mktKey("marketer/", org, "/", toHex(code)),
+  referral: (code: string) => mktKey("ref/", code),
+  referralBy: (org: string, sku: string, code: Uint8Array) =>
+    mktKey("ref-by/", org, "/", toHex(code), "/", sku),
+  orderSeq: () => mktKey("order-seq"),
+  order: (id: bigint) => mktKey("order/", be64(id)),
+  commission: (id: bigint) => mktKey("commission/", be64(id)),
+  escrow: (org: string) => mktKey("escrow/", org),
+  payable: (org: string, n: bigint) => mktKey("payable/", org, "/", be64(n)),
+  earnings: (org: string, code: Uint8Array) => mktKey("earn/", org, "/", toHex(code)),
+  statement: (org: string, code: Uint8Array, n: number) =>
+    mktKey("stmt/", org, "/", toHex(code), "/", String(n)),
+  sales: (org: string, dim: "product" | "channel" | "marketer", value: string) =>
+    mktKey("sales/", org, "/", dim, "/", value),
+  index: (org: string, dim: string, n: bigint) => mktKey("idx/", org, "/", dim, "/", be64(n)),
+  indexCount: (org: string, dim: string) => mktKey("idx-count/", org, "/", dim),
+  withdrawal: (org: string, id: number) => mktKey("wd/", org, "/", String(id)),
+  enterprises: () => mktKey("enterprises"),
+  idempotency: (code: Uint8Array, key: string) => mktKey("idem/", toHex(code), "/", key),
+  dueCursor: () => mktKey("due-cursor"),
+  dueCount: (bucket: bigint) => mktKey("due-count/", be64(bucket)),
+  dueEntry: (bucket: bigint, i: number) => mktKey("due/", be64(bucket), "/", String(i)),
+};
+
+export function read<T>(state: StateReader, key: Uint8Array, codec: Codec<T>): T | undefined {
+  const value = state.get(key);
+  return value === undefined ? undefined : decode(codec, value);
+}
+
+export function write<T>(state: StateOverlay, key: Uint8Array, codec: Codec<T>, value: T): void {
+  state.set(key, encode(codec, value));
+}
+
+export function readCount(state: StateReader, key: Uint8Array): bigint {
+  return read(state, key, countCodec)?.n ?? 0n;
+}
+
+export function writeCount(state: StateOverlay, key: Uint8Array, n: bigint): void {
+  write(state, key, countCodec, { n });
+}
+
+/** Appends `value` to a per-enterprise index (products, channels, marketers, enterprises). */
+export function appendIndex(state: StateOverlay, org: string, dim: string, value: string): void {
+  const n = readCount(state, keys.indexCount(org, dim));
+  write(state, keys.index(org, dim, n), stringCodec, { s: value });
+  writeCount(state, keys.indexCount(org, dim), n + 1n);
+}
+
+/** The values of an index, from `offset`, at most `limit`. */
+export function readIndex(
+  state: StateReader,
+  org: string,
+  dim: string,
+  offset = 0n,
+  limit = 1000n,
+): string[] {
+  const n = readCount(state, keys.indexCount(org, dim));
+  const out: string[] = [];
+  for (let i = offset; i < n && i < offset + limit; i++) {
+    const entry = read(state, keys.index(org, dim, i), stringCodec);
+    if (entry) out.push(entry.s);
+  }
+  return out;
+}
+
+/** The enterprises with marketing records (few: one per enterprise organisation). */
+export const ENTERPRISE_INDEX = "";
+export function listEnterprises(state: StateReader): string[] {
+  return readIndex(state, ENTERPRISE_INDEX, "enterprises");
+}
+
+export function readEscrow(state: StateReader, org: string): Escrow | undefined {
+  return read(state, keys.escrow(org), escrowCodec);
+}
+
+/** The escrow of an enterprise, created (and the enterprise listed) on first use. */
+export function loadEscrow(state: StateOverlay, org: string): Escrow {
+  const existing = readEscrow(state, org);
+  if (existing) return existing;
+  appendIndex(state, ENTERPRISE_INDEX, "enterprises", org);
+  write(state, keys.escrow(org), escrowCodec, EMPTY_ESCROW);
+  return EMPTY_ESCROW;
+}
+
+export function writeEscrow(state: StateOverlay, org: string, escrow: Escrow): void {
+  write(state, keys.escrow(org), escrowCodec, escrow);
+}
+
+export function readEarnings(state: StateReader, org: string, code: Uint8Array): Earnings | undefined {
+  return read(state, keys.earnings(org, code), earningsCodec);
+}
+
+/** A payee's earnings with an enterprise, created (and the payee indexed) on first use. */
+export function loadEarnings(state: StateOverlay, org: string, code: Uint8Array): Earnings {
+  const existing = readEarnings(state, org, code);
+  if (existing) return existing;
+  appendIndex(state, org, "marketer", toHex(code));
+  write(state, keys.earnings(org, code), earningsCodec, EMPTY_EARNINGS);
+  return EMPTY_EARNINGS;
+}
+
+export function writeEarnings(state: StateOverlay, org: string, code: Uint8Array, e: Earnings): void {
+  write(state, keys.earnings(org, code), earningsCodec, e);
+}
+
+export function appendStatement(
+  state: StateOverlay,
+  org: string,
+  code: Uint8Array,
+  entry: StatementEntry,
+): void {
+  const e = loadEarnings(state, org, code);
+  write(state, keys.statement(org, code, e.statementCount), statementCodec, entry);
+  writeEarnings(state, org, code, { ...e, statementCount: e.statementCount + 1 });
+}
+
+export function readStatements(
+  state: StateReader,
+  org: string,
+  code: Uint8Array,
+  offset: number,
+  limit: number,
+): StatementEntry[] {
+  const n = readEarnings(state, org, code)?.statementCount ?? 0;
+  const out: StatementEntry[] = [];
+  for (let i = offset; i < n && i < offset + limit; i++) {
+    const entry = read(state, keys.statement(org, code, i), statementCodec);
+    if (entry) out.push(entry);
+  }
+  return out;
+}
+
+export function readOrder(state: StateReader, id: bigint): Order | undefined {
+  return read(state, keys.order(id), orderCodec);
+}
+
+export function writeOrder(state: StateOverlay, order: Order): void {
+  write(state, keys.order(order.id), orderCodec, order);
+}
+
+export function readProduct(state: StateReader, org: string, sku: string): Product | undefined {
+  return read(state, keys.product(org, sku), productCodec);
+}
+
+export function writeProduct(state: StateOverlay, product: Product): void {
+  write(state, keys.product(product.enterprise, product.sku), productCodec, product);
+}
+
+export function readCommission(state: StateReader, orderId: bigint): Commission | undefined {
+  return read(state, keys.commission(orderId), commissionCodec);
+}
+
+export function writeCommission(state: StateOverlay, c: Commission): void {
+  write(state, keys.commission(c.orderId), commissionCodec, c);
+}
+
+export function readSales(
+  state: StateReader,
+  org: string,
+  dim: "product" | "channel" | "marketer",
+  value: string,
+): Sales | undefined {
+  return read(state, keys.sales(org, dim, value), salesCodec);
+}
+
+/** Adds to a sales aggregate, indexing the value on first use. */
+export function updateSales(
+  state: StateOverlay,
+  org: string,
+  dim: "product" | "channel" | "marketer",
+  value: string,
+  change: (s: Sales) => Sales,
+): void {
+  const existing = readSales(state, org, dim, value);
+  if (existing === undefined && dim === "channel") appendIndex(state, org, dim, value);
+  write(state, keys.sales(org, dim, value), salesCodec, change(existing ?? EMPTY_SALES));
+}
+
+export function readWithdrawal(state: StateReader, org: string, id: number): Withdrawal | undefined {
+  return read(state, keys.withdrawal(org, id), withdrawalCodec);
+}
+
+export function writeWithdrawal(state: StateOverlay, w: Withdrawal): void {
+  write(state, keys.withdrawal(w.enterprise, w.id), withdrawalCodec, w);
+}
+
+export const periodCodec = struct({ volumeFen: u64, commissionFen: u64 });
+export type PeriodTotals = CodecType<typeof periodCodec>;
+export const periodKey = (org: string, code: Uint8Array, periodDays: number, index: bigint) =>
+  mktKey("period/", org, "/", toHex(code), "/", String(periodDays), "/", String(index));
