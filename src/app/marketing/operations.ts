@@ -254,7 +254,9 @@ export const importBatchOperation = idempotent(200, importBatchCodec, (ctx, sign
     }
     skus.add(p.sku);
   });
-  op.marketers.forEach((m, row) => checkMarketer(ctx, org, m, row + 1));
+  op.marketers.forEach((m, row) => {
+    checkMarketer(ctx, org, m, row + 1);
+  });
   loadEscrow(ctx.state, org);
   for (const p of op.products) {
     const existing = readProduct(ctx.state, org, p.sku);

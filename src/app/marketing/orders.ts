@@ -5,12 +5,11 @@ import { OperationError } from "../errors.js";
 import { appEvent } from "../events.js";
 import { readIdentity } from "../identity/records.js";
 import type { MarketingContext } from "./context.js";
-import { maxBig, mulDivFloor } from "./money.js";
+import { mulDivFloor } from "./money.js";
 import { computeCommission, DAY_MS, periodIndex, resolvePolicy } from "./policy.js";
 import {
   type Commission,
   type CommissionPart,
-  dueCursorCodec,
   keys,
   loadEarnings,
   marketerCodec,
@@ -72,9 +71,7 @@ export function checkReason(reason: string): void {
 export const REFUND_ALERT_MIN_ORDERS = 5;
 export const REFUND_ALERT_RATE_BPS = 3_000;
 
-export const DUE_BUCKET_MS = 60_000n;
 export const MAX_DUE_COMPLETIONS_PER_BLOCK = 256;
-export const MAX_DUE_BUCKETS_PER_BLOCK = 2_048;
 
 export function loadOrder(ctx: MarketingContext, id: bigint): Order {
   const order = readOrder(ctx.state, id);
@@ -137,67 +134,80 @@ export function flagSelfReferral(ctx: MarketingContext, order: Order): void {
 
 // ---------------------------------------------------------------- due queue
 
-const periodlessId = struct({ id: u64 });
+/**
+ * The due queue: a binary min-heap in state, ordered by (dueAtMs, orderId), entries at
+ * mkt/due-heap/<i> and its size at mkt/due-size. Push and pop read and write O(log n) keys, so
+ * the end-block work is bounded by MAX_DUE_COMPLETIONS_PER_BLOCK pops whatever the queue holds.
+ * An order completed early by its buyer stays in the heap and is skipped when popped.
+ */
+const dueEntryCodec = struct({ dueAtMs: u64, orderId: u64 });
+type DueEntry = { dueAtMs: bigint; orderId: bigint };
+const before = (a: DueEntry, b: DueEntry) =>
+  a.dueAtMs < b.dueAtMs || (a.dueAtMs === b.dueAtMs && a.orderId < b.orderId);
+const heapGet = (ctx: MarketingContext, i: bigint) => read(ctx.state, keys.dueHeap(i), dueEntryCodec)!;
+const heapSet = (ctx: MarketingContext, i: bigint, e: DueEntry) =>
+  write(ctx.state, keys.dueHeap(i), dueEntryCodec, e);
 
-const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
-
-/** Puts a delivered order in the bucket of the minute its return window ends (rounded up). */
 export function enqueueDue(ctx: MarketingContext, orderId: bigint, dueAtMs: bigint): void {
-  const cursor = read(ctx.state, keys.dueCursor(), dueCursorCodec) ?? {
-    bucket: ctx.timeMs / DUE_BUCKET_MS,
-    index: 0,
-    pending: 0n,
-  };
-  const bucket = maxBig(ceilDiv(dueAtMs, DUE_BUCKET_MS), cursor.bucket);
-  const n = readCount(ctx.state, keys.dueCount(bucket));
-  write(ctx.state, keys.dueEntry(bucket, Number(n)), periodlessId, { id: orderId });
-  writeCount(ctx.state, keys.dueCount(bucket), n + 1n);
-  write(ctx.state, keys.dueCursor(), dueCursorCodec, { ...cursor, pending: cursor.pending + 1n });
+  const entry = { dueAtMs, orderId };
+  let i = readCount(ctx.state, keys.dueSize());
+  writeCount(ctx.state, keys.dueSize(), i + 1n);
+  while (i > 0n) {
+    const parent = (i - 1n) / 2n;
+    const p = heapGet(ctx, parent);
+    if (!before(entry, p)) break;
+    heapSet(ctx, i, p);
+    i = parent;
+  }
+  heapSet(ctx, i, entry);
+}
+
+/** The earliest entry, if it is due at `timeMs`, removed from the heap. */
+function popDue(ctx: MarketingContext, timeMs: bigint): DueEntry | undefined {
+  const size = readCount(ctx.state, keys.dueSize());
+  if (size === 0n) return undefined;
+  const top = heapGet(ctx, 0n);
+  if (top.dueAtMs > timeMs) return undefined;
+  const last = heapGet(ctx, size - 1n);
+  ctx.state.delete(keys.dueHeap(size - 1n));
+  writeCount(ctx.state, keys.dueSize(), size - 1n);
+  const n = size - 1n;
+  if (n === 0n) return top;
+  let i = 0n;
+  for (;;) {
+    const l = 2n * i + 1n;
+    if (l >= n) break;
+    const r = l + 1n;
+    let child = l;
+    let c = heapGet(ctx, l);
+    if (r < n) {
+      const rc = heapGet(ctx, r);
+      if (before(rc, c)) {
+        child = r;
+        c = rc;
+      }
+    }
+    if (!before(c, last)) break;
+    heapSet(ctx, i, c);
+    i = child;
+  }
+  heapSet(ctx, i, last);
+  return top;
 }
 
 /**
- * Completes, in due order, delivered orders whose return window has passed by this block's
- * time. Bounded: at most MAX_DUE_COMPLETIONS_PER_BLOCK entries and MAX_DUE_BUCKETS_PER_BLOCK
- * buckets per block; whatever is left is picked up by the next blocks.
+ * Completes delivered orders whose return window has passed by this block's time, earliest
+ * first; at most MAX_DUE_COMPLETIONS_PER_BLOCK per block (the rest in the next blocks).
  */
 export function completeDueOrders(ctx: MarketingContext): number {
-  const stored = read(ctx.state, keys.dueCursor(), dueCursorCodec);
-  if (!stored) return 0;
-  const cursor = { ...stored };
   let handled = 0;
-  let buckets = 0;
-  while (handled < MAX_DUE_COMPLETIONS_PER_BLOCK && buckets < MAX_DUE_BUCKETS_PER_BLOCK) {
-    const nowBucket = ctx.timeMs / DUE_BUCKET_MS;
-    if (cursor.pending === 0n) {
-      if (nowBucket > cursor.bucket) {
-        ctx.state.delete(keys.dueCount(cursor.bucket));
-        cursor.bucket = nowBucket;
-        cursor.index = 0;
-      }
-      break;
-    }
-    if (cursor.bucket * DUE_BUCKET_MS > ctx.timeMs) break;
-    const n = readCount(ctx.state, keys.dueCount(cursor.bucket));
-    if (BigInt(cursor.index) >= n) {
-      ctx.state.delete(keys.dueCount(cursor.bucket));
-      cursor.bucket += 1n;
-      cursor.index = 0;
-      buckets++;
-      continue;
-    }
-    const entryKey = keys.dueEntry(cursor.bucket, cursor.index);
-    const entry = read(ctx.state, entryKey, periodlessId);
-    ctx.state.delete(entryKey);
-    cursor.index++;
-    cursor.pending -= 1n;
-    handled++;
-    const order = entry && readOrder(ctx.state, entry.id);
+  for (; handled < MAX_DUE_COMPLETIONS_PER_BLOCK; handled++) {
+    const entry = popDue(ctx, ctx.timeMs);
+    if (!entry) break;
+    const order = readOrder(ctx.state, entry.orderId);
     if (order && order.status === "delivered" && order.dueAtMs <= ctx.timeMs) {
       completeOrder(ctx, { ...order, lastReason: "return-window-passed" });
     }
-  }
-  if (cursor.bucket !== stored.bucket || cursor.index !== stored.index || cursor.pending !== stored.pending) {
-    write(ctx.state, keys.dueCursor(), dueCursorCodec, cursor);
   }
   return handled;
 }

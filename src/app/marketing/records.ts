@@ -282,8 +282,6 @@ export const idempotencyCodec = struct({
   ref: string(64),
 });
 export type IdempotencyRecord = CodecType<typeof idempotencyCodec>;
-export const dueCursorCodec = struct({ bucket: u64, index: u32, pending: u64 });
-export type DueCursor = CodecType<typeof dueCursorCodec>;
 const countCodec = struct({ n: u64 });
 const stringCodec = struct({ s: string(64) });
 
@@ -312,9 +310,8 @@ export const keys = {
   withdrawal: (org: string, id: number) => mktKey("wd/", org, "/", String(id)),
   enterprises: () => mktKey("enterprises"),
   idempotency: (code: Uint8Array, key: string) => mktKey("idem/", toHex(code), "/", key),
-  dueCursor: () => mktKey("due-cursor"),
-  dueCount: (bucket: bigint) => mktKey("due-count/", be64(bucket)),
-  dueEntry: (bucket: bigint, i: number) => mktKey("due/", be64(bucket), "/", String(i)),
+  dueSize: () => mktKey("due-size"),
+  dueHeap: (i: bigint) => mktKey("due-heap/", be64(i)),
 };
 
 export function read<T>(state: StateReader, key: Uint8Array, codec: Codec<T>): T | undefined {

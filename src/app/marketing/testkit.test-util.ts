@@ -1,0 +1,228 @@
+import { getSuite } from "../../crypto/index.js";
+import type { KeyPair, Suite, SuiteId } from "../../crypto/suite.js";
+import { toHex } from "../../ledger/bytes.js";
+import { applyBatch, EMPTY_ROOT, MemoryNodeStore } from "../../ledger/index.js";
+import { encodeSignedTx, signTx } from "../../ledger/tx.js";
+import { issueCertificate } from "../../pki/certificate.js";
+import { toPem } from "../../pki/pem.js";
+import type { Role } from "../../pki/roles.js";
+import { userCodeBytesOf } from "../../pki/user-code.js";
+import { addressOf } from "../address.js";
+import type { AppEvent, TxResult } from "../events.js";
+import { executeBlock, txCodecs } from "../executor.js";
+import { parseGenesis, writeGenesisState } from "../genesis.js";
+import type { Operation } from "../operations/index.js";
+import { StateOverlay, type StateReader } from "../state.js";
+import type { PolicyRules } from "./records.js";
+
+export const T0 = 1_767_225_600_000n; // 2026-01-01T00:00:00Z
+export const DAY_MS = 86_400_000n;
+const CHAIN = "marketing-test";
+
+export interface Actor {
+  readonly name: string;
+  readonly keys: KeyPair;
+  readonly code: Uint8Array;
+  readonly address: Uint8Array;
+}
+
+export const ACTORS: ReadonlyArray<{ name: string; role: Role; organisation?: string }> = [
+  { name: "enterprise", role: "enterprise", organisation: "org1" },
+  { name: "enterprise2", role: "enterprise", organisation: "org2" },
+  { name: "li", role: "employee-marketer", organisation: "org1" },
+  { name: "lead", role: "employee-marketer", organisation: "org1" },
+  { name: "wang", role: "outside-marketer", organisation: "org2" },
+  { name: "zhao", role: "buyer", organisation: "org2" },
+  { name: "qian", role: "buyer", organisation: "org2" },
+];
+export const ENTERPRISE_FUNDS_FEN = 100_000_000n;
+
+export interface RecordedBlock {
+  readonly timeMs: bigint;
+  readonly txs: Uint8Array[];
+}
+
+let sharedKeys:
+  | { suite: Suite; keys: Map<string, KeyPair>; ca: KeyPair; orgCas: Map<string, KeyPair> }
+  | undefined;
+
+function keysFor(suiteId: SuiteId) {
+  if (sharedKeys?.suite.id !== suiteId) {
+    const suite = getSuite(suiteId);
+    sharedKeys = {
+      suite,
+      keys: new Map(ACTORS.map((a) => [a.name, suite.generateKeyPair()])),
+      ca: suite.generateKeyPair(),
+      orgCas: new Map(["org1", "org2"].map((o) => [o, suite.generateKeyPair()])),
+    };
+  }
+  return sharedKeys;
+}
+
+/** A chain without storage or network: genesis with two enterprises, marketers and buyers. */
+export class MarketChain {
+  readonly suite: Suite;
+  readonly actors = new Map<string, Actor>();
+  private readonly committed = new Map<string, Uint8Array>();
+  readonly state: StateReader = { get: (k) => this.committed.get(toHex(k)) };
+  readonly blocks: RecordedBlock[] = [];
+  readonly endEvents: AppEvent[][] = [];
+  height = 0n;
+  timeMs = T0;
+  private readonly nonces = new Map<string, bigint>();
+  private nodes = new MemoryNodeStore();
+  root: Uint8Array = EMPTY_ROOT;
+
+  constructor(suiteId: SuiteId = "ed25519") {
+    const shared = keysFor(suiteId);
+    this.suite = shared.suite;
+    const serial = (n: number) => Uint8Array.of(0x21, n);
+    const root = issueCertificate({
+      profile: "root-ca",
+      subject: { commonName: "Root CA" },
+      subjectPublicKey: shared.ca.publicKey,
+      serial: serial(1),
+      notBeforeMs: T0 - DAY_MS,
+      notAfterMs: T0 + 3650n * DAY_MS,
+      issuerKey: shared.ca.privateKey,
+    });
+    const orgs = [...shared.orgCas].map(([id, keys], i) => ({
+      id,
+      name: `Organisation ${id}`,
+      caCertificate: toPem(
+        "CERTIFICATE",
+        issueCertificate({
+          profile: "org-ca",
+          subject: { commonName: `${id} CA`, organization: id },
+          subjectPublicKey: keys.publicKey,
+          serial: serial(2 + i),
+          notBeforeMs: T0 - DAY_MS,
+          notAfterMs: T0 + 3650n * DAY_MS,
+          issuer: root,
+          issuerKey: shared.ca.privateKey,
+        }).der,
+      ),
+    }));
+    for (const a of ACTORS) {
+      const keys = shared.keys.get(a.name)!;
+      this.actors.set(a.name, {
+        name: a.name,
+        keys,
+        code: userCodeBytesOf(this.suite.hash, keys.publicKey.bytes),
+        address: addressOf(this.suite.hash, keys.publicKey.bytes),
+      });
+    }
+    const genesis = parseGenesis({
+      chainId: CHAIN,
+      suite: suiteId,
+      genesisTimeMs: T0.toString(),
+      validators: [{ name: "v0", publicKey: toHex(shared.ca.publicKey.bytes), power: "1" }],
+      pki: { rootCertificate: toPem("CERTIFICATE", root.der) },
+      organisations: orgs,
+      identities: ACTORS.map((a) => ({
+        role: a.role,
+        ...(a.organisation ? { organisation: a.organisation } : {}),
+        publicKey: toHex(this.actor(a.name).keys.publicKey.bytes),
+      })),
+      accounts: ["enterprise", "enterprise2"].map((n) => ({
+        address: toHex(this.actor(n).address),
+        balanceFen: ENTERPRISE_FUNDS_FEN.toString(),
+      })),
+    });
+    const overlay = new StateOverlay(this.state);
+    writeGenesisState(overlay, genesis);
+    this.apply(overlay.sortedWrites());
+  }
+
+  actor(name: string): Actor {
+    const a = this.actors.get(name);
+    if (!a) throw new Error(`no actor ${name}`);
+    return a;
+  }
+
+  tx(name: string, op: Operation): Uint8Array {
+    const signer = this.actor(name).keys;
+    const nonce = this.nonces.get(name) ?? 0n;
+    this.nonces.set(name, nonce + 1n);
+    return encodeSignedTx(
+      signTx(
+        this.suite,
+        signer.privateKey,
+        { chainId: CHAIN, sender: signer.publicKey.bytes, nonce, expiryHeight: 1_000_000n, op },
+        txCodecs,
+      ),
+      txCodecs,
+    );
+  }
+
+  /** Executes and commits one block at the current time; then time moves on by `stepMs`. */
+  block(txs: Uint8Array[], stepMs = 1000n): { results: TxResult[]; endBlockEvents: AppEvent[] } {
+    const env = { chainId: CHAIN, height: this.height + 1n, timeMs: this.timeMs };
+    const outcome = executeBlock(this.suite, this.state, env, txs);
+    this.apply(outcome.writes);
+    this.blocks.push({ timeMs: this.timeMs, txs });
+    this.endEvents.push(outcome.endBlockEvents ?? []);
+    this.height++;
+    this.timeMs += stepMs;
+    return { results: outcome.results, endBlockEvents: outcome.endBlockEvents ?? [] };
+  }
+
+  /** One operation in its own block; returns its result. */
+  run(name: string, op: Operation): TxResult {
+    return this.block([this.tx(name, op)]).results[0]!;
+  }
+
+  /** Like run, but throws unless the operation succeeded. */
+  ok(name: string, op: Operation): TxResult {
+    const result = this.run(name, op);
+    if (result.code !== "OK")
+      throw new Error(`${op.kind} by ${name} failed: ${result.code} ${result.message}`);
+    return result;
+  }
+
+  /** Lets block time pass: an empty block at now + ms. */
+  advance(ms: bigint): AppEvent[] {
+    this.timeMs += ms;
+    return this.block([]).endBlockEvents;
+  }
+
+  /** Replays recorded blocks on this (fresh) chain; returns the state root after each. */
+  replay(blocks: readonly RecordedBlock[]): string[] {
+    return blocks.map((b) => {
+      this.timeMs = b.timeMs;
+      this.block(b.txs);
+      return toHex(this.root);
+    });
+  }
+
+  private apply(writes: ReadonlyArray<{ key: Uint8Array; value: Uint8Array | undefined }>): void {
+    for (const w of writes) {
+      if (w.value === undefined) this.committed.delete(toHex(w.key));
+      else this.committed.set(toHex(w.key), w.value);
+    }
+    const batch = applyBatch(this.nodes, this.suite.hash, this.root, [...writes]);
+    this.nodes.putAll(batch.newNodes);
+    this.root = batch.root;
+  }
+}
+
+export function attr(event: AppEvent, key: string): string | undefined {
+  return event.attributes.find((a) => a.key === key)?.value;
+}
+
+export function eventsOf(result: { events: AppEvent[] }, type: string): AppEvent[] {
+  return result.events.filter((e) => e.type === type);
+}
+
+export const plainRules = (over: Partial<PolicyRules> = {}): PolicyRules => ({
+  baseBps: 1000,
+  fixedPerUnitFen: 0n,
+  tiers: [],
+  channelBps: [],
+  capPerOrderFen: undefined,
+  capPerMarketerPeriodFen: undefined,
+  periodDays: 30,
+  ownPurchaseEarns: false,
+  teamLeadShareBps: 0,
+  ...over,
+});
