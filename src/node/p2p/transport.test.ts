@@ -1,3 +1,4 @@
+import { createConnection } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SuiteId } from "../../crypto/suite.js";
 import { bytesEqual, fromHex } from "../../ledger/bytes.js";
@@ -220,6 +221,70 @@ describe("admission", () => {
     );
     expect(ha.connected).toEqual([]);
     expect(hs.connected).toEqual([]);
+  });
+});
+
+describe("admission, continued", () => {
+  const suiteId = "ecdsa-p256";
+
+  it("refuses a dialled address that answers with another configured node", async () => {
+    const pki = makeTlsPki();
+    const [a, b, c] = ["a", "b", "c"].map((name) => makeNode(suiteId, pki, name)) as [
+      TestNode,
+      TestNode,
+      TestNode,
+    ];
+    const hc = await start(suiteId, c, pki, [{ id: a.id, host: "127.0.0.1", port: 1 }]);
+    // a believes b lives at c's address.
+    const ha = await start(suiteId, a, pki, [
+      { id: b.id, host: "127.0.0.1", port: hc.transport.port },
+      { id: c.id, host: "127.0.0.1", port: 1 },
+    ]);
+    await waitFor("unexpected peer refused", () =>
+      ha.refusals.some((r) => r.code === "P2P_HELLO_UNEXPECTED_PEER" && r.peerId === b.id),
+    );
+    expect(ha.transport.peers().find((p) => p.id === b.id)!.connected).toBe(false);
+  });
+
+  it("drops a link that sends no Hello in time", async () => {
+    const pki = makeTlsPki();
+    const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
+    const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: 1 }], {
+      helloTimeoutMs: 300,
+    });
+    const silent = await rawConnect(ha.transport.port, b.tls, pki.caPems);
+    await waitFor("silent link dropped", () => silent.closed, 3_000);
+    expect(ha.refusals.map((r) => r.code)).toContain("P2P_HELLO_TIMEOUT");
+  });
+
+  it("stops promptly while a TCP client sits in the TLS handshake", async () => {
+    const pki = makeTlsPki();
+    const h = await startHarness(suiteId, makeNode(suiteId, pki, "a"), pki, []);
+    const socket = createConnection(h.transport.port, "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    const t0 = Date.now();
+    await h.transport.stop();
+    expect(Date.now() - t0).toBeLessThan(1_000);
+    socket.destroy();
+  });
+
+  it("keeps the link when the message handler throws", async () => {
+    const pki = makeTlsPki();
+    const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
+    const [portB] = await freePorts(1);
+    let calls = 0;
+    const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: portB! }], {});
+    const raw = await rawConnect(ha.transport.port, b.tls, pki.caPems);
+    raw.send({ kind: "hello", value: raw.hello(suiteId, `test-${suiteId}`, b.consensusKey) });
+    await waitFor("b connected", () => ha.connected.length === 1);
+    ha.inbox.push = () => {
+      calls++;
+      throw new Error("engine bug");
+    };
+    raw.send({ kind: "data", value: text("one") });
+    raw.send({ kind: "data", value: text("two") });
+    await waitFor("both handled", () => calls === 2);
+    expect(ha.transport.peers()[0]!.connected).toBe(true);
   });
 });
 
