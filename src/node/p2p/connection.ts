@@ -47,7 +47,8 @@ export class Connection {
   private readonly decoder = new FrameDecoder(MAX_HELLO_FRAME_BYTES);
   private queue: OutboundQueue | undefined;
   private needDrain = false;
-  private lastReceivedAt = Date.now();
+  // Monotonic: a wall-clock step must not kill every link at once.
+  private lastReceivedAt = performance.now();
   private helloTimer: NodeJS.Timeout | undefined;
   private keepaliveTimer: NodeJS.Timeout | undefined;
   peerId: string | undefined;
@@ -134,7 +135,7 @@ export class Connection {
 
   private onChunk(chunk: Buffer): void {
     if (this.state === "closed") return;
-    this.lastReceivedAt = Date.now();
+    this.lastReceivedAt = performance.now();
     this.counters.receivedBytes += chunk.length;
     this.decoder.push(chunk);
     for (;;) {
@@ -210,7 +211,7 @@ export class Connection {
   }
 
   private keepalive(): void {
-    if (Date.now() - this.lastReceivedAt > this.ctx.idleTimeoutMs) {
+    if (performance.now() - this.lastReceivedAt > this.ctx.idleTimeoutMs) {
       this.close(new P2pError("P2P_PEER_TIMEOUT", `nothing received for ${this.ctx.idleTimeoutMs} ms`));
       return;
     }

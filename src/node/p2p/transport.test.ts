@@ -462,6 +462,9 @@ describe("reconnection", () => {
       () => hb.transport.peers()[0]!.connected && stale.closed,
       5_000,
     );
+    // The engine hears of the restart as a disconnect and a connect.
+    expect(ha.disconnected).toEqual([b.id]);
+    expect(ha.connected).toEqual([b.id, b.id]);
     expect(ha.transport.send(b.id, text("fresh"))).toBe(true);
     await waitFor("message over the new link", () => hb.inbox.length === 1);
   });

@@ -3,7 +3,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { connect, createServer, type Server, type TLSSocket } from "node:tls";
 import pino, { type Logger } from "pino";
 import type { PublicKey } from "../../crypto/suite.js";
-import { fromHex, toHex } from "../../ledger/bytes.js";
+import { bytesEqual, fromHex, toHex } from "../../ledger/bytes.js";
 import { MAX_CHAIN_ID_BYTES } from "../../ledger/tx.js";
 import { backoffDelayMs, DEFAULT_BACKOFF } from "./backoff.js";
 import { type ByteCounters, Connection, type LinkContext, type LinkEvents } from "./connection.js";
@@ -258,11 +258,19 @@ export class Transport {
     const facts = (c: Connection) => ({ role: c.role as LinkRole, peerIncarnation: c.peerIncarnation! });
     const replace = replacesCurrent(this.ctx.selfId, peerId, facts(current), facts(conn));
     this.log.debug({ peerId, kept: replace ? conn.role : current.role }, "duplicate link resolved");
-    if (replace) {
-      this.activate(link, conn);
-      current.close(new P2pError("P2P_DUPLICATE", "replaced by a newer or preferred link"));
-    } else {
+    if (!replace) {
       conn.close(new P2pError("P2P_DUPLICATE", "a preferred link to this peer is open"));
+      return;
+    }
+    const restarted = !bytesEqual(current.peerIncarnation!, conn.peerIncarnation!);
+    if (restarted) link.queue.clear(); // meant for the peer's previous life
+    this.activate(link, conn);
+    current.close(new P2pError("P2P_DUPLICATE", "replaced by a newer or preferred link"));
+    if (restarted) {
+      // A new process at the other end has lost its state: the engine must treat it as a new peer.
+      this.log.info({ peerId, role: conn.role, remote: conn.remote }, "peer restarted; stale link replaced");
+      this.callback(() => this.opts.onPeerDisconnected?.(peerId));
+      this.callback(() => this.opts.onPeerConnected?.(peerId));
     }
   }
 
