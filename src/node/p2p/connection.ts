@@ -47,6 +47,7 @@ export class Connection {
   private readonly decoder = new FrameDecoder(MAX_HELLO_FRAME_BYTES);
   private queue: OutboundQueue | undefined;
   private needDrain = false;
+  private closeScheduled = false;
   // Monotonic: a wall-clock step must not kill every link at once.
   private lastReceivedAt = performance.now();
   private helloTimer: NodeJS.Timeout | undefined;
@@ -246,6 +247,16 @@ export class Connection {
 
   get socketBufferedBytes(): number {
     return this.socket.writableLength;
+  }
+
+  /**
+   * Closes on the next turn of the event loop: for a close decided inside the engine's own
+   * send(), so that onPeerDisconnected never re-enters the engine from that call.
+   */
+  closeSoon(reason: P2pError): void {
+    if (this.closeScheduled || this.state === "closed") return;
+    this.closeScheduled = true;
+    setImmediate(() => this.close(reason));
   }
 
   close(reason: P2pError): void {

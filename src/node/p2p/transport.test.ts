@@ -406,6 +406,9 @@ describe("backpressure", () => {
     let refused = false;
     for (let i = 0; i < 64 && !refused; i++) refused = !ha.transport.send(b.id, chunk, "high");
     expect(refused).toBe(true);
+    expect(ha.disconnected).toEqual([]); // never from inside send(): on the next turn
+    await waitFor("overflowing link closed", () => !ha.transport.peers()[0]!.connected);
+    expect(ha.disconnected).toEqual([b.id]);
     const after = ha.transport.peers()[0]!;
     expect(after.connected).toBe(false);
     expect(after.lastError).toMatch(/^P2P_QUEUE_OVERFLOW/);

@@ -193,7 +193,7 @@ export class Transport {
   private enqueue(link: PeerLink, body: Uint8Array, priority: Priority): boolean {
     const result = link.queue.push(body, priority);
     if (result === "overflow") {
-      link.active?.close(
+      link.active?.closeSoon(
         new P2pError("P2P_QUEUE_OVERFLOW", "peer does not take its high-priority messages", {
           queuedBytes: link.queue.bytes,
         }),
