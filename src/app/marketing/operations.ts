@@ -526,15 +526,20 @@ export const cancelOrderOperation = step(
   "cancel",
   (ctx, order) => {
     const product = readProduct(ctx.state, order.enterprise, order.sku)!;
-    const units = BigInt(order.quantity);
+    const units = BigInt(order.quantity - order.returnedUnits);
     writeProduct(ctx.state, { ...product, stock: product.stock + units, reserved: product.reserved - units });
-    const next: Order = { ...order, status: "cancelled", refundedFen: order.receivedFen };
+    const next: Order = {
+      ...order,
+      status: "cancelled",
+      refundedFen: order.receivedFen,
+      returnedUnits: order.quantity,
+    };
     writeOrder(ctx.state, next);
     if (order.marketer && order.status === "paid") {
       const e = loadEarnings(ctx.state, order.enterprise, order.marketer);
       writeEarnings(ctx.state, order.enterprise, order.marketer, {
         ...e,
-        pendingSalesFen: e.pendingSalesFen - order.receivedFen,
+        pendingSalesFen: e.pendingSalesFen - (order.receivedFen - order.refundedFen),
       });
     }
     orderEvent(ctx, next, "orderCancelled");

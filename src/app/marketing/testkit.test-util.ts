@@ -67,6 +67,8 @@ export class MarketChain {
   readonly state: StateReader = { get: (k) => this.committed.get(toHex(k)) };
   readonly blocks: RecordedBlock[] = [];
   readonly endEvents: AppEvent[][] = [];
+  /** The state root after each block (hex), for replay comparisons. */
+  readonly roots: string[] = [];
   height = 0n;
   timeMs = T0;
   private readonly nonces = new Map<string, bigint>();
@@ -162,6 +164,7 @@ export class MarketChain {
     this.apply(outcome.writes);
     this.blocks.push({ timeMs: this.timeMs, txs });
     this.endEvents.push(outcome.endBlockEvents ?? []);
+    this.roots.push(toHex(this.root));
     this.height++;
     this.timeMs += stepMs;
     return { results: outcome.results, endBlockEvents: outcome.endBlockEvents ?? [] };
@@ -188,11 +191,11 @@ export class MarketChain {
 
   /** Replays recorded blocks on this (fresh) chain; returns the state root after each. */
   replay(blocks: readonly RecordedBlock[]): string[] {
-    return blocks.map((b) => {
+    for (const b of blocks) {
       this.timeMs = b.timeMs;
       this.block(b.txs);
-      return toHex(this.root);
-    });
+    }
+    return this.roots;
   }
 
   private apply(writes: ReadonlyArray<{ key: Uint8Array; value: Uint8Array | undefined }>): void {

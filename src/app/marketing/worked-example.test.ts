@@ -40,7 +40,7 @@ const cup = {
 let n = 0;
 const key = () => `we-${++n}`;
 
-export function runWorkedExample() {
+function runWorkedExample() {
   const c = new MarketChain();
   const li = c.actor("li");
   const lead = c.actor("lead");
