@@ -74,16 +74,19 @@ export class FrameDecoder {
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
     } else {
+      // A large frame spans thousands of chunks: copy them all, then drop them in one splice.
       result = Buffer.allocUnsafe(n);
       let off = 0;
+      let used = 0;
       while (off < n) {
-        const c = this.chunks[0]!;
+        const c = this.chunks[used]!;
         const k = Math.min(c.length, n - off);
         c.copy(result, off, 0, k);
         off += k;
-        if (k === c.length) this.chunks.shift();
-        else this.chunks[0] = c.subarray(k);
+        if (k === c.length) used++;
+        else this.chunks[used] = c.subarray(k);
       }
+      this.chunks.splice(0, used);
     }
     this.buffered -= n;
     return result;
