@@ -90,12 +90,16 @@ export class Connection {
   }
 
   private socketError(err: Error): P2pError {
+    const { code: errno, syscall } = err as NodeJS.ErrnoException;
+    const details = { errno, syscall };
+    // A system call failing (connect ECONNREFUSED, read ECONNRESET...) is the network, not TLS.
+    if (syscall !== undefined) {
+      return new P2pError(this.state === "tls" ? "P2P_UNREACHABLE" : "P2P_CLOSED", err.message, details);
+    }
     // In TLS 1.3 the server checks the client certificate after the client thinks the handshake
     // is over: its refusal reaches the client as an alert during the Hello.
-    const errno = (err as NodeJS.ErrnoException).code ?? "";
-    const tls = this.state === "tls" || (this.state === "hello" && errno.startsWith("ERR_SSL"));
-    const code: P2pErrorCode = tls ? "P2P_TLS_FAILED" : "P2P_CLOSED";
-    return new P2pError(code, err.message, { errno: (err as NodeJS.ErrnoException).code });
+    const tls = this.state === "tls" || (this.state === "hello" && (errno ?? "").startsWith("ERR_SSL"));
+    return new P2pError(tls ? "P2P_TLS_FAILED" : "P2P_CLOSED", err.message, details);
   }
 
   private onSecure(): void {

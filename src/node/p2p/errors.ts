@@ -5,6 +5,7 @@ import { LedgerError } from "../../errors.js";
  * carry them, and operators grep for them.
  */
 export type P2pErrorCode =
+  | "P2P_UNREACHABLE"
   | "P2P_TLS_FAILED"
   | "P2P_HELLO_TIMEOUT"
   | "P2P_HELLO_MALFORMED"

@@ -246,6 +246,22 @@ describe("admission, continued", () => {
     expect(ha.transport.peers().find((p) => p.id === b.id)!.connected).toBe(false);
   });
 
+  it("treats a peer that is down as unreachable, not as a refusal, and keeps redialling", async () => {
+    const pki = makeTlsPki();
+    const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
+    const [deadPort] = await freePorts(1);
+    const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: deadPort! }]);
+    await waitFor("dial failed", () =>
+      (ha.transport.peers()[0]!.lastError ?? "").startsWith("P2P_UNREACHABLE"),
+    );
+    expect(ha.refusals).toEqual([]);
+    // b comes up on that port later: the backoff loop finds it.
+    const hb = await start(suiteId, b, pki, [{ id: a.id, host: "127.0.0.1", port: ha.transport.port }], {
+      listen: { host: "127.0.0.1", port: deadPort! },
+    });
+    await waitFor("linked", () => ha.transport.peers()[0]!.connected && hb.transport.peers()[0]!.connected);
+  });
+
   it("drops a link that sends no Hello in time", async () => {
     const pki = makeTlsPki();
     const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];

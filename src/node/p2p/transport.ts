@@ -287,8 +287,10 @@ export class Transport {
     const link =
       conn.peerId !== undefined ? this.links.get(conn.peerId) : this.links.get(conn.expectedPeerId ?? "");
     const authenticated = conn.peerId !== undefined;
-    // A link the peer closed before its Hello is the peer's decision (or a duplicate it dropped), not ours.
-    if (!authenticated && !this.stopped && reason.code !== "P2P_CLOSED") {
+    // A peer that is down, or that closed the link before its Hello (its decision, or a duplicate
+    // it dropped), is not a refusal of ours: lastError says it, no warning.
+    const notOurs = reason.code === "P2P_CLOSED" || reason.code === "P2P_UNREACHABLE";
+    if (!authenticated && !this.stopped && !notOurs) {
       this.refuse({
         code: reason.code,
         message: reason.message,
