@@ -1,4 +1,5 @@
 import { createConnection } from "node:net";
+import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SuiteId } from "../../crypto/suite.js";
 import { bytesEqual, fromHex } from "../../ledger/bytes.js";
@@ -260,6 +261,31 @@ describe("admission, continued", () => {
       listen: { host: "127.0.0.1", port: deadPort! },
     });
     await waitFor("linked", () => ha.transport.peers()[0]!.connected && hb.transport.peers()[0]!.connected);
+  });
+
+  it("refuses TLS 1.2 and a client without a certificate", async () => {
+    const pki = makeTlsPki();
+    const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
+    const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: 1 }]);
+    const attempt = (extra: ConnectionOptions) =>
+      new Promise<string>((resolve) => {
+        const socket = tlsConnect({
+          host: "127.0.0.1",
+          port: ha.transport.port,
+          ca: pki.caPems,
+          checkServerIdentity: () => undefined,
+          ...extra,
+        });
+        // A TLS 1.3 client learns of a refused certificate only when it reads.
+        socket.once("secureConnect", () => socket.write("x"));
+        socket.once("error", (err) => resolve(err.message));
+        socket.once("close", () => resolve("closed"));
+      });
+    expect(await attempt({ key: b.tls.keyPem, cert: b.tls.certPem, maxVersion: "TLSv1.2" })).toMatch(
+      /version/i,
+    );
+    expect(await attempt({})).toMatch(/certificate required/i);
+    await waitFor("both refused", () => ha.refusals.filter((r) => r.code === "P2P_TLS_FAILED").length >= 2);
   });
 
   it("drops a link that sends no Hello in time", async () => {
