@@ -2,6 +2,8 @@
  * The OpenAPI 3.1 description of a node's API, served at /openapi.json. A test checks that
  * every route the server registers is described here, so the two cannot drift apart.
  */
+import { MARKETING_OPENAPI_PATHS } from "./marketing-routes.js";
+
 const hex = { type: "string", pattern: "^([0-9a-f]{2})*$" } as const;
 const decimal = {
   type: "string",
@@ -116,6 +118,7 @@ export const OPENAPI_DOCUMENT = {
       },
     },
     "/openapi.json": { get: { summary: "This document", responses: { "200": json({ type: "object" }) } } },
+    ...MARKETING_OPENAPI_PATHS,
   },
   components: {
     schemas: {

@@ -9,6 +9,7 @@ import { blockHash, encode, stateProofCodec } from "../../ledger/index.js";
 import type { LedgerNode } from "../node.js";
 import { httpStatusOf, notFound } from "./errors.js";
 import { blockJson, headerJson, resultJson } from "./json.js";
+import { registerMarketingRoutes } from "./marketing-routes.js";
 import { OPENAPI_DOCUMENT } from "./openapi.js";
 
 const hexString = (what: string, maxBytes: number) =>
@@ -143,6 +144,8 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
       height: node.chain.height.toString(),
     };
   });
+
+  registerMarketingRoutes(app, node);
 
   app.register(async (scope) => {
     scope.get("/v1/events", { websocket: true }, (socket: WebSocket) => {
