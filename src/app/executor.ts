@@ -11,6 +11,7 @@ import {
 import { readAccount, writeAccount } from "./accounts.js";
 import { addressOf } from "./address.js";
 import { InvalidBlockError, OperationError } from "./errors.js";
+import { applyScheduledValidatorSet } from "./governance/validator-set.js";
 import { type AppEvent, TX_OK, type TxResult } from "./events.js";
 import { authorizeSender } from "./identity/authorize.js";
 import type { Signer } from "./identity/signer.js";
@@ -95,6 +96,9 @@ export function executeBlock(
     results.push(runOperation(suite, block, env, admitted));
     txHashes.push(admitted.hash);
   });
+  // A validator set scheduled for the next height takes effect now, so this block's header
+  // names it as the next set.
+  applyScheduledValidatorSet(block, env.height);
   // Deterministic end-of-block work, at the block's time, after its transactions.
   const endBlockEvents = marketingEndBlock({
     height: env.height,

@@ -3,6 +3,7 @@ import { InvalidBlockError } from "../app/errors.js";
 import { type TxResult, txResultCodec } from "../app/events.js";
 import { type BlockOutcome, executeBlock } from "../app/executor.js";
 import { type Genesis, VALIDATORS_KEY, validatorSetCodec, writeGenesisState } from "../app/genesis.js";
+import { readScheduledSet, validatorsForHeight } from "../app/governance/validator-set.js";
 import { StateOverlay, type StateReader, type StateWriteEntry } from "../app/state.js";
 import type { PrivateKey, PublicKey, Suite } from "../crypto/suite.js";
 import {
@@ -145,7 +146,7 @@ export class Chain {
       stateRoot: batch.root,
       proposer,
       validatorSetHash: validatorsHash,
-      nextValidatorSetHash: validatorsHash,
+      nextValidatorSetHash: this.nextValidatorSetHash(outcome.writes) ?? validatorsHash,
     };
     return {
       block: { header, txs, commit: undefined },
@@ -153,6 +154,24 @@ export class Chain {
       outcome,
       stateNodes: batch.newNodes,
     };
+  }
+
+  /** The hash of the validator set a block's writes install, if they change it. */
+  private nextValidatorSetHash(writes: readonly StateWriteEntry[]): Uint8Array | undefined {
+    const write = writes.find((w) => bytesEqual(w.key, VALIDATORS_KEY));
+    if (write?.value === undefined) return undefined;
+    const next = decode(validatorSetCodec, write.value);
+    return validatorSetHash(this.hash, next);
+  }
+
+  /** The validators of a committed height (or of the next one): who signed its certificate. */
+  validatorsAt(height: bigint): Validator[] {
+    return validatorsForHeight(this.state, height).map(({ publicKey, power }) => ({ publicKey, power }));
+  }
+
+  /** A validator set that governance scheduled for a later height, if any. */
+  scheduledValidatorSet() {
+    return readScheduledSet(this.state);
   }
 
   /**

@@ -94,15 +94,13 @@ export class LedgerNode {
       broadcast: (data: Uint8Array) => this.transport?.broadcast(data),
       send: (peer: string, data: Uint8Array) => this.transport?.send(peer, data) ?? false,
     };
-    const isValidator = this.chain
-      .validators()
-      .some((v) => bytesEqual(v.publicKey, this.key.publicKey.bytes));
     const bft = new BftEngine({
       chain: this.chain,
       mempool: this.mempool,
-      key: isValidator ? this.key : undefined,
+      // The engine votes only while this key is in the validator set (it may join later).
+      key: this.key,
       network,
-      wal: isValidator ? wal : undefined,
+      wal,
       walRecords: records,
       timeouts: this.config.timeouts,
       maxBlockTxs: this.genesis.params.maxBlockTxs,

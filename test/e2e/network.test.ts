@@ -191,4 +191,62 @@ describe("a four-validator network of processes", () => {
     );
     expect(ours).toBe(theirs);
   });
+
+  it("adds the observer to the validator set by governance: > 2/3 of organisations approve", async () => {
+    const suite = getSuite("ecdsa-p256");
+    const all = nodeHomes(dir);
+    const observer = all[4] as string;
+    const observerKey = suite.publicKeyOf(
+      suite.privateKeyFromPem(readFileSync(join(observer, "node.key.pem"), "utf8")),
+    );
+    const admin = (org: string): KeyPair => {
+      const privateKey = suite.privateKeyFromPem(
+        readFileSync(join(dir, "orgs", org, "admin.key.pem"), "utf8"),
+      );
+      return { privateKey, publicKey: suite.publicKeyOf(privateKey) };
+    };
+    const entry = await client(homes[0] as string);
+    const send = async (org: string, op: Parameters<typeof buildSignedTx>[3]) => {
+      const tx = buildSignedTx(
+        suite,
+        admin(org),
+        { chainId: "marketledger-local", nonce: 0n, expiryHeight: 100_000n },
+        op,
+      );
+      return entry.waitForTx(await entry.submitTx(tx.bytes), { timeoutMs: 30_000, pollMs: 50 });
+    };
+    const proposed = await send("org1", {
+      kind: "proposeValidatorChange",
+      value: {
+        proposalId: "add-node5",
+        changes: [{ name: "node5", publicKey: observerKey.bytes, power: 10n }],
+      },
+    });
+    expect(proposed.result.code).toBe("OK");
+    expect(
+      (await send("org2", { kind: "approveValidatorChange", value: { proposalId: "add-node5" } })).result
+        .code,
+    ).toBe("OK");
+    const third = await send("org3", { kind: "approveValidatorChange", value: { proposalId: "add-node5" } });
+    expect(third.result.events.map((e) => e.type)).toContain("validatorSetScheduled");
+    const effective = BigInt(third.height) + 2n;
+    await until(
+      async () =>
+        ((await (await client(observer)).status()).consensus as { role: string }).role === "validator",
+    );
+    await until(async () => (await height(homes[0] as string)) >= effective + 3n);
+    const block = await entry.block(effective + 2n);
+    const signers = (block.commit as { signatures: Array<{ validator: string }> }).signatures.map(
+      (sig) => sig.validator,
+    );
+    const status = await entry.status();
+    expect(status.validators).toHaveLength(5);
+    expect(signers.length).toBeGreaterThanOrEqual(4);
+    await until(async () => {
+      const later = await entry.block(BigInt((await entry.status()).height));
+      return (later.commit as { signatures: Array<{ validator: string }> }).signatures.some(
+        (sig) => sig.validator === Buffer.from(observerKey.bytes).toString("hex"),
+      );
+    });
+  });
 });

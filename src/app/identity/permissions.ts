@@ -16,6 +16,9 @@ export const PERMISSIONS: Partial<Record<OperationKind, readonly Role[]>> = {
     "buyer",
   ],
   registerOrganisation: ["platform-operator"],
+  // One organisation, one vote: its admin speaks for it (governance/proposals.ts).
+  proposeValidatorChange: ["org-admin"],
+  approveValidatorChange: ["org-admin"],
   registerIdentity: ["platform-operator", "org-admin"],
   revokeCertificate: ["platform-operator", "org-admin"],
   // Every identity may rotate its own key; admins may also rotate one of their organisation's.

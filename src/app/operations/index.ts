@@ -6,6 +6,7 @@ import {
   rotateKeyOperation,
 } from "../identity/operations.js";
 import { MARKETING_OPERATIONS } from "../marketing/operations.js";
+import { approveValidatorChangeOperation, proposeValidatorChangeOperation } from "../governance/proposals.js";
 import type { OperationHandler, TxContext } from "../operation.js";
 import { transferOperation } from "./transfer.js";
 
@@ -19,6 +20,8 @@ export const OPERATIONS = {
   registerIdentity: registerIdentityOperation,
   revokeCertificate: revokeCertificateOperation,
   rotateKey: rotateKeyOperation,
+  proposeValidatorChange: proposeValidatorChangeOperation,
+  approveValidatorChange: approveValidatorChangeOperation,
   ...MARKETING_OPERATIONS,
 } as const;
 

@@ -40,7 +40,10 @@ export interface PeerNetwork {
 export interface BftEngineOptions {
   readonly chain: Chain;
   readonly mempool: Mempool;
-  /** The node's consensus key; undefined for an observer, which follows the chain without voting. */
+  /**
+   * The node's consensus key. While it is not in the validator set (an observer) the node
+   * follows the chain by block sync and does not vote; undefined means it never will.
+   */
   readonly key: KeyPair | undefined;
   readonly network: PeerNetwork;
   readonly wal: WalFile | undefined;
@@ -92,6 +95,8 @@ export class BftEngine {
   private running = false;
   readonly evidence: DuplicateVoteEvidence[] = [];
   private lastRounds = 0;
+  /** The scheduled validator-set change already given to the core. */
+  private fedScheduledSet: string | undefined;
   /** A value the core asked for, held back until transactions arrive or the idle interval ends. */
   private pendingValue: { height: number; round: number; timer: NodeJS.Timeout; dueAt: number } | undefined;
 
@@ -174,9 +179,11 @@ export class BftEngine {
     }
     switch (message.kind) {
       case "proposal":
-        return this.receiveProposal(peerId, message.value);
+        this.receiveProposal(peerId, message.value);
+        return;
       case "vote":
-        return this.receiveVote(peerId, message.value);
+        this.receiveVote(peerId, message.value);
+        return;
       case "tx":
         try {
           submitTx(message.value);
@@ -186,11 +193,14 @@ export class BftEngine {
         return;
       case "status":
         this.peerHeights.set(peerId, message.value.height);
-        return this.maybeSync();
+        this.maybeSync();
+        return;
       case "blocksRequest":
-        return this.answerBlocksRequest(peerId, message.value.fromHeight, message.value.max);
+        this.answerBlocksRequest(peerId, message.value.fromHeight, message.value.max);
+        return;
       case "blocks":
-        return this.applySyncedBlocks(peerId, message.value);
+        this.applySyncedBlocks(peerId, message.value);
+        return;
     }
   }
 
@@ -213,6 +223,8 @@ export class BftEngine {
     );
     this.core = ConsensusCore.restore(config, relevant);
     this.prepared.clear();
+    this.fedScheduledSet = undefined;
+    this.feedScheduledValidatorSet();
     this.enqueue({ kind: "start", nowMs: this.options.now() });
   }
 
@@ -237,7 +249,8 @@ export class BftEngine {
         this.options.wal?.append(effect.record);
         return;
       case "broadcast":
-        return this.broadcast(effect.message);
+        this.broadcast(effect.message);
+        return;
       case "scheduleTimeout": {
         const timer = setTimeout(() => {
           this.timers.delete(timer);
@@ -247,11 +260,14 @@ export class BftEngine {
         return;
       }
       case "requestValue":
-        return this.holdValueRequest(effect.height, effect.round);
+        this.holdValueRequest(effect.height, effect.round);
+        return;
       case "requestValidation":
-        return this.validate(effect.height, effect.valueId, effect.payload);
+        this.validate(effect.height, effect.valueId, effect.payload);
+        return;
       case "commit":
-        return this.commitDecided(effect.certificate);
+        this.commitDecided(effect.certificate);
+        return;
       case "evidence":
         this.evidence.push(effect.evidence);
         this.options.onEvidence(effect.evidence);
@@ -294,7 +310,10 @@ export class BftEngine {
       validator: toHex(s.validator),
       timestampMs: Number(s.timestampMs),
     }));
-    const time = bftTime(votes, new ValidatorSet(this.coreValidators()));
+    const signers = this.chain
+      .validatorsAt(lastCommit.height)
+      .map((v) => ({ id: toHex(v.publicKey), power: v.power }));
+    const time = bftTime(votes, new ValidatorSet(signers));
     return time === undefined ? undefined : BigInt(time);
   }
 
@@ -397,7 +416,8 @@ export class BftEngine {
         return invalid;
       const previous = this.chain.latestBlock();
       if (payload.lastCommit !== undefined) {
-        const check = verifyCommit(this.suite, previous.header, payload.lastCommit, this.chain.validators());
+        const signers = this.chain.validatorsAt(previous.header.height);
+        const check = verifyCommit(this.suite, previous.header, payload.lastCommit, signers);
         if (!check.ok) {
           this.options.log.warn({ height, reason: check.reason }, "proposal carries a bad last commit");
           return invalid;
@@ -461,7 +481,33 @@ export class BftEngine {
     }
   }
 
+  /**
+   * Governance scheduled a new validator set for a later height: tell the core before that
+   * height starts. A node that joins the set starts voting; the set in state is the truth.
+   */
+  private feedScheduledValidatorSet(): void {
+    const scheduled = this.chain.scheduledValidatorSet();
+    if (scheduled === undefined || this.fedScheduledSet === scheduled.proposalId) return;
+    this.fedScheduledSet = scheduled.proposalId;
+    const validators = scheduled.validators.map((v) => ({ id: toHex(v.publicKey), power: v.power }));
+    this.options.log.info(
+      { height: scheduled.effectiveHeight.toString(), validators: validators.length },
+      "validator set change scheduled",
+    );
+    this.enqueue({
+      kind: "validatorSet",
+      fromHeight: Number(scheduled.effectiveHeight),
+      validators,
+      nowMs: this.options.now(),
+    });
+  }
+
   private afterCommit(block: Block, hash: Uint8Array, started: number): void {
+    if (this.core !== undefined) this.feedScheduledValidatorSet();
+    else if (this.running && this.isValidator) {
+      this.options.log.info({ height: block.header.height.toString() }, "this node joined the validator set");
+      this.startCore([]);
+    }
     this.options.mempool.update(this.chain.height, this.options.senderNonce);
     this.options.onCommit({ block, hash, commitSeconds: (performance.now() - started) / 1000 });
     this.broadcastStatus();

@@ -1,9 +1,8 @@
 import type { TLSSocket } from "node:tls";
-import type { Logger } from "pino";
 import type { KeyPair, PublicKey, Suite } from "../../crypto/suite.js";
 import { LedgerError } from "../../errors.js";
 import { P2pError, type P2pErrorCode } from "./errors.js";
-import { FrameDecoder, frameHeader } from "./frame.js";
+import { FRAME_HEADER_BYTES, FrameDecoder, frameHeader } from "./frame.js";
 import { BINDING_BYTES, BINDING_LABEL, type LinkRole, makeHello, verifyHello } from "./hello.js";
 import type { OutboundQueue } from "./queue.js";
 import { decodeWire, encodeWire, MAX_HELLO_FRAME_BYTES, type WireMessage } from "./wire.js";
@@ -20,7 +19,6 @@ export interface LinkContext {
   helloTimeoutMs: number;
   pingIntervalMs: number;
   idleTimeoutMs: number;
-  log: Logger;
 }
 
 export interface LinkEvents {
@@ -79,10 +77,6 @@ export class Connection {
     socket.on("close", () => this.close(new P2pError("P2P_CLOSED", "connection closed by peer")));
     if (role === "acceptor") this.onSecure();
     else socket.once("secureConnect", () => this.onSecure());
-  }
-
-  get isOpen(): boolean {
-    return this.state === "open";
   }
 
   get isClosed(): boolean {
@@ -245,7 +239,7 @@ export class Connection {
     this.socket.write(frameHeader(body.length));
     const ok = this.socket.write(body);
     this.socket.uncork();
-    this.counters.sentBytes += body.length + 4;
+    this.counters.sentBytes += FRAME_HEADER_BYTES + body.length;
     if (!ok) this.needDrain = true;
   }
 

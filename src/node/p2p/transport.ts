@@ -88,7 +88,6 @@ export class Transport {
       helloTimeoutMs: opts.helloTimeoutMs ?? DEFAULTS.helloTimeoutMs,
       pingIntervalMs: opts.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
       idleTimeoutMs: opts.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
-      log: this.log,
     };
   }
 
