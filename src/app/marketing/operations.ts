@@ -335,7 +335,12 @@ export const createReferralCodeOperation = idempotent(203, createReferralCodeCod
     throw new OperationError("MARKETER_INACTIVE", "this marketer is inactive here", {});
   const byKey = keys.referralBy(op.enterprise, op.sku, signer.code);
   const existing = ctx.state.get(byKey);
-  if (existing) return new TextDecoder().decode(existing);
+  if (existing) {
+    // One code per (marketer, product): asking again gives the same code.
+    const code = new TextDecoder().decode(existing);
+    ctx.emit(appEvent("referralExists", { code, enterprise: op.enterprise, sku: op.sku }));
+    return code;
+  }
   const code = referralCodeFor(ctx, op.enterprise, op.sku, signer.code);
   if (ctx.state.get(keys.referral(code))) {
     throw new OperationError("REFERRAL_COLLISION", "referral code collision; try again later", { code });
@@ -387,7 +392,7 @@ export const createOrderOperation = idempotent(204, createOrderCodec, (ctx, sign
     buyerCode = signer.code;
   } else requireEnterprise(signer, op.enterprise);
   const product = readProduct(ctx.state, op.enterprise, op.sku);
-  if (!product || product.status !== "active") {
+  if (product?.status !== "active") {
     throw new OperationError("PRODUCT_UNAVAILABLE", `product ${op.sku} is not on sale`, { sku: op.sku });
   }
   if (!product.channels.includes(op.channel)) {

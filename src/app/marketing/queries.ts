@@ -118,7 +118,7 @@ export function payoutCsv(state: StateReader, org: string, status?: string): str
       w.decidedAtMs === 0n ? "" : new Date(Number(w.decidedAtMs)).toISOString(),
       w.externalReference,
     ]);
-  return [header, ...rows].map((r) => r.map(csvField).join(",")).join("\r\n") + "\r\n";
+  return `${[header, ...rows].map((r) => r.map(csvField).join(",")).join("\r\n")}\r\n`;
 }
 
 export function yuan(fen: bigint): string {

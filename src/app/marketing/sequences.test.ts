@@ -190,7 +190,7 @@ function toSteps(c: MarketChain, a: Action, n: number): Step[] {
     return one ? [one] : [];
   }
   const pay = toOperation(c, { t: "pay", order: a.order, pct: a.pct }, n);
-  if (!pay || pay.op.kind !== "confirmPayment") return [];
+  if (pay?.op.kind !== "confirmPayment") return [];
   const orderId = pay.op.value.orderId;
   const step = (kind: "shipOrder" | "confirmDelivery", reason: string, k: string): Step => ({
     signer: "enterprise",
