@@ -11,8 +11,8 @@ import {
 import { readAccount, writeAccount } from "./accounts.js";
 import { addressOf } from "./address.js";
 import { InvalidBlockError, OperationError } from "./errors.js";
-import { applyScheduledValidatorSet } from "./governance/validator-set.js";
 import { type AppEvent, TX_OK, type TxResult } from "./events.js";
+import { applyScheduledValidatorSet } from "./governance/validator-set.js";
 import { authorizeSender } from "./identity/authorize.js";
 import type { Signer } from "./identity/signer.js";
 import { marketingEndBlock } from "./marketing/end-block.js";
@@ -148,6 +148,7 @@ function runOperation(suite: Suite, block: StateOverlay, env: BlockEnv, admitted
         txHash: admitted.hash,
         state: scratch,
         hash: suite.hash,
+        signatures: suite,
         emit: (event) => events.push(event),
       },
       admitted.tx.op,

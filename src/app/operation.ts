@@ -1,3 +1,4 @@
+import type { Suite } from "../crypto/suite.js";
 import type { Codec } from "../ledger/codec.js";
 import type { AppEvent } from "./events.js";
 import type { StateOverlay } from "./state.js";
@@ -13,6 +14,8 @@ export interface TxContext {
   readonly txHash: Uint8Array;
   readonly state: StateOverlay;
   readonly hash: (data: Uint8Array) => Uint8Array;
+  /** The chain's signature scheme, for operations that carry signed evidence. */
+  readonly signatures: Pick<Suite, "verify" | "publicKeyFromBytes">;
   emit(event: AppEvent): void;
 }
 

@@ -5,6 +5,7 @@ export * from "./codec.js";
 export * from "./commit.js";
 export * from "./errors.js";
 export * from "./merkle.js";
+export * from "./signed-vote.js";
 export { MemoryNodeStore } from "./state/memory-store.js";
 export {
   EMPTY_ROOT,

@@ -131,6 +131,14 @@ export class Mempool {
     }
   }
 
+  /** The nonce a sender's next transaction should use, counting what it already has pending. */
+  nextNonce(senderHex: string, accountNonce: bigint): bigint {
+    const queue = this.bySender.get(senderHex);
+    let nonce = accountNonce;
+    while (queue?.has(nonce)) nonce++;
+    return nonce;
+  }
+
   /** Drops one transaction, for example one that turned out invalid when a block was built. */
   evict(hashHex: string): boolean {
     const tx = this.byHash.get(hashHex);

@@ -3,11 +3,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
 import { addressOf } from "../app/address.js";
-import { admitTx, authorizeTx } from "../app/executor.js";
+import { admitTx, authorizeTx, txCodecs } from "../app/executor.js";
 import { type Genesis, genesisSchema } from "../app/genesis.js";
 import { getSuite, sm2NativeStatus } from "../crypto/index.js";
 import type { KeyPair, Suite } from "../crypto/suite.js";
 import { bytesEqual, fromHex, toHex } from "../ledger/bytes.js";
+import type { SignedVote } from "../ledger/signed-vote.js";
+import { encodeSignedTx, signTx } from "../ledger/tx.js";
 import { ChainStore } from "../storage/chain-store.js";
 import { Chain } from "./chain.js";
 import {
@@ -91,8 +93,9 @@ export class LedgerNode {
   private async bftEngine(p2p: { host: string; port: number }): Promise<BlockEngine> {
     const { wal, records } = WalFile.open(walPath(this.config.dataDir));
     const network = {
-      broadcast: (data: Uint8Array) => this.transport?.broadcast(data),
-      send: (peer: string, data: Uint8Array) => this.transport?.send(peer, data) ?? false,
+      broadcast: (data: Uint8Array, priority?: "high" | "low") => this.transport?.broadcast(data, priority),
+      send: (peer: string, data: Uint8Array, priority?: "high" | "low") =>
+        this.transport?.send(peer, data, priority) ?? false,
     };
     const bft = new BftEngine({
       chain: this.chain,
@@ -111,12 +114,13 @@ export class LedgerNode {
       senderNonce: this.senderNonce,
       log: this.log,
       onCommit: (committed) => this.afterCommit(committed),
-      onEvidence: (evidence) => {
+      onEvidence: (evidence, signed) => {
         this.metrics.evidence.inc();
         this.log.error(
           { first: evidence.first, second: evidence.second },
           "a validator signed two different votes",
         );
+        this.reportDoubleSign(signed);
       },
     });
     this.bft = bft;
@@ -257,6 +261,24 @@ export class LedgerNode {
         lastCommitTimeMs: latest.timeMs.toString(),
       },
     };
+  }
+
+  /** Puts evidence of double signing on the chain, signed by this node's key. */
+  private reportDoubleSign(signed: { first: SignedVote; second: SignedVote }): void {
+    const sender = addressOf(this.suite.hash, this.key.publicKey.bytes);
+    const nonce = this.mempool.nextNonce(toHex(sender), this.chain.accountNonce(sender));
+    const unsigned = {
+      chainId: this.genesis.chainId,
+      sender: this.key.publicKey.bytes,
+      nonce,
+      expiryHeight: this.chain.height + 100n,
+      op: { kind: "reportDoubleSign" as const, value: signed },
+    };
+    try {
+      this.submitTx(encodeSignedTx(signTx(this.suite, this.key.privateKey, unsigned, txCodecs), txCodecs));
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message }, "could not report double signing");
+    }
   }
 
   private afterCommit(committed: CommittedBlock): void {

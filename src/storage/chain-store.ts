@@ -62,6 +62,18 @@ function readTxLocation(bytes: Uint8Array): TxLocation {
   return { height: view.getBigUint64(0), index: view.getUint32(8) };
 }
 
+/** The first key after every key that starts with `prefix` (undefined: no end). */
+function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
+  const end = Uint8Array.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if ((end[i] as number) < 0xff) {
+      end[i] = (end[i] as number) + 1;
+      return end.slice(0, i + 1);
+    }
+  }
+  return undefined;
+}
+
 function hexToBytes(hex: string): Uint8Array {
   return Uint8Array.from(Buffer.from(hex, "hex"));
 }
@@ -131,10 +143,21 @@ export class ChainStore {
     return plain(this.state.getBinary(key));
   }
 
-  /** Every key and value of the latest state, in key order (for audits and consistency checks). */
-  *stateEntries(): Generator<{ key: Uint8Array; value: Uint8Array }> {
-    for (const { key, value } of this.state.getRange({}))
+  /**
+   * Keys and values of the latest state in key order: all of them (for audits and consistency
+   * checks), or those under a prefix. At most `limit` entries.
+   */
+  *stateEntries(
+    prefix?: Uint8Array,
+    limit = Number.POSITIVE_INFINITY,
+  ): Generator<{ key: Uint8Array; value: Uint8Array }> {
+    const end = prefix === undefined ? undefined : prefixEnd(prefix);
+    const range = prefix === undefined ? {} : end === undefined ? { start: prefix } : { start: prefix, end };
+    let count = 0;
+    for (const { key, value } of this.state.getRange(range)) {
+      if (count++ >= limit) return;
       yield { key: Uint8Array.from(key), value: Uint8Array.from(value) };
+    }
   }
 
   /** A node of the state tree by its hash; synchronous, as the tree code needs. */

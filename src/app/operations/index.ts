@@ -6,6 +6,7 @@ import {
   rotateKeyOperation,
 } from "../identity/operations.js";
 import { MARKETING_OPERATIONS } from "../marketing/operations.js";
+import { reportDoubleSignOperation } from "../governance/evidence.js";
 import { approveValidatorChangeOperation, proposeValidatorChangeOperation } from "../governance/proposals.js";
 import type { OperationHandler, TxContext } from "../operation.js";
 import { transferOperation } from "./transfer.js";
@@ -22,6 +23,7 @@ export const OPERATIONS = {
   rotateKey: rotateKeyOperation,
   proposeValidatorChange: proposeValidatorChangeOperation,
   approveValidatorChange: approveValidatorChangeOperation,
+  reportDoubleSign: reportDoubleSignOperation,
   ...MARKETING_OPERATIONS,
 } as const;
 

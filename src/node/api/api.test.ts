@@ -188,6 +188,7 @@ describe("node API", () => {
     const metrics = await (await fetch(`${running.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/^mkl_block_height \d+$/m);
     expect(metrics).toMatch(/mkl_txs_rejected_total\{code="TX_DUPLICATE"\} 1/);
+    expect(await (await fetch(`${running.apiUrl}/v1/evidence`)).json()).toEqual({ evidence: [] });
     const served = (await (await fetch(`${running.apiUrl}/openapi.json`)).json()) as typeof OPENAPI_DOCUMENT;
     expect(served).toEqual(JSON.parse(JSON.stringify(OPENAPI_DOCUMENT)));
     const documented = Object.entries(served.paths).flatMap(([path, item]) =>

@@ -89,6 +89,13 @@ export const OPENAPI_DOCUMENT = {
         responses: { "200": json(ref("StateValue")), "400": error, "404": error },
       },
     },
+    "/v1/evidence": {
+      get: {
+        summary:
+          "Double-signing evidence on the chain (validator, height, round, vote type, who reported it)",
+        responses: { "200": json({ type: "object" }) },
+      },
+    },
     "/v1/identities/{code}": {
       get: {
         summary:

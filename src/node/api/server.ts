@@ -2,10 +2,11 @@ import websocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
 import type { WebSocket } from "ws";
 import { z } from "zod";
+import { EVIDENCE_PREFIX, evidenceRecordCodec } from "../../app/governance/evidence.js";
 import { lookupIdentity } from "../../app/identity/registry.js";
 import { LedgerError } from "../../errors.js";
 import { fromHex, toHex } from "../../ledger/bytes.js";
-import { blockHash, encode, stateProofCodec } from "../../ledger/index.js";
+import { blockHash, decode, encode, stateProofCodec } from "../../ledger/index.js";
 import type { LedgerNode } from "../node.js";
 import { httpStatusOf, notFound } from "./errors.js";
 import { blockJson, headerJson, resultJson } from "./json.js";
@@ -131,6 +132,21 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
       proof: toHex(encode(stateProofCodec, proof)),
       header: block === undefined ? null : headerJson(block.header),
     };
+  });
+
+  app.get("/v1/evidence", async () => {
+    const records = [...node.chain.store.stateEntries(new TextEncoder().encode(EVIDENCE_PREFIX), 1_000)].map(
+      ({ value }) => {
+        const record = decode(evidenceRecordCodec, value);
+        return {
+          ...record,
+          height: record.height.toString(),
+          reportedHeight: record.reportedHeight.toString(),
+          voteType: record.voteType === 1 ? "prevote" : "precommit",
+        };
+      },
+    );
+    return { evidence: records };
   });
 
   app.get("/v1/identities/:code", async (request) => {

@@ -5,17 +5,26 @@ import { pino } from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { readAccount } from "../../app/accounts.js";
 import { addressOf } from "../../app/address.js";
-import { admitTx } from "../../app/executor.js";
+import { admitTx, txCodecs } from "../../app/executor.js";
 import { parseGenesis } from "../../app/genesis.js";
 import { getSuite } from "../../crypto/index.js";
 import type { KeyPair } from "../../crypto/suite.js";
-import { blockHash, toHex, verifyCommit } from "../../ledger/index.js";
+import {
+  blockHash,
+  encodeSignedTx,
+  prevoteSignBytes,
+  type SignedVote,
+  signTx,
+  toHex,
+  verifyCommit,
+} from "../../ledger/index.js";
 import { buildSignedTx, transferOp } from "../../sdk/transactions.js";
 import { ChainStore } from "../../storage/chain-store.js";
 import { Chain } from "../chain.js";
 import { Mempool } from "../mempool.js";
 import { BftEngine, type PeerNetwork } from "./engine.js";
 import { WalFile, walPath } from "./wal-file.js";
+import { encodePeerMessage } from "./wire.js";
 
 /**
  * Four validators' engines over real chains (LMDB in temp folders), linked by an in-process
@@ -51,6 +60,7 @@ function makeNetwork(count: number, funded: KeyPair) {
     identities: [{ role: "buyer", publicKey: toHex(funded.publicKey.bytes) }],
   });
   const nodes = new Map<string, TestNode>();
+  const evidence: Array<{ first: SignedVote; second: SignedVote }> = [];
   const deliver = (from: string, to: string, data: Uint8Array) => {
     setImmediate(() => {
       const target = nodes.get(to);
@@ -127,7 +137,7 @@ function makeNetwork(count: number, funded: KeyPair) {
       senderNonce: (hex) => chain.accountNonce(Buffer.from(hex, "hex")),
       log: pino({ level: process.env.TEST_LOG ?? "silent" }),
       onCommit: () => {},
-      onEvidence: () => {},
+      onEvidence: (_evidence, signed) => evidence.push(signed),
     });
     nodes.set(id, node);
     node.engine.start();
@@ -148,7 +158,7 @@ function makeNetwork(count: number, funded: KeyPair) {
     dirs.push(dir);
     return start(key, dir);
   });
-  return { nodes: all, submit, restart: (node: TestNode) => start(node.key, node.dir), genesis };
+  return { nodes: all, submit, restart: (node: TestNode) => start(node.key, node.dir), genesis, evidence };
 }
 
 async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -224,5 +234,44 @@ describe("BFT engine over four validators", () => {
     expect(toHex(blockHash(suite, a!.chain.blockAt(h)!.header))).toBe(
       toHex(blockHash(suite, b!.chain.blockAt(h)!.header)),
     );
+  });
+
+  it("detects a validator that signs two different prevotes and puts the evidence on the chain", async () => {
+    const alice = suite.generateKeyPair();
+    const { nodes, submit, evidence } = makeNetwork(4, alice);
+    await until(() => nodes.every((n) => n.chain.height >= 2n));
+    const [honest, , , liar] = nodes as [TestNode, TestNode, TestNode, TestNode];
+    const height = honest.chain.height + 1n;
+    const forge = (fill: number): SignedVote => {
+      const blockHash = new Uint8Array(32).fill(fill);
+      return {
+        voteType: 1,
+        height,
+        round: 0,
+        blockHash,
+        timestampMs: 0n,
+        validator: liar.key.publicKey.bytes,
+        signature: suite.sign(liar.key.privateKey, prevoteSignBytes("bft-test", height, 0, blockHash)),
+      };
+    };
+    for (const vote of [forge(1), forge(2)]) {
+      honest.engine.onPeerMessage(liar.id, encodePeerMessage({ kind: "vote", value: vote }), () => {});
+    }
+    await until(() => evidence.length > 0);
+    const report = signTx(
+      suite,
+      honest.key.privateKey,
+      {
+        chainId: "bft-test",
+        sender: honest.key.publicKey.bytes,
+        nonce: honest.chain.accountNonce(addressOf(suite.hash, honest.key.publicKey.bytes)),
+        expiryHeight: 10_000n,
+        op: { kind: "reportDoubleSign", value: evidence[0] as { first: SignedVote; second: SignedVote } },
+      },
+      txCodecs,
+    );
+    submit(honest, encodeSignedTx(report, txCodecs));
+    const key = new TextEncoder().encode(`evidence/${liar.id}/${height}/0/1`);
+    await until(() => nodes.every((n) => n.chain.state.get(key) !== undefined));
   });
 });

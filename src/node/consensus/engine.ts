@@ -17,6 +17,7 @@ import { LedgerError } from "../../errors.js";
 import { type Block, blockHash, type CommitCertificate, decodeBlock } from "../../ledger/block.js";
 import { bytesEqual, fromHex, toHex } from "../../ledger/bytes.js";
 import { verifyCommit } from "../../ledger/commit.js";
+import type { SignedVote } from "../../ledger/signed-vote.js";
 import type { Chain, PreparedBlock } from "../chain.js";
 import type { Mempool } from "../mempool.js";
 import type { CommittedBlock } from "../solo-engine.js";
@@ -33,8 +34,9 @@ import {
 
 /** What the engine needs of the transport: opaque bytes to one peer or to all. */
 export interface PeerNetwork {
-  broadcast(payload: Uint8Array): void;
-  send(peerId: string, payload: Uint8Array): boolean;
+  /** "low" messages may be dropped for a slow peer; "high" ones (consensus) close its link instead. */
+  broadcast(payload: Uint8Array, priority?: "high" | "low"): void;
+  send(peerId: string, payload: Uint8Array, priority?: "high" | "low"): boolean;
 }
 
 export interface BftEngineOptions {
@@ -59,7 +61,11 @@ export interface BftEngineOptions {
   readonly senderNonce: (senderHex: string) => bigint;
   readonly log: Logger;
   readonly onCommit: (committed: CommittedBlock) => void;
-  readonly onEvidence: (evidence: DuplicateVoteEvidence) => void;
+  /** Two conflicting votes by one validator, with both signatures, ready to report on chain. */
+  readonly onEvidence: (
+    evidence: DuplicateVoteEvidence,
+    signed: { first: SignedVote; second: SignedVote },
+  ) => void;
 }
 
 /** How often a node tells its peers its height, and re-sends its own votes while stuck. */
@@ -69,6 +75,15 @@ const SYNC_BATCH_BLOCKS = 32;
 const SYNC_BATCH_BYTES = 16 * 1024 * 1024;
 /** Most executed proposals kept while a height is undecided (an equivocating proposer makes many). */
 const MAX_PREPARED = 16;
+/** Bounds on what a flood of votes can make us keep. */
+const MAX_SIGNED_VOTES = 100_000;
+const MAX_EVIDENCE_KEPT = 1_000;
+
+/** One signed vote: who, where, for what, when (prevotes carry timestamp 0). */
+function voteKey(vote: Vote): string {
+  const timestampMs = vote.type === "prevote" ? 0 : vote.timestampMs;
+  return `${vote.height}/${vote.round}/${vote.type}/${vote.validator}/${vote.valueId ?? "nil"}/${timestampMs}`;
+}
 
 interface Prepared {
   readonly prepared: PreparedBlock;
@@ -87,8 +102,8 @@ export class BftEngine {
   private readonly timers = new Set<NodeJS.Timeout>();
   private statusTimer: NodeJS.Timeout | undefined;
   private readonly prepared = new Map<string, Prepared>();
-  /** Precommit signatures by `${height}/${round}/${validator}`, to build commit certificates. */
-  private readonly precommitSignatures = new Map<string, { timestampMs: bigint; signature: Uint8Array }>();
+  /** Every signed vote of the undecided heights, ours and received, by voteKey(): for commit certificates and evidence. */
+  private readonly signedVotes = new Map<string, SignedVote>();
   private readonly peerHeights = new Map<string, bigint>();
   private syncRequestedAt = 0;
   private lastProgressHeight = -1n;
@@ -157,7 +172,7 @@ export class BftEngine {
 
   /** A transaction this node admitted: tell the peers, so whoever proposes next can include it. */
   gossipTx(bytes: Uint8Array): void {
-    this.options.network.broadcast(encodePeerMessage({ kind: "tx", value: bytes }));
+    this.options.network.broadcast(encodePeerMessage({ kind: "tx", value: bytes }), "low");
   }
 
   /** A new link: tell the peer where we are and repeat what we signed at this height. */
@@ -268,10 +283,15 @@ export class BftEngine {
       case "commit":
         this.commitDecided(effect.certificate);
         return;
-      case "evidence":
+      case "evidence": {
         this.evidence.push(effect.evidence);
-        this.options.onEvidence(effect.evidence);
+        if (this.evidence.length > MAX_EVIDENCE_KEPT) this.evidence.shift();
+        const first = this.signedVotes.get(voteKey(effect.evidence.first));
+        const second = this.signedVotes.get(voteKey(effect.evidence.second));
+        if (first !== undefined && second !== undefined)
+          this.options.onEvidence(effect.evidence, { first, second });
         return;
+      }
     }
   }
 
@@ -283,16 +303,8 @@ export class BftEngine {
       return;
     }
     const signed = signVote(this.suite, key, this.chainId, message);
-    if (message.type === "precommit") this.rememberPrecommit(message, signed.timestampMs, signed.signature);
+    this.signedVotes.set(voteKey(message), signed);
     this.options.network.broadcast(encodePeerMessage({ kind: "vote", value: signed }));
-  }
-
-  private rememberPrecommit(vote: Vote, timestampMs: bigint, signature: Uint8Array): void {
-    if (vote.valueId === null) return;
-    this.precommitSignatures.set(`${vote.height}/${vote.round}/${vote.validator}/${vote.valueId}`, {
-      timestampMs,
-      signature,
-    });
   }
 
   // ---- proposing and validating --------------------------------------------------------------
@@ -453,10 +465,16 @@ export class BftEngine {
       round: certificate.round,
       blockHash: entry.prepared.hash,
       signatures: certificate.precommits.flatMap((vote) => {
-        const signed = this.precommitSignatures.get(
-          `${vote.height}/${vote.round}/${vote.validator}/${vote.valueId}`,
-        );
-        return signed === undefined ? [] : [{ validator: fromHex(vote.validator), ...signed }];
+        const signed = this.signedVotes.get(voteKey(vote));
+        return signed === undefined
+          ? []
+          : [
+              {
+                validator: fromHex(vote.validator),
+                timestampMs: signed.timestampMs,
+                signature: signed.signature,
+              },
+            ];
       }),
     };
     const certified: Block = { ...entry.prepared.block, commit };
@@ -476,8 +494,8 @@ export class BftEngine {
       },
     ]);
     this.prepared.clear();
-    for (const key of this.precommitSignatures.keys()) {
-      if (Number(key.split("/")[0]) <= certificate.height) this.precommitSignatures.delete(key);
+    for (const key of this.signedVotes.keys()) {
+      if (Number(key.split("/")[0]) <= certificate.height) this.signedVotes.delete(key);
     }
   }
 
@@ -546,7 +564,7 @@ export class BftEngine {
       this.options.log.warn({ peer: peerId, height: signed.height.toString() }, "vote with a bad signature");
       return;
     }
-    if (vote.type === "precommit") this.rememberPrecommit(vote, signed.timestampMs, signed.signature);
+    if (this.signedVotes.size < MAX_SIGNED_VOTES) this.signedVotes.set(voteKey(vote), signed);
     this.enqueue({ kind: "vote", vote, nowMs: this.options.now() });
   }
 
@@ -608,7 +626,7 @@ export class BftEngine {
       bytes += encoded.length;
     }
     if (blocks.length > 0)
-      this.options.network.send(peerId, encodePeerMessage({ kind: "blocks", value: blocks }));
+      this.options.network.send(peerId, encodePeerMessage({ kind: "blocks", value: blocks }), "low");
   }
 
   /** Verifies and applies blocks a peer sent: each must carry a valid commit certificate. */

@@ -1,6 +1,7 @@
 import type { Proposal, Vote } from "../../consensus/index.js";
 import type { KeyPair, Suite } from "../../crypto/suite.js";
 import { fromHex, toHex } from "../../ledger/bytes.js";
+import { PRECOMMIT_TYPE, PREVOTE_TYPE, verifySignedVote } from "../../ledger/signed-vote.js";
 import { commitVoteSignBytes, prevoteSignBytes, proposalSignBytes } from "../../ledger/vote.js";
 import type { SignedProposal, SignedVote } from "./wire.js";
 
@@ -8,8 +9,8 @@ import type { SignedProposal, SignedVote } from "./wire.js";
  * Turning the core's messages into signed wire messages and back. A validator's id in the core
  * is the lowercase hex of its consensus public key, so a signature check needs no lookup.
  */
-const PREVOTE = 1;
-const PRECOMMIT = 2;
+const PREVOTE = PREVOTE_TYPE;
+const PRECOMMIT = PRECOMMIT_TYPE;
 
 function voteSignBytes(chainId: string, vote: Vote): Uint8Array {
   const hash = vote.valueId === null ? undefined : fromHex(vote.valueId);
@@ -34,9 +35,8 @@ export function signVote(suite: Suite, key: KeyPair, chainId: string, vote: Vote
 
 /** The core's view of a signed vote, or undefined if the signature does not verify. */
 export function openVote(suite: Suite, chainId: string, signed: SignedVote): Vote | undefined {
-  if (signed.voteType !== PREVOTE && signed.voteType !== PRECOMMIT) return undefined;
-  if (signed.voteType === PREVOTE && signed.timestampMs !== 0n) return undefined;
-  const vote: Vote = {
+  if (!verifySignedVote(suite, chainId, signed)) return undefined;
+  return {
     type: signed.voteType === PREVOTE ? "prevote" : "precommit",
     height: Number(signed.height),
     round: signed.round,
@@ -44,7 +44,6 @@ export function openVote(suite: Suite, chainId: string, signed: SignedVote): Vot
     validator: toHex(signed.validator),
     timestampMs: Number(signed.timestampMs),
   };
-  return verify(suite, signed.validator, voteSignBytes(chainId, vote), signed.signature) ? vote : undefined;
 }
 
 export function signProposal(

@@ -6,7 +6,6 @@ import {
   commitCertificateCodec,
   decode,
   encode,
-  fixedBytes,
   list,
   MAX_BLOCK_TXS,
   MAX_TX_BYTES,
@@ -15,10 +14,10 @@ import {
   signatureCodec,
   struct,
   taggedUnion,
-  u8,
   u32,
   u64,
 } from "../../ledger/index.js";
+import { signedVoteCodec } from "../../ledger/signed-vote.js";
 
 /**
  * What validators send one another, each message signed by its author's consensus key (the
@@ -35,8 +34,6 @@ export const proposalPayloadCodec = struct({
 });
 export type ProposalPayload = CodecType<typeof proposalPayloadCodec>;
 
-const hash32 = fixedBytes(32);
-
 export const signedProposalCodec = struct({
   height: u64,
   round: u32,
@@ -48,17 +45,7 @@ export const signedProposalCodec = struct({
 });
 export type SignedProposal = CodecType<typeof signedProposalCodec>;
 
-/** 1 = prevote, 2 = precommit. Prevotes sign no timestamp, so theirs is always 0 on the wire. */
-export const signedVoteCodec = struct({
-  voteType: u8,
-  height: u64,
-  round: u32,
-  blockHash: optional(hash32),
-  timestampMs: u64,
-  validator: publicKeyCodec,
-  signature: signatureCodec,
-});
-export type SignedVote = CodecType<typeof signedVoteCodec>;
+export { type SignedVote, signedVoteCodec } from "../../ledger/signed-vote.js";
 
 export const peerMessageCodec = taggedUnion("u8", {
   proposal: { tag: 1, codec: signedProposalCodec },

@@ -1,0 +1,193 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Command } from "commander";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addressOf } from "../../app/address.js";
+import { consortiumKeys, consortiumPki, T0 } from "../../app/marketing/testkit.test-util.js";
+import { registerMarketingCommands } from "../../cli/commands/marketing.js";
+import { getSuite } from "../../crypto/index.js";
+import type { KeyPair } from "../../crypto/suite.js";
+import { fromHex, toHex } from "../../ledger/bytes.js";
+import { decode, stateProofCodec, verifyStateProof } from "../../ledger/index.js";
+import { startDemoMarketing, TxSender } from "../../ops/demo-marketing.js";
+import { userCodeOf } from "../../pki/user-code.js";
+import { MarketLedgerClient } from "../../sdk/index.js";
+import { initSoloHome } from "../home.js";
+import { type RunningNode, runNode } from "../run.js";
+
+/**
+ * A real node with the marketing demo flowing: the queries answer, their proofs verify against
+ * the committed header, the payout CSV downloads, and the CLI imports a batch.
+ */
+
+const suite = getSuite("ed25519");
+const names = ["enterprise-a", "marketer-li", "marketer-wang", "buyer-zhao"] as const;
+const keys = new Map<string, KeyPair>(names.map((n) => [n, suite.generateKeyPair()]));
+const key = (n: string) => keys.get(n) as KeyPair;
+let home: string;
+let running: RunningNode;
+let stopDemo: () => void = () => {};
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), "mkl-mkt-api-"));
+  initSoloHome(home, {
+    suite: "ed25519",
+    chainId: "mkt-api",
+    apiPort: 0,
+    fundedAccounts: [],
+    genesisTimeMs: T0,
+  });
+  const genesis = JSON.parse(readFileSync(join(home, "genesis.json"), "utf8"));
+  const { pki, organisations } = consortiumPki(consortiumKeys(suite));
+  const roles = {
+    "enterprise-a": "enterprise",
+    "marketer-li": "employee-marketer",
+    "marketer-wang": "outside-marketer",
+    "buyer-zhao": "buyer",
+  };
+  Object.assign(genesis, {
+    pki,
+    organisations,
+    identities: names.map((n) => ({
+      role: roles[n],
+      ...(n === "enterprise-a" || n === "marketer-li" ? { organisation: "org1" } : {}),
+      publicKey: toHex(key(n).publicKey.bytes),
+    })),
+    accounts: [
+      { address: toHex(addressOf(suite.hash, key("enterprise-a").publicKey.bytes)), balanceFen: "50000000" },
+    ],
+  });
+  writeFileSync(join(home, "genesis.json"), JSON.stringify(genesis));
+  writeFileSync(
+    join(home, "config.json"),
+    JSON.stringify({ moniker: "mkt", api: { host: "127.0.0.1", port: 0 }, emptyBlockIntervalMs: 50 }),
+  );
+  running = await runNode(home, pino({ level: "silent" }));
+}, 30_000);
+
+afterAll(async () => {
+  stopDemo();
+  await running?.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+async function get(path: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${running.apiUrl}${path}`);
+  const type = response.headers.get("content-type") ?? "";
+  return {
+    status: response.status,
+    body: type.includes("json") ? await response.json() : await response.text(),
+  };
+}
+
+describe("marketing on a running node", () => {
+  it("seeds the demo, keeps orders flowing, and answers queries with proofs", async () => {
+    stopDemo = await startDemoMarketing({
+      apiUrl: running.apiUrl,
+      suite,
+      chainId: "mkt-api",
+      keys: {
+        enterprise: key("enterprise-a"),
+        marketerLi: key("marketer-li"),
+        marketerWang: key("marketer-wang"),
+        buyerZhao: key("buyer-zhao"),
+      },
+      stepMs: 20,
+      log: () => {},
+    });
+    const li = userCodeOf(suite.hash, key("marketer-li").publicKey.bytes);
+    const deadline = Date.now() + 30_000;
+    let settled = 0n;
+    while (Date.now() < deadline) {
+      const { body } = await get(`/v1/marketing/enterprises/org1/cost`);
+      settled = BigInt(body.settledFen);
+      if (settled > 0n) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    stopDemo();
+    expect(settled).toBeGreaterThan(0n);
+
+    const cost = await get("/v1/marketing/enterprises/org1/cost?prove=true");
+    expect(cost.status).toBe(200);
+    expect(BigInt(cost.body.depositedFen)).toBe(2_000_000n);
+    const block = await new MarketLedgerClient(running.apiUrl).block(BigInt(cost.body.proofs.height));
+    expect(cost.body.proofs.stateRoot).toBe(block.header.stateRoot);
+    for (const entry of cost.body.proofs.entries) {
+      const proof = decode(stateProofCodec, fromHex(entry.proof));
+      const value = entry.value === null ? undefined : fromHex(entry.value);
+      expect(
+        verifyStateProof(suite.hash, fromHex(block.header.stateRoot), fromHex(entry.key), value, proof),
+      ).toBe(true);
+    }
+
+    const earnings = await get(`/v1/marketing/enterprises/org1/marketers/${li}/earnings`);
+    expect(earnings.body.code).toBe(li);
+    const sales = await get("/v1/marketing/enterprises/org1/sales/product");
+    expect(sales.body.rows.length).toBeGreaterThan(0);
+    const products = await get("/v1/marketing/enterprises/org1/products");
+    expect(products.body.products.map((p: { sku: string }) => p.sku)).toContain("TEA-PE-357");
+    expect((await get("/v1/marketing/orders/0")).body.order.id).toBe("0");
+    expect((await get("/v1/marketing/enterprises/org1/products/NOPE")).status).toBe(404);
+    expect((await get("/v1/marketing/enterprises/org1/sales/planet")).body.error.code).toBe("BAD_REQUEST");
+    const csv = await get("/v1/marketing/enterprises/org1/payouts.csv");
+    expect(csv.body.split("\r\n")[0]).toBe(
+      "withdrawal_id,enterprise,payee_user_code,amount_fen,amount_yuan,status,requested_at,decided_at,external_reference",
+    );
+
+    // A payee withdraws and finance confirms: the CSV shows it.
+    const sender = new TxSender(running.apiUrl, suite, "mkt-api");
+    const balance = BigInt(
+      (await get(`/v1/marketing/enterprises/org1/marketers/${li}/earnings`)).body.balanceFen,
+    );
+    if (balance > 0n) {
+      await sender.ok(key("marketer-li"), {
+        kind: "requestWithdrawal",
+        value: { idempotencyKey: "w1", enterprise: "org1", amountFen: balance },
+      });
+      await sender.ok(key("enterprise-a"), {
+        kind: "decideWithdrawal",
+        value: { idempotencyKey: "d1", withdrawalId: 0, paid: true, externalReference: "BANK-1" },
+      });
+      const paid = await get("/v1/marketing/enterprises/org1/payouts.csv?status=paid");
+      expect(paid.body).toContain(`,${li},${balance},`);
+    }
+  }, 60_000);
+
+  it("imports products and employees through the CLI, all or nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mkl-mkt-import-"));
+    const keyFile = join(dir, "enterprise.key.pem");
+    writeFileSync(keyFile, suite.privateKeyToPem(key("enterprise-a").privateKey));
+    const li = userCodeOf(suite.hash, key("marketer-li").publicKey.bytes);
+    writeFileSync(join(dir, "p.csv"), "sku,name,price_yuan,stock,channels\nIMP-1,Imported,9.90,5,online\n");
+    writeFileSync(join(dir, "e.csv"), `user_code,team_lead\n${li},\n`);
+    const out: string[] = [];
+    const program = new Command().exitOverride().configureOutput({ writeOut: (s) => out.push(s) });
+    registerMarketingCommands(program);
+    const args = [
+      "--api",
+      running.apiUrl,
+      "--key",
+      keyFile,
+      "--products",
+      join(dir, "p.csv"),
+      "--employees",
+      join(dir, "e.csv"),
+    ];
+    await program.parseAsync(["node", "mkl", "marketing", "import", ...args, "--idempotency-key", "imp-1"]);
+    expect(out.join("")).toContain("imported");
+    const product = await get("/v1/marketing/enterprises/org1/products/IMP-1");
+    expect(product.body.priceFen).toBe("990");
+    await program.parseAsync(["node", "mkl", "marketing", "import", ...args, "--idempotency-key", "imp-1"]);
+    expect(out.join("")).toContain("nothing changed");
+    // wang's key is no enterprise: the chain refuses, nothing applied.
+    writeFileSync(keyFile, suite.privateKeyToPem(key("marketer-wang").privateKey));
+    writeFileSync(join(dir, "p.csv"), "sku,name,price_yuan,stock,channels\nIMP-2,Other,1,5,online\n");
+    await expect(
+      program.parseAsync(["node", "mkl", "marketing", "import", ...args, "--idempotency-key", "imp-2"]),
+    ).rejects.toThrow(/ROLE_NOT_PERMITTED|refused/);
+    expect((await get("/v1/marketing/enterprises/org1/products/IMP-2")).status).toBe(404);
+    rmSync(dir, { recursive: true, force: true });
+  }, 30_000);
+});
