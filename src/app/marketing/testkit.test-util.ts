@@ -59,6 +59,46 @@ function keysFor(suiteId: SuiteId) {
   return sharedKeys;
 }
 
+/** A root CA and the CAs of org1 and org2 (valid from T0 - 1 day for ten years), as genesis JSON. */
+export function consortiumPki(shared: { ca: KeyPair; orgCas: Map<string, KeyPair> }) {
+  const serial = (n: number) => Uint8Array.of(0x21, n);
+  const root = issueCertificate({
+    profile: "root-ca",
+    subject: { commonName: "Root CA" },
+    subjectPublicKey: shared.ca.publicKey,
+    serial: serial(1),
+    notBeforeMs: T0 - DAY_MS,
+    notAfterMs: T0 + 3650n * DAY_MS,
+    issuerKey: shared.ca.privateKey,
+  });
+  const organisations = [...shared.orgCas].map(([id, keys], i) => ({
+    id,
+    name: `Organisation ${id}`,
+    caCertificate: toPem(
+      "CERTIFICATE",
+      issueCertificate({
+        profile: "org-ca",
+        subject: { commonName: `${id} CA`, organization: id },
+        subjectPublicKey: keys.publicKey,
+        serial: serial(2 + i),
+        notBeforeMs: T0 - DAY_MS,
+        notAfterMs: T0 + 3650n * DAY_MS,
+        issuer: root,
+        issuerKey: shared.ca.privateKey,
+      }).der,
+    ),
+  }));
+  return { pki: { rootCertificate: toPem("CERTIFICATE", root.der) }, organisations };
+}
+
+/** Fresh keys for a consortium (root CA, org1 and org2 CAs). */
+export function consortiumKeys(suite: Suite) {
+  return {
+    ca: suite.generateKeyPair(),
+    orgCas: new Map(["org1", "org2"].map((o) => [o, suite.generateKeyPair()])),
+  };
+}
+
 /** A chain without storage or network: genesis with two enterprises, marketers and buyers. */
 export class MarketChain {
   readonly suite: Suite;
@@ -78,33 +118,7 @@ export class MarketChain {
   constructor(suiteId: SuiteId = "ed25519") {
     const shared = keysFor(suiteId);
     this.suite = shared.suite;
-    const serial = (n: number) => Uint8Array.of(0x21, n);
-    const root = issueCertificate({
-      profile: "root-ca",
-      subject: { commonName: "Root CA" },
-      subjectPublicKey: shared.ca.publicKey,
-      serial: serial(1),
-      notBeforeMs: T0 - DAY_MS,
-      notAfterMs: T0 + 3650n * DAY_MS,
-      issuerKey: shared.ca.privateKey,
-    });
-    const orgs = [...shared.orgCas].map(([id, keys], i) => ({
-      id,
-      name: `Organisation ${id}`,
-      caCertificate: toPem(
-        "CERTIFICATE",
-        issueCertificate({
-          profile: "org-ca",
-          subject: { commonName: `${id} CA`, organization: id },
-          subjectPublicKey: keys.publicKey,
-          serial: serial(2 + i),
-          notBeforeMs: T0 - DAY_MS,
-          notAfterMs: T0 + 3650n * DAY_MS,
-          issuer: root,
-          issuerKey: shared.ca.privateKey,
-        }).der,
-      ),
-    }));
+    const { pki, organisations: orgs } = consortiumPki(shared);
     for (const a of ACTORS) {
       const keys = shared.keys.get(a.name)!;
       this.actors.set(a.name, {
@@ -119,7 +133,7 @@ export class MarketChain {
       suite: suiteId,
       genesisTimeMs: T0.toString(),
       validators: [{ name: "v0", publicKey: toHex(shared.ca.publicKey.bytes), power: "1" }],
-      pki: { rootCertificate: toPem("CERTIFICATE", root.der) },
+      pki,
       organisations: orgs,
       identities: ACTORS.map((a) => ({
         role: a.role,
