@@ -1,6 +1,5 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { WebSocket } from "ws";
@@ -9,7 +8,7 @@ import type { KeyPair, SuiteId } from "../src/crypto/suite.js";
 import { toHex } from "../src/ledger/bytes.js";
 import { type DemoParty, seedDemoGenesis } from "../src/ops/demo-genesis.js";
 import { nodeHomes, startNetwork } from "../src/ops/network-up.js";
-import { wirePeers } from "../src/ops/peers.js";
+import { freePort, wirePeers } from "../src/ops/peers.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../src/sdk/index.js";
 import { opsPerSecond, quantile } from "./measure.js";
 import type { BenchRow } from "./table.js";
@@ -17,14 +16,6 @@ import type { BenchRow } from "./table.js";
 const VALIDATORS = 4;
 const SENDERS = 48;
 const CLI = join(new URL("../", import.meta.url).pathname, "src/cli/main.js");
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /**
  * Four validator processes on this machine, over mutual TLS: committed transactions per second

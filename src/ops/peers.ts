@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { join } from "node:path";
 import { getSuite, isSuiteId } from "../crypto/index.js";
 import { LedgerError } from "../errors.js";
@@ -35,4 +36,13 @@ export function wirePeers(networkDir: string, overrides: { p2pPorts?: readonly n
       .map((other) => ({ id: other.id, host: other.config.p2p?.host, port: other.config.p2p?.port }));
     writeFileSync(join(entry.home, "config.json"), `${JSON.stringify(entry.config, null, 2)}\n`);
   }
+}
+
+/** A TCP port free on loopback right now (for tests and benchmarks that start networks). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -1,13 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getSuite } from "../../src/crypto/index.js";
 import type { KeyPair } from "../../src/crypto/suite.js";
 import { type NodeProcessInfo, nodeHomes, startNodeProcess, stopChild } from "../../src/ops/network-up.js";
-import { wirePeers } from "../../src/ops/peers.js";
+import { freePort, wirePeers } from "../../src/ops/peers.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
 
 /**
@@ -20,14 +19,6 @@ let tempRoot: string;
 let dir: string;
 let homes: string[];
 const processes = new Map<string, NodeProcessInfo>();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function start(home: string): NodeProcessInfo {
   const info = startNodeProcess(home, CLI[0] as string, CLI.slice(1), () => {}, {
@@ -85,22 +76,7 @@ beforeAll(async () => {
   homes = nodeHomes(dir);
   const ports = await Promise.all(homes.map(() => freePort()));
   wirePeers(dir, { p2pPorts: ports });
-  for (const home of homes) {
-    const config = JSON.parse(readFileSync(join(home, "config.json"), "utf8"));
-    Object.assign(config, {
-      api: { host: "127.0.0.1", port: 0 },
-      emptyBlockIntervalMs: 200,
-      timeouts: {
-        proposeBaseMs: 1_000,
-        proposeDeltaMs: 200,
-        prevoteBaseMs: 300,
-        prevoteDeltaMs: 100,
-        precommitBaseMs: 300,
-        precommitDeltaMs: 100,
-      },
-    });
-    writeFileSync(join(home, "config.json"), JSON.stringify(config));
-  }
+  for (const home of homes) tuneConfig(home);
   for (const home of homes) start(home);
 }, 120_000);
 

@@ -1,4 +1,6 @@
 import { taggedUnion, type UnionType } from "../../ledger/codec.js";
+import { reportDoubleSignOperation } from "../governance/evidence.js";
+import { approveValidatorChangeOperation, proposeValidatorChangeOperation } from "../governance/proposals.js";
 import {
   registerIdentityOperation,
   registerOrganisationOperation,
@@ -6,8 +8,6 @@ import {
   rotateKeyOperation,
 } from "../identity/operations.js";
 import { MARKETING_OPERATIONS } from "../marketing/operations.js";
-import { reportDoubleSignOperation } from "../governance/evidence.js";
-import { approveValidatorChangeOperation, proposeValidatorChangeOperation } from "../governance/proposals.js";
 import type { OperationHandler, TxContext } from "../operation.js";
 import { transferOperation } from "./transfer.js";
 
