@@ -1,8 +1,9 @@
+import { LedgerError } from "../../errors.js";
 import { bytesEqual, toHex } from "../../ledger/bytes.js";
 import { struct, u64 } from "../../ledger/codec.js";
 import { encodeUserCode } from "../../pki/user-code.js";
 import { OperationError } from "../errors.js";
-import { appEvent } from "../events.js";
+import { type AppEvent, appEvent } from "../events.js";
 import { readIdentity } from "../identity/records.js";
 import type { MarketingContext } from "./context.js";
 import { mulDivFloor } from "./money.js";
@@ -205,11 +206,39 @@ export function completeDueOrders(ctx: MarketingContext): number {
     const entry = popDue(ctx, ctx.timeMs);
     if (!entry) break;
     const order = readOrder(ctx.state, entry.orderId);
-    if (order && order.status === "delivered" && order.dueAtMs <= ctx.timeMs) {
-      completeOrder(ctx, { ...order, lastReason: "return-window-passed" });
-    }
+    if (order && order.status === "delivered" && order.dueAtMs <= ctx.timeMs) completeIsolated(ctx, order);
   }
   return handled;
+}
+
+/**
+ * Completes one order in its own overlay. Should completing it fail with one of our errors (a
+ * bug for one order), the order stays delivered (its buyer may still confirm receipt), an
+ * anomaly event says so, and the block goes on: one bad order never halts the chain.
+ */
+function completeIsolated(ctx: MarketingContext, order: Order): void {
+  const scratch = ctx.state.child();
+  const events: AppEvent[] = [];
+  try {
+    completeOrder(
+      { ...ctx, state: scratch, emit: (e) => events.push(e) },
+      { ...order, lastReason: "return-window-passed" },
+    );
+  } catch (error) {
+    if (!(error instanceof LedgerError)) throw error;
+    ctx.emit(
+      appEvent("anomaly", {
+        kind: "completion-failed",
+        enterprise: order.enterprise,
+        orderId: order.id,
+        code: error.code,
+        message: error.message.slice(0, 200),
+      }),
+    );
+    return;
+  }
+  ctx.state.merge(scratch);
+  for (const e of events) ctx.emit(e);
 }
 
 // ---------------------------------------------------------------- transitions
