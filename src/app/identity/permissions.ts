@@ -51,6 +51,7 @@ export const PERMISSIONS: Partial<Record<OperationKind, readonly Role[]>> = {
   refundOrder: ["enterprise"],
   requestWithdrawal: ["employee-marketer", "outside-marketer"],
   decideWithdrawal: ["enterprise"],
+  authorisePaymentService: ["enterprise"],
 };
 
 export function maySign(role: Role, kind: string): boolean {

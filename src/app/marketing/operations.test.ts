@@ -354,6 +354,38 @@ describe("marketing operations", () => {
     expect(over.code).toBe("OUT_OF_STOCK");
   });
 
+  it("lets an authorised payment service (another organisation's enterprise identity) confirm payments", () => {
+    const { c, liCode } = setup();
+    const { id } = createOrder(c, "zhao", liCode);
+    const pay = (amountReceivedFen: bigint) =>
+      c.run("enterprise2", {
+        kind: "confirmPayment",
+        value: { idempotencyKey: k(), orderId: id, amountReceivedFen },
+      });
+    expect(pay(10_000n).code).toBe("NOT_YOUR_ENTERPRISE");
+    const authorise = (authorised: boolean) =>
+      c.ok("enterprise", {
+        kind: "authorisePaymentService",
+        value: { idempotencyKey: k(), code: c.actor("enterprise2").code, authorised },
+      });
+    authorise(true);
+    expect(pay(10_000n).code).toBe("OK");
+    authorise(false);
+    const other = createOrder(c, "zhao", liCode).id;
+    expect(
+      c.run("enterprise2", {
+        kind: "confirmPayment",
+        value: { idempotencyKey: k(), orderId: other, amountReceivedFen: 1n },
+      }).code,
+    ).toBe("NOT_YOUR_ENTERPRISE");
+    expect(
+      c.run("enterprise", {
+        kind: "authorisePaymentService",
+        value: { idempotencyKey: k(), code: c.actor("wang").code, authorised: true },
+      }).code,
+    ).toBe("PAYMENT_SERVICE_INVALID");
+  });
+
   it("refuses policies that break the rules (rates over 100%, unsorted tiers, scope changes)", () => {
     const { c } = setup();
     const publish = (rules: ReturnType<typeof plainRules>, scopeKind = "enterprise") =>

@@ -56,7 +56,7 @@ import {
 import { creditDeposit, decideWithdrawal, requestWithdrawal, vaultAddress } from "./settlement.js";
 
 /**
- * The marketing operations (wire tags 200..213). Each carries a client-chosen idempotency key,
+ * The marketing operations (wire tags 200..214). Each carries a client-chosen idempotency key,
  * scoped to the signer's user code: a repeat of the same operation returns the first result
  * (an `idempotentReplay` event naming the first transaction and its reference) and changes
  * nothing; the same key with a different operation fails with IDEMPOTENCY_KEY_REUSED.
@@ -459,7 +459,8 @@ export const touchReferralOperation = idempotent(205, touchReferralCodec, (ctx, 
 
 export const confirmPaymentOperation = idempotent(206, confirmPaymentCodec, (ctx, signer, op) => {
   const order = loadOrder(ctx, op.orderId);
-  requireEnterprise(signer, order.enterprise);
+  const authorisedPayer = ctx.state.get(keys.paymentService(order.enterprise, signer.code)) !== undefined;
+  if (!authorisedPayer) requireEnterprise(signer, order.enterprise);
   requireStatus(order, ["created"], "confirm payment of");
   requirePositive(op.amountReceivedFen, "the amount received");
   if (op.amountReceivedFen > order.listValueFen) {
@@ -560,6 +561,46 @@ export const refundOrderOperation = idempotent(211, refundOrderCodec, (ctx, sign
   return order.id.toString();
 });
 
+export const authorisePaymentServiceCodec = struct({
+  idempotencyKey: idemKey,
+  code: codeBytes,
+  authorised: bool,
+});
+
+/**
+ * The enterprise authorises (or stops authorising) a payment service, an identity of the
+ * consortium with the enterprise role (a payment company's organisation), to confirm the
+ * amounts received for its orders.
+ */
+export const authorisePaymentServiceOperation = idempotent(
+  214,
+  authorisePaymentServiceCodec,
+  (ctx, signer, op) => {
+    requireEnterprise(signer, signer.organisation);
+    const payer = readIdentity(ctx.state, op.code);
+    if (payer?.role !== "enterprise" || payer.organisation === signer.organisation) {
+      throw new OperationError(
+        "PAYMENT_SERVICE_INVALID",
+        "a payment service is an enterprise identity of another organisation",
+        {
+          code: encodeUserCode(op.code),
+        },
+      );
+    }
+    const key = keys.paymentService(signer.organisation, op.code);
+    if (op.authorised) ctx.state.set(key, Uint8Array.of(1));
+    else ctx.state.delete(key);
+    ctx.emit(
+      appEvent("paymentServiceAuthorised", {
+        enterprise: signer.organisation,
+        code: encodeUserCode(op.code),
+        authorised: String(op.authorised),
+      }),
+    );
+    return encodeUserCode(op.code);
+  },
+);
+
 // ---------------------------------------------------------------- withdrawals
 
 export const requestWithdrawalOperation = idempotent(212, requestWithdrawalCodec, (ctx, signer, op) =>
@@ -587,4 +628,5 @@ export const MARKETING_OPERATIONS = {
   refundOrder: refundOrderOperation,
   requestWithdrawal: requestWithdrawalOperation,
   decideWithdrawal: decideWithdrawalOperation,
+  authorisePaymentService: authorisePaymentServiceOperation,
 } as const;

@@ -292,6 +292,7 @@ export const keys = {
   policyScope: (org: string, kind: string, value: string) =>
     mktKey("policy-scope/", org, "/", kind, "/", value),
   marketer: (org: string, code: Uint8Array) => mktKey("marketer/", org, "/", toHex(code)),
+  paymentService: (org: string, code: Uint8Array) => mktKey("payer/", org, "/", toHex(code)),
   referral: (code: string) => mktKey("ref/", code),
   referralBy: (org: string, sku: string, code: Uint8Array) =>
     mktKey("ref-by/", org, "/", toHex(code), "/", sku),
