@@ -111,7 +111,9 @@ describe("the permission matrix", () => {
     const signers = (k: string) => ROLES.filter((r) => maySign(r, k));
     expect(signers("registerOrganisation")).toEqual(["platform-operator"]);
     for (const k of KINDS) if (k !== "rotateKey") expect(maySign("auditor", k), k).toBe(false);
-    for (const k of KINDS) if (k !== "rotateKey") expect(maySign("node-operator", k), k).toBe(false);
+    // A node signs only its own key's renewal and the evidence of double signing it witnessed.
+    const nodeDuties = ["rotateKey", "reportDoubleSign"];
+    for (const k of KINDS) expect(maySign("node-operator", k), k).toBe(nodeDuties.includes(k));
     expect(ROLES.every((r) => maySign(r, "rotateKey"))).toBe(true);
   });
 });

@@ -19,8 +19,8 @@ export const PERMISSIONS: Partial<Record<OperationKind, readonly Role[]>> = {
   // One organisation, one vote: its admin speaks for it (governance/proposals.ts).
   proposeValidatorChange: ["org-admin"],
   approveValidatorChange: ["org-admin"],
-  // Nodes report what they saw; auditors and operators may too. The chain checks the signatures.
-  reportDoubleSign: ["node-operator", "auditor", "platform-operator", "org-admin"],
+  // Nodes report what they saw; operators and admins may too. The chain checks the signatures.
+  reportDoubleSign: ["node-operator", "platform-operator", "org-admin"],
   registerIdentity: ["platform-operator", "org-admin"],
   revokeCertificate: ["platform-operator", "org-admin"],
   // Every identity may rotate its own key; admins may also rotate one of their organisation's.
