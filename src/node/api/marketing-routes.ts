@@ -119,6 +119,8 @@ export function registerMarketingRoutes(app: FastifyInstance, node: LedgerNode):
     return answer(r, {
       enterprise: org,
       ...cost,
+      // What commissions cost the enterprise so far: paid out of the escrow less clawed back into it.
+      netCommissionCostFen: cost.settledFen - cost.returnedFen,
       vaultAddress: addressHex(vault),
       vaultBalanceFen: readAccount(r.state, vault).balanceFen,
     });
