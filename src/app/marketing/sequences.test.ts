@@ -516,7 +516,7 @@ describe("random sequences of marketing operations", () => {
         const w = readWithdrawal(c.state, "org1", 0);
         if (w) expect(["requested", "paid", "rejected"]).toContain(w.status);
       }),
-      { numRuns: 100 },
+      { numRuns: Number(process.env.MKT_RUNS ?? 100) },
     );
     // The sequences reach the interesting states, not just failures.
     expect(seen.completed).toBeGreaterThan(0);
