@@ -341,6 +341,34 @@ export function registerMarketingCommands(program: Command): void {
     } else printer(payouts)(csv.trimEnd());
   });
 
+  const statement = marketing
+    .command("statement")
+    .description(
+      "a payee's statement with an enterprise: settlements, payables, clawbacks, netted debt, withdrawals",
+    )
+    .requiredOption("--enterprise <org>", "the enterprise's organisation id")
+    .requiredOption("--code <userCode>", "the payee's user code")
+    .option("--offset <n>", "first entry", "0")
+    .option("--limit <n>", "at most this many entries", "100")
+    .option("--api <url>", "a node's API", "http://127.0.0.1:26650");
+  statement.action(
+    async (o: { enterprise: string; code: string; offset: string; limit: string; api: string }) => {
+      if (!/^[0-9]{1,9}$/.test(o.offset) || !/^[0-9]{1,4}$/.test(o.limit))
+        throw new CliError("--offset and --limit are whole numbers");
+      const body = (await getJson(
+        `${o.api.replace(/\/+$/, "")}/v1/marketing/enterprises/${encodeURIComponent(o.enterprise)}/marketers/${encodeURIComponent(o.code)}/statement?offset=${o.offset}&limit=${o.limit}`,
+      )) as { entries: Array<Record<string, string>> };
+      const print = printer(statement);
+      for (const e of body.entries) {
+        const when = new Date(Number(e.timeMs)).toISOString();
+        print(
+          `${when} h${e.height} ${e.kind} order ${e.orderId} ${e.amountFen} fen ${e.reference ?? ""}`.trimEnd(),
+        );
+      }
+      if (body.entries.length === 0) print("no entries");
+    },
+  );
+
   const earnings = marketing
     .command("earnings")
     .description("a payee's earnings with an enterprise (pending, payable, settled, clawed back, withdrawn)")

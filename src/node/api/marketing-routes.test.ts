@@ -182,6 +182,19 @@ describe("marketing on a running node", () => {
     expect(product.body.priceFen).toBe("990");
     await program.parseAsync(["node", "mkl", "marketing", "import", ...args, "--idempotency-key", "imp-1"]);
     expect(out.join("")).toContain("nothing changed");
+    await program.parseAsync([
+      "node",
+      "mkl",
+      "marketing",
+      "statement",
+      "--api",
+      running.apiUrl,
+      "--enterprise",
+      "org1",
+      "--code",
+      li,
+    ]);
+    expect(out.join("")).toMatch(/ settled order \d+ \d+ fen|no entries/);
     // wang's key is no enterprise: the chain refuses, nothing applied.
     writeFileSync(keyFile, suite.privateKeyToPem(key("marketer-wang").privateKey));
     writeFileSync(join(dir, "p.csv"), "sku,name,price_yuan,stock,channels\nIMP-2,Other,1,5,online\n");
