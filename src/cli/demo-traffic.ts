@@ -1,7 +1,4 @@
-import { accountCodec, accountKey } from "../app/accounts.js";
 import type { KeyPair, Suite } from "../crypto/suite.js";
-import { fromHex } from "../ledger/bytes.js";
-import { decode } from "../ledger/codec.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../sdk/index.js";
 
 export interface DemoTrafficOptions {
@@ -28,8 +25,7 @@ export function startDemoTraffic(options: DemoTrafficOptions): () => void {
   async function nonceOf(key: KeyPair): Promise<bigint> {
     const known = nonces.get(key);
     if (known !== undefined) return known;
-    const state = await client.state(accountKey(addressOfKey(options.suite, key.publicKey.bytes)));
-    const nonce = state.value === null ? 0n : decode(accountCodec, fromHex(state.value)).nonce;
+    const { nonce } = await client.account(addressOfKey(options.suite, key.publicKey.bytes));
     nonces.set(key, nonce);
     return nonce;
   }

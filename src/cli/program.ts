@@ -7,6 +7,7 @@ import { registerNetworkCommands } from "./commands/network.js";
 import { registerNetworkUpCommand } from "./commands/network-up.js";
 import { registerNodeCommands } from "./commands/node.js";
 import { registerStartCommand } from "./commands/start.js";
+import { registerValidatorCommands } from "./commands/validators.js";
 import { CliError } from "./io.js";
 
 /** `mkl`: the MarketLedger command line. */
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerNetworkUpCommand(program);
   registerCertCommands(program);
   registerIdCommands(program);
+  registerValidatorCommands(program);
   return program;
 }
 

@@ -1,10 +1,8 @@
-import { accountCodec, accountKey } from "../app/accounts.js";
 import type { PolicyRules, ProductInput } from "../app/marketing/records.js";
 import type { Operation } from "../app/operations/index.js";
 import type { KeyPair, Suite } from "../crypto/suite.js";
 import { LedgerError } from "../errors.js";
-import { fromHex, toHex } from "../ledger/bytes.js";
-import { decode } from "../ledger/codec.js";
+import { toHex } from "../ledger/bytes.js";
 import { encodeUserCode, userCodeBytesOf } from "../pki/user-code.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, type ResultJson } from "../sdk/index.js";
 
@@ -28,8 +26,7 @@ export class TxSender {
   private async nonceOf(key: KeyPair): Promise<bigint> {
     const known = this.nonces.get(key);
     if (known !== undefined) return known;
-    const state = await this.client.state(accountKey(addressOfKey(this.suite, key.publicKey.bytes)));
-    const nonce = state.value === null ? 0n : decode(accountCodec, fromHex(state.value)).nonce;
+    const { nonce } = await this.client.account(addressOfKey(this.suite, key.publicKey.bytes));
     this.nonces.set(key, nonce);
     return nonce;
   }

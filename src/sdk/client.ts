@@ -1,5 +1,7 @@
+import { accountCodec, accountKey } from "../app/accounts.js";
 import { LedgerError } from "../errors.js";
-import { toHex } from "../ledger/bytes.js";
+import { fromHex, toHex } from "../ledger/bytes.js";
+import { decode } from "../ledger/codec.js";
 
 /** An error the node answered with (its stable code and message), or a transport failure. */
 export class SdkError extends LedgerError {
@@ -137,6 +139,14 @@ export class MarketLedgerClient {
 
   block(height: bigint | "latest"): Promise<BlockJson> {
     return this.request("GET", `/v1/blocks/${height.toString()}`);
+  }
+
+  /** An account's balance (fen) and next nonce, as the node's latest state says. */
+  async account(address: Uint8Array): Promise<{ balanceFen: bigint; nonce: bigint }> {
+    const answer = await this.state(accountKey(address));
+    return answer.value === null
+      ? { balanceFen: 0n, nonce: 0n }
+      : decode(accountCodec, fromHex(answer.value));
   }
 
   state(key: Uint8Array, height?: bigint): Promise<StateJson> {

@@ -175,37 +175,32 @@ describe("a four-validator network of processes", () => {
     const observerKey = suite.publicKeyOf(
       suite.privateKeyFromPem(readFileSync(join(observer, "node.key.pem"), "utf8")),
     );
-    const admin = (org: string): KeyPair => {
-      const privateKey = suite.privateKeyFromPem(
-        readFileSync(join(dir, "orgs", org, "admin.key.pem"), "utf8"),
-      );
-      return { privateKey, publicKey: suite.publicKeyOf(privateKey) };
-    };
     const entry = await client(homes[0] as string);
-    const send = async (org: string, op: Parameters<typeof buildSignedTx>[3]) => {
-      const tx = buildSignedTx(
-        suite,
-        admin(org),
-        { chainId: "marketledger-local", nonce: 0n, expiryHeight: 100_000n },
-        op,
-      );
-      return entry.waitForTx(await entry.submitTx(tx.bytes), { timeoutMs: 30_000, pollMs: 50 });
-    };
-    const proposed = await send("org1", {
-      kind: "proposeValidatorChange",
-      value: {
-        proposalId: "add-node5",
-        changes: [{ name: "node5", publicKey: observerKey.bytes, power: 10n }],
-      },
-    });
-    expect(proposed.result.code).toBe("OK");
-    expect(
-      (await send("org2", { kind: "approveValidatorChange", value: { proposalId: "add-node5" } })).result
-        .code,
-    ).toBe("OK");
-    const third = await send("org3", { kind: "approveValidatorChange", value: { proposalId: "add-node5" } });
-    expect(third.result.events.map((e) => e.type)).toContain("validatorSetScheduled");
-    const effective = BigInt(third.height) + 2n;
+    const url = await (processes.get(homes[0] as string) as NodeProcessInfo).apiUrl;
+    // Through the command line an operator would use: `mkl validators propose|approve`.
+    const mkl = (...args: string[]) =>
+      execFileSync(CLI[0] as string, [...CLI.slice(1), "validators", ...args, "--node", url], {
+        cwd: ROOT,
+        encoding: "utf8",
+      });
+    const adminKey = (org: string) => join(dir, "orgs", org, "admin.key.pem");
+    const change = `${Buffer.from(observerKey.bytes).toString("hex")}:10:node5`;
+    expect(mkl("propose", "--key", adminKey("org1"), "--id", "add-node5", "--change", change)).toMatch(
+      /^OK at height/,
+    );
+    expect(mkl("approve", "--key", adminKey("org2"), "--id", "add-node5")).toMatch(/^OK/);
+    const third = mkl("approve", "--key", adminKey("org3"), "--id", "add-node5");
+    expect(third).toContain("validatorSetScheduled");
+    const again = (() => {
+      try {
+        return mkl("approve", "--key", adminKey("org3"), "--id", "add-node5");
+      } catch (error) {
+        return String((error as { stdout?: string }).stdout);
+      }
+    })();
+    expect(again).toMatch(/^GOVERNANCE_CLOSED/);
+    const thirdHeight = BigInt((/at height (\d+)/.exec(third) as RegExpExecArray)[1] as string);
+    const effective = thirdHeight + 2n;
     await until(
       async () =>
         ((await (await client(observer)).status()).consensus as { role: string }).role === "validator",

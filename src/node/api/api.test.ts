@@ -119,8 +119,14 @@ describe("node API", () => {
     expect((await errorCode(client.submitTx(forged)))[0]).toMatch(/^TX_BAD_SIGNATURE$|^CODEC_/);
     expect(await errorCode(client.submitTx(transfer(0n, 1n).bytes))).toEqual(["TX_NONCE_TOO_LOW", 409]);
     const goodHash = await client.submitTx(good.bytes);
-    expect(await errorCode(client.submitTx(good.bytes))).toEqual(["TX_DUPLICATE", 409]);
     await client.waitForTx(goodHash, { timeoutMs: 10_000, pollMs: 20 });
+    // Once committed, the same bytes are a replay of a used nonce.
+    expect(await errorCode(client.submitTx(good.bytes))).toEqual(["TX_NONCE_TOO_LOW", 409]);
+    // A transaction waiting behind a nonce gap stays pending: sending it again is a duplicate.
+    const waiting = transfer(50n, 1n);
+    await client.submitTx(waiting.bytes);
+    expect(await errorCode(client.submitTx(waiting.bytes))).toEqual(["TX_DUPLICATE", 409]);
+    expect((await client.tx(Buffer.from(waiting.hash).toString("hex")))?.status).toBe("pending");
     const res = await fetch(`${running.apiUrl}/v1/txs`, {
       method: "POST",
       body: JSON.stringify({ tx: "zz" }),
