@@ -1,7 +1,8 @@
-import type { AppEvent } from "../events.js";
+import { list, struct, u64 } from "../../ledger/codec.js";
+import { type AppEvent, eventCodec } from "../events.js";
 import type { StateOverlay } from "../state.js";
 import { completeDueOrders } from "./orders.js";
-import { listEnterprises, readEscrow } from "./records.js";
+import { listEnterprises, mktKey, readEscrow, write } from "./records.js";
 import { drainPayables } from "./settlement.js";
 
 export interface EndBlockEnv {
@@ -10,6 +11,14 @@ export interface EndBlockEnv {
   readonly state: StateOverlay;
   readonly hash: (data: Uint8Array) => Uint8Array;
 }
+
+/**
+ * The events of the last END_EVENT_SLOTS blocks' end-block work are kept in state (a ring of
+ * slots by height), so clients can read them, with proofs, like transaction results.
+ */
+export const END_EVENT_SLOTS = 4096n;
+export const endBlockEventsCodec = struct({ height: u64, events: list(eventCodec, 20_000) });
+export const endEventsKey = (height: bigint) => mktKey("end-events/", String(height % END_EVENT_SLOTS));
 
 /** At most this many enterprises have their waiting commissions looked at per block. */
 export const MAX_DRAIN_ENTERPRISES_PER_BLOCK = 64;
@@ -31,5 +40,7 @@ export function marketingEndBlock(env: EndBlockEnv): AppEvent[] {
     const escrow = readEscrow(env.state, org);
     if (escrow && escrow.payableHead !== escrow.payableTail) drainPayables(ctx, org);
   }
+  if (events.length > 0)
+    write(env.state, endEventsKey(env.height), endBlockEventsCodec, { height: env.height, events });
   return events;
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { toHex } from "../../ledger/bytes.js";
 import type { Operation } from "../operations/index.js";
+import { endBlockEventsCodec, endEventsKey } from "./end-block.js";
 import { enterpriseCost, marketerEarnings, payoutCsv, productView } from "./queries.js";
-import { readCommission, readOrder } from "./records.js";
+import { read, readCommission, readOrder } from "./records.js";
 import { attr, DAY_MS, eventsOf, MarketChain, plainRules } from "./testkit.test-util.js";
 
 const product = (sku: string, over: Record<string, unknown> = {}) => ({
@@ -95,6 +96,8 @@ describe("marketing operations", () => {
     // The policy gives the lead no share: one part, all of it li's.
     expect(settled.map((e) => [attr(e, "role"), attr(e, "amountFen")])).toEqual([["marketer", "1000"]]);
     expect(attr(settled[0]!, "settlementAccount")).toBe(toHex(c.actor("li").address));
+    const stored = read(c.state, endEventsKey(c.height), endBlockEventsCodec)!;
+    expect([stored.height, stored.events]).toEqual([c.height, events]);
     expect(readOrder(c.state, id)!.completedAtMs).toBe(due);
   });
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { readAccount } from "../../app/accounts.js";
 import { addressHex } from "../../app/address.js";
+import { endBlockEventsCodec, endEventsKey } from "../../app/marketing/end-block.js";
 import {
   enterpriseCost,
   listProducts,
@@ -106,6 +107,7 @@ export const MARKETING_ROUTES = [
   "GET /v1/marketing/enterprises/{org}/payouts.csv",
   "GET /v1/marketing/orders/{id}",
   "GET /v1/marketing/referrals/{code}",
+  "GET /v1/marketing/block-events/{height}",
 ] as const;
 
 export function registerMarketingRoutes(app: FastifyInstance, node: LedgerNode): void {
@@ -205,6 +207,24 @@ export function registerMarketingRoutes(app: FastifyInstance, node: LedgerNode):
     return answer(r, { order: view.order, commission: view.commission ?? null });
   });
 
+  // Events of a block's end-block work (orders completed by block time and their settlements).
+  app.get("/v1/marketing/block-events/:height", async (request) => {
+    const { height } = parse(
+      z.object({ height: z.string().regex(/^(0|[1-9][0-9]{0,19})$/) }),
+      request.params,
+    );
+    const r = reader(node, parse(proveQuery, request.query).prove === "true");
+    const stored = read(r.state, endEventsKey(BigInt(height)), endBlockEventsCodec);
+    const events = stored && stored.height === BigInt(height) ? stored.events : [];
+    return answer(r, {
+      height,
+      events: events.map((e) => ({
+        type: e.type,
+        attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
+      })),
+    });
+  });
+
   app.get("/v1/marketing/referrals/:code", async (request) => {
     const { code } = parse(z.object({ code: z.string().regex(/^RC[0-9A-F]{12}$/) }), request.params);
     const r = reader(node, parse(proveQuery, request.query).prove === "true");
@@ -298,6 +318,10 @@ export const MARKETING_OPENAPI_PATHS = {
   "/v1/marketing/orders/{id}": get(
     "An order (buyer as salted commitment and user code only) and its commission: policy id, version, version hash, parts",
     [pathParam("id", "the order id (decimal)"), prove],
+  ),
+  "/v1/marketing/block-events/{height}": get(
+    "Events of a block's end-block work: orders completed by block time, commissions computed, settled or payable (kept for the last 4096 blocks)",
+    [pathParam("height", "a block height (decimal)"), prove],
   ),
   "/v1/marketing/referrals/{code}": get("A referral code: enterprise, product, marketer", [
     pathParam("code", "RC followed by 12 hex digits"),
