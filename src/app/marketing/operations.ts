@@ -127,7 +127,7 @@ function signerOf(ctx: TxContext): Signer {
 }
 
 function requireEnterprise(signer: Signer, org: string): void {
-  if (signer.role !== "enterprise" || signer.organisation !== org) {
+  if (signer.role !== "enterprise" || signer.organisation === "" || signer.organisation !== org) {
     throw new OperationError("NOT_YOUR_ENTERPRISE", `only the enterprise ${org} may do this`, {
       enterprise: org,
       signer: encodeUserCode(signer.code),

@@ -133,7 +133,8 @@ export function drainPayables(ctx: MarketingContext, org: string): number {
       i === entry.part ? { ...p, status: "settled", settledFen: dueFen } : p,
     );
     writeCommission(ctx.state, { ...c, parts });
-    recordSettlement(ctx, c, entry.part, dueFen, nettedFen);
+    // A part clawed back in full while it waited leaves the queue without a settlement.
+    if (dueFen > 0n) recordSettlement(ctx, c, entry.part, dueFen, nettedFen);
   }
   return settled;
 }
