@@ -11,6 +11,8 @@ import type { KeyPair, SuiteId } from "../crypto/suite.js";
 import { encodeSignedTx, signTx, verifyCommit, verifyInclusion, verifyStateProof } from "../ledger/index.js";
 import { ChainStore } from "../storage/chain-store.js";
 import { Chain } from "./chain.js";
+import { Mempool } from "./mempool.js";
+import { prepareFromMempool } from "./propose.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -136,5 +138,33 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
       /another genesis/,
     );
     await reopened.close();
+  });
+
+  it("leaves out, evicts and reports a pending transaction that would make the block invalid", () => {
+    const { validator, alice, bob, chain } = setup(suiteId);
+    const mempool = new Mempool({ maxTxs: 10, maxBytes: 100_000, nonceWindow: 8 });
+    const good = transfer(suiteId, alice, bob, 0n, 5n);
+    const replay = transfer(suiteId, alice, bob, 0n, 6n); // same nonce: only one can run
+    const candidates = [good, replay].map((bytes, i) => ({
+      hashHex: `tx${i}`,
+      senderHex: "alice",
+      nonce: BigInt(i),
+      expiryHeight: 100n,
+      bytes,
+    }));
+    for (const tx of candidates) mempool.add(tx, 0n, 1n);
+    const dropped: string[] = [];
+    const prepared = prepareFromMempool(
+      chain,
+      mempool,
+      candidates,
+      1700000001000n,
+      validator.publicKey.bytes,
+      (hash) => dropped.push(hash),
+    );
+    expect(dropped).toEqual(["tx1"]);
+    expect(prepared.block.txs).toEqual([good]);
+    expect(mempool.has("tx1")).toBe(false);
+    expect(mempool.has("tx0")).toBe(true);
   });
 });

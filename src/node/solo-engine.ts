@@ -1,8 +1,8 @@
-import { InvalidBlockError } from "../app/errors.js";
 import type { PrivateKey, PublicKey } from "../crypto/suite.js";
 import type { Block } from "../ledger/block.js";
 import type { Chain } from "./chain.js";
-import type { Mempool } from "./mempool.js";
+import type { Mempool, PoolTx } from "./mempool.js";
+import { prepareFromMempool } from "./propose.js";
 
 export interface CommittedBlock {
   readonly block: Block;
@@ -73,38 +73,27 @@ export class SoloEngine {
       this.options.maxBlockBytes,
       this.options.senderNonce,
     );
-    const block = this.commitBlock(
-      picked.map((tx) => tx.bytes),
-      picked.map((tx) => tx.hashHex),
-    );
-    if (block !== undefined) {
-      mempool.update(chain.height, this.options.senderNonce);
-      this.options.onCommit({ ...block, commitSeconds: (performance.now() - started) / 1000 });
-    }
+    const block = this.commitBlock(picked);
+    mempool.update(chain.height, this.options.senderNonce);
+    this.options.onCommit({ ...block, commitSeconds: (performance.now() - started) / 1000 });
     if (this.running)
       this.schedule(mempool.size > 0 ? this.options.batchDelayMs : this.options.emptyBlockIntervalMs);
   }
 
-  private commitBlock(txs: Uint8Array[], hashes: string[]): { block: Block; hash: Uint8Array } | undefined {
+  private commitBlock(candidates: PoolTx[]): { block: Block; hash: Uint8Array } {
     const { chain, key } = this.options;
     const previousTime = chain.latestHeader().timeMs;
     const timeMs = BigInt(Math.max(this.options.now(), Number(previousTime) + 1));
-    for (;;) {
-      try {
-        const prepared = chain.prepareBlock(txs, timeMs, key.publicKey.bytes);
-        const certified = chain.signCommit(prepared, key.privateKey, key.publicKey, timeMs);
-        chain.commit(prepared, certified);
-        return { block: certified, hash: prepared.hash };
-      } catch (error) {
-        // A transaction that became invalid after admission (its nonce or signer changed on
-        // chain) would make the block invalid: leave it out and build the block without it.
-        const index = error instanceof InvalidBlockError ? error.details.index : undefined;
-        if (typeof index !== "number") throw error;
-        const [dropped] = hashes.splice(index, 1);
-        txs.splice(index, 1);
-        this.options.mempool.evict(dropped as string);
-        this.options.onDroppedTx(dropped as string, (error as InvalidBlockError).message);
-      }
-    }
+    const prepared = prepareFromMempool(
+      chain,
+      this.options.mempool,
+      candidates,
+      timeMs,
+      key.publicKey.bytes,
+      this.options.onDroppedTx,
+    );
+    const certified = chain.signCommit(prepared, key.privateKey, key.publicKey, timeMs);
+    chain.commit(prepared, certified);
+    return { block: certified, hash: prepared.hash };
   }
 }

@@ -20,6 +20,7 @@ import { verifyCommit } from "../../ledger/commit.js";
 import type { SignedVote } from "../../ledger/signed-vote.js";
 import type { Chain, PreparedBlock } from "../chain.js";
 import type { Mempool } from "../mempool.js";
+import { prepareFromMempool } from "../propose.js";
 import type { CommittedBlock } from "../solo-engine.js";
 import { openProposal, openVote, signProposal, signVote } from "./signing.js";
 import type { WalFile } from "./wal-file.js";
@@ -371,34 +372,26 @@ export class BftEngine {
       this.options.maxBlockBytes,
       this.options.senderNonce,
     );
-    const txs = picked.map((tx) => tx.bytes);
     const key = this.options.key as KeyPair;
-    for (;;) {
-      try {
-        const prepared = this.chain.prepareBlock(txs, timeMs, key.publicKey.bytes);
-        const payload: ProposalPayload = { header: prepared.block.header, txs, lastCommit };
-        const valueId = toHex(prepared.hash);
-        this.keepPrepared(valueId, { prepared, payload });
-        this.enqueue({
-          kind: "value",
-          height,
-          round,
-          value: { valueId, payload: encodeProposalPayload(prepared.block, lastCommit) },
-          nowMs: this.options.now(),
-        });
-        return;
-      } catch (error) {
-        const index = error instanceof InvalidBlockError ? error.details.index : undefined;
-        if (typeof index !== "number") throw error;
-        const [dropped] = picked.splice(index, 1);
-        txs.splice(index, 1);
-        if (dropped !== undefined) this.options.mempool.evict(dropped.hashHex);
-        this.options.log.warn(
-          { err: (error as Error).message },
-          "left an invalid transaction out of the proposal",
-        );
-      }
-    }
+    const prepared = prepareFromMempool(
+      this.chain,
+      this.options.mempool,
+      picked,
+      timeMs,
+      key.publicKey.bytes,
+      (hash, reason) =>
+        this.options.log.warn({ tx: hash, reason }, "left an invalid transaction out of the proposal"),
+    );
+    const { txs } = prepared.block;
+    const valueId = toHex(prepared.hash);
+    this.keepPrepared(valueId, { prepared, payload: { header: prepared.block.header, txs, lastCommit } });
+    this.enqueue({
+      kind: "value",
+      height,
+      round,
+      value: { valueId, payload: encodeProposalPayload(prepared.block, lastCommit) },
+      nowMs: this.options.now(),
+    });
   }
 
   private keepPrepared(valueId: string, entry: Prepared): void {
