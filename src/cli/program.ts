@@ -3,6 +3,7 @@ import { LedgerError } from "../errors.js";
 import { registerCertCommands } from "./commands/cert.js";
 import { registerIdCommands } from "./commands/id.js";
 import { registerKeyCommands } from "./commands/keys.js";
+import { registerMarketingCommands } from "./commands/marketing.js";
 import { registerNetworkCommands } from "./commands/network.js";
 import { registerNetworkUpCommand } from "./commands/network-up.js";
 import { registerNodeCommands } from "./commands/node.js";
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerCertCommands(program);
   registerIdCommands(program);
   registerValidatorCommands(program);
+  registerMarketingCommands(program);
   return program;
 }
 

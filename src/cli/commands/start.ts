@@ -3,9 +3,9 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { getSuite, isSuiteId } from "../../crypto/index.js";
 import { loadDemoKeys, seedDemoGenesis } from "../../ops/demo-genesis.js";
+import { demoMarketingKeys, startDemoMarketing } from "../../ops/demo-marketing.js";
 import { startNetwork } from "../../ops/network-up.js";
 import { wirePeers } from "../../ops/peers.js";
-import { startDemoTraffic } from "../demo-traffic.js";
 import { CliError } from "../io.js";
 import { initNetwork } from "./network.js";
 import { stopOnSignals } from "./node.js";
@@ -55,12 +55,11 @@ export function registerStartCommand(program: Command): void {
       const first = urls[0]?.url as string;
       const status = (await (await fetch(`${first}/v1/status`)).json()) as { chainId: string; suite: string };
       const stopDemo = opts.demo
-        ? startDemoTraffic({
+        ? await startDemoMarketing({
             apiUrl: first,
             suite: getSuite(isSuiteId(status.suite) ? status.suite : "sm"),
             chainId: status.chainId,
-            accounts: loadDemoKeys(home),
-            ratePerSecond: 2,
+            keys: demoMarketingKeys(loadDemoKeys(home)),
             log: (line) => console.log(`[demo] ${line}`),
           })
         : () => {};
@@ -73,7 +72,9 @@ export function registerStartCommand(program: Command): void {
               `  ${u.name}  ${u.url}/v1/status   (blocks ${u.url}/v1/blocks/latest, metrics ${u.url}/metrics)`,
           ),
           `  events  ${first.replace(/^http/, "ws")}/v1/events    OpenAPI ${first}/openapi.json`,
-          opts.demo ? "demo transfers are flowing; Ctrl-C stops everything" : "Ctrl-C stops everything",
+          opts.demo
+            ? "demo orders are flowing (catalogue, referrals, orders, royalties); Ctrl-C stops everything"
+            : "Ctrl-C stops everything",
           "",
         ].join("\n"),
       );
