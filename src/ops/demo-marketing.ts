@@ -172,8 +172,10 @@ async function organisationOf(apiUrl: string, code: string): Promise<string> {
 
 type Stage = "created" | "paid" | "shipped" | "delivered";
 interface DemoOrder {
+  /** The basket's id (its first line, of `sku`). */
   id: string;
   sku: string;
+  valueFen: bigint;
   stage: Stage;
 }
 
@@ -181,7 +183,7 @@ interface DemoOrder {
  * Seeds a demo catalogue on the chain (three products, two royalty policies, li as a marketer,
  * an escrow deposit, li's and wang's referral codes), then keeps a modest stream of demo orders
  * moving through their lifecycle: one transaction every `stepMs`, at most `maxOpenOrders` open
- * orders; some buyers confirm receipt, others complete by block time (products with no return
+ * orders (every other tea order a basket with a cup set); some buyers confirm receipt, others complete by block time (products with no return
  * window), one in eight completed orders gets a partial refund and one in ten new ones is
  * cancelled. The seed uses fixed idempotency keys, so seeding again after a restart changes
  * nothing. Returns a stop function.
@@ -251,7 +253,7 @@ export async function startDemoMarketing(options: DemoMarketingOptions): Promise
         open.splice(open.indexOf(order), 1);
         return;
       }
-      const price = DEMO_PRODUCTS.find((p) => p.sku === order.sku)!.priceFen;
+      const price = order.valueFen;
       await run("payment", keys.enterprise, {
         kind: "confirmPayment",
         value: { idempotencyKey: key, orderId, amountReceivedFen: price },
@@ -304,21 +306,31 @@ export async function startDemoMarketing(options: DemoMarketingOptions): Promise
     const referralCode = codes.length > 0 ? codes[created % codes.length] : undefined;
     created++;
     const salt = options.suite.hash(new TextEncoder().encode(`demo-buyer-${Date.now()}-${created}`));
+    const lines = [{ sku: p.sku, quantity: 1, referralCode }];
+    // Every other tea order is a basket with a cup set, referred by another marketer.
+    const cup = DEMO_PRODUCTS[2]!;
+    if (p.returnWindowDays > 0 && created % 2 === 0) {
+      const cupCodes = referrals.get(cup.sku) ?? [];
+      lines.push({
+        sku: cup.sku,
+        quantity: 1,
+        referralCode: cupCodes[(created + 1) % Math.max(1, cupCodes.length)],
+      });
+    }
     const result = await run("order", keys.buyerZhao, {
       kind: "createOrder",
       value: {
         idempotencyKey: `demo-order-${toHex(salt.slice(0, 8))}`,
         enterprise,
-        sku: p.sku,
-        quantity: 1,
-        channel: p.channels[0]!,
-        referralCode,
+        channel: "online",
+        lines,
         buyerCommitment: salt,
         buyerCode: undefined,
       },
     });
     const id = result.events.find((e) => e.type === "orderCreated")?.attributes.orderId;
-    if (id !== undefined) open.push({ id, sku: p.sku, stage: "created" });
+    const valueFen = p.priceFen + (lines.length > 1 ? cup.priceFen : 0n);
+    if (id !== undefined) open.push({ id, sku: p.sku, valueFen, stage: "created" });
   }
 
   async function tick(): Promise<void> {

@@ -54,10 +54,8 @@ function createOrder(c: MarketChain, buyer: string, referralCode: string | undef
     value: {
       idempotencyKey: k(),
       enterprise: "org1",
-      sku: "TEA",
-      quantity,
       channel: "online",
-      referralCode,
+      lines: [{ sku: "TEA", quantity, referralCode }],
       buyerCommitment: new Uint8Array(32).fill(1),
       buyerCode: undefined,
     },
@@ -220,10 +218,8 @@ describe("marketing operations", () => {
       value: {
         idempotencyKey: k(),
         enterprise: "org1",
-        sku: "TEA",
-        quantity: 1,
         channel: "online",
-        referralCode: code,
+        lines: [{ sku: "TEA", quantity: 1, referralCode: code }],
         buyerCommitment: new Uint8Array(32),
         buyerCode: c.actor("wang").code,
       },
@@ -346,10 +342,8 @@ describe("marketing operations", () => {
       value: {
         idempotencyKey: k(),
         enterprise: "org1",
-        sku: "TEA",
-        quantity: 8,
         channel: "online",
-        referralCode: undefined,
+        lines: [{ sku: "TEA", quantity: 8, referralCode: undefined }],
         buyerCommitment: new Uint8Array(32),
         buyerCode: undefined,
       },
@@ -387,6 +381,73 @@ describe("marketing operations", () => {
         value: { idempotencyKey: k(), code: c.actor("wang").code, authorised: true },
       }).code,
     ).toBe("PAYMENT_SERVICE_INVALID");
+  });
+
+  it("takes baskets: payment split by largest remainder, basket-level steps, per-line referrals and refunds", () => {
+    const { c, liCode, wangCode } = setup();
+    c.ok("enterprise", {
+      kind: "importBatch",
+      value: { idempotencyKey: k(), products: [product("CUP", { priceFen: 5_000n })], marketers: [] },
+    });
+    const cupCode = attr(
+      c.ok("wang", {
+        kind: "createReferralCode",
+        value: { idempotencyKey: k(), enterprise: "org1", sku: "CUP" },
+      }).events[0]!,
+      "code",
+    )!;
+    expect(cupCode).not.toBe(wangCode);
+    c.ok("enterprise", deposit(c, 100_000n));
+    const r = c.ok("zhao", {
+      kind: "createOrder",
+      value: {
+        idempotencyKey: k(),
+        enterprise: "org1",
+        channel: "online",
+        lines: [
+          { sku: "TEA", quantity: 1, referralCode: liCode },
+          { sku: "CUP", quantity: 1, referralCode: cupCode },
+        ],
+        buyerCommitment: new Uint8Array(32),
+        buyerCode: undefined,
+      },
+    });
+    const basket = BigInt(attr(r.events[0]!, "orderId")!);
+    const line2 = basket + 1n;
+    expect(readOrder(c.state, line2)).toMatchObject({ basketId: basket, line: 1, lines: 2 });
+    // 10 001 received for list values 10 000 and 5 000: 6 667.33 and 3 333.67, the spare fen to the larger remainder.
+    c.ok("enterprise", {
+      kind: "confirmPayment",
+      value: { idempotencyKey: k(), orderId: basket, amountReceivedFen: 10_001n },
+    });
+    expect([readOrder(c.state, basket)!.receivedFen, readOrder(c.state, line2)!.receivedFen]).toEqual([
+      6_667n,
+      3_334n,
+    ]);
+    const ship = c.run("enterprise", {
+      kind: "shipOrder",
+      value: { idempotencyKey: k(), orderId: line2, reason: "shipped" },
+    });
+    expect(ship.code).toBe("ORDER_NOT_BASKET");
+    c.ok("enterprise", {
+      kind: "shipOrder",
+      value: { idempotencyKey: k(), orderId: basket, reason: "shipped" },
+    });
+    c.ok("enterprise", {
+      kind: "confirmDelivery",
+      value: { idempotencyKey: k(), orderId: basket, reason: "delivered" },
+    });
+    // The cup comes back before completion: only its line is refunded.
+    c.ok("enterprise", {
+      kind: "refundOrder",
+      value: { idempotencyKey: k(), orderId: line2, amountFen: 3_334n, returnedUnits: 1, reason: "damaged" },
+    });
+    c.advance(8n * DAY_MS);
+    expect(readOrder(c.state, basket)!.status).toBe("completed");
+    expect(readOrder(c.state, line2)!.status).toBe("refunded");
+    expect(readCommission(c.state, basket)!.totalFen).toBe(666n);
+    expect(readCommission(c.state, line2)).toBeUndefined();
+    expect(marketerEarnings(c.state, "org1", c.actor("wang").code).settledFen).toBe(0n);
   });
 
   it("refuses policies that break the rules (rates over 100%, unsorted tiers, scope changes)", () => {

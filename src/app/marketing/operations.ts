@@ -19,6 +19,7 @@ import { appEvent } from "../events.js";
 import { readIdentity } from "../identity/records.js";
 import { activeSigner, type Signer } from "../identity/signer.js";
 import type { OperationHandler, TxContext } from "../operation.js";
+import { largestRemainderSplit } from "./money.js";
 import {
   checkReason,
   completeOrder,
@@ -85,13 +86,14 @@ export const createReferralCodeCodec = struct({
   enterprise: string(32),
   sku: string(64),
 });
+export const MAX_BASKET_LINES = 16;
+export const orderLineCodec = struct({ sku: string(64), quantity: u32, referralCode: optional(string(32)) });
 export const createOrderCodec = struct({
   idempotencyKey: idemKey,
   enterprise: string(32),
-  sku: string(64),
-  quantity: u32,
   channel: string(32),
-  referralCode: optional(string(32)),
+  /** 1..16 lines, each with at most one referral; a SKU appears once. */
+  lines: list(orderLineCodec, MAX_BASKET_LINES),
   /** hash(salt || buyer's personal data), computed off the chain; the data itself never comes here. */
   buyerCommitment: fixedBytes(32),
   buyerCode: optional(codeBytes),
@@ -391,52 +393,103 @@ export const createOrderOperation = idempotent(204, createOrderCodec, (ctx, sign
     }
     buyerCode = signer.code;
   } else requireEnterprise(signer, op.enterprise);
-  const product = readProduct(ctx.state, op.enterprise, op.sku);
-  if (product?.status !== "active") {
-    throw new OperationError("PRODUCT_UNAVAILABLE", `product ${op.sku} is not on sale`, { sku: op.sku });
+  if (op.lines.length === 0) throw new OperationError("ORDER_EMPTY", "an order has at least one line", {});
+  if (new Set(op.lines.map((l) => l.sku)).size !== op.lines.length) {
+    throw new OperationError("ORDER_SKU_REPEATED", "a SKU appears on one line only", {});
   }
-  if (!product.channels.includes(op.channel)) {
-    throw new OperationError("CHANNEL_UNKNOWN", `${op.sku} is not sold through ${op.channel}`, {});
-  }
-  if (op.quantity < 1 || BigInt(op.quantity) > product.stock) {
-    throw new OperationError("OUT_OF_STOCK", `${op.quantity} units asked, ${product.stock} in stock`, {
-      stock: product.stock.toString(),
+  const checked = op.lines.map((line) => {
+    const product = readProduct(ctx.state, op.enterprise, line.sku);
+    if (product?.status !== "active") {
+      throw new OperationError("PRODUCT_UNAVAILABLE", `product ${line.sku} is not on sale`, {
+        sku: line.sku,
+      });
+    }
+    if (!product.channels.includes(op.channel)) {
+      throw new OperationError("CHANNEL_UNKNOWN", `${line.sku} is not sold through ${op.channel}`, {});
+    }
+    if (line.quantity < 1 || BigInt(line.quantity) > product.stock) {
+      throw new OperationError(
+        "OUT_OF_STOCK",
+        `${line.quantity} units of ${line.sku} asked, ${product.stock} in stock`,
+        {
+          sku: line.sku,
+          stock: product.stock.toString(),
+        },
+      );
+    }
+    const referral =
+      line.referralCode === undefined
+        ? undefined
+        : findReferral(ctx, line.referralCode, op.enterprise, line.sku);
+    return { line, product, referral };
+  });
+  const basketId = readCount(ctx.state, keys.orderSeq());
+  writeCount(ctx.state, keys.orderSeq(), basketId + BigInt(op.lines.length));
+  checked.forEach(({ line, product, referral }, i) => {
+    const units = BigInt(line.quantity);
+    writeProduct(ctx.state, { ...product, stock: product.stock - units, reserved: product.reserved + units });
+    const order: Order = {
+      id: basketId + BigInt(i),
+      basketId,
+      line: i,
+      lines: op.lines.length,
+      enterprise: op.enterprise,
+      sku: line.sku,
+      quantity: line.quantity,
+      channel: op.channel,
+      listValueFen: product.priceFen * units,
+      status: "created",
+      referralCode: referral?.code,
+      marketer: referral?.marketer,
+      buyerCommitment: op.buyerCommitment,
+      buyerCode,
+      selfReferral: referral ? isSelfReferral(ctx, referral.marketer, buyerCode) : false,
+      receivedFen: 0n,
+      refundedFen: 0n,
+      returnedUnits: 0,
+      createdAtMs: ctx.timeMs,
+      deliveredAtMs: 0n,
+      dueAtMs: 0n,
+      completedAtMs: 0n,
+      netAtCompletionFen: 0n,
+      lastReason: "customer-request",
+    };
+    writeOrder(ctx.state, order);
+    orderEvent(ctx, order, "orderCreated", {
+      basketId,
+      quantity: String(line.quantity),
+      listValueFen: order.listValueFen,
     });
-  }
-  const referral =
-    op.referralCode === undefined ? undefined : findReferral(ctx, op.referralCode, op.enterprise, op.sku);
-  const id = readCount(ctx.state, keys.orderSeq());
-  writeCount(ctx.state, keys.orderSeq(), id + 1n);
-  const units = BigInt(op.quantity);
-  writeProduct(ctx.state, { ...product, stock: product.stock - units, reserved: product.reserved + units });
-  const order: Order = {
-    id,
-    enterprise: op.enterprise,
-    sku: op.sku,
-    quantity: op.quantity,
-    channel: op.channel,
-    listValueFen: product.priceFen * units,
-    status: "created",
-    referralCode: referral?.code,
-    marketer: referral?.marketer,
-    buyerCommitment: op.buyerCommitment,
-    buyerCode,
-    selfReferral: referral ? isSelfReferral(ctx, referral.marketer, buyerCode) : false,
-    receivedFen: 0n,
-    refundedFen: 0n,
-    returnedUnits: 0,
-    createdAtMs: ctx.timeMs,
-    deliveredAtMs: 0n,
-    dueAtMs: 0n,
-    completedAtMs: 0n,
-    netAtCompletionFen: 0n,
-    lastReason: "customer-request",
-  };
-  writeOrder(ctx.state, order);
-  orderEvent(ctx, order, "orderCreated", { quantity: String(op.quantity), listValueFen: order.listValueFen });
-  flagSelfReferral(ctx, order);
-  return id.toString();
+    flagSelfReferral(ctx, order);
+  });
+  return basketId.toString();
 });
+
+const TERMINAL = ["completed", "cancelled", "refunded"];
+
+/**
+ * The lines of the basket whose first order id is `basketId`, and of them those in one of the
+ * `from` states. Lines already completed, cancelled or refunded are left alone; any other line
+ * not in a `from` state, or no line at all in one, fails with ORDER_BAD_STATE.
+ */
+function basketLines(ctx: TxContext, basketId: bigint, from: readonly string[], action: string): Order[] {
+  const head = loadOrder(ctx, basketId);
+  if (head.basketId !== head.id) {
+    throw new OperationError(
+      "ORDER_NOT_BASKET",
+      `order ${basketId} is line ${head.line} of basket ${head.basketId}`,
+      {
+        basketId: head.basketId.toString(),
+      },
+    );
+  }
+  const all = [head];
+  for (let i = 1; i < head.lines; i++) all.push(loadOrder(ctx, head.id + BigInt(i)));
+  const moving = all.filter((o) => !TERMINAL.includes(o.status));
+  for (const o of moving) requireStatus(o, from, action);
+  if (moving.length === 0) requireStatus(head, from, action);
+  return moving;
+}
 
 /** Last touch wins: before payment, a later referral replaces the order's referral. */
 export const touchReferralOperation = idempotent(205, touchReferralCodec, (ctx, signer, op) => {
@@ -457,34 +510,38 @@ export const touchReferralOperation = idempotent(205, touchReferralCodec, (ctx, 
   return referral.code;
 });
 
+/** The amount received for a basket, allocated to its lines pro rata to their list value (largest remainder). */
 export const confirmPaymentOperation = idempotent(206, confirmPaymentCodec, (ctx, signer, op) => {
-  const order = loadOrder(ctx, op.orderId);
-  const authorisedPayer = ctx.state.get(keys.paymentService(order.enterprise, signer.code)) !== undefined;
-  if (!authorisedPayer) requireEnterprise(signer, order.enterprise);
-  requireStatus(order, ["created"], "confirm payment of");
+  const head = loadOrder(ctx, op.orderId);
+  const authorisedPayer = ctx.state.get(keys.paymentService(head.enterprise, signer.code)) !== undefined;
+  if (!authorisedPayer) requireEnterprise(signer, head.enterprise);
+  const lines = basketLines(ctx, op.orderId, ["created"], "confirm payment of");
   requirePositive(op.amountReceivedFen, "the amount received");
-  if (op.amountReceivedFen > order.listValueFen) {
+  const listValueFen = lines.reduce((sum, o) => sum + o.listValueFen, 0n);
+  if (op.amountReceivedFen > listValueFen) {
     throw new OperationError("OVERPAID", "the amount received is more than the order's value", {
-      listValueFen: order.listValueFen.toString(),
+      listValueFen: listValueFen.toString(),
     });
   }
-  const next: Order = {
-    ...order,
-    status: "paid",
-    receivedFen: op.amountReceivedFen,
-    lastReason: "payment-confirmed",
-  };
-  writeOrder(ctx.state, next);
-  if (next.marketer) {
-    const e = loadEarnings(ctx.state, order.enterprise, next.marketer);
-    writeEarnings(ctx.state, order.enterprise, next.marketer, {
-      ...e,
-      referredOrders: e.referredOrders + 1,
-      pendingSalesFen: e.pendingSalesFen + op.amountReceivedFen,
-    });
-  }
-  orderEvent(ctx, next, "orderPaid", { amountReceivedFen: op.amountReceivedFen });
-  return order.id.toString();
+  const shares = largestRemainderSplit(
+    op.amountReceivedFen,
+    lines.map((o) => o.listValueFen),
+  );
+  lines.forEach((order, i) => {
+    const receivedFen = shares[i]!;
+    const next: Order = { ...order, status: "paid", receivedFen, lastReason: "payment-confirmed" };
+    writeOrder(ctx.state, next);
+    if (next.marketer) {
+      const e = loadEarnings(ctx.state, order.enterprise, next.marketer);
+      writeEarnings(ctx.state, order.enterprise, next.marketer, {
+        ...e,
+        referredOrders: e.referredOrders + 1,
+        pendingSalesFen: e.pendingSalesFen + receivedFen,
+      });
+    }
+    orderEvent(ctx, next, "orderPaid", { amountReceivedFen: receivedFen });
+  });
+  return op.orderId.toString();
 });
 
 function step(
@@ -496,11 +553,12 @@ function step(
 ) {
   return idempotent(tag, orderStepCodec, (ctx, signer, op) => {
     checkReason(op.reason);
-    const order = loadOrder(ctx, op.orderId);
-    requireOrderParty(signer, order, buyerToo);
-    requireStatus(order, from.split("|"), action);
-    apply(ctx, { ...order, lastReason: op.reason }, op.reason);
-    return order.id.toString();
+    const head = loadOrder(ctx, op.orderId);
+    requireOrderParty(signer, head, buyerToo);
+    for (const order of basketLines(ctx, op.orderId, from.split("|"), action)) {
+      apply(ctx, { ...order, lastReason: op.reason }, op.reason);
+    }
+    return op.orderId.toString();
   });
 }
 
@@ -521,8 +579,9 @@ export const confirmReceiptOperation = idempotent(209, orderStepCodec, (ctx, sig
   if (signer.role !== "buyer" || !order.buyerCode || !bytesEqual(order.buyerCode, signer.code)) {
     throw new OperationError("NOT_ORDER_PARTY", "only the order's buyer confirms receipt", {});
   }
-  requireStatus(order, ["delivered"], "confirm receipt of");
-  completeOrder(ctx, { ...order, lastReason: op.reason });
+  for (const line of basketLines(ctx, op.orderId, ["delivered"], "confirm receipt of")) {
+    completeOrder(ctx, { ...line, lastReason: op.reason });
+  }
   return order.id.toString();
 });
 

@@ -130,8 +130,16 @@ export const ORDER_STATUSES = [
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/**
+ * One line of a basket: a basket of n lines is n orders with consecutive ids, the first id
+ * being the basket's. Payment, shipping, delivery, receipt and cancellation address the basket;
+ * a refund and a referral touch address one line. Each line has at most one referral.
+ */
 export const orderCodec = struct({
   id: u64,
+  basketId: u64,
+  line: u32,
+  lines: u32,
   enterprise: string(32),
   sku: string(64),
   quantity: u32,

@@ -202,7 +202,9 @@ function toSteps(c: MarketChain, a: Action, n: number): Step[] {
 function toOperation(c: MarketChain, a: Action, n: number): Step | undefined {
   const orders = readCount(c.state, keys.orderSeq());
   // Mostly the latest orders, so that lifecycles progress.
-  const orderId = (i: number) => (orders === 0n ? 0n : orders - 1n - (BigInt(i) % orders));
+  const lineId = (i: number) => (orders === 0n ? 0n : orders - 1n - (BigInt(i) % orders));
+  // Payment, shipping, delivery, receipt and cancellation address a basket by its first line.
+  const orderId = (i: number) => readOrder(c.state, lineId(i))?.basketId ?? 0n;
   const key = `k${n}`;
   const ent = "enterprise";
   switch (a.t) {
@@ -221,10 +223,23 @@ function toOperation(c: MarketChain, a: Action, n: number): Step | undefined {
           value: {
             idempotencyKey: key,
             enterprise: "org1",
-            sku,
-            quantity: a.qty,
             channel: a.channel === 0 ? "online" : "offline",
-            referralCode: marketer ? referralOf(c, marketer, sku) : undefined,
+            lines: [
+              { sku, quantity: a.qty, referralCode: marketer ? referralOf(c, marketer, sku) : undefined },
+              // Half the orders are baskets of two lines, the second with its own referral.
+              ...(a.qty % 2 === 0
+                ? [
+                    {
+                      sku: SKUS[1 - a.sku]!,
+                      quantity: 1,
+                      referralCode:
+                        a.marketer < 2
+                          ? referralOf(c, MARKETERS[a.marketer + 1]!, SKUS[1 - a.sku]!)
+                          : undefined,
+                    },
+                  ]
+                : []),
+            ],
             buyerCommitment: new Uint8Array(32).fill(n % 256),
             buyerCode: undefined,
           },
@@ -232,7 +247,7 @@ function toOperation(c: MarketChain, a: Action, n: number): Step | undefined {
       };
     }
     case "touch": {
-      const order = readOrder(c.state, orderId(a.order));
+      const order = readOrder(c.state, lineId(a.order));
       if (!order) return undefined;
       return {
         signer: ent,
@@ -249,7 +264,10 @@ function toOperation(c: MarketChain, a: Action, n: number): Step | undefined {
     case "pay": {
       const order = readOrder(c.state, orderId(a.order));
       if (!order) return undefined;
-      const amountReceivedFen = (order.listValueFen * BigInt(a.pct)) / 100n;
+      let basketValueFen = 0n;
+      for (let i = 0; i < order.lines; i++)
+        basketValueFen += readOrder(c.state, order.id + BigInt(i))!.listValueFen;
+      const amountReceivedFen = (basketValueFen * BigInt(a.pct)) / 100n;
       return {
         signer: ent,
         op: { kind: "confirmPayment", value: { idempotencyKey: key, orderId: order.id, amountReceivedFen } },
@@ -299,7 +317,7 @@ function toOperation(c: MarketChain, a: Action, n: number): Step | undefined {
       for (let id = 0n; id < orders; id++)
         if (readOrder(c.state, id)!.status === "completed") completed.push(id);
       const target =
-        a.pct % 2 === 0 && completed.length > 0 ? completed[a.order % completed.length]! : orderId(a.order);
+        a.pct % 2 === 0 && completed.length > 0 ? completed[a.order % completed.length]! : lineId(a.order);
       const order = readOrder(c.state, target);
       if (!order) return undefined;
       const left = order.receivedFen - order.refundedFen;
@@ -412,13 +430,24 @@ function checkInvariants(c: MarketChain, deposited: bigint): void {
 }
 
 const codes: Record<string, number> = {};
-const seen = { completed: 0, commissions: 0, clawbacks: 0, payables: 0, debts: 0, replays: 0, paidOut: 0 };
+const seen = {
+  basketLines: 0,
+  completed: 0,
+  commissions: 0,
+  clawbacks: 0,
+  payables: 0,
+  debts: 0,
+  replays: 0,
+  paidOut: 0,
+};
 
 function tally(c: MarketChain): void {
   seen.payables += c.endEvents.flat().filter((e) => e.type === "commissionPayable").length;
   const orders = readCount(c.state, keys.orderSeq());
   for (let id = 0n; id < orders; id++) {
-    if (readOrder(c.state, id)!.completedAtMs > 0n) seen.completed++;
+    const line = readOrder(c.state, id)!;
+    if (line.completedAtMs > 0n) seen.completed++;
+    if (line.completedAtMs > 0n && line.lines > 1) seen.basketLines++;
     const commission = readCommission(c.state, id);
     if (commission) seen.commissions++;
     if (commission?.parts.some((p) => p.clawedBackFen > 0n)) seen.clawbacks++;
@@ -525,6 +554,7 @@ describe("random sequences of marketing operations", () => {
     expect(seen.payables).toBeGreaterThan(0);
     expect(seen.replays).toBeGreaterThan(0);
     expect(seen.paidOut).toBeGreaterThan(0);
+    expect(seen.basketLines).toBeGreaterThan(0);
     console.log("sequence coverage", seen, process.env.MKT_CODES ? codes : "");
   }, 180_000);
 });

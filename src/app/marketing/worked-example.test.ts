@@ -107,10 +107,8 @@ function runWorkedExample() {
       value: {
         idempotencyKey: key(),
         enterprise: "org1",
-        sku,
-        quantity,
         channel,
-        referralCode,
+        lines: [{ sku, quantity, referralCode }],
         buyerCommitment: new Uint8Array(32).fill(7),
         buyerCode: undefined,
       },
