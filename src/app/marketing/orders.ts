@@ -164,7 +164,7 @@ export function enqueueDue(ctx: MarketingContext, orderId: bigint, dueAtMs: bigi
 }
 
 /** The earliest entry, if it is due at `timeMs`, removed from the heap. */
-function popDue(ctx: MarketingContext, timeMs: bigint): DueEntry | undefined {
+export function popDue(ctx: MarketingContext, timeMs: bigint): DueEntry | undefined {
   const size = readCount(ctx.state, keys.dueSize());
   if (size === 0n) return undefined;
   const top = heapGet(ctx, 0n);

@@ -1,0 +1,112 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { getSuite } from "../../crypto/index.js";
+import { StateOverlay } from "../state.js";
+import { enqueueDue, MAX_DUE_COMPLETIONS_PER_BLOCK, popDue } from "./orders.js";
+import { readOrder } from "./records.js";
+import { attr, DAY_MS, MarketChain, plainRules } from "./testkit.test-util.js";
+
+const hash = getSuite("ed25519").hash;
+
+describe("the due queue (a min-heap in state)", () => {
+  it("pops exactly the due entries, earliest first (ties by order id), whatever the order of pushes", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 50n }), fc.bigInt({ min: 0n, max: 1000n })), {
+          maxLength: 60,
+        }),
+        fc.bigInt({ min: 0n, max: 60n }),
+        (entries, now) => {
+          const unique = [...new Map(entries.map(([due, id]) => [id, due])).entries()].map(([id, due]) => ({
+            id,
+            due,
+          }));
+          const state = new StateOverlay({ get: () => undefined });
+          const ctx = { height: 1n, timeMs: now, state, hash, emit: () => {} };
+          for (const e of unique) enqueueDue(ctx, e.id, e.due);
+          const popped: bigint[] = [];
+          for (let e = popDue(ctx, now); e; e = popDue(ctx, now)) popped.push(e.orderId);
+          const expected = unique
+            .filter((e) => e.due <= now)
+            .sort((a, b) => (a.due === b.due ? (a.id < b.id ? -1 : 1) : a.due < b.due ? -1 : 1))
+            .map((e) => e.id);
+          expect(popped).toEqual(expected);
+          // What is left is exactly what is not due yet.
+          const later: bigint[] = [];
+          for (let e = popDue(ctx, 1n << 62n); e; e = popDue(ctx, 1n << 62n)) later.push(e.orderId);
+          expect(later.length).toBe(unique.length - expected.length);
+        },
+      ),
+    );
+  });
+
+  it(`completes at most ${MAX_DUE_COMPLETIONS_PER_BLOCK} orders per block and the rest in the next block`, () => {
+    const c = new MarketChain();
+    const skus = Array.from({ length: 16 }, (_, i) => `S${i}`);
+    c.ok("enterprise", {
+      kind: "importBatch",
+      value: {
+        idempotencyKey: "p",
+        products: skus.map((sku) => ({
+          sku,
+          name: sku,
+          category: "",
+          priceFen: 100n,
+          costFen: 0n,
+          stock: 1000n,
+          channels: ["online"],
+          serviceTerms: "",
+          returnWindowDays: 1,
+          status: "active",
+        })),
+        marketers: [],
+      },
+    });
+    c.ok("enterprise", {
+      kind: "setRoyaltyPolicy",
+      value: {
+        idempotencyKey: "pol",
+        policyId: "std",
+        scopeKind: "enterprise",
+        scopeValue: "",
+        rules: plainRules(),
+      },
+    });
+    const baskets = 19; // 19 x 16 = 304 lines
+    const creates = Array.from({ length: baskets }, (_, b) =>
+      c.tx("zhao", {
+        kind: "createOrder",
+        value: {
+          idempotencyKey: `o${b}`,
+          enterprise: "org1",
+          channel: "online",
+          lines: skus.map((sku) => ({ sku, quantity: 1, referralCode: undefined })),
+          buyerCommitment: new Uint8Array(32),
+          buyerCode: undefined,
+        },
+      }),
+    );
+    const ids = c.block(creates).results.map((r) => BigInt(attr(r.events[0]!, "basketId")!));
+    for (const [kind, reason] of [
+      ["confirmPayment", ""],
+      ["shipOrder", "shipped"],
+      ["confirmDelivery", "delivered"],
+    ] as const) {
+      const txs = ids.map((orderId, i) =>
+        c.tx(
+          "enterprise",
+          kind === "confirmPayment"
+            ? { kind, value: { idempotencyKey: `${kind}${i}`, orderId, amountReceivedFen: 1_600n } }
+            : { kind, value: { idempotencyKey: `${kind}${i}`, orderId, reason } },
+        ),
+      );
+      expect(c.block(txs).results.every((r) => r.code === "OK")).toBe(true);
+    }
+    const completedIn = (events: { type: string }[]) =>
+      events.filter((e) => e.type === "orderCompleted").length;
+    expect(completedIn(c.advance(DAY_MS))).toBe(MAX_DUE_COMPLETIONS_PER_BLOCK);
+    expect(completedIn(c.block([]).endBlockEvents)).toBe(304 - MAX_DUE_COMPLETIONS_PER_BLOCK);
+    expect(completedIn(c.block([]).endBlockEvents)).toBe(0);
+    expect(readOrder(c.state, 303n)!.status).toBe("completed");
+  }, 30_000);
+});
