@@ -176,12 +176,17 @@ describe("node API", () => {
 
   it("streams committed blocks over the WebSocket", async () => {
     const socket = new WebSocket(`${running.apiUrl.replace("http", "ws")}/v1/events`);
-    const message = await new Promise<{ type: string; header: { height: string } }>((resolve, reject) => {
+    const message = await new Promise<{
+      type: string;
+      header: { height: string };
+      endBlockEvents: unknown[];
+    }>((resolve, reject) => {
       socket.once("message", (data) => resolve(JSON.parse(String(data))));
       socket.once("error", reject);
     });
     socket.close();
     expect(message.type).toBe("block");
+    expect(Array.isArray(message.endBlockEvents)).toBe(true);
     expect(BigInt(message.header.height)).toBeGreaterThan(0n);
   });
 

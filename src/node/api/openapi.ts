@@ -113,7 +113,7 @@ export const OPENAPI_DOCUMENT = {
     "/v1/events": {
       get: {
         summary:
-          "WebSocket: one JSON message per committed block ({type: 'block', hash, header, txs (count), txHashes, results})",
+          "WebSocket: one JSON message per committed block ({type: 'block', hash, header, txs (count), txHashes, results, endBlockEvents})",
         responses: { "101": { description: "switching to WebSocket" } },
       },
     },

@@ -4,6 +4,8 @@ import type { WebSocket } from "ws";
 import { z } from "zod";
 import { EVIDENCE_PREFIX, evidenceRecordCodec } from "../../app/governance/evidence.js";
 import { lookupIdentity } from "../../app/identity/registry.js";
+import { endBlockEventsCodec, endEventsKey } from "../../app/marketing/end-block.js";
+import { read } from "../../app/marketing/records.js";
 import { LedgerError } from "../../errors.js";
 import { fromHex, toHex } from "../../ledger/bytes.js";
 import { blockHash, decode, encode, stateProofCodec } from "../../ledger/index.js";
@@ -175,6 +177,9 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
         }
         const header = committed.block.header;
         const results = node.chain.resultsAt(header.height) ?? [];
+        // What the block did by itself at its end (orders completing by block time, settlements).
+        const stored = read(node.chain.state, endEventsKey(header.height), endBlockEventsCodec);
+        const endBlockEvents = stored?.height === header.height ? stored.events : [];
         socket.send(
           JSON.stringify({
             type: "block",
@@ -183,6 +188,7 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
             txs: committed.block.txs.length,
             txHashes: committed.block.txs.map((tx) => toHex(node.suite.hash(tx))),
             results: results.map(resultJson),
+            endBlockEvents: resultJson({ code: "OK", message: "", events: endBlockEvents }).events,
           }),
         );
       };
