@@ -167,4 +167,19 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
     expect(mempool.has("tx1")).toBe(false);
     expect(mempool.has("tx0")).toBe(true);
   });
+
+  it("verifies a block's signatures unless this node already verified those exact bytes", () => {
+    const { validator, alice, bob, chain, suite } = setup(suiteId);
+    const forged = transfer(suiteId, alice, bob, 0n, 5n);
+    forged[forged.length - 1] = (forged[forged.length - 1] as number) ^ 1; // breaks the signature
+    expect(() => chain.prepareBlock([forged], 1700000001000n, validator.publicKey.bytes)).toThrow(
+      /signature/,
+    );
+    const good = transfer(suiteId, alice, bob, 0n, 5n);
+    chain.verifiedTxs.add(suite.hash(good));
+    expect(chain.verifiedTxs.has(suite.hash(forged))).toBe(false);
+    expect(
+      chain.prepareBlock([good], 1700000001000n, validator.publicKey.bytes).outcome.results[0]?.code,
+    ).toBe("OK");
+  });
 });

@@ -29,6 +29,7 @@ import {
   validatorSetHash,
 } from "../ledger/index.js";
 import { type ChainStore, StorageError } from "../storage/chain-store.js";
+import { VerifiedTxs } from "./verified-txs.js";
 
 const resultsCodec = list(txResultCodec, 20_000);
 const ZERO_HASH = new Uint8Array(32);
@@ -58,6 +59,8 @@ export interface TxRecord {
  */
 export class Chain {
   readonly state: StateReader;
+  /** Transactions this node verified at admission (see VerifiedTxs). */
+  readonly verifiedTxs = new VerifiedTxs();
   private head: BlockHeader | undefined;
   private readonly hash: (data: Uint8Array) => Uint8Array;
 
@@ -125,7 +128,7 @@ export class Chain {
     const previous = this.latestHeader();
     const height = previous.height + 1n;
     const env = { chainId: this.genesis.chainId, height, timeMs };
-    const outcome = executeBlock(this.suite, this.state, env, txs);
+    const outcome = executeBlock(this.suite, this.state, env, txs, this.verifiedTxs.has);
     const batch = applyBatch(
       { get: (h) => this.store.getStateNode(h) },
       this.hash,

@@ -201,9 +201,10 @@ export class LedgerNode {
     const nextHeight = latest.height + 1n;
     try {
       const env = { chainId: this.genesis.chainId, height: nextHeight, timeMs: latest.timeMs };
-      const admitted = admitTx(this.suite, env, bytes);
+      const admitted = admitTx(this.suite, env, bytes, this.chain.verifiedTxs.has);
       // Who signed it, and may that role sign this operation? Checked again in execution.
       authorizeTx(this.chain.state, env, admitted);
+      this.chain.verifiedTxs.add(admitted.hash);
       const senderHex = toHex(admitted.sender);
       this.mempool.add(
         {
