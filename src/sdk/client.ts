@@ -107,6 +107,16 @@ export class MarketLedgerClient {
     return answer.hash;
   }
 
+  /** Submits many transactions at once; each result is a hash or the error that refused it. */
+  async submitTxs(
+    encodedTxs: readonly Uint8Array[],
+  ): Promise<Array<{ hash: string } | { error: { code: string; message: string } }>> {
+    const answer = await this.request<{
+      results: Array<{ hash: string } | { error: { code: string; message: string } }>;
+    }>("POST", "/v1/txs/batch", { txs: encodedTxs.map(toHex) });
+    return answer.results;
+  }
+
   /** The transaction's status, or undefined when the node has never heard of it. */
   async tx(hash: string): Promise<TxStatusJson | undefined> {
     try {

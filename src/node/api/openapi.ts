@@ -62,6 +62,43 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    "/v1/txs/batch": {
+      post: {
+        summary: "Submit up to 500 signed transactions; each is admitted or refused on its own, in order",
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["txs"],
+                properties: { txs: { type: "array", items: hex } },
+              },
+            },
+          },
+        },
+        responses: {
+          "202": json(
+            {
+              type: "object",
+              properties: {
+                results: {
+                  type: "array",
+                  items: {
+                    oneOf: [
+                      { type: "object", properties: { hash: hex } },
+                      error.content["application/json"].schema,
+                    ],
+                  },
+                },
+              },
+            },
+            "one result per transaction, in order: its hash, or the error that refused it",
+          ),
+          "400": error,
+        },
+      },
+    },
     "/v1/txs/{hash}": {
       get: {
         summary: "A transaction's status, result and inclusion proof against its block's txRoot",

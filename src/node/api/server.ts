@@ -27,6 +27,14 @@ const height = z
   .transform(BigInt);
 
 const submitBody = z.object({ tx: hexString("tx", 64 * 1024).refine((b) => b.length > 0, "tx is empty") });
+/** Most transactions in one batch request (the body limit bounds their bytes too). */
+const MAX_BATCH_TXS = 500;
+const batchBody = z.object({
+  txs: z
+    .array(hexString("tx", 64 * 1024).refine((b) => b.length > 0, "tx is empty"))
+    .min(1, "txs is empty")
+    .max(MAX_BATCH_TXS, `at most ${MAX_BATCH_TXS} transactions in a batch`),
+});
 const hashParams = z.object({
   hash: hexString("hash", 32).refine((b) => b.length === 32, "hash is 32 bytes"),
 });
@@ -51,7 +59,7 @@ export const registeredRoutes = new WeakMap<FastifyInstance, string[]>();
 
 /** The node's HTTP + WebSocket API; documented by the OpenAPI file it serves at /openapi.json. */
 export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 });
   const routes: string[] = [];
   registeredRoutes.set(app, routes);
   app.addHook("onRoute", (route) => {
@@ -90,6 +98,20 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
     const { tx } = parse(submitBody, request.body);
     const hash = node.submitTx(tx);
     return reply.status(202).send({ hash: toHex(hash) });
+  });
+
+  /** Many transactions in one request, each admitted or refused on its own, in order. */
+  app.post("/v1/txs/batch", async (request, reply) => {
+    const { txs } = parse(batchBody, request.body);
+    const results = txs.map((tx) => {
+      try {
+        return { hash: toHex(node.submitTx(tx)) };
+      } catch (error) {
+        if (!(error instanceof LedgerError)) throw error;
+        return { error: { code: error.code, message: error.message } };
+      }
+    });
+    return reply.status(202).send({ results });
   });
 
   app.get("/v1/txs/:hash", async (request) => {
