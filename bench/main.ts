@@ -24,7 +24,7 @@ async function main(only: string[]): Promise<void> {
     console.log(`four validators (${suite})…`);
     // A light load for latency, then more than the network can take, for throughput.
     rows.push(...(await runNetworkBench(suite, 200)));
-    rows.push(...(await runNetworkBench(suite, 1500, 6)));
+    rows.push(...(await runNetworkBench(suite, 3000, 6)));
   }
   console.log("");
   printTable(rows);

@@ -15,7 +15,8 @@ import type { BenchRow } from "./table.js";
 
 const VALIDATORS = 4;
 const TICK_MS = 20;
-const SENDERS = 48;
+// Enough senders that no sender runs past the nonce window (256) at the overload rate.
+const SENDERS = 128;
 const CLI = join(new URL("../", import.meta.url).pathname, "src/cli/main.js");
 
 /**
