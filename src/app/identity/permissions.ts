@@ -1,4 +1,4 @@
-import type { Role } from "../../pki/roles.js";
+import { ROLES, type Role } from "../../pki/roles.js";
 import type { OperationKind } from "../operations/index.js";
 
 /**
@@ -24,16 +24,7 @@ export const PERMISSIONS: Partial<Record<OperationKind, readonly Role[]>> = {
   registerIdentity: ["platform-operator", "org-admin"],
   revokeCertificate: ["platform-operator", "org-admin"],
   // Every identity may rotate its own key; admins may also rotate one of their organisation's.
-  rotateKey: [
-    "platform-operator",
-    "org-admin",
-    "enterprise",
-    "employee-marketer",
-    "outside-marketer",
-    "buyer",
-    "auditor",
-    "node-operator",
-  ],
+  rotateKey: ROLES,
   // Marketing (src/app/marketing): the enterprise (its ERP, HR and finance systems sign as the
   // enterprise identity) runs its catalogue, policies, escrow, order steps and payouts; the
   // operation itself checks the order or product belongs to the signer's organisation.
