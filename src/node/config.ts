@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { LedgerError } from "../errors.js";
+import { readJsonFile } from "./files.js";
 
 /**
  * Node options (not protocol parameters, which live in the genesis file): where to listen,
@@ -86,22 +86,6 @@ export const HOME_FILES = {
   nodeKey: "node.key.pem",
 } as const;
 
-export function readJsonFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new ConfigError("CONFIG_UNREADABLE", `cannot read ${path}: ${(error as Error).message}`, { path });
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError("CONFIG_NOT_JSON", `${path} is not valid JSON: ${(error as Error).message}`, {
-      path,
-    });
-  }
-}
-
 /** Parses with a schema and turns zod's issues into one readable ConfigError. */
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown, what: string): z.infer<T> {
   const parsed = schema.safeParse(value);
@@ -144,16 +128,4 @@ export function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = process.en
       ca: config.tls.ca.map((file) => resolve(home, file)),
     },
   };
-}
-
-/** Writes a secret (a private key) readable by its owner only. */
-export function writeSecretFile(path: string, contents: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, contents, { mode: 0o600 });
-  chmodSync(path, 0o600);
-}
-
-export function writeJson(path: string, value: unknown): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
 }

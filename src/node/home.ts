@@ -5,7 +5,8 @@ import type { GenesisJson } from "../app/genesis.js";
 import { getSuite } from "../crypto/index.js";
 import type { KeyPair, SuiteId } from "../crypto/suite.js";
 import { toHex } from "../ledger/bytes.js";
-import { ConfigError, HOME_FILES, writeJson, writeSecretFile } from "./config.js";
+import { ConfigError, HOME_FILES } from "./config.js";
+import { writeJsonFile, writeSecretFile } from "./files.js";
 
 export interface SoloHomeOptions {
   readonly suite: SuiteId;
@@ -47,8 +48,8 @@ export function initSoloHome(
       publicKey: toHex((accounts.get(a.name) as KeyPair).publicKey.bytes),
     })),
   };
-  writeJson(join(home, HOME_FILES.genesis), genesis);
-  writeJson(join(home, HOME_FILES.config), {
+  writeJsonFile(join(home, HOME_FILES.genesis), genesis);
+  writeJsonFile(join(home, HOME_FILES.config), {
     moniker: "validator-0",
     api: { host: "127.0.0.1", port: options.apiPort },
   });

@@ -1,5 +1,4 @@
 import { EventEmitter } from "node:events";
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
 import { addressOf } from "../app/address.js";
@@ -12,16 +11,10 @@ import type { SignedVote } from "../ledger/signed-vote.js";
 import { encodeSignedTx, signTx } from "../ledger/tx.js";
 import { ChainStore } from "../storage/chain-store.js";
 import { Chain } from "./chain.js";
-import {
-  ConfigError,
-  HOME_FILES,
-  loadNodeConfig,
-  type NodeConfig,
-  parseWith,
-  readJsonFile,
-} from "./config.js";
+import { ConfigError, HOME_FILES, loadNodeConfig, type NodeConfig, parseWith } from "./config.js";
 import { BftEngine } from "./consensus/engine.js";
 import { WalFile, walPath } from "./consensus/wal-file.js";
+import { readJsonFile, readTextFile } from "./files.js";
 import { Mempool } from "./mempool.js";
 import { NodeMetrics } from "./metrics.js";
 import { Transport } from "./p2p/index.js";
@@ -130,12 +123,9 @@ export class LedgerNode {
       self: {
         id: toHex(this.key.publicKey.bytes),
         consensusKey: this.key,
-        tls: {
-          keyPem: readFileSync(this.config.tls.key, "utf8"),
-          certPem: readFileSync(this.config.tls.cert, "utf8"),
-        },
+        tls: { keyPem: readTextFile(this.config.tls.key), certPem: readTextFile(this.config.tls.cert) },
       },
-      trustedCaPems: this.config.tls.ca.map((file) => readFileSync(file, "utf8")),
+      trustedCaPems: this.config.tls.ca.map(readTextFile),
       listen: p2p,
       peers: this.config.peers,
       log: this.log,
@@ -320,16 +310,6 @@ export class LedgerNode {
 }
 
 function loadNodeKey(suite: Suite, path: string): KeyPair {
-  let pem: string;
-  try {
-    pem = readFileSync(path, "utf8");
-  } catch (error) {
-    throw new ConfigError(
-      "NODE_KEY_UNREADABLE",
-      `cannot read the node key ${path}: ${(error as Error).message}`,
-      { path },
-    );
-  }
-  const privateKey = suite.privateKeyFromPem(pem);
+  const privateKey = suite.privateKeyFromPem(readTextFile(path));
   return { privateKey, publicKey: suite.publicKeyOf(privateKey) };
 }

@@ -1,11 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { revocationList } from "../../app/identity/registry.js";
 import { getSuite, isSuiteId, SUITE_IDS } from "../../crypto/index.js";
 import type { PrivateKey, SuiteId } from "../../crypto/suite.js";
 import { loadNodeConfig } from "../../node/config.js";
+import {
+  readJsonFile as readJson,
+  readTextFile as readText,
+  writePublicFile as writePublic,
+  writeSecretFile as writeSecret,
+} from "../../node/files.js";
 import {
   createCrl,
   createCsr,
@@ -45,35 +51,8 @@ export function printer(cmd: Command): (line: string) => void {
   return (line) => (out.writeOut ?? ((s: string) => process.stdout.write(s)))(`${line}\n`);
 }
 
-/** JSON from a file; unreadable or malformed JSON is a one-line CliError. */
-export function readJson(path: string): unknown {
-  const text = readText(path);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`${path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
-export function readText(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (e) {
-    throw new CliError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`);
-  }
-}
-
-/** A private key file readable by its owner only (chmod too: mode is ignored for existing files). */
-export function writeSecret(path: string, contents: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, contents, { mode: 0o600 });
-  chmodSync(path, 0o600);
-}
-
-export function writePublic(path: string, contents: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, contents);
-}
+// File reading and writing shared with the node (one-line FileErrors, keys written 0600).
+export { readJson, readText, writePublic, writeSecret };
 
 export function refuseExisting(paths: string[], force = false): void {
   if (force) return;

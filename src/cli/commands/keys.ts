@@ -1,5 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { type Command, CommanderError } from "commander";
 import {
   bytesToHex,
@@ -13,6 +12,7 @@ import {
   type SuiteId,
 } from "../../crypto/index.js";
 import { LedgerError } from "../../errors.js";
+import { writeSecretFile } from "../../node/files.js";
 
 /**
  * `mkl keys new|sign|verify` and `mkl hash`. A PEM key names its own suite (curve OID), so
@@ -85,13 +85,6 @@ function readText(cmd: Command, path: string): string {
 function write(cmd: Command, line: string): void {
   const out = cmd.configureOutput();
   (out.writeOut ?? ((s: string) => process.stdout.write(s)))(`${line}\n`);
-}
-
-/** A private key file readable by its owner only (chmod too: mode is ignored for existing files). */
-function writeSecretFile(path: string, contents: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, contents, { mode: 0o600 });
-  chmodSync(path, 0o600);
 }
 
 export function publicPathOf(privatePath: string): string {

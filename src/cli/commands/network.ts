@@ -7,6 +7,8 @@ import { getSuite } from "../../crypto/index.js";
 import type { KeyPair, PrivateKey, SuiteId } from "../../crypto/suite.js";
 import { toHex } from "../../ledger/bytes.js";
 import { parseWith } from "../../node/config.js";
+import { writeJsonFile } from "../../node/files.js";
+import { wirePeers } from "../../ops/peers.js";
 import {
   type CertificateProfile,
   isOrgId,
@@ -28,7 +30,6 @@ import {
   readCert,
   readJson,
   readKey,
-  readText,
   validityStartMs,
   writeCrl,
   writePublic,
@@ -223,10 +224,6 @@ function checkGenesis(genesis: unknown): void {
     new StateOverlay({ get: () => undefined }),
     parseWith(genesisSchema, genesis, "genesis.json"),
   );
-}
-
-function writeJsonFile(path: string, value: unknown): void {
-  writePublic(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 export interface InitOptions {
@@ -464,18 +461,7 @@ function addObserver(o: AddObserverOptions, print: (line: string) => void): void
     api: { host: "127.0.0.1", port: 26650 + n },
     p2p: { host: "127.0.0.1", port: 26660 + n },
   });
-  const all = manifest.nodes.map((entry) => {
-    const home = join(dir, entry.moniker);
-    const config = readJson(join(home, "config.json")) as { p2p: { host: string; port: number } };
-    const key = getSuite(manifest.suite).privateKeyFromPem(readText(join(home, "node.key.pem")));
-    return { home, config, id: toHex(getSuite(manifest.suite).publicKeyOf(key).bytes) };
-  });
-  for (const entry of all) {
-    const peers = all
-      .filter((other) => other !== entry)
-      .map((other) => ({ id: other.id, host: other.config.p2p.host, port: other.config.p2p.port }));
-    writeJsonFile(join(entry.home, "config.json"), { ...entry.config, peers });
-  }
+  wirePeers(dir);
   print(`observer ${node.moniker} of ${o.org} in ${node.dir}; every node's peer list now includes it`);
 }
 

@@ -1,11 +1,9 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { isSuiteId } from "../../crypto/index.js";
-import type { SuiteId } from "../../crypto/suite.js";
 import { toHex } from "../../ledger/bytes.js";
 import { initSoloHome } from "../../node/home.js";
 import { runNode } from "../../node/run.js";
-import { CliError } from "../io.js";
+import { parseSuiteOption } from "./cert.js";
 
 /** Stops `stop` on SIGINT/SIGTERM, once. */
 export function stopOnSignals(stop: () => Promise<void>): void {
@@ -25,12 +23,6 @@ export function stopOnSignals(stop: () => Promise<void>): void {
   process.on("SIGTERM", handler);
 }
 
-function parseSuite(value: string): SuiteId {
-  if (!isSuiteId(value))
-    throw new CliError(`unknown suite "${value}": use sm, ecdsa-p256, ecdsa-secp256k1 or ed25519`);
-  return value;
-}
-
 export function registerNodeCommands(program: Command): void {
   const node = program.command("node").description("run and set up a node");
   node
@@ -43,7 +35,7 @@ export function registerNodeCommands(program: Command): void {
     .action((opts: { home: string; suite: string; chainId: string; apiPort: string }) => {
       const home = resolve(opts.home);
       const { validator } = initSoloHome(home, {
-        suite: parseSuite(opts.suite),
+        suite: parseSuiteOption(opts.suite),
         chainId: opts.chainId,
         apiPort: Number(opts.apiPort),
         fundedAccounts: [{ name: "treasury", balanceFen: 100_000_000_00n }],

@@ -5,8 +5,7 @@ import { getSuite, isSuiteId } from "../../crypto/index.js";
 import { loadDemoKeys, seedDemoGenesis } from "../../ops/demo-genesis.js";
 import { demoMarketingKeys, startDemoMarketing } from "../../ops/demo-marketing.js";
 import { startNetwork } from "../../ops/network-up.js";
-import { wirePeers } from "../../ops/peers.js";
-import { CliError } from "../io.js";
+import { parseSuiteOption } from "./cert.js";
 import { initNetwork } from "./network.js";
 import { stopOnSignals } from "./node.js";
 
@@ -26,7 +25,7 @@ export function registerStartCommand(program: Command): void {
     .option("--no-demo", "do not send demo transactions")
     .action(async (opts: { home: string; suite: string; demo: boolean }) => {
       const home = resolve(opts.home);
-      if (!isSuiteId(opts.suite)) throw new CliError(`unknown suite "${opts.suite}"`);
+      const suite = parseSuiteOption(opts.suite);
       if (!existsSync(join(home, "genesis.json"))) {
         console.log(
           `creating a local network of ${LOCAL_ORGS} organisations in ${home} (suite ${opts.suite})`,
@@ -34,7 +33,7 @@ export function registerStartCommand(program: Command): void {
         initNetwork(
           {
             orgs: String(LOCAL_ORGS),
-            suite: opts.suite,
+            suite,
             out: home,
             chainId: "marketledger-local",
             days: "365",
@@ -42,7 +41,6 @@ export function registerStartCommand(program: Command): void {
           (line) => console.log(`  ${line}`),
         );
         seedDemoGenesis(home);
-        wirePeers(home);
       } else {
         console.log(`resuming the local network in ${home}`);
       }
