@@ -1,60 +1,62 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type NodeProcessInfo, startNodeProcess } from "../../src/ops/network-up.js";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+/** Shared by the end-to-end tests: real node processes, started from the sources through tsx. */
+export const ROOT = new URL("../../", import.meta.url).pathname;
+export const CLI = [process.execPath, "--import", "tsx", join(ROOT, "src/cli/main.ts")] as const;
 
-export interface NodeProcess {
-  readonly child: ChildProcess;
-  readonly apiUrl: Promise<string>;
-  output(): string;
-}
-
-/** Starts `mkl node start --home HOME` as its own process (through tsx, from the sources). */
-export function startNodeProcess(home: string, env: Record<string, string> = {}): NodeProcess {
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", join(ROOT, "src/cli/main.ts"), "node", "start", "--home", home],
-    {
-      cwd: ROOT,
-      env: { ...process.env, MKL_LOG_LEVEL: "warn", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  const apiUrl = new Promise<string>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /API (http:\/\/[^\s]+)/.exec(output);
-      if (match?.[1] !== undefined) resolve(match[1]);
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.once("exit", (code, signal) =>
-      reject(new Error(`node exited (${code ?? signal}) before serving:\n${output}`)),
-    );
+/** `mkl node start --home HOME` as its own process, the way `mkl network up` starts one. */
+export function startNode(home: string, env: Record<string, string> = {}): NodeProcessInfo {
+  return startNodeProcess(home, CLI[0], CLI.slice(1), () => {}, {
+    ...process.env,
+    MKL_LOG_LEVEL: "warn",
+    ...env,
   });
-  apiUrl.catch(() => {});
-  return { child, apiUrl, output: () => output };
 }
 
-export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+/** Kills a node without warning and waits until it is gone. */
+export async function killNode(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = once(child, "exit");
-  child.kill(signal);
+  child.kill("SIGKILL");
   await exited;
 }
 
-/** A config.json for tests: an ephemeral API port and fast empty blocks. */
+/** Test settings merged into a node's config.json: an ephemeral API port, fast blocks and timeouts. */
 export function writeTestConfig(home: string, extra: Record<string, unknown> = {}): void {
+  const path = join(home, "config.json");
+  const config = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
   writeFileSync(
-    join(home, "config.json"),
+    path,
     JSON.stringify({
-      moniker: "e2e",
+      ...config,
       api: { host: "127.0.0.1", port: 0 },
-      emptyBlockIntervalMs: 100,
+      emptyBlockIntervalMs: 200,
+      timeouts: {
+        proposeBaseMs: 1_000,
+        proposeDeltaMs: 200,
+        prevoteBaseMs: 300,
+        prevoteDeltaMs: 100,
+        precommitBaseMs: 300,
+        precommitDeltaMs: 100,
+      },
       ...extra,
     }),
   );
+}
+
+/** Polls `condition` until it holds, failing after `timeoutMs`; errors count as "not yet". */
+export async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (
+    !(await Promise.resolve()
+      .then(condition)
+      .catch(() => false))
+  ) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

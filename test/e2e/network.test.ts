@@ -1,30 +1,26 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getSuite } from "../../src/crypto/index.js";
 import type { KeyPair } from "../../src/crypto/suite.js";
-import { type NodeProcessInfo, nodeHomes, startNodeProcess, stopChild } from "../../src/ops/network-up.js";
+import { type NodeProcessInfo, nodeHomes, stopChild } from "../../src/ops/network-up.js";
 import { freePort, wirePeers } from "../../src/ops/peers.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
+import { CLI, killNode, ROOT, startNode, until, writeTestConfig } from "./harness.js";
 
 /**
  * Four validator processes, one per organisation, over mutually authenticated TLS on loopback:
  * the issue's end-to-end checks, in order, on one network.
  */
-const ROOT = new URL("../../", import.meta.url).pathname;
-const CLI = [process.execPath, "--import", "tsx", join(ROOT, "src/cli/main.ts")];
 let tempRoot: string;
 let dir: string;
 let homes: string[];
 const processes = new Map<string, NodeProcessInfo>();
 
 function start(home: string): NodeProcessInfo {
-  const info = startNodeProcess(home, CLI[0] as string, CLI.slice(1), () => {}, {
-    ...process.env,
-    MKL_LOG_LEVEL: "warn",
-  });
+  const info = startNode(home);
   processes.set(home, info);
   return info;
 }
@@ -37,36 +33,11 @@ async function height(home: string): Promise<bigint> {
   return BigInt((await (await client(home)).status()).height);
 }
 
-async function until(condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-function tuneConfig(home: string): void {
-  const config = JSON.parse(readFileSync(join(home, "config.json"), "utf8"));
-  Object.assign(config, {
-    api: { host: "127.0.0.1", port: 0 },
-    emptyBlockIntervalMs: 200,
-    timeouts: {
-      proposeBaseMs: 1_000,
-      proposeDeltaMs: 200,
-      prevoteBaseMs: 300,
-      prevoteDeltaMs: 100,
-      precommitBaseMs: 300,
-      precommitDeltaMs: 100,
-    },
-  });
-  writeFileSync(join(home, "config.json"), JSON.stringify(config));
-}
-
 beforeAll(async () => {
   tempRoot = mkdtempSync(join(tmpdir(), "mkl-net-"));
   dir = join(tempRoot, "net");
   execFileSync(
-    CLI[0] as string,
+    CLI[0],
     [...CLI.slice(1), "network", "init", "--orgs", "4", "--suite", "ecdsa-p256", "--out", dir],
     {
       cwd: ROOT,
@@ -76,7 +47,7 @@ beforeAll(async () => {
   homes = nodeHomes(dir);
   const ports = await Promise.all(homes.map(() => freePort()));
   wirePeers(dir, { p2pPorts: ports });
-  for (const home of homes) tuneConfig(home);
+  for (const home of homes) writeTestConfig(home);
   for (const home of homes) start(home);
 }, 120_000);
 
@@ -113,8 +84,7 @@ describe("a four-validator network of processes", () => {
 
   it("keeps committing after a validator is killed, and the validator catches up when restarted", async () => {
     const victim = homes[3] as string;
-    await stopChild((processes.get(victim) as NodeProcessInfo).child, 0).catch(() => {});
-    (processes.get(victim) as NodeProcessInfo).child.kill("SIGKILL");
+    await killNode((processes.get(victim) as NodeProcessInfo).child);
     const before = await height(homes[0] as string);
     await until(async () => (await height(homes[0] as string)) >= before + 3n);
     start(victim);
@@ -124,7 +94,7 @@ describe("a four-validator network of processes", () => {
 
   it("stops with two of four down without forking, and resumes when one returns", async () => {
     const [a, b, c, d] = homes as [string, string, string, string];
-    for (const home of [c, d]) (processes.get(home) as NodeProcessInfo).child.kill("SIGKILL");
+    await Promise.all([c, d].map((home) => killNode((processes.get(home) as NodeProcessInfo).child)));
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const stalled = await height(a);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -141,11 +111,10 @@ describe("a four-validator network of processes", () => {
 
   it("lets a new observer catch up from height 0 without voting", async () => {
     await Promise.all([...processes.values()].map((p) => stopChild(p.child)));
-    execFileSync(
-      CLI[0] as string,
-      [...CLI.slice(1), "network", "add-observer", "--dir", dir, "--org", "org2"],
-      { cwd: ROOT, stdio: "pipe" },
-    );
+    execFileSync(CLI[0], [...CLI.slice(1), "network", "add-observer", "--dir", dir, "--org", "org2"], {
+      cwd: ROOT,
+      stdio: "pipe",
+    });
     const all = nodeHomes(dir);
     expect(all).toHaveLength(5);
     const ports = all.map(
@@ -153,7 +122,7 @@ describe("a four-validator network of processes", () => {
     );
     ports[4] = await freePort();
     wirePeers(dir, { p2pPorts: ports });
-    for (const home of all) tuneConfig(home);
+    for (const home of all) writeTestConfig(home);
     for (const home of all) start(home);
     const observer = all[4] as string;
     const target = await height(homes[0] as string);
@@ -179,7 +148,7 @@ describe("a four-validator network of processes", () => {
     const url = await (processes.get(homes[0] as string) as NodeProcessInfo).apiUrl;
     // Through the command line an operator would use: `mkl validators propose|approve`.
     const mkl = (...args: string[]) =>
-      execFileSync(CLI[0] as string, [...CLI.slice(1), "validators", ...args, "--node", url], {
+      execFileSync(CLI[0], [...CLI.slice(1), "validators", ...args, "--node", url], {
         cwd: ROOT,
         encoding: "utf8",
       });

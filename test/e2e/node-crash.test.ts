@@ -18,9 +18,10 @@ import {
   MemoryNodeStore,
 } from "../../src/ledger/index.js";
 import { initSoloHome } from "../../src/node/home.js";
+import { stopChild } from "../../src/ops/network-up.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
 import { ChainStore } from "../../src/storage/chain-store.js";
-import { startNodeProcess, stopProcess, writeTestConfig } from "./harness.js";
+import { killNode, startNode, writeTestConfig } from "./harness.js";
 
 const homes: string[] = [];
 afterEach(() => {
@@ -75,12 +76,12 @@ async function checkStoreConsistent(home: string): Promise<bigint> {
 describe("a node killed in the middle of a commit", () => {
   it("keeps the previous height intact and resumes from it", async () => {
     const { home, alice, bob } = makeHome();
-    const crashing = startNodeProcess(home, { MKL_TEST_CRASH_MID_COMMIT_AT_HEIGHT: "6" });
+    const crashing = startNode(home, { MKL_TEST_CRASH_MID_COMMIT_AT_HEIGHT: "6" });
     const [, signal] = (await once(crashing.child, "exit")) as [number | null, string | null];
     expect(signal).toBe("SIGKILL");
     expect(await checkStoreConsistent(home)).toBe(5n);
 
-    const restarted = startNodeProcess(home);
+    const restarted = startNode(home);
     try {
       const client = new MarketLedgerClient(await restarted.apiUrl);
       const suite = getSuite("sm");
@@ -97,7 +98,7 @@ describe("a node killed in the middle of a commit", () => {
       expect(committed.result.code).toBe("OK");
       expect(BigInt(committed.height)).toBeGreaterThanOrEqual(6n);
     } finally {
-      await stopProcess(restarted.child);
+      await stopChild(restarted.child);
     }
     expect(await checkStoreConsistent(home)).toBeGreaterThanOrEqual(6n);
   });
@@ -108,7 +109,7 @@ describe("a node killed in the middle of a commit", () => {
     let nonce = 0n;
     let lastHead = 0n;
     for (let round = 0; round < 3; round++) {
-      const node = startNodeProcess(home);
+      const node = startNode(home);
       const client = new MarketLedgerClient(await node.apiUrl);
       const state = await client.state(accountKey(addressOfKey(suite, alice.publicKey.bytes)));
       if (state.value !== null) nonce = decode(accountCodec, fromHex(state.value)).nonce;
@@ -123,7 +124,7 @@ describe("a node killed in the middle of a commit", () => {
         await client.submitTx(tx.bytes).catch(() => {});
       }
       await new Promise((resolve) => setTimeout(resolve, 40 + round * 37));
-      await stopProcess(node.child, "SIGKILL");
+      await killNode(node.child);
       const head = await checkStoreConsistent(home);
       expect(head).toBeGreaterThanOrEqual(lastHead);
       lastHead = head;
