@@ -42,6 +42,14 @@ export interface PreparedBlock {
   readonly stateNodes: Map<string, Uint8Array>;
 }
 
+/** A block as committed, with what executing it produced (for metrics and event streams). */
+export interface CommittedBlock {
+  readonly block: Block;
+  readonly hash: Uint8Array;
+  readonly outcome: BlockOutcome;
+  readonly commitSeconds: number;
+}
+
 export interface TxRecord {
   readonly height: bigint;
   readonly index: number;

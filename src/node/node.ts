@@ -10,7 +10,7 @@ import { bytesEqual, fromHex, toHex } from "../ledger/bytes.js";
 import type { SignedVote } from "../ledger/signed-vote.js";
 import { encodeSignedTx, signTx } from "../ledger/tx.js";
 import { ChainStore } from "../storage/chain-store.js";
-import { Chain } from "./chain.js";
+import { Chain, type CommittedBlock } from "./chain.js";
 import { ConfigError, HOME_FILES, loadNodeConfig, type NodeConfig, parseWith } from "./config.js";
 import { BftEngine } from "./consensus/engine.js";
 import { WalFile, walPath } from "./consensus/wal-file.js";
@@ -18,7 +18,7 @@ import { readJsonFile, readTextFile } from "./files.js";
 import { Mempool } from "./mempool.js";
 import { NodeMetrics } from "./metrics.js";
 import { Transport } from "./p2p/index.js";
-import { type CommittedBlock, SoloEngine } from "./solo-engine.js";
+import { SoloEngine } from "./solo-engine.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -279,7 +279,7 @@ export class LedgerNode {
     this.metrics.blocksCommitted.inc();
     this.metrics.commitSeconds.observe(committed.commitSeconds);
     this.metrics.lastBlockTime.set(Number(header.timeMs) / 1000);
-    for (const result of this.chain.resultsAt(header.height) ?? []) {
+    for (const result of committed.outcome.results) {
       this.metrics.txsCommitted.inc({ result: result.code });
     }
     this.updateMempoolMetrics();

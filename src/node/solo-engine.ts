@@ -1,14 +1,7 @@
 import type { PrivateKey, PublicKey } from "../crypto/suite.js";
-import type { Block } from "../ledger/block.js";
-import type { Chain } from "./chain.js";
+import type { Chain, CommittedBlock } from "./chain.js";
 import type { Mempool, PoolTx } from "./mempool.js";
 import { prepareFromMempool } from "./propose.js";
-
-export interface CommittedBlock {
-  readonly block: Block;
-  readonly hash: Uint8Array;
-  readonly commitSeconds: number;
-}
 
 export interface SoloEngineOptions {
   readonly chain: Chain;
@@ -80,7 +73,7 @@ export class SoloEngine {
       this.schedule(mempool.size > 0 ? this.options.batchDelayMs : this.options.emptyBlockIntervalMs);
   }
 
-  private commitBlock(candidates: PoolTx[]): { block: Block; hash: Uint8Array } {
+  private commitBlock(candidates: PoolTx[]): Omit<CommittedBlock, "commitSeconds"> {
     const { chain, key } = this.options;
     const previousTime = chain.latestHeader().timeMs;
     const timeMs = BigInt(Math.max(this.options.now(), Number(previousTime) + 1));
@@ -94,6 +87,6 @@ export class SoloEngine {
     );
     const certified = chain.signCommit(prepared, key.privateKey, key.publicKey, timeMs);
     chain.commit(prepared, certified);
-    return { block: certified, hash: prepared.hash };
+    return { block: certified, hash: prepared.hash, outcome: prepared.outcome };
   }
 }

@@ -187,20 +187,34 @@ describe("node API", () => {
     expect(BigInt(committed.height)).toBeGreaterThan(before);
   });
 
-  it("streams committed blocks over the WebSocket", async () => {
+  it("streams committed blocks over the WebSocket, naming the transactions and their results", async () => {
     const socket = new WebSocket(`${running.apiUrl.replace("http", "ws")}/v1/events`);
-    const message = await new Promise<{
+    type BlockEvent = {
       type: string;
       header: { height: string };
+      txHashes: string[];
+      results: Array<{ code: string }>;
       endBlockEvents: unknown[];
-    }>((resolve, reject) => {
-      socket.once("message", (data) => resolve(JSON.parse(String(data))));
-      socket.once("error", reject);
-    });
+    };
+    const messages: BlockEvent[] = [];
+    socket.on("message", (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+    const { nonce } = await client.account(addressOfKey(running.node.suite, alice.publicKey.bytes));
+    const tx = transfer(nonce, 3n);
+    const hash = await client.submitTx(tx.bytes);
+    const committed = await client.waitForTx(hash, { timeoutMs: 10_000, pollMs: 20 });
+    const deadline = Date.now() + 5_000;
+    while (!messages.some((m) => m.header.height === committed.height) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     socket.close();
+    const message = messages.find((m) => m.header.height === committed.height) as BlockEvent;
     expect(message.type).toBe("block");
+    const index = message.txHashes.indexOf(hash);
+    expect(index).toBeGreaterThanOrEqual(0);
+    expect(message.results[index]?.code).toBe("OK");
+    expect(message.results).toHaveLength(message.txHashes.length);
     expect(Array.isArray(message.endBlockEvents)).toBe(true);
-    expect(BigInt(message.header.height)).toBeGreaterThan(0n);
   });
 
   it("serves status, health, metrics and an OpenAPI document that covers every route", async () => {

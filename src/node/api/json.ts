@@ -1,6 +1,7 @@
 import type { TxResult } from "../../app/events.js";
 import type { Block, BlockHeader, CommitCertificate } from "../../ledger/block.js";
 import { toHex } from "../../ledger/bytes.js";
+import type { CommittedBlock } from "../chain.js";
 
 /** JSON views of ledger objects: bytes as lowercase hex, integers that may exceed 2^53 as strings. */
 export function headerJson(header: BlockHeader) {
@@ -52,5 +53,21 @@ export function blockJson(block: Block, hash: Uint8Array, encoded: Uint8Array, r
     results: results.map(resultJson),
     commit: commitJson(block.commit),
     encoded: toHex(encoded),
+  };
+}
+
+/** The WebSocket message for a committed block: what it holds and what executing it did. */
+export function blockEventJson(committed: CommittedBlock) {
+  const { header } = committed.block;
+  return {
+    type: "block",
+    hash: toHex(committed.hash),
+    header: headerJson(header),
+    txs: committed.block.txs.length,
+    txHashes: committed.outcome.txHashes.map(toHex),
+    results: committed.outcome.results.map(resultJson),
+    // What the block did by itself at its end (orders completing by block time, settlements).
+    endBlockEvents: resultJson({ code: "OK", message: "", events: committed.outcome.endBlockEvents ?? [] })
+      .events,
   };
 }

@@ -4,14 +4,13 @@ import type { WebSocket } from "ws";
 import { z } from "zod";
 import { EVIDENCE_PREFIX, evidenceRecordCodec } from "../../app/governance/evidence.js";
 import { lookupIdentity } from "../../app/identity/registry.js";
-import { endBlockEventsCodec, endEventsKey } from "../../app/marketing/end-block.js";
-import { read } from "../../app/marketing/records.js";
 import { LedgerError } from "../../errors.js";
 import { fromHex, toHex } from "../../ledger/bytes.js";
-import { blockHash, decode, encode, stateProofCodec } from "../../ledger/index.js";
+import { blockHash, decode, decodeBlock, encode, stateProofCodec } from "../../ledger/index.js";
+import type { CommittedBlock } from "../chain.js";
 import type { LedgerNode } from "../node.js";
 import { httpStatusOf, notFound } from "./errors.js";
-import { blockJson, headerJson, resultJson } from "./json.js";
+import { blockEventJson, blockJson, headerJson, resultJson } from "./json.js";
 import { registerMarketingRoutes } from "./marketing-routes.js";
 import { OPENAPI_DOCUMENT } from "./openapi.js";
 
@@ -134,11 +133,10 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
   });
 
   const sendBlock = (h: bigint) => {
-    const block = node.chain.blockAt(h);
     const encoded = node.chain.store.getBlock(h);
-    if (block === undefined || encoded === undefined) throw notFound(`block ${h}`);
-    const hash = blockHash(node.suite, block.header);
-    return blockJson(block, hash, encoded, node.chain.resultsAt(h) ?? []);
+    if (encoded === undefined) throw notFound(`block ${h}`);
+    const block = decodeBlock(encoded);
+    return blockJson(block, blockHash(node.suite, block.header), encoded, node.chain.resultsAt(h) ?? []);
   };
   app.get("/v1/blocks/latest", async () => sendBlock(node.chain.height));
   app.get("/v1/blocks/:height", async (request) => sendBlock(parse(heightParams, request.params).height));
@@ -187,35 +185,24 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
 
   registerMarketingRoutes(app, node);
 
+  // One message per block, built once and sent to every subscriber.
+  const subscribers = new Set<WebSocket>();
+  const onBlock = (committed: CommittedBlock) => {
+    if (subscribers.size === 0) return;
+    const message = JSON.stringify(blockEventJson(committed));
+    for (const socket of subscribers) {
+      if (socket.bufferedAmount > MAX_SOCKET_BUFFER_BYTES) socket.close(1013, "client too slow");
+      else socket.send(message);
+    }
+  };
+  node.events.on("block", onBlock);
+  app.addHook("onClose", async () => {
+    node.events.off("block", onBlock);
+  });
   app.register(async (scope) => {
     scope.get("/v1/events", { websocket: true }, (socket: WebSocket) => {
-      const onBlock = (committed: {
-        block: { header: Parameters<typeof headerJson>[0]; txs: Uint8Array[] };
-        hash: Uint8Array;
-      }) => {
-        if (socket.bufferedAmount > MAX_SOCKET_BUFFER_BYTES) {
-          socket.close(1013, "client too slow");
-          return;
-        }
-        const header = committed.block.header;
-        const results = node.chain.resultsAt(header.height) ?? [];
-        // What the block did by itself at its end (orders completing by block time, settlements).
-        const stored = read(node.chain.state, endEventsKey(header.height), endBlockEventsCodec);
-        const endBlockEvents = stored?.height === header.height ? stored.events : [];
-        socket.send(
-          JSON.stringify({
-            type: "block",
-            hash: toHex(committed.hash),
-            header: headerJson(header),
-            txs: committed.block.txs.length,
-            txHashes: committed.block.txs.map((tx) => toHex(node.suite.hash(tx))),
-            results: results.map(resultJson),
-            endBlockEvents: resultJson({ code: "OK", message: "", events: endBlockEvents }).events,
-          }),
-        );
-      };
-      node.events.on("block", onBlock);
-      socket.on("close", () => node.events.off("block", onBlock));
+      subscribers.add(socket);
+      socket.on("close", () => subscribers.delete(socket));
     });
   });
 

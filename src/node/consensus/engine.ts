@@ -18,10 +18,9 @@ import { type Block, blockHash, type CommitCertificate, decodeBlock } from "../.
 import { bytesEqual, fromHex, toHex } from "../../ledger/bytes.js";
 import { verifyCommit } from "../../ledger/commit.js";
 import type { SignedVote } from "../../ledger/signed-vote.js";
-import type { Chain, PreparedBlock } from "../chain.js";
+import type { Chain, CommittedBlock, PreparedBlock } from "../chain.js";
 import type { Mempool } from "../mempool.js";
 import { prepareFromMempool } from "../propose.js";
-import type { CommittedBlock } from "../solo-engine.js";
 import { openProposal, openVote, signProposal, signVote } from "./signing.js";
 import type { WalFile } from "./wal-file.js";
 import {
@@ -476,7 +475,7 @@ export class BftEngine {
       entry.payload.lastCommit === undefined ? undefined : { ...previous, commit: entry.payload.lastCommit };
     this.chain.commit(entry.prepared, certified, canonicalPrevious);
     this.lastRounds = certificate.round + 1;
-    this.afterCommit(certified, entry.prepared.hash, started);
+    this.afterCommit(certified, entry.prepared, started);
     this.options.wal?.rewrite([
       {
         kind: "commit",
@@ -513,14 +512,19 @@ export class BftEngine {
     });
   }
 
-  private afterCommit(block: Block, hash: Uint8Array, started: number): void {
+  private afterCommit(block: Block, prepared: PreparedBlock, started: number): void {
     if (this.core !== undefined) this.feedScheduledValidatorSet();
     else if (this.running && this.isValidator) {
       this.options.log.info({ height: block.header.height.toString() }, "this node joined the validator set");
       this.startCore([]);
     }
     this.options.mempool.update(this.chain.height, this.options.senderNonce);
-    this.options.onCommit({ block, hash, commitSeconds: (performance.now() - started) / 1000 });
+    this.options.onCommit({
+      block,
+      hash: prepared.hash,
+      outcome: prepared.outcome,
+      commitSeconds: (performance.now() - started) / 1000,
+    });
     this.broadcastStatus();
   }
 
@@ -637,7 +641,7 @@ export class BftEngine {
         if (!check.ok) throw new InvalidBlockError("SYNC_BAD_COMMIT", check.reason);
         const prepared = this.chain.executeBlock(block.header, block.txs);
         this.chain.commit(prepared, block);
-        this.afterCommit(block, prepared.hash, started);
+        this.afterCommit(block, prepared, started);
         applied++;
       } catch (error) {
         if (!(error instanceof LedgerError)) throw error;
