@@ -18,12 +18,12 @@ import {
 import { keys, read, referralCodec } from "../../app/marketing/records.js";
 import { vaultAddress } from "../../app/marketing/settlement.js";
 import type { StateReader } from "../../app/state.js";
-import { LedgerError } from "../../errors.js";
 import { toHex } from "../../ledger/bytes.js";
 import { encode, stateProofCodec } from "../../ledger/index.js";
 import { decodeUserCode, encodeUserCode, USER_CODE_BYTES } from "../../pki/user-code.js";
 import type { LedgerNode } from "../node.js";
 import { notFound } from "./errors.js";
+import { parseRequest } from "./request.js";
 
 /**
  * Read-only marketing queries: earnings, commission cost, sales, stock cleared, statements,
@@ -38,15 +38,6 @@ const pageQuery = proveQuery.extend({
   offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const message = parsed.error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; ");
-    throw new LedgerError("BAD_REQUEST", message);
-  }
-  return parsed.data;
-}
 
 /** bigint -> decimal string, bytes -> hex (10-byte user codes -> their typed form). */
 export function toJson(value: unknown): unknown {
@@ -114,8 +105,8 @@ export function registerMarketingRoutes(app: FastifyInstance, node: LedgerNode):
   const base = "/v1/marketing/enterprises/:org";
 
   app.get(`${base}/cost`, async (request) => {
-    const { org } = parse(z.object({ org: orgParam }), request.params);
-    const r = reader(node, parse(proveQuery, request.query).prove === "true");
+    const { org } = parseRequest(z.object({ org: orgParam }), request.params);
+    const r = reader(node, parseRequest(proveQuery, request.query).prove === "true");
     const cost = enterpriseCost(r.state, org);
     const vault = vaultAddress(node.suite.hash, org);
     return answer(r, {
@@ -129,8 +120,8 @@ export function registerMarketingRoutes(app: FastifyInstance, node: LedgerNode):
   });
 
   app.get(`${base}/marketers/:code/earnings`, async (request) => {
-    const { org, code } = parse(z.object({ org: orgParam, code: z.string().max(90) }), request.params);
-    const r = reader(node, parse(proveQuery, request.query).prove === "true");
+    const { org, code } = parseRequest(z.object({ org: orgParam, code: z.string().max(90) }), request.params);
+    const r = reader(node, parseRequest(proveQuery, request.query).prove === "true");
     const payee = userCode(code);
     return answer(r, {
       enterprise: org,
@@ -140,8 +131,8 @@ export function registerMarketingRoutes(app: FastifyInstance, node: LedgerNode):
   });
 
   app.get(`${base}/marketers/:code/statement`, async (request) => {
-    const { org, code } = parse(z.object({ org: orgParam, code: z.string().max(90) }), request.params);
-    const q = parse(pageQuery, request.query);
+    const { org, code } = parseRequest(z.object({ org: orgParam, code: z.string().max(90) }), request.params);
+    const q = parseRequest(pageQuery, request.query);
     const r = reader(node, q.prove === "true");
     const payee = userCode(code);
     return answer(r, {
@@ -152,19 +143,19 @@ export function registerMarketingRoutes(app: FastifyInstance, node: LedgerNode):
   });
 
   app.get(`${base}/sales/:dimension`, async (request) => {
-    const { org, dimension } = parse(
+    const { org, dimension } = parseRequest(
       z.object({ org: orgParam, dimension: z.enum(["product", "channel", "marketer"]) }),
       request.params,
     );
-    const q = parse(pageQuery, request.query);
+    const q = parseRequest(pageQuery, request.query);
     const r = reader(node, q.prove === "true");
     const rows = salesBy(r.state, org, dimension as SalesDimension, BigInt(q.offset), BigInt(q.limit));
     return answer(r, { enterprise: org, dimension, rows });
   });
 
   app.get(`${base}/products`, async (request) => {
-    const { org } = parse(z.object({ org: orgParam }), request.params);
-    const q = parse(pageQuery, request.query);
+    const { org } = parseRequest(z.object({ org: orgParam }), request.params);
+    const q = parseRequest(pageQuery, request.query);
     const r = reader(node, q.prove === "true");
     const products = listProducts(r.state, org, BigInt(q.offset), BigInt(q.limit)).map((p) => ({
       ...p,
@@ -174,23 +165,26 @@ export function registerMarketingRoutes(app: FastifyInstance, node: LedgerNode):
   });
 
   app.get(`${base}/products/:sku`, async (request) => {
-    const { org, sku } = parse(z.object({ org: orgParam, sku: z.string().min(1).max(64) }), request.params);
-    const r = reader(node, parse(proveQuery, request.query).prove === "true");
+    const { org, sku } = parseRequest(
+      z.object({ org: orgParam, sku: z.string().min(1).max(64) }),
+      request.params,
+    );
+    const r = reader(node, parseRequest(proveQuery, request.query).prove === "true");
     const product = productView(r.state, org, sku);
     if (!product) throw notFound(`product ${org}/${sku}`);
     return answer(r, { ...product, stockClearedUnits: product.sold });
   });
 
   app.get(`${base}/withdrawals`, async (request) => {
-    const { org } = parse(z.object({ org: orgParam }), request.params);
-    const q = parse(pageQuery, request.query);
+    const { org } = parseRequest(z.object({ org: orgParam }), request.params);
+    const q = parseRequest(pageQuery, request.query);
     const r = reader(node, q.prove === "true");
     return answer(r, { enterprise: org, withdrawals: withdrawals(r.state, org, q.offset, q.limit) });
   });
 
   app.get(`${base}/payouts.csv`, async (request, reply) => {
-    const { org } = parse(z.object({ org: orgParam }), request.params);
-    const { status } = parse(
+    const { org } = parseRequest(z.object({ org: orgParam }), request.params);
+    const { status } = parseRequest(
       z.object({ status: z.enum(["requested", "paid", "rejected"]).optional() }),
       request.query,
     );
@@ -200,8 +194,8 @@ export function registerMarketingRoutes(app: FastifyInstance, node: LedgerNode):
   });
 
   app.get("/v1/marketing/orders/:id", async (request) => {
-    const { id } = parse(z.object({ id: z.string().regex(/^(0|[1-9][0-9]{0,19})$/) }), request.params);
-    const r = reader(node, parse(proveQuery, request.query).prove === "true");
+    const { id } = parseRequest(z.object({ id: z.string().regex(/^(0|[1-9][0-9]{0,19})$/) }), request.params);
+    const r = reader(node, parseRequest(proveQuery, request.query).prove === "true");
     const view = orderView(r.state, BigInt(id));
     if (!view) throw notFound(`order ${id}`);
     return answer(r, { order: view.order, commission: view.commission ?? null });
@@ -209,11 +203,11 @@ export function registerMarketingRoutes(app: FastifyInstance, node: LedgerNode):
 
   // Events of a block's end-block work (orders completed by block time and their settlements).
   app.get("/v1/marketing/block-events/:height", async (request) => {
-    const { height } = parse(
+    const { height } = parseRequest(
       z.object({ height: z.string().regex(/^(0|[1-9][0-9]{0,19})$/) }),
       request.params,
     );
-    const r = reader(node, parse(proveQuery, request.query).prove === "true");
+    const r = reader(node, parseRequest(proveQuery, request.query).prove === "true");
     const stored = read(r.state, endEventsKey(BigInt(height)), endBlockEventsCodec);
     const events = stored && stored.height === BigInt(height) ? stored.events : [];
     return answer(r, {
@@ -226,8 +220,8 @@ export function registerMarketingRoutes(app: FastifyInstance, node: LedgerNode):
   });
 
   app.get("/v1/marketing/referrals/:code", async (request) => {
-    const { code } = parse(z.object({ code: z.string().regex(/^RC[0-9A-F]{12}$/) }), request.params);
-    const r = reader(node, parse(proveQuery, request.query).prove === "true");
+    const { code } = parseRequest(z.object({ code: z.string().regex(/^RC[0-9A-F]{12}$/) }), request.params);
+    const r = reader(node, parseRequest(proveQuery, request.query).prove === "true");
     const referral = read(r.state, keys.referral(code), referralCodec);
     if (!referral) throw notFound(`referral code ${code}`);
     return answer(r, referral);

@@ -13,6 +13,7 @@ import { httpStatusOf, notFound } from "./errors.js";
 import { blockEventJson, blockJson, headerJson, resultJson } from "./json.js";
 import { registerMarketingRoutes } from "./marketing-routes.js";
 import { OPENAPI_DOCUMENT } from "./openapi.js";
+import { parseRequest } from "./request.js";
 
 const hexString = (what: string, maxBytes: number) =>
   z
@@ -43,15 +44,6 @@ const stateQuery = z.object({ height: height.optional() });
 
 /** Slow WebSocket clients are dropped rather than buffered without bound. */
 const MAX_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
-
-function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const message = parsed.error.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
-    throw new LedgerError("BAD_REQUEST", message);
-  }
-  return parsed.data;
-}
 
 /** Every route registered, as "METHOD /path" with OpenAPI-style {params}: tests hold the document to it. */
 export const registeredRoutes = new WeakMap<FastifyInstance, string[]>();
@@ -94,14 +86,14 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
   app.get("/v1/status", async () => node.status());
 
   app.post("/v1/txs", async (request, reply) => {
-    const { tx } = parse(submitBody, request.body);
+    const { tx } = parseRequest(submitBody, request.body);
     const hash = node.submitTx(tx);
     return reply.status(202).send({ hash: toHex(hash) });
   });
 
   /** Many transactions in one request, each admitted or refused on its own, in order. */
   app.post("/v1/txs/batch", async (request, reply) => {
-    const { txs } = parse(batchBody, request.body);
+    const { txs } = parseRequest(batchBody, request.body);
     const results = txs.map((tx) => {
       try {
         return { hash: toHex(node.submitTx(tx)) };
@@ -114,7 +106,7 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
   });
 
   app.get("/v1/txs/:hash", async (request) => {
-    const { hash } = parse(hashParams, request.params);
+    const { hash } = parseRequest(hashParams, request.params);
     const record = node.chain.txRecord(hash);
     if (record === undefined) {
       if (node.mempool.has(toHex(hash))) return { hash: toHex(hash), status: "pending" };
@@ -139,11 +131,13 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
     return blockJson(block, blockHash(node.suite, block.header), encoded, node.chain.resultsAt(h) ?? []);
   };
   app.get("/v1/blocks/latest", async () => sendBlock(node.chain.height));
-  app.get("/v1/blocks/:height", async (request) => sendBlock(parse(heightParams, request.params).height));
+  app.get("/v1/blocks/:height", async (request) =>
+    sendBlock(parseRequest(heightParams, request.params).height),
+  );
 
   app.get("/v1/state/:key", async (request) => {
-    const { key } = parse(stateParams, request.params);
-    const at = parse(stateQuery, request.query).height ?? node.chain.height;
+    const { key } = parseRequest(stateParams, request.params);
+    const at = parseRequest(stateQuery, request.query).height ?? node.chain.height;
     const { value, proof, root } = node.chain.proveState(key, at);
     const block = node.chain.blockAt(at);
     return {
@@ -172,7 +166,7 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
   });
 
   app.get("/v1/identities/:code", async (request) => {
-    const { code } = parse(z.object({ code: z.string().min(1).max(64) }), request.params);
+    const { code } = parseRequest(z.object({ code: z.string().min(1).max(64) }), request.params);
     const identity = lookupIdentity(node.chain.state, code);
     if (identity === undefined) throw notFound(`identity ${code}`);
     return {
