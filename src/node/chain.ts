@@ -2,8 +2,14 @@ import { readAccount } from "../app/accounts.js";
 import { InvalidBlockError } from "../app/errors.js";
 import { type TxResult, txResultCodec } from "../app/events.js";
 import { type BlockOutcome, executeBlock } from "../app/executor.js";
-import { type Genesis, VALIDATORS_KEY, validatorSetCodec, writeGenesisState } from "../app/genesis.js";
-import { readScheduledSet, validatorsForHeight } from "../app/governance/validator-set.js";
+import {
+  type Genesis,
+  type GenesisValidator,
+  VALIDATORS_KEY,
+  validatorSetCodec,
+  writeGenesisState,
+} from "../app/genesis.js";
+import { readScheduledSet, readValidators, validatorsForHeight } from "../app/governance/validator-set.js";
 import { StateOverlay, type StateReader, type StateWriteEntry } from "../app/state.js";
 import type { PrivateKey, PublicKey, Suite } from "../crypto/suite.js";
 import {
@@ -24,6 +30,7 @@ import {
   MemoryNodeStore,
   merkleRoot,
   proveAt,
+  type SmtNodeStore,
   type StateProof,
   type Validator,
   validatorSetHash,
@@ -67,6 +74,8 @@ export interface TxRecord {
  */
 export class Chain {
   readonly state: StateReader;
+  /** The state tree's nodes, read from the store. */
+  private readonly nodes: SmtNodeStore;
   /** Transactions this node verified at admission (see VerifiedTxs). */
   readonly verifiedTxs = new VerifiedTxs();
   private head: BlockHeader | undefined;
@@ -78,6 +87,7 @@ export class Chain {
     readonly genesis: Genesis,
   ) {
     this.state = { get: (key) => store.getState(key) };
+    this.nodes = { get: (hash) => store.getStateNode(hash) };
     this.hash = (data) => suite.hash(data);
   }
 
@@ -121,10 +131,11 @@ export class Chain {
     return this.namedValidators().map(({ publicKey, power }) => ({ publicKey, power }));
   }
 
-  namedValidators(): Array<{ name: string; publicKey: Uint8Array; power: bigint }> {
-    const bytes = this.state.get(VALIDATORS_KEY);
-    if (bytes === undefined) throw new StorageError("STATE_NO_VALIDATORS", "no validator set in state");
-    return decode(validatorSetCodec, bytes);
+  /** The validators of the next height, with their names (the set in committed state). */
+  namedValidators(): GenesisValidator[] {
+    const validators = readValidators(this.state);
+    if (validators.length === 0) throw new StorageError("STATE_NO_VALIDATORS", "no validator set in state");
+    return validators;
   }
 
   accountNonce(address: Uint8Array): bigint {
@@ -137,12 +148,7 @@ export class Chain {
     const height = previous.height + 1n;
     const env = { chainId: this.genesis.chainId, height, timeMs };
     const outcome = executeBlock(this.suite, this.state, env, txs, this.verifiedTxs.has);
-    const batch = applyBatch(
-      { get: (h) => this.store.getStateNode(h) },
-      this.hash,
-      previous.stateRoot,
-      outcome.writes,
-    );
+    const batch = applyBatch(this.nodes, this.hash, previous.stateRoot, outcome.writes);
     const validatorsHash = validatorSetHash(this.hash, this.validators());
     const header: BlockHeader = {
       chainId: this.genesis.chainId,
@@ -275,8 +281,8 @@ export class Chain {
         height: height.toString(),
       });
     }
-    const proof = proveAt({ get: (h) => this.store.getStateNode(h) }, this.hash, root, key);
-    const value = getAt({ get: (h) => this.store.getStateNode(h) }, this.hash, root, key);
+    const proof = proveAt(this.nodes, this.hash, root, key);
+    const value = getAt(this.nodes, this.hash, root, key);
     return { value, proof, root };
   }
 
