@@ -5,12 +5,12 @@ import { join } from "node:path";
 import { WebSocket } from "ws";
 import { getSuite } from "../src/crypto/index.js";
 import type { KeyPair, SuiteId } from "../src/crypto/suite.js";
-import { toHex } from "../src/ledger/bytes.js";
 import { type DemoParty, seedDemoGenesis } from "../src/ops/demo-genesis.js";
 import { nodeHomes, startNetwork } from "../src/ops/network-up.js";
 import { freePort, wirePeers } from "../src/ops/peers.js";
-import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../src/sdk/index.js";
-import { opsPerSecond, quantile } from "./measure.js";
+import { MarketLedgerClient } from "../src/sdk/index.js";
+import { presignTransfers } from "./load.js";
+import { quantile, verifyRate } from "./measure.js";
 import type { BenchRow } from "./table.js";
 
 const VALIDATORS = 4;
@@ -32,10 +32,7 @@ export async function runNetworkBench(
 ): Promise<BenchRow[]> {
   const suite = getSuite(suiteId);
   // The limit is measured first, on an idle machine, not while the nodes still work.
-  const key = suite.generateKeyPair();
-  const message = new Uint8Array(200).fill(5);
-  const signature = suite.sign(key.privateKey, message);
-  const verifyRate = opsPerSecond(() => suite.verify(key.publicKey, message, signature), 500);
+  const verifyPerSecond = verifyRate(suite);
   const root = mkdtempSync(join(tmpdir(), "mkl-netbench-"));
   const dir = join(root, "net");
   let stop: (() => Promise<void>) | undefined;
@@ -66,7 +63,6 @@ export async function runNetworkBench(
     const urls = await Promise.all(network.nodes.map((n) => n.apiUrl));
     const clients = urls.map((url) => new MarketLedgerClient(url));
     const senders = parties.map((p) => keys.get(p.name) as KeyPair);
-    const target = addressOfKey(suite, (senders[0] as KeyPair).publicKey.bytes);
 
     // Commit times as node 1 sees them, from its event stream.
     const committedAt = new Map<string, number>();
@@ -79,19 +75,13 @@ export async function runNetworkBench(
     });
 
     const count = offeredTps * seconds;
-    const nonces = senders.map(() => 0n);
-    const txs = Array.from({ length: count }, (_, i) => {
-      const s = i % senders.length;
-      const nonce = nonces[s] as bigint;
-      nonces[s] = nonce + 1n;
-      const tx = buildSignedTx(
-        suite,
-        senders[s] as KeyPair,
-        { chainId: "marketledger-local", nonce, expiryHeight: 1_000_000n },
-        transferOp(target, 1n),
-      );
-      return { bytes: tx.bytes, hash: toHex(tx.hash) };
-    });
+    const txs = presignTransfers(
+      suite,
+      "marketledger-local",
+      senders,
+      count,
+      senders.map(() => 0n),
+    );
     const submittedAt = new Map<string, number>();
     const started = performance.now();
     let refused = 0;
@@ -106,7 +96,7 @@ export async function runNetworkBench(
         const due = started + i * TICK_MS;
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
         const now = performance.now();
-        for (const tx of batch) submittedAt.set(tx.hash, now);
+        for (const tx of batch) submittedAt.set(tx.hashHex, now);
         const client = clients[i % clients.length] as MarketLedgerClient;
         const results = await client.submitTxs(batch.map((tx) => tx.bytes)).catch(() => []);
         for (const result of results) {
@@ -116,18 +106,18 @@ export async function runNetworkBench(
       }),
     );
     const deadline = performance.now() + 60_000;
-    while (txs.some((t) => !committedAt.has(t.hash)) && performance.now() < deadline) {
+    while (txs.some((t) => !committedAt.has(t.hashHex)) && performance.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     socket.close();
-    const committed = txs.filter((t) => committedAt.has(t.hash));
-    const lastCommit = Math.max(...committed.map((t) => committedAt.get(t.hash) as number));
+    const committed = txs.filter((t) => committedAt.has(t.hashHex));
+    const lastCommit = Math.max(...committed.map((t) => committedAt.get(t.hashHex) as number));
     const tps = (committed.length * 1000) / (lastCommit - started);
     const latencies = committed.map(
-      (t) => (committedAt.get(t.hash) as number) - (submittedAt.get(t.hash) as number),
+      (t) => (committedAt.get(t.hashHex) as number) - (submittedAt.get(t.hashHex) as number),
     );
 
-    const limit = (verifyRate * cpus().length) / VALIDATORS;
+    const limit = (verifyPerSecond * cpus().length) / VALIDATORS;
     const label = `4 validators ${suiteId}, ${offeredTps} tx/s offered for ${seconds} s`;
     return [
       {
