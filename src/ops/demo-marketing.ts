@@ -1,4 +1,4 @@
-import type { PolicyRules, ProductInput } from "../app/marketing/records.js";
+import { type PolicyRules, type ProductInput, policyRules } from "../app/marketing/records.js";
 import type { Operation } from "../app/operations/index.js";
 import type { KeyPair, Suite } from "../crypto/suite.js";
 import { LedgerError } from "../errors.js";
@@ -124,18 +124,7 @@ export const DEMO_PRODUCTS: readonly ProductInput[] = [
   product("CUP-CEL-6", "Celadon cup set (6)", "teaware", 12_900n, ["online", "offline"], 0),
 ];
 
-const rules = (over: Partial<PolicyRules>): PolicyRules => ({
-  baseBps: 800,
-  fixedPerUnitFen: 0n,
-  tiers: [],
-  channelBps: [],
-  capPerOrderFen: undefined,
-  capPerMarketerPeriodFen: undefined,
-  periodDays: 30,
-  ownPurchaseEarns: false,
-  teamLeadShareBps: 0,
-  ...over,
-});
+const rules = (over: Partial<PolicyRules>): PolicyRules => policyRules({ baseBps: 800, ...over });
 
 /** Enterprise default 8%, tier 10% past 1 000 yuan a month, cap 5 000 yuan a month; teaware 300 bps + 5 yuan a unit. */
 export const DEMO_POLICIES = [

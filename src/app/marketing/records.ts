@@ -86,6 +86,21 @@ export const policyRulesCodec = struct({
 });
 export type PolicyRules = CodecType<typeof policyRulesCodec>;
 
+/** Policy rules from the fields that matter, the rest neutral: no tiers, caps or channel rates, a 30-day period. */
+export function policyRules(over: Partial<PolicyRules> & Pick<PolicyRules, "baseBps">): PolicyRules {
+  return {
+    fixedPerUnitFen: 0n,
+    tiers: [],
+    channelBps: [],
+    capPerOrderFen: undefined,
+    capPerMarketerPeriodFen: undefined,
+    periodDays: 30,
+    ownPurchaseEarns: false,
+    teamLeadShareBps: 0,
+    ...over,
+  };
+}
+
 export const SCOPE_KINDS = ["product", "category", "enterprise"] as const;
 export type ScopeKind = (typeof SCOPE_KINDS)[number];
 

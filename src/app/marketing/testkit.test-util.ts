@@ -13,7 +13,7 @@ import { executeBlock, txCodecs } from "../executor.js";
 import { parseGenesis, writeGenesisState } from "../genesis.js";
 import type { Operation } from "../operations/index.js";
 import { StateOverlay, type StateReader } from "../state.js";
-import type { PolicyRules } from "./records.js";
+import { type PolicyRules, policyRules } from "./records.js";
 
 export const T0 = 1_767_225_600_000n; // 2026-01-01T00:00:00Z
 export const DAY_MS = 86_400_000n;
@@ -231,15 +231,5 @@ export function eventsOf(result: { events: AppEvent[] }, type: string): AppEvent
   return result.events.filter((e) => e.type === type);
 }
 
-export const plainRules = (over: Partial<PolicyRules> = {}): PolicyRules => ({
-  baseBps: 1000,
-  fixedPerUnitFen: 0n,
-  tiers: [],
-  channelBps: [],
-  capPerOrderFen: undefined,
-  capPerMarketerPeriodFen: undefined,
-  periodDays: 30,
-  ownPurchaseEarns: false,
-  teamLeadShareBps: 0,
-  ...over,
-});
+export const plainRules = (over: Partial<PolicyRules> = {}): PolicyRules =>
+  policyRules({ baseBps: 1000, ...over });
