@@ -78,7 +78,7 @@ export class Chain {
   private readonly nodes: SmtNodeStore;
   /** Transactions this node verified at admission (see VerifiedTxs). */
   readonly verifiedTxs = new VerifiedTxs();
-  private head: BlockHeader | undefined;
+  private head: Block | undefined;
   private readonly hash: (data: Uint8Array) => Uint8Array;
 
   private constructor(
@@ -110,16 +110,19 @@ export class Chain {
     return bytes === undefined ? undefined : decodeBlock(bytes);
   }
 
+  /**
+   * The last committed block, decoded once per height: admission asks for its header on every
+   * transaction, and consensus for its commit certificate on every proposal.
+   */
   latestBlock(): Block {
-    return this.blockAt(this.height) as Block;
+    const height = this.height;
+    if (this.head === undefined || this.head.header.height !== height)
+      this.head = this.blockAt(height) as Block;
+    return this.head;
   }
 
-  /** The last committed header, cached: admission asks for it on every transaction. */
   latestHeader(): BlockHeader {
-    const height = this.height;
-    if (this.head === undefined || this.head.height !== height)
-      this.head = (this.blockAt(height) as Block).header;
-    return this.head;
+    return this.latestBlock().header;
   }
 
   resultsAt(height: bigint): TxResult[] | undefined {
