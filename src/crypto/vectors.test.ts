@@ -6,8 +6,8 @@ import { bytesToHex, hexToBytes } from "./bytes.js";
 import { getSmSuite, getSuite } from "./index.js";
 import { makeSm2, sm2 } from "./sm2-pure.js";
 
-// Published vectors live beside the repo (shared/ next to the clone, in CI too); never copied in.
-const VECTORS = new URL("../../../shared/reference/vectors/", import.meta.url);
+// Published known-answer vectors, copied into the repo (each file names its source): a clone stands alone.
+const VECTORS = new URL("./vectors/", import.meta.url);
 // biome-ignore lint/suspicious/noExplicitAny: vector files are plain JSON read as-is
 const load = (name: string): any => JSON.parse(readFileSync(new URL(name, VECTORS), "utf8"));
 
