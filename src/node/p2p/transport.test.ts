@@ -1,4 +1,4 @@
-import { createConnection } from "node:net";
+import { createConnection, type Socket } from "node:net";
 import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SuiteId } from "../../crypto/suite.js";
@@ -45,13 +45,18 @@ const text = (s: string) => new TextEncoder().encode(s);
 const untext = (b: Uint8Array) => new TextDecoder().decode(b);
 
 /** n nodes that all know each other's address, started together: both ends of every pair dial. */
-async function mesh(suiteId: SuiteId, n: number, pki = makeTlsPki()) {
+async function mesh(
+  suiteId: SuiteId,
+  n: number,
+  pki = makeTlsPki(),
+  overrides: Parameters<typeof startHarness>[4] = {},
+) {
   const nodes = Array.from({ length: n }, (_, i) => makeNode(suiteId, pki, `node${i}`));
   const ports = await freePorts(n);
   const addresses = nodes.map((node, i) => ({ id: node.id, host: "127.0.0.1", port: ports[i]! }));
   const harnesses = await Promise.all(
     nodes.map((node, i) =>
-      start(suiteId, node, pki, addresses, { listen: { host: "127.0.0.1", port: ports[i]! } }),
+      start(suiteId, node, pki, addresses, { ...overrides, listen: { host: "127.0.0.1", port: ports[i]! } }),
     ),
   );
   return { pki, nodes, addresses, harnesses };
@@ -512,6 +517,83 @@ describe("reconnection", () => {
     expect(ha.connected).toEqual([b.id, b.id]);
     expect(ha.transport.send(b.id, text("fresh"))).toBe(true);
     await waitFor("message over the new link", () => hb.inbox.length === 1);
+  });
+});
+
+/** A TCP connection from another loopback address that never starts TLS: the idle-socket attack. */
+const silentSockets: Socket[] = [];
+afterEach(() => {
+  for (const s of silentSockets.splice(0)) s.destroy();
+});
+function silentSocket(port: number, from: string): Promise<Socket> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port, localAddress: from });
+    silentSockets.push(socket);
+    socket.on("error", () => undefined);
+    socket.once("connect", () => resolve(socket));
+    socket.once("close", () => resolve(socket));
+  });
+}
+const attackers = Array.from({ length: 10 }, (_, i) => `127.0.0.${i + 2}`);
+async function floodSilently(port: number, count: number): Promise<Socket[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => silentSocket(port, attackers[i % attackers.length]!)),
+  );
+}
+
+describe("unauthenticated sockets", () => {
+  const suiteId = "ecdsa-p256";
+
+  it("a node restarted while silent connections hold every port still links to all its peers", async () => {
+    // A long deadline: what must save the restarted node is that anonymous sockets have their own
+    // quota, not that they time out.
+    const { pki, nodes, addresses, harnesses } = await mesh(suiteId, 4, makeTlsPki(), {
+      helloTimeoutMs: 30_000,
+    });
+    await waitFor("full mesh", () => allConnected(harnesses));
+    const [a, b, c, d] = harnesses as [Harness, Harness, Harness, Harness];
+    await d.transport.stop();
+    running.splice(running.indexOf(d), 1);
+    await waitFor("d gone", () => [a, b, c].every((h) => h.disconnected.includes(d.node.id)));
+    for (const h of [a, b, c]) await floodSilently(h.transport.port, 40);
+
+    const d2 = await start(suiteId, nodes[3]!, pki, addresses, {
+      helloTimeoutMs: 30_000,
+      listen: { host: "127.0.0.1", port: addresses[3]!.port },
+    });
+    await floodSilently(d2.transport.port, 40);
+    await waitFor("d back in the mesh", () => allConnected([a, b, c, d2]), 10_000);
+  });
+
+  it("destroys a socket that never starts TLS, or fails it, and refuses it", async () => {
+    const pki = makeTlsPki();
+    const h = await start(suiteId, makeNode(suiteId, pki, "a"), pki, [], { helloTimeoutMs: 400 });
+    const [silent] = await floodSilently(h.transport.port, 1);
+    const garbage = await silentSocket(h.transport.port, attackers[1]!);
+    garbage.write("GET / HTTP/1.1\r\n\r\n");
+    await waitFor("both destroyed", () => silent!.destroyed && garbage.destroyed, 5_000);
+    expect(h.refusals.map((r) => r.code)).toEqual(
+      expect.arrayContaining(["P2P_HELLO_TIMEOUT", "P2P_TLS_FAILED"]),
+    );
+  });
+
+  it("holds each source address to a few unauthenticated sockets, and all of them to a total", async () => {
+    const pki = makeTlsPki();
+    const h = await start(suiteId, makeNode(suiteId, pki, "a"), pki, [], {
+      helloTimeoutMs: 30_000,
+      maxUnauthenticatedPerAddress: 3,
+      maxUnauthenticated: 20,
+    });
+    const one = await Promise.all(
+      Array.from({ length: 8 }, () => silentSocket(h.transport.port, attackers[0]!)),
+    );
+    await waitFor("5 over the per-address cap refused", () => one.filter((s) => s.destroyed).length === 5);
+    const many = await floodSilently(h.transport.port, 40);
+    await waitFor(
+      "the rest over the total refused",
+      () => [...one, ...many].filter((s) => !s.destroyed).length === 20,
+    );
+    expect(h.refusals.filter((r) => r.code === "P2P_TOO_MANY_PENDING").length).toBe(28);
   });
 });
 

@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import type { AddressInfo, Socket } from "node:net";
+import { type AddressInfo, isIP, type Socket } from "node:net";
 import { connect, createServer, type Server, type TLSSocket } from "node:tls";
 import pino, { type Logger } from "pino";
 import type { PublicKey } from "../../crypto/suite.js";
 import { bytesEqual, fromHex, toHex } from "../../ledger/bytes.js";
 import { MAX_CHAIN_ID_BYTES } from "../../ledger/tx.js";
+import { type AdmissionSlot, InboundAdmission } from "./admission.js";
 import { backoffDelayMs, DEFAULT_BACKOFF } from "./backoff.js";
 import { type ByteCounters, Connection, type LinkContext, type LinkEvents } from "./connection.js";
 import { P2pError } from "./errors.js";
@@ -20,7 +21,9 @@ const MIB = 1024 * 1024;
 const DEFAULTS = {
   maxQueueBytes: 8 * MIB,
   maxFrameBytes: 40 * MIB,
-  helloTimeoutMs: 10_000,
+  helloTimeoutMs: 5_000,
+  maxUnauthenticatedPerAddress: 4,
+  maxUnauthenticated: 32,
   pingIntervalMs: 5_000,
   idleTimeoutMs: 20_000,
 };
@@ -43,11 +46,13 @@ interface PeerLink {
  */
 export class Transport {
   private readonly links = new Map<string, PeerLink>();
-  /** Inbound links that have not yet proved who they are; bounded. */
+  /** Inbound links past TLS that have not yet proved who they are (bounded by `admission`). */
   private readonly pending = new Set<Connection>();
-  private readonly maxPending: number;
   /** Every accepted TCP socket, handshaking or not, so stop() need not wait for a slow handshake. */
   private readonly sockets = new Set<Socket>();
+  private readonly admission: InboundAdmission;
+  /** Admission slot and deadline of each inbound socket not yet authenticated, by "ip:port". */
+  private readonly unauthenticated = new Map<string, { slot: AdmissionSlot; deadline: NodeJS.Timeout }>();
   private readonly refusalLog = new LogBudget(20, 10_000);
   private readonly ctx: LinkContext;
   private readonly tls: TlsMaterial;
@@ -76,7 +81,13 @@ export class Transport {
         lastError: undefined,
       });
     }
-    this.maxPending = 2 * this.links.size + 8;
+    this.admission = new InboundAdmission({
+      maxPerAddress: opts.maxUnauthenticatedPerAddress ?? DEFAULTS.maxUnauthenticatedPerAddress,
+      maxAnonymous: opts.maxUnauthenticated ?? DEFAULTS.maxUnauthenticated,
+    });
+    for (const { address } of this.links.values()) {
+      if (isIP(address.host) !== 0) this.admission.notePeerAddress(address.host, address.id);
+    }
     this.ctx = {
       suite: opts.suite,
       chainId: opts.chainId,
@@ -94,20 +105,20 @@ export class Transport {
   /** Listens, then dials every peer; resolves once the listening socket is bound. */
   static async start(opts: TransportOptions): Promise<Transport> {
     checkOptions(opts);
-    const handshakeTimeoutMs = opts.helloTimeoutMs ?? DEFAULTS.helloTimeoutMs;
+    // Our own deadline (from TCP accept, see admitSocket) fires first; TLS's is a backstop.
+    const handshakeTimeoutMs = 2 * (opts.helloTimeoutMs ?? DEFAULTS.helloTimeoutMs);
     const tls = { ...opts.self.tls, trustedCaPems: opts.trustedCaPems };
     const server = createServer(serverTlsOptions(tls, handshakeTimeoutMs));
     const transport = new Transport(opts, server);
-    // Every configured peer may hold a link, a duplicate and a pending one; plus slack.
-    server.maxConnections = 3 * transport.links.size + 8;
-    server.on("connection", (socket: Socket) => {
-      transport.sockets.add(socket);
-      socket.once("close", () => transport.sockets.delete(socket));
-    });
+    // No server.maxConnections: one shared cap is what let anonymous sockets lock peers out.
+    // Authenticated links are bounded by the peer list, unauthenticated ones by `admission`.
+    server.on("connection", (socket: Socket) => transport.admitSocket(socket));
     server.on("secureConnection", (socket: TLSSocket) => transport.accept(socket));
-    server.on("tlsClientError", (err, socket) =>
-      transport.refuse({ code: "P2P_TLS_FAILED", message: err.message, remote: remoteOf(socket) }),
-    );
+    server.on("tlsClientError", (err, socket) => {
+      // Node leaves the socket open after a failed or timed-out handshake: it would hold its slot.
+      socket.destroy();
+      transport.refuse({ code: "P2P_TLS_FAILED", message: err.message, remote: remoteOf(socket) });
+    });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(opts.listen.port, opts.listen.host, () => {
@@ -177,6 +188,7 @@ export class Transport {
     }
     for (const conn of [...this.pending]) conn.close(closing);
     for (const socket of this.sockets) socket.destroy();
+    for (const remote of [...this.unauthenticated.keys()]) this.releaseSlot(remote);
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.log.info("p2p stopped");
   }
@@ -211,18 +223,51 @@ export class Transport {
     };
   }
 
+  /** A new TCP socket: it gets an admission slot and a deadline for TLS and Hello, or is destroyed. */
+  private admitSocket(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+    const remote = remoteOf(socket);
+    if (this.stopped || socket.remoteAddress === undefined) {
+      socket.destroy();
+      return;
+    }
+    const slot = this.admission.admit(socket.remoteAddress);
+    if (typeof slot === "string") {
+      socket.destroy();
+      const message =
+        slot === "address-full"
+          ? "too many unauthenticated links from this address"
+          : "too many unauthenticated links";
+      this.refuse({ code: "P2P_TOO_MANY_PENDING", message, remote });
+      return;
+    }
+    const deadline = setTimeout(() => {
+      socket.destroy();
+      this.refuse({
+        code: "P2P_HELLO_TIMEOUT",
+        message: `no TLS handshake and Hello within ${this.ctx.helloTimeoutMs} ms`,
+        remote,
+      });
+    }, this.ctx.helloTimeoutMs);
+    this.unauthenticated.set(remote, { slot, deadline });
+    socket.once("close", () => this.releaseSlot(remote));
+  }
+
+  private releaseSlot(remote: string): void {
+    const held = this.unauthenticated.get(remote);
+    if (held === undefined) return;
+    this.unauthenticated.delete(remote);
+    clearTimeout(held.deadline);
+    held.slot.release();
+  }
+
   private accept(socket: TLSSocket): void {
     if (this.stopped) {
       socket.destroy();
       return;
     }
-    const remote = remoteOf(socket);
-    if (this.pending.size >= this.maxPending) {
-      socket.destroy();
-      this.refuse({ code: "P2P_TOO_MANY_PENDING", message: "too many unauthenticated links", remote });
-      return;
-    }
-    this.pending.add(new Connection(socket, "acceptor", undefined, remote, this.ctx, this.events));
+    this.pending.add(new Connection(socket, "acceptor", undefined, remoteOf(socket), this.ctx, this.events));
   }
 
   private dial(link: PeerLink): void {
@@ -230,6 +275,10 @@ export class Transport {
     if (this.stopped || link.active !== undefined || link.dialling !== undefined) return;
     const { host, port, id } = link.address;
     const socket = connect(clientTlsOptions(this.tls, host, port));
+    // Where a peer answers from is where its own dials will come from: give it the peers' quota.
+    socket.once("connect", () => {
+      if (socket.remoteAddress !== undefined) this.admission.notePeerAddress(socket.remoteAddress, id);
+    });
     link.dialling = new Connection(socket, "dialler", id, `${host}:${port}`, this.ctx, this.events);
   }
 
@@ -244,6 +293,11 @@ export class Transport {
   private onAuthenticated(conn: Connection): void {
     this.pending.delete(conn);
     const peerId = conn.peerId!;
+    if (conn.role === "acceptor") {
+      this.releaseSlot(conn.remote);
+      const address = conn.socket.remoteAddress;
+      if (address !== undefined) this.admission.notePeerAddress(address, peerId);
+    }
     const link = this.links.get(peerId)!;
     if (link.dialling === conn) link.dialling = undefined;
     conn.counters = link.counters;

@@ -31,8 +31,15 @@ export interface TransportOptions {
   /** Largest frame, in or out (default 40 MiB: a block proposal can be large). */
   maxFrameBytes?: number;
   log?: Logger;
-  /** Time for TCP + TLS + Hello before a link is dropped (default 10 s). */
+  /** Time for TCP + TLS + Hello before a link is dropped (default 5 s). */
   helloTimeoutMs?: number;
+  /**
+   * Inbound sockets not yet past their Hello, from one source address (default 4; an address a
+   * configured peer uses gets 2 more per peer there, which anonymous sockets cannot take).
+   */
+  maxUnauthenticatedPerAddress?: number;
+  /** Inbound sockets not yet past their Hello, from all addresses no peer uses (default 32). */
+  maxUnauthenticated?: number;
   /** A ping goes out this often on an open link (default 5 s). */
   pingIntervalMs?: number;
   /** A link that received nothing for this long is dead (default 20 s). */
