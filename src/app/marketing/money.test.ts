@@ -84,8 +84,8 @@ describe("computeCommission", () => {
             netReceivedFen: net,
             units,
             channel: "online",
-            periodVolumeFen: 0n,
-            periodCommissionFen: periodCommission,
+            windowVolumeFen: 0n,
+            windowCommissionFen: periodCommission,
             ownPurchase: own,
             hasTeamLead: hasLead,
           });
@@ -123,8 +123,8 @@ describe("computeCommission", () => {
         netReceivedFen: 10_000n,
         units: 1n,
         channel,
-        periodVolumeFen: volume,
-        periodCommissionFen: 0n,
+        windowVolumeFen: volume,
+        windowCommissionFen: 0n,
         ownPurchase: false,
         hasTeamLead: false,
       }).rateBps;

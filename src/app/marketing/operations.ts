@@ -24,6 +24,7 @@ import {
   checkReason,
   completeOrder,
   flagSelfReferral,
+  isActiveMarketer,
   isSelfReferral,
   loadOrder,
   markDelivered,
@@ -332,8 +333,7 @@ export const createReferralCodeOperation = idempotent(203, createReferralCodeCod
       {},
     );
   }
-  const profile = read(ctx.state, keys.marketer(op.enterprise, signer.code), marketerCodec);
-  if (profile && !profile.active)
+  if (!isActiveMarketer(ctx, op.enterprise, signer.code))
     throw new OperationError("MARKETER_INACTIVE", "this marketer is inactive here", {});
   const byKey = keys.referralBy(op.enterprise, op.sku, signer.code);
   const existing = ctx.state.get(byKey);
@@ -368,10 +368,17 @@ export const createReferralCodeOperation = idempotent(203, createReferralCodeCod
   return code;
 });
 
+/** The referral behind `code`, which must be for this product and of a marketer still active (R5). */
 function findReferral(ctx: TxContext, code: string, org: string, sku: string): Referral {
   const referral = read(ctx.state, keys.referral(code), referralCodec);
   if (!referral || referral.enterprise !== org || referral.sku !== sku) {
     throw new OperationError("REFERRAL_UNKNOWN", `no referral code ${code} for ${org}/${sku}`, { code });
+  }
+  if (!isActiveMarketer(ctx, org, referral.marketer)) {
+    throw new OperationError("MARKETER_INACTIVE", `the marketer of ${code} is no longer active at ${org}`, {
+      code,
+      marketer: encodeUserCode(referral.marketer),
+    });
   }
   return referral;
 }
@@ -444,6 +451,7 @@ export const createOrderOperation = idempotent(204, createOrderCodec, (ctx, sign
       buyerCommitment: op.buyerCommitment,
       buyerCode,
       selfReferral: referral ? isSelfReferral(ctx, referral.marketer, buyerCode) : false,
+      inTierVolume: false,
       receivedFen: 0n,
       refundedFen: 0n,
       returnedUnits: 0,

@@ -7,8 +7,9 @@ import { type AppEvent, appEvent } from "../events.js";
 import { readIdentity } from "../identity/records.js";
 import type { MarketingContext } from "./context.js";
 import { mulDivFloor } from "./money.js";
-import { computeCommission, DAY_MS, periodIndex, resolvePolicy } from "./policy.js";
+import { computeCommission, DAY_MS, periodIndex, resolvePolicy, type StoredPolicy } from "./policy.js";
 import {
+  amountCodec,
   type Commission,
   type CommissionPart,
   keys,
@@ -16,8 +17,6 @@ import {
   marketerCodec,
   type Order,
   type Product,
-  periodCodec,
-  periodKey,
   read,
   readCommission,
   readCount,
@@ -32,6 +31,7 @@ import {
   writeProduct,
 } from "./records.js";
 import { clawBack, queuePayment } from "./settlement.js";
+import { addTierVolume, dayOf, windowVolume } from "./tier-volume.js";
 
 /**
  * Orders: created (stock reserved) -> paid (amount received confirmed) -> shipped -> delivered
@@ -258,10 +258,22 @@ export function completeOrder(ctx: MarketingContext, order: Order): void {
   const units = BigInt(order.quantity - order.returnedUnits);
   writeProduct(ctx.state, { ...product, reserved: product.reserved - units, sold: product.sold + units });
   const net = order.receivedFen - order.refundedFen;
-  const done: Order = { ...order, status: "completed", completedAtMs: ctx.timeMs, netAtCompletionFen: net };
+  const policy = order.marketer && resolvePolicy(ctx.state, order.enterprise, order.sku, product.category);
+  // R3: an own purchase that earns nothing lifts no tier.
+  const inTierVolume =
+    !!order.marketer && (!order.selfReferral || policy?.version.rules.ownPurchaseEarns === true);
+  const done: Order = {
+    ...order,
+    status: "completed",
+    completedAtMs: ctx.timeMs,
+    netAtCompletionFen: net,
+    inTierVolume,
+  };
   writeOrder(ctx.state, done);
   orderEvent(ctx, done, "orderCompleted", { netReceivedFen: net });
-  const commissionFen = done.marketer ? settleCommission(ctx, done, product, units) : 0n;
+  const commissionFen = done.marketer ? settleCommission(ctx, done, units, policy || undefined) : 0n;
+  if (done.marketer && inTierVolume)
+    addTierVolume(ctx.state, done.enterprise, done.marketer, dayOf(ctx.timeMs), net);
   const add = (s: {
     completedOrders: number;
     units: bigint;
@@ -286,38 +298,47 @@ export function completeOrder(ctx: MarketingContext, order: Order): void {
   }
 }
 
-function settleCommission(ctx: MarketingContext, order: Order, product: Product, units: bigint): bigint {
+/** Whether a roster entry leaves `code` active with the enterprise (no entry: an outside marketer, active). */
+export function isActiveMarketer(
+  ctx: Pick<MarketingContext, "state">,
+  org: string,
+  code: Uint8Array,
+): boolean {
+  return read(ctx.state, keys.marketer(org, code), marketerCodec)?.active ?? true;
+}
+
+function settleCommission(
+  ctx: MarketingContext,
+  order: Order,
+  units: bigint,
+  policy: StoredPolicy | undefined,
+): bigint {
   const marketer = order.marketer!;
-  const policy = resolvePolicy(ctx.state, order.enterprise, order.sku, product.category);
   if (!policy) {
     orderEvent(ctx, order, "commissionNone", { note: "no-policy" });
     return 0n;
   }
-  const { rules } = policy.version;
-  const pKey = periodKey(
-    order.enterprise,
-    marketer,
-    rules.periodDays,
-    periodIndex(ctx.timeMs, rules.periodDays),
-  );
-  const period = read(ctx.state, pKey, periodCodec) ?? { volumeFen: 0n, commissionFen: 0n };
+  const { rules, policyId } = policy.version;
+  const window = periodIndex(ctx.timeMs, rules.periodDays);
+  // R1: the cap counts what this policy id paid the marketer in the window.
+  const capKey = keys.capUsed(order.enterprise, marketer, policyId, rules.periodDays, window);
+  const capUsedFen = read(ctx.state, capKey, amountCodec)?.fen ?? 0n;
   const profile = read(ctx.state, keys.marketer(order.enterprise, marketer), marketerCodec);
   const lead = profile?.teamLead && !bytesEqual(profile.teamLead, marketer) ? profile.teamLead : undefined;
+  // R5: a lead inactive at completion gets no share; the marketer keeps the whole commission.
+  const activeLead = lead && isActiveMarketer(ctx, order.enterprise, lead) ? lead : undefined;
   const net = order.netAtCompletionFen;
   const outcome = computeCommission({
     rules,
     netReceivedFen: net,
     units,
     channel: order.channel,
-    periodVolumeFen: period.volumeFen,
-    periodCommissionFen: period.commissionFen,
+    windowVolumeFen: windowVolume(ctx.state, order.enterprise, marketer, rules.periodDays, ctx.timeMs),
+    windowCommissionFen: capUsedFen,
     ownPurchase: order.selfReferral,
-    hasTeamLead: lead !== undefined,
+    hasTeamLead: activeLead !== undefined,
   });
-  write(ctx.state, pKey, periodCodec, {
-    volumeFen: period.volumeFen + net,
-    commissionFen: period.commissionFen + outcome.totalFen,
-  });
+  write(ctx.state, capKey, amountCodec, { fen: capUsedFen + outcome.totalFen });
   const part = (payee: Uint8Array, role: string, grossFen: bigint): CommissionPart => ({
     payee,
     role,
@@ -328,11 +349,11 @@ function settleCommission(ctx: MarketingContext, order: Order, product: Product,
   });
   const parts: CommissionPart[] = [];
   if (outcome.marketerFen > 0n) parts.push(part(marketer, "marketer", outcome.marketerFen));
-  if (lead && outcome.teamLeadFen > 0n) parts.push(part(lead, "team-lead", outcome.teamLeadFen));
+  if (activeLead && outcome.teamLeadFen > 0n) parts.push(part(activeLead, "team-lead", outcome.teamLeadFen));
   const commission: Commission = {
     orderId: order.id,
     enterprise: order.enterprise,
-    policyId: policy.version.policyId,
+    policyId,
     policyVersion: policy.version.version,
     policyHash: policy.hash,
     rateBps: outcome.rateBps,
@@ -411,6 +432,10 @@ export function refundOrder(
     full: String(full),
   });
   if (order.marketer) noteRefund(ctx, order, amountFen, completed);
+  // R2: a refund after completion takes its amount out of the volume of the completion's day.
+  if (completed && order.marketer && order.inTierVolume) {
+    addTierVolume(ctx.state, order.enterprise, order.marketer, dayOf(order.completedAtMs), -amountFen);
+  }
   if (completed) {
     const sub = (s: { units: bigint; netReceivedFen: bigint; refundedFen: bigint }) => ({
       units: s.units - units,

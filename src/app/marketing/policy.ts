@@ -162,10 +162,10 @@ export interface CommissionInput {
   /** Units sold net of returns. */
   readonly units: bigint;
   readonly channel: string;
-  /** The marketer's volume (net received on completed orders) earlier in this period. */
-  readonly periodVolumeFen: bigint;
-  /** The commission the marketer already earned in this period with this enterprise's policy. */
-  readonly periodCommissionFen: bigint;
+  /** The marketer's tier volume earlier in this window: net received with the enterprise, all products and policies (R1-R3). */
+  readonly windowVolumeFen: bigint;
+  /** The commission the marketer already earned under this policy id in this window (the cap's use). */
+  readonly windowCommissionFen: bigint;
   readonly ownPurchase: boolean;
   readonly hasTeamLead: boolean;
 }
@@ -179,11 +179,11 @@ export interface CommissionOutcome {
 }
 
 /** The rate for an order: its channel's rate if the policy names one, else the tier reached, else the base. */
-export function rateFor(rules: PolicyRules, channel: string, periodVolumeFen: bigint): number {
+export function rateFor(rules: PolicyRules, channel: string, windowVolumeFen: bigint): number {
   const byChannel = rules.channelBps.find((c) => c.channel === channel);
   if (byChannel) return byChannel.bps;
   let rate = rules.baseBps;
-  for (const tier of rules.tiers) if (periodVolumeFen >= tier.minPeriodVolumeFen) rate = tier.bps;
+  for (const tier of rules.tiers) if (windowVolumeFen >= tier.minPeriodVolumeFen) rate = tier.bps;
   return rate;
 }
 
@@ -198,7 +198,7 @@ export function rateFor(rules: PolicyRules, channel: string, periodVolumeFen: bi
  */
 export function computeCommission(input: CommissionInput): CommissionOutcome {
   const { rules } = input;
-  const rateBps = rateFor(rules, input.channel, input.periodVolumeFen);
+  const rateBps = rateFor(rules, input.channel, input.windowVolumeFen);
   if (input.ownPurchase && !rules.ownPurchaseEarns) {
     return { rateBps, totalFen: 0n, marketerFen: 0n, teamLeadFen: 0n, note: "own-purchase" };
   }
@@ -210,7 +210,7 @@ export function computeCommission(input: CommissionInput): CommissionOutcome {
   }
   if (rules.capPerMarketerPeriodFen !== undefined) {
     const left =
-      rules.capPerMarketerPeriodFen - minBig(rules.capPerMarketerPeriodFen, input.periodCommissionFen);
+      rules.capPerMarketerPeriodFen - minBig(rules.capPerMarketerPeriodFen, input.windowCommissionFen);
     if (total > left) {
       total = left;
       note = "cap-period";

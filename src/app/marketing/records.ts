@@ -166,6 +166,8 @@ export const orderCodec = struct({
   buyerCommitment: fixedBytes(32),
   buyerCode: optional(codeBytes),
   selfReferral: bool,
+  /** Whether the line's net received counts in its marketer's tier volume (set at completion). */
+  inTierVolume: bool,
   receivedFen: u64,
   refundedFen: u64,
   returnedUnits: u32,
@@ -334,6 +336,12 @@ export const keys = {
   withdrawal: (org: string, id: number) => mktKey("wd/", org, "/", String(id)),
   enterprises: () => mktKey("enterprises"),
   idempotency: (code: Uint8Array, key: string) => mktKey("idem/", toHex(code), "/", key),
+  /** A marketer's net received on completed lines in `bucketDays` days of block time from day bucketDays x index. */
+  tierVolume: (org: string, code: Uint8Array, bucketDays: number, index: bigint) =>
+    mktKey("vol/", org, "/", toHex(code), "/", String(bucketDays), "/", String(index)),
+  /** The commission a marketer earned under one policy id in one period window (the cap's use). */
+  capUsed: (org: string, code: Uint8Array, policyId: string, periodDays: number, index: bigint) =>
+    mktKey("cap/", org, "/", toHex(code), "/", policyId, "/", String(periodDays), "/", String(index)),
   dueSize: () => mktKey("due-size"),
   dueHeap: (i: bigint) => mktKey("due-heap/", be64(i)),
 };
@@ -500,7 +508,5 @@ export function writeWithdrawal(state: StateOverlay, w: Withdrawal): void {
   write(state, keys.withdrawal(w.enterprise, w.id), withdrawalCodec, w);
 }
 
-export const periodCodec = struct({ volumeFen: u64, commissionFen: u64 });
-export type PeriodTotals = CodecType<typeof periodCodec>;
-export const periodKey = (org: string, code: Uint8Array, periodDays: number, index: bigint) =>
-  mktKey("period/", org, "/", toHex(code), "/", String(periodDays), "/", String(index));
+/** An amount in fen under a key of its own (tier volume buckets, period cap use). */
+export const amountCodec = struct({ fen: u64 });

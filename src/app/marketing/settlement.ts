@@ -334,15 +334,11 @@ export function decideWithdrawal(
     const account = readAccount(ctx.state, vault);
     invariant(account.balanceFen >= w.amountFen, "the vault holds every pending withdrawal");
     writeAccount(ctx.state, vault, { ...account, balanceFen: account.balanceFen - w.amountFen });
-  } else {
-    writeEarnings(ctx.state, org, w.payee, {
-      ...e,
-      pendingWithdrawalFen: e.pendingWithdrawalFen - w.amountFen,
-      balanceFen: e.balanceFen + w.amountFen,
-    });
   }
   const kind = paid ? "withdrawal-paid" : "withdrawal-rejected";
   appendStatement(ctx.state, org, w.payee, statement(ctx, kind, 0n, w.amountFen, externalReference));
+  // R4: the amount of a rejected withdrawal goes to the debt first, then to the balance.
+  const nettedFen = paid ? 0n : returnToBalance(ctx, org, w.payee, w.amountFen);
   ctx.emit(
     appEvent(paid ? "withdrawalPaid" : "withdrawalRejected", {
       enterprise: org,
@@ -350,8 +346,35 @@ export function decideWithdrawal(
       payee: encodeUserCode(w.payee),
       amountFen: w.amountFen,
       externalReference,
+      ...(paid ? {} : { nettedDebtFen: nettedFen }),
     }),
   );
+}
+
+/**
+ * A pending withdrawal's amount comes back: what the payee owes is taken first (it stays in the
+ * escrow, as a clawback would have), the rest is balance again. Returns the fen netted.
+ */
+function returnToBalance(ctx: MarketingContext, org: string, payee: Uint8Array, amountFen: bigint): bigint {
+  const e = loadEarnings(ctx.state, org, payee);
+  const nettedFen = minBig(e.debtFen, amountFen);
+  writeEarnings(ctx.state, org, payee, {
+    ...e,
+    pendingWithdrawalFen: e.pendingWithdrawalFen - amountFen,
+    debtFen: e.debtFen - nettedFen,
+    balanceFen: e.balanceFen + amountFen - nettedFen,
+  });
+  if (nettedFen > 0n) {
+    const escrow = readEscrow(ctx.state, org)!;
+    writeEscrow(ctx.state, org, {
+      ...escrow,
+      balanceFen: escrow.balanceFen + nettedFen,
+      returnedFen: escrow.returnedFen + nettedFen,
+    });
+    appendStatement(ctx.state, org, payee, statement(ctx, "debt-netted", 0n, nettedFen, ""));
+    drainPayables(ctx, org);
+  }
+  return nettedFen;
 }
 
 const withdrawalCodecRef = () => withdrawalCodec;

@@ -13,7 +13,7 @@ import { executeBlock, txCodecs } from "../executor.js";
 import { parseGenesis, writeGenesisState } from "../genesis.js";
 import type { Operation } from "../operations/index.js";
 import { StateOverlay, type StateReader } from "../state.js";
-import { type PolicyRules, policyRules } from "./records.js";
+import { type PolicyRules, type ProductInput, policyRules } from "./records.js";
 
 export const T0 = 1_767_225_600_000n; // 2026-01-01T00:00:00Z
 export const DAY_MS = 86_400_000n;
@@ -233,3 +233,166 @@ export function eventsOf(result: { events: AppEvent[] }, type: string): AppEvent
 
 export const plainRules = (over: Partial<PolicyRules> = {}): PolicyRules =>
   policyRules({ baseBps: 1000, ...over });
+
+/** A catalogue row with neutral values (a 7-day return window, online only). */
+export const productRow = (sku: string, over: Partial<ProductInput> = {}): ProductInput => ({
+  sku,
+  name: sku,
+  category: "tea",
+  priceFen: 10_000n,
+  costFen: 1n,
+  stock: 10n,
+  channels: ["online"],
+  serviceTerms: "",
+  returnWindowDays: 7,
+  status: "active",
+  ...over,
+});
+
+/**
+ * The business steps of a story on a MarketChain for org1, each in its own block and each
+ * required to succeed (`attempt` returns the result of one that may fail).
+ */
+export class Shop {
+  private n = 0;
+  constructor(readonly c: MarketChain = new MarketChain()) {}
+
+  key(): string {
+    return `shop-${++this.n}`;
+  }
+
+  attempt(signer: string, op: Operation): TxResult {
+    return this.c.run(signer, op);
+  }
+
+  roster(products: ProductInput[], marketers: Array<{ name: string; lead?: string; active?: boolean }>) {
+    this.c.ok("enterprise", {
+      kind: "importBatch",
+      value: {
+        idempotencyKey: this.key(),
+        products,
+        marketers: marketers.map((m) => ({
+          code: this.c.actor(m.name).code,
+          teamLead: m.lead === undefined ? undefined : this.c.actor(m.lead).code,
+          active: m.active ?? true,
+        })),
+      },
+    });
+  }
+
+  policy(policyId: string, scopeKind: string, scopeValue: string, rules: PolicyRules): void {
+    this.c.ok("enterprise", {
+      kind: "setRoyaltyPolicy",
+      value: { idempotencyKey: this.key(), policyId, scopeKind, scopeValue, rules },
+    });
+  }
+
+  deposit(amountFen: bigint): void {
+    this.c.ok("enterprise", {
+      kind: "depositEscrow",
+      value: { idempotencyKey: this.key(), amountFen, reference: "FIN" },
+    });
+  }
+
+  referral(who: string, sku: string): string {
+    const r = this.c.ok(who, {
+      kind: "createReferralCode",
+      value: { idempotencyKey: this.key(), enterprise: "org1", sku },
+    });
+    return attr(r.events[0]!, "code") ?? attr(r.events[0]!, "ref")!;
+  }
+
+  orderOp(
+    sku: string,
+    referralCode: string | undefined,
+    o: { quantity?: number; channel?: string; buyerCode?: Uint8Array } = {},
+  ): Operation {
+    return {
+      kind: "createOrder",
+      value: {
+        idempotencyKey: this.key(),
+        enterprise: "org1",
+        channel: o.channel ?? "online",
+        lines: [{ sku, quantity: o.quantity ?? 1, referralCode }],
+        buyerCommitment: new Uint8Array(32).fill(1),
+        buyerCode: o.buyerCode,
+      },
+    };
+  }
+
+  /** A one-line order; an enterprise-created order names its buyer's code (`buyerCode`). */
+  order(
+    signer: string,
+    sku: string,
+    referralCode: string | undefined,
+    o: { quantity?: number; channel?: string; buyerCode?: Uint8Array } = {},
+  ): bigint {
+    const r = this.c.ok(signer, this.orderOp(sku, referralCode, o));
+    return BigInt(attr(r.events[0]!, "orderId")!);
+  }
+
+  /** Paid, shipped and delivered (a product without a return window completes in that block). */
+  deliver(orderId: bigint, amountReceivedFen: bigint): void {
+    this.c.ok("enterprise", {
+      kind: "confirmPayment",
+      value: { idempotencyKey: this.key(), orderId, amountReceivedFen },
+    });
+    this.c.ok("enterprise", {
+      kind: "shipOrder",
+      value: { idempotencyKey: this.key(), orderId, reason: "shipped" },
+    });
+    this.c.ok("enterprise", {
+      kind: "confirmDelivery",
+      value: { idempotencyKey: this.key(), orderId, reason: "delivered" },
+    });
+  }
+
+  receipt(buyer: string, orderId: bigint): void {
+    this.c.ok(buyer, {
+      kind: "confirmReceipt",
+      value: { idempotencyKey: this.key(), orderId, reason: "buyer-confirmed" },
+    });
+  }
+
+  /** A buyer's order through `referralCode`, delivered and confirmed by the buyer: completed now. */
+  sale(
+    buyer: string,
+    sku: string,
+    referralCode: string | undefined,
+    amountReceivedFen: bigint,
+    o: { quantity?: number; channel?: string } = {},
+  ): bigint {
+    const id = this.order(buyer, sku, referralCode, o);
+    this.deliver(id, amountReceivedFen);
+    this.receipt(buyer, id);
+    return id;
+  }
+
+  refund(orderId: bigint, amountFen: bigint, returnedUnits = 0): void {
+    this.c.ok("enterprise", {
+      kind: "refundOrder",
+      value: { idempotencyKey: this.key(), orderId, amountFen, returnedUnits, reason: "damaged" },
+    });
+  }
+
+  /** Returns the withdrawal id. */
+  withdraw(who: string, amountFen: bigint): number {
+    const r = this.c.ok(who, {
+      kind: "requestWithdrawal",
+      value: { idempotencyKey: this.key(), enterprise: "org1", amountFen },
+    });
+    return Number(attr(eventsOf(r, "withdrawalRequested")[0]!, "withdrawalId"));
+  }
+
+  decide(withdrawalId: number, paid: boolean, signer = "enterprise"): TxResult {
+    return this.c.ok(signer, {
+      kind: "decideWithdrawal",
+      value: {
+        idempotencyKey: this.key(),
+        withdrawalId,
+        paid,
+        externalReference: paid ? `BANK-${withdrawalId}` : "",
+      },
+    });
+  }
+}
