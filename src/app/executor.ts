@@ -11,7 +11,7 @@ import {
 import { readAccount, writeAccount } from "./accounts.js";
 import { addressOf } from "./address.js";
 import { InvalidBlockError, OperationError } from "./errors.js";
-import { type AppEvent, TX_OK, type TxResult } from "./events.js";
+import { type AppEvent, resultDetails, TX_OK, type TxResult } from "./events.js";
 import { applyScheduledValidatorSet } from "./governance/validator-set.js";
 import { authorizeSender } from "./identity/authorize.js";
 import type { Signer } from "./identity/signer.js";
@@ -170,8 +170,8 @@ function runOperation(suite: Suite, block: StateOverlay, env: BlockEnv, admitted
     );
   } catch (error) {
     if (!(error instanceof OperationError)) throw error;
-    return { code: error.code, message: error.message, events: [] };
+    return { code: error.code, details: resultDetails(error.details), events: [] };
   }
   block.merge(scratch);
-  return { code: TX_OK, message: "", events };
+  return { code: TX_OK, details: [], events };
 }

@@ -36,7 +36,19 @@ export const paramsSchema = z.object({
 });
 export type ProtocolParams = z.infer<typeof paramsSchema>;
 
+/**
+ * The version of the chain's encodings and rules that this code implements. A chain runs one
+ * version from genesis; a node refuses a genesis file of another. 1: transaction results
+ * hashed with their message; 2: results hash only their code and details.
+ */
+export const PROTOCOL_VERSION = 2;
+
 export const genesisSchema = z.object({
+  protocolVersion: z
+    .number()
+    .int()
+    .default(PROTOCOL_VERSION)
+    .refine((v) => v === PROTOCOL_VERSION, `this node implements protocol version ${PROTOCOL_VERSION}`),
   chainId: z
     .string()
     .min(1)
@@ -75,6 +87,7 @@ export type GenesisValidator = CodecType<typeof genesisValidatorCodec>;
 const paramsCodec = struct({ maxBlockTxs: u32, maxBlockBytes: u32, nonceWindow: u32 });
 
 export const PARAMS_KEY = new TextEncoder().encode("params");
+export const PROTOCOL_VERSION_KEY = new TextEncoder().encode("protocol-version");
 export const VALIDATORS_KEY = new TextEncoder().encode("validators");
 
 export function parseGenesis(json: unknown): Genesis {
@@ -86,6 +99,7 @@ export function parseGenesis(json: unknown): Genesis {
  * the identity registry (throws GENESIS_INVALID on a certificate that does not chain).
  */
 export function writeGenesisState(state: StateOverlay, genesis: Genesis): void {
+  state.set(PROTOCOL_VERSION_KEY, encode(u32, genesis.protocolVersion));
   state.set(PARAMS_KEY, encode(paramsCodec, genesis.params));
   state.set(
     VALIDATORS_KEY,

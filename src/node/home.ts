@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { addressOf } from "../app/address.js";
-import type { GenesisJson } from "../app/genesis.js";
+import { type GenesisJson, PROTOCOL_VERSION } from "../app/genesis.js";
 import { getSuite } from "../crypto/index.js";
 import type { KeyPair, SuiteId } from "../crypto/suite.js";
 import { toHex } from "../ledger/bytes.js";
@@ -36,6 +36,7 @@ export function initSoloHome(
   const genesis: GenesisJson = {
     chainId: options.chainId,
     suite: options.suite,
+    protocolVersion: PROTOCOL_VERSION,
     genesisTimeMs: options.genesisTimeMs.toString(),
     validators: [{ name: "validator-0", publicKey: toHex(validator.publicKey.bytes), power: "10" }],
     accounts: options.fundedAccounts.map((a) => ({

@@ -226,7 +226,7 @@ export async function startDemoMarketing(options: DemoMarketingOptions): Promise
   let inFlight = false;
   const run = async (label: string, key: KeyPair, op: Operation) => {
     const result = await sender.send(key, op);
-    if (result.code !== "OK") log(`demo ${label} refused: ${result.code} ${result.message}`);
+    if (result.code !== "OK") log(`demo ${label} refused: ${result.message}`);
     return result;
   };
 

@@ -29,7 +29,10 @@ export interface HeaderJson {
 
 export interface ResultJson {
   code: string;
+  /** For people, derived from code and details (results are hashed without it). */
   message: string;
+  /** The offending data of a failure, by name. */
+  details: Record<string, string>;
   events: Array<{ type: string; attributes: Record<string, string> }>;
 }
 

@@ -6,16 +6,26 @@ import {
 } from "../../pki/certificate.js";
 import { PkiError } from "../../pki/errors.js";
 import { isRole, type Role } from "../../pki/roles.js";
+import type { DetailValue } from "../events.js";
 import type { StateReader } from "../state.js";
 import { IdentityError } from "./errors.js";
 import { isSerialRevoked, readOrganisation, readPkiRoot } from "./records.js";
+
+/** The details of an error that have one text form (the ones a result may hash). */
+function scalarDetails(details: Readonly<Record<string, unknown>>): Record<string, DetailValue> {
+  const out: Record<string, DetailValue> = {};
+  for (const [key, value] of Object.entries(details)) {
+    if (["string", "number", "bigint", "boolean"].includes(typeof value)) out[key] = value as DetailValue;
+  }
+  return out;
+}
 
 /** Runs a pki check, turning its PkiError into an IdentityError with the same code. */
 export function pkiCheck<T>(check: () => T): T {
   try {
     return check();
   } catch (e) {
-    if (e instanceof PkiError) throw new IdentityError(e.code, e.message, { ...e.details });
+    if (e instanceof PkiError) throw new IdentityError(e.code, e.message, scalarDetails(e.details));
     throw e;
   }
 }

@@ -273,7 +273,10 @@ describe("marketing operations", () => {
       },
     });
     expect(r.code).toBe("IMPORT_ROW_INVALID");
-    expect(r.message).toContain("product row 2");
+    expect(r.details).toEqual([
+      { key: "row", value: "2" },
+      { key: "sku", value: "BAD" },
+    ]);
     expect(productView(c.state, "org1", "GOOD")).toBeUndefined();
     const m = c.run("enterprise", {
       kind: "importBatch",
@@ -283,7 +286,7 @@ describe("marketing operations", () => {
         marketers: [{ code: c.actor("zhao").code, teamLead: undefined, active: true }],
       },
     });
-    expect([m.code, m.message]).toEqual(["IMPORT_ROW_INVALID", expect.stringContaining("marketer row 1")]);
+    expect([m.code, m.details[1]]).toEqual(["IMPORT_ROW_INVALID", { key: "row", value: "1" }]);
   });
 
   it("keeps one referral code per (marketer, product); the last touch before payment wins", () => {

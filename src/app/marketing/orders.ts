@@ -232,7 +232,6 @@ function completeIsolated(ctx: MarketingContext, order: Order): void {
         enterprise: order.enterprise,
         orderId: order.id,
         code: error.code,
-        message: error.message.slice(0, 200),
       }),
     );
     return;

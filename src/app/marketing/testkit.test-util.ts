@@ -8,7 +8,7 @@ import { toPem } from "../../pki/pem.js";
 import type { Role } from "../../pki/roles.js";
 import { userCodeBytesOf } from "../../pki/user-code.js";
 import { addressOf } from "../address.js";
-import type { AppEvent, TxResult } from "../events.js";
+import { type AppEvent, describeResult, type TxResult } from "../events.js";
 import { executeBlock, txCodecs } from "../executor.js";
 import { parseGenesis, writeGenesisState } from "../genesis.js";
 import type { Operation } from "../operations/index.js";
@@ -192,8 +192,7 @@ export class MarketChain {
   /** Like run, but throws unless the operation succeeded. */
   ok(name: string, op: Operation): TxResult {
     const result = this.run(name, op);
-    if (result.code !== "OK")
-      throw new Error(`${op.kind} by ${name} failed: ${result.code} ${result.message}`);
+    if (result.code !== "OK") throw new Error(`${op.kind} by ${name} failed: ${describeResult(result)}`);
     return result;
   }
 

@@ -312,10 +312,7 @@ export function registerMarketingCommands(program: Command): void {
         },
       });
       if (result.code !== "OK")
-        throw new CliError(
-          `the chain refused the import, nothing was applied: ${result.message} [${result.code}]`,
-          1,
-        );
+        throw new CliError(`the chain refused the import, nothing was applied: ${result.message}`, 1);
       const replay = result.events.some((e) => e.type === "idempotentReplay");
       print(replay ? "already imported with this idempotency key: nothing changed" : "imported");
     },

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
-import { genesisSchema, writeGenesisState } from "../../app/genesis.js";
+import { genesisSchema, PROTOCOL_VERSION, writeGenesisState } from "../../app/genesis.js";
 import { StateOverlay } from "../../app/state.js";
 import { getSuite } from "../../crypto/index.js";
 import type { KeyPair, PrivateKey, SuiteId } from "../../crypto/suite.js";
@@ -321,6 +321,7 @@ function buildNetwork(
   const genesis = {
     chainId,
     suite: ctx.suite,
+    protocolVersion: PROTOCOL_VERSION,
     genesisTimeMs: (ctx.start + 3_600_000n).toString(),
     params: {},
     validators: nodes.map((v) => ({

@@ -47,9 +47,7 @@ async function send(node: string, keyPath: string, op: Operation): Promise<void>
   );
   const committed = await client.waitForTx(await client.submitTx(tx.bytes));
   const events = committed.result.events.map((e) => `${e.type} ${JSON.stringify(e.attributes)}`);
-  console.log(
-    `${committed.result.code} at height ${committed.height}${committed.result.message ? `: ${committed.result.message}` : ""}`,
-  );
+  console.log(`${committed.result.message} at height ${committed.height}`);
   for (const line of events) console.log(`  ${line}`);
   if (committed.result.code !== "OK") process.exitCode = 1;
 }

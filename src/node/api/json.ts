@@ -1,4 +1,4 @@
-import type { TxResult } from "../../app/events.js";
+import { describeResult, type TxResult } from "../../app/events.js";
 import type { Block, BlockHeader, CommitCertificate } from "../../ledger/block.js";
 import { toHex } from "../../ledger/bytes.js";
 import type { CommittedBlock } from "../chain.js";
@@ -36,7 +36,8 @@ export function commitJson(commit: CommitCertificate | undefined) {
 export function resultJson(result: TxResult) {
   return {
     code: result.code,
-    message: result.message,
+    message: describeResult(result),
+    details: Object.fromEntries(result.details.map((d) => [d.key, d.value])),
     events: result.events.map((e) => ({
       type: e.type,
       attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
@@ -67,7 +68,7 @@ export function blockEventJson(committed: CommittedBlock) {
     txHashes: committed.outcome.txHashes.map(toHex),
     results: committed.outcome.results.map(resultJson),
     // What the block did by itself at its end (orders completing by block time, settlements).
-    endBlockEvents: resultJson({ code: "OK", message: "", events: committed.outcome.endBlockEvents ?? [] })
+    endBlockEvents: resultJson({ code: "OK", details: [], events: committed.outcome.endBlockEvents ?? [] })
       .events,
   };
 }

@@ -185,7 +185,12 @@ export const OPENAPI_DOCUMENT = {
         type: "object",
         properties: {
           code: { type: "string", description: "OK, or the stable code of the failure" },
-          message: { type: "string" },
+          message: { type: "string", description: "for people: derived from code and details, not hashed" },
+          details: {
+            type: "object",
+            additionalProperties: { type: "string" },
+            description: "the offending data (part of the hashed result)",
+          },
           events: { type: "array", items: { type: "object" } },
         },
       },
