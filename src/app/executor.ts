@@ -58,17 +58,27 @@ export type KnownValid = (txHash: Uint8Array) => boolean;
  * mempool admission and block execution so that both judge a transaction the same way.
  */
 export function admitTx(suite: Suite, env: BlockEnv, bytes: Uint8Array, knownValid?: KnownValid): AdmittedTx {
+  const admitted = decodeTxEnvelope(suite, env, bytes);
+  if (knownValid?.(admitted.hash) !== true) checkTxSignature(suite, admitted);
+  return admitted;
+}
+
+/** The cheap half of admitTx: decoding, size, chain and expiry, with no signature check. */
+export function decodeTxEnvelope(suite: Suite, env: BlockEnv, bytes: Uint8Array): AdmittedTx {
   const tx = decodeSignedTx(bytes, txCodecs);
   checkTxEnvelope(tx, env.chainId, env.height);
-  const hash = txHash(suite, bytes);
-  if (knownValid?.(hash) !== true && !verifyTxSignature(suite, tx, txCodecs)) {
+  return { tx, hash: txHash(suite, bytes), sender: addressOf(suite.hash, tx.sender), bytes };
+}
+
+/** The costly half of admitTx: throws TX_BAD_SIGNATURE unless the sender's key signed the tx. */
+export function checkTxSignature(suite: Suite, admitted: AdmittedTx): void {
+  if (!verifyTxSignature(suite, admitted.tx, txCodecs)) {
     throw new LedgerError(
       "TX_BAD_SIGNATURE",
       "the signature does not verify under the sender's public key",
       {},
     );
   }
-  return { tx, hash, sender: addressOf(suite.hash, tx.sender), bytes };
 }
 
 /**

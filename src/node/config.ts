@@ -65,6 +65,8 @@ export const nodeConfigSchema = z.object({
   mempool: z
     .object({
       maxTxs: z.number().int().min(1).max(1_000_000).default(50_000),
+      /** Most transactions one sender may have pending (at most the chain's nonce window). */
+      maxTxsPerSender: z.number().int().min(1).max(10_000).optional(),
       maxBytes: z
         .number()
         .int()
@@ -73,6 +75,23 @@ export const nodeConfigSchema = z.object({
         .default(64 * 1024 * 1024),
     })
     .default({ maxTxs: 50_000, maxBytes: 64 * 1024 * 1024 }),
+  /**
+   * Signature verifications one client may cost at admission, per second and in a burst: an API
+   * client by its address, a peer by its id (peers relay everyone's transactions, so more).
+   */
+  admission: z
+    .object({
+      clientVerifyPerSecond: z.number().int().min(1).default(2_000),
+      clientVerifyBurst: z.number().int().min(1).default(4_000),
+      peerVerifyPerSecond: z.number().int().min(1).default(20_000),
+      peerVerifyBurst: z.number().int().min(1).default(40_000),
+    })
+    .default({
+      clientVerifyPerSecond: 2_000,
+      clientVerifyBurst: 4_000,
+      peerVerifyPerSecond: 20_000,
+      peerVerifyBurst: 40_000,
+    }),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   dataDir: z.string().default("data"),
 });

@@ -24,6 +24,17 @@ function codeOf(f: () => void): string | undefined {
 }
 
 describe("Mempool admission", () => {
+  it("holds each sender to its quota, and check() refuses as add() would but changes nothing", () => {
+    const pool = new Mempool({ ...limits, maxTxsPerSender: 2 });
+    pool.add(tx("a", 0n), 0n, 1n);
+    pool.add(tx("a", 1n), 0n, 1n);
+    expect(codeOf(() => pool.check(tx("a", 2n), 0n, 1n))).toBe("MEMPOOL_SENDER_FULL");
+    expect(codeOf(() => pool.add(tx("a", 2n), 0n, 1n))).toBe("MEMPOOL_SENDER_FULL");
+    pool.check(tx("b", 0n), 0n, 1n);
+    expect(pool.size).toBe(2);
+    expect(pool.has(tx("b", 0n).hashHex)).toBe(false);
+  });
+
   it("rejects duplicates, used nonces, nonces beyond the window, taken nonces and expired transactions", () => {
     const pool = new Mempool(limits);
     pool.add(tx("a", 5n), 5n, 1n);

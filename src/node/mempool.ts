@@ -16,6 +16,8 @@ export interface MempoolLimits {
   readonly maxBytes: number;
   /** How far ahead of a sender's next nonce a transaction may be queued. */
   readonly nonceWindow: number;
+  /** Most transactions one sender may have pending (default: the nonce window). */
+  readonly maxTxsPerSender?: number | undefined;
 }
 
 export class MempoolError extends LedgerError {}
@@ -48,6 +50,19 @@ export class Mempool {
    * `nextHeight` the height the transaction could first be included at.
    */
   add(tx: PoolTx, accountNonce: bigint, nextHeight: bigint): void {
+    this.check(tx, accountNonce, nextHeight);
+    const queue = this.bySender.get(tx.senderHex);
+    if (queue === undefined) this.bySender.set(tx.senderHex, new Map([[tx.nonce, tx]]));
+    else queue.set(tx.nonce, tx);
+    this.byHash.set(tx.hashHex, tx);
+    this.bytesHeld += tx.bytes.length;
+  }
+
+  /**
+   * Throws what add() would throw, and changes nothing: admission asks this before it pays for
+   * a signature check, so a transaction the pool would refuse anyway costs no verification.
+   */
+  check(tx: PoolTx, accountNonce: bigint, nextHeight: bigint): void {
     if (this.byHash.has(tx.hashHex)) {
       throw new MempoolError("TX_DUPLICATE", "this transaction is already pending", { hash: tx.hashHex });
     }
@@ -80,16 +95,22 @@ export class Mempool {
         nonce: tx.nonce.toString(),
       });
     }
+    const perSender = this.limits.maxTxsPerSender ?? this.limits.nonceWindow;
+    if ((queue?.size ?? 0) >= perSender) {
+      throw new MempoolError(
+        "MEMPOOL_SENDER_FULL",
+        `this sender already has ${perSender} transactions pending`,
+        {
+          pending: queue?.size ?? 0,
+        },
+      );
+    }
     if (this.byHash.size >= this.limits.maxTxs || this.bytesHeld + tx.bytes.length > this.limits.maxBytes) {
       throw new MempoolError("MEMPOOL_FULL", "the mempool is full; retry later", {
         size: this.byHash.size,
         bytes: this.bytesHeld,
       });
     }
-    if (queue === undefined) this.bySender.set(tx.senderHex, new Map([[tx.nonce, tx]]));
-    else queue.set(tx.nonce, tx);
-    this.byHash.set(tx.hashHex, tx);
-    this.bytesHeld += tx.bytes.length;
   }
 
   /**

@@ -25,6 +25,11 @@ export class NodeMetrics {
     labelNames: ["code"],
     registers: [this.registry],
   });
+  readonly txSignatureChecks = new Counter({
+    name: "mkl_tx_signature_checks_total",
+    help: "Transaction signatures verified at admission (after every cheaper check passed)",
+    registers: [this.registry],
+  });
   readonly mempoolSize = new Gauge({
     name: "mkl_mempool_txs",
     help: "Transactions waiting in the mempool",

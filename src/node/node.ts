@@ -2,7 +2,7 @@ import { EventEmitter } from "node:events";
 import { join } from "node:path";
 import { type Logger, pino } from "pino";
 import { addressOf } from "../app/address.js";
-import { admitTx, authorizeTx, txCodecs } from "../app/executor.js";
+import { txCodecs } from "../app/executor.js";
 import { type Genesis, genesisSchema } from "../app/genesis.js";
 import { getSuite, sm2NativeStatus } from "../crypto/index.js";
 import type { KeyPair, Suite } from "../crypto/suite.js";
@@ -19,6 +19,8 @@ import { Mempool } from "./mempool.js";
 import { NodeMetrics } from "./metrics.js";
 import { Transport } from "./p2p/index.js";
 import { SoloEngine } from "./solo-engine.js";
+import { admitToMempool, type TxAdmissionDeps, type TxSource } from "./tx-admission.js";
+import { VerifyBudget } from "./verify-budget.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -46,6 +48,7 @@ export class LedgerNode {
   private bft: BftEngine | undefined;
   private transport: Transport | undefined;
   private lastCommit: CommittedBlock | undefined;
+  private readonly admission: TxAdmissionDeps;
 
   private constructor(
     readonly config: NodeConfig,
@@ -56,6 +59,24 @@ export class LedgerNode {
     readonly log: Logger,
   ) {
     this.mempool = new Mempool({ ...config.mempool, nonceWindow: genesis.params.nonceWindow });
+    const limits = config.admission;
+    const maxClients = 10_000;
+    this.admission = {
+      suite,
+      chain,
+      mempool: this.mempool,
+      clientBudget: new VerifyBudget({
+        perSecond: limits.clientVerifyPerSecond,
+        burst: limits.clientVerifyBurst,
+        maxClients,
+      }),
+      peerBudget: new VerifyBudget({
+        perSecond: limits.peerVerifyPerSecond,
+        burst: limits.peerVerifyBurst,
+        maxClients,
+      }),
+      onSignatureCheck: () => this.metrics.txSignatureChecks.inc(),
+    };
     this.metrics.height.set(Number(chain.height));
   }
 
@@ -129,7 +150,8 @@ export class LedgerNode {
       listen: p2p,
       peers: this.config.peers,
       log: this.log,
-      onMessage: (peer, data) => bft.onPeerMessage(peer, data, (tx) => this.admit(tx, true)),
+      onMessage: (peer, data) =>
+        bft.onPeerMessage(peer, data, (tx) => this.admit(tx, { kind: "peer", id: peer })),
       onPeerConnected: (peer) => {
         this.log.info({ peer }, "peer connected");
         bft.onPeerConnected(peer);
@@ -179,37 +201,20 @@ export class LedgerNode {
   }
 
   /**
-   * Admits a signed transaction to the mempool: the checks every node makes (decoding, chain,
-   * expiry, signature) and then nonce order. Throws a LedgerError with a stable code if refused.
+   * Admits a signed transaction to the mempool (see tx-admission.ts for the order of the checks).
+   * `clientAddress` is whose verification budget it costs. Throws a LedgerError with a stable
+   * code if refused.
    */
-  submitTx(bytes: Uint8Array): Uint8Array {
-    return this.admit(bytes, false);
+  submitTx(bytes: Uint8Array, clientAddress = "local"): Uint8Array {
+    return this.admit(bytes, { kind: "client", address: clientAddress });
   }
 
-  private admit(bytes: Uint8Array, fromPeer: boolean): Uint8Array {
-    const latest = this.chain.latestHeader();
-    const nextHeight = latest.height + 1n;
+  private admit(bytes: Uint8Array, source: TxSource): Uint8Array {
     try {
-      const env = { chainId: this.genesis.chainId, height: nextHeight, timeMs: latest.timeMs };
-      const admitted = admitTx(this.suite, env, bytes, this.chain.verifiedTxs.has);
-      // Who signed it, and may that role sign this operation? Checked again in execution.
-      authorizeTx(this.chain.state, env, admitted);
-      this.chain.verifiedTxs.add(admitted.hash);
-      const senderHex = toHex(admitted.sender);
-      this.mempool.add(
-        {
-          hashHex: toHex(admitted.hash),
-          senderHex,
-          nonce: admitted.tx.nonce,
-          expiryHeight: admitted.tx.expiryHeight,
-          bytes,
-        },
-        this.chain.accountNonce(admitted.sender),
-        nextHeight,
-      );
+      const hash = admitToMempool(this.admission, bytes, source);
       this.updateMempoolMetrics();
-      this.engine?.onTxAdmitted(bytes, fromPeer);
-      return admitted.hash;
+      this.engine?.onTxAdmitted(bytes, source.kind === "peer");
+      return hash;
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       this.metrics.txsRejected.inc({ code: typeof code === "string" ? code : "INTERNAL" });

@@ -87,7 +87,7 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
 
   app.post("/v1/txs", async (request, reply) => {
     const { tx } = parseRequest(submitBody, request.body);
-    const hash = node.submitTx(tx);
+    const hash = node.submitTx(tx, request.ip);
     return reply.status(202).send({ hash: toHex(hash) });
   });
 
@@ -96,7 +96,7 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
     const { txs } = parseRequest(batchBody, request.body);
     const results = txs.map((tx) => {
       try {
-        return { hash: toHex(node.submitTx(tx)) };
+        return { hash: toHex(node.submitTx(tx, request.ip)) };
       } catch (error) {
         if (!(error instanceof LedgerError)) throw error;
         return { error: { code: error.code, message: error.message } };

@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { addressOf } from "../app/address.js";
+import { txCodecs } from "../app/executor.js";
+import { getSuite } from "../crypto/index.js";
+import type { KeyPair } from "../crypto/suite.js";
+import { LedgerError } from "../errors.js";
+import { encodeSignedTx, signTx } from "../ledger/tx.js";
+import { initSoloHome } from "./home.js";
+import { LedgerNode } from "./node.js";
+
+/**
+ * The unsigned-flood attack: forged transactions (distinct, so no cache helps) must be refused by
+ * the cheap checks, or cost at most their client's verification budget, not a full SM2
+ * verification each.
+ */
+const suite = getSuite("sm");
+const BURST = 50;
+let home: string;
+let node: LedgerNode;
+let alice: KeyPair;
+let bob: KeyPair;
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), "mkl-flood-"));
+  const { accounts } = initSoloHome(home, {
+    suite: "sm",
+    chainId: "flood-test",
+    apiPort: 0,
+    fundedAccounts: [
+      { name: "alice", balanceFen: 10_000n },
+      { name: "bob", balanceFen: 0n },
+    ],
+    genesisTimeMs: 1_700_000_000_000n,
+  });
+  alice = accounts.get("alice") as KeyPair;
+  bob = accounts.get("bob") as KeyPair;
+  writeFileSync(
+    join(home, "config.json"),
+    JSON.stringify({ admission: { clientVerifyPerSecond: 1, clientVerifyBurst: BURST } }),
+  );
+  node = await LedgerNode.open(home, pino({ level: "silent" }));
+});
+
+afterAll(async () => {
+  await node.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** A transfer claiming `sender`, signed by `signer` (a forgery unless they are the same key). */
+function transfer(sender: KeyPair, signer: KeyPair, nonce: bigint, amountFen: bigint): Uint8Array {
+  const unsigned = {
+    chainId: "flood-test",
+    sender: sender.publicKey.bytes,
+    nonce,
+    expiryHeight: 1_000n,
+    op: {
+      kind: "transfer" as const,
+      value: { to: addressOf(suite.hash, bob.publicKey.bytes), amountFen, memo: "" },
+    },
+  };
+  return encodeSignedTx(signTx(suite, signer.privateKey, unsigned, txCodecs), txCodecs);
+}
+
+function refusalCodes(txs: Uint8Array[], client: string): Map<string, number> {
+  const codes = new Map<string, number>();
+  for (const tx of txs) {
+    try {
+      node.submitTx(tx, client);
+      codes.set("ADMITTED", (codes.get("ADMITTED") ?? 0) + 1);
+    } catch (error) {
+      if (!(error instanceof LedgerError)) throw error;
+      codes.set(error.code, (codes.get(error.code) ?? 0) + 1);
+    }
+  }
+  return codes;
+}
+
+async function signatureChecks(): Promise<number> {
+  return (await node.metrics.txSignatureChecks.get()).values[0]?.value ?? 0;
+}
+
+describe("admission under a forged flood", () => {
+  const mallory = suite.generateKeyPair();
+  const strangers = Array.from({ length: 10 }, () => suite.generateKeyPair());
+
+  it("refuses forgeries from unknown senders and out-of-window nonces with no signature check", async () => {
+    const unknown = Array.from({ length: 500 }, (_, i) =>
+      transfer(strangers[i % 10]!, mallory, 0n, BigInt(i + 1)),
+    );
+    const farAhead = Array.from({ length: 500 }, (_, i) => transfer(alice, mallory, 1_000n + BigInt(i), 1n));
+    expect(refusalCodes(unknown, "10.0.0.1")).toEqual(new Map([["IDENTITY_UNKNOWN", 500]]));
+    expect(refusalCodes(farAhead, "10.0.0.1")).toEqual(new Map([["TX_NONCE_TOO_HIGH", 500]]));
+    expect(await signatureChecks()).toBe(0);
+  });
+
+  it("verifies at most a client's budget of plausible forgeries, and still admits another client's transaction", async () => {
+    const started = performance.now();
+    const plausible = Array.from({ length: 1_000 }, (_, i) => transfer(alice, mallory, 0n, BigInt(i + 1)));
+    const codes = refusalCodes(plausible, "10.0.0.1");
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    // The budget refills at 1 verification per second: the bound holds however slow this machine is.
+    const bound = BURST + Math.ceil(elapsedSeconds);
+    expect(codes.get("TX_BAD_SIGNATURE")).toBeLessThanOrEqual(bound);
+    expect((codes.get("TX_BAD_SIGNATURE") ?? 0) + (codes.get("TX_VERIFY_BUDGET") ?? 0)).toBe(1_000);
+    expect(await signatureChecks()).toBe(codes.get("TX_BAD_SIGNATURE"));
+    expect(refusalCodes([transfer(alice, alice, 0n, 7n)], "10.0.0.2")).toEqual(new Map([["ADMITTED", 1]]));
+  });
+});

@@ -1,0 +1,61 @@
+import { authorizeTx, checkTxSignature, decodeTxEnvelope } from "../app/executor.js";
+import type { Suite } from "../crypto/suite.js";
+import { LedgerError } from "../errors.js";
+import { toHex } from "../ledger/bytes.js";
+import type { Chain } from "./chain.js";
+import type { Mempool } from "./mempool.js";
+import type { VerifyBudget } from "./verify-budget.js";
+
+/** Who sent a transaction to this node: an API client's address, or a peer's id. */
+export type TxSource = { kind: "client"; address: string } | { kind: "peer"; id: string };
+
+export interface TxAdmissionDeps {
+  readonly suite: Suite;
+  readonly chain: Chain;
+  readonly mempool: Mempool;
+  readonly clientBudget: VerifyBudget;
+  readonly peerBudget: VerifyBudget;
+  /** Called before each signature verification (a metric). */
+  readonly onSignatureCheck?: () => void;
+}
+
+/**
+ * Admits a transaction to the mempool, cheapest checks first, so that a forged transaction the
+ * pool would refuse anyway costs no signature verification: decoding, chain and expiry; a known,
+ * active sender whose role may sign the operation; the nonce window, the per-sender quota and
+ * the pool's room; then, within the source's verification budget, the signature. Throws a
+ * LedgerError with a stable code; changes nothing unless the transaction is admitted.
+ */
+export function admitToMempool(deps: TxAdmissionDeps, bytes: Uint8Array, source: TxSource): Uint8Array {
+  const { chain, mempool, suite } = deps;
+  const latest = chain.latestHeader();
+  const nextHeight = latest.height + 1n;
+  const env = { chainId: chain.genesis.chainId, height: nextHeight, timeMs: latest.timeMs };
+  const admitted = decodeTxEnvelope(suite, env, bytes);
+  // Who signed it, and may that role sign this operation? Checked again in execution.
+  authorizeTx(chain.state, env, admitted);
+  const poolTx = {
+    hashHex: toHex(admitted.hash),
+    senderHex: toHex(admitted.sender),
+    nonce: admitted.tx.nonce,
+    expiryHeight: admitted.tx.expiryHeight,
+    bytes,
+  };
+  const accountNonce = chain.accountNonce(admitted.sender);
+  mempool.check(poolTx, accountNonce, nextHeight);
+  if (!chain.verifiedTxs.has(admitted.hash)) {
+    const budget = source.kind === "peer" ? deps.peerBudget : deps.clientBudget;
+    if (!budget.take(source.kind === "peer" ? `peer:${source.id}` : source.address)) {
+      throw new LedgerError(
+        "TX_VERIFY_BUDGET",
+        "too many signatures to verify from this client; retry later",
+        {},
+      );
+    }
+    deps.onSignatureCheck?.();
+    checkTxSignature(suite, admitted);
+    chain.verifiedTxs.add(admitted.hash);
+  }
+  mempool.add(poolTx, accountNonce, nextHeight);
+  return admitted.hash;
+}
