@@ -94,6 +94,14 @@ export const nodeConfigSchema = z.object({
     }),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   dataDir: z.string().default("data"),
+  /**
+   * Test only: faults the end-to-end tests inject into a real node process (see test-faults.ts).
+   * `crashMidCommitAtHeight`: the process kills itself (SIGKILL) halfway through that commit.
+   */
+  testFaults: z
+    .object({ crashMidCommitAtHeight: z.number().int().min(1).optional() })
+    .strict()
+    .optional(),
 });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 

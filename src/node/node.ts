@@ -13,12 +13,14 @@ import { ChainStore } from "../storage/chain-store.js";
 import { Chain, type CommittedBlock } from "./chain.js";
 import { ConfigError, HOME_FILES, loadNodeConfig, type NodeConfig, parseWith } from "./config.js";
 import { BftEngine } from "./consensus/engine.js";
+import { systemClock, systemTimers } from "./consensus/ports.js";
 import { WalFile, walPath } from "./consensus/wal-file.js";
 import { readJsonFile, readTextFile } from "./files.js";
 import { Mempool } from "./mempool.js";
 import { NodeMetrics } from "./metrics.js";
 import { Transport } from "./p2p/index.js";
 import { SoloEngine } from "./solo-engine.js";
+import { storeFaultsOf } from "./test-faults.js";
 import { admitToMempool, type TxAdmissionDeps, type TxSource } from "./tx-admission.js";
 import { VerifyBudget } from "./verify-budget.js";
 
@@ -119,12 +121,13 @@ export class LedgerNode {
       network,
       wal,
       walRecords: records,
+      clock: systemClock,
+      timers: systemTimers,
       timeouts: this.config.timeouts,
       maxBlockTxs: this.genesis.params.maxBlockTxs,
       maxBlockBytes: this.genesis.params.maxBlockBytes,
       emptyBlockIntervalMs: this.config.emptyBlockIntervalMs,
       batchDelayMs: this.config.batchDelayMs,
-      now: () => Date.now(),
       senderNonce: this.senderNonce,
       log: this.log,
       onCommit: (committed) => this.afterCommit(committed),
@@ -181,7 +184,11 @@ export class LedgerNode {
         publicKey: toHex(key.publicKey.bytes),
       });
     }
-    const chain = Chain.open(ChainStore.open(config.dataDir), suite, genesis);
+    const chain = Chain.open(
+      ChainStore.open(config.dataDir, storeFaultsOf(config.testFaults)),
+      suite,
+      genesis,
+    );
     const node = new LedgerNode(config, genesis, suite, chain, key, log);
     node.logCryptoBackend();
     node.engine = config.p2p === undefined ? node.soloEngine() : await node.bftEngine(config.p2p);

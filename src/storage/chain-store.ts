@@ -1,5 +1,6 @@
 import { type Database, open, type RootDatabase } from "lmdb";
 import { LedgerError } from "../errors.js";
+import { type Faults, noFaults } from "../faults.js";
 
 /**
  * The node's durable store: one LMDB environment with a few named databases. LMDB gives
@@ -39,9 +40,13 @@ export interface TxLocation {
 
 export class StorageError extends LedgerError {}
 
+/**
+ * Where a test may make the store fail: `crashMidCommit` halfway through a commit's writes (at
+ * the height being committed), to prove that a crash there leaves the previous height intact.
+ */
+export type StoreFault = "crashMidCommit";
+
 const HEAD_KEY = "head";
-/** Test hook: kill the process halfway through a commit to prove atomicity. */
-const CRASH_ENV = "MKL_TEST_CRASH_MID_COMMIT_AT_HEIGHT";
 
 export function heightKey(height: bigint): Uint8Array {
   const key = new Uint8Array(8);
@@ -94,7 +99,10 @@ export class ChainStore {
   private readonly stateNodes: Database<Uint8Array, Uint8Array>;
   private readonly stateRoots: Database<Uint8Array, Uint8Array>;
 
-  private constructor(path: string) {
+  private constructor(
+    path: string,
+    private readonly faults: Faults<StoreFault>,
+  ) {
     // overlappingSync off: a commit returns only once it is flushed, so "committed" means durable.
     this.root = open({ path, maxDbs: 16, overlappingSync: false, compression: false });
     const binary = { encoding: "binary", keyEncoding: "binary" } as const;
@@ -108,8 +116,8 @@ export class ChainStore {
     this.stateRoots = this.root.openDB({ name: "state-roots", ...binary });
   }
 
-  static open(path: string): ChainStore {
-    return new ChainStore(path);
+  static open(path: string, faults: Faults<StoreFault> = noFaults()): ChainStore {
+    return new ChainStore(path, faults);
   }
 
   /** The height of the last committed block, or undefined before genesis. */
@@ -185,7 +193,6 @@ export class ChainStore {
       );
     }
     const key = heightKey(batch.height);
-    const crashAt = process.env[CRASH_ENV];
     this.root.transactionSync(() => {
       this.blocks.putSync(key, batch.blockBytes);
       if (batch.previousBlockBytes !== undefined)
@@ -196,7 +203,11 @@ export class ChainStore {
         this.txIndex.putSync(hash, txLocationBytes({ height: batch.height, index }));
       });
       for (const [hashHex, node] of batch.stateNodes) this.stateNodes.putSync(hexToBytes(hashHex), node);
-      if (crashAt !== undefined && BigInt(crashAt) === batch.height) process.kill(process.pid, "SIGKILL");
+      if (this.faults.fires("crashMidCommit", batch.height))
+        throw new StorageError(
+          "STORE_FAULT_INJECTED",
+          `injected crash halfway through commit ${batch.height}`,
+        );
       for (const write of batch.stateWrites) {
         if (write.value === undefined) this.state.removeSync(write.key);
         else this.state.putSync(write.key, write.value);

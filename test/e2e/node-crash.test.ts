@@ -76,11 +76,13 @@ async function checkStoreConsistent(home: string): Promise<bigint> {
 describe("a node killed in the middle of a commit", () => {
   it("keeps the previous height intact and resumes from it", async () => {
     const { home, alice, bob } = makeHome();
-    const crashing = startNode(home, { MKL_TEST_CRASH_MID_COMMIT_AT_HEIGHT: "6" });
+    writeTestConfig(home, { emptyBlockIntervalMs: 50, testFaults: { crashMidCommitAtHeight: 6 } });
+    const crashing = startNode(home);
     const [, signal] = (await once(crashing.child, "exit")) as [number | null, string | null];
     expect(signal).toBe("SIGKILL");
     expect(await checkStoreConsistent(home)).toBe(5n);
 
+    writeTestConfig(home, { emptyBlockIntervalMs: 50, testFaults: undefined });
     const restarted = startNode(home);
     try {
       const client = new MarketLedgerClient(await restarted.apiUrl);

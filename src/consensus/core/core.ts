@@ -1,4 +1,5 @@
 import { invariant } from "../../errors.js";
+import { type Faults, noFaults } from "../../faults.js";
 import { voteTimestamp } from "./bftTime.js";
 import { consensusError } from "./errors.js";
 import { MessageLog, type RoundLog } from "./messageLog.js";
@@ -13,6 +14,7 @@ import type {
   Proposal,
   Step,
   TimeoutRef,
+  UnsafeBug,
   Validator,
   Value,
   Verdict,
@@ -74,8 +76,10 @@ export class ConsensusCore {
 
   private nowMs = 0;
   private effects: Effect[] = [];
+  private readonly faults: Faults<UnsafeBug>;
 
   constructor(private readonly config: ConsensusConfig) {
+    this.faults = config.faults ?? noFaults();
     this.height = config.initialHeight;
     this.lastBlockTimeMs = config.genesisTimeMs;
     this.schedule.add(config.initialHeight, new ValidatorSet(config.validators));
@@ -290,7 +294,7 @@ export class ConsensusCore {
       if (signed) {
         // Restarted after proposing: re-send, never propose a second value (line 19 once per round).
         this.emit({ kind: "broadcast", message: signed });
-      } else if (this.validValue !== null && this.config.unsafeBug !== "amnesia") {
+      } else if (this.validValue !== null && !this.faults.fires("amnesia")) {
         this.broadcastProposal(this.validValue, this.validRound); // line 15-16
       } else {
         this.awaitingValueRound = round; // line 18: getValue(), answered by a `value` input
@@ -339,7 +343,8 @@ export class ConsensusCore {
   private uponPrevoteQuorum(): boolean {
     if (this.stepP !== "prevote" || !this.firstTime(34)) return false;
     const roundLog = this.currentRound();
-    if (!roundLog || !isQuorum(roundLog.prevoteTotal, this.totalPower(), this.config.unsafeBug)) return false;
+    if (!roundLog || !isQuorum(roundLog.prevoteTotal, this.totalPower(), this.faults.fires("halfQuorum")))
+      return false;
     this.markFired(34);
     this.scheduleTimeout("prevote", this.round);
     return true;
@@ -384,7 +389,7 @@ export class ConsensusCore {
   private uponPrecommitQuorum(): boolean {
     if (!this.firstTime(47)) return false;
     const roundLog = this.currentRound();
-    if (!roundLog || !isQuorum(roundLog.precommitTotal, this.totalPower(), this.config.unsafeBug))
+    if (!roundLog || !isQuorum(roundLog.precommitTotal, this.totalPower(), this.faults.fires("halfQuorum")))
       return false;
     this.markFired(47);
     this.scheduleTimeout("precommit", this.round);
@@ -553,11 +558,11 @@ export class ConsensusCore {
 
   private hasQuorum(roundLog: RoundLog | undefined, type: VoteType, valueId: string | null): boolean {
     if (!roundLog) return false;
-    return isQuorum(roundLog.powerFor(type, valueId), this.totalPower(), this.config.unsafeBug);
+    return isQuorum(roundLog.powerFor(type, valueId), this.totalPower(), this.faults.fires("halfQuorum"));
   }
 
   private ignoresLocks(): boolean {
-    return this.config.unsafeBug === "ignoreLocks" || this.config.unsafeBug === "amnesia";
+    return this.faults.fires("ignoreLocks") || this.faults.fires("amnesia");
   }
 
   private firstTime(line: number): boolean {
@@ -599,7 +604,7 @@ export class ConsensusCore {
         this.signedProposals.set(record.proposal.round, record.proposal);
         round = Math.max(round, record.proposal.round);
       } else if (record.kind === "vote" && record.vote.height === h) {
-        if (record.vote.type === "precommit" && this.config.unsafeBug === "walForgetsPrecommits") continue;
+        if (record.vote.type === "precommit" && this.faults.fires("walForgetsPrecommits")) continue;
         this.signedVotes.set(`${record.vote.round}/${record.vote.type}`, record.vote);
         round = Math.max(round, record.vote.round);
       } else if (record.kind === "validValue" && record.height === h) {

@@ -1,3 +1,5 @@
+import type { Faults } from "../../faults.js";
+
 /**
  * The vocabulary of the consensus core: messages, inputs it consumes, effects it asks the
  * shell to perform, and the records it asks the shell to write ahead. All plain data, so
@@ -124,8 +126,8 @@ export interface TimeoutConfig {
 }
 
 /**
- * Deliberate bugs, for proving that the simulator's checker can fail. Never set in production;
- * the node's config parser must not expose it.
+ * Deliberate bugs, for proving that the simulator's checker can fail: the points a `Faults`
+ * object may fire in the core. The node always passes none.
  */
 export type UnsafeBug =
   /** Lines 23 and 29 without the lock condition. */
@@ -149,5 +151,6 @@ export interface ConsensusConfig {
   readonly maxFutureRoundsPerSender?: number;
   /** How many different proposals we keep per round (an equivocating proposer can make many). */
   readonly maxProposalsPerRound?: number;
-  readonly unsafeBug?: UnsafeBug;
+  /** Deliberate bugs for the simulator's broken-core tests; absent (none fire) in the node. */
+  readonly faults?: Faults<UnsafeBug>;
 }

@@ -3,7 +3,7 @@ import { Checker, SimulationFailure } from "./checker.js";
 import { type RunOptions, runSchedule } from "./simulator.js";
 
 /**
- * The checker is not vacuous: cores with deliberate bugs (`config.unsafeBug`) are caught.
+ * The checker is not vacuous: cores with deliberate bugs (a `Faults` object firing one `UnsafeBug` in the core) are caught.
  * The seeds are fixed, so these tests are deterministic; if the simulator's schedules change,
  * a bug may need a wider seed range to show up (the assertion says so).
  */

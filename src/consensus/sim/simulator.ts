@@ -1,3 +1,4 @@
+import { faultsAt } from "../../faults.js";
 import { ConsensusCore } from "../core/core.js";
 import type {
   CommitCertificate,
@@ -148,7 +149,9 @@ class Simulation {
         genesisTimeMs: EPOCH_MS,
         validators: initial,
         timeouts: SIM_TIMEOUTS,
-        ...(schedule.unsafeBug && !schedule.byzantine.has(i) ? { unsafeBug: schedule.unsafeBug } : {}),
+        ...(schedule.unsafeBug && !schedule.byzantine.has(i)
+          ? { faults: faultsAt(new Map([[schedule.unsafeBug, undefined]])) }
+          : {}),
       };
       return new SimNode(i, id, config, schedule.byzantine.get(i));
     });

@@ -1,43 +1,40 @@
 import type { Logger } from "pino";
-import { InvalidBlockError } from "../../app/errors.js";
 import {
-  bftTime,
   ConsensusCore,
+  type ConsensusMessage,
   type CommitCertificate as CoreCertificate,
   type Validator as CoreValidator,
   type DuplicateVoteEvidence,
   type Effect,
   type Input,
+  proposer,
   type TimeoutConfig,
-  ValidatorSet,
-  type Vote,
+  type WalRecord,
 } from "../../consensus/index.js";
 import type { KeyPair, Suite } from "../../crypto/suite.js";
-import { LedgerError } from "../../errors.js";
-import { type Block, blockHash, type CommitCertificate, decodeBlock } from "../../ledger/block.js";
-import { bytesEqual, fromHex, toHex } from "../../ledger/bytes.js";
-import { verifyCommit } from "../../ledger/commit.js";
+import { type Block, blockHash } from "../../ledger/block.js";
+import { bytesEqual, toHex } from "../../ledger/bytes.js";
 import type { SignedVote } from "../../ledger/signed-vote.js";
 import type { Chain, CommittedBlock, PreparedBlock } from "../chain.js";
 import type { Mempool } from "../mempool.js";
-import { prepareFromMempool } from "../propose.js";
+import { BlockSync } from "./block-sync.js";
+import { type BufferedMessage, NextHeightBuffer } from "./next-height-buffer.js";
+import type { Clock, ConsensusWal, EngineObserver, PeerNetwork, TimerHandle, Timers } from "./ports.js";
+import { type Prepared, PreparedBlocks } from "./prepared-blocks.js";
+import { ProposalBuilder } from "./proposal-builder.js";
+import { validateProposal } from "./proposal-validator.js";
+import { Refusals } from "./refusals.js";
 import { openProposal, openVote, signProposal, signVote } from "./signing.js";
-import type { WalFile } from "./wal-file.js";
+import { VoteBook } from "./vote-book.js";
 import {
   decodePeerMessage,
   decodeProposalPayload,
   encodePeerMessage,
-  encodeProposalPayload,
   type PeerMessage,
-  type ProposalPayload,
+  type SignedProposal,
 } from "./wire.js";
 
-/** What the engine needs of the transport: opaque bytes to one peer or to all. */
-export interface PeerNetwork {
-  /** "low" messages may be dropped for a slow peer; "high" ones (consensus) close its link instead. */
-  broadcast(payload: Uint8Array, priority?: "high" | "low"): void;
-  send(peerId: string, payload: Uint8Array, priority?: "high" | "low"): boolean;
-}
+export type { PeerNetwork } from "./ports.js";
 
 export interface BftEngineOptions {
   readonly chain: Chain;
@@ -48,8 +45,11 @@ export interface BftEngineOptions {
    */
   readonly key: KeyPair | undefined;
   readonly network: PeerNetwork;
-  readonly wal: WalFile | undefined;
-  readonly walRecords: readonly import("../../consensus/index.js").WalRecord[];
+  readonly wal: ConsensusWal | undefined;
+  /** What the WAL held when it was opened. */
+  readonly walRecords: readonly WalRecord[];
+  readonly clock: Clock;
+  readonly timers: Timers;
   readonly timeouts: TimeoutConfig;
   readonly maxBlockTxs: number;
   /** With an empty mempool the proposer waits this long before proposing an empty block. */
@@ -57,9 +57,10 @@ export interface BftEngineOptions {
   /** After a transaction arrives, the proposer waits this long to gather more. */
   readonly batchDelayMs: number;
   readonly maxBlockBytes: number;
-  readonly now: () => number;
   readonly senderNonce: (senderHex: string) => bigint;
   readonly log: Logger;
+  /** Consensus events for metrics and the simulator (see ports.ts). */
+  readonly observer?: EngineObserver;
   readonly onCommit: (committed: CommittedBlock) => void;
   /** Two conflicting votes by one validator, with both signatures, ready to report on chain. */
   readonly onEvidence: (
@@ -70,52 +71,59 @@ export interface BftEngineOptions {
 
 /** How often a node tells its peers its height, and re-sends its own votes while stuck. */
 const STATUS_INTERVAL_MS = 500;
-/** Most blocks sent in one answer to a peer that is behind, and most bytes. */
-const SYNC_BATCH_BLOCKS = 32;
-const SYNC_BATCH_BYTES = 16 * 1024 * 1024;
-/** Most executed proposals kept while a height is undecided (an equivocating proposer makes many). */
-const MAX_PREPARED = 16;
-/** Bounds on what a flood of votes can make us keep. */
-const MAX_SIGNED_VOTES = 100_000;
 const MAX_EVIDENCE_KEPT = 1_000;
 
-/** One signed vote: who, where, for what, when (prevotes carry timestamp 0). */
-function voteKey(vote: Vote): string {
-  const timestampMs = vote.type === "prevote" ? 0 : vote.timestampMs;
-  return `${vote.height}/${vote.round}/${vote.type}/${vote.validator}/${vote.valueId ?? "nil"}/${timestampMs}`;
-}
-
-interface Prepared {
-  readonly prepared: PreparedBlock;
-  readonly payload: ProposalPayload;
-}
-
 /**
- * The Byzantine-fault-tolerant block engine: wires the pure Tendermint core to the chain, the
- * write-ahead log, timers and the peer network. Inputs are processed one at a time from a queue,
- * and the effects of each are carried out in the order the core gave them (persist before send).
+ * The Byzantine-fault-tolerant block engine, the event loop: it wires the pure Tendermint core
+ * to the chain, the write-ahead log, timers and the peer network. Inputs are processed one at a
+ * time from a queue, and the effects of each are carried out in the order the core gave them
+ * (persist before send). Building proposals, validating them and block sync are modules of
+ * their own; everything from outside (clock, timers, network, WAL) is injected.
  */
 export class BftEngine {
   private core: ConsensusCore | undefined;
   private readonly queue: Input[] = [];
   private draining = false;
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private statusTimer: NodeJS.Timeout | undefined;
-  private readonly prepared = new Map<string, Prepared>();
-  /** Every signed vote of the undecided heights, ours and received, by voteKey(): for commit certificates and evidence. */
-  private readonly signedVotes = new Map<string, SignedVote>();
-  private readonly peerHeights = new Map<string, bigint>();
-  private syncRequestedAt = 0;
+  private readonly timers = new Set<TimerHandle>();
+  private readonly prepared = new PreparedBlocks();
+  private readonly votes = new VoteBook();
+  private readonly nextHeight = new NextHeightBuffer();
+  /** Proofs of lock already relayed at this height, by (round, value id). */
+  private readonly relayedPols = new Set<string>();
+  private readonly refusals: Refusals;
+  private readonly builder: ProposalBuilder | undefined;
+  private readonly sync: BlockSync;
+  private readonly observer: EngineObserver;
   private lastProgressHeight = -1n;
   private running = false;
   readonly evidence: DuplicateVoteEvidence[] = [];
   private lastRounds = 0;
+  private lastStep = "";
   /** The scheduled validator-set change already given to the core. */
   private fedScheduledSet: string | undefined;
-  /** A value the core asked for, held back until transactions arrive or the idle interval ends. */
-  private pendingValue: { height: number; round: number; timer: NodeJS.Timeout; dueAt: number } | undefined;
 
-  constructor(private readonly options: BftEngineOptions) {}
+  constructor(private readonly options: BftEngineOptions) {
+    this.observer = options.observer ?? {};
+    this.refusals = new Refusals(options.log, options.clock, this.observer);
+    const key = options.key;
+    this.builder =
+      key === undefined
+        ? undefined
+        : new ProposalBuilder({
+            ...options,
+            key,
+            prepared: this.prepared,
+            onValue: (height, round, value) => {
+              if (!this.running || this.core?.snapshot().height !== height) return;
+              this.enqueue({ kind: "value", height, round, value, nowMs: options.clock.now() });
+            },
+          });
+    this.sync = new BlockSync({
+      ...options,
+      refusals: this.refusals,
+      onApplied: (block, prepared, startedMs) => this.afterCommit(block, prepared, startedMs),
+    });
+  }
 
   private get chain(): Chain {
     return this.options.chain;
@@ -144,14 +152,14 @@ export class BftEngine {
   start(): void {
     this.running = true;
     if (this.isValidator) this.startCore(this.options.walRecords);
-    this.statusTimer = setInterval(() => this.tick(), STATUS_INTERVAL_MS);
+    this.scheduleTick();
     this.broadcastStatus();
   }
 
   stop(): void {
     this.running = false;
-    if (this.statusTimer !== undefined) clearInterval(this.statusTimer);
-    for (const timer of this.timers) clearTimeout(timer);
+    this.builder?.cancel();
+    for (const timer of this.timers) timer.cancel();
     this.timers.clear();
     this.options.wal?.close();
   }
@@ -175,6 +183,11 @@ export class BftEngine {
     this.options.network.broadcast(encodePeerMessage({ kind: "tx", value: bytes }), "low");
   }
 
+  /** A transaction arrived: a proposer that is waiting proposes after the batching delay. */
+  onTxAdmitted(): void {
+    this.builder?.onTxAdmitted();
+  }
+
   /** A new link: tell the peer where we are and repeat what we signed at this height. */
   onPeerConnected(peerId: string): void {
     this.options.network.send(
@@ -185,11 +198,12 @@ export class BftEngine {
   }
 
   onPeerMessage(peerId: string, data: Uint8Array, submitTx: (bytes: Uint8Array) => void): void {
+    if (!this.running) return;
     let message: PeerMessage;
     try {
       message = decodePeerMessage(data);
     } catch (error) {
-      this.options.log.warn({ peer: peerId, err: (error as Error).message }, "undecodable peer message");
+      this.refusals.refuse(peerId, "undecodable peer message", { err: (error as Error).message });
       return;
     }
     switch (message.kind) {
@@ -207,11 +221,10 @@ export class BftEngine {
         }
         return;
       case "status":
-        this.peerHeights.set(peerId, message.value.height);
-        this.maybeSync();
+        this.sync.onStatus(peerId, message.value.height);
         return;
       case "blocksRequest":
-        this.answerBlocksRequest(peerId, message.value.fromHeight, message.value.max);
+        this.sync.answer(peerId, message.value.fromHeight, message.value.max);
         return;
       case "blocks":
         this.applySyncedBlocks(peerId, message.value);
@@ -221,7 +234,7 @@ export class BftEngine {
 
   // ---- the core -----------------------------------------------------------------------------
 
-  private startCore(records: readonly import("../../consensus/index.js").WalRecord[]): void {
+  private startCore(records: readonly WalRecord[]): void {
     const latest = this.chain.latestHeader();
     const key = this.options.key as KeyPair;
     const config = {
@@ -238,9 +251,10 @@ export class BftEngine {
     );
     this.core = ConsensusCore.restore(config, relevant);
     this.prepared.clear();
+    this.relayedPols.clear();
     this.fedScheduledSet = undefined;
     this.feedScheduledValidatorSet();
-    this.enqueue({ kind: "start", nowMs: this.options.now() });
+    this.enqueue({ kind: "start", nowMs: this.options.clock.now() });
   }
 
   private enqueue(input: Input): void {
@@ -252,10 +266,20 @@ export class BftEngine {
         const core = this.core;
         if (core === undefined || !this.running) continue;
         for (const effect of core.step(next)) this.perform(effect);
+        this.reportStep();
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  private reportStep(): void {
+    const snapshot = this.core?.snapshot();
+    if (snapshot === undefined || this.observer.stepChanged === undefined) return;
+    const step = `${snapshot.height}/${snapshot.round}/${snapshot.step}`;
+    if (step === this.lastStep) return;
+    this.lastStep = step;
+    this.observer.stepChanged({ height: snapshot.height, round: snapshot.round, step: snapshot.step });
   }
 
   private perform(effect: Effect): void {
@@ -264,30 +288,37 @@ export class BftEngine {
         this.options.wal?.append(effect.record);
         return;
       case "broadcast":
-        this.broadcast(effect.message);
+        this.broadcastOwn(effect.message);
         return;
-      case "scheduleTimeout": {
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          this.enqueue({ kind: "timeout", timeout: effect.timeout, nowMs: this.options.now() });
-        }, effect.durationMs);
-        this.timers.add(timer);
+      case "scheduleTimeout":
+        this.after(effect.durationMs, () =>
+          this.enqueue({ kind: "timeout", timeout: effect.timeout, nowMs: this.options.clock.now() }),
+        );
+        return;
+      case "requestValue":
+        this.builder?.request(effect.height, effect.round);
+        return;
+      case "requestValidation": {
+        const verdict = validateProposal(
+          this.chain,
+          this.prepared,
+          this.refusals,
+          effect.height,
+          effect.valueId,
+          effect.payload,
+        );
+        const { height, valueId } = effect;
+        this.enqueue({ kind: "validation", height, valueId, verdict, nowMs: this.options.clock.now() });
         return;
       }
-      case "requestValue":
-        this.holdValueRequest(effect.height, effect.round);
-        return;
-      case "requestValidation":
-        this.validate(effect.height, effect.valueId, effect.payload);
-        return;
       case "commit":
         this.commitDecided(effect.certificate);
         return;
       case "evidence": {
         this.evidence.push(effect.evidence);
         if (this.evidence.length > MAX_EVIDENCE_KEPT) this.evidence.shift();
-        const first = this.signedVotes.get(voteKey(effect.evidence.first));
-        const second = this.signedVotes.get(voteKey(effect.evidence.second));
+        const first = this.votes.get(effect.evidence.first);
+        const second = this.votes.get(effect.evidence.second);
         if (first !== undefined && second !== undefined)
           this.options.onEvidence(effect.evidence, { first, second });
         return;
@@ -295,187 +326,89 @@ export class BftEngine {
     }
   }
 
-  private broadcast(message: import("../../consensus/index.js").ConsensusMessage): void {
-    const key = this.options.key as KeyPair;
-    if (message.type === "proposal") {
-      const signed = signProposal(this.suite, key, this.chainId, message);
-      this.options.network.broadcast(encodePeerMessage({ kind: "proposal", value: signed }));
-      return;
-    }
-    const signed = signVote(this.suite, key, this.chainId, message);
-    this.signedVotes.set(voteKey(message), signed);
-    this.options.network.broadcast(encodePeerMessage({ kind: "vote", value: signed }));
+  /** A one-shot timer that the engine cancels when it stops. */
+  private after(delayMs: number, run: () => void): void {
+    const timer = this.options.timers.after(delayMs, () => {
+      this.timers.delete(timer);
+      if (this.running) run();
+    });
+    this.timers.add(timer);
   }
 
-  // ---- proposing and validating --------------------------------------------------------------
+  /** Signs and sends one of our messages; a re-proposal goes out with its proof of lock. */
+  private broadcastOwn(message: ConsensusMessage): void {
+    const encoded = this.signOwn(message);
+    this.options.network.broadcast(encoded);
+    if (message.type === "proposal") {
+      this.observer.proposed?.({
+        height: message.height,
+        round: message.round,
+        validRound: message.validRound,
+      });
+      if (message.validRound >= 0)
+        this.relayProofOfLock(message.height, message.validRound, message.value.valueId);
+    }
+  }
 
-  /** The time the block after `previous` must carry: BFT time of the certificate it brings. */
-  private blockTimeAfter(previous: Block, lastCommit: CommitCertificate | undefined): bigint | undefined {
-    if (previous.header.height === 0n)
-      return lastCommit === undefined ? previous.header.timeMs + 1n : undefined;
-    if (lastCommit === undefined) return undefined;
-    const votes: Vote[] = lastCommit.signatures.map((s) => ({
-      type: "precommit",
-      height: Number(lastCommit.height),
-      round: lastCommit.round,
-      valueId: toHex(lastCommit.blockHash),
-      validator: toHex(s.validator),
-      timestampMs: Number(s.timestampMs),
-    }));
-    const signers = this.chain
-      .validatorsAt(lastCommit.height)
-      .map((v) => ({ id: toHex(v.publicKey), power: v.power }));
-    const time = bftTime(votes, new ValidatorSet(signers));
-    return time === undefined ? undefined : BigInt(time);
+  private signOwn(message: ConsensusMessage): Uint8Array {
+    const key = this.options.key as KeyPair;
+    if (message.type === "proposal")
+      return encodePeerMessage({
+        kind: "proposal",
+        value: signProposal(this.suite, key, this.chainId, message),
+      });
+    const signed = signVote(this.suite, key, this.chainId, message);
+    this.votes.add(message, signed, true);
+    return encodePeerMessage({ kind: "vote", value: signed });
   }
 
   /**
-   * Proposing at once would make empty blocks as fast as the network allows. The proposer waits
-   * for transactions (then a short batching delay) or, with none, for the idle interval; the
-   * other validators' propose timeout is longer than that interval (checked at start-up).
+   * The prevotes of round `validRound` for a re-proposed value: a peer that missed them would
+   * never accept the re-proposal (line 28), so they travel with it (the paper's gossip). To
+   * all peers once per value and height, or again to one peer (`peerId`) or all (`again`).
    */
-  private holdValueRequest(height: number, round: number): void {
-    const delayMs =
-      this.options.mempool.size > 0 ? this.options.batchDelayMs : this.options.emptyBlockIntervalMs;
-    this.scheduleValue(height, round, delayMs);
-  }
-
-  private scheduleValue(height: number, round: number, delayMs: number): void {
-    if (this.pendingValue !== undefined) {
-      clearTimeout(this.pendingValue.timer);
-      this.timers.delete(this.pendingValue.timer);
+  private relayProofOfLock(
+    height: number,
+    validRound: number,
+    valueId: string,
+    to: { peerId?: string; again?: boolean } = {},
+  ): void {
+    const key = `${validRound}/${valueId}`;
+    if (to.peerId === undefined && to.again !== true) {
+      if (this.relayedPols.has(key)) return;
+      this.relayedPols.add(key);
     }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.pendingValue = undefined;
-      this.proposeValue(height, round);
-    }, delayMs);
-    this.timers.add(timer);
-    this.pendingValue = { height, round, timer, dueAt: Date.now() + delayMs };
+    for (const signed of this.votes.proofOfLock(height, validRound, valueId))
+      this.send(encodePeerMessage({ kind: "vote", value: signed }), to.peerId);
   }
 
-  /** A transaction arrived: a proposer that is waiting proposes after the batching delay. */
-  onTxAdmitted(): void {
-    const pending = this.pendingValue;
-    if (pending === undefined || pending.dueAt - Date.now() <= this.options.batchDelayMs) return;
-    this.scheduleValue(pending.height, pending.round, this.options.batchDelayMs);
-  }
-
-  private proposeValue(height: number, round: number): void {
-    if (!this.running || this.core?.snapshot().height !== height) return;
-    const previous = this.chain.latestBlock();
-    const lastCommit = previous.commit;
-    const timeMs = this.blockTimeAfter(previous, lastCommit) as bigint;
-    const picked = this.options.mempool.reap(
-      this.options.maxBlockTxs,
-      this.options.maxBlockBytes,
-      this.options.senderNonce,
-    );
-    const key = this.options.key as KeyPair;
-    const prepared = prepareFromMempool(
-      this.chain,
-      this.options.mempool,
-      picked,
-      timeMs,
-      key.publicKey.bytes,
-      (hash, reason) =>
-        this.options.log.warn({ tx: hash, reason }, "left an invalid transaction out of the proposal"),
-    );
-    const { txs } = prepared.block;
-    const valueId = toHex(prepared.hash);
-    this.keepPrepared(valueId, { prepared, payload: { header: prepared.block.header, txs, lastCommit } });
-    this.enqueue({
-      kind: "value",
-      height,
-      round,
-      value: { valueId, payload: encodeProposalPayload(prepared.block, lastCommit) },
-      nowMs: this.options.now(),
-    });
-  }
-
-  private keepPrepared(valueId: string, entry: Prepared): void {
-    if (this.prepared.size >= MAX_PREPARED) {
-      const oldest = this.prepared.keys().next().value;
-      if (oldest !== undefined) this.prepared.delete(oldest);
-    }
-    this.prepared.set(valueId, entry);
-  }
-
-  /** valid(v) of the paper: the block follows our head, carries the right time, and re-executes. */
-  private validate(height: number, valueId: string, payloadBytes: Uint8Array): void {
-    const verdict = this.check(height, valueId, payloadBytes);
-    this.enqueue({ kind: "validation", height, valueId, verdict, nowMs: this.options.now() });
-  }
-
-  private check(height: number, valueId: string, payloadBytes: Uint8Array) {
-    const invalid = { valid: false } as const;
-    if (this.prepared.has(valueId)) {
-      const { prepared } = this.prepared.get(valueId) as Prepared;
-      return { valid: true, blockTimeMs: Number(prepared.block.header.timeMs) } as const;
-    }
-    try {
-      const payload = decodeProposalPayload(payloadBytes);
-      const { header } = payload;
-      if (toHex(blockHash(this.suite, header)) !== valueId || header.height !== BigInt(height))
-        return invalid;
-      const previous = this.chain.latestBlock();
-      if (payload.lastCommit !== undefined) {
-        const signers = this.chain.validatorsAt(previous.header.height);
-        const check = verifyCommit(this.suite, previous.header, payload.lastCommit, signers);
-        if (!check.ok) {
-          this.options.log.warn({ height, reason: check.reason }, "proposal carries a bad last commit");
-          return invalid;
-        }
-      }
-      if (this.blockTimeAfter(previous, payload.lastCommit) !== header.timeMs) {
-        this.options.log.warn({ height }, "proposal's block time is not the BFT time of its last commit");
-        return invalid;
-      }
-      const prepared = this.chain.executeBlock(header, payload.txs);
-      this.keepPrepared(valueId, { prepared, payload });
-      return { valid: true, blockTimeMs: Number(header.timeMs) } as const;
-    } catch (error) {
-      if (!(error instanceof LedgerError)) throw error;
-      this.options.log.warn({ height, code: error.code, err: error.message }, "invalid proposal");
-      return invalid;
-    }
+  /** To one peer, or to all. */
+  private send(encoded: Uint8Array, peerId: string | undefined): void {
+    if (peerId === undefined) this.options.network.broadcast(encoded);
+    else this.options.network.send(peerId, encoded);
   }
 
   // ---- committing -------------------------------------------------------------------------
 
   private commitDecided(certificate: CoreCertificate): void {
-    const started = performance.now();
+    const startedMs = this.options.clock.now();
     const valueId = certificate.proposal.value.valueId;
-    let entry = this.prepared.get(valueId);
+    let entry: Prepared | undefined = this.prepared.get(valueId);
     if (entry === undefined) {
       // Decided from the WAL after a restart: execute the block again from its payload.
       const payload = decodeProposalPayload(certificate.proposal.value.payload);
       entry = { prepared: this.chain.executeBlock(payload.header, payload.txs), payload };
     }
-    const commit: CommitCertificate = {
-      height: BigInt(certificate.height),
-      round: certificate.round,
-      blockHash: entry.prepared.hash,
-      signatures: certificate.precommits.flatMap((vote) => {
-        const signed = this.signedVotes.get(voteKey(vote));
-        return signed === undefined
-          ? []
-          : [
-              {
-                validator: fromHex(vote.validator),
-                timestampMs: signed.timestampMs,
-                signature: signed.signature,
-              },
-            ];
-      }),
+    const certified: Block = {
+      ...entry.prepared.block,
+      commit: this.votes.certificate(certificate, entry.prepared.hash),
     };
-    const certified: Block = { ...entry.prepared.block, commit };
     const previous = this.chain.latestBlock();
     const canonicalPrevious =
       entry.payload.lastCommit === undefined ? undefined : { ...previous, commit: entry.payload.lastCommit };
     this.chain.commit(entry.prepared, certified, canonicalPrevious);
     this.lastRounds = certificate.round + 1;
-    this.afterCommit(certified, entry.prepared, started);
+    this.reportDecided(certificate);
     this.options.wal?.rewrite([
       {
         kind: "commit",
@@ -486,9 +419,29 @@ export class BftEngine {
       },
     ]);
     this.prepared.clear();
-    for (const key of this.signedVotes.keys()) {
-      if (Number(key.split("/")[0]) <= certificate.height) this.signedVotes.delete(key);
-    }
+    this.relayedPols.clear();
+    this.votes.pruneThrough(certificate.height);
+    this.afterCommit(certified, entry.prepared, startedMs);
+    // The core is at the next height now: give it what arrived early for that height.
+    for (const message of this.nextHeight.take(certificate.height + 1)) this.enqueueBuffered(message);
+  }
+
+  private reportDecided(certificate: CoreCertificate): void {
+    const decided = this.observer.decided;
+    const core = this.core;
+    if (decided === undefined || core === undefined) return;
+    const set = core.validatorsAt(certificate.height);
+    const signers = certificate.precommits.map((v) => v.validator);
+    decided({
+      height: certificate.height,
+      round: certificate.round,
+      proposer: certificate.proposal.proposer,
+      signers,
+      missing: set.validators.map((v) => v.id).filter((id) => !signers.includes(id)),
+      failedProposers: Array.from({ length: certificate.round }, (_, r) =>
+        proposer(set, certificate.height, r),
+      ),
+    });
   }
 
   /**
@@ -508,11 +461,11 @@ export class BftEngine {
       kind: "validatorSet",
       fromHeight: Number(scheduled.effectiveHeight),
       validators,
-      nowMs: this.options.now(),
+      nowMs: this.options.clock.now(),
     });
   }
 
-  private afterCommit(block: Block, prepared: PreparedBlock, started: number): void {
+  private afterCommit(block: Block, prepared: PreparedBlock, startedMs: number): void {
     if (this.core !== undefined) this.feedScheduledValidatorSet();
     else if (this.running && this.isValidator) {
       this.options.log.info({ height: block.header.height.toString() }, "this node joined the validator set");
@@ -523,46 +476,73 @@ export class BftEngine {
       block,
       hash: prepared.hash,
       outcome: prepared.outcome,
-      commitSeconds: (performance.now() - started) / 1000,
+      commitSeconds: (this.options.clock.now() - startedMs) / 1000,
     });
     this.broadcastStatus();
   }
 
   // ---- gossip, catching up ----------------------------------------------------------------
 
-  private receiveProposal(peerId: string, signed: import("./wire.js").SignedProposal): void {
-    if (this.core === undefined) return;
-    const current = this.core.snapshot().height;
-    if (Number(signed.height) < current || Number(signed.height) > current + 1) return;
+  /** Where a message of `height` goes: the core (our height), the buffer (the next), or nowhere. */
+  private placeOf(height: bigint): "core" | "buffer" | undefined {
+    if (this.core === undefined) return undefined;
+    const current = BigInt(this.core.snapshot().height);
+    return height === current ? "core" : height === current + 1n ? "buffer" : undefined;
+  }
+
+  private receiveProposal(peerId: string, signed: SignedProposal): void {
+    const place = this.placeOf(signed.height);
+    if (place === undefined) return;
     let valueId: string;
     try {
       valueId = toHex(blockHash(this.suite, decodeProposalPayload(signed.payload).header));
-    } catch {
-      this.options.log.warn({ peer: peerId }, "proposal with an undecodable block");
+    } catch (error) {
+      this.refusals.refuse(peerId, "proposal with an undecodable block", { err: (error as Error).message });
       return;
     }
     const proposal = openProposal(this.suite, this.chainId, signed, valueId);
     if (proposal === undefined) {
-      this.options.log.warn(
-        { peer: peerId, height: signed.height.toString() },
-        "proposal with a bad signature",
-      );
+      this.refusals.refuse(peerId, "proposal with a bad signature", { height: signed.height.toString() });
       return;
     }
-    this.enqueue({ kind: "proposal", proposal, nowMs: this.options.now() });
+    if (place === "buffer") {
+      this.buffer(proposal.height, proposal.proposer, { kind: "proposal", proposal });
+      return;
+    }
+    // A re-proposal: pass on its proof of lock, which peers that missed it need (once per value).
+    if (proposal.validRound >= 0) this.relayProofOfLock(proposal.height, proposal.validRound, valueId);
+    this.enqueue({ kind: "proposal", proposal, nowMs: this.options.clock.now() });
   }
 
-  private receiveVote(peerId: string, signed: import("./wire.js").SignedVote): void {
-    if (this.core === undefined) return;
-    const current = this.core.snapshot().height;
-    if (Number(signed.height) < current || Number(signed.height) > current + 1) return;
+  private receiveVote(peerId: string, signed: SignedVote): void {
+    const place = this.placeOf(signed.height);
+    if (place === undefined) return;
     const vote = openVote(this.suite, this.chainId, signed);
     if (vote === undefined) {
-      this.options.log.warn({ peer: peerId, height: signed.height.toString() }, "vote with a bad signature");
+      this.refusals.refuse(peerId, "vote with a bad signature", { height: signed.height.toString() });
       return;
     }
-    if (this.signedVotes.size < MAX_SIGNED_VOTES) this.signedVotes.set(voteKey(vote), signed);
-    this.enqueue({ kind: "vote", vote, nowMs: this.options.now() });
+    this.votes.add(vote, signed);
+    if (place === "buffer") this.buffer(vote.height, vote.validator, { kind: "vote", vote });
+    else this.enqueue({ kind: "vote", vote, nowMs: this.options.clock.now() });
+  }
+
+  /** Keeps a next-height message from a validator of that height, within the buffer's bounds. */
+  private buffer(height: number, signer: string, message: BufferedMessage): void {
+    if (!this.core?.validatorsAt(height).has(signer)) return;
+    this.nextHeight.add(height, signer, message);
+  }
+
+  private enqueueBuffered(message: BufferedMessage): void {
+    const nowMs = this.options.clock.now();
+    this.enqueue(message.kind === "proposal" ? { ...message, nowMs } : { ...message, nowMs });
+  }
+
+  private scheduleTick(): void {
+    this.after(STATUS_INTERVAL_MS, () => {
+      this.tick();
+      this.scheduleTick();
+    });
   }
 
   private tick(): void {
@@ -570,7 +550,7 @@ export class BftEngine {
     // Stuck at one height since the last tick: our messages may have been lost on a link.
     if (this.chain.height === this.lastProgressHeight) this.resendOwnMessages();
     this.lastProgressHeight = this.chain.height;
-    this.maybeSync();
+    this.sync.maybeRequest();
   }
 
   private broadcastStatus(): void {
@@ -582,87 +562,32 @@ export class BftEngine {
   private resendOwnMessages(peerId?: string): void {
     if (this.core === undefined) return;
     for (const message of this.core.ownMessages()) {
-      const key = this.options.key as KeyPair;
-      const encoded =
-        message.type === "proposal"
-          ? encodePeerMessage({
-              kind: "proposal",
-              value: signProposal(this.suite, key, this.chainId, message),
-            })
-          : encodePeerMessage({ kind: "vote", value: signVote(this.suite, key, this.chainId, message) });
-      if (peerId === undefined) this.options.network.broadcast(encoded);
-      else this.options.network.send(peerId, encoded);
+      this.send(this.signOwn(message), peerId);
+      if (message.type === "proposal" && message.validRound >= 0) {
+        const to = peerId === undefined ? { again: true } : { peerId };
+        this.relayProofOfLock(message.height, message.validRound, message.value.valueId, to);
+      }
     }
   }
 
-  /** Asks the most advanced peer for the blocks we lack (one request in flight at a time). */
-  private maybeSync(): void {
-    const height = this.chain.height;
-    let best: [string, bigint] | undefined;
-    for (const entry of this.peerHeights)
-      if (entry[1] > height && (best === undefined || entry[1] > best[1])) best = entry;
-    if (best === undefined || Date.now() - this.syncRequestedAt < 2_000) return;
-    this.syncRequestedAt = Date.now();
-    this.options.network.send(
-      best[0],
-      encodePeerMessage({
-        kind: "blocksRequest",
-        value: { fromHeight: height + 1n, max: SYNC_BATCH_BLOCKS },
-      }),
-    );
-  }
-
-  private answerBlocksRequest(peerId: string, fromHeight: bigint, max: number): void {
-    const blocks: Uint8Array[] = [];
-    let bytes = 0;
-    const last = this.chain.height;
-    for (let h = fromHeight; h <= last && blocks.length < Math.min(max, SYNC_BATCH_BLOCKS); h++) {
-      const encoded = this.chain.store.getBlock(h);
-      if (encoded === undefined || bytes + encoded.length > SYNC_BATCH_BYTES) break;
-      blocks.push(encoded);
-      bytes += encoded.length;
-    }
-    if (blocks.length > 0)
-      this.options.network.send(peerId, encodePeerMessage({ kind: "blocks", value: blocks }), "low");
-  }
-
-  /** Verifies and applies blocks a peer sent: each must carry a valid commit certificate. */
+  /** Blocks a peer sent (see BlockSync); then the core restarts after the new head. */
   private applySyncedBlocks(peerId: string, encodedBlocks: Uint8Array[]): void {
-    this.syncRequestedAt = 0;
-    let applied = 0;
-    for (const encoded of encodedBlocks) {
-      const started = performance.now();
-      try {
-        const block = decodeBlock(encoded);
-        if (block.header.height !== this.chain.height + 1n) continue;
-        if (block.commit === undefined)
-          throw new InvalidBlockError("SYNC_NO_COMMIT", "a synced block has no commit certificate");
-        const check = verifyCommit(this.suite, block.header, block.commit, this.chain.validators());
-        if (!check.ok) throw new InvalidBlockError("SYNC_BAD_COMMIT", check.reason);
-        const prepared = this.chain.executeBlock(block.header, block.txs);
-        this.chain.commit(prepared, block);
-        this.afterCommit(block, prepared, started);
-        applied++;
-      } catch (error) {
-        if (!(error instanceof LedgerError)) throw error;
-        this.options.log.warn(
-          { peer: peerId, code: error.code, err: error.message },
-          "refused a synced block",
-        );
-        break;
-      }
+    const applied = this.sync.apply(peerId, encodedBlocks);
+    if (applied === 0) return;
+    const height = this.chain.height;
+    this.options.log.info(
+      { peer: peerId, blocks: applied, height: height.toString() },
+      "caught up from a peer",
+    );
+    this.observer.synced?.({ peer: peerId, blocks: applied, height });
+    // The core was working on a height that is now committed: start it afresh after our head.
+    if (this.core !== undefined) {
+      this.options.wal?.rewrite([]);
+      this.votes.pruneThrough(Number(height));
+      const early = this.nextHeight.take(Number(height) + 1);
+      this.startCore([]);
+      for (const message of early) this.enqueueBuffered(message);
     }
-    if (applied > 0) {
-      this.options.log.info(
-        { peer: peerId, blocks: applied, height: this.chain.height.toString() },
-        "caught up from a peer",
-      );
-      // The core was working on a height that is now committed: start it afresh after our head.
-      if (this.core !== undefined) {
-        this.options.wal?.rewrite([]);
-        this.startCore([]);
-      }
-      this.maybeSync();
-    }
+    this.sync.maybeRequest();
   }
 }

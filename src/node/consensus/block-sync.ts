@@ -1,0 +1,102 @@
+import { InvalidBlockError } from "../../app/errors.js";
+import { type Block, decodeBlock } from "../../ledger/block.js";
+import { verifyCommit } from "../../ledger/commit.js";
+import type { Chain, PreparedBlock } from "../chain.js";
+import type { Clock, PeerNetwork } from "./ports.js";
+import { isInputError, type Refusals } from "./refusals.js";
+import { encodePeerMessage } from "./wire.js";
+
+/** Most blocks sent in one answer to a peer that is behind, and most bytes. */
+const SYNC_BATCH_BLOCKS = 32;
+const SYNC_BATCH_BYTES = 16 * 1024 * 1024;
+/** One request in flight: ask again after this long without an answer. */
+const SYNC_RETRY_MS = 2_000;
+
+export interface BlockSyncOptions {
+  readonly chain: Chain;
+  readonly network: PeerNetwork;
+  readonly clock: Clock;
+  readonly refusals: Refusals;
+  /** A synced block was committed (the engine updates the mempool, tells the node). */
+  readonly onApplied: (block: Block, prepared: PreparedBlock, startedMs: number) => void;
+}
+
+/**
+ * Catching up: peers tell us their height; when one is ahead we ask it for committed blocks,
+ * verify each one's commit certificate against the validator set it must be signed by, then
+ * execute and commit it. We answer the same requests from peers that are behind.
+ */
+export class BlockSync {
+  private readonly peerHeights = new Map<string, bigint>();
+  private requestedAt: number | undefined;
+
+  constructor(private readonly options: BlockSyncOptions) {}
+
+  onStatus(peerId: string, height: bigint): void {
+    this.peerHeights.set(peerId, height);
+    this.maybeRequest();
+  }
+
+  /** Asks the most advanced peer for the blocks we lack (one request in flight at a time). */
+  maybeRequest(): void {
+    const { chain, clock, network } = this.options;
+    const height = chain.height;
+    let best: [string, bigint] | undefined;
+    for (const entry of this.peerHeights)
+      if (entry[1] > height && (best === undefined || entry[1] > best[1])) best = entry;
+    if (best === undefined) return;
+    if (this.requestedAt !== undefined && clock.now() - this.requestedAt < SYNC_RETRY_MS) return;
+    this.requestedAt = clock.now();
+    network.send(
+      best[0],
+      encodePeerMessage({
+        kind: "blocksRequest",
+        value: { fromHeight: height + 1n, max: SYNC_BATCH_BLOCKS },
+      }),
+    );
+  }
+
+  answer(peerId: string, fromHeight: bigint, max: number): void {
+    const { chain, network } = this.options;
+    const blocks: Uint8Array[] = [];
+    let bytes = 0;
+    const last = chain.height;
+    for (let h = fromHeight; h <= last && blocks.length < Math.min(max, SYNC_BATCH_BLOCKS); h++) {
+      const encoded = chain.store.getBlock(h);
+      if (encoded === undefined || bytes + encoded.length > SYNC_BATCH_BYTES) break;
+      blocks.push(encoded);
+      bytes += encoded.length;
+    }
+    if (blocks.length > 0) network.send(peerId, encodePeerMessage({ kind: "blocks", value: blocks }), "low");
+  }
+
+  /**
+   * Verifies and applies blocks a peer sent, in order, stopping at the first that is refused.
+   * Returns how many were committed.
+   */
+  apply(peerId: string, encodedBlocks: readonly Uint8Array[]): number {
+    const { chain, refusals, clock } = this.options;
+    this.requestedAt = undefined;
+    let applied = 0;
+    for (const encoded of encodedBlocks) {
+      const startedMs = clock.now();
+      try {
+        const block = decodeBlock(encoded);
+        if (block.header.height !== chain.height + 1n) continue;
+        if (block.commit === undefined)
+          throw new InvalidBlockError("SYNC_NO_COMMIT", "a synced block has no commit certificate");
+        const check = verifyCommit(chain.suite, block.header, block.commit, chain.validators());
+        if (!check.ok) throw new InvalidBlockError("SYNC_BAD_COMMIT", check.reason);
+        const prepared = chain.executeBlock(block.header, block.txs);
+        chain.commit(prepared, block);
+        this.options.onApplied(block, prepared, startedMs);
+        applied++;
+      } catch (error) {
+        if (!isInputError(error)) throw error;
+        refusals.refuse(peerId, "refused a synced block", { code: error.code, err: error.message });
+        break;
+      }
+    }
+    return applied;
+  }
+}

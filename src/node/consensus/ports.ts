@@ -1,0 +1,78 @@
+import type { Step, WalRecord } from "../../consensus/index.js";
+
+/**
+ * What the BFT engine takes from the world, as TigerBeetle's replica takes its message bus,
+ * storage and time: the node passes the real ones (system clock and timers, the TLS transport,
+ * the WAL file), the engine simulator (sim/) passes simulated ones it controls from a seed.
+ */
+
+/** The local clock (ms since the epoch). Only votes' BFT-time stamps and timer bookkeeping read it. */
+export interface Clock {
+  now(): number;
+}
+
+export interface TimerHandle {
+  cancel(): void;
+}
+
+/** One-shot timers: `run` is called once, `delayMs` from now, unless cancelled first. */
+export interface Timers {
+  after(delayMs: number, run: () => void): TimerHandle;
+}
+
+/** What the engine needs of the transport: opaque bytes to one peer or to all. */
+export interface PeerNetwork {
+  /** "low" messages may be dropped for a slow peer; "high" ones (consensus) close its link instead. */
+  broadcast(payload: Uint8Array, priority?: "high" | "low"): void;
+  send(peerId: string, payload: Uint8Array, priority?: "high" | "low"): boolean;
+}
+
+/**
+ * The consensus write-ahead log. The engine reads it once at start (the records are passed in
+ * with it), appends before it sends what a record holds, and rewrites it after each commit.
+ * `WalFile` (wal-file.ts) is the durable one; the simulator keeps its records in memory.
+ */
+export interface ConsensusWal {
+  /** Returns only once the record is durable (fsynced): the engine sends right after. */
+  append(record: WalRecord): void;
+  /** Replaces the whole log with `records`, atomically. */
+  rewrite(records: readonly WalRecord[]): void;
+  close(): void;
+}
+
+/**
+ * What the engine tells whoever watches it (metrics, the simulator's checker). Every method is
+ * optional and called synchronously from the event loop; it must not call back into the engine.
+ */
+export interface EngineObserver {
+  /** The core moved to another height, round or step. */
+  stepChanged?(event: { height: number; round: number; step: Step }): void;
+  /** This node signed and sent a proposal. */
+  proposed?(event: { height: number; round: number; validRound: number }): void;
+  /**
+   * A height was decided by consensus here (not by block sync): in which round, who proposed,
+   * the validators whose precommit is in the certificate and those missing from it, and the
+   * proposers of the earlier rounds of the height, which failed to get a block decided.
+   */
+  decided?(event: {
+    height: number;
+    round: number;
+    proposer: string;
+    signers: readonly string[];
+    missing: readonly string[];
+    failedProposers: readonly string[];
+  }): void;
+  /** Blocks applied from a peer by block sync. */
+  synced?(event: { peer: string; blocks: number; height: bigint }): void;
+  /** A peer's message was refused (bad signature, undecodable, invalid block): one line of the warn log. */
+  refused?(event: { peer: string; reason: string }): void;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export const systemTimers: Timers = {
+  after: (delayMs, run) => {
+    const timer = setTimeout(run, delayMs);
+    return { cancel: () => clearTimeout(timer) };
+  },
+};

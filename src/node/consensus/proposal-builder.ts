@@ -1,0 +1,96 @@
+import type { Logger } from "pino";
+import type { Value } from "../../consensus/index.js";
+import type { KeyPair } from "../../crypto/suite.js";
+import { invariant } from "../../errors.js";
+import { toHex } from "../../ledger/bytes.js";
+import type { Chain } from "../chain.js";
+import type { Mempool } from "../mempool.js";
+import { prepareFromMempool } from "../propose.js";
+import { blockTimeAfter } from "./block-time.js";
+import type { Clock, TimerHandle, Timers } from "./ports.js";
+import type { PreparedBlocks } from "./prepared-blocks.js";
+import { encodeProposalPayload } from "./wire.js";
+
+export interface ProposalBuilderOptions {
+  readonly chain: Chain;
+  readonly mempool: Mempool;
+  readonly key: KeyPair;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly prepared: PreparedBlocks;
+  readonly maxBlockTxs: number;
+  readonly maxBlockBytes: number;
+  /** With an empty mempool the proposer waits this long before proposing an empty block. */
+  readonly emptyBlockIntervalMs: number;
+  /** After a transaction arrives, the proposer waits this long to gather more. */
+  readonly batchDelayMs: number;
+  readonly senderNonce: (senderHex: string) => bigint;
+  readonly log: Logger;
+  /** The block is built: give it to the core, if it still wants a value for (height, round). */
+  readonly onValue: (height: number, round: number, value: Value) => void;
+}
+
+/**
+ * Builds this validator's proposals. Proposing at once would make empty blocks as fast as the
+ * network allows, so a request for a value waits for transactions (then a short batching
+ * delay) or, with none, for the idle interval; the other validators' propose timeout is
+ * longer than that interval (checked at start-up).
+ */
+export class ProposalBuilder {
+  private pending: { height: number; round: number; timer: TimerHandle; dueAt: number } | undefined;
+
+  constructor(private readonly options: ProposalBuilderOptions) {}
+
+  /** The core asked for a value (line 18 of the paper). */
+  request(height: number, round: number): void {
+    const { mempool, batchDelayMs, emptyBlockIntervalMs } = this.options;
+    this.schedule(height, round, mempool.size > 0 ? batchDelayMs : emptyBlockIntervalMs);
+  }
+
+  /** A transaction arrived: a proposer that is waiting proposes after the batching delay. */
+  onTxAdmitted(): void {
+    const pending = this.pending;
+    if (pending === undefined || pending.dueAt - this.options.clock.now() <= this.options.batchDelayMs)
+      return;
+    this.schedule(pending.height, pending.round, this.options.batchDelayMs);
+  }
+
+  cancel(): void {
+    this.pending?.timer.cancel();
+    this.pending = undefined;
+  }
+
+  private schedule(height: number, round: number, delayMs: number): void {
+    this.cancel();
+    const timer = this.options.timers.after(delayMs, () => {
+      this.pending = undefined;
+      this.build(height, round);
+    });
+    this.pending = { height, round, timer, dueAt: this.options.clock.now() + delayMs };
+  }
+
+  /** Executes the next block from the mempool, keeps it prepared and hands it over. */
+  build(height: number, round: number): void {
+    const { chain, mempool, key, log } = this.options;
+    const previous = chain.latestBlock();
+    if (previous.header.height + 1n !== BigInt(height)) return; // committed meanwhile (block sync)
+    const lastCommit = previous.commit;
+    const timeMs = blockTimeAfter(chain, previous, lastCommit);
+    invariant(timeMs !== undefined, "the committed head has no usable commit certificate", { height });
+    const picked = mempool.reap(
+      this.options.maxBlockTxs,
+      this.options.maxBlockBytes,
+      this.options.senderNonce,
+    );
+    const prepared = prepareFromMempool(chain, mempool, picked, timeMs, key.publicKey.bytes, (hash, reason) =>
+      log.warn({ tx: hash, reason }, "left an invalid transaction out of the proposal"),
+    );
+    const valueId = toHex(prepared.hash);
+    const { header, txs } = prepared.block;
+    this.options.prepared.keep(valueId, { prepared, payload: { header, txs, lastCommit } });
+    this.options.onValue(height, round, {
+      valueId,
+      payload: encodeProposalPayload(prepared.block, lastCommit),
+    });
+  }
+}
