@@ -35,7 +35,8 @@ import {
   type Validator,
   validatorSetHash,
 } from "../ledger/index.js";
-import { type ChainStore, StorageError } from "../storage/chain-store.js";
+import { StorageError } from "../storage/chain-store.js";
+import type { ChainStorage } from "../storage/storage.js";
 import { VerifiedTxs } from "./verified-txs.js";
 
 const resultsCodec = list(txResultCodec, 20_000);
@@ -82,7 +83,7 @@ export class Chain {
   private readonly hash: (data: Uint8Array) => Uint8Array;
 
   private constructor(
-    readonly store: ChainStore,
+    readonly store: ChainStorage,
     readonly suite: Suite,
     readonly genesis: Genesis,
   ) {
@@ -92,7 +93,7 @@ export class Chain {
   }
 
   /** Opens the chain, writing the genesis block (height 0) into an empty store. */
-  static open(store: ChainStore, suite: Suite, genesis: Genesis): Chain {
+  static open(store: ChainStorage, suite: Suite, genesis: Genesis): Chain {
     const chain = new Chain(store, suite, genesis);
     if (store.head() === undefined) chain.commitGenesis();
     else chain.checkGenesis();

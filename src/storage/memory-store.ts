@@ -1,0 +1,108 @@
+import { type Faults, noFaults } from "../faults.js";
+import { type CommitBatch, StorageError, type StoreFault, type TxLocation } from "./chain-store.js";
+import type { ChainStorage } from "./storage.js";
+
+const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
+const bytesOf = (hexString: string): Uint8Array => Uint8Array.from(Buffer.from(hexString, "hex"));
+
+/**
+ * The chain's store in memory, with the LMDB store's contract: a commit lands whole or not at
+ * all (an injected crash halfway leaves the previous height), heights have no gaps, and reads
+ * return copies. For the engine simulator, where a node's "disk" outlives its crashes.
+ */
+export class MemoryStore implements ChainStorage {
+  private headHeight: bigint | undefined;
+  private readonly blocks = new Map<bigint, Uint8Array>();
+  private readonly results = new Map<bigint, Uint8Array>();
+  private readonly blockHashes = new Map<string, bigint>();
+  private readonly txIndex = new Map<string, TxLocation>();
+  private readonly state = new Map<string, Uint8Array>();
+  private readonly stateNodes = new Map<string, Uint8Array>();
+  private readonly stateRoots = new Map<bigint, Uint8Array>();
+
+  constructor(private readonly faults: Faults<StoreFault> = noFaults()) {}
+
+  head(): bigint | undefined {
+    return this.headHeight;
+  }
+
+  getBlock(height: bigint): Uint8Array | undefined {
+    return copy(this.blocks.get(height));
+  }
+
+  getResults(height: bigint): Uint8Array | undefined {
+    return copy(this.results.get(height));
+  }
+
+  heightOfBlock(blockHash: Uint8Array): bigint | undefined {
+    return this.blockHashes.get(hex(blockHash));
+  }
+
+  locateTx(txHash: Uint8Array): TxLocation | undefined {
+    return this.txIndex.get(hex(txHash));
+  }
+
+  getState(key: Uint8Array): Uint8Array | undefined {
+    return copy(this.state.get(hex(key)));
+  }
+
+  *stateEntries(
+    prefix?: Uint8Array,
+    limit = Number.POSITIVE_INFINITY,
+  ): Generator<{ key: Uint8Array; value: Uint8Array }> {
+    // Hex keeps byte order, so sorting the hex keys sorts the keys.
+    const start = prefix === undefined ? "" : hex(prefix);
+    const keys = [...this.state.keys()].filter((k) => k.startsWith(start)).sort();
+    let count = 0;
+    for (const key of keys) {
+      if (count++ >= limit) return;
+      yield { key: bytesOf(key), value: Uint8Array.from(this.state.get(key) as Uint8Array) };
+    }
+  }
+
+  getStateNode(hash: Uint8Array): Uint8Array | undefined {
+    return copy(this.stateNodes.get(hex(hash)));
+  }
+
+  stateRootAt(height: bigint): Uint8Array | undefined {
+    return copy(this.stateRoots.get(height));
+  }
+
+  commit(batch: CommitBatch): void {
+    const expected = this.headHeight === undefined ? batch.height : this.headHeight + 1n;
+    if (batch.height !== expected) {
+      throw new StorageError(
+        "STORE_HEIGHT_GAP",
+        `cannot commit height ${batch.height}: next is ${expected}`,
+        {
+          height: batch.height.toString(),
+          expected: expected.toString(),
+        },
+      );
+    }
+    // Nothing is written before this point, so a crash here leaves the previous height whole.
+    if (this.faults.fires("crashMidCommit", batch.height))
+      throw new StorageError("STORE_FAULT_INJECTED", `injected crash halfway through commit ${batch.height}`);
+    this.blocks.set(batch.height, Uint8Array.from(batch.blockBytes));
+    if (batch.previousBlockBytes !== undefined)
+      this.blocks.set(batch.height - 1n, Uint8Array.from(batch.previousBlockBytes));
+    this.results.set(batch.height, Uint8Array.from(batch.resultsBytes));
+    this.blockHashes.set(hex(batch.blockHash), batch.height);
+    batch.txHashes.forEach((hash, index) => {
+      this.txIndex.set(hex(hash), { height: batch.height, index });
+    });
+    for (const [hashHex, node] of batch.stateNodes) this.stateNodes.set(hashHex, Uint8Array.from(node));
+    for (const write of batch.stateWrites) {
+      if (write.value === undefined) this.state.delete(hex(write.key));
+      else this.state.set(hex(write.key), Uint8Array.from(write.value));
+    }
+    this.stateRoots.set(batch.height, Uint8Array.from(batch.stateRoot));
+    this.headHeight = batch.height;
+  }
+
+  async close(): Promise<void> {}
+}
+
+function copy(bytes: Uint8Array | undefined): Uint8Array | undefined {
+  return bytes === undefined ? undefined : Uint8Array.from(bytes);
+}

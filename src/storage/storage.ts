@@ -1,0 +1,23 @@
+import type { CommitBatch, TxLocation } from "./chain-store.js";
+
+/**
+ * What the chain needs of its store. `ChainStore` (LMDB, durable) is the node's; `MemoryStore`
+ * holds the same in memory for the engine simulator and tests. Both commit a batch atomically.
+ */
+export interface ChainStorage {
+  /** The height of the last committed block, or undefined before genesis. */
+  head(): bigint | undefined;
+  getBlock(height: bigint): Uint8Array | undefined;
+  getResults(height: bigint): Uint8Array | undefined;
+  heightOfBlock(blockHash: Uint8Array): bigint | undefined;
+  locateTx(txHash: Uint8Array): TxLocation | undefined;
+  /** The latest committed value of a state key. */
+  getState(key: Uint8Array): Uint8Array | undefined;
+  /** Keys and values of the latest state in key order, all or under a prefix, at most `limit`. */
+  stateEntries(prefix?: Uint8Array, limit?: number): Generator<{ key: Uint8Array; value: Uint8Array }>;
+  getStateNode(hash: Uint8Array): Uint8Array | undefined;
+  stateRootAt(height: bigint): Uint8Array | undefined;
+  /** Commits one block and everything it changed, all or nothing. */
+  commit(batch: CommitBatch): void;
+  close(): Promise<void>;
+}
