@@ -1,9 +1,10 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as fs from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { WalRecord } from "../../consensus/index.js";
-import { WalFile } from "./wal-file.js";
+import { WalFile, type WalFs } from "./wal-file.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -75,4 +76,59 @@ describe("the consensus WAL file", () => {
     wal.close();
     expect(WalFile.open(path).records).toEqual([validators, vote]);
   });
+});
+
+/** The real file system, with one call of a rewrite made to fail once armed. */
+function failingFs(step: RewriteStep): WalFs & { armed: boolean } {
+  const boom = () => Object.assign(new Error(`injected failure of ${step}`), { code: "EIO" });
+  const injected: WalFs & { armed: boolean } = {
+    armed: false,
+    openSync: (path, flags) => {
+      if (injected.armed && step === (flags === "r" ? "open folder" : "open temporary")) throw boom();
+      return fs.openSync(path, flags);
+    },
+    writeSync: (fd, data) => {
+      if (injected.armed && step === "write") throw boom();
+      return fs.writeSync(fd, data);
+    },
+    fsyncSync: (fd) => {
+      const isFolder = fs.fstatSync(fd).isDirectory();
+      if (injected.armed && step === (isFolder ? "fsync folder" : "fsync")) throw boom();
+      fs.fsyncSync(fd);
+    },
+    closeSync: fs.closeSync,
+    renameSync: (from, to) => {
+      if (injected.armed && step === "rename") throw boom();
+      fs.renameSync(from, to);
+    },
+    unlinkSync: fs.unlinkSync,
+    existsSync: fs.existsSync,
+    readFileSync: (path, encoding) => fs.readFileSync(path, encoding),
+  };
+  return injected;
+}
+
+const STEPS = ["open temporary", "write", "fsync", "rename", "open folder", "fsync folder"] as const;
+type RewriteStep = (typeof STEPS)[number];
+
+describe("a failing rewrite of the consensus WAL", () => {
+  it.each(STEPS)(
+    "fails stop when %s fails: no later append, and the log is the old or the new one whole",
+    (step) => {
+      const path = walIn();
+      const injected = failingFs(step);
+      const { wal } = WalFile.open(path, injected);
+      wal.append(vote);
+      wal.append(proposal);
+      injected.armed = true;
+      expect(() => wal.rewrite([validators])).toThrow(expect.objectContaining({ code: "WAL_FAILED" }));
+      injected.armed = false;
+      // Fail-stop: a vote after the failure is refused, never written to a file we would not read.
+      expect(() => wal.append(vote)).toThrow(expect.objectContaining({ code: "WAL_FAILED" }));
+      expect(() => wal.rewrite([])).toThrow(expect.objectContaining({ code: "WAL_FAILED" }));
+      const renamed = STEPS.indexOf(step) > STEPS.indexOf("rename");
+      expect(WalFile.open(path).records).toEqual(renamed ? [validators] : [vote, proposal]);
+      expect(existsSync(`${path}.next`)).toBe(false);
+    },
+  );
 });

@@ -1,58 +1,157 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { WalRecord } from "../../consensus/index.js";
 import { LedgerError } from "../../errors.js";
 import { fromHex, toHex } from "../../ledger/bytes.js";
 
+/** The file system calls the WAL makes; tests inject failures through this. */
+export interface WalFs {
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, data: string): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(from: string, to: string): void;
+  unlinkSync(path: string): void;
+  existsSync(path: string): boolean;
+  readFileSync(path: string, encoding: "utf8"): string;
+}
+
+const NODE_FS: WalFs = {
+  openSync,
+  writeSync,
+  fsyncSync,
+  closeSync,
+  renameSync,
+  unlinkSync,
+  existsSync,
+  readFileSync,
+};
+
+/** The WAL could not be written: the node must stop, since a vote it sends might not be logged. */
+export class WalError extends LedgerError {}
+
 /**
  * The consensus write-ahead log: one line per record, `crc32 json`, appended and fsynced before
  * the vote or proposal it records is sent. A crash can tear only the last line; reading stops
  * at the first line whose checksum fails. After each commit the log is rewritten to hold only
  * what the next height needs (the commit and the validator-set records), so it stays small.
+ *
+ * Fail-stop: after any failed write, fsync, open or rename the WalFile refuses every later call
+ * with the same WAL_FAILED error, so nothing is ever appended where it would not be read back.
  */
 export class WalFile {
-  private fd: number;
+  private fd: number | undefined;
+  private failure: WalError | undefined;
 
-  private constructor(private readonly path: string) {
-    this.fd = openSync(path, "a");
+  private constructor(
+    private readonly path: string,
+    private readonly fs: WalFs,
+  ) {
+    try {
+      this.fd = fs.openSync(path, "a");
+    } catch (err) {
+      throw this.fail("be opened", err);
+    }
   }
 
   /** Opens (or creates) the log and returns it with the records it already holds. */
-  static open(path: string): { wal: WalFile; records: WalRecord[] } {
-    const records = existsSync(path) ? readRecords(path) : [];
-    return { wal: new WalFile(path), records };
+  static open(path: string, fs: WalFs = NODE_FS): { wal: WalFile; records: WalRecord[] } {
+    // A rewrite that stopped before its rename leaves its temporary file; the log is the old one.
+    if (fs.existsSync(temporaryOf(path))) fs.unlinkSync(temporaryOf(path));
+    const records = fs.existsSync(path) ? readRecords(fs.readFileSync(path, "utf8"), path) : [];
+    return { wal: new WalFile(path, fs), records };
   }
 
   append(record: WalRecord): void {
-    writeSync(this.fd, lineOf(record));
-    fsyncSync(this.fd);
+    const fd = this.usable();
+    try {
+      this.fs.writeSync(fd, lineOf(record));
+      this.fs.fsyncSync(fd);
+    } catch (err) {
+      throw this.fail("be appended to", err);
+    }
   }
 
-  /** Replaces the log with `records` atomically (write aside, fsync, rename, fsync the folder). */
+  /**
+   * Replaces the log with `records` atomically: written aside and fsynced, renamed over the log,
+   * then the folder fsynced. The descriptor appends go to is the one opened on the new file
+   * before the rename, so no reopening can fail after it and leave appends going to the
+   * replaced file.
+   */
   rewrite(records: readonly WalRecord[]): void {
-    const temporary = `${this.path}.next`;
-    const fd = openSync(temporary, "w");
+    const old = this.usable();
+    const temporary = temporaryOf(this.path);
+    let fd: number | undefined;
     try {
-      writeSync(fd, records.map(lineOf).join(""));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      fd = this.fs.openSync(temporary, "w");
+      this.fs.writeSync(fd, records.map(lineOf).join(""));
+      this.fs.fsyncSync(fd);
+      this.fs.renameSync(temporary, this.path);
+    } catch (err) {
+      if (fd !== undefined) this.closeQuietly(fd);
+      throw this.fail("be rewritten", err);
     }
-    renameSync(temporary, this.path);
-    const folder = openSync(dirname(this.path), "r");
+    this.fd = fd;
+    this.closeQuietly(old);
     try {
-      fsyncSync(folder);
-    } finally {
-      closeSync(folder);
+      const folder = this.fs.openSync(dirname(this.path), "r");
+      try {
+        this.fs.fsyncSync(folder);
+      } finally {
+        this.closeQuietly(folder);
+      }
+    } catch (err) {
+      throw this.fail("have its rename made durable", err);
     }
-    closeSync(this.fd);
-    this.fd = openSync(this.path, "a");
   }
 
   close(): void {
-    closeSync(this.fd);
+    if (this.fd !== undefined) this.closeQuietly(this.fd);
+    this.fd = undefined;
   }
+
+  private usable(): number {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.fd === undefined) throw new WalError("WAL_CLOSED", `the consensus WAL ${this.path} is closed`);
+    return this.fd;
+  }
+
+  private fail(what: string, cause: unknown): WalError {
+    const { code, syscall, message } = cause as NodeJS.ErrnoException;
+    this.failure = new WalError(
+      "WAL_FAILED",
+      `the consensus WAL ${this.path} could not ${what}: ${message}`,
+      {
+        path: this.path,
+        errno: code,
+        syscall,
+      },
+    );
+    this.close();
+    return this.failure;
+  }
+
+  private closeQuietly(fd: number): void {
+    try {
+      this.fs.closeSync(fd);
+    } catch {
+      // Nothing was written through it after the last fsync: closing cannot lose a record.
+    }
+  }
+}
+
+function temporaryOf(path: string): string {
+  return `${path}.next`;
 }
 
 export function walPath(dataDir: string): string {
@@ -83,9 +182,9 @@ function parseLine(line: string): WalRecord | undefined {
   }) as WalRecord;
 }
 
-function readRecords(path: string): WalRecord[] {
+function readRecords(text: string, path: string): WalRecord[] {
   const records: WalRecord[] = [];
-  const lines = readFileSync(path, "utf8").split("\n");
+  const lines = text.split("\n");
   for (const [index, line] of lines.entries()) {
     if (line === "") continue;
     const record = parseLine(line);
