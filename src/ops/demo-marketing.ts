@@ -4,66 +4,7 @@ import type { KeyPair, Suite } from "../crypto/suite.js";
 import { LedgerError } from "../errors.js";
 import { toHex } from "../ledger/bytes.js";
 import { encodeUserCode, userCodeBytesOf } from "../pki/user-code.js";
-import { addressOfKey, buildSignedTx, MarketLedgerClient, type ResultJson } from "../sdk/index.js";
-
-/**
- * Sends operations as given keys through a node's API and waits for their results. Nonces are
- * cached per key and asked again of the chain after any refusal.
- */
-export class TxSender {
-  readonly client: MarketLedgerClient;
-  private readonly nonces = new Map<KeyPair, bigint>();
-
-  constructor(
-    apiUrl: string,
-    readonly suite: Suite,
-    readonly chainId: string,
-    private readonly waitMs = 30_000,
-  ) {
-    this.client = new MarketLedgerClient(apiUrl);
-  }
-
-  private async nonceOf(key: KeyPair): Promise<bigint> {
-    const known = this.nonces.get(key);
-    if (known !== undefined) return known;
-    const { nonce } = await this.client.account(addressOfKey(this.suite, key.publicKey.bytes));
-    this.nonces.set(key, nonce);
-    return nonce;
-  }
-
-  /** Submits `op` signed by `key`, waits for its block and returns its result (OK or a stable code). */
-  async send(key: KeyPair, op: Operation): Promise<ResultJson> {
-    const nonce = await this.nonceOf(key);
-    const latest = await this.client.block("latest");
-    const tx = buildSignedTx(
-      this.suite,
-      key,
-      { chainId: this.chainId, nonce, expiryHeight: BigInt(latest.header.height) + 100n },
-      op,
-    );
-    let hash: string;
-    try {
-      hash = await this.client.submitTx(tx.bytes);
-      this.nonces.set(key, nonce + 1n);
-    } catch (error) {
-      this.nonces.delete(key);
-      throw error;
-    }
-    const status = await this.client.waitForTx(hash, { timeoutMs: this.waitMs });
-    if (status.status !== "committed")
-      throw new LedgerError("DEMO_TX_LOST", `transaction ${hash} not committed`);
-    return status.result;
-  }
-
-  /** Like send, but a result other than OK is an error. */
-  async ok(key: KeyPair, op: Operation): Promise<ResultJson> {
-    const result = await this.send(key, op);
-    if (result.code !== "OK") {
-      throw new LedgerError(result.code, `${op.kind}: ${result.message}`, { kind: op.kind });
-    }
-    return result;
-  }
-}
+import { MarketLedgerClient, TxSender } from "../sdk/index.js";
 
 export interface DemoMarketingKeys {
   readonly enterprise: KeyPair;
@@ -178,7 +119,7 @@ interface DemoOrder {
  * nothing. Returns a stop function.
  */
 export async function startDemoMarketing(options: DemoMarketingOptions): Promise<() => void> {
-  const sender = new TxSender(options.apiUrl, options.suite, options.chainId);
+  const sender = new TxSender(new MarketLedgerClient(options.apiUrl), options.suite, options.chainId);
   const { keys, log } = options;
   const codeOf = (key: KeyPair) => userCodeBytesOf(options.suite.hash, key.publicKey.bytes);
   const enterprise =

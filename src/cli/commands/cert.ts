@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
@@ -13,10 +12,16 @@ import {
   writeSecretFile as writeSecret,
 } from "../../node/files.js";
 import {
+  keyFileText,
+  randomSerial,
+  readCertificateFile,
+  readKeyFile,
+  validityStartMs,
+} from "../../node/key-files.js";
+import {
   createCrl,
   createCsr,
   decodeUserCode,
-  encryptPrivateKey,
   formatName,
   isOrgId,
   isRevocationReason,
@@ -24,16 +29,14 @@ import {
   issueCertificate,
   type ParsedCertificate,
   parseAndVerifyCsr,
-  parseCertificate,
   REVOCATION_REASONS,
   type RevokedEntry,
   ROLES,
-  readPrivateKeyFile,
   toPem,
   userCodeOf,
 } from "../../pki/index.js";
 import { ChainStore } from "../../storage/chain-store.js";
-import { CliError } from "../io.js";
+import { CliError, passphraseFrom, printer } from "../io.js";
 
 /**
  * `mkl cert keygen|csr|issue|revoke|crl|show`: the daily work of an organisation's CA, offline.
@@ -45,12 +48,6 @@ import { CliError } from "../io.js";
 
 export const DAY_MS = 86_400_000n;
 
-/** Where to print: the command's configured output (tests capture it), else stdout. */
-export function printer(cmd: Command): (line: string) => void {
-  const out = cmd.configureOutput();
-  return (line) => (out.writeOut ?? ((s: string) => process.stdout.write(s)))(`${line}\n`);
-}
-
 // File reading and writing shared with the node (one-line FileErrors, keys written 0600).
 export { readJson, readText, writePublic, writeSecret };
 
@@ -58,41 +55,6 @@ export function refuseExisting(paths: string[], force = false): void {
   if (force) return;
   for (const path of paths)
     if (existsSync(path)) throw new CliError(`${path} exists (use --force to overwrite)`);
-}
-
-/** The passphrase from the environment variable named by --passphrase-env, if any. */
-export function passphraseFrom(envName: string | undefined): string | undefined {
-  if (envName === undefined) return undefined;
-  const value = process.env[envName];
-  if (value === undefined || value === "") throw new CliError(`environment variable ${envName} is empty`);
-  return value;
-}
-
-/** A private key as PKCS#8 PEM, or encrypted (scrypt + the suite's seal) under a passphrase. */
-export function keyFileText(key: PrivateKey, passphrase: string | undefined): string {
-  if (passphrase === undefined) return getSuite(key.suite).privateKeyToPem(key);
-  return encryptPrivateKey(key, passphrase, new Uint8Array(randomBytes(16)));
-}
-
-export function readKey(path: string, passphrase: string | undefined): PrivateKey {
-  return readPrivateKeyFile(readText(path), passphrase);
-}
-
-export function readCert(path: string): ParsedCertificate {
-  return parseCertificate(readText(path));
-}
-
-/** A random positive 128-bit serial whose first byte is 0x01..0x7f (a minimal DER INTEGER). */
-export function randomSerial(): Uint8Array {
-  const serial = new Uint8Array(randomBytes(16));
-  serial[0] = serial[0]! & 0x7f || 1;
-  return serial;
-}
-
-/** Now, whole seconds, an hour back so a peer whose clock is a little behind accepts it. */
-export function validityStartMs(): bigint {
-  const now = BigInt(Date.now());
-  return now - (now % 1000n) - 3_600_000n;
 }
 
 export function parseSuiteOption(value: string): SuiteId {
@@ -201,7 +163,7 @@ function registerCsr(cert: Command): void {
     (o: { key: string; org: string; role: string; out: string; code?: string; passphraseEnv?: string }) => {
       if (!isOrgId(o.org)) throw new CliError(`bad organisation id "${o.org}"`);
       if (!isRole(o.role)) throw new CliError(`unknown role "${o.role}": one of ${ROLES.join(", ")}`);
-      const key = readKey(o.key, passphraseFrom(o.passphraseEnv));
+      const key = readKeyFile(o.key, passphraseFrom(o.passphraseEnv));
       const suite = getSuite(key.suite);
       const code = o.code ?? userCodeOf(suite.hash, suite.publicKeyOf(key).bytes);
       decodeUserCode(code);
@@ -253,8 +215,8 @@ function registerIssue(cert: Command): void {
     .option("--passphrase-env <var>", "the CA key's passphrase is in this environment variable")
     .option("--force", "overwrite an existing file", false);
   cmd.action((o: IssueOptions) => {
-    const ca = readCert(o.caCert);
-    const caKey = readKey(o.caKey, passphraseFrom(o.passphraseEnv));
+    const ca = readCertificateFile(o.caCert);
+    const caKey = readKeyFile(o.caKey, passphraseFrom(o.passphraseEnv));
     const csr = parseAndVerifyCsr(readText(o.csr));
     const days = parseDays(o.days);
     const { organization, organizationalUnit, commonName } = csr.subject;
@@ -310,11 +272,11 @@ function registerRevoke(cert: Command): void {
       if (!isRevocationReason(o.reason)) throw new CliError(`unknown reason "${o.reason}"`);
       if ((o.cert === undefined) === (o.serial === undefined))
         throw new CliError("give --cert or --serial (one of them)");
-      const ca = readCert(join(o.orgDir, ORG_FILES.caCert));
-      const caKey = readKey(join(o.orgDir, ORG_FILES.caKey), passphraseFrom(o.passphraseEnv));
+      const ca = readCertificateFile(join(o.orgDir, ORG_FILES.caCert));
+      const caKey = readKeyFile(join(o.orgDir, ORG_FILES.caKey), passphraseFrom(o.passphraseEnv));
       let serialHex = o.serial?.toLowerCase() ?? "";
       if (o.cert !== undefined) {
-        const target = readCert(o.cert);
+        const target = readCertificateFile(o.cert);
         if (Buffer.compare(target.issuerDer, ca.subjectDer) !== 0) {
           throw new CliError(`${o.cert} was not issued by ${formatName(ca.subject)}`);
         }
@@ -363,8 +325,8 @@ function registerCrl(cert: Command): void {
     )
     .option("--passphrase-env <var>", "the CA key's passphrase is in this environment variable");
   cmd.action(async (o: { orgDir: string; home?: string; passphraseEnv?: string }) => {
-    const ca = readCert(join(o.orgDir, ORG_FILES.caCert));
-    const caKey = readKey(join(o.orgDir, ORG_FILES.caKey), passphraseFrom(o.passphraseEnv));
+    const ca = readCertificateFile(join(o.orgDir, ORG_FILES.caCert));
+    const caKey = readKeyFile(join(o.orgDir, ORG_FILES.caKey), passphraseFrom(o.passphraseEnv));
     const file = readRevocations(o.orgDir);
     const org = ca.subject.organization ?? "";
     const entries =
@@ -390,7 +352,7 @@ function registerShow(cert: Command): void {
     .argument("<file>", "certificate PEM");
   cmd.action((file: string) => {
     const print = printer(cmd);
-    for (const line of describeCert(readCert(file))) print(line);
+    for (const line of describeCert(readCertificateFile(file))) print(line);
   });
 }
 

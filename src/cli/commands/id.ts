@@ -19,8 +19,8 @@ import {
   userCodeOf,
 } from "../../pki/index.js";
 import { ChainStore } from "../../storage/chain-store.js";
-import { CliError } from "../io.js";
-import { passphraseFrom, printer, readJson, readText } from "./cert.js";
+import { CliError, passphraseFrom, printer } from "../io.js";
+import { readJson, readText } from "./cert.js";
 
 /**
  * `mkl id show CODE` checks a typed user code (a typo fails its checksum) and prints what it

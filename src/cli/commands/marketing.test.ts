@@ -21,8 +21,8 @@ describe("mkl marketing import: files", () => {
   it("reads RFC 4180 CSV: quotes, doubled quotes, commas and newlines in fields, CRLF, BOM", () => {
     const rows = parseCsv('\uFEFFsku,name\r\nA-1,"Tea, ""green""\nbox"\r\n\r\nB-2,Cup\n');
     expect(rows).toEqual([
-      { sku: "A-1", name: 'Tea, "green"\nbox' },
-      { sku: "B-2", name: "Cup" },
+      { row: { sku: "A-1", name: 'Tea, "green"\nbox' }, at: "line 3" },
+      { row: { sku: "B-2", name: "Cup" }, at: "line 5" },
     ]);
   });
 
@@ -76,15 +76,34 @@ describe("mkl marketing import: files", () => {
     const message = (error as Error).message;
     expect(message).toMatch(/^6 bad row\(s\), nothing was imported/);
     for (const fragment of [
-      "bad.csv row 3: sku",
-      "bad.csv row 4: price_yuan must be like",
-      "bad.csv row 5: channels",
+      "bad.csv line 3: sku: a SKU is",
+      "bad.csv line 4: price_yuan must be like",
+      "bad.csv line 5: channels:",
       "SKU OK-1 appears twice",
-      "bad-e.csv row 2: a marketer cannot be their own team lead",
-      "bad-e.csv row 3: user_code",
+      "bad-e.csv line 2: value: a marketer cannot be their own team lead",
+      "bad-e.csv line 3: code: ",
     ]) {
       expect(message).toContain(fragment);
     }
+  });
+
+  it("refuses a binary file, a file with a header and no rows, and malformed CSV, naming each", () => {
+    const binary = join(dir, "products.csv");
+    writeFileSync(binary, Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0xff, 0xfe]));
+    expect(() => prepareImport({ products: binary })).toThrow(/is a binary file/);
+    const latin1 = join(dir, "latin1.csv");
+    writeFileSync(latin1, Buffer.from("sku,name\nA,caf\xe9\n", "latin1"));
+    expect(() => prepareImport({ products: latin1 })).toThrow(/is not UTF-8 text/);
+    expect(() =>
+      prepareImport({ products: file("empty.csv", "sku,name,price_fen,stock,channels\n\n") }),
+    ).toThrow(/no rows \(an import has at least one\)/);
+    expect(() => prepareImport({ employees: file("empty.json", "[]") })).toThrow(/no rows/);
+    expect(() => prepareImport({ products: file("ragged.csv", 'sku,name\nA,"unclosed\n') })).toThrow(
+      /ragged.csv: Quote Not Closed/,
+    );
+    expect(() => prepareImport({ products: file("cols.csv", "sku,name\nA,B,C\n") })).toThrow(
+      /Invalid Record Length/,
+    );
   });
 
   it("refuses more rows than one transaction may carry", () => {

@@ -1,67 +1,74 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { Command } from "commander";
+import { CsvError, parse } from "csv-parse/sync";
+import type { z } from "zod";
 import { MAX_BATCH_ROWS } from "../../app/marketing/operations.js";
 import type { ProductInput } from "../../app/marketing/records.js";
-import { getSuite, isSuiteId } from "../../crypto/index.js";
-import type { KeyPair } from "../../crypto/suite.js";
+import { describeIssues, marketerInputSchema, productInputSchema } from "../../app/operations/input.js";
 import type { LedgerError } from "../../errors.js";
-import { TxSender } from "../../ops/demo-marketing.js";
-import { decodeUserCode, readPrivateKeyFile } from "../../pki/index.js";
-import { CliError } from "../io.js";
-import { passphraseFrom, printer, readText } from "./cert.js";
+import { decodeUserCode } from "../../pki/index.js";
+import { CliError, EXIT_REFUSED, printer } from "../io.js";
+import {
+  idempotencyKeyOf,
+  nodeOption,
+  type SignerOptions,
+  signerOptions,
+  submitOperation,
+} from "../submit.js";
 
 /**
  * `mkl marketing import`: products from an ERP export and employees (with their team lead) from
- * an HR export, as CSV or JSON, checked row by row before anything is sent. Any bad row is
- * reported (file, row, field, reason) and nothing is submitted; the good batch goes to the
- * chain as ONE importBatch transaction, which applies all rows or none.
+ * an HR export, as CSV or JSON, every row checked with the chain's input schemas before
+ * anything is sent. Any bad row is reported (file, line, field, reason) and nothing is
+ * submitted; the good batch goes to the chain as ONE importBatch transaction, which applies all
+ * rows or none. A binary file, or a file with no rows, is refused.
  * `mkl marketing payouts` writes finance's payout CSV; `mkl marketing earnings` prints a payee's.
  */
 
 export type Row = Record<string, unknown>;
-
-/** RFC 4180 CSV (quotes, doubled quotes, CRLF or LF, a leading BOM) into objects keyed by the header. */
-export function parseCsv(text: string): Row[] {
-  const records: string[][] = [];
-  let field = "";
-  let record: string[] = [];
-  let quoted = false;
-  const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i]!;
-    if (quoted) {
-      if (ch === '"' && body[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"' && field === "") quoted = true;
-    else if (ch === ",") {
-      record.push(field);
-      field = "";
-    } else if (ch === "\n" || ch === "\r") {
-      if (ch === "\r" && body[i + 1] === "\n") i++;
-      record.push(field);
-      records.push(record);
-      record = [];
-      field = "";
-    } else field += ch;
-  }
-  if (quoted) throw new CliError("CSV ends inside a quoted field");
-  if (field !== "" || record.length > 0) {
-    record.push(field);
-    records.push(record);
-  }
-  const rows = records.filter((r) => r.some((f) => f.trim() !== ""));
-  const [header, ...data] = rows;
-  if (!header) return [];
-  const names = header.map((h) => h.trim().toLowerCase());
-  return data.map((r) => Object.fromEntries(names.map((n, i) => [n, r[i] ?? ""])));
+/** A row and where it is in its file ("line 3" of a CSV file, "item 0" of a JSON array). */
+export interface LocatedRow {
+  row: Row;
+  at: string;
 }
 
-export function parseTable(text: string, format: "csv" | "json", what: string): Row[] {
-  if (format === "csv") return parseCsv(text);
+/** A file's text, refusing what is not text: a NUL byte or bytes that are not UTF-8 (a binary file). */
+export function readTextOnly(path: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new CliError(`cannot read ${path}: ${(error as Error).message}`);
+  }
+  if (bytes.includes(0)) throw new CliError(`${path} is a binary file, not CSV or JSON text`);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new CliError(`${path} is not UTF-8 text`);
+  }
+}
+
+/** RFC 4180 CSV (csv-parse: quotes, CRLF or LF, a leading BOM) into rows keyed by the lowercased header. */
+export function parseCsv(text: string, what = "CSV"): LocatedRow[] {
+  try {
+    const records = parse(text, {
+      bom: true,
+      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+      record_delimiter: ["\r\n", "\n", "\r"],
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+      info: true,
+    }) as Array<{ record: Row; info: { lines: number } }>;
+    return records.map(({ record, info }) => ({ row: record, at: `line ${info.lines}` }));
+  } catch (error) {
+    if (error instanceof CsvError) throw new CliError(`${what}: ${error.message}`);
+    throw error;
+  }
+}
+
+export function parseTable(text: string, format: "csv" | "json", what: string): LocatedRow[] {
+  if (format === "csv") return parseCsv(text, what);
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -72,122 +79,96 @@ export function parseTable(text: string, format: "csv" | "json", what: string): 
   if (!Array.isArray(list) || list.some((r) => r === null || typeof r !== "object" || Array.isArray(r))) {
     throw new CliError(`${what}: expected a JSON array of objects (or {"rows": [...]})`);
   }
-  return list as Row[];
+  return (list as Row[]).map((row, i) => ({ row, at: `item ${i}` }));
 }
 
 class RowError extends Error {}
 
-const text = (row: Row, name: string, opts: { max: number; required?: boolean; fallback?: string }) => {
-  const v = row[name];
-  const s = v === undefined || v === null ? "" : String(v).trim();
-  if (s === "" && opts.required) throw new RowError(`${name} is required`);
-  if (new TextEncoder().encode(s).length > opts.max)
-    throw new RowError(`${name} is longer than ${opts.max} bytes`);
-  return s === "" ? (opts.fallback ?? "") : s;
-};
-
-const wholeNumber = (row: Row, name: string, fallback?: bigint): bigint => {
-  const s = text(row, name, { max: 20, required: fallback === undefined });
-  if (s === "" && fallback !== undefined) return fallback;
-  if (!/^(0|[1-9][0-9]{0,17})$/.test(s)) throw new RowError(`${name} must be a whole number, got "${s}"`);
-  return BigInt(s);
-};
+const present = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== "";
+const cell = (row: Row, name: string): string | undefined =>
+  present(row[name]) ? String(row[name]).trim() : undefined;
 
 /** An amount given in fen (`NAME_fen`) or in yuan with at most two decimals (`NAME_yuan`); never a float. */
-const present = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== "";
+function fenOf(row: Row, name: string): string | undefined {
+  const fen = cell(row, `${name}_fen`);
+  const yuan = cell(row, `${name}_yuan`);
+  if (fen !== undefined && yuan !== undefined)
+    throw new RowError(`give ${name}_fen or ${name}_yuan, not both`);
+  if (yuan === undefined) return fen;
+  const m = /^(0|[1-9][0-9]{0,15})(?:\.([0-9]{1,2}))?$/.exec(yuan);
+  if (!m) throw new RowError(`${name}_yuan must be like 298 or 298.50, got "${yuan}"`);
+  return (BigInt(m[1]!) * 100n + BigInt((m[2] ?? "").padEnd(2, "0"))).toString();
+}
 
-const money = (row: Row, name: string): bigint => {
-  const fen = row[`${name}_fen`];
-  const yuan = row[`${name}_yuan`];
-  const has = present;
-  if (has(fen) && has(yuan)) throw new RowError(`give ${name}_fen or ${name}_yuan, not both`);
-  if (has(fen)) return wholeNumber(row, `${name}_fen`);
-  if (!has(yuan)) throw new RowError(`${name}_fen or ${name}_yuan is required`);
-  const s = String(yuan).trim();
-  const m = /^(0|[1-9][0-9]{0,15})(?:\.([0-9]{1,2}))?$/.exec(s);
-  if (!m) throw new RowError(`${name}_yuan must be like 298 or 298.50, got "${s}"`);
-  return BigInt(m[1]!) * 100n + BigInt((m[2] ?? "").padEnd(2, "0"));
-};
-
-const list = (row: Row, name: string): string[] => {
+const listOf = (row: Row, name: string): string[] => {
   const v = row[name];
-  const items = Array.isArray(v)
-    ? v.map((x) => String(x).trim())
-    : text(row, name, { max: 1024 }).split(/[;|]/);
+  const items = Array.isArray(v) ? v.map(String) : String(v ?? "").split(/[;|]/);
   return items.map((s) => s.trim()).filter((s) => s !== "");
 };
 
+const smallNumber = (row: Row, name: string): number | undefined => {
+  const s = cell(row, name);
+  if (s === undefined) return undefined;
+  if (!/^[0-9]{1,9}$/.test(s)) throw new RowError(`${name} must be a whole number, got "${s}"`);
+  return Number(s);
+};
+
+/** A schema's verdict on a row, as one RowError naming every field it refused. */
+function checked<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new RowError(describeIssues(result.error).join("; "));
+  return result.data;
+}
+
+/** An ERP row (the export's column names) checked with the chain's product input schema. */
 export function productFromRow(row: Row): ProductInput {
-  const sku = text(row, "sku", { max: 64, required: true });
-  if (!/^[A-Za-z0-9._-]{1,64}$/.test(sku)) throw new RowError("sku: letters, digits, '.', '_' or '-'");
-  const priceFen = money(row, "price");
-  if (priceFen <= 0n) throw new RowError("price must be positive");
-  const channels = list(row, "channels");
-  if (channels.length === 0 || channels.length > 16)
-    throw new RowError("channels: 1 to 16, separated by ';'");
-  if (new Set(channels).size !== channels.length) throw new RowError("channels: each listed once");
-  for (const c of channels) if (c.length > 32) throw new RowError(`channel "${c}" is longer than 32 bytes`);
-  const window = wholeNumber(row, "return_window_days", 7n);
-  if (window > 365n) throw new RowError("return_window_days is at most 365");
-  const status = text(row, "status", { max: 16, fallback: "active" });
-  if (status !== "active" && status !== "inactive") throw new RowError("status is active or inactive");
-  return {
-    sku,
-    name: text(row, "name", { max: 128, required: true }),
-    category: text(row, "category", { max: 64 }),
+  const priceFen = fenOf(row, "price");
+  if (priceFen === undefined) throw new RowError("price_fen or price_yuan is required");
+  return checked(productInputSchema, {
+    sku: cell(row, "sku") ?? "",
+    name: cell(row, "name") ?? "",
+    category: cell(row, "category"),
     priceFen,
-    costFen: present(row.cost_fen) || present(row.cost_yuan) ? money(row, "cost") : 0n,
-    stock: wholeNumber(row, "stock"),
-    channels,
-    serviceTerms: text(row, "service_terms", { max: 512 }),
-    returnWindowDays: Number(window),
-    status,
-  };
+    costFen: fenOf(row, "cost"),
+    stock: cell(row, "stock") ?? "",
+    channels: listOf(row, "channels"),
+    serviceTerms: cell(row, "service_terms"),
+    returnWindowDays: smallNumber(row, "return_window_days"),
+    status: cell(row, "status"),
+  });
 }
 
-export interface EmployeeRow {
-  code: Uint8Array;
-  teamLead: Uint8Array | undefined;
-  active: boolean;
-}
+export type EmployeeRow = z.output<typeof marketerInputSchema>;
 
+/** An HR row (user_code, team_lead, active) checked with the chain's marketer input schema. */
 export function employeeFromRow(row: Row): EmployeeRow {
-  const codeText = text(row, "user_code", { max: 90, required: true });
-  const leadText = text(row, "team_lead", { max: 90 });
-  const userCode = (s: string, what: string) => {
-    try {
-      return decodeUserCode(s);
-    } catch {
-      throw new RowError(`${what} "${s}" is not a valid user code (a typo?)`);
-    }
-  };
-  const activeText = text(row, "active", { max: 8, fallback: "true" }).toLowerCase();
-  if (!["true", "false", "yes", "no", "1", "0"].includes(activeText))
+  const active = cell(row, "active")?.toLowerCase();
+  if (active !== undefined && !["true", "false", "yes", "no", "1", "0"].includes(active))
     throw new RowError("active is true or false");
-  const code = userCode(codeText, "user_code");
-  const teamLead = leadText === "" ? undefined : userCode(leadText, "team_lead");
-  if (teamLead && Buffer.compare(teamLead, code) === 0)
-    throw new RowError("a marketer cannot be their own team lead");
-  return { code, teamLead, active: ["true", "yes", "1"].includes(activeText) };
+  return checked(marketerInputSchema, {
+    code: cell(row, "user_code") ?? "",
+    teamLead: cell(row, "team_lead"),
+    active: active === undefined ? undefined : ["true", "yes", "1"].includes(active),
+  });
 }
 
-/** Every row parsed, or every error (file, row number counting the header as row 1 in CSV). */
+/** Every row parsed, or every error (file and where in it); no rows at all is an error too. */
 export function checkRows<T>(
-  rows: Row[],
-  parse: (row: Row) => T,
+  rows: LocatedRow[],
+  parseRow: (row: Row) => T,
   file: string,
-  format: "csv" | "json",
 ): { values: T[]; errors: string[] } {
   const values: T[] = [];
   const errors: string[] = [];
-  rows.forEach((row, i) => {
+  for (const { row, at } of rows) {
     try {
-      values.push(parse(row));
+      values.push(parseRow(row));
     } catch (e) {
       if (!(e instanceof RowError)) throw e;
-      errors.push(`${file} ${format === "csv" ? `row ${i + 2}` : `item ${i}`}: ${e.message}`);
+      errors.push(`${file} ${at}: ${e.message}`);
     }
-  });
+  }
+  if (rows.length === 0) errors.push(`${file}: no rows (an import has at least one)`);
   if (rows.length > MAX_BATCH_ROWS) {
     errors.push(`${file}: ${rows.length} rows, at most ${MAX_BATCH_ROWS} per import (split the file)`);
   }
@@ -198,6 +179,10 @@ function formatOf(path: string, given: string | undefined): "csv" | "json" {
   const f = given ?? (extname(path).toLowerCase() === ".json" ? "json" : "csv");
   if (f !== "csv" && f !== "json") throw new CliError(`--format is csv or json, got "${f}"`);
   return f;
+}
+
+function readRows<T>(path: string, format: string | undefined, parseRow: (row: Row) => T) {
+  return checkRows(parseTable(readTextOnly(path), formatOf(path, format), path), parseRow, path);
 }
 
 /** Reads and checks both files; throws one CliError listing every bad row. */
@@ -211,48 +196,24 @@ export function prepareImport(o: { products?: string; employees?: string; format
   let products: ProductInput[] = [];
   let employees: EmployeeRow[] = [];
   if (o.products !== undefined) {
-    const format = formatOf(o.products, o.format);
-    const checked = checkRows(
-      parseTable(readText(o.products), format, o.products),
-      productFromRow,
-      o.products,
-      format,
-    );
+    const result = readRows(o.products, o.format, productFromRow);
     const seen = new Set<string>();
-    checked.values.forEach((p) => {
+    for (const p of result.values) {
       if (seen.has(p.sku)) errors.push(`${o.products}: SKU ${p.sku} appears twice`);
       seen.add(p.sku);
-    });
-    errors.push(...checked.errors);
-    products = checked.values;
+    }
+    errors.push(...result.errors);
+    products = result.values;
   }
   if (o.employees !== undefined) {
-    const format = formatOf(o.employees, o.format);
-    const checked = checkRows(
-      parseTable(readText(o.employees), format, o.employees),
-      employeeFromRow,
-      o.employees,
-      format,
-    );
-    errors.push(...checked.errors);
-    employees = checked.values;
+    const result = readRows(o.employees, o.format, employeeFromRow);
+    errors.push(...result.errors);
+    employees = result.values;
   }
   if (errors.length > 0) {
-    throw new CliError(`${errors.length} bad row(s), nothing was imported:\n  ${errors.join("\n  ")}`, 1);
+    throw new CliError(`${errors.length} bad row(s), nothing was imported:\n  ${errors.join("\n  ")}`);
   }
   return { products, employees };
-}
-
-async function connect(api: string, keyFile: string, passphraseEnv: string | undefined) {
-  const privateKey = readPrivateKeyFile(readText(keyFile), passphraseFrom(passphraseEnv));
-  const suite = getSuite(privateKey.suite);
-  const key: KeyPair = { privateKey, publicKey: suite.publicKeyOf(privateKey) };
-  const probe = new TxSender(api, suite, "");
-  const status = await probe.client.status();
-  if (!isSuiteId(status.suite) || status.suite !== suite.id) {
-    throw new CliError(`the key is for the ${suite.id} suite, the chain uses ${status.suite}`);
-  }
-  return { sender: new TxSender(api, suite, status.chainId), key };
 }
 
 async function getJson(url: string): Promise<unknown> {
@@ -262,7 +223,11 @@ async function getJson(url: string): Promise<unknown> {
     : await response.text();
   if (!response.ok) {
     const error = (body as { error?: { code: string; message: string } }).error;
-    throw new CliError(`${url}: ${error ? `${error.message} [${error.code}]` : response.status}`, 1);
+    throw new CliError(
+      `${url}: ${error ? error.message : response.status}`,
+      EXIT_REFUSED,
+      error?.code ?? "HTTP_ERROR",
+    );
   }
   return body;
 }
@@ -278,17 +243,15 @@ export function registerMarketingCommands(program: Command): void {
     )
     .option("--employees <file>", "employees: user_code,team_lead,active")
     .option("--format <csv|json>", "file format (default: from the file extension)")
-    .option("--api <url>", "a node's API", "http://127.0.0.1:26650")
-    .option("--key <file>", "the enterprise identity's private key file")
-    .option("--passphrase-env <var>", "the key's passphrase is in this environment variable")
     .option("--idempotency-key <key>", "the business transaction's key (a repeat changes nothing)")
     .option("--dry-run", "check the files and stop");
+  signerOptions(importCmd, false);
   importCmd.action(
     async (o: {
       products?: string;
       employees?: string;
       format?: string;
-      api: string;
+      node: string;
       key?: string;
       passphraseEnv?: string;
       idempotencyKey?: string;
@@ -299,20 +262,12 @@ export function registerMarketingCommands(program: Command): void {
       print(`${products.length} product(s) and ${employees.length} employee(s) checked`);
       if (o.dryRun) return;
       if (o.key === undefined) throw new CliError("--key is required to submit (or use --dry-run)");
-      if (o.idempotencyKey === undefined || !/^[\x21-\x7e]{1,64}$/.test(o.idempotencyKey)) {
-        throw new CliError("--idempotency-key is required: 1..64 printable ASCII characters");
-      }
-      const { sender, key } = await connect(o.api, o.key, o.passphraseEnv);
-      const result = await sender.send(key, {
-        kind: "importBatch",
-        value: {
-          idempotencyKey: o.idempotencyKey,
-          products,
-          marketers: employees,
-        },
-      });
-      if (result.code !== "OK")
-        throw new CliError(`the chain refused the import, nothing was applied: ${result.message}`, 1);
+      const idempotencyKey = idempotencyKeyOf(o.idempotencyKey);
+      const result = await submitOperation(
+        o as SignerOptions,
+        { kind: "importBatch", value: { idempotencyKey, products, marketers: employees } },
+        print,
+      );
       const replay = result.events.some((e) => e.type === "idempotentReplay");
       print(replay ? "already imported with this idempotency key: nothing changed" : "imported");
     },
@@ -323,13 +278,13 @@ export function registerMarketingCommands(program: Command): void {
     .description("finance's payout export (CSV) of an enterprise")
     .requiredOption("--enterprise <org>", "the enterprise's organisation id")
     .option("--status <status>", "only requested, paid or rejected payouts")
-    .option("--out <file>", "write the CSV here instead of stdout")
-    .option("--api <url>", "a node's API", "http://127.0.0.1:26650");
-  payouts.action(async (o: { enterprise: string; status?: string; out?: string; api: string }) => {
+    .option("--out <file>", "write the CSV here instead of stdout");
+  nodeOption(payouts);
+  payouts.action(async (o: { enterprise: string; status?: string; out?: string; node: string }) => {
     const query = o.status === undefined ? "" : `?status=${encodeURIComponent(o.status)}`;
     const csv = String(
       await getJson(
-        `${o.api.replace(/\/+$/, "")}/v1/marketing/enterprises/${encodeURIComponent(o.enterprise)}/payouts.csv${query}`,
+        `${o.node.replace(/\/+$/, "")}/v1/marketing/enterprises/${encodeURIComponent(o.enterprise)}/payouts.csv${query}`,
       ),
     );
     if (o.out !== undefined) {
@@ -346,14 +301,14 @@ export function registerMarketingCommands(program: Command): void {
     .requiredOption("--enterprise <org>", "the enterprise's organisation id")
     .requiredOption("--code <userCode>", "the payee's user code")
     .option("--offset <n>", "first entry", "0")
-    .option("--limit <n>", "at most this many entries", "100")
-    .option("--api <url>", "a node's API", "http://127.0.0.1:26650");
+    .option("--limit <n>", "at most this many entries", "100");
+  nodeOption(statement);
   statement.action(
-    async (o: { enterprise: string; code: string; offset: string; limit: string; api: string }) => {
+    async (o: { enterprise: string; code: string; offset: string; limit: string; node: string }) => {
       if (!/^[0-9]{1,9}$/.test(o.offset) || !/^[0-9]{1,4}$/.test(o.limit))
         throw new CliError("--offset and --limit are whole numbers");
       const body = (await getJson(
-        `${o.api.replace(/\/+$/, "")}/v1/marketing/enterprises/${encodeURIComponent(o.enterprise)}/marketers/${encodeURIComponent(o.code)}/statement?offset=${o.offset}&limit=${o.limit}`,
+        `${o.node.replace(/\/+$/, "")}/v1/marketing/enterprises/${encodeURIComponent(o.enterprise)}/marketers/${encodeURIComponent(o.code)}/statement?offset=${o.offset}&limit=${o.limit}`,
       )) as { entries: Array<Record<string, string>> };
       const print = printer(statement);
       for (const e of body.entries) {
@@ -370,16 +325,16 @@ export function registerMarketingCommands(program: Command): void {
     .command("earnings")
     .description("a payee's earnings with an enterprise (pending, payable, settled, clawed back, withdrawn)")
     .requiredOption("--enterprise <org>", "the enterprise's organisation id")
-    .requiredOption("--code <userCode>", "the payee's user code")
-    .option("--api <url>", "a node's API", "http://127.0.0.1:26650");
-  earnings.action(async (o: { enterprise: string; code: string; api: string }) => {
+    .requiredOption("--code <userCode>", "the payee's user code");
+  nodeOption(earnings);
+  earnings.action(async (o: { enterprise: string; code: string; node: string }) => {
     try {
       decodeUserCode(o.code);
     } catch (e) {
       throw new CliError((e as LedgerError).message);
     }
     const body = await getJson(
-      `${o.api.replace(/\/+$/, "")}/v1/marketing/enterprises/${encodeURIComponent(o.enterprise)}/marketers/${o.code}/earnings`,
+      `${o.node.replace(/\/+$/, "")}/v1/marketing/enterprises/${encodeURIComponent(o.enterprise)}/marketers/${o.code}/earnings`,
     );
     for (const [k, v] of Object.entries(body as Record<string, unknown>))
       printer(earnings)(`${k} ${String(v)}`);

@@ -8,6 +8,13 @@ import type { KeyPair, PrivateKey, SuiteId } from "../../crypto/suite.js";
 import { toHex } from "../../ledger/bytes.js";
 import { parseWith } from "../../node/config.js";
 import { writeJsonFile } from "../../node/files.js";
+import {
+  keyFileText,
+  randomSerial,
+  readCertificateFile,
+  readKeyFile,
+  validityStartMs,
+} from "../../node/key-files.js";
 import { wirePeers } from "../../ops/peers.js";
 import {
   type CertificateProfile,
@@ -19,22 +26,8 @@ import {
   toPem,
   userCodeOf,
 } from "../../pki/index.js";
-import { CliError } from "../io.js";
-import {
-  DAY_MS,
-  keyFileText,
-  parseSuiteOption,
-  passphraseFrom,
-  printer,
-  randomSerial,
-  readCert,
-  readJson,
-  readKey,
-  validityStartMs,
-  writeCrl,
-  writePublic,
-  writeSecret,
-} from "./cert.js";
+import { CliError, passphraseFrom, printer } from "../io.js";
+import { DAY_MS, parseSuiteOption, readJson, writeCrl, writePublic, writeSecret } from "./cert.js";
 
 /**
  * `mkl network init` writes a whole consortium: a root CA, one CA per organisation, an admin
@@ -114,8 +107,8 @@ function saveCa(dir: string, name: string, ca: Ca, passphrase: string | undefine
 }
 
 function loadCa(dir: string, name: string, passphrase: string | undefined): Ca {
-  const cert = readCert(join(dir, `${name}.cert.pem`));
-  const privateKey: PrivateKey = readKey(join(dir, `${name}.key.pem`), passphrase);
+  const cert = readCertificateFile(join(dir, `${name}.cert.pem`));
+  const privateKey: PrivateKey = readKeyFile(join(dir, `${name}.key.pem`), passphrase);
   return { cert, keys: { privateKey, publicKey: getSuite(privateKey.suite).publicKeyOf(privateKey) } };
 }
 
@@ -421,7 +414,9 @@ function addOrg(o: AddOrgOptions, print: (line: string) => void): void {
     for (const node of manifest.nodes) writeJsonFile(join(dir, node.moniker, "genesis.json"), next);
     print("genesis.json updated in DIR and every node (only before the chain starts)");
   } else {
-    print(`the platform operator submits orgs/${o.id}/register-organisation.json, then register-admin.json`);
+    print(
+      `the platform operator submits them: mkl tx registerOrganisation --value-file orgs/${o.id}/register-organisation.json, then mkl tx registerIdentity --value-file orgs/${o.id}/register-admin.json`,
+    );
   }
   manifest.orgs.push({ id: o.id, name: o.name });
   writeJsonFile(join(dir, "network.json"), manifest);

@@ -11,9 +11,9 @@ import { getSuite } from "../../crypto/index.js";
 import type { KeyPair } from "../../crypto/suite.js";
 import { fromHex, toHex } from "../../ledger/bytes.js";
 import { decode, stateProofCodec, verifyStateProof } from "../../ledger/index.js";
-import { startDemoMarketing, TxSender } from "../../ops/demo-marketing.js";
+import { startDemoMarketing } from "../../ops/demo-marketing.js";
 import { userCodeOf } from "../../pki/user-code.js";
-import { MarketLedgerClient } from "../../sdk/index.js";
+import { MarketLedgerClient, TxSender } from "../../sdk/index.js";
 import { initSoloHome } from "../home.js";
 import { type RunningNode, runNode } from "../run.js";
 
@@ -151,7 +151,7 @@ describe("marketing on a running node", () => {
     );
 
     // A payee withdraws and finance confirms: the CSV shows it.
-    const sender = new TxSender(running.apiUrl, suite, "mkt-api");
+    const sender = new TxSender(new MarketLedgerClient(running.apiUrl), suite, "mkt-api");
     const balance = BigInt(
       (await get(`/v1/marketing/enterprises/org1/marketers/${li}/earnings`)).body.balanceFen,
     );
@@ -180,7 +180,7 @@ describe("marketing on a running node", () => {
     const program = new Command().exitOverride().configureOutput({ writeOut: (s) => out.push(s) });
     registerMarketingCommands(program);
     const args = [
-      "--api",
+      "--node",
       running.apiUrl,
       "--key",
       keyFile,
@@ -200,7 +200,7 @@ describe("marketing on a running node", () => {
       "mkl",
       "marketing",
       "statement",
-      "--api",
+      "--node",
       running.apiUrl,
       "--enterprise",
       "org1",
