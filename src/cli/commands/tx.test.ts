@@ -156,7 +156,7 @@ describe("mkl tx: every operation from the command line", () => {
       reason: "shipped",
     });
     expect(again.exit).toBe(1);
-    expect(again.out).toMatch(/^ORDER_BAD_STATE \(orderId=\d+, status=delivered\) at height \d+/);
+    expect(again.out).toMatch(/^ORDER_BAD_STATE \(orderId=\d+, status=completed\) at height \d+/);
     expect(again.out).toContain("[ORDER_BAD_STATE]");
     await ok(
       tx("refundOrder", enterprise, {
