@@ -9,6 +9,7 @@ import type { KeyPair, Suite } from "../crypto/suite.js";
 import { bytesEqual, fromHex, toHex } from "../ledger/bytes.js";
 import type { SignedVote } from "../ledger/signed-vote.js";
 import { encodeSignedTx, signTx } from "../ledger/tx.js";
+import type { StatusJson } from "../sdk/wire/index.js";
 import { ChainStore } from "../storage/chain-store.js";
 import { Chain, type CommittedBlock } from "./chain.js";
 import { ConfigError, HOME_FILES, loadNodeConfig, type NodeConfig, parseWith } from "./config.js";
@@ -229,7 +230,7 @@ export class LedgerNode {
     }
   }
 
-  status() {
+  status(): StatusJson {
     const latest = this.chain.latestHeader();
     return {
       chainId: this.genesis.chainId,

@@ -1,7 +1,23 @@
+import type { z } from "zod";
 import { accountCodec, accountKey } from "../app/accounts.js";
 import { LedgerError } from "../errors.js";
 import { fromHex, toHex } from "../ledger/bytes.js";
 import { decode } from "../ledger/codec.js";
+import {
+  type BatchResultJson,
+  type BlockJson,
+  blockSchema,
+  type CommittedTxJson,
+  errorSchema,
+  type StateJson,
+  type StatusJson,
+  stateValueSchema,
+  statusSchema,
+  submittedBatchSchema,
+  submittedSchema,
+  type TxStatusJson,
+  txStatusSchema,
+} from "./wire/index.js";
 
 /** An error the node answered with (its stable code and message), or a transport failure. */
 export class SdkError extends LedgerError {
@@ -14,77 +30,17 @@ export class SdkError extends LedgerError {
   }
 }
 
-export interface HeaderJson {
-  chainId: string;
-  height: string;
-  timeMs: string;
-  previousHash: string;
-  txRoot: string;
-  resultsRoot: string;
-  stateRoot: string;
-  proposer: string;
-  validatorSetHash: string;
-  nextValidatorSetHash: string;
-}
-
-export interface ResultJson {
-  code: string;
-  /** For people, derived from code and details (results are hashed without it). */
-  message: string;
-  /** The offending data of a failure, by name. */
-  details: Record<string, string>;
-  events: Array<{ type: string; attributes: Record<string, string> }>;
-}
-
-export type TxStatusJson =
-  | { hash: string; status: "pending" }
-  | {
-      hash: string;
-      status: "committed";
-      height: string;
-      index: number;
-      tx: string;
-      result: ResultJson;
-      proof: { treeSize: number; path: string[] };
-      header: HeaderJson;
-    };
-
-export interface BlockJson {
-  hash: string;
-  header: HeaderJson;
-  txs: string[];
-  results: ResultJson[];
-  commit: unknown;
-  encoded: string;
-}
-
-export interface StateJson {
-  key: string;
-  height: string;
-  value: string | null;
-  stateRoot: string;
-  proof: string;
-  header: HeaderJson | null;
-}
-
-export interface StatusJson {
-  chainId: string;
-  suite: string;
-  version: string;
-  moniker: string;
-  height: string;
-  lastBlockTimeMs: string;
-  validators: Array<{ name: string; publicKey: string; address: string; power: string }>;
-  peers: string[];
-  mempool: { txs: number; bytes: number };
-  crypto: {
-    suite: string;
-    hash: string;
-    backend: "native" | "pure-js";
-    sm2Native: { available: boolean; reason?: string };
-  };
-  consensus: Record<string, unknown>;
-}
+export type {
+  BatchResultJson,
+  BlockJson,
+  CommittedTxJson,
+  HeaderJson,
+  PeerJson,
+  ResultJson,
+  StateJson,
+  StatusJson,
+  TxStatusJson,
+} from "./wire/index.js";
 
 export interface WaitOptions {
   /** Give up after this long (default 30 s). */
@@ -93,7 +49,10 @@ export interface WaitOptions {
   pollMs?: number;
 }
 
-/** A small HTTP client of one node's API. It trusts nothing it is told: see verify.ts. */
+/**
+ * A small HTTP client of one node's API. Every answer is checked against the API's schema
+ * (src/sdk/wire) before it is returned; what it says is verified by verify.ts.
+ */
 export class MarketLedgerClient {
   private readonly baseUrl: string;
 
@@ -102,28 +61,26 @@ export class MarketLedgerClient {
   }
 
   status(): Promise<StatusJson> {
-    return this.request("GET", "/v1/status");
+    return this.request(statusSchema, "GET", "/v1/status");
   }
 
   async submitTx(encodedTx: Uint8Array): Promise<string> {
-    const answer = await this.request<{ hash: string }>("POST", "/v1/txs", { tx: toHex(encodedTx) });
+    const answer = await this.request(submittedSchema, "POST", "/v1/txs", { tx: toHex(encodedTx) });
     return answer.hash;
   }
 
   /** Submits many transactions at once; each result is a hash or the error that refused it. */
-  async submitTxs(
-    encodedTxs: readonly Uint8Array[],
-  ): Promise<Array<{ hash: string } | { error: { code: string; message: string } }>> {
-    const answer = await this.request<{
-      results: Array<{ hash: string } | { error: { code: string; message: string } }>;
-    }>("POST", "/v1/txs/batch", { txs: encodedTxs.map(toHex) });
+  async submitTxs(encodedTxs: readonly Uint8Array[]): Promise<BatchResultJson[]> {
+    const answer = await this.request(submittedBatchSchema, "POST", "/v1/txs/batch", {
+      txs: encodedTxs.map(toHex),
+    });
     return answer.results;
   }
 
   /** The transaction's status, or undefined when the node has never heard of it. */
   async tx(hash: string): Promise<TxStatusJson | undefined> {
     try {
-      return await this.request<TxStatusJson>("GET", `/v1/txs/${hash}`);
+      return await this.request(txStatusSchema, "GET", `/v1/txs/${hash}`);
     } catch (error) {
       if (error instanceof SdkError && error.code === "NOT_FOUND") return undefined;
       throw error;
@@ -131,10 +88,7 @@ export class MarketLedgerClient {
   }
 
   /** Polls until the transaction is committed; bounded by timeoutMs. */
-  async waitForTx(
-    hash: string,
-    options: WaitOptions = {},
-  ): Promise<Extract<TxStatusJson, { status: "committed" }>> {
+  async waitForTx(hash: string, options: WaitOptions = {}): Promise<CommittedTxJson> {
     const deadline = Date.now() + (options.timeoutMs ?? 30_000);
     const pollMs = options.pollMs ?? 100;
     for (;;) {
@@ -151,7 +105,7 @@ export class MarketLedgerClient {
   }
 
   block(height: bigint | "latest"): Promise<BlockJson> {
-    return this.request("GET", `/v1/blocks/${height.toString()}`);
+    return this.request(blockSchema, "GET", `/v1/blocks/${height.toString()}`);
   }
 
   /** An account's balance (fen) and next nonce, as the node's latest state says. */
@@ -164,10 +118,15 @@ export class MarketLedgerClient {
 
   state(key: Uint8Array, height?: bigint): Promise<StateJson> {
     const query = height === undefined ? "" : `?height=${height}`;
-    return this.request("GET", `/v1/state/${toHex(key)}${query}`);
+    return this.request(stateValueSchema, "GET", `/v1/state/${toHex(key)}${query}`);
   }
 
-  private async request<T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> {
+  private async request<S extends z.ZodType>(
+    schema: S,
+    method: "GET" | "POST",
+    path: string,
+    body?: unknown,
+  ): Promise<z.infer<S>> {
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
@@ -191,13 +150,24 @@ export class MarketLedgerClient {
       );
     }
     if (!response.ok) {
-      const err = (parsed as { error?: { code?: string; message?: string } }).error;
+      const refusal = errorSchema.safeParse(parsed);
       throw new SdkError(
-        err?.code ?? "HTTP_ERROR",
-        err?.message ?? `HTTP ${response.status}`,
+        refusal.success ? refusal.data.error.code : "HTTP_ERROR",
+        refusal.success ? refusal.data.error.message : `HTTP ${response.status}`,
         response.status,
       );
     }
-    return parsed as T;
+    const answer = schema.safeParse(parsed);
+    if (!answer.success) {
+      throw new SdkError(
+        "BAD_RESPONSE",
+        `${method} ${path} answered in an unexpected shape: ${answer.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join(".") || "body"}: ${i.message}`)
+          .join("; ")}`,
+        response.status,
+      );
+    }
+    return answer.data;
   }
 }

@@ -3,3 +3,5 @@ export * from "./client.js";
 export * from "./sender.js";
 export * from "./transactions.js";
 export * from "./verify.js";
+/** The API's schemas, for clients that check answers themselves (the client already does). */
+export * as wire from "./wire/index.js";

@@ -79,7 +79,7 @@ describe("a four-validator network of processes", () => {
     );
     expect(new Set(roots).size).toBe(1);
     const status = await entry.status();
-    expect(status.peers.filter((p) => (p as unknown as { connected: boolean }).connected)).toHaveLength(3);
+    expect(status.peers.filter((p) => p.connected)).toHaveLength(3);
   });
 
   it("keeps committing after a validator is killed, and the validator catches up when restarted", async () => {
@@ -129,7 +129,7 @@ describe("a four-validator network of processes", () => {
     expect(target).toBeGreaterThan(5n);
     await until(async () => (await height(observer)) >= target, 60_000);
     const status = await (await client(observer)).status();
-    expect((status.consensus as { role: string }).role).toBe("observer");
+    expect(status.consensus.role).toBe("observer");
     const h = target - 1n;
     const [ours, theirs] = await Promise.all(
       [observer, homes[0] as string].map(async (home) => (await (await client(home)).block(h)).hash),
@@ -170,10 +170,7 @@ describe("a four-validator network of processes", () => {
     expect(again).toMatch(/^GOVERNANCE_CLOSED/);
     const thirdHeight = BigInt((/at height (\d+)/.exec(third) as RegExpExecArray)[1] as string);
     const effective = thirdHeight + 2n;
-    await until(
-      async () =>
-        ((await (await client(observer)).status()).consensus as { role: string }).role === "validator",
-    );
+    await until(async () => (await (await client(observer)).status()).consensus.role === "validator");
     await until(async () => (await height(homes[0] as string)) >= effective + 3n);
     const block = await entry.block(effective + 2n);
     const signers = (block.commit as { signatures: Array<{ validator: string }> }).signatures.map(

@@ -1,4 +1,4 @@
-import { bytesEqual, toHex } from "../../ledger/bytes.js";
+import { bytesEqual, hasPrefix, toHex } from "../../ledger/bytes.js";
 import { type CodecType, decode, encode, string, struct, u8, u32, u64 } from "../../ledger/codec.js";
 import { signedVoteCodec, verifySignedVote } from "../../ledger/signed-vote.js";
 import { OperationError } from "../errors.js";
@@ -25,6 +25,26 @@ export const evidenceRecordCodec = struct({
 export type EvidenceRecord = CodecType<typeof evidenceRecordCodec>;
 
 export const EVIDENCE_PREFIX = "evidence/";
+/** The state keys to scan for evidence (a node's store lists entries by prefix). */
+export const EVIDENCE_KEY_PREFIX = new TextEncoder().encode(EVIDENCE_PREFIX);
+
+/** One offence on record, as anyone may read it. */
+export interface EvidenceView extends Omit<EvidenceRecord, "voteType"> {
+  readonly voteType: "prevote" | "precommit";
+}
+
+const voteTypeName = (voteType: number) => (voteType === 1 ? "prevote" : "precommit");
+
+/** The evidence records among state entries (from a scan under EVIDENCE_KEY_PREFIX), in key order. */
+export function listEvidence(entries: Iterable<{ key: Uint8Array; value: Uint8Array }>): EvidenceView[] {
+  const out: EvidenceView[] = [];
+  for (const { key, value } of entries) {
+    if (!hasPrefix(key, EVIDENCE_KEY_PREFIX)) continue;
+    const record = decode(evidenceRecordCodec, value);
+    out.push({ ...record, voteType: voteTypeName(record.voteType) });
+  }
+  return out;
+}
 
 function evidenceKey(validatorHex: string, height: bigint, round: number, voteType: number): Uint8Array {
   return new TextEncoder().encode(`${EVIDENCE_PREFIX}${validatorHex}/${height}/${round}/${voteType}`);
@@ -87,7 +107,7 @@ export const reportDoubleSignOperation: OperationHandler<CodecType<typeof report
         validator: validatorHex,
         height: first.height,
         round: first.round,
-        voteType: first.voteType === 1 ? "prevote" : "precommit",
+        voteType: voteTypeName(first.voteType),
       }),
     );
   },

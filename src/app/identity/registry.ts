@@ -1,3 +1,4 @@
+import { hasPrefix } from "../../ledger/bytes.js";
 import { decode } from "../../ledger/codec.js";
 import { parseCertificate } from "../../pki/certificate.js";
 import type { RevokedEntry } from "../../pki/crl.js";
@@ -89,10 +90,6 @@ export function listOrganisations(state: StateReader): OrganisationView[] {
     const org = readOrganisation(state, id);
     return org ? [{ ...org, caNotAfterMs: parseCertificate(org.caCertificate).notAfterMs }] : [];
   });
-}
-
-function hasPrefix(key: Uint8Array, prefix: Uint8Array): boolean {
-  return key.length >= prefix.length && prefix.every((b, i) => key[i] === b);
 }
 
 /**

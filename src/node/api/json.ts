@@ -1,10 +1,29 @@
 import { describeResult, type TxResult } from "../../app/events.js";
 import type { Block, BlockHeader, CommitCertificate } from "../../ledger/block.js";
 import { toHex } from "../../ledger/bytes.js";
+import { encodeUserCode, USER_CODE_BYTES } from "../../pki/user-code.js";
+import type { BlockEventJson, BlockJson, HeaderJson, Json, ResultJson } from "../../sdk/wire/index.js";
 import type { CommittedBlock } from "../chain.js";
 
 /** JSON views of ledger objects: bytes as lowercase hex, integers that may exceed 2^53 as strings. */
-export function headerJson(header: BlockHeader) {
+
+/** Any record as JSON: bigint -> decimal string, bytes -> hex (10-byte user codes -> their typed form). */
+export function toJson<T>(value: T): Json<T> {
+  return convert(value) as Json<T>;
+}
+
+function convert(value: unknown): unknown {
+  if (typeof value === "bigint") return value.toString();
+  if (value instanceof Uint8Array)
+    return value.length === USER_CODE_BYTES ? encodeUserCode(value) : toHex(value);
+  if (Array.isArray(value)) return value.map(convert);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, convert(v)]));
+  }
+  return value;
+}
+
+export function headerJson(header: BlockHeader): HeaderJson {
   return {
     chainId: header.chainId,
     height: header.height.toString(),
@@ -33,7 +52,7 @@ export function commitJson(commit: CommitCertificate | undefined) {
   };
 }
 
-export function resultJson(result: TxResult) {
+export function resultJson(result: TxResult): ResultJson {
   return {
     code: result.code,
     message: describeResult(result),
@@ -46,7 +65,12 @@ export function resultJson(result: TxResult) {
 }
 
 /** A block in JSON, plus its canonical encoding so a client can check the hash itself. */
-export function blockJson(block: Block, hash: Uint8Array, encoded: Uint8Array, results: TxResult[]) {
+export function blockJson(
+  block: Block,
+  hash: Uint8Array,
+  encoded: Uint8Array,
+  results: TxResult[],
+): BlockJson {
   return {
     hash: toHex(hash),
     header: headerJson(block.header),
@@ -58,10 +82,10 @@ export function blockJson(block: Block, hash: Uint8Array, encoded: Uint8Array, r
 }
 
 /** The WebSocket message for a committed block: what it holds and what executing it did. */
-export function blockEventJson(committed: CommittedBlock) {
+export function blockEventJson(committed: CommittedBlock): BlockEventJson {
   const { header } = committed.block;
   return {
-    type: "block",
+    type: "block" as const,
     hash: toHex(committed.hash),
     header: headerJson(header),
     txs: committed.block.txs.length,

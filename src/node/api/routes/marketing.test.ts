@@ -4,18 +4,18 @@ import { join } from "node:path";
 import { Command } from "commander";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addressOf } from "../../app/address.js";
-import { consortiumKeys, consortiumPki, T0 } from "../../app/marketing/testkit.test-util.js";
-import { registerMarketingCommands } from "../../cli/commands/marketing.js";
-import { getSuite } from "../../crypto/index.js";
-import type { KeyPair } from "../../crypto/suite.js";
-import { fromHex, toHex } from "../../ledger/bytes.js";
-import { decode, stateProofCodec, verifyStateProof } from "../../ledger/index.js";
-import { startDemoMarketing } from "../../ops/demo-marketing.js";
-import { userCodeOf } from "../../pki/user-code.js";
-import { MarketLedgerClient, TxSender } from "../../sdk/index.js";
-import { initSoloHome } from "../home.js";
-import { type RunningNode, runNode } from "../run.js";
+import { addressOf } from "../../../app/address.js";
+import { consortiumKeys, consortiumPki, T0 } from "../../../app/marketing/testkit.test-util.js";
+import { registerMarketingCommands } from "../../../cli/commands/marketing.js";
+import { getSuite } from "../../../crypto/index.js";
+import type { KeyPair } from "../../../crypto/suite.js";
+import { fromHex, toHex } from "../../../ledger/bytes.js";
+import { decode, stateProofCodec, verifyStateProof } from "../../../ledger/index.js";
+import { startDemoMarketing } from "../../../ops/demo-marketing.js";
+import { userCodeOf } from "../../../pki/user-code.js";
+import { MarketLedgerClient, TxSender } from "../../../sdk/index.js";
+import { initSoloHome } from "../../home.js";
+import { type RunningNode, runNode } from "../../run.js";
 
 /**
  * A real node with the marketing demo flowing: the queries answer, their proofs verify against

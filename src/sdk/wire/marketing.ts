@@ -1,0 +1,210 @@
+import { z } from "zod";
+import type { SalesRow } from "../../app/marketing/queries.js";
+import type {
+  Commission,
+  Earnings,
+  Escrow,
+  Order,
+  Product,
+  Referral,
+  StatementEntry,
+  Withdrawal,
+} from "../../app/marketing/records.js";
+import { eventSchema } from "./chain.js";
+import { type Assert, decimal, hex, type Json, type Same, userCode } from "./common.js";
+
+/**
+ * Marketing queries: amounts are decimal strings of fen, payees are user codes. Each type check
+ * at the bottom ties a schema to the record it shows, so a new record field fails the build
+ * until it is described here.
+ */
+
+/** With `?prove=true`: the height read, its state root and a proof of every key the answer read. */
+export const stateProofsSchema = z
+  .object({
+    height: decimal,
+    stateRoot: hex.nullable(),
+    entries: z.array(z.object({ key: hex, value: hex.nullable(), proof: hex })),
+  })
+  .meta({ id: "StateProofs" });
+const proved = <S extends z.ZodRawShape>(shape: S) =>
+  z.object({ ...shape, proofs: stateProofsSchema.optional() });
+
+const escrowShape = {
+  balanceFen: decimal,
+  depositedFen: decimal,
+  settledFen: decimal,
+  payableFen: decimal,
+  returnedFen: decimal,
+  withdrawnFen: decimal,
+  withdrawalCount: z.number().int(),
+  payableHead: decimal,
+  payableTail: decimal,
+};
+export const costSchema = proved({
+  enterprise: z.string(),
+  ...escrowShape,
+  netCommissionCostFen: decimal.describe("settled out of the escrow less clawed back into it"),
+  vaultAddress: hex,
+  vaultBalanceFen: decimal,
+}).meta({ id: "EnterpriseCost" });
+
+const earningsShape = {
+  balanceFen: decimal,
+  debtFen: decimal,
+  payableFen: decimal,
+  settledFen: decimal,
+  clawedBackFen: decimal,
+  withdrawnFen: decimal,
+  pendingWithdrawalFen: decimal,
+  pendingSalesFen: decimal.describe("received on referred orders not yet completed"),
+  referredOrders: z.number().int(),
+  refundedOrders: z.number().int(),
+  statementCount: z.number().int(),
+};
+export const earningsSchema = proved({ enterprise: z.string(), code: userCode, ...earningsShape }).meta({
+  id: "Earnings",
+});
+
+const statementEntrySchema = z.object({
+  kind: z.string(),
+  orderId: decimal,
+  amountFen: decimal,
+  height: decimal,
+  timeMs: decimal,
+  reference: z.string(),
+});
+export const statementSchema = proved({
+  enterprise: z.string(),
+  code: userCode,
+  entries: z.array(statementEntrySchema),
+}).meta({ id: "Statement" });
+
+const salesRowSchema = z.object({
+  key: z.string().describe("the SKU, the channel or the marketer's user code"),
+  completedOrders: z.number().int(),
+  units: decimal,
+  netReceivedFen: decimal,
+  refundedFen: decimal,
+  commissionFen: decimal,
+});
+export const salesSchema = proved({
+  enterprise: z.string(),
+  dimension: z.enum(["product", "channel", "marketer"]),
+  rows: z.array(salesRowSchema),
+}).meta({ id: "Sales" });
+
+const productShape = {
+  enterprise: z.string(),
+  sku: z.string(),
+  name: z.string(),
+  category: z.string(),
+  priceFen: decimal,
+  costFen: decimal,
+  stock: decimal,
+  reserved: decimal.describe("units held by open orders"),
+  sold: decimal,
+  channels: z.array(z.string()),
+  serviceTerms: z.string(),
+  returnWindowDays: z.number().int(),
+  status: z.string(),
+};
+const productItemSchema = z.object({
+  ...productShape,
+  stockClearedUnits: decimal.describe("units of completed orders net of returns"),
+});
+export const productSchema = proved(productItemSchema.shape).meta({ id: "Product" });
+export const productsSchema = proved({ enterprise: z.string(), products: z.array(productItemSchema) }).meta({
+  id: "Products",
+});
+
+const withdrawalSchema = z.object({
+  id: z.number().int(),
+  enterprise: z.string(),
+  payee: userCode,
+  amountFen: decimal,
+  status: z.string(),
+  requestedAtMs: decimal,
+  decidedAtMs: decimal,
+  externalReference: z.string(),
+});
+export const withdrawalsSchema = proved({
+  enterprise: z.string(),
+  withdrawals: z.array(withdrawalSchema),
+}).meta({ id: "Withdrawals" });
+
+const orderSchema = z.object({
+  id: decimal,
+  basketId: decimal,
+  line: z.number().int(),
+  lines: z.number().int(),
+  enterprise: z.string(),
+  sku: z.string(),
+  quantity: z.number().int(),
+  channel: z.string(),
+  listValueFen: decimal,
+  status: z.string(),
+  referralCode: z.string().optional(),
+  marketer: userCode.optional(),
+  buyerCommitment: hex.describe("a salted commitment: never the buyer's personal data"),
+  buyerCode: userCode.optional(),
+  selfReferral: z.boolean(),
+  inTierVolume: z.boolean().describe("whether the line's net received counts in its marketer's tier volume"),
+  receivedFen: decimal,
+  refundedFen: decimal,
+  returnedUnits: z.number().int(),
+  createdAtMs: decimal,
+  deliveredAtMs: decimal,
+  dueAtMs: decimal,
+  completedAtMs: decimal,
+  netAtCompletionFen: decimal,
+  lastReason: z.string(),
+});
+const commissionSchema = z.object({
+  orderId: decimal,
+  enterprise: z.string(),
+  policyId: z.string(),
+  policyVersion: z.number().int(),
+  policyHash: hex,
+  rateBps: z.number().int(),
+  baseFen: decimal,
+  totalFen: decimal,
+  note: z.string(),
+  parts: z.array(
+    z.object({
+      payee: userCode,
+      role: z.string(),
+      grossFen: decimal,
+      clawedBackFen: decimal,
+      settledFen: decimal,
+      status: z.string(),
+    }),
+  ),
+});
+export const orderViewSchema = proved({ order: orderSchema, commission: commissionSchema.nullable() }).meta({
+  id: "Order",
+});
+
+export const blockEndEventsSchema = proved({ height: decimal, events: z.array(eventSchema) }).meta({
+  id: "BlockEndEvents",
+});
+
+const referralShape = {
+  code: z.string(),
+  enterprise: z.string(),
+  sku: z.string(),
+  marketer: userCode,
+  createdHeight: decimal,
+};
+export const referralSchema = proved(referralShape).meta({ id: "Referral" });
+
+type Plain<S extends z.ZodRawShape> = z.infer<z.ZodObject<S>>;
+export type _EscrowMatches = Assert<Same<Plain<typeof escrowShape>, Json<Escrow>>>;
+export type _EarningsMatches = Assert<Same<Plain<typeof earningsShape>, Json<Earnings>>>;
+export type _StatementMatches = Assert<Same<z.infer<typeof statementEntrySchema>, Json<StatementEntry>>>;
+export type _SalesMatches = Assert<Same<z.infer<typeof salesRowSchema>, Json<SalesRow>>>;
+export type _ProductMatches = Assert<Same<Plain<typeof productShape>, Json<Product>>>;
+export type _WithdrawalMatches = Assert<Same<z.infer<typeof withdrawalSchema>, Json<Withdrawal>>>;
+export type _OrderMatches = Assert<Same<z.infer<typeof orderSchema>, Json<Order>>>;
+export type _CommissionMatches = Assert<Same<z.infer<typeof commissionSchema>, Json<Commission>>>;
+export type _ReferralMatches = Assert<Same<Plain<typeof referralShape>, Json<Referral>>>;

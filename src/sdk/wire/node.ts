@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { decimal, hex } from "./common.js";
+
+/** What a node says about itself: chain, peers, mempool, crypto backend, consensus progress. */
+
+export const peerSchema = z
+  .object({
+    id: hex.describe("the peer's consensus public key"),
+    connected: z.boolean(),
+    address: z.string().describe("the configured host:port"),
+    lastError: z.string().optional().describe("why the last link failed (a P2P_ code)"),
+    role: z.enum(["dialler", "acceptor"]).optional(),
+    sentBytes: z.number().int(),
+    receivedBytes: z.number().int(),
+    queuedBytes: z.number().int(),
+    socketBufferedBytes: z.number().int(),
+    droppedMessages: z.number().int(),
+  })
+  .meta({ id: "Peer" });
+export type PeerJson = z.infer<typeof peerSchema>;
+
+export const consensusViewSchema = z.object({
+  engine: z.enum(["solo", "tendermint"]),
+  role: z.enum(["validator", "observer"]),
+  height: z.number().int().describe("the height being decided"),
+  round: z.number().int(),
+  step: z.string().optional(),
+  lastHeightRounds: z.number().int().optional(),
+  evidence: z.number().int().optional(),
+  nodeId: hex,
+  lastCommitTimeMs: decimal,
+});
+
+export const statusSchema = z
+  .object({
+    chainId: z.string(),
+    suite: z.string(),
+    version: z.string(),
+    moniker: z.string(),
+    height: decimal,
+    lastBlockTimeMs: decimal,
+    lastCommitSeconds: z.number().nullable(),
+    validators: z.array(z.object({ name: z.string(), publicKey: hex, address: hex, power: decimal })),
+    peers: z.array(peerSchema),
+    mempool: z.object({ txs: z.number().int(), bytes: z.number().int() }),
+    crypto: z.object({
+      suite: z.string(),
+      hash: z.string(),
+      backend: z.enum(["native", "pure-js"]),
+      sm2Native: z.object({
+        available: z.boolean(),
+        reason: z.string().optional(),
+        opensslVersion: z.string().optional(),
+      }),
+    }),
+    consensus: consensusViewSchema,
+  })
+  .meta({ id: "Status" });
+export type StatusJson = z.infer<typeof statusSchema>;
+
+export const healthSchema = z.object({ ok: z.literal(true), height: decimal });
+export type HealthJson = z.infer<typeof healthSchema>;
