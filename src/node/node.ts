@@ -17,6 +17,7 @@ import { BftEngine } from "./consensus/engine.js";
 import { systemClock, systemTimers } from "./consensus/ports.js";
 import { WalFile, walPath } from "./consensus/wal-file.js";
 import { readJsonFile, readTextFile } from "./files.js";
+import { reportingFaults, startupFailure } from "./fail-stop.js";
 import { Mempool } from "./mempool.js";
 import { NodeMetrics } from "./metrics.js";
 import { Transport } from "./p2p/index.js";
@@ -29,6 +30,8 @@ export const NODE_VERSION = "0.1.0";
 
 export interface NodeEvents {
   block: [CommittedBlock];
+  /** The store or the WAL failed: the node has stopped making blocks (see fail-stop.ts). */
+  fault: [unknown];
 }
 
 /** What makes blocks: the solo engine for a lone validator, the BFT engine for a network. */
@@ -51,6 +54,7 @@ export class LedgerNode {
   private bft: BftEngine | undefined;
   private transport: Transport | undefined;
   private lastCommit: CommittedBlock | undefined;
+  private failure: unknown;
   private readonly admission: TxAdmissionDeps;
 
   private constructor(
@@ -108,7 +112,9 @@ export class LedgerNode {
 
   /** The BFT engine and its mutually authenticated TLS links to the configured peers. */
   private async bftEngine(p2p: { host: string; port: number }): Promise<BlockEngine> {
-    const { wal, records } = WalFile.open(walPath(this.config.dataDir));
+    const opened = WalFile.open(walPath(this.config.dataDir));
+    const wal = reportingFaults(opened.wal, this.onStorageFault);
+    const records = opened.records;
     const network = {
       broadcast: (data: Uint8Array, priority?: "high" | "low") => this.transport?.broadcast(data, priority),
       send: (peer: string, data: Uint8Array, priority?: "high" | "low") =>
@@ -185,16 +191,48 @@ export class LedgerNode {
         publicKey: toHex(key.publicKey.bytes),
       });
     }
+    // The node does not exist yet when the store opens; faults are routed to it once it does.
+    let onFault = (error: unknown): void => {
+      throw error;
+    };
+    const store = ChainStore.open(config.dataDir, storeFaultsOf(config.testFaults));
     const chain = Chain.open(
-      ChainStore.open(config.dataDir, storeFaultsOf(config.testFaults)),
+      reportingFaults(store, (error) => onFault(error)),
       suite,
       genesis,
     );
     const node = new LedgerNode(config, genesis, suite, chain, key, log);
+    onFault = node.onStorageFault;
     node.logCryptoBackend();
-    node.engine = config.p2p === undefined ? node.soloEngine() : await node.bftEngine(config.p2p);
+    try {
+      node.engine = config.p2p === undefined ? node.soloEngine() : await node.bftEngine(config.p2p);
+    } catch (error) {
+      // Nothing is left half-started: the WAL, the links and the store close again.
+      node.bft?.stop();
+      await node.transport?.stop();
+      await store.close();
+      const p2p = config.p2p === undefined ? "" : ` on ${config.p2p.host}:${config.p2p.port}`;
+      throw startupFailure(error, `cannot start the p2p transport${p2p}`);
+    }
     return node;
   }
+
+  /** The storage or WAL error that stopped this node, if one did. */
+  get fault(): unknown {
+    return this.failure;
+  }
+
+  private readonly onStorageFault = (error: unknown): void => {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    const { code, syscall, message } = error as NodeJS.ErrnoException;
+    this.log.fatal(
+      { code, syscall, reason: message },
+      "storage fault: the node stops (it restarts from what is durable once the disk is fixed)",
+    );
+    this.engine?.stop();
+    this.events.emit("fault", error);
+  };
 
   start(): void {
     this.engine?.start();

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApi } from "./api/server.js";
+import { startupFailure } from "./fail-stop.js";
 import { LedgerNode } from "./node.js";
 
 export interface RunningNode {
@@ -13,8 +14,18 @@ export interface RunningNode {
 /** Opens a node home, starts block production and the API; stop() shuts both down cleanly. */
 export async function runNode(home: string, logger?: Logger): Promise<RunningNode> {
   const node = await LedgerNode.open(home, logger);
-  const api = await buildApi(node);
-  const address = await api.listen({ host: node.config.api.host, port: node.config.api.port });
+  const { host, port } = node.config.api;
+  let api: FastifyInstance | undefined;
+  let address: string;
+  try {
+    api = await buildApi(node);
+    address = await api.listen({ host, port });
+  } catch (error) {
+    // Nothing is left half-started: the engine never ran, the store and links close again.
+    await api?.close();
+    await node.stop();
+    throw startupFailure(error, `cannot listen for the API on ${host}:${port}`);
+  }
   node.start();
   let stopping: Promise<void> | undefined;
   return {

@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { toHex } from "../../ledger/bytes.js";
 import { initSoloHome } from "../../node/home.js";
+import { EXIT_CODE } from "../../node/fail-stop.js";
 import { runNode } from "../../node/run.js";
 import { parseSuiteOption } from "./cert.js";
 
@@ -51,6 +52,8 @@ export function registerNodeCommands(program: Command): void {
     .requiredOption("--home <dir>", "the node's home directory")
     .action(async (opts: { home: string }) => {
       const running = await runNode(resolve(opts.home));
+      // The node logged the fault in one line; stop at once, before anything else is written.
+      running.node.events.once("fault", () => process.exit(EXIT_CODE.storageFault));
       console.log(
         `node ${running.node.config.moniker} on chain ${running.node.genesis.chainId}: API ${running.apiUrl}`,
       );
