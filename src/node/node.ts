@@ -16,8 +16,8 @@ import { ConfigError, HOME_FILES, loadNodeConfig, type NodeConfig, parseWith } f
 import { BftEngine } from "./consensus/engine.js";
 import { systemClock, systemTimers } from "./consensus/ports.js";
 import { WalFile, walPath } from "./consensus/wal-file.js";
-import { readJsonFile, readTextFile } from "./files.js";
 import { reportingFaults, startupFailure } from "./fail-stop.js";
+import { readJsonFile, readTextFile } from "./files.js";
 import { Mempool } from "./mempool.js";
 import { NodeMetrics } from "./metrics.js";
 import { Transport } from "./p2p/index.js";

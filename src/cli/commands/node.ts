@@ -1,8 +1,8 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { toHex } from "../../ledger/bytes.js";
-import { initSoloHome } from "../../node/home.js";
 import { EXIT_CODE } from "../../node/fail-stop.js";
+import { initSoloHome } from "../../node/home.js";
 import { runNode } from "../../node/run.js";
 import { parseSuiteOption } from "./cert.js";
 
