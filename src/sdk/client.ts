@@ -8,7 +8,11 @@ import {
   type BlockJson,
   blockSchema,
   type CommittedTxJson,
+  type ExpiringCertificatesJson,
   errorSchema,
+  expiringCertificatesSchema,
+  type IdentityJson,
+  identitySchema,
   type StateJson,
   type StatusJson,
   stateValueSchema,
@@ -34,7 +38,9 @@ export type {
   BatchResultJson,
   BlockJson,
   CommittedTxJson,
+  ExpiringCertificatesJson,
   HeaderJson,
+  IdentityJson,
   PeerJson,
   ResultJson,
   StateJson,
@@ -119,6 +125,21 @@ export class MarketLedgerClient {
   state(key: Uint8Array, height?: bigint): Promise<StateJson> {
     const query = height === undefined ? "" : `?height=${height}`;
     return this.request(stateValueSchema, "GET", `/v1/state/${toHex(key)}${query}`);
+  }
+
+  /** The identity a user code names, or undefined when the chain has none. */
+  async identity(code: string): Promise<IdentityJson | undefined> {
+    try {
+      return await this.request(identitySchema, "GET", `/v1/identities/${encodeURIComponent(code)}`);
+    } catch (error) {
+      if (error instanceof SdkError && error.code === "NOT_FOUND") return undefined;
+      throw error;
+    }
+  }
+
+  /** Organisation CAs and active identities whose certificates lapse before `beforeMs`. */
+  expiringCertificates(beforeMs: bigint): Promise<ExpiringCertificatesJson> {
+    return this.request(expiringCertificatesSchema, "GET", `/v1/certificates/expiring?beforeMs=${beforeMs}`);
   }
 
   private async request<S extends z.ZodType>(

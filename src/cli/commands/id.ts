@@ -1,16 +1,9 @@
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import type { Command } from "commander";
 import { genesisSchema, writeGenesisState } from "../../app/genesis.js";
-import {
-  expiringIdentities,
-  type IdentityView,
-  listOrganisations,
-  lookupIdentity,
-} from "../../app/identity/registry.js";
+import { lookupIdentity } from "../../app/identity/registry.js";
 import { StateOverlay } from "../../app/state.js";
 import { bytesToHex, getSuite } from "../../crypto/index.js";
-import { HOME_FILES, loadNodeConfig, parseWith } from "../../node/config.js";
+import { parseWith } from "../../node/config.js";
 import {
   decodeUserCode,
   normaliseUserCode,
@@ -18,24 +11,31 @@ import {
   readPrivateKeyFile,
   userCodeOf,
 } from "../../pki/index.js";
-import { ChainStore } from "../../storage/chain-store.js";
-import { CliError, passphraseFrom, printer } from "../io.js";
+import { type IdentityJson, MarketLedgerClient } from "../../sdk/index.js";
+import { CliError, EXIT_REFUSED, passphraseFrom, printer } from "../io.js";
+import { nodeOption } from "../submit.js";
 import { readJson, readText } from "./cert.js";
 
 /**
  * `mkl id show CODE` checks a typed user code (a typo fails its checksum) and prints what it
- * decodes to; with --home it looks the code up in that node's committed state (or, before the
- * node's first start, in the state its genesis.json creates), with --genesis in a genesis file,
- * and prints role, organisation, status, settlement account and certificate expiry (never
- * personal data: there is none on the chain).
+ * decodes to; with --node it asks that node's API for the identity, with --genesis it looks in
+ * the state a genesis file creates (before any node runs), and prints role, organisation,
+ * status, settlement account and certificate expiry (never personal data: there is none on the
+ * chain). `mkl id expiring --node URL` lists the certificates about to lapse.
  * `mkl id code` prints the user code of a key or certificate.
  */
 
-function iso(ms: bigint): string {
+function iso(ms: bigint | string): string {
   return new Date(Number(ms)).toISOString();
 }
 
-export function formatIdentity(view: IdentityView): string[] {
+/** An identity as both sources give it: the node's JSON, or a genesis lookup turned into it. */
+type ShownIdentity = Pick<
+  IdentityJson,
+  "code" | "role" | "organisation" | "status" | "settlementAccount" | "certificateSerial" | "keyVersion"
+> & { certificateNotAfterMs: string | null };
+
+export function formatIdentity(view: ShownIdentity): string[] {
   const expiry = view.certificateNotAfterMs;
   return [
     `code ${view.code}`,
@@ -44,34 +44,16 @@ export function formatIdentity(view: IdentityView): string[] {
     `status ${view.status}`,
     `settlement account ${view.settlementAccount}`,
     `certificate ${view.certificateSerial === "" ? "(none: declared in genesis by key)" : view.certificateSerial}`,
-    `certificate expires ${expiry === undefined ? "never" : new Date(Number(expiry)).toISOString()}`,
+    `certificate expires ${expiry === null ? "never" : iso(expiry)}`,
     `key version ${view.keyVersion}`,
   ];
 }
 
-function lookupInGenesis(path: string, code: string): IdentityView | undefined {
+function lookupInGenesis(path: string, code: string): ShownIdentity | undefined {
   const state = new StateOverlay({ get: () => undefined });
   writeGenesisState(state, parseWith(genesisSchema, readJson(path), path));
-  return lookupIdentity(state, code);
-}
-
-/** Reads a node's committed state (LMDB allows readers beside the running node). */
-async function lookupInHome(
-  home: string,
-  code: string,
-): Promise<{ view: IdentityView | undefined; where: string }> {
-  const { dataDir } = loadNodeConfig(home);
-  if (!existsSync(dataDir)) {
-    const path = join(home, HOME_FILES.genesis);
-    return { view: lookupInGenesis(path, code), where: `${path} (the node has no data yet)` };
-  }
-  const store = ChainStore.open(dataDir);
-  try {
-    const view = lookupIdentity({ get: (key) => store.getState(key) }, code);
-    return { view, where: `${dataDir} at height ${store.head() ?? "?"}` };
-  } finally {
-    await store.close();
-  }
+  const view = lookupIdentity(state, code);
+  return view && { ...view, certificateNotAfterMs: view.certificateNotAfterMs?.toString() ?? null };
 }
 
 export function registerIdCommands(program: Command): void {
@@ -80,48 +62,42 @@ export function registerIdCommands(program: Command): void {
     .command("show")
     .description("check a user code and print the identity it names")
     .argument("<code>", "a user code, e.g. mkl1...")
-    .option("--home <dir>", "look the code up in this node's committed state")
+    .option("--node <url>", "look the code up on this node (its API URL)")
     .option("--genesis <file>", "look the code up in the state this genesis file creates");
-  show.action(async (code: string, o: { home?: string; genesis?: string }) => {
+  show.action(async (code: string, o: { node?: string; genesis?: string }) => {
     const print = printer(show);
     const bytes = decodeUserCode(code);
     print(`user code ${normaliseUserCode(code)} is well formed (key hash ${bytesToHex(bytes)})`);
-    if (o.home === undefined && o.genesis === undefined) {
-      print("to see its role, organisation and account, give --home NODE_HOME or --genesis FILE");
+    if (o.node === undefined && o.genesis === undefined) {
+      print("to see its role, organisation and account, give --node URL or --genesis FILE");
       return;
     }
-    const { view, where } =
-      o.home !== undefined
-        ? await lookupInHome(o.home, code)
-        : { view: lookupInGenesis(o.genesis as string, code), where: o.genesis as string };
-    if (!view) throw new CliError(`no identity ${normaliseUserCode(code)} in ${where}`, 1);
-    print(`found in ${where}`);
-    for (const line of formatIdentity(view)) print(line);
+    const onNode =
+      o.node !== undefined
+        ? await new MarketLedgerClient(o.node).identity(normaliseUserCode(code))
+        : undefined;
+    const found = o.node !== undefined ? onNode : lookupInGenesis(o.genesis as string, code);
+    const where = o.node !== undefined ? `node ${o.node}` : (o.genesis as string);
+    if (!found) throw new CliError(`no identity ${normaliseUserCode(code)} in ${where}`, EXIT_REFUSED);
+    print(`found in ${where}${onNode ? ` at height ${onNode.height}` : ""}`);
+    for (const line of formatIdentity(found)) print(line);
   });
-  const expiring = id
-    .command("expiring")
-    .description("list organisation CAs and active identities whose certificates lapse within --days")
-    .requiredOption("--home <dir>", "a node's home (its committed state is read)")
-    .option("--days <n>", "the warning window in days", "30");
-  expiring.action(async (o: { home: string; days: string }) => {
+  const expiring = nodeOption(
+    id
+      .command("expiring")
+      .description("list organisation CAs and active identities whose certificates lapse within --days")
+      .option("--days <n>", "the warning window in days", "30"),
+  );
+  expiring.action(async (o: { node: string; days: string }) => {
     const print = printer(expiring);
     if (!/^[0-9]{1,5}$/.test(o.days)) throw new CliError(`--days must be a whole number, got "${o.days}"`);
-    const { dataDir } = loadNodeConfig(o.home);
-    if (!existsSync(dataDir)) throw new CliError(`${dataDir} does not exist: has the node started?`);
     const before = BigInt(Date.now()) + BigInt(o.days) * 86_400_000n;
-    const store = ChainStore.open(dataDir);
-    try {
-      const state = { get: (key: Uint8Array) => store.getState(key) };
-      for (const org of listOrganisations(state)) {
-        if (org.caNotAfterMs < before) print(`organisation ${org.id} CA expires ${iso(org.caNotAfterMs)}`);
-      }
-      const soon = expiringIdentities(store.stateEntries(), before);
-      for (const v of soon)
-        print(`${v.code} ${v.role} of ${v.organisation} expires ${iso(v.certificateNotAfterMs!)}`);
-      print(`${soon.length} identities expire within ${o.days} days`);
-    } finally {
-      await store.close();
-    }
+    const answer = await new MarketLedgerClient(o.node).expiringCertificates(before);
+    for (const org of answer.organisations)
+      print(`organisation ${org.id} CA expires ${iso(org.caNotAfterMs)}`);
+    for (const v of answer.identities)
+      print(`${v.code} ${v.role} of ${v.organisation} expires ${iso(v.certificateNotAfterMs ?? "0")}`);
+    print(`${answer.identities.length} identities expire within ${o.days} days (height ${answer.height})`);
   });
   const codeCmd = id
     .command("code")

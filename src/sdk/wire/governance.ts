@@ -18,28 +18,39 @@ export const evidenceSchema = z
 export type EvidenceJson = z.infer<typeof evidenceSchema>;
 export const evidenceListSchema = z.object({ evidence: z.array(evidenceSchema) });
 
-export const identitySchema = z
-  .object({
-    code: userCode,
-    role: z.string(),
-    organisation: z.string().describe('"" for consortium-level identities'),
-    status: z.string(),
-    settlementAccount: hex,
-    certificateSerial: z.string(),
-    certificateNotAfterMs: decimal.nullable().describe("null for genesis identities declared by key alone"),
-    keyVersion: z.number().int(),
-    registeredHeight: decimal,
-    height: decimal.describe("the height this answer was read at"),
-  })
+const identityViewSchema = z.object({
+  code: userCode,
+  role: z.string(),
+  organisation: z.string().describe('"" for consortium-level identities'),
+  status: z.string(),
+  settlementAccount: hex,
+  certificateSerial: z.string(),
+  certificateNotAfterMs: decimal.nullable().describe("null for genesis identities declared by key alone"),
+  keyVersion: z.number().int(),
+  registeredHeight: decimal,
+});
+export const identitySchema = identityViewSchema
+  .extend({ height: decimal.describe("the height this answer was read at") })
   .meta({ id: "Identity" });
 export type IdentityJson = z.infer<typeof identitySchema>;
+
+/** Organisation CAs and active identities whose certificates lapse before a time: what to renew. */
+export const expiringCertificatesSchema = z
+  .object({
+    beforeMs: decimal,
+    height: decimal,
+    organisations: z.array(z.object({ id: z.string(), name: z.string(), caNotAfterMs: decimal })),
+    identities: z.array(identityViewSchema).describe("soonest first"),
+  })
+  .meta({ id: "ExpiringCertificates" });
+export type ExpiringCertificatesJson = z.infer<typeof expiringCertificatesSchema>;
 
 export type _EvidenceMatches = Assert<
   Same<Omit<EvidenceJson, "voteType">, Json<Omit<EvidenceRecord, "voteType">>>
 >;
 export type _IdentityMatches = Assert<
   Same<
-    Omit<IdentityJson, "height" | "certificateNotAfterMs">,
+    Omit<z.infer<typeof identityViewSchema>, "certificateNotAfterMs">,
     Json<Omit<IdentityView, "certificateNotAfterMs">>
   >
 >;

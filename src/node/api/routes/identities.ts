@@ -1,12 +1,26 @@
 import { z } from "zod";
-import { lookupIdentity } from "../../../app/identity/registry.js";
-import { identitySchema } from "../../../sdk/wire/index.js";
+import { IDENTITY_KEY_PREFIX } from "../../../app/identity/records.js";
+import {
+  expiringIdentities,
+  type IdentityView,
+  listOrganisations,
+  lookupIdentity,
+} from "../../../app/identity/registry.js";
+import { expiringCertificatesSchema, identitySchema } from "../../../sdk/wire/index.js";
 import { notFound } from "../errors.js";
 import { toJson } from "../json.js";
 import { refusals } from "../params.js";
 import type { RouteModule } from "./types.js";
 
-/** Who a user code names: role, organisation, status, settlement account; never personal data. */
+/** The most identities one scan for lapsing certificates reads. */
+const MAX_IDENTITIES_SCANNED = 100_000;
+
+const identityJson = (identity: IdentityView) => ({
+  ...toJson(identity),
+  certificateNotAfterMs: identity.certificateNotAfterMs?.toString() ?? null,
+});
+
+/** Who a user code names, and whose certificates are about to lapse; never personal data. */
 export const identityRoutes: RouteModule = async (app, { node }) => {
   app.get(
     "/v1/identities/:code",
@@ -24,10 +38,36 @@ export const identityRoutes: RouteModule = async (app, { node }) => {
       const { code } = request.params;
       const identity = lookupIdentity(node.chain.state, code);
       if (identity === undefined) throw notFound(`identity ${code}`);
+      return { ...identityJson(identity), height: node.chain.height.toString() };
+    },
+  );
+
+  app.get(
+    "/v1/certificates/expiring",
+    {
+      schema: {
+        operationId: "listExpiringCertificates",
+        tags: ["identities"],
+        summary: "Organisation CAs and active identities whose certificates lapse before a time",
+        querystring: z.object({
+          beforeMs: z
+            .string()
+            .regex(/^(0|[1-9][0-9]{0,15})$/, "beforeMs must be a time in ms since 1970")
+            .describe("lapsing before this time (ms since 1970)"),
+        }),
+        response: { 200: expiringCertificatesSchema, ...refusals },
+      },
+    },
+    async (request) => {
+      const before = BigInt(request.query.beforeMs);
+      const entries = node.chain.store.stateEntries(IDENTITY_KEY_PREFIX, MAX_IDENTITIES_SCANNED);
       return {
-        ...toJson(identity),
-        certificateNotAfterMs: identity.certificateNotAfterMs?.toString() ?? null,
+        beforeMs: before.toString(),
         height: node.chain.height.toString(),
+        organisations: listOrganisations(node.chain.state)
+          .filter((org) => org.caNotAfterMs < before)
+          .map((org) => ({ id: org.id, name: org.name, caNotAfterMs: org.caNotAfterMs.toString() })),
+        identities: expiringIdentities(entries, before).map(identityJson),
       };
     },
   );
