@@ -4,17 +4,42 @@ import { largestRemainderSplit, mulDivFloor } from "./money.js";
 import { computeCommission } from "./policy.js";
 import { plainRules } from "./testkit.test-util.js";
 
-/** The reference: exact shares as fractions, the leftover fen to the largest remainders. */
+/** An exact non-negative fraction n/d in lowest terms (d > 0). */
+interface Fraction {
+  readonly n: bigint;
+  readonly d: bigint;
+}
+const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
+function fraction(n: bigint, d: bigint): Fraction {
+  const g = gcd(n, d) || 1n;
+  return { n: n / g, d: d / g };
+}
+const minus = (x: Fraction, y: Fraction) => fraction(x.n * y.d - y.n * x.d, x.d * y.d);
+const compare = (x: Fraction, y: Fraction) => {
+  const l = x.n * y.d;
+  const r = y.n * x.d;
+  return l < r ? -1 : l > r ? 1 : 0;
+};
+
+/**
+ * The reference, written from the definition of Hamilton's method with exact fractions: each
+ * party's exact share amount x w / total, its whole part, and the fen left over one each to the
+ * largest fractional parts (ties to the lower index).
+ */
 function referenceSplit(amount: bigint, weights: bigint[]): bigint[] {
   const total = weights.reduce((a, b) => a + b, 0n);
   if (total === 0n) return weights.map((_, i) => (i === 0 ? amount : 0n));
-  const floors = weights.map((w) => (amount * w) / total);
-  const order = weights
-    .map((w, i) => ({ i, rem: (amount * w) % total }))
-    .sort((a, b) => (b.rem > a.rem ? 1 : b.rem < a.rem ? -1 : a.i - b.i));
-  let left = amount - floors.reduce((a, b) => a + b, 0n);
-  const out = [...floors];
-  for (const { i } of order) if (left-- > 0n) out[i] = out[i]! + 1n;
+  const shares = weights.map((w) => fraction(amount * w, total));
+  const whole = shares.map((q) => q.n / q.d);
+  const fractional = shares.map((q, i) => ({ i, f: minus(q, fraction(whole[i]!, 1n)) }));
+  fractional.sort((a, b) => compare(b.f, a.f) || a.i - b.i);
+  const out = [...whole];
+  let left = amount - whole.reduce((a, b) => a + b, 0n);
+  for (const { i } of fractional) {
+    if (left === 0n) break;
+    out[i] = out[i]! + 1n;
+    left -= 1n;
+  }
   return out;
 }
 
