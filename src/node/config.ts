@@ -8,33 +8,47 @@ import { readJsonFile } from "./files.js";
  * how often to make empty blocks, how big the mempool may grow. Read from HOME/config.json;
  * a few environment variables override it (MKL_API_PORT, MKL_API_HOST, MKL_LOG_LEVEL).
  */
-export const nodeConfigSchema = z.object({
+/** A port to listen on: 1-65535, or 0 for any free port (tests, and `npm start`'s throwaway nodes). */
+const listenPort = z
+  .number({ error: "must be a port number" })
+  .int("must be a whole number")
+  .min(0, "must be 1-65535 (0: any free port)")
+  .max(65_535, "must be 1-65535 (0: any free port)");
+/** A port to dial. */
+const peerPort = z
+  .number({ error: "must be a port number" })
+  .int("must be a whole number")
+  .min(1, "must be 1-65535")
+  .max(65_535, "must be 1-65535");
+
+/** Every object is strict: a misspelt key (`apii`) is an error that names it, never silently ignored. */
+export const nodeConfigSchema = z.strictObject({
   moniker: z.string().min(1).max(64).default("node"),
   api: z
-    .object({
+    .strictObject({
       host: z.string().default("127.0.0.1"),
-      port: z.number().int().min(0).max(65_535).default(26650),
+      port: listenPort.default(26650),
     })
     .default({ host: "127.0.0.1", port: 26650 }),
   p2p: z
-    .object({
+    .strictObject({
       host: z.string().default("127.0.0.1"),
-      port: z.number().int().min(0).max(65_535).default(26660),
+      port: listenPort.default(26660),
     })
     .optional(),
   /** The other nodes of the network (validators and observers): the only ones we talk to. */
   peers: z
     .array(
-      z.object({
+      z.strictObject({
         id: z.string().regex(/^([0-9a-f]{2})+$/, "hex public key"),
         host: z.string(),
-        port: z.number().int(),
+        port: peerPort,
       }),
     )
     .default([]),
   /** TLS for node-to-node links: files relative to the home directory (always ECDSA P-256). */
   tls: z
-    .object({
+    .strictObject({
       key: z.string().default("tls.key.pem"),
       cert: z.string().default("tls.cert.pem"),
       ca: z.array(z.string()).default(["tls-ca.pem"]),
@@ -42,7 +56,7 @@ export const nodeConfigSchema = z.object({
     .default({ key: "tls.key.pem", cert: "tls.cert.pem", ca: ["tls-ca.pem"] }),
   /** Tendermint timeouts: timeoutX(round) = base + round * delta. Propose must exceed emptyBlockIntervalMs. */
   timeouts: z
-    .object({
+    .strictObject({
       proposeBaseMs: z.number().int().min(1).default(3_000),
       proposeDeltaMs: z.number().int().min(0).default(500),
       prevoteBaseMs: z.number().int().min(1).default(1_000),
@@ -63,7 +77,7 @@ export const nodeConfigSchema = z.object({
   /** After the first transaction arrives, wait this long to gather more into the block. */
   batchDelayMs: z.number().int().min(0).max(10_000).default(10),
   mempool: z
-    .object({
+    .strictObject({
       maxTxs: z.number().int().min(1).max(1_000_000).default(50_000),
       /** Most transactions one sender may have pending (at most the chain's nonce window). */
       maxTxsPerSender: z.number().int().min(1).max(10_000).optional(),
@@ -80,7 +94,7 @@ export const nodeConfigSchema = z.object({
    * client by its address, a peer by its id (peers relay everyone's transactions, so more).
    */
   admission: z
-    .object({
+    .strictObject({
       clientVerifyPerSecond: z.number().int().min(1).default(2_000),
       clientVerifyBurst: z.number().int().min(1).default(4_000),
       peerVerifyPerSecond: z.number().int().min(1).default(20_000),
@@ -99,8 +113,7 @@ export const nodeConfigSchema = z.object({
    * `crashMidCommitAtHeight`: the process kills itself (SIGKILL) halfway through that commit.
    */
   testFaults: z
-    .object({ crashMidCommitAtHeight: z.number().int().min(1).optional() })
-    .strict()
+    .strictObject({ crashMidCommitAtHeight: z.number().int().min(1).optional() })
     .optional(),
 });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
@@ -141,7 +154,7 @@ export function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = process.en
     ...config,
     api: {
       host: env.MKL_API_HOST ?? config.api.host,
-      port: port === undefined ? config.api.port : parseWith(z.coerce.number().int(), port, "MKL_API_PORT"),
+      port: port === undefined ? config.api.port : parseWith(z.coerce.number().pipe(listenPort), port, "MKL_API_PORT"),
     },
     logLevel: parseWith(
       nodeConfigSchema.shape.logLevel,
