@@ -2,13 +2,18 @@
  * Blocks, headers and commit certificates, and their canonical encodings.
  *
  * Header encoding, in this order: chainId string(64), height u64, timeMs u64, previousHash,
- * txRoot, resultsRoot, stateRoot (32 bytes each), proposer bytes(128), validatorSetHash,
- * nextValidatorSetHash (32 bytes each). blockHash = suite hash of that encoding. The genesis
- * block's previousHash is 32 zero bytes.
+ * lastCommitHash, txRoot, resultsRoot, stateRoot (32 bytes each), proposer bytes(128),
+ * validatorSetHash, nextValidatorSetHash (32 bytes each). blockHash = suite hash of that
+ * encoding. The genesis block's previousHash is 32 zero bytes.
  *
- * The commit certificate is not part of the block hash (it signs the hash). A block holds
- * its txs as the encoded signed txs, opaque here; txRoot is merkleRoot over those bytes and
- * resultsRoot merkleRoot over the app's encoded tx results, one per tx, in block order.
+ * A block carries the commit certificate of the previous block (`lastCommit`, as in CometBFT),
+ * and its header commits to it: lastCommitHash = hash of the optional certificate's encoding
+ * (0x00 for none, at height 1). So the proposer's signature covers the certificate whose
+ * precommit timestamps give the block its time, and no relay can swap in another one.
+ *
+ * The block's own commit certificate is not part of the block hash (it signs the hash). A
+ * block holds its txs as the encoded signed txs, opaque here; txRoot is merkleRoot over those
+ * bytes and resultsRoot merkleRoot over the app's encoded tx results, one per tx, in block order.
  */
 import {
   bytes,
@@ -38,6 +43,8 @@ export interface BlockHeader {
   /** Consensus time, ms since the Unix epoch; the app reads time from the header only. */
   timeMs: bigint;
   previousHash: Uint8Array;
+  /** Hash of the block's lastCommit (see lastCommitHash). */
+  lastCommitHash: Uint8Array;
   txRoot: Uint8Array;
   resultsRoot: Uint8Array;
   stateRoot: Uint8Array;
@@ -64,6 +71,8 @@ export interface Block {
   header: BlockHeader;
   /** Encoded signed txs, opaque to the ledger. */
   txs: Uint8Array[];
+  /** The previous block's commit certificate (none at height 1); header.lastCommitHash commits to it. */
+  lastCommit: CommitCertificate | undefined;
   /** Filled by consensus; not part of the block hash. */
   commit: CommitCertificate | undefined;
 }
@@ -75,6 +84,7 @@ export const blockHeaderCodec: Codec<BlockHeader> = struct({
   height: u64,
   timeMs: u64,
   previousHash: hash32,
+  lastCommitHash: hash32,
   txRoot: hash32,
   resultsRoot: hash32,
   stateRoot: hash32,
@@ -96,14 +106,22 @@ export const commitCertificateCodec: Codec<CommitCertificate> = struct({
   signatures: list(commitSignatureCodec, MAX_VALIDATORS),
 });
 
+const lastCommitCodec = optional(commitCertificateCodec);
+
 export const blockCodec: Codec<Block> = struct({
   header: blockHeaderCodec,
   txs: list(bytes(MAX_TX_BYTES), MAX_BLOCK_TXS),
+  lastCommit: lastCommitCodec,
   commit: optional(commitCertificateCodec),
 });
 
 export function blockHash(suite: Hasher, header: BlockHeader): Uint8Array {
-  return suite.hash(encode(blockHeaderCodec, header, 384));
+  return suite.hash(encode(blockHeaderCodec, header, 416));
+}
+
+/** What header.lastCommitHash must be for a block carrying `lastCommit`. */
+export function lastCommitHash(suite: Hasher, lastCommit: CommitCertificate | undefined): Uint8Array {
+  return suite.hash(encode(lastCommitCodec, lastCommit, 1024));
 }
 
 export function encodeBlock(block: Block): Uint8Array {

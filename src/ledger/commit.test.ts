@@ -23,6 +23,7 @@ function fixture(t: TestSuite, powers: bigint[]) {
     height: 5n,
     timeMs: 1_700_000_000_000n,
     previousHash: new Uint8Array(32).fill(1),
+    lastCommitHash: new Uint8Array(32).fill(2),
     txRoot: merkleRoot(t.hashFn, []),
     resultsRoot: merkleRoot(t.hashFn, []),
     stateRoot: new Uint8Array(32),
@@ -130,7 +131,12 @@ describe("validator sets and blocks", () => {
 
   it("round-trips a block and leaves the commit out of the block hash", () => {
     const f = fixture(t!, [1n, 1n, 1n]);
-    const block = { header: f.header, txs: [new Uint8Array([1, 2]), new Uint8Array(0)], commit: undefined };
+    const block = {
+      header: f.header,
+      txs: [new Uint8Array([1, 2]), new Uint8Array(0)],
+      lastCommit: undefined,
+      commit: undefined,
+    };
     const withCommit = { ...block, commit: f.cert([f.sign(0), f.sign(1), f.sign(2)]) };
     expect(decodeBlock(encodeBlock(block))).toEqual(block);
     expect(decodeBlock(encodeBlock(withCommit))).toEqual(withCommit);

@@ -113,6 +113,50 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
     );
   });
 
+  it("takes a block only with the head's certificate its header commits to, at that certificate's BFT time", () => {
+    const { validator, alice, bob, chain } = setup(suiteId);
+    const key = validator.publicKey.bytes;
+    expect(chain.nextBlockTime(undefined)).toBe(1700000000001n);
+    const first = chain.prepareBlock([], 1700000000001n, key);
+    chain.commit(first, chain.signCommit(first, validator.privateKey, validator.publicKey, 1700000000500n));
+    const seen = chain.latestBlock().commit!;
+    // Another valid certificate of the same block: the same validator, another timestamp.
+    const other = chain.signCommit(first, validator.privateKey, validator.publicKey, 1700000000700n).commit!;
+    const forged = { ...other, signatures: [{ ...other.signatures[0]!, timestampMs: 1700000000900n }] };
+    const txs = [transfer(suiteId, alice, bob, 0n, 1n)];
+
+    const honest = chain.prepareBlock(txs, chain.nextBlockTime(seen)!, key, seen);
+    expect(honest.block.header.timeMs).toBe(1700000000500n);
+    const { header } = honest.block;
+    expect(chain.executeBlock(header, txs, seen).hash).toEqual(honest.hash);
+    const refusal = (run: () => unknown) => {
+      try {
+        run();
+      } catch (error) {
+        return (error as { code?: string }).code;
+      }
+      return "accepted";
+    };
+    expect(refusal(() => chain.executeBlock(header, txs, other))).toBe("BLOCK_LAST_COMMIT_MISMATCH");
+    expect(refusal(() => chain.executeBlock(header, txs, undefined))).toBe("BLOCK_LAST_COMMIT_MISMATCH");
+    const wrongTime = chain.prepareBlock(txs, 1700000000500n, key, other).block.header;
+    expect(refusal(() => chain.executeBlock(wrongTime, txs, other))).toBe("BLOCK_BAD_TIME");
+    const withForged = chain.prepareBlock(txs, 1700000000900n, key, forged).block.header;
+    expect(refusal(() => chain.executeBlock(withForged, txs, forged))).toBe("BLOCK_BAD_LAST_COMMIT");
+    expect(chain.height).toBe(1n);
+
+    // A block carrying the other certificate, at its time, is valid; committing it stores that
+    // certificate with block 1, so every node ends up holding the one the chain committed to.
+    const swapped = chain.prepareBlock(txs, 1700000000700n, key, other);
+    const validated = chain.executeBlock(swapped.block.header, txs, other);
+    chain.commit(
+      validated,
+      chain.signCommit(validated, validator.privateKey, validator.publicKey, 1700000000800n),
+    );
+    expect(chain.blockAt(1n)?.commit).toEqual(other);
+    expect(chain.blockAt(2n)?.lastCommit).toEqual(other);
+  });
+
   it("rejects a block with a replayed nonce and keeps the committed state", () => {
     const { validator, alice, bob, chain } = setup(suiteId);
     const tx = transfer(suiteId, alice, bob, 0n, 1n);

@@ -11,6 +11,7 @@ import {
 } from "../app/genesis.js";
 import { readScheduledSet, readValidators, validatorsForHeight } from "../app/governance/validator-set.js";
 import { StateOverlay, type StateReader, type StateWriteEntry } from "../app/state.js";
+import { bftTime, ValidatorSet, type Vote } from "../consensus/index.js";
 import type { PrivateKey, PublicKey, Suite } from "../crypto/suite.js";
 import {
   applyBatch,
@@ -18,6 +19,8 @@ import {
   type BlockHeader,
   blockHash,
   bytesEqual,
+  type CommitCertificate,
+  commitCertificateCodec,
   commitVoteSignBytes,
   decode,
   decodeBlock,
@@ -26,14 +29,17 @@ import {
   encodeBlock,
   getAt,
   inclusionProof,
+  lastCommitHash,
   list,
   MemoryNodeStore,
   merkleRoot,
   proveAt,
   type SmtNodeStore,
   type StateProof,
+  toHex,
   type Validator,
   validatorSetHash,
+  verifyCommit,
 } from "../ledger/index.js";
 import { StorageError } from "../storage/chain-store.js";
 import type { ChainStorage } from "../storage/storage.js";
@@ -146,8 +152,17 @@ export class Chain {
     return readAccount(this.state, address).nonce;
   }
 
-  /** Executes `txs` on top of the committed head as block height+1 at consensus time `timeMs`. */
-  prepareBlock(txs: Uint8Array[], timeMs: bigint, proposer: Uint8Array): PreparedBlock {
+  /**
+   * Executes `txs` on top of the committed head as block height+1 at consensus time `timeMs`,
+   * carrying `lastCommit` (by default the certificate stored with the head) as the head's
+   * certificate.
+   */
+  prepareBlock(
+    txs: Uint8Array[],
+    timeMs: bigint,
+    proposer: Uint8Array,
+    lastCommit: CommitCertificate | undefined = this.latestBlock().commit,
+  ): PreparedBlock {
     const previous = this.latestHeader();
     const height = previous.height + 1n;
     const env = { chainId: this.genesis.chainId, height, timeMs };
@@ -159,6 +174,7 @@ export class Chain {
       height,
       timeMs,
       previousHash: blockHash(this.suite, previous),
+      lastCommitHash: lastCommitHash(this.suite, lastCommit),
       txRoot: merkleRoot(this.hash, txs),
       resultsRoot: merkleRoot(
         this.hash,
@@ -170,11 +186,64 @@ export class Chain {
       nextValidatorSetHash: this.nextValidatorSetHash(outcome.writes) ?? validatorsHash,
     };
     return {
-      block: { header, txs, commit: undefined },
+      block: { header, txs, lastCommit, commit: undefined },
       hash: blockHash(this.suite, header),
       outcome,
       stateNodes: batch.newNodes,
     };
+  }
+
+  /**
+   * The time the next block must carry (CometBFT's BFT time): the power-weighted median of
+   * the precommit timestamps in `lastCommit`, the head's certificate that the block carries;
+   * right after genesis, which has no certificate, genesis time + 1 ms. Undefined when
+   * `lastCommit` is missing or present where it cannot be, or no vote in it counts.
+   */
+  nextBlockTime(lastCommit: CommitCertificate | undefined): bigint | undefined {
+    const head = this.latestHeader();
+    if (head.height === 0n) return lastCommit === undefined ? head.timeMs + 1n : undefined;
+    if (lastCommit === undefined) return undefined;
+    const votes: Vote[] = lastCommit.signatures.map((s) => ({
+      type: "precommit",
+      height: Number(lastCommit.height),
+      round: lastCommit.round,
+      valueId: toHex(lastCommit.blockHash),
+      validator: toHex(s.validator),
+      timestampMs: Number(s.timestampMs),
+    }));
+    const signers = this.validatorsAt(lastCommit.height).map((v) => ({
+      id: toHex(v.publicKey),
+      power: v.power,
+    }));
+    const time = bftTime(votes, new ValidatorSet(signers));
+    return time === undefined ? undefined : BigInt(time);
+  }
+
+  /**
+   * The checks of a block's lastCommit: the header commits to it, it certifies the head under
+   * the head's validators (none after genesis), and the block's time is its BFT time.
+   */
+  private checkLastCommit(header: BlockHeader, lastCommit: CommitCertificate | undefined): void {
+    const head = this.latestHeader();
+    const height = header.height.toString();
+    if (!bytesEqual(header.lastCommitHash, lastCommitHash(this.suite, lastCommit)))
+      throw new InvalidBlockError(
+        "BLOCK_LAST_COMMIT_MISMATCH",
+        `block ${height} carries a last commit that its header does not commit to`,
+        { height },
+      );
+    if (lastCommit !== undefined) {
+      const check = verifyCommit(this.suite, head, lastCommit, this.validatorsAt(head.height));
+      if (!check.ok)
+        throw new InvalidBlockError("BLOCK_BAD_LAST_COMMIT", `block ${height}: ${check.reason}`, { height });
+    }
+    const expected = this.nextBlockTime(lastCommit);
+    if (expected !== header.timeMs)
+      throw new InvalidBlockError(
+        "BLOCK_BAD_TIME",
+        `block ${height} has time ${header.timeMs}, the BFT time of its last commit is ${expected ?? "none"}`,
+        { height, timeMs: header.timeMs.toString(), expected: expected?.toString() ?? "" },
+      );
   }
 
   /** The hash of the validator set a block's writes install, if they change it. */
@@ -196,10 +265,15 @@ export class Chain {
   }
 
   /**
-   * Re-executes a block someone else built and checks that every root and field of its header
-   * is what this node computes; throws InvalidBlockError if not.
+   * Re-executes a block someone else built and checks it: it carries a valid certificate of
+   * the head that its header commits to, its time is that certificate's BFT time, and every
+   * root and field of its header is what this node computes; throws InvalidBlockError if not.
    */
-  executeBlock(header: BlockHeader, txs: Uint8Array[]): PreparedBlock {
+  executeBlock(
+    header: BlockHeader,
+    txs: Uint8Array[],
+    lastCommit: CommitCertificate | undefined,
+  ): PreparedBlock {
     const latest = this.latestHeader();
     if (header.chainId !== this.genesis.chainId || header.height !== latest.height + 1n) {
       throw new InvalidBlockError(
@@ -210,7 +284,8 @@ export class Chain {
         },
       );
     }
-    const prepared = this.prepareBlock(txs, header.timeMs, header.proposer);
+    this.checkLastCommit(header, lastCommit);
+    const prepared = this.prepareBlock(txs, header.timeMs, header.proposer, lastCommit);
     if (!bytesEqual(prepared.hash, blockHash(this.suite, header))) {
       const mismatched = (Object.keys(header) as Array<keyof BlockHeader>).filter(
         (field) => String(header[field]) !== String(prepared.block.header[field]),
@@ -240,12 +315,20 @@ export class Chain {
     };
   }
 
-  /** Commits a prepared block with its certificate, atomically with all it changed. */
-  commit(prepared: PreparedBlock, certified: Block, previousWithCanonicalCommit?: Block): void {
+  /**
+   * Commits a prepared block with its certificate, atomically with all it changed. The head is
+   * stored again with the certificate the new block carries, if this node held another, so
+   * every node holds the same certificate for every block but the newest.
+   */
+  commit(prepared: PreparedBlock, certified: Block): void {
+    const { lastCommit } = certified;
+    const head = certified.header.height === 0n ? undefined : this.latestBlock();
+    const canonicalHead =
+      head === undefined || lastCommit === undefined || sameCommit(head.commit, lastCommit)
+        ? undefined
+        : { ...head, commit: lastCommit };
     this.store.commit({
-      ...(previousWithCanonicalCommit === undefined
-        ? {}
-        : { previousBlockBytes: encodeBlock(previousWithCanonicalCommit) }),
+      ...(canonicalHead === undefined ? {} : { previousBlockBytes: encodeBlock(canonicalHead) }),
       height: certified.header.height,
       blockHash: prepared.hash,
       blockBytes: encodeBlock(certified),
@@ -303,6 +386,7 @@ export class Chain {
       height: 0n,
       timeMs: this.genesis.genesisTimeMs,
       previousHash: ZERO_HASH,
+      lastCommitHash: lastCommitHash(this.suite, undefined),
       txRoot: merkleRoot(this.hash, []),
       resultsRoot: merkleRoot(this.hash, []),
       stateRoot: batch.root,
@@ -311,7 +395,7 @@ export class Chain {
       nextValidatorSetHash: validatorsHash,
     };
     return {
-      block: { header, txs: [], commit: undefined },
+      block: { header, txs: [], lastCommit: undefined, commit: undefined },
       hash: blockHash(this.suite, header),
       outcome: { results: [], txHashes: [], writes },
       stateNodes: batch.newNodes,
@@ -335,4 +419,8 @@ export class Chain {
       );
     }
   }
+}
+
+function sameCommit(a: CommitCertificate | undefined, b: CommitCertificate): boolean {
+  return a !== undefined && bytesEqual(encode(commitCertificateCodec, a), encode(commitCertificateCodec, b));
 }

@@ -1,3 +1,4 @@
+import { voteTimestamp } from "../consensus/index.js";
 import type { PrivateKey, PublicKey } from "../crypto/suite.js";
 import type { Chain, CommittedBlock } from "./chain.js";
 import type { Mempool, PoolTx } from "./mempool.js";
@@ -11,7 +12,7 @@ export interface SoloEngineOptions {
   readonly batchDelayMs: number;
   readonly maxBlockTxs: number;
   readonly maxBlockBytes: number;
-  /** The shell's clock; consensus time in the header is never behind the previous block. */
+  /** The shell's clock, for the timestamp of the validator's precommit (the next block's time). */
   readonly now: () => number;
   readonly senderNonce: (senderHex: string) => bigint;
   readonly onCommit: (committed: CommittedBlock) => void;
@@ -75,8 +76,8 @@ export class SoloEngine {
 
   private commitBlock(candidates: PoolTx[]): Omit<CommittedBlock, "commitSeconds"> {
     const { chain, key } = this.options;
-    const previousTime = chain.latestHeader().timeMs;
-    const timeMs = BigInt(Math.max(this.options.now(), Number(previousTime) + 1));
+    // BFT time, as on a network: the time of the head's certificate, which this block carries.
+    const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
     const prepared = prepareFromMempool(
       chain,
       this.options.mempool,
@@ -85,7 +86,8 @@ export class SoloEngine {
       key.publicKey.bytes,
       this.options.onDroppedTx,
     );
-    const certified = chain.signCommit(prepared, key.privateKey, key.publicKey, timeMs);
+    const stampMs = BigInt(voteTimestamp(this.options.now(), Number(timeMs)));
+    const certified = chain.signCommit(prepared, key.privateKey, key.publicKey, stampMs);
     chain.commit(prepared, certified);
     return { block: certified, hash: prepared.hash, outcome: prepared.outcome };
   }

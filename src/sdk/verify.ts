@@ -1,6 +1,6 @@
 import type { Suite } from "../crypto/suite.js";
 import { LedgerError } from "../errors.js";
-import { type BlockHeader, blockHash, decodeBlock } from "../ledger/block.js";
+import { type BlockHeader, blockHash, decodeBlock, lastCommitHash } from "../ledger/block.js";
 import { bytesEqual, fromHex, toHex } from "../ledger/bytes.js";
 import { decode } from "../ledger/codec.js";
 import { verifyCommit } from "../ledger/commit.js";
@@ -19,12 +19,17 @@ function fail(message: string): never {
   throw new VerificationError("VERIFICATION_FAILED", message);
 }
 
-/** Decodes the block's canonical bytes, checks its commit certificate, and returns its header. */
+/**
+ * Decodes the block's canonical bytes, checks its commit certificate and that its header
+ * commits to the previous block's certificate it carries, and returns its header.
+ */
 export function verifyBlock(suite: Suite, block: BlockJson, validators: readonly Validator[]): BlockHeader {
   const decoded = decodeBlock(fromHex(block.encoded));
   if (decoded.commit === undefined) fail(`block ${block.header.height} carries no commit certificate`);
   const check = verifyCommit(suite, decoded.header, decoded.commit, validators);
   if (!check.ok) fail(`block ${block.header.height}: ${check.reason}`);
+  if (!bytesEqual(lastCommitHash(suite, decoded.lastCommit), decoded.header.lastCommitHash))
+    fail(`block ${block.header.height} carries a last commit its header does not commit to`);
   if (toHex(blockHash(suite, decoded.header)) !== block.hash)
     fail("the block hash the node reported is wrong");
   return decoded.header;
@@ -40,6 +45,7 @@ export function headerFromJson(h: HeaderJson): BlockHeader {
     height: BigInt(h.height),
     timeMs: BigInt(h.timeMs),
     previousHash: fromHex(h.previousHash),
+    lastCommitHash: fromHex(h.lastCommitHash),
     txRoot: fromHex(h.txRoot),
     resultsRoot: fromHex(h.resultsRoot),
     stateRoot: fromHex(h.stateRoot),

@@ -29,6 +29,7 @@ export function headerJson(header: BlockHeader): HeaderJson {
     height: header.height.toString(),
     timeMs: header.timeMs.toString(),
     previousHash: toHex(header.previousHash),
+    lastCommitHash: toHex(header.lastCommitHash),
     txRoot: toHex(header.txRoot),
     resultsRoot: toHex(header.resultsRoot),
     stateRoot: toHex(header.stateRoot),
@@ -76,6 +77,7 @@ export function blockJson(
     header: headerJson(block.header),
     txs: block.txs.map(toHex),
     results: results.map(resultJson),
+    lastCommit: commitJson(block.lastCommit),
     commit: commitJson(block.commit),
     encoded: toHex(encoded),
   };

@@ -87,7 +87,7 @@ export class BlockSync {
           throw new InvalidBlockError("SYNC_NO_COMMIT", "a synced block has no commit certificate");
         const check = verifyCommit(chain.suite, block.header, block.commit, chain.validators());
         if (!check.ok) throw new InvalidBlockError("SYNC_BAD_COMMIT", check.reason);
-        const prepared = chain.executeBlock(block.header, block.txs);
+        const prepared = chain.executeBlock(block.header, block.txs, block.lastCommit);
         chain.commit(prepared, block);
         this.options.onApplied(block, prepared, startedMs);
         applied++;

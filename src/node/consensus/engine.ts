@@ -397,16 +397,13 @@ export class BftEngine {
     if (entry === undefined) {
       // Decided from the WAL after a restart: execute the block again from its payload.
       const payload = decodeProposalPayload(certificate.proposal.value.payload);
-      entry = { prepared: this.chain.executeBlock(payload.header, payload.txs), payload };
+      entry = { prepared: this.chain.executeBlock(payload.header, payload.txs, payload.lastCommit), payload };
     }
     const certified: Block = {
       ...entry.prepared.block,
       commit: this.votes.certificate(certificate, entry.prepared.hash),
     };
-    const previous = this.chain.latestBlock();
-    const canonicalPrevious =
-      entry.payload.lastCommit === undefined ? undefined : { ...previous, commit: entry.payload.lastCommit };
-    this.chain.commit(entry.prepared, certified, canonicalPrevious);
+    this.chain.commit(entry.prepared, certified);
     this.lastRounds = certificate.round + 1;
     this.reportDecided(certificate);
     this.options.wal?.rewrite([

@@ -6,7 +6,6 @@ import { toHex } from "../../ledger/bytes.js";
 import type { Chain } from "../chain.js";
 import type { Mempool } from "../mempool.js";
 import { prepareFromMempool } from "../propose.js";
-import { blockTimeAfter } from "./block-time.js";
 import type { Clock, TimerHandle, Timers } from "./ports.js";
 import type { PreparedBlocks } from "./prepared-blocks.js";
 import { encodeProposalPayload } from "./wire.js";
@@ -75,7 +74,7 @@ export class ProposalBuilder {
     const previous = chain.latestBlock();
     if (previous.header.height + 1n !== BigInt(height)) return; // committed meanwhile (block sync)
     const lastCommit = previous.commit;
-    const timeMs = blockTimeAfter(chain, previous, lastCommit);
+    const timeMs = chain.nextBlockTime(lastCommit);
     invariant(timeMs !== undefined, "the committed head has no usable commit certificate", { height });
     const picked = mempool.reap(
       this.options.maxBlockTxs,

@@ -1,9 +1,7 @@
 import type { Verdict } from "../../consensus/index.js";
 import { blockHash } from "../../ledger/block.js";
 import { toHex } from "../../ledger/bytes.js";
-import { verifyCommit } from "../../ledger/commit.js";
 import type { Chain } from "../chain.js";
-import { blockTimeAfter } from "./block-time.js";
 import type { PreparedBlocks } from "./prepared-blocks.js";
 import { isInputError, type Refusals } from "./refusals.js";
 import { decodeProposalPayload, type ProposalPayload } from "./wire.js";
@@ -40,20 +38,11 @@ export function validateProposal(
       refusals.refuse(source, "proposal whose block is not the one named", { height });
       return INVALID;
     }
-    const previous = chain.latestBlock();
-    if (payload.lastCommit !== undefined) {
-      const signers = chain.validatorsAt(previous.header.height);
-      const check = verifyCommit(chain.suite, previous.header, payload.lastCommit, signers);
-      if (!check.ok) {
-        refusals.refuse(source, "proposal carries a bad last commit", { height, reason: check.reason });
-        return INVALID;
-      }
-    }
-    if (blockTimeAfter(chain, previous, payload.lastCommit) !== header.timeMs) {
-      refusals.refuse(source, "proposal's block time is not the BFT time of its last commit", { height });
-      return INVALID;
-    }
-    prepared.keep(valueId, { prepared: chain.executeBlock(header, payload.txs), payload });
+    // The chain checks the certificate the block carries for our head, and the block's time.
+    prepared.keep(valueId, {
+      prepared: chain.executeBlock(header, payload.txs, payload.lastCommit),
+      payload,
+    });
     return { valid: true, blockTimeMs: Number(header.timeMs) };
   } catch (error) {
     if (!isInputError(error)) throw error;

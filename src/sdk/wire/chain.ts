@@ -9,6 +9,7 @@ export const headerSchema = z
     height: decimal,
     timeMs: decimal,
     previousHash: hex,
+    lastCommitHash: hex.describe("hash of the previous block's certificate that this block carries"),
     txRoot: hex,
     resultsRoot: hex,
     stateRoot: hex,
@@ -48,7 +49,12 @@ export const blockSchema = z
     header: headerSchema,
     txs: z.array(hex),
     results: z.array(resultSchema),
-    commit: commitSchema.nullable().describe("the certificate of the previous block, carried by this one"),
+    lastCommit: commitSchema
+      .nullable()
+      .describe(
+        "the certificate of the previous block, carried by this one (header.lastCommitHash commits to it)",
+      ),
+    commit: commitSchema.nullable().describe("this block's own certificate (not part of its hash)"),
     encoded: hex.describe("the canonical encoding of the block"),
   })
   .meta({ id: "Block" });
