@@ -1,12 +1,38 @@
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { SuiteId } from "../src/crypto/suite.js";
+import { runCompletionStorm, runWorkloadBench, type WorkloadBench } from "./business.js";
 import { runCodecBench } from "./codec.js";
 import { runCryptoBench } from "./crypto.js";
 import { runNetworkBench } from "./network.js";
 import { runNodeBench } from "./node.js";
-import { type BenchRow, printTable } from "./table.js";
+import { type BenchRow, formatTable, printTable } from "./table.js";
+import { htmlReport, writeReport } from "./workload/report.js";
 
-/** `npm run bench`: every figure beside the limit or reference it is measured against. */
-async function main(only: string[]): Promise<void> {
-  const wanted = (part: string) => only.length === 0 || only.includes(part);
+const PARTS = ["crypto", "codec", "node", "network", "transfer", "marketing", "storm"] as const;
+
+/**
+ * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N] [--cpu-prof]`:
+ * every figure beside the limit or reference it is measured against, as a table, and the
+ * business workloads also as bench/out/report.json and report.html (throughput and latency
+ * over time).
+ */
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      suites: { type: "string", default: "sm,ecdsa-p256" },
+      "step-seconds": { type: "string", default: "4" },
+      "storm-orders": { type: "string", default: "10000" },
+      "cpu-prof": { type: "boolean", default: false },
+      out: { type: "string", default: join(new URL("../../bench/out/", import.meta.url).pathname) },
+    },
+  });
+  const unknown = positionals.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0)
+    throw new Error(`unknown bench part ${unknown.join(", ")}; parts: ${PARTS.join(" ")}`);
+  const wanted = (part: (typeof PARTS)[number]) => positionals.length === 0 || positionals.includes(part);
+  const suites = values.suites.split(",") as SuiteId[];
   const rows: BenchRow[] = [];
   if (wanted("crypto")) {
     console.log("crypto suites…");
@@ -16,19 +42,57 @@ async function main(only: string[]): Promise<void> {
     console.log("codec…");
     rows.push(...runCodecBench());
   }
-  for (const suite of wanted("node") ? (["sm", "ecdsa-p256"] as const) : []) {
+  for (const suite of wanted("node") ? suites : []) {
     console.log(`single validator (${suite})…`);
     rows.push(...(await runNodeBench(suite)));
   }
-  for (const suite of wanted("network") ? (["sm", "ecdsa-p256"] as const) : []) {
+  for (const suite of wanted("network") ? suites : []) {
     console.log(`four validators (${suite})…`);
     // A light load for latency, then more than the network can take, for throughput.
     rows.push(...(await runNetworkBench(suite, 200)));
     rows.push(...(await runNetworkBench(suite, 3000, 6)));
   }
+  const business: WorkloadBench[] = [];
+  for (const workload of (["transfer", "marketing"] as const).filter(wanted)) {
+    for (const suite of suites) {
+      console.log(`four validators (${suite}), ${workload} workload…`);
+      const run = await runWorkloadBench(suite, workload, {
+        stepSeconds: Number(values["step-seconds"]),
+        cpuProfile: values["cpu-prof"],
+      });
+      business.push(run);
+      rows.push(...run.rows);
+      if (run.hot) {
+        console.log(`\nnode1 CPU profile (${suite} ${workload}), top functions by self time:`);
+        for (const f of run.hot)
+          console.log(
+            `  ${f.selfPercent.toFixed(1).padStart(5)} %  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}  ${f.where}`,
+          );
+      }
+    }
+  }
+  const storms = [];
+  if (wanted("storm")) {
+    const suite = suites.includes("ecdsa-p256") ? "ecdsa-p256" : (suites[0] as SuiteId);
+    console.log(`completion storm (${suite})…`);
+    const storm = await runCompletionStorm(suite, Number(values["storm-orders"]));
+    storms.push(storm);
+    rows.push(...storm.rows);
+  }
   console.log("");
   printTable(rows);
+  if (business.length > 0 || storms.length > 0) {
+    const html = htmlReport(
+      "MarketLedger benchmark",
+      business.flatMap((b) => [
+        { title: `${b.suiteId} ${b.workload}: ramp`, series: b.ramp.series },
+        { title: `${b.suiteId} ${b.workload}: half saturation`, series: b.half.series },
+      ]),
+      formatTable(rows),
+    );
+    const paths = writeReport(values.out, { rows, business, storms }, html);
+    console.log(`\nreport: ${paths.json}\n        ${paths.html}`);
+  }
 }
 
-// `npm run bench -- crypto codec node network` runs only the named parts.
-await main(process.argv.slice(2));
+await main();

@@ -1,0 +1,274 @@
+import { mkdtempSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { getSuite } from "../src/crypto/index.js";
+import type { SuiteId } from "../src/crypto/suite.js";
+import { verifyRate } from "./measure.js";
+import type { BenchRow } from "./table.js";
+import { type HotFunction, topSelfTime } from "./workload/cpu-profile.js";
+import { startBenchNetwork } from "./workload/fixture.js";
+import { MarketingWorkload, marketingParties, seedMarketing, TXS_PER_ORDER } from "./workload/marketing.js";
+import { CommitObserver } from "./workload/observer.js";
+import { diskBytes, type ProcessFigures, ProcessSampler } from "./workload/proc-stats.js";
+import { type LoadRun, type RateStep, runLoad, type Workload } from "./workload/run.js";
+import { LoadSigner } from "./workload/signer.js";
+import { Submitter } from "./workload/submitter.js";
+import { TransferWorkload, transferParties } from "./workload/transfer.js";
+
+const VALIDATORS = 4;
+
+export type WorkloadName = "transfer" | "marketing";
+
+export interface WorkloadBench {
+  readonly suiteId: SuiteId;
+  readonly workload: WorkloadName;
+  readonly limitTps: number;
+  readonly ramp: LoadRun;
+  readonly half: LoadRun;
+  readonly processes: readonly ProcessFigures[];
+  readonly diskBytesPerTx: number;
+  readonly ordersCompletedPerS?: number;
+  readonly settlementsPerS?: number;
+  readonly hot?: readonly HotFunction[];
+  readonly rows: readonly BenchRow[];
+}
+
+/** Ramp steps as fractions of the crypto limit, each held a few seconds, past the limit at the end. */
+function rampOf(limitTps: number, seconds: number): RateStep[] {
+  return [0.15, 0.3, 0.45, 0.6, 0.8, 1.0, 1.25].map((f) => ({
+    txPerSecond: Math.round(f * limitTps),
+    seconds,
+  }));
+}
+
+/**
+ * One suite, one workload, four validator processes: a step ramp to find the saturation point
+ * (the highest step the network kept up with), then a fixed rate at half of it for latency. The
+ * limit is measured in the same run before the nodes start: (signature verifications per
+ * second of the suite on one core x cores) / validators, since every node verifies every
+ * transaction and the four share this machine's cores.
+ */
+export async function runWorkloadBench(
+  suiteId: SuiteId,
+  workload: WorkloadName,
+  options: { stepSeconds?: number; cpuProfile?: boolean } = {},
+): Promise<WorkloadBench> {
+  const suite = getSuite(suiteId);
+  const limitTps = (verifyRate(suite) * cpus().length) / VALIDATORS;
+  const profileDir = options.cpuProfile ? mkdtempSync(join(tmpdir(), "mkl-cpuprof-")) : undefined;
+  const parties = workload === "transfer" ? transferParties() : marketingParties();
+  const net = await startBenchNetwork({
+    suiteId,
+    parties,
+    validators: VALIDATORS,
+    ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+  });
+  const observer = new CommitObserver();
+  let result: WorkloadBench;
+  try {
+    await observer.connect(net.urls[0] as string);
+    const signer = new LoadSigner(suite);
+    const submitter = new Submitter(net.clients, observer);
+    const ramp = rampOf(limitTps, options.stepSeconds ?? 4);
+    let load: Workload & { prepare?: (n: number) => void };
+    if (workload === "transfer") {
+      load = new TransferWorkload(submitter, signer, suite, net.keys);
+    } else {
+      const setup = await seedMarketing(suite, net.keys, signer, submitter, observer, 7);
+      load = new MarketingWorkload(setup, signer, submitter, observer);
+    }
+    load.prepare?.(ramp.reduce((n, s) => n + s.txPerSecond * s.seconds, 0));
+    const dataDirs = net.nodes.map((n) => join(n.home, "data"));
+    const diskBefore = dataDirs.reduce((a, d) => a + diskBytes(d), 0);
+    const sampler = new ProcessSampler(net.nodes.map((n) => ({ name: n.name, pid: n.pid })));
+    sampler.start();
+    const rampRun = await runLoad(load, ramp, submitter, observer);
+    const halfRate = Math.max(20, Math.round((rampRun.saturationTps ?? rampRun.committedTps) / 2));
+    load.prepare?.(halfRate * 8);
+    const halfRun = await runLoad(load, [{ txPerSecond: halfRate, seconds: 8 }], submitter, observer);
+    const processes = sampler.stop();
+    const committed = rampRun.committed + halfRun.committed;
+    const diskBytesPerTx =
+      (dataDirs.reduce((a, d) => a + diskBytes(d), 0) - diskBefore) / VALIDATORS / Math.max(1, committed);
+    const spanS = rampRun.durationS + halfRun.durationS;
+    const blocks = observer.blocks;
+    const ordersCompletedPerS =
+      workload === "marketing" ? blocks.reduce((a, b) => a + b.completions, 0) / spanS : undefined;
+    const settlementsPerS =
+      workload === "marketing" ? blocks.reduce((a, b) => a + b.settlements, 0) / spanS : undefined;
+    result = {
+      suiteId,
+      workload,
+      limitTps,
+      ramp: rampRun,
+      half: halfRun,
+      processes,
+      diskBytesPerTx,
+      ...(ordersCompletedPerS === undefined ? {} : { ordersCompletedPerS }),
+      ...(settlementsPerS === undefined ? {} : { settlementsPerS }),
+      rows: [],
+    };
+  } finally {
+    observer.close();
+    await net.stop();
+  }
+  const hot = profileDir ? topSelfTime(profileDir) : undefined;
+  return { ...result, ...(hot ? { hot } : {}), rows: rowsOf({ ...result, ...(hot ? { hot } : {}) }) };
+}
+
+function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
+  const label = `4 validators ${b.suiteId} ${b.workload}`;
+  const sat = b.ramp.saturationTps;
+  const refusals = [...b.ramp.refusals].map(([code, n]) => `${code}×${n}`).join(" ");
+  const worst = b.ramp.steps.at(-1);
+  const rows: BenchRow[] = [
+    {
+      name: `${label}: committed tx/s, ramp to ${worst?.txPerSecond ?? 0} tx/s (${b.ramp.committed}/${b.ramp.submitted} committed, ${b.ramp.succeeded} OK${[...b.ramp.failures].map(([c, n]) => ` ${c}×${n}`).join("")}${refusals ? `; refused ${refusals}` : ""})`,
+      value: b.ramp.committedTps,
+      unit: "tx/s",
+      reference: b.limitTps,
+      limit: "verify/s x cores / validators",
+      ratio: b.ramp.committedTps / b.limitTps,
+    },
+    {
+      name: `${label}: saturation point (highest step kept up with, >= 95 % committed)`,
+      value: sat ?? 0,
+      unit: "tx/s",
+      reference: b.limitTps,
+      limit: "verify/s x cores / validators",
+      ratio: (sat ?? 0) / b.limitTps,
+    },
+    ...b.ramp.steps.map((s) => ({
+      name: `${label}:   step ${s.txPerSecond} tx/s offered: committed (p99 ${Math.round(s.p99Ms)} ms)`,
+      value: s.committedTps,
+      unit: "tx/s",
+      reference: s.txPerSecond,
+      ratio: s.committedTps / s.txPerSecond,
+    })),
+    {
+      name: `${label}: success rate at half saturation`,
+      value: (100 * b.half.succeeded) / Math.max(1, b.half.submitted),
+      unit: "%",
+    },
+    {
+      name: `${label}: latency p50 at half saturation (${b.half.steps[0]?.txPerSecond} tx/s)`,
+      value: b.half.latencyMs.p50,
+      unit: "ms",
+    },
+    { name: `${label}: latency p95 at half saturation`, value: b.half.latencyMs.p95, unit: "ms" },
+    {
+      name: `${label}: latency p99 at half saturation`,
+      value: b.half.latencyMs.p99,
+      unit: "ms",
+      reference: 1000,
+      limit: "<= 1000 ms",
+      ratio: b.half.latencyMs.p99 / 1000,
+    },
+    {
+      name: `${label}: latency p99 in the overload step (${worst?.txPerSecond} tx/s)`,
+      value: worst?.p99Ms ?? 0,
+      unit: "ms",
+      reference: 5000,
+      limit: "<= 5000 ms",
+      ratio: (worst?.p99Ms ?? 0) / 5000,
+    },
+    { name: `${label}: block interval (mean, under load)`, value: b.ramp.blockIntervalMs, unit: "ms" },
+    { name: `${label}: txs per non-empty block`, value: b.ramp.txsPerBlock, unit: "txs" },
+    { name: `${label}: tx bytes per non-empty block`, value: b.ramp.blockBytes, unit: "B" },
+    {
+      name: `${label}: disk bytes per committed tx (per node)`,
+      value: b.diskBytesPerTx,
+      unit: "B",
+      reference: 1024,
+      limit: "<= 1 KB",
+      ratio: b.diskBytesPerTx / 1024,
+    },
+    ...b.processes.map((p) => ({
+      name: `${label}: ${p.name} CPU (mean) / peak RSS ${Math.round(p.peakRssBytes / 2 ** 20)} MB`,
+      value: p.cpuPercent,
+      unit: "% core",
+    })),
+  ];
+  if (b.ordersCompletedPerS !== undefined)
+    rows.push({
+      name: `${label}: orders completed per second (${TXS_PER_ORDER.toFixed(2)} txs per order)`,
+      value: b.ordersCompletedPerS,
+      unit: "orders/s",
+    });
+  if (b.settlementsPerS !== undefined)
+    rows.push({ name: `${label}: commissions settled per second`, value: b.settlementsPerS, unit: "/s" });
+  return rows;
+}
+
+export interface StormBench {
+  readonly orders: number;
+  readonly drainS: number;
+  readonly completions: number;
+  readonly worstBlockIntervalMs: number;
+  readonly blocks: number;
+  readonly rows: readonly BenchRow[];
+}
+
+/**
+ * The completion storm: `orders` orders paid and shipped, then all delivered at once with no
+ * return window, so every one of them falls due together and the end-of-block hook completes
+ * and settles them (at most 256 per block, the rest in the next). Figures: the time to drain,
+ * and the worst interval between blocks meanwhile (an upper bound on each block's execution).
+ */
+export async function runCompletionStorm(suiteId: SuiteId, orders = 10_000): Promise<StormBench> {
+  const suite = getSuite(suiteId);
+  const net = await startBenchNetwork({ suiteId, parties: marketingParties(), validators: VALIDATORS });
+  const observer = new CommitObserver();
+  try {
+    await observer.connect(net.urls[0] as string);
+    const signer = new LoadSigner(suite);
+    const submitter = new Submitter(net.clients, observer);
+    const setup = await seedMarketing(suite, net.keys, signer, submitter, observer, 0);
+    const load = new MarketingWorkload(setup, signer, submitter, observer, "shipped");
+    load.createOrders(orders);
+    if (!(await observer.until(() => load.countAt("shipped") === orders, 600_000)))
+      throw new Error(`completion storm: only ${load.countAt("shipped")} of ${orders} orders shipped`);
+    const before = observer.blocks.length;
+    const released = performance.now();
+    const completionsBefore = observer.blocks.reduce((a, b) => a + b.completions, 0);
+    load.releaseAll("shipped", "delivered");
+    const completed = () => observer.blocks.reduce((a, b) => a + b.completions, 0) - completionsBefore;
+    await observer.until(() => completed() >= orders, 600_000);
+    const storm = observer.blocks.slice(before);
+    const lastCompletion = [...storm].reverse().find((b) => b.completions > 0)?.seenAtMs ?? released;
+    const gaps = storm.slice(1).map((b, i) => b.seenAtMs - (storm[i] as (typeof storm)[number]).seenAtMs);
+    const drainS = (lastCompletion - released) / 1000;
+    const worst = Math.max(0, ...gaps);
+    const label = `4 validators ${suiteId} completion storm, ${orders} orders due at once`;
+    return {
+      orders,
+      drainS,
+      completions: completed(),
+      worstBlockIntervalMs: worst,
+      blocks: storm.length,
+      rows: [
+        {
+          name: `${label}: time to drain (${completed()} completed in ${storm.length} blocks)`,
+          value: drainS,
+          unit: "s",
+        },
+        {
+          name: `${label}: completions per second`,
+          value: completed() / Math.max(0.001, drainS),
+          unit: "/s",
+        },
+        {
+          name: `${label}: worst block interval (bounds execution)`,
+          value: worst,
+          unit: "ms",
+          reference: 1000,
+          limit: "execution <= 1000 ms",
+          ratio: worst / 1000,
+        },
+      ],
+    };
+  } finally {
+    observer.close();
+    await net.stop();
+  }
+}

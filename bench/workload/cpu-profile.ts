@@ -1,0 +1,56 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface HotFunction {
+  readonly name: string;
+  readonly where: string;
+  readonly selfMs: number;
+  readonly selfPercent: number;
+}
+
+/**
+ * The functions with the most self time in the V8 CPU profiles (`node --cpu-prof`) written to
+ * `dir`: time per sample is attributed to the node that was on top of the stack.
+ */
+export function topSelfTime(dir: string, top = 15): HotFunction[] {
+  const files = readdirSync(dir).filter((f) => f.endsWith(".cpuprofile"));
+  const selfUs = new Map<string, { name: string; where: string; us: number }>();
+  let totalUs = 0;
+  for (const file of files) {
+    const profile = JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile;
+    const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+    profile.samples.forEach((id, i) => {
+      const node = byId.get(id);
+      const us = profile.timeDeltas[i] ?? 0;
+      if (!node) return;
+      totalUs += us;
+      const { functionName, url, lineNumber } = node.callFrame;
+      const name = functionName || "(anonymous)";
+      const where = url ? `${url.replace(/^.*\/(dist|node_modules)\//, "$1/")}:${lineNumber + 1}` : "";
+      const key = `${name}@${where}`;
+      const entry = selfUs.get(key) ?? { name, where, us: 0 };
+      entry.us += us;
+      selfUs.set(key, entry);
+    });
+  }
+  return [...selfUs.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, top)
+    .map((e) => ({
+      name: e.name,
+      where: e.where,
+      selfMs: e.us / 1000,
+      selfPercent: totalUs > 0 ? (e.us / totalUs) * 100 : 0,
+    }));
+}

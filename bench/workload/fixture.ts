@@ -1,0 +1,83 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getSuite } from "../../src/crypto/index.js";
+import type { KeyPair, Suite, SuiteId } from "../../src/crypto/suite.js";
+import { type DemoParty, seedDemoGenesis } from "../../src/ops/demo-genesis.js";
+import { type NodeProcessInfo, nodeHomes, startNodeProcess, stopChild } from "../../src/ops/network-up.js";
+import { freePort, wirePeers } from "../../src/ops/peers.js";
+import { MarketLedgerClient } from "../../src/sdk/index.js";
+
+const CLI = join(new URL("../../", import.meta.url).pathname, "src/cli/main.js");
+export const CHAIN_ID = "marketledger-local";
+
+export interface BenchNetwork {
+  readonly dir: string;
+  readonly suite: Suite;
+  readonly urls: readonly string[];
+  readonly clients: readonly MarketLedgerClient[];
+  readonly keys: ReadonlyMap<string, KeyPair>;
+  readonly nodes: ReadonlyArray<NodeProcessInfo & { pid: number }>;
+  /** Stops every node and removes the network's files. */
+  stop(): Promise<void>;
+}
+
+export interface BenchNetworkOptions {
+  readonly suiteId: SuiteId;
+  readonly parties: readonly DemoParty[];
+  readonly validators?: number;
+  /** Write a V8 CPU profile of node1 into this directory when it exits. */
+  readonly cpuProfileDir?: string;
+}
+
+/**
+ * A generated consortium of `validators` organisations (one validator each) with the given
+ * funded identities in genesis, every node its own `mkl node start` process on loopback over
+ * mutual TLS: the network `npm start` runs, with quiet logs and ephemeral API ports.
+ */
+export async function startBenchNetwork(options: BenchNetworkOptions): Promise<BenchNetwork> {
+  const validators = options.validators ?? 4;
+  const root = mkdtempSync(join(tmpdir(), "mkl-bench-net-"));
+  const dir = join(root, "net");
+  const nodes: Array<NodeProcessInfo & { pid: number }> = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => stopChild(n.child)));
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    execFileSync(
+      process.execPath,
+      [CLI, "network", "init", "--orgs", String(validators), "--suite", options.suiteId, "--out", dir],
+      { stdio: "pipe" },
+    );
+    const keys = seedDemoGenesis(dir, options.parties);
+    wirePeers(dir, { p2pPorts: await Promise.all(nodeHomes(dir).map(() => freePort())) });
+    for (const home of nodeHomes(dir)) {
+      const config = JSON.parse(readFileSync(join(home, "config.json"), "utf8"));
+      writeFileSync(
+        join(home, "config.json"),
+        JSON.stringify({ ...config, api: { host: "127.0.0.1", port: 0 }, logLevel: "error" }),
+      );
+    }
+    for (const [i, home] of nodeHomes(dir).entries()) {
+      const profile =
+        i === 0 && options.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir] : [];
+      const node = startNodeProcess(home, process.execPath, [...profile, CLI], () => {});
+      nodes.push({ ...node, pid: node.child.pid as number });
+    }
+    const urls = await Promise.all(nodes.map((n) => n.apiUrl));
+    return {
+      dir,
+      suite: getSuite(options.suiteId),
+      urls,
+      clients: urls.map((url) => new MarketLedgerClient(url)),
+      keys,
+      nodes,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,170 @@
+import { quantile } from "../measure.js";
+import type { CommitObserver } from "./observer.js";
+import { type Submitter, TICK_MS } from "./submitter.js";
+
+/** Offered load in transactions per second, held for a number of seconds; a ramp is several steps. */
+export interface RateStep {
+  readonly txPerSecond: number;
+  readonly seconds: number;
+}
+
+/** A business load: told every tick how many transactions' worth of new work arrives. */
+export interface Workload {
+  readonly name: string;
+  /** New work worth about `txs` transactions arrives now (new transfers, new orders). */
+  arrive(txs: number): void;
+}
+
+export interface SecondSample {
+  readonly second: number;
+  readonly offeredTps: number;
+  readonly committedTps: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+}
+
+export interface StepFigures extends RateStep {
+  readonly committedTps: number;
+  readonly p99Ms: number;
+}
+
+export interface LoadRun {
+  readonly durationS: number;
+  readonly submitted: number;
+  readonly committed: number;
+  readonly succeeded: number;
+  readonly refusedFinal: number;
+  readonly refusals: ReadonlyMap<string, number>;
+  /** Committed transactions whose operation failed, by result code. */
+  readonly failures: ReadonlyMap<string, number>;
+  readonly committedTps: number;
+  readonly latencyMs: { p50: number; p95: number; p99: number };
+  readonly steps: readonly StepFigures[];
+  /** The highest offered step whose committed rate kept up (>= 95 % of offered). */
+  readonly saturationTps: number | undefined;
+  readonly series: readonly SecondSample[];
+  readonly blockIntervalMs: number;
+  readonly txsPerBlock: number;
+  readonly blockBytes: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Drives `workload` open loop through the rate steps (arrivals do not wait for commits), then
+ * lets what was sent drain for up to `drainMs`, and reads the figures off what the observer saw.
+ */
+export async function runLoad(
+  workload: Workload,
+  steps: readonly RateStep[],
+  submitter: Submitter,
+  observer: CommitObserver,
+  drainMs = 60_000,
+): Promise<LoadRun> {
+  const started = performance.now();
+  const stepWindows: Array<RateStep & { from: number; to: number }> = [];
+  submitter.start();
+  let due = started;
+  for (const step of steps) {
+    const from = performance.now();
+    const end = from + step.seconds * 1000;
+    let carry = 0;
+    while (performance.now() < end) {
+      carry += (step.txPerSecond * TICK_MS) / 1000;
+      const whole = Math.floor(carry);
+      carry -= whole;
+      if (whole > 0) workload.arrive(whole);
+      due += TICK_MS;
+      await sleep(Math.max(0, due - performance.now()));
+    }
+    stepWindows.push({ ...step, from, to: performance.now() });
+  }
+  // Follow-up steps are queued in the same callback that sees their predecessor commit, so an
+  // empty backlog means nothing more is coming.
+  const settled = () => submitter.backlog === 0;
+  await observer.until(settled, drainMs);
+  submitter.stop();
+  return analyse(started, stepWindows, submitter, observer);
+}
+
+function analyse(
+  started: number,
+  stepWindows: ReadonlyArray<RateStep & { from: number; to: number }>,
+  submitter: Submitter,
+  observer: CommitObserver,
+): LoadRun {
+  const sent = [...submitter.firstSubmittedAt];
+  const committed = sent.filter(([h]) => observer.committedAt.has(h));
+  // Submit-to-commit: from the submission the node admitted (a refused try is the client's wait, not the chain's).
+  const latency = (h: string, at: number) =>
+    (observer.committedAt.get(h) as number) - (submitter.acceptedAt.get(h) ?? at);
+  const latencies = committed.map(([h, at]) => latency(h, at));
+  const lastCommit = Math.max(started, ...committed.map(([h]) => observer.committedAt.get(h) as number));
+  const durationS = (lastCommit - started) / 1000;
+
+  const seconds = Math.ceil(durationS);
+  const series: SecondSample[] = Array.from({ length: seconds }, (_, s) => {
+    const lo = started + s * 1000;
+    const inSecond = committed.filter(([h]) => {
+      const t = observer.committedAt.get(h) as number;
+      return t >= lo && t < lo + 1000;
+    });
+    const offered = sent.filter(([, at]) => at >= lo && at < lo + 1000).length;
+    const lat = inSecond.map(([h, at]) => latency(h, at));
+    return {
+      second: s,
+      offeredTps: offered,
+      committedTps: inSecond.length,
+      p50Ms: quantile(lat, 0.5),
+      p99Ms: quantile(lat, 0.99),
+    };
+  });
+
+  const steps = stepWindows.map((w) => {
+    const inWindow = committed.filter(([h]) => {
+      const t = observer.committedAt.get(h) as number;
+      return t >= w.from && t < w.to;
+    });
+    return {
+      txPerSecond: w.txPerSecond,
+      seconds: w.seconds,
+      committedTps: (inWindow.length * 1000) / (w.to - w.from),
+      p99Ms: quantile(
+        inWindow.map(([h, at]) => latency(h, at)),
+        0.99,
+      ),
+    };
+  });
+  const keptUp = steps.filter((s) => s.committedTps >= 0.95 * s.txPerSecond);
+
+  const blocks = observer.blocks.filter((b) => b.seenAtMs >= started && b.seenAtMs <= lastCommit);
+  const busy = blocks.filter((b) => b.txs > 0);
+  const gaps = blocks.slice(1).map((b, i) => b.seenAtMs - (blocks[i] as typeof b).seenAtMs);
+  const bytesOf = (h: string) => submitter.txBytes.get(h) ?? 0;
+  return {
+    durationS,
+    submitted: sent.length,
+    committed: committed.length,
+    succeeded: committed.filter(([h]) => observer.results.get(h)?.code === "OK").length,
+    refusedFinal: submitter.finalRefusals.size,
+    refusals: submitter.refusals,
+    failures: committed.reduce((m, [h]) => {
+      const code = observer.results.get(h)?.code ?? "UNKNOWN";
+      if (code !== "OK") m.set(code, (m.get(code) ?? 0) + 1);
+      return m;
+    }, new Map<string, number>()),
+    committedTps: durationS > 0 ? committed.length / durationS : 0,
+    latencyMs: {
+      p50: quantile(latencies, 0.5),
+      p95: quantile(latencies, 0.95),
+      p99: quantile(latencies, 0.99),
+    },
+    steps,
+    saturationTps: keptUp.length > 0 ? Math.max(...keptUp.map((s) => s.txPerSecond)) : undefined,
+    series,
+    blockIntervalMs: gaps.length > 0 ? gaps.reduce((a, b) => a + b, 0) / gaps.length : Number.NaN,
+    txsPerBlock: busy.length > 0 ? busy.reduce((a, b) => a + b.txs, 0) / busy.length : 0,
+    blockBytes:
+      busy.length > 0 ? committed.reduce((a, [h]) => a + bytesOf(h), 0) / Math.max(1, busy.length) : 0,
+  };
+}

@@ -1,0 +1,36 @@
+import type { Operation } from "../../src/app/operations/index.js";
+import type { KeyPair, Suite } from "../../src/crypto/suite.js";
+import { toHex } from "../../src/ledger/bytes.js";
+import { buildSignedTx } from "../../src/sdk/index.js";
+import { CHAIN_ID } from "./fixture.js";
+import type { QueuedTx } from "./submitter.js";
+
+/**
+ * Signs operations for many keys, each key's nonces in the order it signs. Every key starts at
+ * nonce 0 (the bench's identities are fresh in genesis) and the expiry is far enough ahead for
+ * any backlog the run can build.
+ */
+export class LoadSigner {
+  private readonly nonces = new Map<KeyPair, bigint>();
+  private readonly ids = new Map<KeyPair, string>();
+  signed = 0;
+
+  constructor(private readonly suite: Suite) {}
+
+  private idOf(key: KeyPair): string {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = String(this.ids.size);
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+
+  sign(key: KeyPair, op: Operation): QueuedTx {
+    const nonce = this.nonces.get(key) ?? 0n;
+    this.nonces.set(key, nonce + 1n);
+    this.signed++;
+    const tx = buildSignedTx(this.suite, key, { chainId: CHAIN_ID, nonce, expiryHeight: 10_000_000n }, op);
+    return { bytes: tx.bytes, hashHex: toHex(tx.hash), sender: this.idOf(key) };
+  }
+}

@@ -1,0 +1,123 @@
+import type { MarketLedgerClient } from "../../src/sdk/index.js";
+import type { CommitObserver } from "./observer.js";
+
+export const TICK_MS = 20;
+/** Refusals that say "not now" rather than "never": the transaction is offered again next tick. */
+const TRANSIENT = new Set(["MEMPOOL_FULL", "RATE_LIMITED", "TX_NONCE_TOO_HIGH", "NETWORK"]);
+/** A transaction refused as "not now" for this long is given up (counted as refused). */
+const GIVE_UP_MS = 30_000;
+/** At most this many of one sender's transactions in flight: the chain's nonce window is 256. */
+const PER_SENDER_IN_FLIGHT = 200;
+
+export interface QueuedTx {
+  readonly bytes: Uint8Array;
+  readonly hashHex: string;
+  /** Who signed it (any stable id): a sender's transactions go out in the order queued. */
+  readonly sender: string;
+}
+
+/**
+ * Open-loop submission: every TICK_MS, whatever is ready goes out as one batch to the next
+ * node in turn (so the load is spread over all nodes). A sender has at most
+ * PER_SENDER_IN_FLIGHT transactions out at once, the rest wait here in nonce order. A transient
+ * refusal (mempool full, rate limit) puts the transaction back for the next tick; a final one is
+ * counted by code. Latency is measured from the submission the node admitted.
+ */
+export class Submitter {
+  readonly firstSubmittedAt = new Map<string, number>();
+  /** When the node admitted it (the attempt that was not refused): latency counts from here. */
+  readonly acceptedAt = new Map<string, number>();
+  readonly txBytes = new Map<string, number>();
+  readonly refusals = new Map<string, number>();
+  readonly finalRefusals = new Set<string>();
+  private ready: QueuedTx[] = [];
+  private readonly held = new Map<string, QueuedTx[]>();
+  private readonly outstanding = new Map<string, number>();
+  private next = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private waiting = 0;
+
+  constructor(
+    private readonly clients: readonly MarketLedgerClient[],
+    private readonly observer: CommitObserver,
+    // The node's batch route takes at most 500.
+    private readonly maxBatch = 500,
+  ) {}
+
+  enqueue(tx: QueuedTx): void {
+    this.txBytes.set(tx.hashHex, tx.bytes.length);
+    this.waiting++;
+    const out = this.outstanding.get(tx.sender) ?? 0;
+    if (out < PER_SENDER_IN_FLIGHT && !this.held.has(tx.sender)) this.release(tx);
+    else {
+      const queue = this.held.get(tx.sender);
+      if (queue) queue.push(tx);
+      else this.held.set(tx.sender, [tx]);
+    }
+  }
+
+  /** Transactions not yet committed or given up. */
+  get backlog(): number {
+    return this.waiting;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => this.flush(), TICK_MS);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private release(tx: QueuedTx): void {
+    this.outstanding.set(tx.sender, (this.outstanding.get(tx.sender) ?? 0) + 1);
+    this.ready.push(tx);
+    this.observer.onCommit(tx.hashHex, () => this.done(tx));
+  }
+
+  private done(tx: QueuedTx): void {
+    this.waiting--;
+    this.outstanding.set(tx.sender, (this.outstanding.get(tx.sender) ?? 1) - 1);
+    const queue = this.held.get(tx.sender);
+    const next = queue?.shift();
+    if (queue && queue.length === 0) this.held.delete(tx.sender);
+    if (next) this.release(next);
+  }
+
+  /** One tick: the ready transactions, in batches of at most maxBatch, to the nodes in turn. */
+  private flush(): void {
+    for (let i = 0; i < this.clients.length * 2 && this.ready.length > 0; i++) {
+      this.send(this.ready.splice(0, this.maxBatch));
+    }
+  }
+
+  private send(batch: QueuedTx[]): void {
+    const client = this.clients[this.next++ % this.clients.length] as MarketLedgerClient;
+    const now = performance.now();
+    for (const tx of batch)
+      if (!this.firstSubmittedAt.has(tx.hashHex)) this.firstSubmittedAt.set(tx.hashHex, now);
+    client
+      .submitTxs(batch.map((tx) => tx.bytes))
+      .catch((error: { code?: string }) =>
+        batch.map(() => ({ error: { code: error.code ?? "NETWORK", message: "" } })),
+      )
+      .then((results) => {
+        batch.forEach((tx, i) => {
+          const result = results[i];
+          if (result !== undefined && "hash" in result) {
+            this.acceptedAt.set(tx.hashHex, now);
+            return;
+          }
+          const code = result?.error.code ?? "NO_ANSWER";
+          this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
+          const first = this.firstSubmittedAt.get(tx.hashHex) ?? now;
+          if (TRANSIENT.has(code) && performance.now() - first < GIVE_UP_MS) this.ready.push(tx);
+          else {
+            this.finalRefusals.add(tx.hashHex);
+            this.done(tx);
+          }
+        });
+      });
+  }
+}
