@@ -4,6 +4,7 @@
  */
 export * from "./chain.js";
 export * from "./common.js";
+export * from "./events.js";
 export * from "./governance.js";
 export * from "./marketing.js";
 export * from "./node.js";

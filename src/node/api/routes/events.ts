@@ -1,6 +1,8 @@
 import type { WebSocket } from "ws";
-import { blockEventSchema } from "../../../sdk/wire/index.js";
+import { z } from "zod";
+import { blockEventSchema, blockEventsSchema, eventsQuerySchema } from "../../../sdk/wire/index.js";
 import type { CommittedBlock } from "../../chain.js";
+import { EventFeed, eventFilterOf } from "../../event-feed.js";
 import { blockEventJson } from "../json.js";
 import { refusals } from "../params.js";
 import type { RouteModule } from "./types.js";
@@ -19,9 +21,14 @@ export const eventRoutes: RouteModule = async (app, { node }) => {
       else socket.send(message);
     }
   };
+  // With a query (a filter, fromHeight): one BlockEvents message per block, resumable from the store.
+  const feed = new EventFeed(node.chain);
+  const onFeedBlock = (committed: CommittedBlock) => feed.onBlock(committed);
   node.events.on("block", onBlock);
+  node.events.on("block", onFeedBlock);
   app.addHook("onClose", async () => {
     node.events.off("block", onBlock);
+    node.events.off("block", onFeedBlock);
   });
   app.route({
     method: "GET",
@@ -29,11 +36,13 @@ export const eventRoutes: RouteModule = async (app, { node }) => {
     schema: {
       operationId: "subscribeEvents",
       tags: ["blocks"],
-      summary: "WebSocket: one BlockEvent message per committed block",
+      summary:
+        "WebSocket: one BlockEvent message per committed block; with a query (filters, fromHeight) one BlockEvents message per block, replayed from fromHeight then live",
+      querystring: eventsQuerySchema,
       response: {
         101: {
           description: "switching to WebSocket; then one message per committed block",
-          content: { "application/json": { schema: blockEventSchema } },
+          content: { "application/json": { schema: z.union([blockEventSchema, blockEventsSchema]) } },
         },
         ...refusals,
       },
@@ -44,9 +53,14 @@ export const eventRoutes: RouteModule = async (app, { node }) => {
         .status(426)
         .header("upgrade", "websocket")
         .send({ error: { code: "UPGRADE_REQUIRED", message: "/v1/events is a WebSocket: send Upgrade" } }),
-    wsHandler: (socket: WebSocket) => {
-      subscribers.add(socket);
-      socket.on("close", () => subscribers.delete(socket));
+    wsHandler: (socket: WebSocket, request) => {
+      if (Object.keys(request.query as object).length === 0) {
+        subscribers.add(socket);
+        socket.on("close", () => subscribers.delete(socket));
+        return;
+      }
+      const query = request.query as z.output<typeof eventsQuerySchema>;
+      socket.on("close", feed.subscribe(socket, eventFilterOf(query), query.fromHeight));
     },
   });
 };

@@ -1,0 +1,181 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { addressOf } from "../app/address.js";
+import { consortiumKeys, consortiumPki, T0 } from "../app/marketing/testkit.test-util.js";
+import { getSuite } from "../crypto/index.js";
+import type { KeyPair } from "../crypto/suite.js";
+import { toHex } from "../ledger/bytes.js";
+import { startDemoMarketing } from "../ops/demo-marketing.js";
+import { userCodeOf } from "../pki/user-code.js";
+import { type EventsQuery, followEvents } from "../sdk/events.js";
+import type { BlockEventsJson } from "../sdk/wire/events.js";
+import { initSoloHome } from "./home.js";
+import { type RunningNode, runNode } from "./run.js";
+
+/**
+ * The filtered, resumable event stream of a running node with demo orders flowing: filters keep
+ * what they say, a replay from the store equals what subscribers saw live, and a follower that
+ * stops and resumes from its last height sees every block exactly once.
+ */
+
+const suite = getSuite("ed25519");
+const names = ["enterprise-a", "marketer-li", "marketer-wang", "buyer-zhao"] as const;
+const keys = new Map<string, KeyPair>(names.map((n) => [n, suite.generateKeyPair()]));
+const key = (n: string) => keys.get(n) as KeyPair;
+const li = userCodeOf(suite.hash, key("marketer-li").publicKey.bytes);
+let home: string;
+let running: RunningNode;
+let stopDemo: () => void = () => {};
+
+beforeAll(async () => {
+  home = mkdtempSync(join(tmpdir(), "mkl-feed-"));
+  initSoloHome(home, {
+    suite: "ed25519",
+    chainId: "feed",
+    apiPort: 0,
+    fundedAccounts: [],
+    genesisTimeMs: T0,
+  });
+  const genesis = JSON.parse(readFileSync(join(home, "genesis.json"), "utf8"));
+  const { pki, organisations } = consortiumPki(consortiumKeys(suite));
+  const roles = {
+    "enterprise-a": "enterprise",
+    "marketer-li": "employee-marketer",
+    "marketer-wang": "outside-marketer",
+    "buyer-zhao": "buyer",
+  };
+  Object.assign(genesis, {
+    pki,
+    organisations,
+    identities: names.map((n) => ({
+      role: roles[n],
+      ...(n === "enterprise-a" || n === "marketer-li" ? { organisation: "org1" } : {}),
+      publicKey: toHex(key(n).publicKey.bytes),
+    })),
+    accounts: [
+      { address: toHex(addressOf(suite.hash, key("enterprise-a").publicKey.bytes)), balanceFen: "50000000" },
+    ],
+  });
+  writeFileSync(join(home, "genesis.json"), JSON.stringify(genesis));
+  writeFileSync(
+    join(home, "config.json"),
+    JSON.stringify({ moniker: "feed", api: { host: "127.0.0.1", port: 0 }, emptyBlockIntervalMs: 50 }),
+  );
+  running = await runNode(home, pino({ level: "silent" }));
+  stopDemo = await startDemoMarketing({
+    apiUrl: running.apiUrl,
+    suite,
+    chainId: "feed",
+    keys: {
+      enterprise: key("enterprise-a"),
+      marketerLi: key("marketer-li"),
+      marketerWang: key("marketer-wang"),
+      buyerZhao: key("buyer-zhao"),
+    },
+    stepMs: 20,
+    log: () => {},
+  });
+}, 60_000);
+
+afterAll(async () => {
+  stopDemo();
+  await running?.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+/** Follows until a block at or past `height` was handled; returns every block handled. */
+async function collect(query: EventsQuery, untilHeight: bigint): Promise<BlockEventsJson[]> {
+  const blocks: BlockEventsJson[] = [];
+  let done!: () => void;
+  const reached = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  const follower = followEvents(running.apiUrl, query, async (block) => {
+    blocks.push(block);
+    if (BigInt(block.height) >= untilHeight) done();
+  });
+  await reached;
+  await follower.stop();
+  return blocks.filter((b) => BigInt(b.height) <= untilHeight);
+}
+
+async function heightWithSettlements(): Promise<bigint> {
+  for (;;) {
+    const cost = (await (await fetch(`${running.apiUrl}/v1/marketing/enterprises/org1/cost`)).json()) as {
+      settledFen: string;
+    };
+    if (BigInt(cost.settledFen) > 0n) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const status = (await (await fetch(`${running.apiUrl}/v1/status`)).json()) as { height: string };
+  return BigInt(status.height);
+}
+
+describe("WebSocket /v1/events with filters and fromHeight", () => {
+  it("replays every block from fromHeight in order, each event with a stable id, and filters by kind, enterprise and payee", async () => {
+    const head = await heightWithSettlements();
+    const all = await collect({ fromHeight: 0n }, head);
+    expect(all.map((b) => BigInt(b.height))).toEqual(
+      Array.from({ length: Number(head) + 1 }, (_, i) => BigInt(i)),
+    );
+    const events = all.flatMap((b) => b.events);
+    expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+    // Orders of products without a return window complete in the end-block work: no transaction.
+    const endBlock = events.filter((e) => e.txHash === null);
+    expect(endBlock.some((e) => e.type === "orderCompleted" && /^\d+-end-\d+$/.test(e.id))).toBe(true);
+
+    const kinds = ["orderPaid", "commissionSettled"];
+    const byKind = (await collect({ fromHeight: 0n, kinds }, head)).flatMap((b) => b.events);
+    expect(byKind.length).toBeGreaterThan(0);
+    expect(byKind).toEqual(events.filter((e) => kinds.includes(e.type)));
+
+    const byEnterprise = (await collect({ fromHeight: 0n, enterprise: "org1" }, head)).flatMap(
+      (b) => b.events,
+    );
+    expect(byEnterprise).toEqual(events.filter((e) => e.attributes.enterprise === "org1"));
+    expect((await collect({ fromHeight: 0n, enterprise: "org9" }, head)).flatMap((b) => b.events)).toEqual(
+      [],
+    );
+
+    const byPayee = (await collect({ fromHeight: 0n, payee: li }, head)).flatMap((b) => b.events);
+    expect(byPayee.length).toBeGreaterThan(0);
+    expect(byPayee).toEqual(events.filter((e) => Object.values(e.attributes).includes(li)));
+  }, 60_000);
+
+  it("what a subscriber sees live equals the replay of the same blocks, and a resumed follower misses and repeats nothing", async () => {
+    const start = await heightWithSettlements();
+    const live = await collect({ fromHeight: start + 1n }, start + 30n);
+    const replayed = await collect({ fromHeight: start + 1n }, start + 30n);
+    expect(replayed).toEqual(live);
+
+    // Stop in the middle, resume from the block after the last one handled.
+    const first = await collect({ fromHeight: 0n, kinds: ["orderCreated"] }, start + 10n);
+    const rest = await collect({ fromHeight: start + 11n, kinds: ["orderCreated"] }, start + 30n);
+    const once = await collect({ fromHeight: 0n, kinds: ["orderCreated"] }, start + 30n);
+    expect([...first, ...rest]).toEqual(once);
+  }, 60_000);
+
+  it("refuses a bad filter before the upgrade: HTTP 400 naming each field", async () => {
+    const ws = new WebSocket(
+      `${running.apiUrl.replace(/^http/, "ws")}/v1/events?payee=mkl1nonsense&fromHeight=x`,
+    );
+    ws.on("error", () => {});
+    const [status, text] = await new Promise<[number, string]>((resolve) =>
+      ws.on("unexpected-response", (_request, response) => {
+        let data = "";
+        response.on("data", (chunk: Buffer) => {
+          data += chunk.toString();
+        });
+        response.on("end", () => resolve([response.statusCode ?? 0, data]));
+      }),
+    );
+    expect(status).toBe(400);
+    const body = JSON.parse(text) as { error: { code: string; message: string } };
+    expect(body.error.message).toMatch(/payee: not a valid user code/);
+    expect(body.error.message).toMatch(/fromHeight: a decimal height/);
+  });
+});

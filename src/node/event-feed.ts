@@ -1,0 +1,234 @@
+import type { z } from "zod";
+import type { AppEvent } from "../app/events.js";
+import { endBlockEventsCodec, endEventsKey } from "../app/marketing/end-block.js";
+import { LedgerError } from "../errors.js";
+import { blockHash } from "../ledger/block.js";
+import { toHex } from "../ledger/bytes.js";
+import { decode } from "../ledger/codec.js";
+import { txHash } from "../ledger/tx.js";
+import type { eventsQuerySchema } from "../sdk/wire/events.js";
+import type { Chain, CommittedBlock } from "./chain.js";
+
+/**
+ * The business events of committed blocks, one message per block, for clients that follow the
+ * chain (webhooks, payment connectors, indexers): filtered by event kind, enterprise or a user
+ * code they name, and resumable from any height. Every event has an id that is the same on
+ * every node and every replay (`HEIGHT-TXINDEX-N`, or `HEIGHT-end-N` for the block's end-block
+ * work), so a consumer de-duplicates by it.
+ */
+
+export interface FeedEvent {
+  readonly id: string;
+  readonly type: string;
+  /** The transaction that raised it, or null for the block's end-block work. */
+  readonly txHash: string | null;
+  readonly txIndex: number | null;
+  readonly attributes: Record<string, string>;
+}
+
+export interface BlockEvents {
+  readonly height: bigint;
+  readonly timeMs: bigint;
+  readonly hash: string;
+  readonly events: FeedEvent[];
+}
+
+const attributesOf = (e: AppEvent) => Object.fromEntries(e.attributes.map((a) => [a.key, a.value]));
+
+function feedEvents(
+  height: bigint,
+  txs: ReadonlyArray<{ hash: Uint8Array; events: readonly AppEvent[] }>,
+  endBlock: readonly AppEvent[],
+): FeedEvent[] {
+  const out: FeedEvent[] = [];
+  txs.forEach((tx, txIndex) => {
+    tx.events.forEach((e, n) => {
+      out.push({
+        id: `${height}-${txIndex}-${n}`,
+        type: e.type,
+        txHash: toHex(tx.hash),
+        txIndex,
+        attributes: attributesOf(e),
+      });
+    });
+  });
+  endBlock.forEach((e, n) => {
+    out.push({
+      id: `${height}-end-${n}`,
+      type: e.type,
+      txHash: null,
+      txIndex: null,
+      attributes: attributesOf(e),
+    });
+  });
+  return out;
+}
+
+/** The events of a block as it commits (from its execution outcome). */
+export function committedBlockEvents(committed: CommittedBlock): BlockEvents {
+  const { header } = committed.block;
+  const txs = committed.outcome.results.map((r, i) => ({
+    hash: committed.outcome.txHashes[i]!,
+    events: r.events,
+  }));
+  return {
+    height: header.height,
+    timeMs: header.timeMs,
+    hash: toHex(committed.hash),
+    events: feedEvents(header.height, txs, committed.outcome.endBlockEvents ?? []),
+  };
+}
+
+/** The events of a committed block read back from the store: its results and its end-block events at that height. */
+export function storedBlockEvents(chain: Chain, height: bigint): BlockEvents | undefined {
+  const block = chain.blockAt(height);
+  const results = chain.resultsAt(height);
+  if (block === undefined || results === undefined) return undefined;
+  const stored = chain.proveState(endEventsKey(height), height).value;
+  const end = stored === undefined ? undefined : decode(endBlockEventsCodec, stored);
+  const txs = results.map((r, i) => ({ hash: txHash(chain.suite, block.txs[i]!), events: r.events }));
+  return {
+    height,
+    timeMs: block.header.timeMs,
+    hash: toHex(blockHash(chain.suite, block.header)),
+    events: feedEvents(height, txs, end?.height === height ? end.events : []),
+  };
+}
+
+// ---------------------------------------------------------------- filters (the query: src/sdk/wire/events.ts)
+
+export interface EventFilter {
+  readonly kinds?: ReadonlySet<string>;
+  readonly enterprise?: string;
+  /** A user code: the events that name it in any attribute (payee, marketer, code ...). */
+  readonly payee?: string;
+}
+
+export function eventFilterOf(query: z.output<typeof eventsQuerySchema>): EventFilter {
+  return {
+    ...(query.kinds === undefined ? {} : { kinds: new Set(query.kinds) }),
+    ...(query.enterprise === undefined ? {} : { enterprise: query.enterprise }),
+    ...(query.payee === undefined ? {} : { payee: query.payee }),
+  };
+}
+
+export function matchesFilter(filter: EventFilter, event: FeedEvent): boolean {
+  if (filter.kinds && !filter.kinds.has(event.type)) return false;
+  if (filter.enterprise !== undefined && event.attributes.enterprise !== filter.enterprise) return false;
+  if (filter.payee !== undefined && !Object.values(event.attributes).includes(filter.payee)) return false;
+  return true;
+}
+
+/** The message of one block for one subscriber: only the events its filter keeps (maybe none). */
+export function eventsMessage(block: BlockEvents, filter: EventFilter): string {
+  return JSON.stringify({
+    type: "events",
+    height: block.height.toString(),
+    timeMs: block.timeMs.toString(),
+    hash: block.hash,
+    events: block.events.filter((e) => matchesFilter(filter, e)),
+  });
+}
+
+// ---------------------------------------------------------------- subscribers
+
+/** What the feed needs of a WebSocket. */
+export interface FeedSocket {
+  readonly bufferedAmount: number;
+  send(data: string, callback?: (error?: Error) => void): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** A subscriber whose replay is this far behind waits for the socket to flush before reading on. */
+const REPLAY_BUFFER_BYTES = 1024 * 1024;
+/** The replay gives the event loop back after this many blocks. */
+const REPLAY_BLOCKS_PER_TURN = 64;
+/** A caught-up subscriber whose socket holds this much is too slow and is dropped. */
+const LIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
+interface Subscriber {
+  readonly socket: FeedSocket;
+  readonly filter: EventFilter;
+  nextHeight: bigint;
+  /** Replaying stored blocks; live blocks wait for the replay to reach them. */
+  replaying: boolean;
+  closed: boolean;
+}
+
+/**
+ * Filtered, resumable subscriptions: a subscriber first replays stored blocks from its
+ * `fromHeight` (reading on only as fast as its socket drains), then receives each block as it
+ * commits. A block committing during the replay is read from the store when the replay gets
+ * there, so none is skipped or sent twice.
+ */
+export class EventFeed {
+  private readonly subscribers = new Set<Subscriber>();
+
+  constructor(private readonly chain: Chain) {}
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  subscribe(socket: FeedSocket, filter: EventFilter, fromHeight: bigint | undefined): () => void {
+    const sub: Subscriber = {
+      socket,
+      filter,
+      nextHeight: fromHeight ?? this.chain.height + 1n,
+      replaying: false,
+      closed: false,
+    };
+    this.subscribers.add(sub);
+    this.replay(sub);
+    return () => {
+      sub.closed = true;
+      this.subscribers.delete(sub);
+    };
+  }
+
+  /** Called for each committed block, in order. */
+  onBlock(committed: CommittedBlock): void {
+    if (this.subscribers.size === 0) return;
+    let block: BlockEvents | undefined;
+    for (const sub of this.subscribers) {
+      if (sub.replaying || sub.nextHeight > committed.block.header.height) continue;
+      if (sub.nextHeight < committed.block.header.height) {
+        this.replay(sub);
+        continue;
+      }
+      if (sub.socket.bufferedAmount > LIVE_BUFFER_BYTES) {
+        sub.socket.close(1013, "client too slow");
+        continue;
+      }
+      block ??= committedBlockEvents(committed);
+      sub.socket.send(eventsMessage(block, sub.filter));
+      sub.nextHeight++;
+    }
+  }
+
+  private replay(sub: Subscriber): void {
+    sub.replaying = true;
+    void this.replayLoop(sub)
+      .catch((error: unknown) => {
+        if (!(error instanceof LedgerError)) throw error;
+        sub.socket.close(1011, error.code);
+      })
+      .finally(() => {
+        sub.replaying = false;
+      });
+  }
+
+  private async replayLoop(sub: Subscriber): Promise<void> {
+    for (let sent = 1; !sub.closed && sub.nextHeight <= this.chain.height; sent++) {
+      const block = storedBlockEvents(this.chain, sub.nextHeight);
+      if (block === undefined) throw new LedgerError("HEIGHT_NOT_FOUND", `no block ${sub.nextHeight}`);
+      const flushed =
+        sub.socket.bufferedAmount > REPLAY_BUFFER_BYTES
+          ? new Promise<void>((resolve) => sub.socket.send(eventsMessage(block, sub.filter), () => resolve()))
+          : (sub.socket.send(eventsMessage(block, sub.filter)), undefined);
+      sub.nextHeight++;
+      if (flushed) await flushed;
+      else if (sent % REPLAY_BLOCKS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
