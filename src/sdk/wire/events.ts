@@ -10,36 +10,34 @@ import { decimal, hex32 } from "./common.js";
 
 const EVENT_KIND = /^[A-Za-z][A-Za-z0-9]{0,63}$/;
 
-export const eventsQuerySchema = z
-  .strictObject({
-    kinds: z
-      .string()
-      .transform((s) => s.split(",").filter((k) => k !== ""))
-      .refine((ks) => ks.length <= 64 && ks.every((k) => EVENT_KIND.test(k)), "comma-separated event types")
-      .optional()
-      .describe("only these event types, comma-separated (orderPaid,commissionSettled,...)"),
-    enterprise: orgIdField.optional().describe("only events of this enterprise (organisation id)"),
-    payee: z
-      .string()
-      .max(90)
-      .transform((s, ctx) => {
-        try {
-          return normaliseUserCode(s);
-        } catch {
-          ctx.addIssue({ code: "custom", message: "not a valid user code" });
-          return z.NEVER;
-        }
-      })
-      .optional()
-      .describe("only events naming this user code (as payee, marketer, code ...)"),
-    fromHeight: z
-      .string()
-      .regex(/^(0|[1-9][0-9]{0,19})$/, "a decimal height")
-      .transform(BigInt)
-      .optional()
-      .describe("replay from this height (default: the next block), then follow live"),
-  })
-  .meta({ id: "EventsQuery" });
+export const eventsQuerySchema = z.strictObject({
+  kinds: z
+    .string()
+    .transform((s) => s.split(",").filter((k) => k !== ""))
+    .refine((ks) => ks.length <= 64 && ks.every((k) => EVENT_KIND.test(k)), "comma-separated event types")
+    .optional()
+    .describe("only these event types, comma-separated (orderPaid,commissionSettled,...)"),
+  enterprise: orgIdField.optional().describe("only events of this enterprise (organisation id)"),
+  payee: z
+    .string()
+    .max(90)
+    .transform((s, ctx) => {
+      try {
+        return normaliseUserCode(s);
+      } catch {
+        ctx.addIssue({ code: "custom", message: "not a valid user code" });
+        return z.NEVER;
+      }
+    })
+    .optional()
+    .describe("only events naming this user code (as payee, marketer, code ...)"),
+  fromHeight: z
+    .string()
+    .regex(/^(0|[1-9][0-9]{0,19})$/, "a decimal height")
+    .transform(BigInt)
+    .optional()
+    .describe("replay from this height (default: the next block), then follow live"),
+});
 export type EventsQueryInput = z.input<typeof eventsQuerySchema>;
 
 export const feedEventSchema = z
