@@ -287,7 +287,7 @@ export class MarketingWorkload implements Workload {
     };
     switch (order.stage) {
       case "created":
-        return this.send(
+        this.send(
           order.staff,
           {
             kind: "confirmPayment",
@@ -295,27 +295,31 @@ export class MarketingWorkload implements Workload {
           },
           next("paid"),
         );
+        return;
       case "paid":
-        return this.send(
+        this.send(
           order.staff,
           { kind: "shipOrder", value: { idempotencyKey: idem, orderId, reason: "shipped" } },
           next("shipped"),
         );
+        return;
       case "shipped":
-        return this.send(
+        this.send(
           order.staff,
           { kind: "confirmDelivery", value: { idempotencyKey: idem, orderId, reason: "delivered" } },
           next("delivered"),
         );
+        return;
       case "delivered":
-        return this.send(
+        this.send(
           order.buyer,
           { kind: "confirmReceipt", value: { idempotencyKey: idem, orderId, reason: "buyer-confirmed" } },
           next("completed"),
         );
+        return;
       case "completed":
         if (order.n % 8 !== 7) return;
-        return this.send(
+        this.send(
           order.staff,
           {
             kind: "refundOrder",
@@ -329,6 +333,7 @@ export class MarketingWorkload implements Workload {
           },
           next("refunded"),
         );
+        return;
       default:
         return;
     }
