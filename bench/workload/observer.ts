@@ -80,7 +80,10 @@ export class CommitObserver {
   /** Calls back once the transaction commits (at once if it already has). */
   onCommit(hash: string, callback: (result: ObservedResult) => void): void {
     const known = this.results.get(hash);
-    if (known) return callback(known);
+    if (known) {
+      callback(known);
+      return;
+    }
     const waiting = this.waiters.get(hash);
     if (waiting) waiting.push(callback);
     else this.waiters.set(hash, [callback]);
