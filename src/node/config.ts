@@ -112,9 +112,7 @@ export const nodeConfigSchema = z.strictObject({
    * Test only: faults the end-to-end tests inject into a real node process (see test-faults.ts).
    * `crashMidCommitAtHeight`: the process kills itself (SIGKILL) halfway through that commit.
    */
-  testFaults: z
-    .strictObject({ crashMidCommitAtHeight: z.number().int().min(1).optional() })
-    .optional(),
+  testFaults: z.strictObject({ crashMidCommitAtHeight: z.number().int().min(1).optional() }).optional(),
 });
 export type NodeConfig = z.infer<typeof nodeConfigSchema>;
 
@@ -154,7 +152,10 @@ export function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = process.en
     ...config,
     api: {
       host: env.MKL_API_HOST ?? config.api.host,
-      port: port === undefined ? config.api.port : parseWith(z.coerce.number().pipe(listenPort), port, "MKL_API_PORT"),
+      port:
+        port === undefined
+          ? config.api.port
+          : parseWith(z.coerce.number().pipe(listenPort), port, "MKL_API_PORT"),
     },
     logLevel: parseWith(
       nodeConfigSchema.shape.logLevel,
