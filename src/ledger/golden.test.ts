@@ -1,12 +1,23 @@
 // Golden vectors: exact bytes of the encodings other nodes and clients depend on. A failure
 // here means the wire format or a hash changed: that is a new protocol version, never a fix.
 import { describe, expect, it } from "vitest";
-import { type BlockHeader, blockHash, blockHeaderCodec } from "./block.js";
+import {
+  type Block,
+  type BlockHeader,
+  blockHash,
+  blockHeaderCodec,
+  type CommitCertificate,
+  commitCertificateCodec,
+  encodeBlock,
+  lastCommitHash,
+} from "./block.js";
 import { toHex } from "./bytes.js";
 import { bytes, encode, struct, taggedUnion, u64 } from "./codec.js";
+import { golden } from "./golden.test-util.js";
 import { merkleRoot } from "./merkle.js";
 import { MemoryNodeStore } from "./state/memory-store.js";
 import { proveAt, stateProofCodec, verifyStateProof } from "./state/proof.js";
+import { signedVoteCodec } from "./signed-vote.js";
 import { applyBatch } from "./state/smt.js";
 import { nobleEd25519, sha256, sm3 } from "./test-suites.test-util.js";
 import { encodeSignedTx, makeTxCodecs, signTx, txHash } from "./tx.js";
@@ -34,15 +45,6 @@ const opCodec = taggedUnion("u8", {
   transfer: { tag: 1, codec: struct({ to: bytes(65), amountFen: u64 }) },
 });
 type Op = Parameters<typeof opCodec.encode>[0];
-
-const PRINT = process.env.PRINT_GOLDEN === "1";
-function golden(name: string, actual: string, expected: string): void {
-  if (PRINT) {
-    console.log(`${name}: ${actual}`);
-    return;
-  }
-  expect(actual, name).toBe(expected);
-}
 
 describe("golden vectors", () => {
   it("block header encoding and hash", () => {
@@ -131,6 +133,70 @@ describe("golden vectors", () => {
       expect(verifyStateProof(sha256, root, utf8(key), value, proof)).toBe(true);
       golden(name, toHex(encode(stateProofCodec, proof)), want);
     }
+  });
+
+  it("commit certificate, lastCommitHash, block with both certificates, signed vote", () => {
+    const certificate: CommitCertificate = {
+      height: 41n,
+      round: 1,
+      blockHash: h(0x11),
+      signatures: [
+        { validator: new Uint8Array(32).fill(0x0a), timestampMs: 1_767_225_599_000n, signature: h(0xa1) },
+        { validator: new Uint8Array(32).fill(0x0b), timestampMs: 1_767_225_599_500n, signature: h(0xb1) },
+      ],
+    };
+    golden(
+      "commit certificate",
+      toHex(encode(commitCertificateCodec, certificate)),
+      "000000000000002900000001111111111111111111111111111111111111111111111111111111111111111100000002000000200a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0000019b76daa41800000020a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1000000200b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0000019b76daa60c00000020b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1",
+    );
+    golden(
+      "lastCommitHash none sha256",
+      toHex(lastCommitHash({ hash: sha256 }, undefined)),
+      "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d",
+    );
+    golden(
+      "lastCommitHash sha256",
+      toHex(lastCommitHash({ hash: sha256 }, certificate)),
+      "a9c77554ad83db1151a2e3cd2c38f6c63bf04f3119a73b86922de6d38aba4bff",
+    );
+    const own: CommitCertificate = { ...certificate, height: 42n, round: 0, blockHash: h(0x99) };
+    const block: Block = { header, txs: [utf8("tx-a"), utf8("tx-b")], lastCommit: certificate, commit: own };
+    golden(
+      "block",
+      toHex(encodeBlock(block)),
+      "0000000a6d6b6c2d676f6c64656e000000000000002a0000019b76daa8001111111111111111111111111111111111111111111111111111111111111111121212121212121212121212121212121212121212121212121212121212121222222222222222222222222222222222222222222222222222222222222222223333333333333333333333333333333333333333333333333333333333333333444444444444444444444444444444444444444444444444444444444444444400000041040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040455555555555555555555555555555555555555555555555555555555555555556666666666666666666666666666666666666666666666666666666666666666000000020000000474782d610000000474782d6201000000000000002900000001111111111111111111111111111111111111111111111111111111111111111100000002000000200a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0000019b76daa41800000020a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1000000200b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0000019b76daa60c00000020b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b101000000000000002a00000000999999999999999999999999999999999999999999999999999999999999999900000002000000200a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0000019b76daa41800000020a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1000000200b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0000019b76daa60c00000020b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1",
+    );
+    golden(
+      "signed precommit",
+      toHex(
+        encode(signedVoteCodec, {
+          voteType: 2,
+          height: 42n,
+          round: 1,
+          blockHash: h(0x77),
+          timestampMs: 1_767_225_600_123n,
+          validator: new Uint8Array(32).fill(0x0a),
+          signature: h(0xa2),
+        }),
+      ),
+      "02000000000000002a000000010177777777777777777777777777777777777777777777777777777777777777770000019b76daa87b000000200a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a00000020a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2a2",
+    );
+    golden(
+      "signed nil prevote",
+      toHex(
+        encode(signedVoteCodec, {
+          voteType: 1,
+          height: 42n,
+          round: 1,
+          blockHash: undefined,
+          timestampMs: 0n,
+          validator: new Uint8Array(32).fill(0x0b),
+          signature: h(0xb2),
+        }),
+      ),
+      "01000000000000002a00000001000000000000000000000000200b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b00000020b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2",
+    );
   });
 
   it("vote sign bytes", () => {
