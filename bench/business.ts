@@ -3,6 +3,7 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { getSuite } from "../src/crypto/index.js";
 import type { SuiteId } from "../src/crypto/suite.js";
+import { runExecutionBench } from "./execution.js";
 import { verifyRate } from "./measure.js";
 import type { BenchRow } from "./table.js";
 import { type HotFunction, topSelfTime } from "./workload/cpu-profile.js";
@@ -23,6 +24,8 @@ export interface WorkloadBench {
   readonly suiteId: SuiteId;
   readonly workload: WorkloadName;
   readonly limitTps: number;
+  /** Single-core execution-only throughput of the same suite, measured in the same run. */
+  readonly executionTps: number;
   readonly ramp: LoadRun;
   readonly half: LoadRun;
   readonly processes: readonly ProcessFigures[];
@@ -55,6 +58,7 @@ export async function runWorkloadBench(
 ): Promise<WorkloadBench> {
   const suite = getSuite(suiteId);
   const limitTps = (verifyRate(suite) * cpus().length) / VALIDATORS;
+  const executionTps = (await runExecutionBench(suiteId, 10_000))[0]?.value ?? Number.NaN;
   const profileDir = options.cpuProfile ? mkdtempSync(join(tmpdir(), "mkl-cpuprof-")) : undefined;
   const parties = workload === "transfer" ? transferParties() : marketingParties();
   const net = await startBenchNetwork({
@@ -100,6 +104,7 @@ export async function runWorkloadBench(
       suiteId,
       workload,
       limitTps,
+      executionTps,
       ramp: rampRun,
       half: halfRun,
       processes,
@@ -129,6 +134,14 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
       reference: b.limitTps,
       limit: "verify/s x cores / validators",
       ratio: b.ramp.committedTps / b.limitTps,
+    },
+    {
+      name: `${label}: committed tx/s beside single-core execution-only throughput`,
+      value: b.ramp.committedTps,
+      unit: "tx/s",
+      reference: b.executionTps,
+      limit: "execution only, one core",
+      ratio: b.ramp.committedTps / b.executionTps,
     },
     {
       name: `${label}: saturation point (highest step kept up with, >= 95 % committed)`,

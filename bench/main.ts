@@ -4,12 +4,13 @@ import type { SuiteId } from "../src/crypto/suite.js";
 import { runCompletionStorm, runWorkloadBench, type WorkloadBench } from "./business.js";
 import { runCodecBench } from "./codec.js";
 import { runCryptoBench } from "./crypto.js";
+import { runExecutionBench } from "./execution.js";
 import { runNetworkBench } from "./network.js";
 import { runNodeBench } from "./node.js";
 import { type BenchRow, formatTable, printTable } from "./table.js";
 import { htmlReport, writeReport } from "./workload/report.js";
 
-const PARTS = ["crypto", "codec", "node", "network", "transfer", "marketing", "storm"] as const;
+const PARTS = ["crypto", "codec", "execution", "node", "network", "transfer", "marketing", "storm"] as const;
 
 /**
  * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N] [--cpu-prof]`:
@@ -41,6 +42,10 @@ async function main(): Promise<void> {
   if (wanted("codec")) {
     console.log("codec…");
     rows.push(...runCodecBench());
+  }
+  for (const suite of wanted("execution") ? suites : []) {
+    console.log(`execution only (${suite})…`);
+    rows.push(...(await runExecutionBench(suite)));
   }
   for (const suite of wanted("node") ? suites : []) {
     console.log(`single validator (${suite})…`);
