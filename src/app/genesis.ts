@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SUITE_IDS } from "../crypto/suite.js";
+import { fromHex } from "../ledger/bytes.js";
 import { bytes, type CodecType, encode, list, string, struct, u32, u64 } from "../ledger/codec.js";
 import { writeAccount } from "./accounts.js";
 import { ADDRESS_BYTES } from "./address.js";
@@ -20,7 +21,7 @@ const hex = (bytes?: number) =>
   z
     .string()
     .regex(bytes === undefined ? /^([0-9a-f]{2})+$/ : new RegExp(`^[0-9a-f]{${bytes * 2}}$`), "lowercase hex")
-    .transform((s) => Uint8Array.from(Buffer.from(s, "hex")));
+    .transform((s) => fromHex(s));
 
 /** Protocol parameters: the same on every node, fixed at genesis (governance may change them later). */
 export const paramsSchema = z.object({

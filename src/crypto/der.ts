@@ -1,3 +1,4 @@
+import { base64ToBytes, bytesToBase64 } from "./bytes.js";
 /**
  * The little DER we need for PKCS#8 and SPKI keys: definite lengths, no indefinite forms,
  * minimal length encodings only (DER is the one encoding OpenSSL writes and we accept).
@@ -109,7 +110,7 @@ export function expectTag(t: Tlv | undefined, tag: number): Uint8Array {
 }
 
 export function toPem(label: string, der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString("base64");
+  const b64 = bytesToBase64(der);
   const lines = b64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }
@@ -119,5 +120,9 @@ export function fromPem(pem: string, label: string): Uint8Array {
   const re = new RegExp(`-----BEGIN ${label}-----([A-Za-z0-9+/=\\s]*)-----END ${label}-----`);
   const m = re.exec(pem);
   if (!m?.[1]) throw new DerError(`no ${label} PEM block`);
-  return new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ""), "base64"));
+  try {
+    return base64ToBytes(m[1].replace(/\s+/g, ""));
+  } catch {
+    throw new DerError(`the ${label} PEM block is not valid base64`);
+  }
 }

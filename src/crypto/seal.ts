@@ -1,5 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from "node:crypto";
-import { asBuffer, concatBytes } from "./bytes.js";
+import { concatBytes, constantTimeEqual, randomBytes } from "./bytes.js";
+import { aesGcmDecrypt, aesGcmEncrypt, sm4CbcDecrypt, sm4CbcEncrypt } from "./ciphers.js";
 import { CryptoError } from "./errors.js";
 import { hmac } from "./hash.js";
 
@@ -40,31 +40,22 @@ function openFailed(): CryptoError {
 export function aesGcmSeal(key: Uint8Array, plaintext: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
   checkKey(key, 32);
   const nonce = randomBytes(GCM_NONCE);
-  const cipher = createCipheriv("aes-256-gcm", asBuffer(key), nonce, { authTagLength: GCM_TAG });
-  cipher.setAAD(asBuffer(ad));
-  const body = Buffer.concat([cipher.update(asBuffer(plaintext)), cipher.final()]);
-  return concatBytes(nonce, body, cipher.getAuthTag());
+  return concatBytes(nonce, aesGcmEncrypt(key, nonce, plaintext, ad));
 }
 
 export function aesGcmOpen(key: Uint8Array, sealed: Uint8Array, ad: Uint8Array = EMPTY): Uint8Array {
   checkKey(key, 32);
   if (sealed.length < GCM_NONCE + GCM_TAG) throw openFailed();
-  const nonce = asBuffer(sealed.subarray(0, GCM_NONCE));
-  const tag = asBuffer(sealed.subarray(sealed.length - GCM_TAG));
   try {
-    const decipher = createDecipheriv("aes-256-gcm", asBuffer(key), nonce, { authTagLength: GCM_TAG });
-    decipher.setAAD(asBuffer(ad));
-    decipher.setAuthTag(tag);
-    const body = asBuffer(sealed.subarray(GCM_NONCE, sealed.length - GCM_TAG));
-    return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]));
+    return aesGcmDecrypt(key, sealed.subarray(0, GCM_NONCE), sealed.subarray(GCM_NONCE), ad);
   } catch {
     throw openFailed();
   }
 }
 
-function sm4Keys(key: Uint8Array): { encKey: Buffer; macKey: Uint8Array } {
+function sm4Keys(key: Uint8Array): { encKey: Uint8Array; macKey: Uint8Array } {
   return {
-    encKey: asBuffer(hmac("sm3", key, ENC_LABEL).subarray(0, 16)),
+    encKey: hmac("sm3", key, ENC_LABEL).subarray(0, 16),
     macKey: hmac("sm3", key, MAC_LABEL),
   };
 }
@@ -79,8 +70,7 @@ export function sm4Seal(key: Uint8Array, plaintext: Uint8Array, ad: Uint8Array =
   checkKey(key, 16);
   const { encKey, macKey } = sm4Keys(key);
   const iv = randomBytes(CBC_IV);
-  const cipher = createCipheriv("sm4-cbc", encKey, iv);
-  const ivAndBody = concatBytes(iv, cipher.update(asBuffer(plaintext)), cipher.final());
+  const ivAndBody = concatBytes(iv, sm4CbcEncrypt(encKey, iv, plaintext));
   return concatBytes(ivAndBody, sm4Tag(macKey, ad, ivAndBody));
 }
 
@@ -91,11 +81,9 @@ export function sm4Open(key: Uint8Array, sealed: Uint8Array, ad: Uint8Array = EM
   const { encKey, macKey } = sm4Keys(key);
   const ivAndBody = sealed.subarray(0, sealed.length - SM3_TAG);
   const tag = sealed.subarray(sealed.length - SM3_TAG);
-  if (!timingSafeEqual(asBuffer(tag), asBuffer(sm4Tag(macKey, ad, ivAndBody)))) throw openFailed();
+  if (!constantTimeEqual(tag, sm4Tag(macKey, ad, ivAndBody))) throw openFailed();
   try {
-    const decipher = createDecipheriv("sm4-cbc", encKey, asBuffer(ivAndBody.subarray(0, CBC_IV)));
-    const body = asBuffer(ivAndBody.subarray(CBC_IV));
-    return new Uint8Array(Buffer.concat([decipher.update(body), decipher.final()]));
+    return sm4CbcDecrypt(encKey, ivAndBody.subarray(0, CBC_IV), ivAndBody.subarray(CBC_IV));
   } catch {
     throw openFailed();
   }

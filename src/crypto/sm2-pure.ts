@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { invert, mod } from "@noble/curves/abstract/modular.js";
 import { type WeierstrassPoint, weierstrass } from "@noble/curves/abstract/weierstrass.js";
-import { bigIntToBytes, bytesToBigInt, bytesToHex, concatBytes, toUint8Array } from "./bytes.js";
+import { bigIntToBytes, bytesToBigInt, bytesToHex, concatBytes, randomBytes, toUint8Array } from "./bytes.js";
 import { SM2_CURVE } from "./curves.js";
 import { sm3 } from "./hash.js";
 import { Lru } from "./lru.js";

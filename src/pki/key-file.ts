@@ -1,4 +1,5 @@
 import { scrypt } from "@noble/hashes/scrypt.js";
+import { base64ToBytes, bytesToBase64, bytesToHex, hexToBytes } from "../crypto/bytes.js";
 import { detectPemSuite, getSuite, isSuiteId } from "../crypto/index.js";
 import type { PrivateKey, SuiteId } from "../crypto/suite.js";
 import { PkiError } from "./errors.js";
@@ -38,7 +39,7 @@ function deriveKey(passphrase: string, header: EncryptedKeyHeader, length: numbe
   if (!Number.isInteger(logN) || logN < 10 || logN > 20 || r < 1 || r > 32 || p < 1 || p > 16) {
     throw new PkiError("KEY_FILE_INVALID", "scrypt parameters out of range", { logN, r, p });
   }
-  return scrypt(new TextEncoder().encode(passphrase.normalize("NFC")), Buffer.from(salt, "hex"), {
+  return scrypt(new TextEncoder().encode(passphrase.normalize("NFC")), hexToBytes(salt), {
     N: 2 ** logN,
     r,
     p,
@@ -63,7 +64,7 @@ export function encryptPrivateKey(
     type: "mkl-encrypted-key",
     version: 1,
     suite: privateKey.suite,
-    kdf: { name: "scrypt", ...params, salt: Buffer.from(salt).toString("hex") },
+    kdf: { name: "scrypt", ...params, salt: bytesToHex(salt) },
   };
   const key = deriveKey(passphrase, header, suite.sealKeyBytes);
   const sealed = suite.seal(
@@ -71,7 +72,7 @@ export function encryptPrivateKey(
     new TextEncoder().encode(suite.privateKeyToPem(privateKey)),
     headerBytes(header),
   );
-  return `${JSON.stringify({ ...header, sealed: Buffer.from(sealed).toString("base64") }, null, 2)}\n`;
+  return `${JSON.stringify({ ...header, sealed: bytesToBase64(sealed) }, null, 2)}\n`;
 }
 
 export function isEncryptedKeyFile(text: string): boolean {
@@ -103,7 +104,11 @@ function parseHeader(text: string): { header: EncryptedKeyHeader; sealed: Uint8A
     suite: doc.suite,
     kdf: { name: "scrypt", logN: Number(kdf.logN), r: Number(kdf.r), p: Number(kdf.p), salt: kdf.salt },
   };
-  return { header, sealed: new Uint8Array(Buffer.from(doc.sealed, "base64")) };
+  try {
+    return { header, sealed: base64ToBytes(doc.sealed) };
+  } catch {
+    throw new PkiError("KEY_FILE_INVALID", "the sealed key is not valid base64");
+  }
 }
 
 /** Reads a key file: plain PKCS#8 PEM, or encrypted JSON opened with `passphrase`. */

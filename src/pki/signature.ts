@@ -1,5 +1,6 @@
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { bigIntToBytes } from "../crypto/bytes.js";
 import { CURVES } from "../crypto/curves.js";
 import { readAll, TAG, tlv } from "../crypto/der.js";
 import { bytesToHex, detectPemSuite, getSuite } from "../crypto/index.js";
@@ -68,7 +69,7 @@ function lowS(suite: SuiteId, rs: Uint8Array): Uint8Array {
   const s = bigIntOf(rs.subarray(32));
   if (s <= n >> 1n) return rs;
   const out = rs.slice();
-  out.set(Uint8Array.from(Buffer.from((n - s).toString(16).padStart(64, "0"), "hex")), 32);
+  out.set(bigIntToBytes(n - s, 32), 32);
   return out;
 }
 

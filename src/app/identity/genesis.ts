@@ -2,6 +2,7 @@ import { z } from "zod";
 import { getSuite } from "../../crypto/index.js";
 import type { SuiteId } from "../../crypto/suite.js";
 import { LedgerError } from "../../errors.js";
+import { bytesEqual, fromHex } from "../../ledger/bytes.js";
 import { fromPem } from "../../pki/pem.js";
 import { ORG_ID_PATTERN, ROLES, type Role } from "../../pki/roles.js";
 import { addressOf } from "../address.js";
@@ -26,7 +27,7 @@ const pem = z
 const hexKey = z
   .string()
   .regex(/^([0-9a-f]{2}){32,65}$/, "lowercase hex public key")
-  .transform((s) => Uint8Array.from(Buffer.from(s, "hex")));
+  .transform((s) => fromHex(s));
 export const orgIdSchema = z
   .string()
   .regex(ORG_ID_PATTERN, "lowercase letters, digits and dashes, at most 32");
@@ -111,7 +112,7 @@ export function writeIdentityGenesis(state: StateOverlay, g: IdentityGenesis): v
       ) {
         throw invalid(`identity ${i}: role or organisation differ from its certificate`);
       }
-      if (entry.publicKey && Buffer.compare(entry.publicKey, publicKey) !== 0) {
+      if (entry.publicKey && !bytesEqual(entry.publicKey, publicKey)) {
         throw invalid(`identity ${i}: publicKey differs from its certificate`);
       }
       const organisation = member?.organisation ?? entry.organisation ?? "";

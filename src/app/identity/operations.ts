@@ -1,3 +1,4 @@
+import { bytesEqual } from "../../ledger/bytes.js";
 import { bytes, type CodecType, fixedBytes, optional, string, struct } from "../../ledger/codec.js";
 import { isRevocationReason } from "../../pki/crl.js";
 import { isOrgId, isRole } from "../../pki/roles.js";
@@ -154,7 +155,7 @@ export const rotateKeyOperation: OperationHandler<RotateKey> = {
   execute(ctx, op) {
     const signer = activeSigner(ctx.state, ctx.timeMs, ctx.sender, { allowExpired: true });
     const target = targetOf(ctx, op.code);
-    const self = Buffer.compare(signer.code, target.code) === 0;
+    const self = bytesEqual(signer.code, target.code);
     if (!self) {
       // Only renewing one's own certificate works with an expired one.
       if (isExpired(signer, ctx.timeMs)) activeSigner(ctx.state, ctx.timeMs, ctx.sender);

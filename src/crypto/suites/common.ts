@@ -1,5 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { asBuffer, bigIntToBytes, toUint8Array } from "../bytes.js";
+import { bigIntToBytes, compareBytes, randomBytes, toUint8Array } from "../bytes.js";
 import { CURVES } from "../curves.js";
 import { CryptoError } from "../errors.js";
 import { digest } from "../hash.js";
@@ -28,9 +27,7 @@ const limitBytes = new Map<SuiteId, Uint8Array>();
 
 /** 1 <= value < limit for 32-byte big-endian values, by byte comparison (no BigInt on hot paths). */
 export function inScalarRange(value: Uint8Array, limit: Uint8Array): boolean {
-  return (
-    value.length === 32 && value.some((b) => b !== 0) && Buffer.compare(asBuffer(value), asBuffer(limit)) < 0
-  );
+  return value.length === 32 && value.some((b) => b !== 0) && compareBytes(value, limit) < 0;
 }
 
 export function checkPrivateBytes(suite: SuiteId, bytes: Uint8Array): void {
@@ -138,10 +135,7 @@ export function buildSuite({ id, scheme, checkPublic }: SuiteParts): Suite {
       if (decoded.suite !== id)
         throw new CryptoError("SUITE_MISMATCH", `PEM holds a ${decoded.suite} key, not ${id}`);
       const key = privateKeyFromBytes(decoded.d);
-      if (
-        decoded.pub &&
-        Buffer.compare(canonicalPublicBytes(id, decoded.pub), publicKeyOf(key).bytes) !== 0
-      ) {
+      if (decoded.pub && compareBytes(canonicalPublicBytes(id, decoded.pub), publicKeyOf(key).bytes) !== 0) {
         throw new CryptoError("INVALID_PEM", "the public key in the PEM does not match its private key");
       }
       return key;

@@ -1,8 +1,8 @@
-import { sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
 import { secp256k1 } from "@noble/curves/secp256k1.js";
 import { asBuffer, bigIntToBytes, bytesToBigInt, concatBytes, toUint8Array } from "../bytes.js";
 import { CURVES, type WeierstrassInfo } from "../curves.js";
+import { type NodeSigning, nodeSigning } from "../node-crypto.js";
 import type { Suite } from "../suite.js";
 import { buildSuite, inScalarRange, type Scheme } from "./common.js";
 import { privateKeyObject, publicKeyObject } from "./keyobjects.js";
@@ -60,20 +60,25 @@ function normaliseLowS(signature: Uint8Array, n: bigint): Uint8Array {
   return concatBytes(signature.subarray(0, 32), bigIntToBytes(n - s, 32));
 }
 
-function nodeScheme(id: EcdsaId): Scheme {
+function nodeScheme(node: NodeSigning, id: EcdsaId): Scheme {
   const c = info(id);
   return {
     backend: "native",
     publicKeyOf: (d) => publicOf(c, d),
     sign: (d, message) => {
-      const key = privateKeyObject(id, d, publicOf(c, d));
-      const der = nodeSign("sha256", asBuffer(message), { key, dsaEncoding: "ieee-p1363" });
+      const key = privateKeyObject(node, id, d, publicOf(c, d));
+      const der = node.sign("sha256", asBuffer(message), { key, dsaEncoding: "ieee-p1363" });
       return normaliseLowS(new Uint8Array(der), c.n);
     },
     verify: (pub, message, signature) => {
       if (!isCanonicalLowS(signature, c.n)) return false;
-      const key = publicKeyObject(id, pub);
-      return nodeVerify("sha256", asBuffer(message), { key, dsaEncoding: "ieee-p1363" }, asBuffer(signature));
+      const key = publicKeyObject(node, id, pub);
+      return node.verify(
+        "sha256",
+        asBuffer(message),
+        { key, dsaEncoding: "ieee-p1363" },
+        asBuffer(signature),
+      );
     },
   };
 }
@@ -92,5 +97,7 @@ function nobleScheme(id: EcdsaId): Scheme {
 }
 
 export function ecdsaSuite(id: EcdsaId, backend: "native" | "pure-js"): Suite {
-  return buildSuite({ id, scheme: backend === "native" ? nodeScheme(id) : nobleScheme(id) });
+  // Where node:crypto is missing (a browser), "native" runs the pure scheme too.
+  const node = backend === "native" ? nodeSigning : undefined;
+  return buildSuite({ id, scheme: node ? nodeScheme(node, id) : nobleScheme(id) });
 }

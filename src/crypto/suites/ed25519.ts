@@ -1,7 +1,7 @@
-import { sign as nodeSign, verify as nodeVerify } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { asBuffer, bytesToBigInt, toUint8Array } from "../bytes.js";
 import { CURVES } from "../curves.js";
+import { type NodeSigning, nodeSigning } from "../node-crypto.js";
 import type { Suite } from "../suite.js";
 import { buildSuite, type Scheme } from "./common.js";
 import { privateKeyObject, publicKeyObject } from "./keyobjects.js";
@@ -34,18 +34,20 @@ export function checkEd25519Public(pub: Uint8Array): void {
   ed25519.Point.fromBytes(toUint8Array(pub), false);
 }
 
-function nodeScheme(): Scheme {
+function nodeScheme(node: NodeSigning): Scheme {
   return {
     backend: "native",
     publicKeyOf: publicOf,
     sign: (seed, message) =>
-      new Uint8Array(nodeSign(null, asBuffer(message), privateKeyObject("ed25519", seed, publicOf(seed)))),
+      new Uint8Array(
+        node.sign(null, asBuffer(message), privateKeyObject(node, "ed25519", seed, publicOf(seed))),
+      ),
     verify: (pub, message, signature) =>
       isCanonicalEd25519(signature) &&
-      nodeVerify(
+      node.verify(
         null,
         asBuffer(message),
-        publicKeyObject("ed25519", pub, checkEd25519Public),
+        publicKeyObject(node, "ed25519", pub, checkEd25519Public),
         asBuffer(signature),
       ),
   };
@@ -65,7 +67,7 @@ function nobleScheme(): Scheme {
 export function ed25519Suite(backend: "native" | "pure-js"): Suite {
   return buildSuite({
     id: "ed25519",
-    scheme: backend === "native" ? nodeScheme() : nobleScheme(),
+    scheme: backend === "native" && nodeSigning ? nodeScheme(nodeSigning) : nobleScheme(),
     checkPublic: checkEd25519Public,
   });
 }

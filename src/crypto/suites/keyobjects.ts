@@ -1,6 +1,7 @@
-import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import { bytesToHex } from "../bytes.js";
 import { Lru } from "../lru.js";
+import type { NodeSigning } from "../node-crypto.js";
 import { encodePrivateKeyPem, encodePublicKeyPem } from "../pem.js";
 import type { SuiteId } from "../suite.js";
 
@@ -15,6 +16,7 @@ const privateKeys = new WeakMap<Uint8Array, KeyObject>();
 
 /** validate runs once per key, before OpenSSL sees it (OpenSSL is laxer than our decoding rules). */
 export function publicKeyObject(
+  node: NodeSigning,
   suite: SuiteId,
   pub: Uint8Array,
   validate?: (pub: Uint8Array) => void,
@@ -23,16 +25,21 @@ export function publicKeyObject(
   let obj = publicKeys.get(key);
   if (!obj) {
     validate?.(pub);
-    obj = createPublicKey(encodePublicKeyPem(suite, pub));
+    obj = node.createPublicKey(encodePublicKeyPem(suite, pub));
     publicKeys.set(key, obj);
   }
   return obj;
 }
 
-export function privateKeyObject(suite: SuiteId, d: Uint8Array, pub: Uint8Array): KeyObject {
+export function privateKeyObject(
+  node: NodeSigning,
+  suite: SuiteId,
+  d: Uint8Array,
+  pub: Uint8Array,
+): KeyObject {
   let obj = privateKeys.get(d);
   if (!obj) {
-    obj = createPrivateKey(encodePrivateKeyPem(suite, d, pub));
+    obj = node.createPrivateKey(encodePrivateKeyPem(suite, d, pub));
     privateKeys.set(d, obj);
   }
   return obj;
