@@ -2,6 +2,7 @@
 export * from "./certificate.js";
 export * from "./crl.js";
 export * from "./csr.js";
+export * from "./encrypted-pkcs8.js";
 export * from "./errors.js";
 export * from "./key-file.js";
 export { buildName, formatName, readName, type SubjectName } from "./name.js";
