@@ -1,6 +1,6 @@
 import { CryptoError } from "./errors.js";
 import { sm2NativeStatus } from "./sm2-native.js";
-import { SUITE_IDS, type Suite, type SuiteId } from "./suite.js";
+import { isSuiteId, type Suite, type SuiteId } from "./suite.js";
 import { ecdsaSuite } from "./suites/ecdsa.js";
 import { ed25519Suite } from "./suites/ed25519.js";
 import { type SmSuite, smSuite } from "./suites/sm.js";
@@ -17,10 +17,6 @@ export type { Sm2Id, SmSuite } from "./suites/sm.js";
 export interface GetSuiteOptions {
   /** "auto" (default): native where it loads (node:crypto, the SM2 addon), else pure JS. */
   backend?: "auto" | "pure-js";
-}
-
-export function isSuiteId(value: unknown): value is SuiteId {
-  return typeof value === "string" && (SUITE_IDS as readonly string[]).includes(value);
 }
 
 const cache = new Map<string, Suite>();

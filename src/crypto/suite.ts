@@ -2,6 +2,10 @@
 export const SUITE_IDS = ["sm", "ecdsa-p256", "ecdsa-secp256k1", "ed25519"] as const;
 export type SuiteId = (typeof SUITE_IDS)[number];
 
+export function isSuiteId(value: unknown): value is SuiteId {
+  return typeof value === "string" && (SUITE_IDS as readonly string[]).includes(value);
+}
+
 /** Which implementation runs a suite's signatures: native OpenSSL/node:crypto, or pure JavaScript. */
 export type CryptoBackend = "native" | "pure-js";
 

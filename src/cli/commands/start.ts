@@ -65,6 +65,7 @@ export function registerStartCommand(program: Command): void {
         [
           "",
           `MarketLedger is running: chain ${status.chainId}, suite ${status.suite}, ${urls.length} validators`,
+          `  console ${first}/   (the web console; every node serves it)`,
           ...urls.map(
             (u) =>
               `  ${u.name}  ${u.url}/v1/status   (blocks ${u.url}/v1/blocks/latest, metrics ${u.url}/metrics)`,

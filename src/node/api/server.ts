@@ -31,6 +31,7 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
   const routes: string[] = [];
   registeredRoutes.set(app, routes);
   app.addHook("onRoute", (route) => {
+    if ((route.schema as { hide?: boolean } | undefined)?.hide) return; // the console's pages and files
     for (const method of [route.method].flat()) {
       if (method !== "HEAD") routes.push(`${method} ${route.url.replace(/:(\w+)/g, "{$1}")}`);
     }

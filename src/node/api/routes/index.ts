@@ -1,3 +1,4 @@
+import { consoleRoutes } from "../static.js";
 import { blockRoutes } from "./blocks.js";
 import { eventRoutes } from "./events.js";
 import { evidenceRoutes } from "./evidence.js";
@@ -27,4 +28,5 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   identityRoutes,
   marketingRoutes,
   eventRoutes,
+  consoleRoutes,
 ];

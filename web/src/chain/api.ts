@@ -1,0 +1,151 @@
+import { SdkError } from "../../../src/sdk/client.js";
+
+/** GET a JSON answer of the node that served the console (same origin), errors as SdkError. */
+export async function getJson<T>(path: string): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { headers: { accept: "application/json" } });
+  } catch (error) {
+    throw new SdkError("NODE_UNREACHABLE", `cannot reach the node: ${(error as Error).message}`);
+  }
+  const body = (await response.json().catch(() => undefined)) as
+    | (T & { error?: { code: string; message: string } })
+    | undefined;
+  if (!response.ok || body === undefined) {
+    throw new SdkError(
+      body?.error?.code ?? "HTTP_ERROR",
+      body?.error?.message ?? `HTTP ${response.status}`,
+      response.status,
+    );
+  }
+  return body;
+}
+
+export interface ProductJson {
+  sku: string;
+  name: string;
+  category: string;
+  priceFen: string;
+  costFen: string;
+  stock: string;
+  reserved: string;
+  sold: string;
+  channels: string[];
+  serviceTerms: string;
+  returnWindowDays: number;
+  status: string;
+}
+
+export interface OrderJson {
+  id: string;
+  basketId: string;
+  lines: number;
+  enterprise: string;
+  sku: string;
+  quantity: number;
+  channel: string;
+  listValueFen: string;
+  status: string;
+  referralCode?: string;
+  marketer?: string;
+  buyerCode?: string;
+  receivedFen: string;
+  refundedFen: string;
+  createdAtMs: string;
+  lastReason: string;
+}
+
+export interface CommissionJson {
+  orderId: string;
+  enterprise: string;
+  policyId: string;
+  policyVersion: number;
+  policyHash: string;
+  rateBps: number;
+  baseFen: string;
+  totalFen: string;
+  note: string;
+  parts: Array<{
+    payee: string;
+    role: string;
+    grossFen: string;
+    clawedBackFen: string;
+    settledFen: string;
+    status: string;
+  }>;
+}
+
+export interface ProofsJson {
+  height: string;
+  stateRoot: string | null;
+  entries: Array<{ key: string; value: string | null; proof: string }>;
+}
+
+export interface OrderViewJson {
+  order: OrderJson;
+  commission: CommissionJson | null;
+  proofs?: ProofsJson;
+}
+
+export interface EarningsJson {
+  balanceFen: string;
+  debtFen: string;
+  payableFen: string;
+  settledFen: string;
+  clawedBackFen: string;
+  withdrawnFen: string;
+  pendingWithdrawalFen: string;
+  pendingSalesFen: string;
+  referredOrders: number;
+  refundedOrders: number;
+}
+
+export interface CostJson {
+  balanceFen: string;
+  depositedFen: string;
+  settledFen: string;
+  payableFen: string;
+  returnedFen: string;
+  withdrawnFen: string;
+  netCommissionCostFen: string;
+}
+
+export interface StatementEntryJson {
+  kind: string;
+  orderId: string;
+  amountFen: string;
+  height: string;
+  timeMs: string;
+  reference: string;
+}
+
+export interface ReferralJson {
+  code: string;
+  enterprise: string;
+  sku: string;
+  marketer: string;
+}
+
+export interface IdentityJson {
+  code: string;
+  role: string;
+  organisation: string;
+  status: string;
+}
+
+const enterprise = (org: string) => `/v1/marketing/enterprises/${encodeURIComponent(org)}`;
+
+export const api = {
+  products: (org: string) => getJson<{ products: ProductJson[] }>(`${enterprise(org)}/products`),
+  product: (org: string, sku: string) =>
+    getJson<ProductJson>(`${enterprise(org)}/products/${encodeURIComponent(sku)}`),
+  earnings: (org: string, code: string) =>
+    getJson<EarningsJson>(`${enterprise(org)}/marketers/${code}/earnings`),
+  statement: (org: string, code: string) =>
+    getJson<{ entries: StatementEntryJson[] }>(`${enterprise(org)}/marketers/${code}/statement`),
+  cost: (org: string) => getJson<CostJson>(`${enterprise(org)}/cost`),
+  order: (id: string, prove = false) =>
+    getJson<OrderViewJson>(`/v1/marketing/orders/${id}${prove ? "?prove=true" : ""}`),
+  referral: (code: string) => getJson<ReferralJson>(`/v1/marketing/referrals/${code}`),
+  identity: (code: string) => getJson<IdentityJson>(`/v1/identities/${code}`),
+};
