@@ -148,8 +148,8 @@ function Preview({ values }: { values: Partial<PolicyForm> }) {
     netReceivedFen: amount,
     units: BigInt(values.sampleUnits ?? 1),
     channel: "online",
-    periodVolumeFen: 0n,
-    periodCommissionFen: 0n,
+    windowVolumeFen: 0n,
+    windowCommissionFen: 0n,
     ownPurchase: false,
     hasTeamLead: false,
   });
