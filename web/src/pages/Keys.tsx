@@ -238,7 +238,9 @@ function Identity() {
                   <Button htmlType="submit" data-testid="make-csr">
                     {t("keys.makeCsr")}
                   </Button>
-                  <Button onClick={() => session.refreshIdentity()}>{t("keys.checkRegistration")}</Button>
+                  <Button onClick={() => session.refreshIdentity()} data-testid="check-registration">
+                    {t("keys.checkRegistration")}
+                  </Button>
                 </Form>
               </UnlockGate>
               {csr ? (
