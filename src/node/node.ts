@@ -17,7 +17,7 @@ import { BftEngine } from "./consensus/engine.js";
 import { systemClock, systemTimers } from "./consensus/ports.js";
 import { WalFile, walPath } from "./consensus/wal-file.js";
 import { reportingFaults, startupFailure } from "./fail-stop.js";
-import { ConsensusFigures } from "./figures/consensus.js";
+import { ConsensusFigures, guarded } from "./figures/consensus.js";
 import { HostFigures } from "./figures/host.js";
 import { COMMISSION_PREFIX, MarketingFigures, ORDER_PREFIX } from "./figures/marketing.js";
 import { readJsonFile, readTextFile } from "./files.js";
@@ -171,7 +171,7 @@ export class LedgerNode {
       batchDelayMs: this.config.batchDelayMs,
       senderNonce: this.senderNonce,
       log: this.log,
-      observer: this.consensusFigures,
+      observer: guarded(this.consensusFigures, (err) => this.log.error({ err }, "consensus figures failed")),
       onCommit: (committed) => this.afterCommit(committed),
       onEvidence: (evidence, signed) => {
         this.metrics.evidence.inc();
@@ -362,7 +362,11 @@ export class LedgerNode {
   private afterCommit(committed: CommittedBlock): void {
     this.lastCommit = committed;
     this.lastCommitAtMs = Date.now();
-    this.blockFigures(committed);
+    try {
+      this.blockFigures(committed);
+    } catch (err) {
+      this.log.error({ err }, "block figures failed"); // never a reason not to go on
+    }
     this.updateMempoolMetrics();
     this.events.emit("block", committed);
     if (committed.block.txs.length > 0) {

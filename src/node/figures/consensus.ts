@@ -32,7 +32,8 @@ export class ConsensusFigures implements EngineObserver {
 
   constructor(private readonly options: ConsensusFiguresOptions) {}
 
-  voted(vote: Vote): void {
+  // Arrow properties: the engine may call a hook detached from this object.
+  readonly voted = (vote: Vote): void => {
     let height = this.votes.get(vote.height);
     if (height === undefined) {
       if (this.votes.size >= MAX_HEIGHTS) this.votes.delete(Math.min(...this.votes.keys()));
@@ -43,17 +44,17 @@ export class ConsensusFigures implements EngineObserver {
     const voters = height.get(key) ?? new Set<string>();
     height.set(key, voters);
     voters.add(vote.validator);
-  }
+  };
 
-  decided({ height, round }: { height: number; round: number }): void {
+  readonly decided = ({ height, round }: { height: number; round: number }): void => {
     if (this.undecided !== undefined && this.undecided.height < height) this.countMissing(this.undecided);
     this.undecided = { height, round };
     for (const h of this.votes.keys()) if (h < height) this.votes.delete(h);
-  }
+  };
 
-  synced({ blocks }: { blocks: number }): void {
+  readonly synced = ({ blocks }: { blocks: number }): void => {
     this.options.metrics.blocksSynced.inc(blocks);
-  }
+  };
 
   /** The set of a height, rebuilt only when it changes (the proposer schedule is cached per set). */
   private validatorSet(height: bigint): ValidatorSet {
@@ -90,4 +91,20 @@ export class ConsensusFigures implements EngineObserver {
       metrics.proposals.inc({ validator: this.options.nameOf(id), result: r === round ? "made" : "missed" });
     }
   }
+}
+
+/** The hooks of an observer, each one unable to throw into the engine: a figure must never stop consensus. */
+export function guarded(observer: EngineObserver, onError: (error: unknown) => void): EngineObserver {
+  const out: Record<string, unknown> = {};
+  for (const [name, hook] of Object.entries(observer)) {
+    if (typeof hook !== "function") continue;
+    out[name] = (...args: unknown[]) => {
+      try {
+        (hook as (...a: unknown[]) => void)(...args);
+      } catch (error) {
+        onError(error);
+      }
+    };
+  }
+  return out as EngineObserver;
 }
