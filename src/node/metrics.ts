@@ -305,7 +305,10 @@ export class NodeMetrics {
     >[];
     for (const metric of metrics) {
       // Buckets stay in /metrics; the status keeps a histogram's sum and count.
-      const values = metric.values.filter((v) => v.metricName?.endsWith("_bucket") !== true);
+      // NaN (an event-loop mean with no sample since the last read) is left out: JSON has no NaN.
+      const values = metric.values.filter(
+        (v) => v.metricName?.endsWith("_bucket") !== true && Number.isFinite(v.value),
+      );
       const samples = values.map((v) => ({
         ...(v.metricName !== undefined && v.metricName !== metric.name ? { name: v.metricName } : {}),
         labels: { ...v.labels } as Record<string, string | number>,
