@@ -65,6 +65,7 @@ const EXAMPLES: Record<string, object> = {
   requestWithdrawal: { idempotencyKey: "k", enterprise: "org1", amountFen: "50" },
   decideWithdrawal: { idempotencyKey: "k", withdrawalId: 0, paid: true, externalReference: "BANK-1" },
   authorisePaymentService: { idempotencyKey: "k", code, authorised: true },
+  recordPayout: { idempotencyKey: "k", enterprise: "org1", withdrawalId: 3, paid: false },
 };
 
 describe("operation input schemas", () => {
