@@ -66,7 +66,7 @@ module.exports = {
       name: "integrations-are-clients",
       severity: "error",
       comment: "webhooks, connectors and indexers follow a node over its API (the SDK); they never link it",
-      from: { path: "^src/integrations/" },
+      from: { path: "^src/integrations/", pathNot: "\\.test-util\\.ts$" },
       to: { path: "^src/(storage|consensus|ops|cli)/|^src/node/(?!files\\.ts$|key-files\\.ts$)" },
     },
     {
