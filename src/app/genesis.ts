@@ -41,9 +41,11 @@ export type ProtocolParams = z.infer<typeof paramsSchema>;
  * The version of the chain's encodings and rules that this code implements. A chain runs one
  * version from genesis; a node refuses a genesis file of another. 1: transaction results
  * hashed with their message; 2: results hash only their code and details; 3: the header's
- * lastCommitHash commits to the previous block's certificate, which the block carries.
+ * lastCommitHash commits to the previous block's certificate, which the block carries;
+ * 4: marketing policy rules as tagged clauses after a format byte, marketing statuses and
+ * reason codes as closed enumerations, royalty rules R1-R5, instant payout.
  */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export const genesisSchema = z.object({
   protocolVersion: z

@@ -11,7 +11,6 @@ import { registerNodeCommands } from "./commands/node.js";
 import { registerStartCommand } from "./commands/start.js";
 import { registerTxCommand } from "./commands/tx.js";
 import { registerValidatorCommands } from "./commands/validators.js";
-import { registerWebhookCommands } from "./commands/webhooks.js";
 import { CliError, EXIT_BAD_INPUT, EXIT_REFUSED } from "./io.js";
 
 /** `mkl`: the MarketLedger command line. */
@@ -32,7 +31,6 @@ export function buildProgram(output?: OutputConfiguration): Command {
   registerValidatorCommands(program);
   registerMarketingCommands(program);
   registerTxCommand(program);
-  registerWebhookCommands(program);
   return program;
 }
 

@@ -24,8 +24,9 @@
  * - struct({...}): the fields in the key order of the definition, no names, no prefix.
  * - taggedUnion(width, {...}): a u8 or u16 tag chosen per variant, then the variant's value;
  *   an unknown tag is CODEC_UNKNOWN_TAG.
- * - oneOf(codec, values): a closed enumeration (statuses, reason codes) encoded as `codec`;
- *   a value outside the list is CODEC_UNKNOWN_VALUE, on decode and on encode.
+ * - enumeration([...names]): one of a closed list of names, as its u8 position in the list
+ *   (append only); an unknown position is CODEC_UNKNOWN_TAG, a name outside the list has no
+ *   encoding.
  * - Top level: `decode` rejects input with bytes left after the value (CODEC_TRAILING_BYTES);
  *   input that ends early is CODEC_TRUNCATED.
  *
@@ -455,33 +456,6 @@ export function taggedUnion<V extends VariantMap>(tagWidth: "u8" | "u16", varian
   };
 }
 
-/**
- * A closed enumeration: one of `values`, encoded as `inner` encodes it. Decoding a value
- * outside the list (a status or reason code this version does not know) is a CodecError.
- */
-export function oneOf<const V extends readonly (string | number)[]>(
-  inner: Codec<V[number] extends string ? string : number>,
-  values: V,
-): Codec<V[number]> {
-  const allowed = new Set<string | number>(values);
-  const check = (v: unknown, offset?: number): V[number] => {
-    if (!allowed.has(v as string | number)) {
-      throw new CodecError("CODEC_UNKNOWN_VALUE", `${JSON.stringify(v)} is not one of ${values.join(", ")}`, {
-        value: String(v),
-        ...(offset === undefined ? {} : { offset }),
-      });
-    }
-    return v as V[number];
-  };
-  return {
-    encode: (v, w) => inner.encode(check(v) as never, w),
-    decode: (r) => {
-      const offset = r.offset;
-      return check(inner.decode(r), offset);
-    },
-  };
-}
-
 /** A codec with no bytes, for variants that carry no data. */
 export const unit: Codec<null> = {
   encode() {},
@@ -496,5 +470,39 @@ export function mapCodec<W, T>(inner: Codec<W>, to: (w: W) => T, from: (t: T) =>
   return {
     encode: (v, w) => inner.encode(from(v), w),
     decode: (r) => to(inner.decode(r)),
+  };
+}
+
+/**
+ * One name of a closed list, written as its u8 position. The list only grows at its end: a
+ * position once used keeps its name, so stored bytes keep their meaning.
+ */
+export function enumeration<const V extends readonly string[]>(values: V): Codec<V[number]> {
+  if (values.length === 0 || values.length > 0x100 || new Set(values).size !== values.length) {
+    throw new TypeError("an enumeration has 1..256 distinct names");
+  }
+  const position = new Map(values.map((v, i) => [v, i]));
+  return {
+    encode(v, w) {
+      const i = position.get(v);
+      if (i === undefined) {
+        throw new CodecError("CODEC_UNKNOWN_TAG", `"${String(v)}" is not one of ${values.join(", ")}`, {
+          value: String(v),
+        });
+      }
+      w.u8(i);
+    },
+    decode(r) {
+      const offset = r.offset;
+      const i = r.u8();
+      const v = values[i];
+      if (v === undefined) {
+        throw new CodecError("CODEC_UNKNOWN_TAG", `enumeration value ${i} is not one of ${values.length}`, {
+          offset,
+          tag: i,
+        });
+      }
+      return v;
+    },
   };
 }

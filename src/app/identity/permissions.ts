@@ -43,8 +43,7 @@ export const PERMISSIONS: Partial<Record<OperationKind, readonly Role[]>> = {
   requestWithdrawal: ["employee-marketer", "outside-marketer"],
   decideWithdrawal: ["enterprise"],
   authorisePaymentService: ["enterprise"],
-  // A payment service is an enterprise identity of its own organisation (operations.ts checks it is authorised).
-  recordPayout: ["enterprise"],
+  setPayoutOptions: ["enterprise"],
 };
 
 export function maySign(role: Role, kind: string): boolean {

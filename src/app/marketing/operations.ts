@@ -4,6 +4,7 @@ import {
   type Codec,
   type CodecType,
   encode,
+  enumeration,
   fixedBytes,
   list,
   optional,
@@ -14,14 +15,13 @@ import {
 } from "../../ledger/codec.js";
 import { encodeUserCode } from "../../pki/user-code.js";
 import { moveFunds } from "../accounts.js";
-import { OperationError } from "../errors.js";
 import { appEvent } from "../events.js";
 import { readIdentity } from "../identity/records.js";
 import { activeSigner, type Signer } from "../identity/signer.js";
 import type { OperationHandler, TxContext } from "../operation.js";
+import { MarketingError } from "./errors.js";
 import { largestRemainderSplit } from "./money.js";
 import {
-  checkReason,
   completeOrder,
   flagSelfReferral,
   isActiveMarketer,
@@ -42,13 +42,18 @@ import {
   loadEscrow,
   marketerCodec,
   type Order,
+  payoutOptionsCodec,
   policyRulesCodec,
   productInputCodec,
+  type ReasonCode,
   type Referral,
   read,
   readCount,
   readProduct,
+  readWithdrawal,
+  reasonCodec,
   referralCodec,
+  SCOPE_KINDS,
   write,
   writeCount,
   writeEarnings,
@@ -77,7 +82,7 @@ export const importBatchCodec = struct({
 export const setRoyaltyPolicyCodec = struct({
   idempotencyKey: idemKey,
   policyId: string(32),
-  scopeKind: string(16),
+  scopeKind: enumeration(SCOPE_KINDS),
   scopeValue: string(64),
   rules: policyRulesCodec,
 });
@@ -101,13 +106,13 @@ export const createOrderCodec = struct({
 });
 export const touchReferralCodec = struct({ idempotencyKey: idemKey, orderId: u64, referralCode: string(32) });
 export const confirmPaymentCodec = struct({ idempotencyKey: idemKey, orderId: u64, amountReceivedFen: u64 });
-export const orderStepCodec = struct({ idempotencyKey: idemKey, orderId: u64, reason: string(32) });
+export const orderStepCodec = struct({ idempotencyKey: idemKey, orderId: u64, reason: reasonCodec });
 export const refundOrderCodec = struct({
   idempotencyKey: idemKey,
   orderId: u64,
   amountFen: u64,
   returnedUnits: u32,
-  reason: string(32),
+  reason: reasonCodec,
 });
 export const requestWithdrawalCodec = struct({
   idempotencyKey: idemKey,
@@ -116,6 +121,8 @@ export const requestWithdrawalCodec = struct({
 });
 export const decideWithdrawalCodec = struct({
   idempotencyKey: idemKey,
+  /** The enterprise that owes the payout (the signer's, or one whose payment service the signer is). */
+  enterprise: string(32),
   withdrawalId: u32,
   paid: bool,
   externalReference: string(128),
@@ -131,15 +138,20 @@ function signerOf(ctx: TxContext): Signer {
 
 function requireEnterprise(signer: Signer, org: string): void {
   if (signer.role !== "enterprise" || signer.organisation === "" || signer.organisation !== org) {
-    throw new OperationError("NOT_YOUR_ENTERPRISE", `only the enterprise ${org} may do this`, {
+    throw new MarketingError("NOT_YOUR_ENTERPRISE", `only the enterprise ${org} may do this`, {
       enterprise: org,
       signer: encodeUserCode(signer.code),
     });
   }
 }
 
+/** Whether `signer` is a payment service the enterprise `org` authorised. */
+function isPaymentServiceOf(ctx: TxContext, org: string, signer: Signer): boolean {
+  return ctx.state.get(keys.paymentService(org, signer.code)) !== undefined;
+}
+
 function requirePositive(amountFen: bigint, what: string): void {
-  if (amountFen <= 0n) throw new OperationError("INVALID_AMOUNT", `${what} must be positive`, {});
+  if (amountFen <= 0n) throw new MarketingError("INVALID_AMOUNT", `${what} must be positive`, {});
 }
 
 /** A handler that runs once per (signer, idempotency key). `run` returns the result reference. */
@@ -153,7 +165,7 @@ function idempotent<T extends { idempotencyKey: string }>(
     codec,
     execute(ctx, op) {
       if (op.idempotencyKey.length === 0) {
-        throw new OperationError(
+        throw new MarketingError(
           "IDEMPOTENCY_KEY_REQUIRED",
           "every business transaction carries an idempotency key",
           {},
@@ -169,7 +181,7 @@ function idempotent<T extends { idempotencyKey: string }>(
       const first = read(ctx.state, key, idempotencyCodec);
       if (first) {
         if (!bytesEqual(first.opHash, opHash)) {
-          throw new OperationError(
+          throw new MarketingError(
             "IDEMPOTENCY_KEY_REUSED",
             "this idempotency key was used for another operation",
             {
@@ -196,12 +208,11 @@ function idempotent<T extends { idempotencyKey: string }>(
 
 // ---------------------------------------------------------------- catalogue and roster
 
-const PRODUCT_STATUSES = ["active", "inactive"];
 const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 function checkProduct(p: ImportBatch["products"][number], row: number): void {
   const bad = (message: string) => {
-    throw new OperationError("IMPORT_ROW_INVALID", `product row ${row}: ${message}`, { row, sku: p.sku });
+    throw new MarketingError("IMPORT_ROW_INVALID", `product row ${row}: ${message}`, { row, sku: p.sku });
   };
   if (!SKU_PATTERN.test(p.sku)) bad("a SKU is 1..64 letters, digits, '.', '_' or '-'");
   if (p.name.length === 0) bad("a product needs a name");
@@ -209,7 +220,6 @@ function checkProduct(p: ImportBatch["products"][number], row: number): void {
   if (p.channels.length === 0 || new Set(p.channels).size !== p.channels.length)
     bad("channels must be listed once each");
   if (p.returnWindowDays > 365) bad("return window is at most 365 days");
-  if (!PRODUCT_STATUSES.includes(p.status)) bad(`status must be ${PRODUCT_STATUSES.join(" or ")}`);
 }
 
 function checkMarketer(
@@ -219,7 +229,7 @@ function checkMarketer(
   row: number,
 ): void {
   const bad = (message: string) => {
-    throw new OperationError("IMPORT_ROW_INVALID", `marketer row ${row}: ${message}`, {
+    throw new MarketingError("IMPORT_ROW_INVALID", `marketer row ${row}: ${message}`, {
       row,
       code: encodeUserCode(m.code),
     });
@@ -251,7 +261,7 @@ export const importBatchOperation = idempotent(200, importBatchCodec, (ctx, sign
   op.products.forEach((p, row) => {
     checkProduct(p, row + 1);
     if (skus.has(p.sku)) {
-      throw new OperationError("IMPORT_ROW_INVALID", `product row ${row + 1}: SKU ${p.sku} repeated`, {
+      throw new MarketingError("IMPORT_ROW_INVALID", `product row ${row + 1}: SKU ${p.sku} repeated`, {
         row: row + 1,
       });
     }
@@ -325,16 +335,16 @@ function referralCodeFor(ctx: TxContext, org: string, sku: string, marketer: Uin
 
 export const createReferralCodeOperation = idempotent(203, createReferralCodeCodec, (ctx, signer, op) => {
   const product = readProduct(ctx.state, op.enterprise, op.sku);
-  if (!product) throw new OperationError("PRODUCT_UNKNOWN", `no product ${op.sku} at ${op.enterprise}`, {});
+  if (!product) throw new MarketingError("PRODUCT_UNKNOWN", `no product ${op.sku} at ${op.enterprise}`, {});
   if (signer.role === "employee-marketer" && signer.organisation !== op.enterprise) {
-    throw new OperationError(
+    throw new MarketingError(
       "NOT_YOUR_ENTERPRISE",
       "an employee promotes their own enterprise's products",
       {},
     );
   }
   if (!isActiveMarketer(ctx, op.enterprise, signer.code))
-    throw new OperationError("MARKETER_INACTIVE", "this marketer is inactive here", {});
+    throw new MarketingError("MARKETER_INACTIVE", "this marketer is inactive here", {});
   const byKey = keys.referralBy(op.enterprise, op.sku, signer.code);
   const existing = ctx.state.get(byKey);
   if (existing) {
@@ -345,7 +355,7 @@ export const createReferralCodeOperation = idempotent(203, createReferralCodeCod
   }
   const code = referralCodeFor(ctx, op.enterprise, op.sku, signer.code);
   if (ctx.state.get(keys.referral(code))) {
-    throw new OperationError("REFERRAL_COLLISION", "referral code collision; try again later", { code });
+    throw new MarketingError("REFERRAL_COLLISION", "referral code collision; try again later", { code });
   }
   const referral: Referral = {
     code,
@@ -372,10 +382,10 @@ export const createReferralCodeOperation = idempotent(203, createReferralCodeCod
 function findReferral(ctx: TxContext, code: string, org: string, sku: string): Referral {
   const referral = read(ctx.state, keys.referral(code), referralCodec);
   if (!referral || referral.enterprise !== org || referral.sku !== sku) {
-    throw new OperationError("REFERRAL_UNKNOWN", `no referral code ${code} for ${org}/${sku}`, { code });
+    throw new MarketingError("REFERRAL_UNKNOWN", `no referral code ${code} for ${org}/${sku}`, { code });
   }
   if (!isActiveMarketer(ctx, org, referral.marketer)) {
-    throw new OperationError("MARKETER_INACTIVE", `the marketer of ${code} is no longer active at ${org}`, {
+    throw new MarketingError("MARKETER_INACTIVE", `the marketer of ${code} is no longer active at ${org}`, {
       code,
       marketer: encodeUserCode(referral.marketer),
     });
@@ -387,7 +397,7 @@ function requireOrderParty(signer: Signer, order: Order, buyerToo: boolean): voi
   if (signer.role === "enterprise" && signer.organisation === order.enterprise) return;
   if (buyerToo && signer.role === "buyer" && order.buyerCode && bytesEqual(order.buyerCode, signer.code))
     return;
-  throw new OperationError("NOT_ORDER_PARTY", `the signer may not change order ${order.id}`, {
+  throw new MarketingError("NOT_ORDER_PARTY", `the signer may not change order ${order.id}`, {
     orderId: order.id.toString(),
   });
 }
@@ -396,26 +406,26 @@ export const createOrderOperation = idempotent(204, createOrderCodec, (ctx, sign
   let buyerCode = op.buyerCode;
   if (signer.role === "buyer") {
     if (buyerCode && !bytesEqual(buyerCode, signer.code)) {
-      throw new OperationError("NOT_ORDER_PARTY", "a buyer orders for themself", {});
+      throw new MarketingError("NOT_ORDER_PARTY", "a buyer orders for themself", {});
     }
     buyerCode = signer.code;
   } else requireEnterprise(signer, op.enterprise);
-  if (op.lines.length === 0) throw new OperationError("ORDER_EMPTY", "an order has at least one line", {});
+  if (op.lines.length === 0) throw new MarketingError("ORDER_EMPTY", "an order has at least one line", {});
   if (new Set(op.lines.map((l) => l.sku)).size !== op.lines.length) {
-    throw new OperationError("ORDER_SKU_REPEATED", "a SKU appears on one line only", {});
+    throw new MarketingError("ORDER_SKU_REPEATED", "a SKU appears on one line only", {});
   }
   const checked = op.lines.map((line) => {
     const product = readProduct(ctx.state, op.enterprise, line.sku);
     if (product?.status !== "active") {
-      throw new OperationError("PRODUCT_UNAVAILABLE", `product ${line.sku} is not on sale`, {
+      throw new MarketingError("PRODUCT_UNAVAILABLE", `product ${line.sku} is not on sale`, {
         sku: line.sku,
       });
     }
     if (!product.channels.includes(op.channel)) {
-      throw new OperationError("CHANNEL_UNKNOWN", `${line.sku} is not sold through ${op.channel}`, {});
+      throw new MarketingError("CHANNEL_UNKNOWN", `${line.sku} is not sold through ${op.channel}`, {});
     }
     if (line.quantity < 1 || BigInt(line.quantity) > product.stock) {
-      throw new OperationError(
+      throw new MarketingError(
         "OUT_OF_STOCK",
         `${line.quantity} units of ${line.sku} asked, ${product.stock} in stock`,
         {
@@ -483,7 +493,7 @@ const TERMINAL = ["completed", "cancelled", "refunded"];
 function basketLines(ctx: TxContext, basketId: bigint, from: readonly string[], action: string): Order[] {
   const head = loadOrder(ctx, basketId);
   if (head.basketId !== head.id) {
-    throw new OperationError(
+    throw new MarketingError(
       "ORDER_NOT_BASKET",
       `order ${basketId} is line ${head.line} of basket ${head.basketId}`,
       {
@@ -521,13 +531,12 @@ export const touchReferralOperation = idempotent(205, touchReferralCodec, (ctx, 
 /** The amount received for a basket, allocated to its lines pro rata to their list value (largest remainder). */
 export const confirmPaymentOperation = idempotent(206, confirmPaymentCodec, (ctx, signer, op) => {
   const head = loadOrder(ctx, op.orderId);
-  const authorisedPayer = ctx.state.get(keys.paymentService(head.enterprise, signer.code)) !== undefined;
-  if (!authorisedPayer) requireEnterprise(signer, head.enterprise);
+  if (!isPaymentServiceOf(ctx, head.enterprise, signer)) requireEnterprise(signer, head.enterprise);
   const lines = basketLines(ctx, op.orderId, ["created"], "confirm payment of");
   requirePositive(op.amountReceivedFen, "the amount received");
   const listValueFen = lines.reduce((sum, o) => sum + o.listValueFen, 0n);
   if (op.amountReceivedFen > listValueFen) {
-    throw new OperationError("OVERPAID", "the amount received is more than the order's value", {
+    throw new MarketingError("OVERPAID", "the amount received is more than the order's value", {
       listValueFen: listValueFen.toString(),
     });
   }
@@ -556,11 +565,10 @@ function step(
   tag: number,
   from: string,
   action: string,
-  apply: (ctx: TxContext, order: Order, reason: string) => void,
+  apply: (ctx: TxContext, order: Order, reason: ReasonCode) => void,
   buyerToo = false,
 ) {
   return idempotent(tag, orderStepCodec, (ctx, signer, op) => {
-    checkReason(op.reason);
     const head = loadOrder(ctx, op.orderId);
     requireOrderParty(signer, head, buyerToo);
     for (const order of basketLines(ctx, op.orderId, from.split("|"), action)) {
@@ -571,7 +579,7 @@ function step(
 }
 
 export const shipOrderOperation = step(207, "paid", "ship", (ctx, order) => {
-  const next = { ...order, status: "shipped" };
+  const next: Order = { ...order, status: "shipped" };
   writeOrder(ctx.state, next);
   orderEvent(ctx, next, "orderShipped");
 });
@@ -582,10 +590,9 @@ export const confirmDeliveryOperation = step(208, "shipped", "deliver", (ctx, or
 
 /** The buyer confirms receipt and waives the rest of the return window: completion now. */
 export const confirmReceiptOperation = idempotent(209, orderStepCodec, (ctx, signer, op) => {
-  checkReason(op.reason);
   const order = loadOrder(ctx, op.orderId);
   if (signer.role !== "buyer" || !order.buyerCode || !bytesEqual(order.buyerCode, signer.code)) {
-    throw new OperationError("NOT_ORDER_PARTY", "only the order's buyer confirms receipt", {});
+    throw new MarketingError("NOT_ORDER_PARTY", "only the order's buyer confirms receipt", {});
   }
   for (const line of basketLines(ctx, op.orderId, ["delivered"], "confirm receipt of")) {
     completeOrder(ctx, { ...line, lastReason: op.reason });
@@ -621,7 +628,6 @@ export const cancelOrderOperation = step(
 );
 
 export const refundOrderOperation = idempotent(211, refundOrderCodec, (ctx, signer, op) => {
-  checkReason(op.reason);
   const order = loadOrder(ctx, op.orderId);
   requireEnterprise(signer, order.enterprise);
   refundOrder(ctx, order, op.amountFen, op.returnedUnits, op.reason);
@@ -637,7 +643,7 @@ export const authorisePaymentServiceCodec = struct({
 /**
  * The enterprise authorises (or stops authorising) a payment service, an identity of the
  * consortium with the enterprise role (a payment company's organisation), to confirm the
- * amounts received for its orders and to record the payouts it makes of its withdrawals.
+ * amounts received for its orders.
  */
 export const authorisePaymentServiceOperation = idempotent(
   214,
@@ -646,7 +652,7 @@ export const authorisePaymentServiceOperation = idempotent(
     requireEnterprise(signer, signer.organisation);
     const payer = readIdentity(ctx.state, op.code);
     if (payer?.role !== "enterprise" || payer.organisation === signer.organisation) {
-      throw new OperationError(
+      throw new MarketingError(
         "PAYMENT_SERVICE_INVALID",
         "a payment service is an enterprise identity of another organisation",
         {
@@ -674,34 +680,37 @@ export const requestWithdrawalOperation = idempotent(212, requestWithdrawalCodec
   String(requestWithdrawal(ctx, op.enterprise, signer.code, op.amountFen)),
 );
 
-export const decideWithdrawalOperation = idempotent(213, decideWithdrawalCodec, (ctx, signer, op) => {
-  requireEnterprise(signer, signer.organisation);
-  decideWithdrawal(ctx, signer.organisation, op.withdrawalId, op.paid, op.externalReference);
-  return String(op.withdrawalId);
-});
-
-export const recordPayoutCodec = struct({
-  idempotencyKey: idemKey,
-  enterprise: string(32),
-  withdrawalId: u32,
-  paid: bool,
-  externalReference: string(128),
-});
-
 /**
- * A payment service the enterprise authorised (authorisePaymentService) records the outcome
- * of a payout it made for one of the enterprise's withdrawals: paid with its reference, or
- * rejected. The same decision as decideWithdrawal, signed by the service instead of finance.
+ * Finance pays or rejects a withdrawal. The enterprise's authorised payment service may decide
+ * the withdrawals instant payout created (it was handed them); the enterprise decides any.
  */
-export const recordPayoutOperation = idempotent(220, recordPayoutCodec, (ctx, signer, op) => {
-  if (ctx.state.get(keys.paymentService(op.enterprise, signer.code)) === undefined) {
-    throw new OperationError("NOT_PAYMENT_SERVICE", `the signer is no payment service of ${op.enterprise}`, {
-      enterprise: op.enterprise,
-      signer: encodeUserCode(signer.code),
-    });
-  }
+export const decideWithdrawalOperation = idempotent(213, decideWithdrawalCodec, (ctx, signer, op) => {
+  const w = readWithdrawal(ctx.state, op.enterprise, op.withdrawalId);
+  const byPaymentService = w?.origin === "instant-payout" && isPaymentServiceOf(ctx, op.enterprise, signer);
+  if (!byPaymentService) requireEnterprise(signer, op.enterprise);
   decideWithdrawal(ctx, op.enterprise, op.withdrawalId, op.paid, op.externalReference);
   return String(op.withdrawalId);
+});
+
+export const setPayoutOptionsCodec = struct({ idempotencyKey: idemKey, instantPayout: bool });
+
+/**
+ * The enterprise turns instant payout on or off: when on, each commission that settles is at
+ * once a withdrawal request, for its payment service to pay through the payment connector.
+ */
+export const setPayoutOptionsOperation = idempotent(215, setPayoutOptionsCodec, (ctx, signer, op) => {
+  requireEnterprise(signer, signer.organisation);
+  loadEscrow(ctx.state, signer.organisation);
+  write(ctx.state, keys.payoutOptions(signer.organisation), payoutOptionsCodec, {
+    instantPayout: op.instantPayout,
+  });
+  ctx.emit(
+    appEvent("payoutOptionsSet", {
+      enterprise: signer.organisation,
+      instantPayout: String(op.instantPayout),
+    }),
+  );
+  return String(op.instantPayout);
 });
 
 export const MARKETING_OPERATIONS = {
@@ -720,5 +729,5 @@ export const MARKETING_OPERATIONS = {
   requestWithdrawal: requestWithdrawalOperation,
   decideWithdrawal: decideWithdrawalOperation,
   authorisePaymentService: authorisePaymentServiceOperation,
-  recordPayout: recordPayoutOperation,
+  setPayoutOptions: setPayoutOptionsOperation,
 } as const;

@@ -2,10 +2,10 @@ import { LedgerError } from "../../errors.js";
 import { bytesEqual, toHex } from "../../ledger/bytes.js";
 import { struct, u64 } from "../../ledger/codec.js";
 import { encodeUserCode } from "../../pki/user-code.js";
-import { OperationError } from "../errors.js";
 import { type AppEvent, appEvent } from "../events.js";
 import { readIdentity } from "../identity/records.js";
 import type { MarketingContext } from "./context.js";
+import { MarketingError } from "./errors.js";
 import { mulDivFloor } from "./money.js";
 import { computeCommission, DAY_MS, periodIndex, resolvePolicy, type StoredPolicy } from "./policy.js";
 import {
@@ -17,6 +17,7 @@ import {
   marketerCodec,
   type Order,
   type Product,
+  type ReasonCode,
   read,
   readCommission,
   readCount,
@@ -41,33 +42,6 @@ import { addTierVolume, dayOf, windowVolume } from "./tier-volume.js";
  * code, shown to the marketer in the event.
  */
 
-export const REASON_CODES = [
-  "customer-request",
-  "payment-confirmed",
-  "shipped",
-  "delivered",
-  "buyer-confirmed",
-  "return-window-passed",
-  "last-touch",
-  "out-of-stock",
-  "damaged",
-  "not-as-described",
-  "not-delivered",
-  "duplicate-order",
-  "fraud-suspected",
-  "price-adjustment",
-  "other",
-] as const;
-
-export function checkReason(reason: string): void {
-  if (!(REASON_CODES as readonly string[]).includes(reason)) {
-    throw new OperationError("REASON_UNKNOWN", `unknown reason code "${reason}"`, {
-      reason,
-      known: REASON_CODES.join(","),
-    });
-  }
-}
-
 /** Refund-rate warning: at least this many referred orders, and this share of them refunded. */
 export const REFUND_ALERT_MIN_ORDERS = 5;
 export const REFUND_ALERT_RATE_BPS = 3_000;
@@ -76,13 +50,13 @@ export const MAX_DUE_COMPLETIONS_PER_BLOCK = 256;
 
 export function loadOrder(ctx: MarketingContext, id: bigint): Order {
   const order = readOrder(ctx.state, id);
-  if (!order) throw new OperationError("ORDER_UNKNOWN", `no order ${id}`, { orderId: id.toString() });
+  if (!order) throw new MarketingError("ORDER_UNKNOWN", `no order ${id}`, { orderId: id.toString() });
   return order;
 }
 
 export function requireStatus(order: Order, allowed: readonly string[], action: string): void {
   if (!allowed.includes(order.status)) {
-    throw new OperationError("ORDER_BAD_STATE", `cannot ${action} an order that is ${order.status}`, {
+    throw new MarketingError("ORDER_BAD_STATE", `cannot ${action} an order that is ${order.status}`, {
       orderId: order.id.toString(),
       status: order.status,
     });
@@ -141,7 +115,7 @@ export function flagSelfReferral(ctx: MarketingContext, order: Order): void {
  * the end-block work is bounded by MAX_DUE_COMPLETIONS_PER_BLOCK pops whatever the queue holds.
  * An order completed early by its buyer stays in the heap and is skipped when popped.
  */
-const dueEntryCodec = struct({ dueAtMs: u64, orderId: u64 });
+export const dueEntryCodec = struct({ dueAtMs: u64, orderId: u64 });
 type DueEntry = { dueAtMs: bigint; orderId: bigint };
 const before = (a: DueEntry, b: DueEntry) =>
   a.dueAtMs < b.dueAtMs || (a.dueAtMs === b.dueAtMs && a.orderId < b.orderId);
@@ -244,7 +218,7 @@ function completeIsolated(ctx: MarketingContext, order: Order): void {
 
 export function markDelivered(ctx: MarketingContext, order: Order, product: Product): Order {
   const dueAtMs = ctx.timeMs + BigInt(product.returnWindowDays) * DAY_MS;
-  const next = { ...order, status: "delivered", deliveredAtMs: ctx.timeMs, dueAtMs };
+  const next: Order = { ...order, status: "delivered", deliveredAtMs: ctx.timeMs, dueAtMs };
   writeOrder(ctx.state, next);
   enqueueDue(ctx, order.id, dueAtMs);
   orderEvent(ctx, next, "orderDelivered", { dueAtMs });
@@ -338,7 +312,7 @@ function settleCommission(
     hasTeamLead: activeLead !== undefined,
   });
   write(ctx.state, capKey, amountCodec, { fen: capUsedFen + outcome.totalFen });
-  const part = (payee: Uint8Array, role: string, grossFen: bigint): CommissionPart => ({
+  const part = (payee: Uint8Array, role: CommissionPart["role"], grossFen: bigint): CommissionPart => ({
     payee,
     role,
     grossFen,
@@ -392,18 +366,18 @@ export function refundOrder(
   order: Order,
   amountFen: bigint,
   returnedUnits: number,
-  reason: string,
+  reason: ReasonCode,
 ): Order {
   requireStatus(order, ["paid", "shipped", "delivered", "completed"], "refund");
   const refundable = order.receivedFen - order.refundedFen;
   if (amountFen <= 0n || amountFen > refundable) {
-    throw new OperationError("REFUND_TOO_LARGE", `refund ${amountFen} fen, refundable ${refundable} fen`, {
+    throw new MarketingError("REFUND_TOO_LARGE", `refund ${amountFen} fen, refundable ${refundable} fen`, {
       amountFen: amountFen.toString(),
       refundableFen: refundable.toString(),
     });
   }
   if (returnedUnits > order.quantity - order.returnedUnits) {
-    throw new OperationError("RETURN_TOO_LARGE", "more units returned than were sold", { returnedUnits });
+    throw new MarketingError("RETURN_TOO_LARGE", "more units returned than were sold", { returnedUnits });
   }
   const completed = order.status === "completed";
   const product = readProduct(ctx.state, order.enterprise, order.sku)!;
@@ -463,7 +437,7 @@ export function refundOrder(
   return next;
 }
 
-function clawBackCommission(ctx: MarketingContext, order: Order, reason: string): bigint {
+function clawBackCommission(ctx: MarketingContext, order: Order, reason: ReasonCode): bigint {
   const c = readCommission(ctx.state, order.id);
   if (!c || c.baseFen === 0n) return 0n;
   const refundedBefore = order.receivedFen - order.netAtCompletionFen;

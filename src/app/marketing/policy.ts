@@ -1,8 +1,9 @@
 import { encode } from "../../ledger/codec.js";
-import { OperationError } from "../errors.js";
 import type { StateOverlay, StateReader } from "../state.js";
+import { MarketingError } from "./errors.js";
 import { applyBps, largestRemainderSplit, minBig } from "./money.js";
 import {
+  type CommissionNote,
   keys,
   type PolicyHead,
   type PolicyRules,
@@ -31,7 +32,7 @@ export const DAY_MS = 86_400_000n;
 
 export function validateRules(rules: PolicyRules): void {
   const bad = (message: string) => {
-    throw new OperationError("POLICY_INVALID", message, {});
+    throw new MarketingError("POLICY_INVALID", message, {});
   };
   const checkBps = (bps: number, what: string) => {
     if (bps > MAX_BPS) bad(`${what} is ${bps} bps, more than ${MAX_BPS}`);
@@ -73,23 +74,23 @@ export function publishPolicy(
   rules: PolicyRules,
 ): StoredPolicy {
   if (!/^[A-Za-z0-9._-]{1,32}$/.test(policyId)) {
-    throw new OperationError("POLICY_INVALID", "a policy id is 1..32 letters, digits, '.', '_' or '-'", {
+    throw new MarketingError("POLICY_INVALID", "a policy id is 1..32 letters, digits, '.', '_' or '-'", {
       policyId,
     });
   }
   if (!isScopeKind(scopeKind)) {
-    throw new OperationError("POLICY_INVALID", `scope must be one of ${SCOPE_KINDS.join(", ")}`, {
+    throw new MarketingError("POLICY_INVALID", `scope must be one of ${SCOPE_KINDS.join(", ")}`, {
       scopeKind,
     });
   }
   const value = scopeKind === "enterprise" ? "" : scopeValue;
   if (scopeKind !== "enterprise" && value.length === 0) {
-    throw new OperationError("POLICY_INVALID", `a ${scopeKind} scope names its ${scopeKind}`, {});
+    throw new MarketingError("POLICY_INVALID", `a ${scopeKind} scope names its ${scopeKind}`, {});
   }
   validateRules(rules);
   const head = read(state, keys.policyHead(enterprise, policyId), policyHeadCodec);
   if (head && (head.scopeKind !== scopeKind || head.scopeValue !== value)) {
-    throw new OperationError("POLICY_SCOPE_FIXED", "a policy keeps the scope of its first version", {
+    throw new MarketingError("POLICY_SCOPE_FIXED", "a policy keeps the scope of its first version", {
       policyId,
     });
   }
@@ -175,7 +176,7 @@ export interface CommissionOutcome {
   readonly totalFen: bigint;
   readonly marketerFen: bigint;
   readonly teamLeadFen: bigint;
-  readonly note: string;
+  readonly note: CommissionNote;
 }
 
 /** The rate for an order: its channel's rate if the policy names one, else the tier reached, else the base. */
@@ -203,7 +204,7 @@ export function computeCommission(input: CommissionInput): CommissionOutcome {
     return { rateBps, totalFen: 0n, marketerFen: 0n, teamLeadFen: 0n, note: "own-purchase" };
   }
   let total = applyBps(input.netReceivedFen, rateBps) + rules.fixedPerUnitFen * input.units;
-  let note = "rate";
+  let note: CommissionNote = "rate";
   if (rules.capPerOrderFen !== undefined && total > rules.capPerOrderFen) {
     total = rules.capPerOrderFen;
     note = "cap-order";

@@ -5,6 +5,7 @@ import {
   type CodecType,
   decode,
   encode,
+  enumeration,
   fixedBytes,
   list,
   optional,
@@ -32,6 +33,60 @@ const be64 = (n: bigint) => {
   return out;
 };
 
+// Closed enumerations: each is written as its position, so a list only grows at its end.
+export const SCOPE_KINDS = ["product", "category", "enterprise"] as const;
+export type ScopeKind = (typeof SCOPE_KINDS)[number];
+export const PRODUCT_STATUSES = ["active", "inactive"] as const;
+export const PART_ROLES = ["marketer", "team-lead"] as const;
+export const PART_STATUSES = ["payable", "settled"] as const;
+/** Why a commission is what it is. */
+export const COMMISSION_NOTES = ["rate", "cap-order", "cap-period", "cap-received", "own-purchase"] as const;
+export type CommissionNote = (typeof COMMISSION_NOTES)[number];
+export const WITHDRAWAL_STATUSES = ["requested", "paid", "rejected"] as const;
+/** Who asked for a withdrawal: the payee, or the enterprise's instant payout at settlement. */
+export const WITHDRAWAL_ORIGINS = ["payee", "instant-payout"] as const;
+export const STATEMENT_KINDS = [
+  "settled",
+  "payable",
+  "debt-netted",
+  "clawback",
+  "withdrawal-requested",
+  "withdrawal-paid",
+  "withdrawal-rejected",
+] as const;
+export type StatementKind = (typeof STATEMENT_KINDS)[number];
+
+/** Why an order changed, shown to the marketer with every change. */
+export const REASON_CODES = [
+  "customer-request",
+  "payment-confirmed",
+  "shipped",
+  "delivered",
+  "buyer-confirmed",
+  "return-window-passed",
+  "last-touch",
+  "out-of-stock",
+  "damaged",
+  "not-as-described",
+  "not-delivered",
+  "duplicate-order",
+  "fraud-suspected",
+  "price-adjustment",
+  "other",
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+export const reasonCodec = enumeration(REASON_CODES);
+export const ORDER_STATUSES = [
+  "created",
+  "paid",
+  "shipped",
+  "delivered",
+  "completed",
+  "cancelled",
+  "refunded",
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
 export const productInputCodec = struct({
   sku: string(64),
   name: string(128),
@@ -43,7 +98,7 @@ export const productInputCodec = struct({
   channels: list(string(32), 16),
   serviceTerms: string(512),
   returnWindowDays: u32,
-  status: string(16),
+  status: enumeration(PRODUCT_STATUSES),
 });
 export type ProductInput = CodecType<typeof productInputCodec>;
 
@@ -62,54 +117,20 @@ export const productCodec = struct({
   channels: list(string(32), 16),
   serviceTerms: string(512),
   returnWindowDays: u32,
-  status: string(16),
+  status: enumeration(PRODUCT_STATUSES),
 });
 export type Product = CodecType<typeof productCodec>;
 
-export const policyRulesCodec = struct({
-  /** Commission in basis points of the amount actually received (net of refunds). */
-  baseBps: u32,
-  /** A fixed amount per unit kept (net of returned units), added to the percentage. */
-  fixedPerUnitFen: u64,
-  /** Volume tiers: the highest tier whose minimum the marketer's period volume reached replaces baseBps. */
-  tiers: list(struct({ minPeriodVolumeFen: u64, bps: u32 }), 16),
-  /** Per channel rate: replaces both baseBps and the tiers for orders of that channel. */
-  channelBps: list(struct({ channel: string(32), bps: u32 }), 16),
-  capPerOrderFen: optional(u64),
-  capPerMarketerPeriodFen: optional(u64),
-  /** Length of the period of tiers and caps, in days of block time since the epoch. */
-  periodDays: u32,
-  /** Whether an order the marketer refers to themself (same identity or account) earns. */
-  ownPurchaseEarns: bool,
-  /** The team lead's share of the commission, in bps of it (carved out, one level only). */
-  teamLeadShareBps: u32,
-});
-export type PolicyRules = CodecType<typeof policyRulesCodec>;
+import { policyRulesCodec } from "./policy-rules-codec.js";
 
-/** Policy rules from the fields that matter, the rest neutral: no tiers, caps or channel rates, a 30-day period. */
-export function policyRules(over: Partial<PolicyRules> & Pick<PolicyRules, "baseBps">): PolicyRules {
-  return {
-    fixedPerUnitFen: 0n,
-    tiers: [],
-    channelBps: [],
-    capPerOrderFen: undefined,
-    capPerMarketerPeriodFen: undefined,
-    periodDays: 30,
-    ownPurchaseEarns: false,
-    teamLeadShareBps: 0,
-    ...over,
-  };
-}
-
-export const SCOPE_KINDS = ["product", "category", "enterprise"] as const;
-export type ScopeKind = (typeof SCOPE_KINDS)[number];
+export { type PolicyRules, policyRules, policyRulesCodec } from "./policy-rules-codec.js";
 
 /** One immutable version of a royalty policy; its hash is what a commission records. */
 export const policyVersionCodec = struct({
   enterprise: string(32),
   policyId: string(32),
   version: u32,
-  scopeKind: string(16),
+  scopeKind: enumeration(SCOPE_KINDS),
   scopeValue: string(64),
   rules: policyRulesCodec,
 });
@@ -117,7 +138,7 @@ export type PolicyVersion = CodecType<typeof policyVersionCodec>;
 export const policyHeadCodec = struct({
   version: u32,
   hash: fixedBytes(32),
-  scopeKind: string(16),
+  scopeKind: enumeration(SCOPE_KINDS),
   scopeValue: string(64),
 });
 export type PolicyHead = CodecType<typeof policyHeadCodec>;
@@ -134,17 +155,6 @@ export const referralCodec = struct({
 });
 export type Referral = CodecType<typeof referralCodec>;
 
-export const ORDER_STATUSES = [
-  "created",
-  "paid",
-  "shipped",
-  "delivered",
-  "completed",
-  "cancelled",
-  "refunded",
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
 /**
  * One line of a basket: a basket of n lines is n orders with consecutive ids, the first id
  * being the basket's. Payment, shipping, delivery, receipt and cancellation address the basket;
@@ -160,7 +170,7 @@ export const orderCodec = struct({
   quantity: u32,
   channel: string(32),
   listValueFen: u64,
-  status: string(16),
+  status: enumeration(ORDER_STATUSES),
   referralCode: optional(string(32)),
   marketer: optional(codeBytes),
   buyerCommitment: fixedBytes(32),
@@ -177,17 +187,17 @@ export const orderCodec = struct({
   completedAtMs: u64,
   /** Amount received net of refunds when the order completed: the commission base. */
   netAtCompletionFen: u64,
-  lastReason: string(32),
+  lastReason: reasonCodec,
 });
 export type Order = CodecType<typeof orderCodec>;
 
 export const commissionPartCodec = struct({
   payee: codeBytes,
-  role: string(16),
+  role: enumeration(PART_ROLES),
   grossFen: u64,
   clawedBackFen: u64,
   settledFen: u64,
-  status: string(16),
+  status: enumeration(PART_STATUSES),
 });
 export type CommissionPart = CodecType<typeof commissionPartCodec>;
 
@@ -200,8 +210,8 @@ export const commissionCodec = struct({
   rateBps: u32,
   baseFen: u64,
   totalFen: u64,
-  /** Why the total is what it is: "rate", "cap-order", "cap-period", "own-purchase", ... */
-  note: string(32),
+  /** Why the total is what it is. */
+  note: enumeration(COMMISSION_NOTES),
   parts: list(commissionPartCodec, 2),
 });
 export type Commission = CodecType<typeof commissionCodec>;
@@ -262,7 +272,7 @@ export const EMPTY_EARNINGS: Earnings = {
 };
 
 export const statementCodec = struct({
-  kind: string(24),
+  kind: enumeration(STATEMENT_KINDS),
   orderId: u64,
   amountFen: u64,
   height: u64,
@@ -292,12 +302,22 @@ export const withdrawalCodec = struct({
   enterprise: string(32),
   payee: codeBytes,
   amountFen: u64,
-  status: string(16),
+  status: enumeration(WITHDRAWAL_STATUSES),
+  origin: enumeration(WITHDRAWAL_ORIGINS),
+  /** For an instant payout: the order whose commission it pays out (else 0). */
+  orderId: u64,
   requestedAtMs: u64,
   decidedAtMs: u64,
   externalReference: string(128),
 });
 export type Withdrawal = CodecType<typeof withdrawalCodec>;
+
+/** Per enterprise: how settled commissions are paid out. */
+export const payoutOptionsCodec = struct({
+  /** A settlement creates a withdrawal of it at once, for the enterprise's payment service to pay. */
+  instantPayout: bool,
+});
+export type PayoutOptions = CodecType<typeof payoutOptionsCodec>;
 
 export const payableEntryCodec = struct({ orderId: u64, part: u32 });
 export const idempotencyCodec = struct({
@@ -307,8 +327,9 @@ export const idempotencyCodec = struct({
   ref: string(64),
 });
 export type IdempotencyRecord = CodecType<typeof idempotencyCodec>;
-const countCodec = struct({ n: u64 });
-const stringCodec = struct({ s: string(64) });
+export const countCodec = struct({ n: u64 });
+/** One entry of a per-enterprise index (products, channels, marketers, enterprises). */
+export const indexEntryCodec = struct({ s: string(64) });
 
 export const keys = {
   product: (org: string, sku: string) => mktKey("product/", org, "/", sku),
@@ -325,6 +346,7 @@ export const keys = {
   order: (id: bigint) => mktKey("order/", be64(id)),
   commission: (id: bigint) => mktKey("commission/", be64(id)),
   escrow: (org: string) => mktKey("escrow/", org),
+  payoutOptions: (org: string) => mktKey("payout-options/", org),
   payable: (org: string, n: bigint) => mktKey("payable/", org, "/", be64(n)),
   earnings: (org: string, code: Uint8Array) => mktKey("earn/", org, "/", toHex(code)),
   statement: (org: string, code: Uint8Array, n: number) =>
@@ -366,7 +388,7 @@ export function writeCount(state: StateOverlay, key: Uint8Array, n: bigint): voi
 /** Appends `value` to a per-enterprise index (products, channels, marketers, enterprises). */
 export function appendIndex(state: StateOverlay, org: string, dim: string, value: string): void {
   const n = readCount(state, keys.indexCount(org, dim));
-  write(state, keys.index(org, dim, n), stringCodec, { s: value });
+  write(state, keys.index(org, dim, n), indexEntryCodec, { s: value });
   writeCount(state, keys.indexCount(org, dim), n + 1n);
 }
 
@@ -381,7 +403,7 @@ export function readIndex(
   const n = readCount(state, keys.indexCount(org, dim));
   const out: string[] = [];
   for (let i = offset; i < n && i < offset + limit; i++) {
-    const entry = read(state, keys.index(org, dim, i), stringCodec);
+    const entry = read(state, keys.index(org, dim, i), indexEntryCodec);
     if (entry) out.push(entry.s);
   }
   return out;

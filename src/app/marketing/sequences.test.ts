@@ -9,6 +9,7 @@ import {
   amountCodec,
   keys,
   listEnterprises,
+  type ReasonCode,
   read,
   readCommission,
   readCount,
@@ -19,6 +20,7 @@ import {
   readProduct,
   readWithdrawal,
   referralCodec,
+  type ScopeKind,
 } from "./records.js";
 import { vaultAddress } from "./settlement.js";
 import { attr, DAY_MS, MarketChain, plainRules } from "./testkit.test-util.js";
@@ -167,7 +169,7 @@ function setup(c: MarketChain): void {
     channels: ["online", "offline"],
     serviceTerms: "",
     returnWindowDays,
-    status: "active",
+    status: "active" as const,
   });
   c.ok("enterprise", {
     kind: "importBatch",
@@ -179,7 +181,7 @@ function setup(c: MarketChain): void {
   });
   const policy = (
     policyId: string,
-    scopeKind: string,
+    scopeKind: ScopeKind,
     scopeValue: string,
     rules: ReturnType<typeof plainRules>,
   ) =>
@@ -229,7 +231,7 @@ function toSteps(c: MarketChain, a: Action, n: number): Step[] {
   const pay = toOperation(c, { t: "pay", order: a.order, pct: a.pct }, n);
   if (pay?.op.kind !== "confirmPayment") return [];
   const orderId = pay.op.value.orderId;
-  const step = (kind: "shipOrder" | "confirmDelivery", reason: string, k: string): Step => ({
+  const step = (kind: "shipOrder" | "confirmDelivery", reason: ReasonCode, k: string): Step => ({
     signer: "enterprise",
     op: { kind, value: { idempotencyKey: k, orderId, reason } },
   });
@@ -409,6 +411,7 @@ function toOperation(c: MarketChain, a: Action, n: number): Step | undefined {
           kind: "decideWithdrawal",
           value: {
             idempotencyKey: key,
+            enterprise: "org1",
             withdrawalId: requested.length > 0 ? requested[a.id % requested.length]! : a.id,
             paid: a.paid,
             externalReference: a.paid ? `BANK-${n}` : "",
@@ -701,6 +704,7 @@ function epilogue(c: MarketChain, model: Model): void {
         kind: "decideWithdrawal",
         value: {
           idempotencyKey: `end-d-${m}`,
+          enterprise: "org1",
           withdrawalId: id,
           paid: true,
           externalReference: `BANK-END-${m}`,
@@ -737,7 +741,13 @@ function epilogue(c: MarketChain, model: Model): void {
       signer: "enterprise",
       op: {
         kind: "decideWithdrawal",
-        value: { idempotencyKey: `end-x-${id}`, withdrawalId: id, paid: false, externalReference: "" },
+        value: {
+          idempotencyKey: `end-x-${id}`,
+          enterprise: "org1",
+          withdrawalId: id,
+          paid: false,
+          externalReference: "",
+        },
       },
     });
     expect(r.code).toBe("OK");

@@ -3,22 +3,28 @@ import { domainBytes } from "../../ledger/bytes.js";
 import { encodeUserCode } from "../../pki/user-code.js";
 import { readAccount, writeAccount } from "../accounts.js";
 import { ADDRESS_BYTES, addressHex } from "../address.js";
-import { OperationError } from "../errors.js";
 import { appEvent } from "../events.js";
 import { readIdentity } from "../identity/records.js";
+import type { StateReader } from "../state.js";
 import type { MarketingContext } from "./context.js";
+import { MarketingError } from "./errors.js";
 import { minBig } from "./money.js";
 import {
   appendStatement,
   type Commission,
+  type CommissionPart,
   type Escrow,
   keys,
   loadEarnings,
   loadEscrow,
+  type PayoutOptions,
   payableEntryCodec,
+  payoutOptionsCodec,
   read,
   readCommission,
   readEscrow,
+  type StatementKind,
+  type Withdrawal,
   withdrawalCodec,
   write,
   writeCommission,
@@ -129,8 +135,8 @@ export function drainPayables(ctx: MarketingContext, org: string): number {
       balanceFen: payee.balanceFen + cashFen,
       settledFen: payee.settledFen + dueFen,
     });
-    const parts = c.parts.map((p, i) =>
-      i === entry.part ? { ...p, status: "settled", settledFen: dueFen } : p,
+    const parts = c.parts.map(
+      (p, i): CommissionPart => (i === entry.part ? { ...p, status: "settled", settledFen: dueFen } : p),
     );
     writeCommission(ctx.state, { ...c, parts });
     // A part clawed back in full while it waited leaves the queue without a settlement.
@@ -170,6 +176,16 @@ function recordSettlement(
       policyVersion: c.policyVersion,
     }),
   );
+  // Instant payout: what this settlement put on the balance is asked for at once, for the
+  // enterprise's payment service to pay (or reject) with its reference.
+  const cashFen = dueFen - nettedFen;
+  if (cashFen > 0n && readPayoutOptions(ctx.state, c.enterprise).instantPayout) {
+    requestWithdrawal(ctx, c.enterprise, p.payee, cashFen, { origin: "instant-payout", orderId: c.orderId });
+  }
+}
+
+export function readPayoutOptions(state: StateReader, org: string): PayoutOptions {
+  return read(state, keys.payoutOptions(org), payoutOptionsCodec) ?? { instantPayout: false };
 }
 
 /**
@@ -236,7 +252,7 @@ export function clawBack(
 
 export function statement(
   ctx: MarketingContext,
-  kind: string,
+  kind: StatementKind,
   orderId: bigint,
   amountFen: bigint,
   reference: string,
@@ -244,16 +260,20 @@ export function statement(
   return { kind, orderId, amountFen, height: ctx.height, timeMs: ctx.timeMs, reference };
 }
 
-/** A payee asks for a payout of part of its balance with an enterprise. */
+/**
+ * A payout of part of a payee's balance with an enterprise, asked for by the payee or, with
+ * instant payout, by the settlement of one order's commission.
+ */
 export function requestWithdrawal(
   ctx: MarketingContext,
   org: string,
   payee: Uint8Array,
   amountFen: bigint,
+  by: { origin: Withdrawal["origin"]; orderId: bigint } = { origin: "payee", orderId: 0n },
 ): number {
   const e = loadEarnings(ctx.state, org, payee);
   if (amountFen <= 0n || amountFen > e.balanceFen) {
-    throw new OperationError(
+    throw new MarketingError(
       "INSUFFICIENT_BALANCE",
       `balance ${e.balanceFen} fen cannot pay out ${amountFen} fen`,
       {
@@ -271,6 +291,7 @@ export function requestWithdrawal(
     payee,
     amountFen,
     status: "requested",
+    ...by,
     requestedAtMs: ctx.timeMs,
     decidedAtMs: 0n,
     externalReference: "",
@@ -287,6 +308,8 @@ export function requestWithdrawal(
       withdrawalId: id,
       payee: encodeUserCode(payee),
       amountFen,
+      origin: by.origin,
+      orderId: by.orderId,
     }),
   );
   return id;
@@ -304,12 +327,12 @@ export function decideWithdrawal(
   externalReference: string,
 ): void {
   const w = read(ctx.state, keys.withdrawal(org, id), withdrawalCodecRef());
-  if (!w) throw new OperationError("WITHDRAWAL_UNKNOWN", `no withdrawal ${id} at ${org}`, { id });
+  if (!w) throw new MarketingError("WITHDRAWAL_UNKNOWN", `no withdrawal ${id} at ${org}`, { id });
   if (w.status !== "requested") {
-    throw new OperationError("WITHDRAWAL_DECIDED", `withdrawal ${id} is already ${w.status}`, { id });
+    throw new MarketingError("WITHDRAWAL_DECIDED", `withdrawal ${id} is already ${w.status}`, { id });
   }
   if (paid && externalReference.trim().length === 0) {
-    throw new OperationError(
+    throw new MarketingError(
       "EXTERNAL_REFERENCE_REQUIRED",
       "a paid withdrawal carries finance's payment reference",
       {},

@@ -13,7 +13,7 @@ import { executeBlock, txCodecs } from "../executor.js";
 import { parseGenesis, writeGenesisState } from "../genesis.js";
 import type { Operation } from "../operations/index.js";
 import { StateOverlay, type StateReader } from "../state.js";
-import { type PolicyRules, type ProductInput, policyRules } from "./records.js";
+import { type PolicyRules, type ProductInput, policyRules, type ScopeKind } from "./records.js";
 
 export const T0 = 1_767_225_600_000n; // 2026-01-01T00:00:00Z
 export const DAY_MS = 86_400_000n;
@@ -42,6 +42,12 @@ export interface RecordedBlock {
   readonly txs: Uint8Array[];
 }
 
+/** A key pair derived from a name, so that a story's state roots are the same on every run. */
+function fixedKeyPair(suite: Suite, name: string): KeyPair {
+  const privateKey = suite.privateKeyFromBytes(suite.hash(new TextEncoder().encode(`MKL/test-key/${name}`)));
+  return { privateKey, publicKey: suite.publicKeyOf(privateKey) };
+}
+
 let sharedKeys:
   | { suite: Suite; keys: Map<string, KeyPair>; ca: KeyPair; orgCas: Map<string, KeyPair> }
   | undefined;
@@ -51,9 +57,9 @@ function keysFor(suiteId: SuiteId) {
     const suite = getSuite(suiteId);
     sharedKeys = {
       suite,
-      keys: new Map(ACTORS.map((a) => [a.name, suite.generateKeyPair()])),
-      ca: suite.generateKeyPair(),
-      orgCas: new Map(["org1", "org2"].map((o) => [o, suite.generateKeyPair()])),
+      keys: new Map(ACTORS.map((a) => [a.name, fixedKeyPair(suite, a.name)])),
+      ca: fixedKeyPair(suite, "root-ca"),
+      orgCas: new Map(["org1", "org2"].map((o) => [o, fixedKeyPair(suite, `${o}-ca`)])),
     };
   }
   return sharedKeys;
@@ -159,8 +165,7 @@ export class MarketChain {
   tx(name: string, op: Operation): Uint8Array {
     const signer = this.actor(name).keys;
     const nonce = this.nonces.get(name) ?? 0n;
-    this.nonces.set(name, nonce + 1n);
-    return encodeSignedTx(
+    const bytes = encodeSignedTx(
       signTx(
         this.suite,
         signer.privateKey,
@@ -169,6 +174,9 @@ export class MarketChain {
       ),
       txCodecs,
     );
+    // The nonce is taken only by a transaction that could be encoded.
+    this.nonces.set(name, nonce + 1n);
+    return bytes;
   }
 
   /** Executes and commits one block at the current time; then time moves on by `stepMs`. */
@@ -244,7 +252,7 @@ export const productRow = (sku: string, over: Partial<ProductInput> = {}): Produ
   channels: ["online"],
   serviceTerms: "",
   returnWindowDays: 7,
-  status: "active",
+  status: "active" as const,
   ...over,
 });
 
@@ -279,7 +287,7 @@ export class Shop {
     });
   }
 
-  policy(policyId: string, scopeKind: string, scopeValue: string, rules: PolicyRules): void {
+  policy(policyId: string, scopeKind: ScopeKind, scopeValue: string, rules: PolicyRules): void {
     this.c.ok("enterprise", {
       kind: "setRoyaltyPolicy",
       value: { idempotencyKey: this.key(), policyId, scopeKind, scopeValue, rules },
@@ -388,6 +396,7 @@ export class Shop {
       kind: "decideWithdrawal",
       value: {
         idempotencyKey: this.key(),
+        enterprise: "org1",
         withdrawalId,
         paid,
         externalReference: paid ? `BANK-${withdrawalId}` : "",

@@ -63,9 +63,15 @@ const EXAMPLES: Record<string, object> = {
   cancelOrder: { ...step, reason: "customer-request" },
   refundOrder: { idempotencyKey: "k", orderId: "7", amountFen: "50", reason: "damaged" },
   requestWithdrawal: { idempotencyKey: "k", enterprise: "org1", amountFen: "50" },
-  decideWithdrawal: { idempotencyKey: "k", withdrawalId: 0, paid: true, externalReference: "BANK-1" },
+  decideWithdrawal: {
+    idempotencyKey: "k",
+    enterprise: "org1",
+    withdrawalId: 0,
+    paid: true,
+    externalReference: "BANK-1",
+  },
   authorisePaymentService: { idempotencyKey: "k", code, authorised: true },
-  recordPayout: { idempotencyKey: "k", enterprise: "org1", withdrawalId: 3, paid: false },
+  setPayoutOptions: { idempotencyKey: "k", instantPayout: true },
 };
 
 describe("operation input schemas", () => {

@@ -9,8 +9,7 @@ import { ORG_ID_PATTERN } from "../../pki/roles.js";
 import { decodeUserCode } from "../../pki/user-code.js";
 import { ADDRESS_BYTES } from "../address.js";
 import { MAX_BASKET_LINES, MAX_BATCH_ROWS } from "../marketing/operations.js";
-import { REASON_CODES } from "../marketing/orders.js";
-import { SCOPE_KINDS } from "../marketing/records.js";
+import { REASON_CODES, SCOPE_KINDS } from "../marketing/records.js";
 import type { Operation, OperationKind } from "./index.js";
 
 /**
@@ -244,12 +243,6 @@ export const OPERATION_INPUT_SCHEMAS = {
   }),
   decideWithdrawal: z.strictObject({
     idempotencyKey: idempotencyKeyField,
-    withdrawalId: u32Field,
-    paid: z.boolean(),
-    externalReference: textField(128).default(""),
-  }),
-  recordPayout: z.strictObject({
-    idempotencyKey: idempotencyKeyField,
     enterprise: orgIdField,
     withdrawalId: u32Field,
     paid: z.boolean(),
@@ -260,6 +253,7 @@ export const OPERATION_INPUT_SCHEMAS = {
     code: userCodeField,
     authorised: z.boolean(),
   }),
+  setPayoutOptions: z.strictObject({ idempotencyKey: idempotencyKeyField, instantPayout: z.boolean() }),
 } satisfies { [K in OperationKind]: z.ZodType<Extract<Operation, { kind: K }>["value"]> };
 
 export const OPERATION_KINDS = Object.keys(OPERATION_INPUT_SCHEMAS) as OperationKind[];

@@ -37,13 +37,6 @@ export class BlockSync {
     this.maybeRequest();
   }
 
-  /** The highest height a peer reported, or ours when none is ahead (for the sync-lag figure). */
-  bestPeerHeight(): bigint {
-    let best = this.options.chain.height;
-    for (const height of this.peerHeights.values()) if (height > best) best = height;
-    return best;
-  }
-
   /** Asks the most advanced peer for the blocks we lack (one request in flight at a time). */
   maybeRequest(): void {
     const { chain, clock, network } = this.options;

@@ -1,8 +1,6 @@
 import { z } from "zod";
 import type { EvidenceRecord } from "../../app/governance/evidence.js";
-import { IDENTITY_STATUSES } from "../../app/identity/records.js";
 import type { IdentityView } from "../../app/identity/registry.js";
-import { ROLES } from "../../pki/roles.js";
 import { type Assert, decimal, hex, type Json, type Same, userCode } from "./common.js";
 
 /** Who is who on the chain, and who was caught signing twice. */
@@ -22,9 +20,9 @@ export const evidenceListSchema = z.object({ evidence: z.array(evidenceSchema) }
 
 const identityViewSchema = z.object({
   code: userCode,
-  role: z.enum(ROLES),
+  role: z.string(),
   organisation: z.string().describe('"" for consortium-level identities'),
-  status: z.enum(IDENTITY_STATUSES),
+  status: z.string(),
   settlementAccount: hex,
   certificateSerial: z.string(),
   certificateNotAfterMs: decimal.nullable().describe("null for genesis identities declared by key alone"),

@@ -1,14 +1,23 @@
 import { z } from "zod";
 import type { SalesRow } from "../../app/marketing/queries.js";
-import type {
-  Commission,
-  Earnings,
-  Escrow,
-  Order,
-  Product,
-  Referral,
-  StatementEntry,
-  Withdrawal,
+import {
+  COMMISSION_NOTES,
+  type Commission,
+  type Earnings,
+  type Escrow,
+  ORDER_STATUSES,
+  type Order,
+  PART_ROLES,
+  PART_STATUSES,
+  PRODUCT_STATUSES,
+  type Product,
+  REASON_CODES,
+  type Referral,
+  STATEMENT_KINDS,
+  type StatementEntry,
+  WITHDRAWAL_ORIGINS,
+  WITHDRAWAL_STATUSES,
+  type Withdrawal,
 } from "../../app/marketing/records.js";
 import { eventSchema } from "./chain.js";
 import { type Assert, decimal, hex, type Json, type Same, userCode } from "./common.js";
@@ -67,7 +76,7 @@ export const earningsSchema = proved({ enterprise: z.string(), code: userCode, .
 });
 
 const statementEntrySchema = z.object({
-  kind: z.string(),
+  kind: z.enum(STATEMENT_KINDS),
   orderId: decimal,
   amountFen: decimal,
   height: decimal,
@@ -107,7 +116,7 @@ const productShape = {
   channels: z.array(z.string()),
   serviceTerms: z.string(),
   returnWindowDays: z.number().int(),
-  status: z.string(),
+  status: z.enum(PRODUCT_STATUSES),
 };
 const productItemSchema = z.object({
   ...productShape,
@@ -123,7 +132,9 @@ const withdrawalSchema = z.object({
   enterprise: z.string(),
   payee: userCode,
   amountFen: decimal,
-  status: z.string(),
+  status: z.enum(WITHDRAWAL_STATUSES),
+  origin: z.enum(WITHDRAWAL_ORIGINS).describe("the payee asked, or instant payout at settlement"),
+  orderId: decimal.describe("for an instant payout, the order whose commission it pays (else 0)"),
   requestedAtMs: decimal,
   decidedAtMs: decimal,
   externalReference: z.string(),
@@ -143,7 +154,7 @@ const orderSchema = z.object({
   quantity: z.number().int(),
   channel: z.string(),
   listValueFen: decimal,
-  status: z.string(),
+  status: z.enum(ORDER_STATUSES),
   referralCode: z.string().optional(),
   marketer: userCode.optional(),
   buyerCommitment: hex.describe("a salted commitment: never the buyer's personal data"),
@@ -158,7 +169,7 @@ const orderSchema = z.object({
   dueAtMs: decimal,
   completedAtMs: decimal,
   netAtCompletionFen: decimal,
-  lastReason: z.string(),
+  lastReason: z.enum(REASON_CODES),
 });
 const commissionSchema = z.object({
   orderId: decimal,
@@ -169,15 +180,15 @@ const commissionSchema = z.object({
   rateBps: z.number().int(),
   baseFen: decimal,
   totalFen: decimal,
-  note: z.string(),
+  note: z.enum(COMMISSION_NOTES),
   parts: z.array(
     z.object({
       payee: userCode,
-      role: z.string(),
+      role: z.enum(PART_ROLES),
       grossFen: decimal,
       clawedBackFen: decimal,
       settledFen: decimal,
-      status: z.string(),
+      status: z.enum(PART_STATUSES),
     }),
   ),
 });

@@ -3,9 +3,8 @@ import type { ButtonProps } from "antd";
 import { Alert, Button, Card, Col, Form, Input, InputNumber, Popconfirm, Row, Select, Space, Statistic, Table, Tabs, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { REASON_CODES } from "../../../src/app/marketing/orders.js";
 import { computeCommission } from "../../../src/app/marketing/policy.js";
-import { type PolicyRules, policyRules } from "../../../src/app/marketing/records.js";
+import { type PolicyRules, policyRules, REASON_CODES, type ReasonCode } from "../../../src/app/marketing/records.js";
 import { api, type OrderViewJson, type ProductJson } from "../chain/api.js";
 import { recentOrders } from "../chain/orders.js";
 import { idempotencyKey } from "../chain/tx.js";
@@ -237,10 +236,10 @@ function OrderActions({ view, onDone }: { view: OrderViewJson; onDone: () => voi
   const { t } = useTranslation();
   const { submit, busy } = useSubmit();
   const [refund, setRefund] = useState<string>(yuan(view.order.receivedFen).replace("¥", ""));
-  const [reason, setReason] = useState<string>("not-as-described");
+  const [reason, setReason] = useState<ReasonCode>("not-as-described");
   const o = view.order;
   const orderId = BigInt(o.id);
-  const step = async (kind: "shipOrder" | "confirmDelivery" | "cancelOrder", stepReason: string) => {
+  const step = async (kind: "shipOrder" | "confirmDelivery" | "cancelOrder", stepReason: ReasonCode) => {
     if (await submit({ kind, value: { idempotencyKey: idempotencyKey(kind), orderId, reason: stepReason } })) onDone();
   };
   const basketHead = o.id === o.basketId;

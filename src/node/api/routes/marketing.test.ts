@@ -162,7 +162,13 @@ describe("marketing on a running node", () => {
       });
       await sender.ok(key("enterprise-a"), {
         kind: "decideWithdrawal",
-        value: { idempotencyKey: "d1", withdrawalId: 0, paid: true, externalReference: "BANK-1" },
+        value: {
+          idempotencyKey: "d1",
+          enterprise: "org1",
+          withdrawalId: 0,
+          paid: true,
+          externalReference: "BANK-1",
+        },
       });
       const paid = await get("/v1/marketing/enterprises/org1/payouts.csv?status=paid");
       expect(paid.body).toContain(`,${li},${balance},`);
