@@ -17,7 +17,9 @@ for (const [path, entry] of Object.entries(lock.packages ?? {})) {
   if (!(name in ALLOWED)) offenders.push(`${name}@${entry.version}`);
 }
 if (offenders.length > 0) {
-  console.error(`install scripts not on the allow-list (scripts/check-lockfile.mjs): ${offenders.join(", ")}`);
+  console.error(
+    `install scripts not on the allow-list (scripts/check-lockfile.mjs): ${offenders.join(", ")}`,
+  );
   process.exit(1);
 }
 console.log(`lockfile: ${Object.keys(ALLOWED).length} packages with install scripts, all on the allow-list`);
