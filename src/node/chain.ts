@@ -46,6 +46,7 @@ import type { ChainStorage } from "../storage/storage.js";
 import { VerifiedTxs } from "./verified-txs.js";
 
 const resultsCodec = list(txResultCodec, 20_000);
+const genesisBlocks = new WeakMap<Genesis, Map<Suite, PreparedBlock & { writes: StateWriteEntry[] }>>();
 const ZERO_HASH = new Uint8Array(32);
 
 /** A block executed and ready to be committed once it carries a commit certificate. */
@@ -373,8 +374,24 @@ export class Chain {
     return { value, proof, root };
   }
 
-  /** The genesis block (height 0) and the state it writes, computed from the genesis file alone. */
+  /**
+   * The genesis block (height 0) and the state it writes, computed from the genesis file alone;
+   * once per genesis object and suite (checking its certificates is slow, and a simulation opens
+   * the chain of every node on every restart).
+   */
   private genesisBlock(): PreparedBlock & { writes: StateWriteEntry[] } {
+    const bySuite =
+      genesisBlocks.get(this.genesis) ?? new Map<Suite, PreparedBlock & { writes: StateWriteEntry[] }>();
+    genesisBlocks.set(this.genesis, bySuite);
+    let block = bySuite.get(this.suite);
+    if (block === undefined) {
+      block = this.computeGenesisBlock();
+      bySuite.set(this.suite, block);
+    }
+    return block;
+  }
+
+  private computeGenesisBlock(): PreparedBlock & { writes: StateWriteEntry[] } {
     const overlay = new StateOverlay({ get: () => undefined });
     writeGenesisState(overlay, this.genesis);
     const writes = overlay.sortedWrites();

@@ -1,7 +1,7 @@
 import { type CodecType, decode, encode, list, string, struct, u8, u64 } from "../../ledger/codec.js";
 import { OperationError } from "../errors.js";
 import { appEvent } from "../events.js";
-import { listOrganisations } from "../identity/registry.js";
+import { listOrganisationIds } from "../identity/records.js";
 import { activeSigner } from "../identity/signer.js";
 import type { OperationHandler, TxContext } from "../operation.js";
 import {
@@ -61,7 +61,7 @@ function approve(ctx: TxContext, proposal: ValidatorProposal, organisation: stri
     );
   }
   const approvals = [...proposal.approvals, organisation].sort();
-  const members = listOrganisations(ctx.state).length;
+  const members = listOrganisationIds(ctx.state).length; // ids only: no certificate to parse
   let next: ValidatorProposal = { ...proposal, approvals };
   ctx.emit(
     appEvent("validatorChangeApproved", {

@@ -29,6 +29,7 @@ export interface BlockSyncOptions {
 export class BlockSync {
   private readonly peerHeights = new Map<string, bigint>();
   private requestedAt: number | undefined;
+  private turn = 0;
 
   constructor(private readonly options: BlockSyncOptions) {}
 
@@ -37,18 +38,20 @@ export class BlockSync {
     this.maybeRequest();
   }
 
-  /** Asks the most advanced peer for the blocks we lack (one request in flight at a time). */
+  /**
+   * Asks a peer that is ahead for the blocks we lack (one request in flight at a time). Peers
+   * ahead are asked in turn, so one that answers with junk cannot keep us from the others.
+   */
   maybeRequest(): void {
     const { chain, clock, network } = this.options;
     const height = chain.height;
-    let best: [string, bigint] | undefined;
-    for (const entry of this.peerHeights)
-      if (entry[1] > height && (best === undefined || entry[1] > best[1])) best = entry;
-    if (best === undefined) return;
+    const ahead = [...this.peerHeights].filter(([, h]) => h > height).map(([peer]) => peer);
+    if (ahead.length === 0) return;
     if (this.requestedAt !== undefined && clock.now() - this.requestedAt < SYNC_RETRY_MS) return;
     this.requestedAt = clock.now();
+    this.turn = (this.turn + 1) % ahead.length;
     network.send(
-      best[0],
+      ahead[this.turn] as string,
       encodePeerMessage({
         kind: "blocksRequest",
         value: { fromHeight: height + 1n, max: SYNC_BATCH_BLOCKS },
@@ -80,23 +83,33 @@ export class BlockSync {
     let applied = 0;
     for (const encoded of encodedBlocks) {
       const startedMs = clock.now();
+      let checked: { block: Block; prepared: PreparedBlock } | undefined;
       try {
-        const block = decodeBlock(encoded);
-        if (block.header.height !== chain.height + 1n) continue;
-        if (block.commit === undefined)
-          throw new InvalidBlockError("SYNC_NO_COMMIT", "a synced block has no commit certificate");
-        const check = verifyCommit(chain.suite, block.header, block.commit, chain.validators());
-        if (!check.ok) throw new InvalidBlockError("SYNC_BAD_COMMIT", check.reason);
-        const prepared = chain.executeBlock(block.header, block.txs, block.lastCommit);
-        chain.commit(prepared, block);
-        this.options.onApplied(block, prepared, startedMs);
-        applied++;
+        checked = this.check(encoded);
       } catch (error) {
         if (!isInputError(error)) throw error;
         refusals.refuse(peerId, "refused a synced block", { code: error.code, err: error.message });
         break;
       }
+      if (checked === undefined) continue;
+      // Outside the try: a failure to store is not the peer's fault and must not pass for one.
+      // The block carries its predecessor's certificate; the chain stores that one with our head.
+      chain.commit(checked.prepared, checked.block);
+      this.options.onApplied(checked.block, checked.prepared, startedMs);
+      applied++;
     }
     return applied;
+  }
+
+  /** Our next block, executed, if its certificate verifies; undefined for another height; throws if invalid. */
+  private check(encoded: Uint8Array): { block: Block; prepared: PreparedBlock } | undefined {
+    const { chain } = this.options;
+    const block = decodeBlock(encoded);
+    if (block.header.height !== chain.height + 1n) return undefined;
+    if (block.commit === undefined)
+      throw new InvalidBlockError("SYNC_NO_COMMIT", "a synced block has no commit certificate");
+    const check = verifyCommit(chain.suite, block.header, block.commit, chain.validators());
+    if (!check.ok) throw new InvalidBlockError("SYNC_BAD_COMMIT", check.reason);
+    return { block, prepared: chain.executeBlock(block.header, block.txs, block.lastCommit) };
   }
 }

@@ -12,7 +12,8 @@ import {
   type WalRecord,
 } from "../../consensus/index.js";
 import type { KeyPair, Suite } from "../../crypto/suite.js";
-import { type Block, blockHash } from "../../ledger/block.js";
+import { type Faults, noFaults } from "../../faults.js";
+import { type Block, blockHash, lastCommitHash } from "../../ledger/block.js";
 import { bytesEqual, toHex } from "../../ledger/bytes.js";
 import type { SignedVote } from "../../ledger/signed-vote.js";
 import type { Chain, CommittedBlock, PreparedBlock } from "../chain.js";
@@ -31,6 +32,7 @@ import {
   decodeProposalPayload,
   encodePeerMessage,
   type PeerMessage,
+  type ProposalPayload,
   type SignedProposal,
 } from "./wire.js";
 
@@ -61,6 +63,8 @@ export interface BftEngineOptions {
   readonly log: Logger;
   /** Consensus events for metrics and the simulator (see ports.ts). */
   readonly observer?: EngineObserver;
+  /** Deliberate bugs, for the simulator's broken-engine tests only; the node passes none. */
+  readonly faults?: Faults<EngineFault>;
   readonly onCommit: (committed: CommittedBlock) => void;
   /** Two conflicting votes by one validator, with both signatures, ready to report on chain. */
   readonly onEvidence: (
@@ -68,6 +72,14 @@ export interface BftEngineOptions {
     signed: { first: SignedVote; second: SignedVote },
   ) => void;
 }
+
+/**
+ * The engine's deliberate bugs, to prove the engine simulator catches them: `sendBeforeWal`
+ * sends what a step signed before writing it to the WAL; `acceptSwappedCertificate` takes the
+ * previous block's certificate a proposal carries without holding it to the header's
+ * lastCommitHash (and re-hashes the header to fit it).
+ */
+export type EngineFault = "sendBeforeWal" | "acceptSwappedCertificate";
 
 /** How often a node tells its peers its height, and re-sends its own votes while stuck. */
 const STATUS_INTERVAL_MS = 500;
@@ -94,6 +106,7 @@ export class BftEngine {
   private readonly builder: ProposalBuilder | undefined;
   private readonly sync: BlockSync;
   private readonly observer: EngineObserver;
+  private readonly faults: Faults<EngineFault>;
   private lastProgressHeight = -1n;
   private running = false;
   readonly evidence: DuplicateVoteEvidence[] = [];
@@ -104,6 +117,7 @@ export class BftEngine {
 
   constructor(private readonly options: BftEngineOptions) {
     this.observer = options.observer ?? {};
+    this.faults = options.faults ?? noFaults();
     this.refusals = new Refusals(options.log, options.clock, this.observer);
     const key = options.key;
     this.builder =
@@ -265,12 +279,18 @@ export class BftEngine {
       for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
         const core = this.core;
         if (core === undefined || !this.running) continue;
-        for (const effect of core.step(next)) this.perform(effect);
+        for (const effect of this.ordered(core.step(next))) this.perform(effect);
         this.reportStep();
       }
     } finally {
       this.draining = false;
     }
+  }
+
+  /** The core's order (persist before send), unless a deliberate bug turns it round. */
+  private ordered(effects: Effect[]): Effect[] {
+    if (!this.faults.fires("sendBeforeWal")) return effects;
+    return [...effects.filter((e) => e.kind !== "persist"), ...effects.filter((e) => e.kind === "persist")];
   }
 
   private reportStep(): void {
@@ -306,6 +326,7 @@ export class BftEngine {
           effect.height,
           effect.valueId,
           effect.payload,
+          this.faults.fires("acceptSwappedCertificate"),
         );
         const { height, valueId } = effect;
         this.enqueue({ kind: "validation", height, valueId, verdict, nowMs: this.options.clock.now() });
@@ -418,6 +439,7 @@ export class BftEngine {
     this.prepared.clear();
     this.relayedPols.clear();
     this.votes.pruneThrough(certificate.height);
+    this.feedScheduledValidatorSet();
     this.afterCommit(certified, entry.prepared, startedMs);
     // The core is at the next height now: give it what arrived early for that height.
     for (const message of this.nextHeight.take(certificate.height + 1)) this.enqueueBuffered(message);
@@ -462,12 +484,8 @@ export class BftEngine {
     });
   }
 
+  /** After a block is committed, by consensus or by block sync (which restarts the core after). */
   private afterCommit(block: Block, prepared: PreparedBlock, startedMs: number): void {
-    if (this.core !== undefined) this.feedScheduledValidatorSet();
-    else if (this.running && this.isValidator) {
-      this.options.log.info({ height: block.header.height.toString() }, "this node joined the validator set");
-      this.startCore([]);
-    }
     this.options.mempool.update(this.chain.height, this.options.senderNonce);
     this.options.onCommit({
       block,
@@ -490,11 +508,25 @@ export class BftEngine {
   private receiveProposal(peerId: string, signed: SignedProposal): void {
     const place = this.placeOf(signed.height);
     if (place === undefined) return;
-    let valueId: string;
+    let payload: ProposalPayload;
     try {
-      valueId = toHex(blockHash(this.suite, decodeProposalPayload(signed.payload).header));
+      payload = decodeProposalPayload(signed.payload);
     } catch (error) {
       this.refusals.refuse(peerId, "proposal with an undecodable block", { err: (error as Error).message });
+      return;
+    }
+    const valueId = toHex(blockHash(this.suite, payload.header));
+    // The proposer signed the header, which commits to the previous block's certificate; a relay
+    // may have swapped the certificate beside it. That payload is not the proposer's value: it
+    // must not reach the core, whose verdict for the value id would then be "invalid".
+    const carried = lastCommitHash(this.suite, payload.lastCommit);
+    if (
+      !bytesEqual(payload.header.lastCommitHash, carried) &&
+      !this.faults.fires("acceptSwappedCertificate")
+    ) {
+      this.refusals.refuse(peerId, "proposal carries a certificate its header does not commit to", {
+        height: signed.height.toString(),
+      });
       return;
     }
     const proposal = openProposal(this.suite, this.chainId, signed, valueId);
@@ -578,7 +610,10 @@ export class BftEngine {
     );
     this.observer.synced?.({ peer: peerId, blocks: applied, height });
     // The core was working on a height that is now committed: start it afresh after our head.
-    if (this.core !== undefined) {
+    // Not before: fed anything meanwhile, it could decide a height the store already holds.
+    if (this.core !== undefined || this.isValidator) {
+      if (this.core === undefined)
+        this.options.log.info({ height: height.toString() }, "this node joined the validator set");
       this.options.wal?.rewrite([]);
       this.votes.pruneThrough(Number(height));
       const early = this.nextHeight.take(Number(height) + 1);

@@ -1,5 +1,5 @@
 import type { Verdict } from "../../consensus/index.js";
-import { blockHash } from "../../ledger/block.js";
+import { blockHash, lastCommitHash } from "../../ledger/block.js";
 import { toHex } from "../../ledger/bytes.js";
 import type { Chain } from "../chain.js";
 import type { PreparedBlocks } from "./prepared-blocks.js";
@@ -20,6 +20,8 @@ export function validateProposal(
   height: number,
   valueId: string,
   payloadBytes: Uint8Array,
+  /** A deliberate bug (EngineFault): fit the header to whatever certificate the payload carries. */
+  trustCarriedCertificate = false,
 ): Verdict {
   const known = prepared.get(valueId);
   if (known !== undefined) return { valid: true, blockTimeMs: Number(known.prepared.block.header.timeMs) };
@@ -31,10 +33,13 @@ export function validateProposal(
     refusals.refuse("unknown", "proposal with an undecodable block", { height, err: error.message });
     return INVALID;
   }
-  const { header } = payload;
+  const header = trustCarriedCertificate
+    ? { ...payload.header, lastCommitHash: lastCommitHash(chain.suite, payload.lastCommit) }
+    : payload.header;
   const source = toHex(header.proposer);
   try {
-    if (toHex(blockHash(chain.suite, header)) !== valueId || header.height !== BigInt(height)) {
+    const named = toHex(blockHash(chain.suite, payload.header)) === valueId;
+    if (!named || header.height !== BigInt(height)) {
       refusals.refuse(source, "proposal whose block is not the one named", { height });
       return INVALID;
     }

@@ -1,0 +1,97 @@
+import { describe, expect, it } from "vitest";
+import { type Block, encodeBlock } from "../../ledger/block.js";
+import { BlockSync } from "./block-sync.js";
+import {
+  certify,
+  growChain,
+  manualTime,
+  newChain,
+  recordingNetwork,
+  refusalsFor,
+  validators,
+} from "./engine-kit.test-util.js";
+import { decodePeerMessage } from "./wire.js";
+
+function setup() {
+  const ahead = newChain();
+  growChain(ahead, 5);
+  const behind = newChain();
+  growChain(behind, 0);
+  const time = manualTime();
+  const { network, sent } = recordingNetwork();
+  const { refusals, refused } = refusalsFor(time.clock);
+  const applied: bigint[] = [];
+  const sync = new BlockSync({
+    chain: behind,
+    network,
+    clock: time.clock,
+    refusals,
+    onApplied: (block) => applied.push(block.header.height),
+  });
+  return { ahead, behind, time, sent, refused, applied, sync };
+}
+
+const blocksOf = (chain: ReturnType<typeof newChain>, from: bigint, to: bigint) => {
+  const out: Uint8Array[] = [];
+  for (let h = from; h <= to; h++) out.push(chain.store.getBlock(h) as Uint8Array);
+  return out;
+};
+
+describe("BlockSync", () => {
+  it("asks a peer that is ahead, once per retry interval, and answers requests from its store", () => {
+    const { ahead, time, sent, sync } = setup();
+    sync.onStatus("p1", 5n);
+    sync.onStatus("p1", 5n);
+    expect(sent).toHaveLength(1);
+    expect(decodePeerMessage((sent[0] as { data: Uint8Array }).data)).toEqual({
+      kind: "blocksRequest",
+      value: { fromHeight: 1n, max: 32 },
+    });
+    time.advance(2_000);
+    sync.maybeRequest();
+    expect(sent).toHaveLength(2);
+    const answers = recordingNetwork();
+    const answering = new BlockSync({
+      chain: ahead,
+      network: answers.network,
+      clock: time.clock,
+      refusals: refusalsFor(time.clock).refusals,
+      onApplied: () => {},
+    });
+    answering.answer("p9", 4n, 10);
+    expect(answers.sent.map((s) => [s.to, decodePeerMessage(s.data)])).toEqual([
+      ["p9", { kind: "blocks", value: blocksOf(ahead, 4n, 5n) }],
+    ]);
+  });
+
+  it("applies blocks whose certificates verify, and stores the peer's certificate for the block it had", () => {
+    const { ahead, behind, applied, sync } = setup();
+    expect(sync.apply("p1", blocksOf(ahead, 1n, 2n))).toBe(2);
+    // Block 3 committed here with other precommits (three of four) than the peer holds.
+    const third = ahead.blockAt(3n) as Block;
+    behind.commit(
+      behind.executeBlock(third.header, third.txs, third.lastCommit),
+      certify(third, validators.slice(0, 3)),
+    );
+    expect(behind.store.getBlock(3n)).not.toEqual(ahead.store.getBlock(3n));
+    expect(sync.apply("p1", blocksOf(ahead, 3n, 5n))).toBe(2);
+    expect(applied).toEqual([1n, 2n, 4n, 5n]);
+    // Every node stores the same certificate for a block once the next one is on top of it.
+    expect(behind.store.getBlock(3n)).toEqual(ahead.store.getBlock(3n));
+  });
+
+  it("refuses a block without a valid certificate and stops there, and asks the other peers in turn", () => {
+    const { ahead, behind, refused, sync, sent, time } = setup();
+    const [first, second] = blocksOf(ahead, 1n, 2n) as [Uint8Array, Uint8Array];
+    const second2 = ahead.blockAt(2n);
+    const weak = encodeBlock(certify({ ...second2!, commit: undefined }, validators.slice(0, 2)));
+    expect(sync.apply("bad", [first, weak, second])).toBe(1);
+    expect(behind.height).toBe(1n);
+    expect(refused).toEqual([{ peer: "bad", reason: "refused a synced block" }]);
+    sync.onStatus("bad", 9n);
+    sync.onStatus("good", 9n);
+    time.advance(2_000);
+    sync.maybeRequest();
+    expect(new Set(sent.map((s) => s.to))).toEqual(new Set(["bad", "good"]));
+  });
+});

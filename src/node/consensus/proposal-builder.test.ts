@@ -1,0 +1,89 @@
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { addressOf } from "../../app/address.js";
+import type { Value } from "../../consensus/index.js";
+import { toHex } from "../../ledger/bytes.js";
+import { growChain, manualTime, newChain, newMempool, suite, validators } from "./engine-kit.test-util.js";
+import { PreparedBlocks } from "./prepared-blocks.js";
+import { ProposalBuilder } from "./proposal-builder.js";
+import { clientKey, signedTx, transfer } from "./sim/fixture.js";
+import { decodeProposalPayload } from "./wire.js";
+
+function setup() {
+  const chain = newChain();
+  growChain(chain, 1);
+  const mempool = newMempool();
+  const time = manualTime();
+  const values: { height: number; round: number; value: Value }[] = [];
+  const prepared = new PreparedBlocks();
+  const builder = new ProposalBuilder({
+    chain,
+    mempool,
+    key: validators[0] as (typeof validators)[number],
+    clock: time.clock,
+    timers: time.timers,
+    prepared,
+    maxBlockTxs: 10,
+    maxBlockBytes: 100_000,
+    emptyBlockIntervalMs: 1_000,
+    batchDelayMs: 20,
+    senderNonce: (hex) => chain.accountNonce(Buffer.from(hex, "hex")),
+    log: pino({ level: "silent" }),
+    onValue: (height, round, value) => values.push({ height, round, value }),
+  });
+  return { chain, mempool, time, values, prepared, builder };
+}
+
+describe("ProposalBuilder", () => {
+  it("waits the idle interval with an empty mempool, then proposes an empty block with the BFT time", () => {
+    const { chain, time, values, prepared, builder } = setup();
+    builder.request(2, 0);
+    time.advance(999);
+    expect(values).toEqual([]);
+    time.advance(1);
+    expect(values).toHaveLength(1);
+    const payload = decodeProposalPayload((values[0] as { value: Value }).value.payload);
+    const previous = chain.latestBlock();
+    expect(payload.header.height).toBe(2n);
+    expect(payload.txs).toEqual([]);
+    expect(payload.header.timeMs).toBe(chain.nextBlockTime(previous.commit));
+    expect(payload.lastCommit).toEqual(previous.commit);
+    expect(prepared.get((values[0] as { value: Value }).value.valueId)).toBeDefined();
+  });
+
+  it("proposes after the batching delay once a transaction arrives, with it in the block", () => {
+    const { chain, mempool, time, values, builder } = setup();
+    builder.request(2, 0);
+    time.advance(100);
+    const bytes = signedTx(suite, clientKey, 0n, transfer(5n));
+    const sender = toHex(addressOf(suite.hash, clientKey.publicKey.bytes));
+    mempool.add(
+      {
+        hashHex: toHex(suite.hash(bytes)),
+        senderHex: toHex(clientKey.publicKey.bytes),
+        nonce: 0n,
+        expiryHeight: 1_000_000n,
+        bytes,
+      },
+      chain.accountNonce(Buffer.from(sender, "hex")),
+      2n,
+    );
+    builder.onTxAdmitted();
+    time.advance(19);
+    expect(values).toEqual([]);
+    time.advance(1);
+    expect(decodeProposalPayload((values[0] as { value: Value }).value.payload).txs).toEqual([bytes]);
+  });
+
+  it("proposes nothing once cancelled, or when the head moved past the height asked for", () => {
+    const { chain, time, values, builder } = setup();
+    builder.request(2, 0);
+    builder.cancel();
+    time.advance(5_000);
+    expect(values).toEqual([]);
+    builder.request(2, 1);
+    growChain(chain, 1);
+    time.advance(5_000);
+    expect(values).toEqual([]);
+  });
+});
