@@ -1,0 +1,21 @@
+// npm run soak -- [--minutes N] [--seed S]: the long run of the fault harness (test/soak/soak.ts).
+import { parseArgs } from "node:util";
+import { describeReport, runSoak } from "./soak.js";
+
+const { values } = parseArgs({
+  options: { minutes: { type: "string", default: "10" }, seed: { type: "string" } },
+});
+const minutes = Number(values.minutes);
+const seed = Number(values.seed ?? Date.now() % 2 ** 31);
+if (!(minutes > 0) || !Number.isSafeInteger(seed)) {
+  console.error("usage: npm run soak -- [--minutes N] [--seed S]");
+  process.exit(2);
+}
+const report = await runSoak({ minutes, seed, print: (line) => console.log(line) });
+console.log(describeReport(report));
+console.log(`resume seconds per heal: ${report.resumeSeconds.map((s) => s.toFixed(1)).join(" ")}`);
+for (const problem of report.problems) console.log(`PROBLEM ${problem}`);
+if (report.problems.length > 0) {
+  console.log(`replay: npm run soak -- --minutes ${minutes} --seed ${seed}`);
+  process.exit(1);
+}
