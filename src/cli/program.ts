@@ -2,6 +2,7 @@ import { Command, CommanderError, type OutputConfiguration } from "commander";
 import { LedgerError } from "../errors.js";
 import { SdkError } from "../sdk/client.js";
 import { registerCertCommands } from "./commands/cert.js";
+import { registerConnectorCommands } from "./commands/connector.js";
 import { registerIdCommands } from "./commands/id.js";
 import { registerKeyCommands } from "./commands/keys.js";
 import { registerMarketingCommands } from "./commands/marketing.js";
@@ -11,6 +12,7 @@ import { registerNodeCommands } from "./commands/node.js";
 import { registerStartCommand } from "./commands/start.js";
 import { registerTxCommand } from "./commands/tx.js";
 import { registerValidatorCommands } from "./commands/validators.js";
+import { registerWebhookCommands } from "./commands/webhooks.js";
 import { CliError, EXIT_BAD_INPUT, EXIT_REFUSED } from "./io.js";
 
 /** `mkl`: the MarketLedger command line. */
@@ -31,6 +33,8 @@ export function buildProgram(output?: OutputConfiguration): Command {
   registerValidatorCommands(program);
   registerMarketingCommands(program);
   registerTxCommand(program);
+  registerWebhookCommands(program);
+  registerConnectorCommands(program);
   return program;
 }
 
