@@ -1,5 +1,5 @@
 // Layers, lowest first. A module may import only from its own layer or below.
-// crypto < ledger < pki < (consensus, app) < (storage, sdk) < node < (ops, cli) ; errors.ts is shared by all.
+// crypto < ledger < pki < (consensus, app) < (storage, sdk) < node < (ops, integrations) < cli ; errors.ts is shared by all.
 const core = "^src/(crypto|ledger|pki|consensus|app)/";
 module.exports = {
   forbidden: [
@@ -61,6 +61,19 @@ module.exports = {
       severity: "error",
       from: { path: "^src/node/" },
       to: { path: "^src/(ops|cli)/" },
+    },
+    {
+      name: "integrations-are-clients",
+      severity: "error",
+      comment: "webhooks, connectors and indexers follow a node over its API (the SDK); they never link it",
+      from: { path: "^src/integrations/", pathNot: "\\.test-util\\.ts$" },
+      to: { path: "^src/(storage|consensus|ops|cli)/|^src/node/(?!files\\.ts$|key-files\\.ts$)" },
+    },
+    {
+      name: "nothing-below-uses-integrations",
+      severity: "error",
+      from: { path: "^src/(crypto|ledger|pki|consensus|app|storage|sdk|node|ops)/" },
+      to: { path: "^src/integrations/" },
     },
     { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
   ],

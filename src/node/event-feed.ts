@@ -1,4 +1,3 @@
-import type { z } from "zod";
 import type { AppEvent } from "../app/events.js";
 import { endBlockEventsCodec, endEventsKey } from "../app/marketing/end-block.js";
 import { LedgerError } from "../errors.js";
@@ -6,7 +5,7 @@ import { blockHash } from "../ledger/block.js";
 import { toHex } from "../ledger/bytes.js";
 import { decode } from "../ledger/codec.js";
 import { txHash } from "../ledger/tx.js";
-import type { eventsQuerySchema } from "../sdk/wire/events.js";
+import { type EventFilter, matchesFilter } from "../sdk/event-filter.js";
 import type { Chain, CommittedBlock } from "./chain.js";
 
 /**
@@ -96,28 +95,6 @@ export function storedBlockEvents(chain: Chain, height: bigint): BlockEvents | u
 }
 
 // ---------------------------------------------------------------- filters (the query: src/sdk/wire/events.ts)
-
-export interface EventFilter {
-  readonly kinds?: ReadonlySet<string>;
-  readonly enterprise?: string;
-  /** A user code: the events that name it in any attribute (payee, marketer, code ...). */
-  readonly payee?: string;
-}
-
-export function eventFilterOf(query: z.output<typeof eventsQuerySchema>): EventFilter {
-  return {
-    ...(query.kinds === undefined ? {} : { kinds: new Set(query.kinds) }),
-    ...(query.enterprise === undefined ? {} : { enterprise: query.enterprise }),
-    ...(query.payee === undefined ? {} : { payee: query.payee }),
-  };
-}
-
-export function matchesFilter(filter: EventFilter, event: FeedEvent): boolean {
-  if (filter.kinds && !filter.kinds.has(event.type)) return false;
-  if (filter.enterprise !== undefined && event.attributes.enterprise !== filter.enterprise) return false;
-  if (filter.payee !== undefined && !Object.values(event.attributes).includes(filter.payee)) return false;
-  return true;
-}
 
 /** The message of one block for one subscriber: only the events its filter keeps (maybe none). */
 export function eventsMessage(block: BlockEvents, filter: EventFilter): string {
@@ -222,10 +199,11 @@ export class EventFeed {
     for (let sent = 1; !sub.closed && sub.nextHeight <= this.chain.height; sent++) {
       const block = storedBlockEvents(this.chain, sub.nextHeight);
       if (block === undefined) throw new LedgerError("HEIGHT_NOT_FOUND", `no block ${sub.nextHeight}`);
-      const flushed =
-        sub.socket.bufferedAmount > REPLAY_BUFFER_BYTES
-          ? new Promise<void>((resolve) => sub.socket.send(eventsMessage(block, sub.filter), () => resolve()))
-          : (sub.socket.send(eventsMessage(block, sub.filter)), undefined);
+      const message = eventsMessage(block, sub.filter);
+      let flushed: Promise<void> | undefined;
+      if (sub.socket.bufferedAmount > REPLAY_BUFFER_BYTES)
+        flushed = new Promise<void>((resolve) => sub.socket.send(message, () => resolve()));
+      else sub.socket.send(message);
       sub.nextHeight++;
       if (flushed) await flushed;
       else if (sent % REPLAY_BLOCKS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));

@@ -1,5 +1,6 @@
 /** The MarketLedger SDK: build and sign transactions, talk to a node, verify what it says. */
 export * from "./client.js";
+export * from "./event-filter.js";
 export * from "./events.js";
 export * from "./sender.js";
 export * from "./transactions.js";

@@ -58,7 +58,12 @@ beforeAll(async () => {
   const config = JSON.parse(readFileSync(configPath, "utf8"));
   writeFileSync(
     configPath,
-    JSON.stringify({ ...config, api: { host: "127.0.0.1", port: 0 }, emptyBlockIntervalMs: 50 }),
+    JSON.stringify({
+      ...config,
+      api: { host: "127.0.0.1", port: 0 },
+      p2p: { ...config.p2p, port: 0 },
+      emptyBlockIntervalMs: 50,
+    }),
   );
   running = await runNode(file("net", "node1"), pino({ level: "silent" }));
   node = running.apiUrl;

@@ -10,56 +10,51 @@ import type { PaymentProvider } from "./provider.js";
 import { SimulatorPaymentProvider, startPaymentSimulator } from "./simulator.js";
 
 /**
- * The payment connector against a node: it pays the withdrawals of enterprises that authorised
- * it (and only those), records them with the provider's reference, and a failure between paying
- * and recording does not pay twice.
+ * The payment connector against a node with demo orders and instant payout on: it pays the
+ * instant payouts of an enterprise only once that enterprise authorised it, records each with
+ * the provider's reference (or its reason to reject), and a failure between paying and
+ * recording does not pay twice.
  */
 
+const LIMIT_FEN = 2_000n;
 let chain: TestChain;
 let dir: string;
 let simulator: Awaited<ReturnType<typeof startPaymentSimulator>>;
 let connector: RunningConnector | undefined;
 let sender: TxSender;
+let stopDemo: () => void = () => {};
 let n = 0;
+
+interface Withdrawal {
+  id: number;
+  status: string;
+  amountFen: string;
+  externalReference: string;
+  origin: string;
+}
 
 beforeAll(async () => {
   chain = await startTestChain("payments");
   dir = mkdtempSync(join(tmpdir(), "mkl-payments-"));
-  simulator = await startPaymentSimulator({ dataDir: join(dir, "sim"), limitFen: 5_000n });
+  simulator = await startPaymentSimulator({ dataDir: join(dir, "sim"), limitFen: LIMIT_FEN });
   sender = new TxSender(new MarketLedgerClient(chain.url), suite, "payments");
-  const stopDemo = await chain.demo();
-  await until(async () => BigInt((await earnings()).balanceFen) > 7_000n, 40_000);
-  stopDemo();
+  await sender.ok(chain.demoKeys.enterprise, {
+    kind: "setPayoutOptions",
+    value: { idempotencyKey: "instant-on", instantPayout: true },
+  });
 }, 60_000);
 
 afterAll(async () => {
+  stopDemo();
   await connector?.stop();
   await simulator?.stop();
   await chain?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function earnings() {
-  const response = await fetch(
-    `${chain.url}/v1/marketing/enterprises/org1/marketers/${chain.code("marketer-li")}/earnings`,
-  );
-  return (await response.json()) as { balanceFen: string };
-}
-
-async function requestWithdrawal(amountFen: bigint): Promise<number> {
-  const result = await sender.ok(chain.key("marketer-li"), {
-    kind: "requestWithdrawal",
-    value: { idempotencyKey: `w-${++n}`, enterprise: "org1", amountFen },
-  });
-  return Number(result.events.find((e) => e.type === "withdrawalRequested")!.attributes.withdrawalId);
-}
-
-async function withdrawal(id: number) {
+async function withdrawals(): Promise<Withdrawal[]> {
   const response = await fetch(`${chain.url}/v1/marketing/enterprises/org1/withdrawals?limit=1000`);
-  const body = (await response.json()) as {
-    withdrawals: Array<{ id: number; status: string; externalReference: string }>;
-  };
-  return body.withdrawals.find((w) => w.id === id);
+  return ((await response.json()) as { withdrawals: Withdrawal[] }).withdrawals;
 }
 
 async function book() {
@@ -69,47 +64,72 @@ async function book() {
   };
 }
 
+const height = async () =>
+  BigInt(((await (await fetch(`${chain.url}/v1/status`)).json()) as { height: string }).height);
+
 describe("mkl connector payments", () => {
-  it("pays only for enterprises that authorised it, records the provider's reference", async () => {
-    const provider = new SimulatorPaymentProvider(simulator.url);
+  it("pays an enterprise's instant payouts only once it authorised the service, recording the provider's answer", async () => {
     connector = await startPaymentConnector({
       nodeUrl: chain.url,
       key: chain.key("pay-co"),
       dataDir: join(dir, "c1"),
-      provider,
+      provider: new SimulatorPaymentProvider(simulator.url),
     });
-    const before = await requestWithdrawal(100n);
-    await until(async () => (connector?.lastHeight() ?? -1n) > 0n);
-    const status = (await (await fetch(`${chain.url}/v1/status`)).json()) as { height: string };
-    await until(async () => (connector?.lastHeight() ?? -1n) >= BigInt(status.height));
-    expect((await withdrawal(before))?.status).toBe("requested");
+    stopDemo = await chain.demo();
+    await until(async () => (await withdrawals()).some((w) => w.origin === "instant-payout"), 40_000);
+    const seen = await height();
+    await until(async () => (connector?.lastHeight() ?? -1n) >= seen);
+    const unauthorised = (await withdrawals()).filter((w) => w.origin === "instant-payout");
+    expect(unauthorised.every((w) => w.status === "requested")).toBe(true);
     expect(Object.keys((await book()).payouts)).toEqual([]);
 
-    await sender.ok(chain.demoKeys.enterprise, {
-      kind: "authorisePaymentService",
-      value: { idempotencyKey: `auth-${++n}`, code: decodeUserCode(chain.code("pay-co")), authorised: true },
-    });
-    const paid = await requestWithdrawal(200n);
-    await until(async () => (await withdrawal(paid))?.status === "paid");
-    expect((await withdrawal(paid))?.externalReference).toMatch(/^SIM-\d+$/);
-    expect(Object.keys((await book()).payouts)).toEqual([`mkl-withdrawal/org1/${paid}`]);
-    // The earlier withdrawal, before the authorisation, stays for finance to decide.
-    expect((await withdrawal(before))?.status).toBe("requested");
+    // The demo signs as the enterprise too: a nonce it took first is asked again of the chain.
+    const authorise = {
+      idempotencyKey: `auth-${++n}`,
+      code: decodeUserCode(chain.code("pay-co")),
+      authorised: true,
+    };
+    await until(() =>
+      sender
+        .ok(chain.demoKeys.enterprise, { kind: "authorisePaymentService", value: authorise })
+        .then(() => true),
+    );
+    const later = async () =>
+      (await withdrawals()).filter(
+        (w) => w.origin === "instant-payout" && !unauthorised.some((u) => u.id === w.id),
+      );
+    await until(async () => {
+      const ws = await later();
+      return ws.some((w) => w.status === "paid") && ws.some((w) => w.status === "rejected");
+    }, 60_000);
+    await chain.quiesce();
+    // Every instant payout since the authorisation gets decided (the demo's last ones included).
+    await until(async () => (await later()).every((w) => w.status !== "requested"), 30_000);
+    const decided = await later();
+    for (const w of decided) {
+      if (BigInt(w.amountFen) > LIMIT_FEN) {
+        expect(w.status).toBe("rejected");
+        expect(w.externalReference).toMatch(/above the simulator's limit/);
+      } else {
+        expect(w.status).toBe("paid");
+        expect(w.externalReference).toMatch(/^SIM-\d+$/);
+      }
+    }
+    const payouts = Object.keys((await book()).payouts);
+    expect(payouts.sort()).toEqual(decided.map((w) => `mkl-withdrawal/org1/${w.id}`).sort());
+    expect(unauthorised.every((w) => !payouts.includes(`mkl-withdrawal/org1/${w.id}`))).toBe(true);
     await connector.stop();
     connector = undefined;
-  }, 60_000);
+  }, 120_000);
 
-  it("a failure after the provider paid and before the chain recorded it retries without paying twice; what the provider rejects is recorded as rejected", async () => {
+  it("a failure after the provider paid and before the chain recorded it retries without paying twice", async () => {
     const simulated = new SimulatorPaymentProvider(simulator.url);
-    let failOnce = true;
+    let failures = 0;
     const crashing: PaymentProvider = {
-      name: "crashes-after-paying",
+      name: "fails-after-paying-once",
       pay: async (request) => {
         const result = await simulated.pay(request);
-        if (failOnce) {
-          failOnce = false;
-          throw new Error("crashed after paying");
-        }
+        if (failures++ === 0) throw new Error("crashed after paying");
         return result;
       },
     };
@@ -119,18 +139,26 @@ describe("mkl connector payments", () => {
       dataDir: join(dir, "c1"),
       provider: crashing,
     });
-    const callsBefore = (await book()).calls;
-    const id = await requestWithdrawal(300n);
-    await until(async () => (await withdrawal(id))?.status === "paid");
+    const before = await book();
+    const known = new Set((await withdrawals()).map((w) => w.id));
+    stopDemo = await chain.demo();
+    await until(
+      async () =>
+        (await withdrawals()).some(
+          (w) => !known.has(w.id) && w.origin === "instant-payout" && w.status !== "requested",
+        ),
+      60_000,
+    );
+    await chain.quiesce();
+    const pending = async () =>
+      (await withdrawals()).filter((w) => !known.has(w.id) && w.origin === "instant-payout");
+    await until(async () => (await pending()).every((w) => w.status !== "requested"), 30_000);
+    const fresh = await pending();
     const after = await book();
-    expect(after.calls - callsBefore).toBe(2);
-    expect(Object.keys(after.payouts).filter((k) => k === `mkl-withdrawal/org1/${id}`)).toHaveLength(1);
-
-    // Above the provider's limit: rejected, the reason on the chain, the amount back in li's balance.
-    const balance = BigInt((await earnings()).balanceFen);
-    const rejected = await requestWithdrawal(6_000n);
-    await until(async () => (await withdrawal(rejected))?.status === "rejected");
-    expect((await withdrawal(rejected))?.externalReference).toMatch(/above the simulator's limit/);
-    expect(BigInt((await earnings()).balanceFen)).toBe(balance);
-  }, 60_000);
+    // One more call than payouts: the call that failed was made again, and answered with the first payout.
+    const newPayouts = Object.keys(after.payouts).filter((k) => !(k in before.payouts));
+    expect(newPayouts.sort()).toEqual(fresh.map((w) => `mkl-withdrawal/org1/${w.id}`).sort());
+    expect(after.calls - before.calls).toBe(newPayouts.length + 1);
+    expect(failures).toBe(newPayouts.length + 1);
+  }, 120_000);
 });

@@ -1,8 +1,9 @@
 import type { WebSocket } from "ws";
 import { z } from "zod";
+import { eventFilterOf } from "../../../sdk/event-filter.js";
 import { blockEventSchema, blockEventsSchema, eventsQuerySchema } from "../../../sdk/wire/index.js";
 import type { CommittedBlock } from "../../chain.js";
-import { EventFeed, eventFilterOf } from "../../event-feed.js";
+import { EventFeed } from "../../event-feed.js";
 import { blockEventJson } from "../json.js";
 import { refusals } from "../params.js";
 import type { RouteModule } from "./types.js";
