@@ -100,5 +100,16 @@ function runEngine(args: EngineArgs): number {
   return failures === 0 ? 0 : 1;
 }
 
-if (process.argv.includes("--engine")) process.exitCode = runEngine(parseArgs(process.argv.slice(2)));
+function engineMain(): number {
+  let args: EngineArgs;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(`sim: ${(error as Error).message}`);
+    return 2;
+  }
+  return runEngine(args);
+}
+
+if (process.argv.includes("--engine")) process.exitCode = engineMain();
 else await import("../../../consensus/sim/cli.js");
