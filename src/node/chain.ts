@@ -76,6 +76,16 @@ export interface TxRecord {
   readonly header: BlockHeader;
 }
 
+/** What the chain tells the node's metrics: how long each stage took, and what a commit changes. */
+export interface ChainObserver {
+  stage?(stage: "execute" | "stateTree" | "fsync", seconds: number): void;
+  /**
+   * Just before a block's writes are stored, while `previous` still reads the values they
+   * replace; what it returns runs once the commit is durable.
+   */
+  committing?(writes: readonly StateWriteEntry[], previous: StateReader): (() => void) | undefined;
+}
+
 /**
  * The node's chain: committed blocks and state in the store, and the deterministic path from
  * a list of transactions to a committed block (execute, state root, header, commit).
@@ -87,6 +97,7 @@ export class Chain {
   /** Transactions this node verified at admission (see VerifiedTxs). */
   readonly verifiedTxs = new VerifiedTxs();
   private head: Block | undefined;
+  observer: ChainObserver = {};
   private readonly hash: (data: Uint8Array) => Uint8Array;
 
   private constructor(
@@ -167,8 +178,12 @@ export class Chain {
     const previous = this.latestHeader();
     const height = previous.height + 1n;
     const env = { chainId: this.genesis.chainId, height, timeMs };
+    const started = performance.now();
     const outcome = executeBlock(this.suite, this.state, env, txs, this.verifiedTxs.has);
+    const executed = performance.now();
     const batch = applyBatch(this.nodes, this.hash, previous.stateRoot, outcome.writes);
+    this.observer.stage?.("execute", (executed - started) / 1000);
+    this.observer.stage?.("stateTree", (performance.now() - executed) / 1000);
     const validatorsHash = validatorSetHash(this.hash, this.validators());
     const header: BlockHeader = {
       chainId: this.genesis.chainId,
@@ -328,6 +343,8 @@ export class Chain {
       head === undefined || lastCommit === undefined || sameCommit(head.commit, lastCommit)
         ? undefined
         : { ...head, commit: lastCommit };
+    const afterCommit = this.observer.committing?.(prepared.outcome.writes, this.state);
+    const started = performance.now();
     this.store.commit({
       ...(canonicalHead === undefined ? {} : { previousBlockBytes: encodeBlock(canonicalHead) }),
       height: certified.header.height,
@@ -339,6 +356,8 @@ export class Chain {
       stateNodes: prepared.stateNodes,
       stateRoot: certified.header.stateRoot,
     });
+    this.observer.stage?.("fsync", (performance.now() - started) / 1000);
+    afterCommit?.();
   }
 
   /** A committed transaction with its result and inclusion proof. */

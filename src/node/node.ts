@@ -17,6 +17,9 @@ import { BftEngine } from "./consensus/engine.js";
 import { systemClock, systemTimers } from "./consensus/ports.js";
 import { WalFile, walPath } from "./consensus/wal-file.js";
 import { reportingFaults, startupFailure } from "./fail-stop.js";
+import { ConsensusFigures, guarded } from "./figures/consensus.js";
+import { HostFigures } from "./figures/host.js";
+import { COMMISSION_PREFIX, MarketingFigures, ORDER_PREFIX } from "./figures/marketing.js";
 import { readJsonFile, readTextFile } from "./files.js";
 import { Mempool } from "./mempool.js";
 import { NodeMetrics } from "./metrics.js";
@@ -55,6 +58,12 @@ export class LedgerNode {
   private transport: Transport | undefined;
   private lastCommit: CommittedBlock | undefined;
   private failure: unknown;
+  private lastCommitAtMs = Date.now();
+  private readonly consensusFigures: ConsensusFigures;
+  private readonly marketingFigures: MarketingFigures;
+  private readonly hostFigures: HostFigures;
+  /** Peers that have connected at least once (a later connection is a reconnect). */
+  private readonly peersSeen = new Set<string>();
   private readonly admission: TxAdmissionDeps;
 
   private constructor(
@@ -64,6 +73,7 @@ export class LedgerNode {
     readonly chain: Chain,
     readonly key: KeyPair,
     readonly log: Logger,
+    home: string,
   ) {
     this.mempool = new Mempool({ ...config.mempool, nonceWindow: genesis.params.nonceWindow });
     const limits = config.admission;
@@ -85,6 +95,30 @@ export class LedgerNode {
       onSignatureCheck: () => this.metrics.txSignatureChecks.inc(),
     };
     this.metrics.height.set(Number(chain.height));
+    this.consensusFigures = new ConsensusFigures({
+      metrics: this.metrics,
+      validatorsAt: (height) => chain.validatorsAt(height),
+      nameOf: (id) => this.validatorName(id),
+    });
+    this.marketingFigures = new MarketingFigures(this.metrics, chain.state);
+    this.marketingFigures.load([
+      ...chain.store.stateEntries(ORDER_PREFIX),
+      ...chain.store.stateEntries(COMMISSION_PREFIX),
+    ]);
+    this.hostFigures = new HostFigures({
+      metrics: this.metrics,
+      dataDir: config.dataDir,
+      walPath: walPath(config.dataDir),
+      certificatePaths: [join(home, "node.cert.pem"), config.tls.cert],
+      state: chain.state,
+      stateEntries: (prefix) => chain.store.stateEntries(prefix),
+      nowMs: () => Date.now(),
+    });
+    chain.observer = {
+      stage: (stage, seconds) => this.metrics.stageSeconds.observe({ stage }, seconds),
+      committing: (writes, previous) => this.marketingFigures.committing(writes, previous),
+    };
+    this.metrics.onRefresh(() => this.refreshFigures());
   }
 
   private senderNonce = (senderHex: string): bigint => this.chain.accountNonce(fromHex(senderHex));
@@ -137,6 +171,7 @@ export class LedgerNode {
       batchDelayMs: this.config.batchDelayMs,
       senderNonce: this.senderNonce,
       log: this.log,
+      observer: guarded(this.consensusFigures, (err) => this.log.error({ err }, "consensus figures failed")),
       onCommit: (committed) => this.afterCommit(committed),
       onEvidence: (evidence, signed) => {
         this.metrics.evidence.inc();
@@ -164,6 +199,8 @@ export class LedgerNode {
         bft.onPeerMessage(peer, data, (tx) => this.admit(tx, { kind: "peer", id: peer })),
       onPeerConnected: (peer) => {
         this.log.info({ peer }, "peer connected");
+        if (this.peersSeen.has(peer)) this.metrics.p2pReconnects.inc({ peer: this.validatorName(peer) });
+        this.peersSeen.add(peer);
         bft.onPeerConnected(peer);
       },
       onPeerDisconnected: (peer) => this.log.info({ peer }, "peer disconnected"),
@@ -201,7 +238,7 @@ export class LedgerNode {
       suite,
       genesis,
     );
-    const node = new LedgerNode(config, genesis, suite, chain, key, log);
+    const node = new LedgerNode(config, genesis, suite, chain, key, log, home);
     onFault = node.onStorageFault;
     node.logCryptoBackend();
     try {
@@ -259,6 +296,7 @@ export class LedgerNode {
     try {
       const hash = admitToMempool(this.admission, bytes, source);
       this.updateMempoolMetrics();
+      this.metrics.txsAdmitted.inc({ source: source.kind });
       this.engine?.onTxAdmitted(bytes, source.kind === "peer");
       return hash;
     } catch (error) {
@@ -268,8 +306,10 @@ export class LedgerNode {
     }
   }
 
-  status(): StatusJson {
+  /** What /v1/status answers: the node's state and every figure of /metrics. */
+  async status(): Promise<StatusJson> {
     const latest = this.chain.latestHeader();
+    const figures = await this.metrics.figures();
     return {
       chainId: this.genesis.chainId,
       suite: this.genesis.suite,
@@ -293,15 +333,11 @@ export class LedgerNode {
         sm2Native: sm2NativeStatus(),
       },
       consensus: {
-        ...(this.bft?.view() ?? {
-          engine: "solo",
-          role: "validator",
-          height: Number(latest.height + 1n),
-          round: 0,
-        }),
+        ...this.consensusView(),
         nodeId: toHex(this.key.publicKey.bytes),
         lastCommitTimeMs: latest.timeMs.toString(),
       },
+      figures,
     };
   }
 
@@ -325,22 +361,112 @@ export class LedgerNode {
 
   private afterCommit(committed: CommittedBlock): void {
     this.lastCommit = committed;
-    const { header } = committed.block;
-    this.metrics.height.set(Number(header.height));
-    this.metrics.blocksCommitted.inc();
-    this.metrics.commitSeconds.observe(committed.commitSeconds);
-    this.metrics.lastBlockTime.set(Number(header.timeMs) / 1000);
-    for (const result of committed.outcome.results) {
-      this.metrics.txsCommitted.inc({ result: result.code });
+    this.lastCommitAtMs = Date.now();
+    try {
+      this.blockFigures(committed);
+    } catch (err) {
+      this.log.error({ err }, "block figures failed"); // never a reason not to go on
     }
     this.updateMempoolMetrics();
     this.events.emit("block", committed);
     if (committed.block.txs.length > 0) {
       this.log.debug(
-        { height: header.height.toString(), txs: committed.block.txs.length },
+        { height: committed.block.header.height.toString(), txs: committed.block.txs.length },
         "committed block",
       );
     }
+  }
+
+  private blockFigures(committed: CommittedBlock): void {
+    const { header } = committed.block;
+    const { metrics } = this;
+    metrics.height.set(Number(header.height));
+    metrics.blocksCommitted.inc();
+    metrics.commitSeconds.observe(committed.commitSeconds);
+    metrics.lastBlockTime.set(Number(header.timeMs) / 1000);
+    metrics.blockTxs.observe(committed.block.txs.length);
+    metrics.blockBytes.observe(this.chain.store.getBlock(header.height)?.length ?? 0);
+    for (const result of committed.outcome.results) {
+      metrics.txsCommitted.inc({ result: result.code });
+      this.marketingFigures.events(result.events);
+    }
+    this.marketingFigures.events(committed.outcome.endBlockEvents ?? []);
+    this.consensusFigures.blockCommitted(committed.block);
+    if (committed.outcome.writes.some((w) => w.key[0] === 0x69 && w.key[1] === 0x64 && w.key[2] === 0x2f))
+      this.hostFigures.certificatesChanged(); // an "id/..." write: identities or organisations changed
+  }
+
+  /** Gauges read on demand, before every scrape or status. */
+  private refreshFigures(): void {
+    const { metrics } = this;
+    metrics.sinceLastCommit.set((Date.now() - this.lastCommitAtMs) / 1000);
+    const view = this.consensusView();
+    metrics.consensusHeight.set(view.height);
+    metrics.consensusRound.set(view.round);
+    for (const step of ["propose", "prevote", "precommit", "sync"])
+      metrics.consensusStep.set({ step }, view.step === step ? 1 : 0);
+    metrics.syncLag.set(Math.max(0, Number(BigInt(view.bestPeerHeight) - this.chain.height)));
+    const peers = this.transport?.peers() ?? [];
+    const connected = new Set(peers.filter((p) => p.connected).map((p) => p.id));
+    metrics.peersConnected.set(connected.size);
+    metrics.peersConfigured.set(peers.length);
+    // The transport counts bytes since start: the counters are set to its totals.
+    metrics.p2pSentBytes.reset();
+    metrics.p2pReceivedBytes.reset();
+    for (const peer of peers) {
+      const labels = { peer: this.validatorName(peer.id) };
+      metrics.p2pSentBytes.inc(labels, peer.sentBytes);
+      metrics.p2pReceivedBytes.inc(labels, peer.receivedBytes);
+    }
+    const validators = this.chain.namedValidators();
+    const self = toHex(this.key.publicKey.bytes);
+    let total = 0n;
+    let online = 0n;
+    metrics.validatorPower.reset();
+    for (const v of validators) {
+      const id = toHex(v.publicKey);
+      metrics.validatorPower.set({ validator: v.name }, Number(v.power));
+      total += v.power;
+      if (id === self || connected.has(id)) online += v.power;
+    }
+    metrics.onlinePowerRatio.set(total > 0n ? Number((online * 10_000n) / total) / 10_000 : 0);
+    metrics.peersQuorum.set(Math.floor((2 * validators.length) / 3));
+    const role = validators.some((v) => toHex(v.publicKey) === self) ? "validator" : "observer";
+    const native = sm2NativeStatus();
+    metrics.info.reset();
+    metrics.info.set(
+      {
+        version: NODE_VERSION,
+        chain_id: this.genesis.chainId,
+        moniker: this.config.moniker,
+        suite: this.suite.id,
+        crypto_backend: this.suite.backend,
+        sm2_native: native.available ? "yes" : "no",
+        role,
+      },
+      1,
+    );
+    this.marketingFigures.refreshEscrow();
+    this.hostFigures.refresh();
+  }
+
+  private consensusView() {
+    return (
+      this.bft?.view() ?? {
+        engine: "solo" as const,
+        role: "validator" as const,
+        height: Number(this.chain.height + 1n),
+        round: 0,
+        step: "propose",
+        bestPeerHeight: this.chain.height.toString(),
+      }
+    );
+  }
+
+  /** A validator's name in the current set, or the first bytes of its id. */
+  private validatorName(id: string): string {
+    const named = this.chain.namedValidators().find((v) => toHex(v.publicKey) === id);
+    return named?.name ?? id.slice(0, 16);
   }
 
   private updateMempoolMetrics(): void {

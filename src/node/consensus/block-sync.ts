@@ -38,6 +38,13 @@ export class BlockSync {
     this.maybeRequest();
   }
 
+  /** The highest height a peer reported, or ours when none is ahead (for the sync-lag figure). */
+  bestPeerHeight(): bigint {
+    let best = this.options.chain.height;
+    for (const height of this.peerHeights.values()) if (height > best) best = height;
+    return best;
+  }
+
   /**
    * Asks a peer that is ahead for the blocks we lack (one request in flight at a time). Peers
    * ahead are asked in turn, so one that answers with junk cannot keep us from the others.

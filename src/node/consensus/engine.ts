@@ -189,6 +189,8 @@ export class BftEngine {
       step: snapshot?.step ?? "sync",
       lastHeightRounds: this.lastRounds,
       evidence: this.evidence.length,
+      /** The highest height a peer said it has committed (ours when none is ahead). */
+      bestPeerHeight: this.sync.bestPeerHeight().toString(),
     };
   }
 
@@ -380,6 +382,7 @@ export class BftEngine {
       });
     const signed = signVote(this.suite, key, this.chainId, message);
     this.votes.add(message, signed, true);
+    this.observer.voted?.(message);
     return encodePeerMessage({ kind: "vote", value: signed });
   }
 
@@ -545,12 +548,19 @@ export class BftEngine {
 
   private receiveVote(peerId: string, signed: SignedVote): void {
     const place = this.placeOf(signed.height);
-    if (place === undefined) return;
+    // A late vote of the height just decided matters only to the observer.
+    const late =
+      place === undefined &&
+      this.observer.voted !== undefined &&
+      Number(signed.height) === (this.core?.snapshot().height ?? 0) - 1;
+    if (place === undefined && !late) return;
     const vote = openVote(this.suite, this.chainId, signed);
     if (vote === undefined) {
       this.refusals.refuse(peerId, "vote with a bad signature", { height: signed.height.toString() });
       return;
     }
+    this.observer.voted?.(vote);
+    if (place === undefined) return;
     this.votes.add(vote, signed);
     if (place === "buffer") this.buffer(vote.height, vote.validator, { kind: "vote", vote });
     else this.enqueue({ kind: "vote", vote, nowMs: this.options.clock.now() });

@@ -1,4 +1,4 @@
-import type { Step, WalRecord } from "../../consensus/index.js";
+import type { Step, Vote, WalRecord } from "../../consensus/index.js";
 
 /**
  * What the BFT engine takes from the world, as TigerBeetle's replica takes its message bus,
@@ -47,6 +47,11 @@ export interface ConsensusWal {
 export interface EngineObserver {
   /** The core moved to another height, round or step. */
   stepChanged?(event: { height: number; round: number; step: Step }): void;
+  /**
+   * A vote with a valid signature, ours or a peer's, of a height being decided; when this is
+   * set, also the late ones of the height just decided (who voted at all, not only in time).
+   */
+  voted?(vote: Vote): void;
   /** This node signed and sent a proposal. */
   proposed?(event: { height: number; round: number; validRound: number }): void;
   /**

@@ -27,9 +27,25 @@ export const consensusViewSchema = z.object({
   step: z.string().optional(),
   lastHeightRounds: z.number().int().optional(),
   evidence: z.number().int().optional(),
+  bestPeerHeight: decimal.optional().describe("the highest height a peer reported (ours when none is ahead)"),
   nodeId: hex,
   lastCommitTimeMs: decimal,
 });
+
+/** One sample of a figure with labels (a histogram gives its _sum and _count, named). */
+export const figureSampleSchema = z
+  .object({
+    name: z.string().optional().describe("the sample's own name, for a histogram's _sum and _count"),
+    labels: z.record(z.string(), z.union([z.string(), z.number()])),
+    value: z.number(),
+  })
+  .meta({ id: "FigureSample" });
+export type FigureJson = z.infer<typeof figureSampleSchema>;
+
+export const figuresSchema = z
+  .record(z.string(), z.union([z.number(), z.array(figureSampleSchema)]))
+  .describe("every figure of /metrics by name: a number, or one sample per label set")
+  .meta({ id: "Figures" });
 
 export const statusSchema = z
   .object({
@@ -54,6 +70,7 @@ export const statusSchema = z
       }),
     }),
     consensus: consensusViewSchema,
+    figures: figuresSchema,
   })
   .meta({ id: "Status" });
 export type StatusJson = z.infer<typeof statusSchema>;

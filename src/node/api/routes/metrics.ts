@@ -21,8 +21,8 @@ export const metricsRoutes: RouteModule = async (app, { node }) => {
       },
     },
     async (_request, reply) => {
-      reply.header("content-type", node.metrics.registry.contentType);
-      return node.metrics.registry.metrics();
+      reply.header("content-type", node.metrics.contentType);
+      return node.metrics.text();
     },
   );
 };

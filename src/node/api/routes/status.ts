@@ -14,6 +14,6 @@ export const statusRoutes: RouteModule = async (app, { node }) => {
         response: { 200: statusSchema, ...refusals },
       },
     },
-    async () => node.status(),
+    () => node.status(),
   );
 };
