@@ -67,7 +67,8 @@ export class LedgerNode {
   private readonly admission: TxAdmissionDeps;
 
   private constructor(
-    readonly config: NodeConfig,
+    /** As loaded, with what a SIGHUP reload applied since (see reloadConfig). */
+    public config: NodeConfig,
     readonly genesis: Genesis,
     readonly suite: Suite,
     readonly chain: Chain,
@@ -252,6 +253,29 @@ export class LedgerNode {
       throw startupFailure(error, `cannot start the p2p transport${p2p}`);
     }
     return node;
+  }
+
+  /**
+   * SIGHUP: re-reads HOME/config.json and applies what can change while the node runs (the log
+   * level, the verification budgets); names the keys that changed but need a restart. An
+   * invalid file throws its ConfigError and changes nothing.
+   */
+  reloadConfig(home: string): { applied: string[]; needsRestart: string[] } {
+    const next = loadNodeConfig(home);
+    const applied: string[] = [];
+    const needsRestart: string[] = [];
+    for (const key of Object.keys(next) as Array<keyof NodeConfig>) {
+      if (JSON.stringify(next[key]) === JSON.stringify(this.config[key])) continue;
+      if (key === "logLevel" || key === "admission") applied.push(key);
+      else needsRestart.push(key);
+    }
+    this.log.level = next.logLevel;
+    const a = next.admission;
+    this.admission.clientBudget.setRate(a.clientVerifyPerSecond, a.clientVerifyBurst);
+    this.admission.peerBudget.setRate(a.peerVerifyPerSecond, a.peerVerifyBurst);
+    this.config = { ...this.config, logLevel: next.logLevel, admission: next.admission };
+    this.log.info({ applied, needsRestart }, "config reloaded");
+    return { applied, needsRestart };
   }
 
   /** The storage or WAL error that stopped this node, if one did. */

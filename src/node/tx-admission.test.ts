@@ -110,3 +110,24 @@ describe("admission under a forged flood", () => {
     expect(refusalCodes([transfer(alice, alice, 0n, 7n)], "10.0.0.2")).toEqual(new Map([["ADMITTED", 1]]));
   });
 });
+
+describe("reloading config.json (SIGHUP)", () => {
+  it("applies the log level and the verification budgets, names what needs a restart, and refuses a bad file whole", () => {
+    const path = join(home, "config.json");
+    writeFileSync(
+      path,
+      JSON.stringify({
+        logLevel: "warn",
+        api: { port: 1234 },
+        admission: { clientVerifyPerSecond: 5, clientVerifyBurst: 10 },
+      }),
+    );
+    expect(node.reloadConfig(home)).toEqual({ applied: ["admission", "logLevel"], needsRestart: ["api"] });
+    expect(node.log.level).toBe("warn");
+    expect(node.config.admission.clientVerifyBurst).toBe(10);
+    expect(node.config.api.port).not.toBe(1234);
+    writeFileSync(path, JSON.stringify({ logLevel: "debug", apii: {} }));
+    expect(() => node.reloadConfig(home)).toThrow(/apii/);
+    expect(node.log.level).toBe("warn");
+  });
+});

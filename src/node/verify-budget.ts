@@ -20,9 +20,14 @@ export class VerifyBudget {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(
-    private readonly limits: VerifyBudgetLimits,
+    private limits: VerifyBudgetLimits,
     private readonly nowMs: () => number = () => performance.now(),
   ) {}
+
+  /** New rates from a reloaded config; buckets keep what they hold, capped by the new burst. */
+  setRate(perSecond: number, burst: number): void {
+    this.limits = { ...this.limits, perSecond, burst };
+  }
 
   /** Takes one verification from `client`'s budget; false when it has none left. */
   take(client: string): boolean {

@@ -54,6 +54,16 @@ export function registerNodeCommands(program: Command): void {
       const running = await runNode(resolve(opts.home));
       // The node logged the fault in one line; stop at once, before anything else is written.
       running.node.events.once("fault", () => process.exit(EXIT_CODE.storageFault));
+      process.on("SIGHUP", () => {
+        try {
+          const { applied, needsRestart } = running.node.reloadConfig(resolve(opts.home));
+          console.log(
+            `SIGHUP: config reloaded; applied: ${applied.join(", ") || "nothing"}; needs a restart: ${needsRestart.join(", ") || "nothing"}`,
+          );
+        } catch (error) {
+          console.error(`SIGHUP: config not reloaded, nothing changed: ${(error as Error).message}`);
+        }
+      });
       console.log(
         `node ${running.node.config.moniker} on chain ${running.node.genesis.chainId}: API ${running.apiUrl}`,
       );
