@@ -4,6 +4,7 @@ import { SdkError } from "../sdk/client.js";
 import { registerCertCommands } from "./commands/cert.js";
 import { registerConnectorCommands } from "./commands/connector.js";
 import { registerIdCommands } from "./commands/id.js";
+import { registerIndexerCommand } from "./commands/indexer.js";
 import { registerKeyCommands } from "./commands/keys.js";
 import { registerMarketingCommands } from "./commands/marketing.js";
 import { registerNetworkCommands } from "./commands/network.js";
@@ -35,6 +36,7 @@ export function buildProgram(output?: OutputConfiguration): Command {
   registerTxCommand(program);
   registerWebhookCommands(program);
   registerConnectorCommands(program);
+  registerIndexerCommand(program);
   return program;
 }
 
