@@ -78,6 +78,7 @@ export async function runWorkloadBench(
     if (workload === "transfer") {
       load = new TransferWorkload(submitter, signer, suite, net.keys);
     } else {
+      submitter.start();
       const setup = await seedMarketing(suite, net.keys, signer, submitter, observer, 7);
       load = new MarketingWorkload(setup, signer, submitter, observer);
     }
@@ -236,6 +237,7 @@ export async function runCompletionStorm(suiteId: SuiteId, orders = 10_000): Pro
     await observer.connect(net.urls[0] as string);
     const signer = new LoadSigner(suite);
     const submitter = new Submitter(net.clients, observer);
+    submitter.start();
     const setup = await seedMarketing(suite, net.keys, signer, submitter, observer, 0);
     const load = new MarketingWorkload(setup, signer, submitter, observer, "shipped");
     load.createOrders(orders);

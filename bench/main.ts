@@ -7,13 +7,27 @@ import { runCryptoBench } from "./crypto.js";
 import { runExecutionBench } from "./execution.js";
 import { runNetworkBench } from "./network.js";
 import { runNodeBench } from "./node.js";
+import { runScalingBench } from "./scaling.js";
 import { type BenchRow, formatTable, printTable } from "./table.js";
 import { htmlReport, writeReport } from "./workload/report.js";
 
-const PARTS = ["crypto", "codec", "execution", "node", "network", "transfer", "marketing", "storm"] as const;
+const PARTS = [
+  "crypto",
+  "codec",
+  "execution",
+  "node",
+  "network",
+  "transfer",
+  "marketing",
+  "storm",
+  "scaling",
+] as const;
+/** Long parts that run only when named. */
+const ON_REQUEST = new Set(["scaling"]);
 
 /**
- * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N] [--cpu-prof]`:
+ * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N]
+ * [--scaling-orders 10000,1000000] [--cpu-prof]` (`scaling` runs only when named):
  * every figure beside the limit or reference it is measured against, as a table, and the
  * business workloads also as bench/out/report.json and report.html (throughput and latency
  * over time).
@@ -26,13 +40,15 @@ async function main(): Promise<void> {
       "step-seconds": { type: "string", default: "4" },
       "storm-orders": { type: "string", default: "10000" },
       "cpu-prof": { type: "boolean", default: false },
+      "scaling-orders": { type: "string", default: "10000,1000000" },
       out: { type: "string", default: join(new URL("../../bench/out/", import.meta.url).pathname) },
     },
   });
   const unknown = positionals.filter((p) => !(PARTS as readonly string[]).includes(p));
   if (unknown.length > 0)
     throw new Error(`unknown bench part ${unknown.join(", ")}; parts: ${PARTS.join(" ")}`);
-  const wanted = (part: (typeof PARTS)[number]) => positionals.length === 0 || positionals.includes(part);
+  const wanted = (part: (typeof PARTS)[number]) =>
+    positionals.includes(part) || (positionals.length === 0 && !ON_REQUEST.has(part));
   const suites = values.suites.split(",") as SuiteId[];
   const rows: BenchRow[] = [];
   if (wanted("crypto")) {
@@ -83,6 +99,10 @@ async function main(): Promise<void> {
     const storm = await runCompletionStorm(suite, Number(values["storm-orders"]));
     storms.push(storm);
     rows.push(...storm.rows);
+  }
+  for (const suite of wanted("scaling") ? suites : []) {
+    console.log(`state-size scaling (${suite})…`);
+    rows.push(...(await runScalingBench(suite, values["scaling-orders"].split(",").map(Number))));
   }
   console.log("");
   printTable(rows);

@@ -4,10 +4,10 @@ import type { KeyPair, Suite } from "../../src/crypto/suite.js";
 import type { DemoParty } from "../../src/ops/demo-genesis.js";
 import { DEMO_POLICIES } from "../../src/ops/demo-marketing.js";
 import { userCodeBytesOf } from "../../src/pki/user-code.js";
-import type { CommitObserver, ObservedResult } from "./observer.js";
+import type { CommitSource, ObservedResult } from "./observer.js";
 import type { Workload } from "./run.js";
 import type { LoadSigner } from "./signer.js";
-import type { QueuedTx, Submitter } from "./submitter.js";
+import type { QueuedTx, TxSink } from "./submitter.js";
 
 const ENTERPRISE = "org1";
 const STAFF = 8;
@@ -62,8 +62,8 @@ export interface MarketingSetup {
 /** Sends one operation and waits for its result; anything but OK stops the benchmark. */
 async function settle(
   signer: LoadSigner,
-  submitter: Submitter,
-  observer: CommitObserver,
+  submitter: TxSink,
+  observer: CommitSource,
   key: KeyPair,
   op: Operation,
 ): Promise<ObservedResult> {
@@ -83,8 +83,8 @@ export async function seedMarketing(
   suite: Suite,
   keys: ReadonlyMap<string, KeyPair>,
   signer: LoadSigner,
-  submitter: Submitter,
-  observer: CommitObserver,
+  submitter: TxSink,
+  observer: CommitSource,
   returnWindowDays: number,
 ): Promise<MarketingSetup> {
   const pick = (prefix: string, n: number) =>
@@ -99,7 +99,6 @@ export async function seedMarketing(
   ];
   const codeOf = (key: KeyPair) => userCodeBytesOf(suite.hash, key.publicKey.bytes);
   const boss = staff[0] as KeyPair;
-  submitter.start();
   await settle(signer, submitter, observer, boss, {
     kind: "importBatch",
     value: {
@@ -134,7 +133,7 @@ export async function seedMarketing(
   return { staff, buyers: pick("buyer", BUYERS), marketers, products, referrals };
 }
 
-type Stage = "created" | "paid" | "shipped" | "delivered" | "completed" | "refunded";
+export type Stage = "created" | "paid" | "shipped" | "delivered" | "completed" | "refunded";
 
 interface OpenOrder {
   readonly n: number;
@@ -162,18 +161,21 @@ export class MarketingWorkload implements Workload {
   readonly name = "marketing";
   private created = 0;
   private carry = 0;
-  private referralSeq = 0;
   readonly reached = new Map<Stage, number>();
   readonly failures = new Map<string, number>();
 
   constructor(
     private readonly setup: MarketingSetup,
     private readonly signer: LoadSigner,
-    private readonly submitter: Submitter,
-    private readonly observer: CommitObserver,
+    private readonly submitter: TxSink,
+    private readonly observer: CommitSource,
     private untilStage: Stage = "refunded",
     private readonly txsPerOrder = TXS_PER_ORDER,
-  ) {}
+    /** Numbers orders (and so their idempotency keys) from here: workloads on one chain must not overlap. */
+    firstOrder = 0,
+  ) {
+    this.created = firstOrder;
+  }
 
   arrive(txs: number): void {
     this.carry += txs / this.txsPerOrder;
@@ -242,7 +244,7 @@ export class MarketingWorkload implements Workload {
         const id = result.events.find((e) => e.type === "orderCreated")?.attributes.orderId;
         if (id === undefined) return;
         order.id = BigInt(id);
-        this.advance(order);
+        if (this.untilStage !== "created") this.advance(order);
       },
     );
     if (n % 20 === 19) {
@@ -252,7 +254,7 @@ export class MarketingWorkload implements Workload {
         key,
         {
           kind: "createReferralCode",
-          value: { idempotencyKey: `bench-ref-extra-${this.referralSeq++}`, enterprise: ENTERPRISE, sku },
+          value: { idempotencyKey: `bench-ref-extra-${n}`, enterprise: ENTERPRISE, sku },
         },
         () => {},
       );

@@ -14,6 +14,11 @@ interface BlockMessage {
   endBlockEvents: ObservedResult["events"];
 }
 
+/** Tells a workload when each of its transactions committed, and with what result. */
+export interface CommitSource {
+  onCommit(hash: string, callback: (result: ObservedResult) => void): void;
+}
+
 /** What one committed block looked like, as seen from the load generator. */
 export interface ObservedBlock {
   readonly height: number;
@@ -30,7 +35,7 @@ export interface ObservedBlock {
  * with what result. Times are this process's monotonic clock (performance.now), so submit and
  * commit times compare directly.
  */
-export class CommitObserver {
+export class CommitObserver implements CommitSource {
   readonly committedAt = new Map<string, number>();
   readonly results = new Map<string, ObservedResult>();
   readonly blocks: ObservedBlock[] = [];

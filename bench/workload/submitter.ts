@@ -9,6 +9,11 @@ const GIVE_UP_MS = 30_000;
 /** At most this many of one sender's transactions in flight: the chain's nonce window is 256. */
 const PER_SENDER_IN_FLIGHT = 200;
 
+/** Where a workload sends its signed transactions. */
+export interface TxSink {
+  enqueue(tx: QueuedTx): void;
+}
+
 export interface QueuedTx {
   readonly bytes: Uint8Array;
   readonly hashHex: string;
@@ -23,7 +28,7 @@ export interface QueuedTx {
  * refusal (mempool full, rate limit) puts the transaction back for the next tick; a final one is
  * counted by code. Latency is measured from the submission the node admitted.
  */
-export class Submitter {
+export class Submitter implements TxSink {
   readonly firstSubmittedAt = new Map<string, number>();
   /** When the node admitted it (the attempt that was not refused): latency counts from here. */
   readonly acceptedAt = new Map<string, number>();

@@ -1,5 +1,5 @@
 import { type CodecType, decode, encode, struct, u64 } from "../ledger/codec.js";
-import { OperationError } from "./errors.js";
+import { AccountError } from "./errors.js";
 import type { StateOverlay, StateReader } from "./state.js";
 
 /** An account's balance in fen and the next nonce its owner must use. */
@@ -28,13 +28,13 @@ export function writeAccount(state: StateOverlay, address: Uint8Array, account: 
 /** Moves fen between accounts; never lets a balance go below zero. */
 export function moveFunds(state: StateOverlay, from: Uint8Array, to: Uint8Array, amountFen: bigint): void {
   if (amountFen <= 0n) {
-    throw new OperationError("INVALID_AMOUNT", `amount must be positive, got ${amountFen} fen`, {
+    throw new AccountError("INVALID_AMOUNT", `amount must be positive, got ${amountFen} fen`, {
       amountFen: amountFen.toString(),
     });
   }
   const source = readAccount(state, from);
   if (source.balanceFen < amountFen) {
-    throw new OperationError(
+    throw new AccountError(
       "INSUFFICIENT_FUNDS",
       `balance ${source.balanceFen} fen is less than ${amountFen} fen`,
       { balanceFen: source.balanceFen.toString(), amountFen: amountFen.toString() },

@@ -1,5 +1,5 @@
 import { fromHex, toHex } from "../ledger/bytes.js";
-import { OperationError } from "./errors.js";
+import { AccountError } from "./errors.js";
 
 /** An account address: the first 20 bytes of the chain hash of the owner's public key. */
 export const ADDRESS_BYTES = 20;
@@ -14,7 +14,7 @@ export function addressHex(address: Uint8Array): string {
 
 export function parseAddressHex(hex: string): Uint8Array {
   if (!/^[0-9a-f]{40}$/.test(hex)) {
-    throw new OperationError("INVALID_ADDRESS", `an address is 40 lowercase hex digits, got "${hex}"`, {
+    throw new AccountError("INVALID_ADDRESS", `an address is 40 lowercase hex digits, got "${hex}"`, {
       hex,
     });
   }

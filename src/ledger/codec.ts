@@ -27,6 +27,8 @@
  * - enumeration([...names]): one of a closed list of names, as its u8 position in the list
  *   (append only); an unknown position is CODEC_UNKNOWN_TAG, a name outside the list has no
  *   encoding.
+ * - oneOf(codec, values): a closed enumeration (statuses, reason codes) encoded as `codec`;
+ *   a value outside the list is CODEC_UNKNOWN_VALUE, on decode and on encode.
  * - Top level: `decode` rejects input with bytes left after the value (CODEC_TRAILING_BYTES);
  *   input that ends early is CODEC_TRUNCATED.
  *
@@ -452,6 +454,33 @@ export function taggedUnion<V extends VariantMap>(tagWidth: "u8" | "u16", varian
         throw new CodecError("CODEC_UNKNOWN_TAG", `unknown tag ${tag}`, { offset, tag });
       }
       return { kind: variant.kind, value: variant.codec.decode(r) } as UnionType<V>;
+    },
+  };
+}
+
+/**
+ * A closed enumeration: one of `values`, encoded as `inner` encodes it. Decoding a value
+ * outside the list (a status or reason code this version does not know) is a CodecError.
+ */
+export function oneOf<const V extends readonly (string | number)[]>(
+  inner: Codec<V[number] extends string ? string : number>,
+  values: V,
+): Codec<V[number]> {
+  const allowed = new Set<string | number>(values);
+  const check = (v: unknown, offset?: number): V[number] => {
+    if (!allowed.has(v as string | number)) {
+      throw new CodecError("CODEC_UNKNOWN_VALUE", `${JSON.stringify(v)} is not one of ${values.join(", ")}`, {
+        value: String(v),
+        ...(offset === undefined ? {} : { offset }),
+      });
+    }
+    return v as V[number];
+  };
+  return {
+    encode: (v, w) => inner.encode(check(v) as never, w),
+    decode: (r) => {
+      const offset = r.offset;
+      return check(inner.decode(r), offset);
     },
   };
 }

@@ -171,7 +171,7 @@ describe("golden vectors", () => {
       "signed precommit",
       toHex(
         encode(signedVoteCodec, {
-          voteType: 2,
+          voteType: 2 as const,
           height: 42n,
           round: 1,
           blockHash: h(0x77),
@@ -186,7 +186,7 @@ describe("golden vectors", () => {
       "signed nil prevote",
       toHex(
         encode(signedVoteCodec, {
-          voteType: 1,
+          voteType: 1 as const,
           height: 42n,
           round: 1,
           blockHash: undefined,

@@ -3,15 +3,17 @@
  * double signing on the chain. Prevotes sign no timestamp, so theirs is always 0.
  */
 import type { Suite } from "../crypto/suite.js";
-import { type CodecType, fixedBytes, optional, struct, u8, u32, u64 } from "./codec.js";
+import { type CodecType, fixedBytes, oneOf, optional, struct, u8, u32, u64 } from "./codec.js";
 import { publicKeyCodec, signatureCodec } from "./tx.js";
 import { commitVoteSignBytes, prevoteSignBytes } from "./vote.js";
 
 export const PREVOTE_TYPE = 1;
 export const PRECOMMIT_TYPE = 2;
+/** The vote types, a closed enumeration: any other byte does not decode. */
+export const voteTypeCodec = oneOf(u8, [PREVOTE_TYPE, PRECOMMIT_TYPE]);
 
 export const signedVoteCodec = struct({
-  voteType: u8,
+  voteType: voteTypeCodec,
   height: u64,
   round: u32,
   blockHash: optional(fixedBytes(32)),

@@ -63,7 +63,7 @@ describe("node wire golden vectors", () => {
 
   it("votes, transactions, status and block sync", () => {
     const vote = {
-      voteType: 2,
+      voteType: 2 as const,
       height: 2n,
       round: 1,
       blockHash: h(0x77),

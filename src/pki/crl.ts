@@ -30,6 +30,7 @@ export const REVOCATION_REASONS = {
   cessationOfOperation: CRLReasons.cessationOfOperation,
 } as const;
 export type RevocationReason = keyof typeof REVOCATION_REASONS;
+export const REVOCATION_REASON_NAMES = Object.keys(REVOCATION_REASONS) as RevocationReason[];
 
 export function isRevocationReason(value: unknown): value is RevocationReason {
   return typeof value === "string" && Object.hasOwn(REVOCATION_REASONS, value);

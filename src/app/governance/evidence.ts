@@ -1,10 +1,10 @@
 import { bytesEqual, hasPrefix, toHex } from "../../ledger/bytes.js";
-import { type CodecType, decode, encode, string, struct, u8, u32, u64 } from "../../ledger/codec.js";
-import { signedVoteCodec, verifySignedVote } from "../../ledger/signed-vote.js";
-import { OperationError } from "../errors.js";
+import { type CodecType, decode, encode, string, struct, u32, u64 } from "../../ledger/codec.js";
+import { signedVoteCodec, verifySignedVote, voteTypeCodec } from "../../ledger/signed-vote.js";
 import { appEvent } from "../events.js";
 import type { OperationHandler } from "../operation.js";
 import type { StateReader } from "../state.js";
+import { GovernanceError, type GovernanceErrorCode } from "./errors.js";
 import { validatorsForHeight } from "./validator-set.js";
 
 /**
@@ -18,7 +18,7 @@ export const evidenceRecordCodec = struct({
   validator: string(256),
   height: u64,
   round: u32,
-  voteType: u8,
+  voteType: voteTypeCodec,
   reportedHeight: u64,
   reporter: string(64),
 });
@@ -55,8 +55,8 @@ export function readEvidence(state: StateReader, key: Uint8Array): EvidenceRecor
   return value === undefined ? undefined : decode(evidenceRecordCodec, value);
 }
 
-function reject(code: string, message: string): never {
-  throw new OperationError(code, message);
+function reject(code: GovernanceErrorCode, message: string): never {
+  throw new GovernanceError(code, message);
 }
 
 export const reportDoubleSignOperation: OperationHandler<CodecType<typeof reportCodec>> = {

@@ -1,9 +1,9 @@
-import { type CodecType, decode, encode, list, string, struct, u8, u64 } from "../../ledger/codec.js";
-import { OperationError } from "../errors.js";
+import { type CodecType, decode, encode, list, oneOf, string, struct, u8, u64 } from "../../ledger/codec.js";
 import { appEvent } from "../events.js";
 import { listOrganisationIds } from "../identity/records.js";
 import { activeSigner } from "../identity/signer.js";
 import type { OperationHandler, TxContext } from "../operation.js";
+import { GovernanceError } from "./errors.js";
 import {
   applyChanges,
   readScheduledSet,
@@ -20,13 +20,14 @@ import {
  */
 const PENDING = 0;
 const SCHEDULED = 1;
+const proposalStatusCodec = oneOf(u8, [PENDING, SCHEDULED]);
 
 const proposalCodec = struct({
   id: string(64),
   changes: validatorChangesCodec,
   proposedHeight: u64,
   approvals: list(string(32), 256),
-  status: u8,
+  status: proposalStatusCodec,
   effectiveHeight: u64,
 });
 type ValidatorProposal = CodecType<typeof proposalCodec>;
@@ -44,7 +45,10 @@ function readProposal(ctx: TxContext, id: string): ValidatorProposal | undefined
 function adminOrganisation(ctx: TxContext): string {
   const signer = activeSigner(ctx.state, ctx.timeMs, ctx.sender);
   if (signer.role !== "org-admin" || signer.organisation === "") {
-    throw new OperationError("GOVERNANCE_NOT_ADMIN", "only an organisation admin votes on the validator set");
+    throw new GovernanceError(
+      "GOVERNANCE_NOT_ADMIN",
+      "only an organisation admin votes on the validator set",
+    );
   }
   return signer.organisation;
 }
@@ -52,10 +56,10 @@ function adminOrganisation(ctx: TxContext): string {
 /** Records one organisation's approval and schedules the change once > 2/3 have approved. */
 function approve(ctx: TxContext, proposal: ValidatorProposal, organisation: string): void {
   if (proposal.status !== PENDING) {
-    throw new OperationError("GOVERNANCE_CLOSED", `proposal ${proposal.id} is already scheduled`);
+    throw new GovernanceError("GOVERNANCE_CLOSED", `proposal ${proposal.id} is already scheduled`);
   }
   if (proposal.approvals.includes(organisation)) {
-    throw new OperationError(
+    throw new GovernanceError(
       "GOVERNANCE_ALREADY_APPROVED",
       `${organisation} already approved ${proposal.id}`,
     );
@@ -73,7 +77,7 @@ function approve(ctx: TxContext, proposal: ValidatorProposal, organisation: stri
   );
   if (BigInt(approvals.length) * 3n > BigInt(members) * 2n) {
     if (readScheduledSet(ctx.state) !== undefined) {
-      throw new OperationError(
+      throw new GovernanceError(
         "GOVERNANCE_BUSY",
         "another validator-set change is already scheduled; approve again after it applies",
       );
@@ -101,13 +105,13 @@ export const proposeValidatorChangeOperation: OperationHandler<CodecType<typeof 
   execute(ctx, op) {
     const organisation = adminOrganisation(ctx);
     if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(op.proposalId)) {
-      throw new OperationError("GOVERNANCE_BAD_ID", "a proposal id is lowercase letters, digits and dashes");
+      throw new GovernanceError("GOVERNANCE_BAD_ID", "a proposal id is lowercase letters, digits and dashes");
     }
     if (readProposal(ctx, op.proposalId) !== undefined) {
-      throw new OperationError("GOVERNANCE_DUPLICATE", `proposal ${op.proposalId} exists`);
+      throw new GovernanceError("GOVERNANCE_DUPLICATE", `proposal ${op.proposalId} exists`);
     }
     if (op.changes.length === 0)
-      throw new OperationError("GOVERNANCE_EMPTY", "a proposal changes at least one validator");
+      throw new GovernanceError("GOVERNANCE_EMPTY", "a proposal changes at least one validator");
     applyChanges(readValidators(ctx.state), op.changes); // refuse now what could never apply
     const proposal: ValidatorProposal = {
       id: op.proposalId,
@@ -137,7 +141,7 @@ export const approveValidatorChangeOperation: OperationHandler<CodecType<typeof 
     const organisation = adminOrganisation(ctx);
     const proposal = readProposal(ctx, op.proposalId);
     if (proposal === undefined)
-      throw new OperationError("GOVERNANCE_UNKNOWN", `no proposal ${op.proposalId}`);
+      throw new GovernanceError("GOVERNANCE_UNKNOWN", `no proposal ${op.proposalId}`);
     approve(ctx, proposal, organisation);
   },
 };

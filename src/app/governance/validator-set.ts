@@ -1,8 +1,8 @@
 import { compareBytes, toHex } from "../../ledger/bytes.js";
 import { bytes, type CodecType, decode, encode, list, string, struct, u64 } from "../../ledger/codec.js";
-import { OperationError } from "../errors.js";
 import { type GenesisValidator, VALIDATORS_KEY, validatorSetCodec } from "../genesis.js";
 import type { StateOverlay, StateReader } from "../state.js";
+import { GovernanceError } from "./errors.js";
 
 /**
  * Validator-set changes. A change approved by governance in block A is scheduled for height
@@ -65,7 +65,7 @@ export function applyChanges(
   for (const change of changes) {
     const key = toHex(change.publicKey);
     if (touched.has(key)) {
-      throw new OperationError(
+      throw new GovernanceError(
         "VALIDATOR_CHANGE_DUPLICATE",
         `validator ${key.slice(0, 16)}… appears twice in one change`,
       );
@@ -73,16 +73,16 @@ export function applyChanges(
     touched.add(key);
     if (change.power === 0n) {
       if (!byKey.delete(key))
-        throw new OperationError("VALIDATOR_UNKNOWN", `no validator ${key.slice(0, 16)}… to remove`);
+        throw new GovernanceError("VALIDATOR_UNKNOWN", `no validator ${key.slice(0, 16)}… to remove`);
     } else {
       byKey.set(key, { name: change.name, publicKey: change.publicKey, power: change.power });
     }
   }
   const next = [...byKey.values()].sort((a, b) => compareBytes(a.publicKey, b.publicKey));
   if (next.length === 0)
-    throw new OperationError("VALIDATOR_SET_EMPTY", "a change may not remove every validator");
+    throw new GovernanceError("VALIDATOR_SET_EMPTY", "a change may not remove every validator");
   if (next.length > MAX_VALIDATORS) {
-    throw new OperationError("VALIDATOR_SET_TOO_LARGE", `at most ${MAX_VALIDATORS} validators`);
+    throw new GovernanceError("VALIDATOR_SET_TOO_LARGE", `at most ${MAX_VALIDATORS} validators`);
   }
   return next;
 }

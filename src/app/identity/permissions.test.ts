@@ -86,7 +86,7 @@ describe("the permission matrix", () => {
           code,
           role: view.role,
           organisation: view.organisation,
-          status: how === "revoked" ? "revoked" : "active",
+          status: how === "revoked" ? ("revoked" as const) : ("active" as const),
           publicKey: new Uint8Array(65),
           settlementAccount: addresses[i]!,
           certificate: undefined,

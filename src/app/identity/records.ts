@@ -7,12 +7,15 @@ import {
   decode,
   encode,
   fixedBytes,
+  oneOf,
   optional,
   string,
   struct,
   u32,
   u64,
 } from "../../ledger/codec.js";
+import { REVOCATION_REASON_NAMES } from "../../pki/crl.js";
+import { ROLES } from "../../pki/roles.js";
 import { USER_CODE_BYTES } from "../../pki/user-code.js";
 import { ADDRESS_BYTES } from "../address.js";
 import type { StateOverlay, StateReader } from "../state.js";
@@ -50,10 +53,10 @@ export type IdentityStatus = (typeof IDENTITY_STATUSES)[number];
 
 export const identityCodec = struct({
   code: fixedBytes(USER_CODE_BYTES),
-  role: string(32),
+  role: oneOf(string(32), ROLES),
   /** "" for an identity of the consortium itself (genesis validators without an organisation). */
   organisation: string(32),
-  status: string(16),
+  status: oneOf(string(16), IDENTITY_STATUSES),
   /** The current key; its address is the settlement account. */
   publicKey: bytes(128),
   settlementAccount: fixedBytes(ADDRESS_BYTES),
@@ -72,7 +75,7 @@ export type KeyIndexEntry = CodecType<typeof keyIndexCodec>;
 export const revocationCodec = struct({
   serialHex: string(40),
   code: optional(fixedBytes(USER_CODE_BYTES)),
-  reason: string(32),
+  reason: oneOf(string(32), REVOCATION_REASON_NAMES),
   revokedAtMs: u64,
   height: u64,
 });

@@ -2,7 +2,7 @@ import { hasPrefix } from "../../ledger/bytes.js";
 import { decode } from "../../ledger/codec.js";
 import { parseCertificate } from "../../pki/certificate.js";
 import type { RevokedEntry } from "../../pki/crl.js";
-import { isRevocationReason } from "../../pki/crl.js";
+import type { Role } from "../../pki/roles.js";
 import { decodeUserCode, encodeUserCode } from "../../pki/user-code.js";
 import { addressHex } from "../address.js";
 import type { StateReader } from "../state.js";
@@ -10,6 +10,7 @@ import { IdentityError } from "./errors.js";
 import {
   IDENTITY_KEY_PREFIX,
   type IdentityRecord,
+  type IdentityStatus,
   identityCodec,
   listOrganisationIds,
   readIdentity,
@@ -24,10 +25,10 @@ import {
  */
 export interface IdentityView {
   readonly code: string;
-  readonly role: string;
+  readonly role: Role;
   /** "" for consortium-level identities (genesis validators without an organisation). */
   readonly organisation: string;
-  readonly status: string;
+  readonly status: IdentityStatus;
   /** Hex address that receives this identity's settlements. */
   readonly settlementAccount: string;
   readonly certificateSerial: string;
@@ -116,6 +117,6 @@ export function revocationList(state: StateReader, organisation: string): Revoke
   return readRevocations(state, organisation).map((r) => ({
     serialHex: r.serialHex,
     revokedAtMs: r.revokedAtMs,
-    reason: isRevocationReason(r.reason) ? r.reason : "unspecified",
+    reason: r.reason,
   }));
 }

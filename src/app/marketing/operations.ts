@@ -643,7 +643,7 @@ export const authorisePaymentServiceCodec = struct({
 /**
  * The enterprise authorises (or stops authorising) a payment service, an identity of the
  * consortium with the enterprise role (a payment company's organisation), to confirm the
- * amounts received for its orders.
+ * amounts received for its orders and to record the payouts it makes of its withdrawals.
  */
 export const authorisePaymentServiceOperation = idempotent(
   214,
@@ -713,6 +713,30 @@ export const setPayoutOptionsOperation = idempotent(215, setPayoutOptionsCodec, 
   return String(op.instantPayout);
 });
 
+export const recordPayoutCodec = struct({
+  idempotencyKey: idemKey,
+  enterprise: string(32),
+  withdrawalId: u32,
+  paid: bool,
+  externalReference: string(128),
+});
+
+/**
+ * A payment service the enterprise authorised (authorisePaymentService) records the outcome
+ * of a payout it made for one of the enterprise's withdrawals: paid with its reference, or
+ * rejected. The same decision as decideWithdrawal, signed by the service instead of finance.
+ */
+export const recordPayoutOperation = idempotent(220, recordPayoutCodec, (ctx, signer, op) => {
+  if (ctx.state.get(keys.paymentService(op.enterprise, signer.code)) === undefined) {
+    throw new MarketingError("NOT_PAYMENT_SERVICE", `the signer is no payment service of ${op.enterprise}`, {
+      enterprise: op.enterprise,
+      signer: encodeUserCode(signer.code),
+    });
+  }
+  decideWithdrawal(ctx, op.enterprise, op.withdrawalId, op.paid, op.externalReference);
+  return String(op.withdrawalId);
+});
+
 export const MARKETING_OPERATIONS = {
   importBatch: importBatchOperation,
   setRoyaltyPolicy: setRoyaltyPolicyOperation,
@@ -730,4 +754,5 @@ export const MARKETING_OPERATIONS = {
   decideWithdrawal: decideWithdrawalOperation,
   authorisePaymentService: authorisePaymentServiceOperation,
   setPayoutOptions: setPayoutOptionsOperation,
+  recordPayout: recordPayoutOperation,
 } as const;

@@ -12,7 +12,7 @@ type Sample = { [K in CoreKind]: { value: Extract<Operation, { kind: K }>["value
 
 const b = (length: number, byte: number) => new Uint8Array(length).fill(byte);
 const vote = (blockByte: number) => ({
-  voteType: 1,
+  voteType: 1 as const,
   height: 9n,
   round: 2,
   blockHash: b(32, blockByte),

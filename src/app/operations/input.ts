@@ -248,6 +248,13 @@ export const OPERATION_INPUT_SCHEMAS = {
     paid: z.boolean(),
     externalReference: textField(128).default(""),
   }),
+  recordPayout: z.strictObject({
+    idempotencyKey: idempotencyKeyField,
+    enterprise: orgIdField,
+    withdrawalId: u32Field,
+    paid: z.boolean(),
+    externalReference: textField(128).default(""),
+  }),
   authorisePaymentService: z.strictObject({
     idempotencyKey: idempotencyKeyField,
     code: userCodeField,

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { EvidenceRecord } from "../../app/governance/evidence.js";
+import { IDENTITY_STATUSES } from "../../app/identity/records.js";
 import type { IdentityView } from "../../app/identity/registry.js";
+import { ROLES } from "../../pki/roles.js";
 import { type Assert, decimal, hex, type Json, type Same, userCode } from "./common.js";
 
 /** Who is who on the chain, and who was caught signing twice. */
@@ -20,9 +22,9 @@ export const evidenceListSchema = z.object({ evidence: z.array(evidenceSchema) }
 
 const identityViewSchema = z.object({
   code: userCode,
-  role: z.string(),
+  role: z.enum(ROLES),
   organisation: z.string().describe('"" for consortium-level identities'),
-  status: z.string(),
+  status: z.enum(IDENTITY_STATUSES),
   settlementAccount: hex,
   certificateSerial: z.string(),
   certificateNotAfterMs: decimal.nullable().describe("null for genesis identities declared by key alone"),

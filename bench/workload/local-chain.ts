@@ -1,0 +1,122 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import type { KeyPair, SuiteId } from "../../src/crypto/suite.js";
+import { fromHex } from "../../src/ledger/bytes.js";
+import { LedgerNode } from "../../src/node/node.js";
+import { type DemoParty, seedDemoGenesis } from "../../src/ops/demo-genesis.js";
+import { nodeHomes } from "../../src/ops/network-up.js";
+import type { CommitSource, ObservedResult } from "./observer.js";
+import type { QueuedTx, TxSink } from "./submitter.js";
+
+const CLI = join(new URL("../../", import.meta.url).pathname, "src/cli/main.js");
+
+/**
+ * One organisation's validator, alone, driven in this process without consensus, network or
+ * HTTP: transactions queued in one turn of the event loop become one block (at most
+ * `blockTxs`), executed and committed (state tree, one fsynced LMDB transaction) by the node's
+ * own chain, with their signatures taken as checked, as a node does for what it admitted. The
+ * workloads run against it unchanged, for execution-only figures and fast deterministic
+ * pre-seeding of large states.
+ */
+export class LocalChain implements TxSink, CommitSource {
+  private pending: QueuedTx[] = [];
+  private readonly waiters = new Map<string, Array<(r: ObservedResult) => void>>();
+  private scheduled = false;
+  executed = 0;
+  busyMs = 0;
+
+  private constructor(
+    private readonly node: LedgerNode,
+    readonly keys: ReadonlyMap<string, KeyPair>,
+    private readonly root: string,
+    private readonly blockTxs: number,
+  ) {}
+
+  static async open(suiteId: SuiteId, parties: readonly DemoParty[], blockTxs = 1_000): Promise<LocalChain> {
+    const root = mkdtempSync(join(tmpdir(), "mkl-local-chain-"));
+    const dir = join(root, "net");
+    execFileSync(
+      process.execPath,
+      [CLI, "network", "init", "--orgs", "1", "--suite", suiteId, "--out", dir],
+      {
+        stdio: "pipe",
+      },
+    );
+    const keys = seedDemoGenesis(dir, parties);
+    const node = await LedgerNode.open(nodeHomes(dir)[0] as string, pino({ level: "silent" }));
+    return new LocalChain(node, keys, root, blockTxs);
+  }
+
+  get height(): bigint {
+    return this.node.chain.height;
+  }
+
+  enqueue(tx: QueuedTx): void {
+    this.node.chain.verifiedTxs.add(fromHex(tx.hashHex));
+    this.pending.push(tx);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.pump());
+    }
+  }
+
+  onCommit(hash: string, callback: (result: ObservedResult) => void): void {
+    const waiting = this.waiters.get(hash);
+    if (waiting) waiting.push(callback);
+    else this.waiters.set(hash, [callback]);
+  }
+
+  get backlog(): number {
+    return this.pending.length;
+  }
+
+  private pump(): void {
+    this.scheduled = false;
+    if (this.pending.length === 0) return;
+    this.commitBlock(this.pending.splice(0, this.blockTxs));
+    if (this.pending.length > 0 && !this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.pump());
+    }
+  }
+
+  private commitBlock(txs: QueuedTx[]): void {
+    const { chain, key } = this.node;
+    const started = performance.now();
+    const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
+    const prepared = chain.prepareBlock(
+      txs.map((t) => t.bytes),
+      timeMs,
+      key.publicKey.bytes,
+    );
+    chain.commit(prepared, chain.signCommit(prepared, key.privateKey, key.publicKey, timeMs + 1n));
+    this.busyMs += performance.now() - started;
+    this.executed += txs.length;
+    txs.forEach((tx, i) => {
+      const r = prepared.outcome.results[i];
+      const result: ObservedResult = {
+        code: r?.code ?? "UNKNOWN",
+        events: (r?.events ?? []).map((e) => ({
+          type: e.type,
+          attributes: Object.fromEntries(e.attributes.map((a) => [a.key, a.value])),
+        })),
+      };
+      const waiting = this.waiters.get(tx.hashHex);
+      this.waiters.delete(tx.hashHex);
+      for (const w of waiting ?? []) w(result);
+    });
+  }
+
+  /** Resolves once nothing is queued any more (follow-ups queued by callbacks included). */
+  async drained(): Promise<void> {
+    while (this.pending.length > 0 || this.scheduled) await new Promise((resolve) => setImmediate(resolve));
+  }
+
+  async close(): Promise<void> {
+    await this.node.stop();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

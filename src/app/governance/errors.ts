@@ -1,0 +1,32 @@
+import { OperationError } from "../errors.js";
+import type { DetailValue } from "../events.js";
+
+/** Failures of governance operations: validator-set proposals and double-sign evidence. */
+export const GOVERNANCE_ERROR_CODES = [
+  "EVIDENCE_BAD_SIGNATURE",
+  "EVIDENCE_DUPLICATE",
+  "EVIDENCE_FROM_FUTURE",
+  "EVIDENCE_MISMATCH",
+  "EVIDENCE_NOT_CONFLICTING",
+  "EVIDENCE_NOT_VALIDATOR",
+  "GOVERNANCE_ALREADY_APPROVED",
+  "GOVERNANCE_BAD_ID",
+  "GOVERNANCE_BUSY",
+  "GOVERNANCE_CLOSED",
+  "GOVERNANCE_DUPLICATE",
+  "GOVERNANCE_EMPTY",
+  "GOVERNANCE_NOT_ADMIN",
+  "GOVERNANCE_UNKNOWN",
+  "VALIDATOR_CHANGE_DUPLICATE",
+  "VALIDATOR_SET_EMPTY",
+  "VALIDATOR_SET_TOO_LARGE",
+  "VALIDATOR_UNKNOWN",
+] as const satisfies readonly Uppercase<string>[];
+export type GovernanceErrorCode = (typeof GOVERNANCE_ERROR_CODES)[number];
+
+export class GovernanceError extends OperationError {
+  declare readonly code: GovernanceErrorCode;
+  constructor(code: GovernanceErrorCode, message: string, details: Record<string, DetailValue> = {}) {
+    super(code, message, details);
+  }
+}
