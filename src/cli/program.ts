@@ -10,6 +10,7 @@ import { registerMarketingCommands } from "./commands/marketing.js";
 import { registerNetworkCommands } from "./commands/network.js";
 import { registerNetworkUpCommand } from "./commands/network-up.js";
 import { registerNodeCommands } from "./commands/node.js";
+import { registerOpsCommands } from "./commands/ops.js";
 import { registerStartCommand } from "./commands/start.js";
 import { registerTxCommand } from "./commands/tx.js";
 import { registerValidatorCommands } from "./commands/validators.js";
@@ -37,6 +38,7 @@ export function buildProgram(output?: OutputConfiguration): Command {
   registerWebhookCommands(program);
   registerConnectorCommands(program);
   registerIndexerCommand(program);
+  registerOpsCommands(program);
   return program;
 }
 

@@ -155,6 +155,11 @@ export class NodeMetrics {
     help: "Fewest connected peers with which this node and they can hold more than 2/3 of the validators",
     registers: this.r,
   });
+  readonly peersQuorumDeficit = new Gauge({
+    name: "mkl_peers_quorum_deficit",
+    help: "Peers this node lacks to reach mkl_peers_quorum (0 when it has enough)",
+    registers: this.r,
+  });
   readonly p2pSentBytes = new Counter({
     name: "mkl_p2p_sent_bytes_total",
     help: "Frame bytes written to each peer",
@@ -331,4 +336,21 @@ export interface FigureSample {
   name?: string;
   labels: Record<string, string | number>;
   value: number;
+}
+
+let names: string[] | undefined;
+
+/** Every series name a node exposes (histograms as _sum and _count): what rules may name. */
+export function nodeMetricNames(): string[] {
+  if (names === undefined) {
+    const metrics = new NodeMetrics();
+    names = metrics.registry.getMetricsAsArray().flatMap((m) => {
+      const type = (m as unknown as { type?: string }).type;
+      return type === "histogram" || type === "summary"
+        ? [m.name, `${m.name}_sum`, `${m.name}_count`]
+        : [m.name];
+    });
+    metrics.registry.clear();
+  }
+  return names;
 }

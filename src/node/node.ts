@@ -454,7 +454,9 @@ export class LedgerNode {
       if (id === self || connected.has(id)) online += v.power;
     }
     metrics.onlinePowerRatio.set(total > 0n ? Number((online * 10_000n) / total) / 10_000 : 0);
-    metrics.peersQuorum.set(Math.floor((2 * validators.length) / 3));
+    const quorum = peers.length === 0 ? 0 : Math.floor((2 * validators.length) / 3);
+    metrics.peersQuorum.set(quorum);
+    metrics.peersQuorumDeficit.set(Math.max(0, quorum - connected.size));
     const role = validators.some((v) => toHex(v.publicKey) === self) ? "validator" : "observer";
     const native = sm2NativeStatus();
     metrics.info.reset();

@@ -61,9 +61,12 @@ export interface WaitOptions {
  */
 export class MarketLedgerClient {
   private readonly baseUrl: string;
+  private readonly timeoutMs: number | undefined;
 
-  constructor(baseUrl: string) {
+  /** `timeoutMs`: give up on a request after this long (NODE_UNREACHABLE); default, never. */
+  constructor(baseUrl: string, options: { timeoutMs?: number } = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
+    this.timeoutMs = options.timeoutMs;
   }
 
   status(): Promise<StatusJson> {
@@ -152,6 +155,7 @@ export class MarketLedgerClient {
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
+        ...(this.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(this.timeoutMs) }),
         ...(body === undefined
           ? {}
           : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),

@@ -4,6 +4,8 @@ import type { Command } from "commander";
 import { getSuite, isSuiteId } from "../../crypto/index.js";
 import { loadDemoKeys, seedDemoGenesis } from "../../ops/demo-genesis.js";
 import { demoMarketingKeys, startDemoMarketing } from "../../ops/demo-marketing.js";
+import { runMonitor } from "../../ops/monitor/run.js";
+import { targetsFromNetwork } from "../../ops/monitor/targets.js";
 import { startNetwork } from "../../ops/network-up.js";
 import { parseSuiteOption } from "./cert.js";
 import { initNetwork } from "./network.js";
@@ -23,63 +25,87 @@ export function registerStartCommand(program: Command): void {
     .option("--home <dir>", "where the local network lives", process.env.MKL_HOME ?? ".data/local")
     .option("--suite <suite>", "crypto suite for a new network", "sm")
     .option("--no-demo", "do not send demo transactions")
-    .action(async (opts: { home: string; suite: string; demo: boolean }) => {
-      const home = resolve(opts.home);
-      const suite = parseSuiteOption(opts.suite);
-      if (!existsSync(join(home, "genesis.json"))) {
+    .option("--no-monitor", "do not run the embedded monitor")
+    .option("--monitor-port <port>", "the monitor API's port (another free one if taken)", "26670")
+    .action(
+      async (opts: { home: string; suite: string; demo: boolean; monitor: boolean; monitorPort: string }) => {
+        const home = resolve(opts.home);
+        const suite = parseSuiteOption(opts.suite);
+        if (!existsSync(join(home, "genesis.json"))) {
+          console.log(
+            `creating a local network of ${LOCAL_ORGS} organisations in ${home} (suite ${opts.suite})`,
+          );
+          initNetwork(
+            {
+              orgs: String(LOCAL_ORGS),
+              suite,
+              out: home,
+              chainId: "marketledger-local",
+              days: "365",
+            },
+            (line) => console.log(`  ${line}`),
+          );
+          seedDemoGenesis(home);
+        } else {
+          console.log(`resuming the local network in ${home}`);
+        }
+        const network = startNetwork(home, (line) => {
+          if (!line.includes('"level":30')) console.log(line);
+        });
+        const urls = await Promise.all(
+          network.nodes.map(async (node) => ({ name: node.name, url: await node.apiUrl })),
+        );
+        const first = urls[0]?.url as string;
+        const status = (await (await fetch(`${first}/v1/status`)).json()) as {
+          chainId: string;
+          suite: string;
+        };
+        const stopDemo = opts.demo
+          ? await startDemoMarketing({
+              apiUrl: first,
+              suite: getSuite(isSuiteId(status.suite) ? status.suite : "sm"),
+              chainId: status.chainId,
+              keys: demoMarketingKeys(loadDemoKeys(home)),
+              log: (line) => console.log(`[demo] ${line}`),
+            })
+          : () => {};
+        const monitor = opts.monitor
+          ? await runMonitor({
+              targets: targetsFromNetwork(home),
+              dataDir: join(home, "monitor"),
+              configPath: join(home, "monitor.json"),
+              port: Number(opts.monitorPort),
+              anyPortIfBusy: true,
+              log: (line) => console.log(`[monitor] ${line}`),
+            })
+          : undefined;
         console.log(
-          `creating a local network of ${LOCAL_ORGS} organisations in ${home} (suite ${opts.suite})`,
+          [
+            "",
+            `MarketLedger is running: chain ${status.chainId}, suite ${status.suite}, ${urls.length} validators`,
+            `  console ${first}/   (the web console; every node serves it)`,
+            ...urls.map(
+              (u) =>
+                `  ${u.name}  ${u.url}/v1/status   (blocks ${u.url}/v1/blocks/latest, metrics ${u.url}/metrics)`,
+            ),
+            `  events  ${first.replace(/^http/, "ws")}/v1/events    OpenAPI ${first}/openapi.json`,
+            ...(monitor === undefined
+              ? []
+              : [
+                  `  monitor ${monitor.url}/v1/ops/nodes   (alerts ${monitor.url}/v1/ops/alerts, OpenAPI ${monitor.url}/openapi.json)`,
+                  `          mkl ops status --monitor ${monitor.url}; rules and notifications: ${join(home, "monitor.json")}`,
+                ]),
+            opts.demo
+              ? "demo orders are flowing (catalogue, referrals, orders, royalties); Ctrl-C stops everything"
+              : "Ctrl-C stops everything",
+            "",
+          ].join("\n"),
         );
-        initNetwork(
-          {
-            orgs: String(LOCAL_ORGS),
-            suite,
-            out: home,
-            chainId: "marketledger-local",
-            days: "365",
-          },
-          (line) => console.log(`  ${line}`),
-        );
-        seedDemoGenesis(home);
-      } else {
-        console.log(`resuming the local network in ${home}`);
-      }
-      const network = startNetwork(home, (line) => {
-        if (!line.includes('"level":30')) console.log(line);
-      });
-      const urls = await Promise.all(
-        network.nodes.map(async (node) => ({ name: node.name, url: await node.apiUrl })),
-      );
-      const first = urls[0]?.url as string;
-      const status = (await (await fetch(`${first}/v1/status`)).json()) as { chainId: string; suite: string };
-      const stopDemo = opts.demo
-        ? await startDemoMarketing({
-            apiUrl: first,
-            suite: getSuite(isSuiteId(status.suite) ? status.suite : "sm"),
-            chainId: status.chainId,
-            keys: demoMarketingKeys(loadDemoKeys(home)),
-            log: (line) => console.log(`[demo] ${line}`),
-          })
-        : () => {};
-      console.log(
-        [
-          "",
-          `MarketLedger is running: chain ${status.chainId}, suite ${status.suite}, ${urls.length} validators`,
-          `  console ${first}/   (the web console; every node serves it)`,
-          ...urls.map(
-            (u) =>
-              `  ${u.name}  ${u.url}/v1/status   (blocks ${u.url}/v1/blocks/latest, metrics ${u.url}/metrics)`,
-          ),
-          `  events  ${first.replace(/^http/, "ws")}/v1/events    OpenAPI ${first}/openapi.json`,
-          opts.demo
-            ? "demo orders are flowing (catalogue, referrals, orders, royalties); Ctrl-C stops everything"
-            : "Ctrl-C stops everything",
-          "",
-        ].join("\n"),
-      );
-      stopOnSignals(async () => {
-        stopDemo();
-        await network.stop();
-      });
-    });
+        stopOnSignals(async () => {
+          stopDemo();
+          await monitor?.stop();
+          await network.stop();
+        });
+      },
+    );
 }

@@ -1,0 +1,128 @@
+/** The monitor API's OpenAPI document (served at /openapi.json; a test holds it to the routes). */
+const json = (description: string, schema: Record<string, unknown> = { type: "object" }) => ({
+  description,
+  content: { "application/json": { schema } },
+});
+const error = json("a typed error", {
+  type: "object",
+  properties: {
+    error: { type: "object", properties: { code: { type: "string" }, message: { type: "string" } } },
+  },
+});
+const param = (name: string, where: "path" | "query", description: string, required = where === "path") => ({
+  name,
+  in: where,
+  required,
+  description,
+  schema: { type: "string" },
+});
+
+export const MONITOR_OPENAPI = {
+  openapi: "3.1.0",
+  info: {
+    title: "MarketLedger monitor",
+    version: "1",
+    description:
+      "The operations monitor: every node's figures and reachability, history for charts, early-warning rules and alerts.",
+  },
+  paths: {
+    "/openapi.json": { get: { summary: "this document", responses: { 200: json("the document") } } },
+    "/v1/ops/network": {
+      get: {
+        summary: "the network at a glance: nodes up, best height, alerts firing",
+        responses: { 200: json("summary") },
+      },
+    },
+    "/v1/ops/nodes": {
+      get: {
+        summary: "every node now: reachable, height, lag behind the best, round, peers, mempool, alerts",
+        responses: { 200: json("nodes") },
+      },
+    },
+    "/v1/ops/nodes/{node}/series": {
+      get: {
+        summary: "the series a node has reported (keys for /v1/ops/series)",
+        parameters: [param("node", "path", "the node's name")],
+        responses: { 200: json("series keys"), 404: error },
+      },
+    },
+    "/v1/ops/series": {
+      get: {
+        summary:
+          "points of one series for a chart (full resolution for recent hours, minute averages before)",
+        parameters: [
+          param("node", "query", "the node's name", true),
+          param(
+            "series",
+            "query",
+            'a series key, e.g. mkl_block_height or mkl_txs_rejected_total{code="X"}',
+            true,
+          ),
+          param("from", "query", "start, Unix ms (default: an hour ago)"),
+          param("to", "query", "end, Unix ms (default: now)"),
+          param("maxPoints", "query", "at most this many points, averaged (default 500)"),
+        ],
+        responses: { 200: json("points"), 400: error },
+      },
+    },
+    "/v1/ops/rules": { get: { summary: "the rules in force", responses: { 200: json("rules") } } },
+    "/v1/ops/rules/reload": {
+      post: {
+        summary: "read the monitor's file again; a bad file is refused and the rules in force stay",
+        responses: { 200: json("count of rules"), 400: error },
+      },
+    },
+    "/v1/ops/alerts": { get: { summary: "pending and firing alerts", responses: { 200: json("alerts") } } },
+    "/v1/ops/alerts/history": {
+      get: { summary: "resolved alerts, newest first", responses: { 200: json("alerts") } },
+    },
+    "/v1/ops/alerts/{id}/ack": {
+      post: {
+        summary: "acknowledge an active alert",
+        parameters: [param("id", "path", "the alert's id")],
+        requestBody: {
+          content: {
+            "application/json": { schema: { type: "object", properties: { by: { type: "string" } } } },
+          },
+        },
+        responses: { 200: json("the alert"), 404: error },
+      },
+    },
+    "/v1/ops/silences": {
+      get: { summary: "silences in force", responses: { 200: json("silences") } },
+      post: {
+        summary: "silence the notifications of alerts matching a rule and/or node for a duration",
+        requestBody: {
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["duration"],
+                properties: {
+                  rule: { type: "string" },
+                  node: { type: "string" },
+                  duration: { type: "string", example: "1h" },
+                  comment: { type: "string" },
+                },
+              },
+            },
+          },
+        },
+        responses: { 201: json("the silence"), 400: error },
+      },
+    },
+    "/v1/ops/silences/{id}": {
+      delete: {
+        summary: "end a silence",
+        parameters: [param("id", "path", "the silence's id")],
+        responses: { 200: json("removed"), 404: error },
+      },
+    },
+    "/v1/ops/notifiers": {
+      get: {
+        summary: "each webhook and email notifier: delivered, failed, last error",
+        responses: { 200: json("notifiers") },
+      },
+    },
+  },
+} as const;
