@@ -11,10 +11,10 @@ import { type PaymentProvider, payoutIdempotencyKey } from "./provider.js";
 
 /**
  * The payment connector (`mkl connector payments`): runs as a payment service identity, follows
- * the withdrawals requested, and for the instant payouts (a withdrawal created in the block that
- * settled the commission) of each enterprise that authorised it on the chain
- * (authorisePaymentService, setPayoutOptions) pays through its provider, then records the outcome
- * on the chain (decideWithdrawal, as the enterprise's payment service) with the provider's reference.
+ * the withdrawals requested (by a payee, or an instant payout created in the block that settled
+ * the commission) of each enterprise that authorised it on the chain (authorisePaymentService),
+ * pays them through its provider, then records the outcome on the chain (recordPayout) with the
+ * provider's reference.
  *
  * Idempotent end to end: the provider call carries `mkl-withdrawal/ENTERPRISE/ID` as its
  * idempotency key, so after a crash between paying and recording, the replayed call returns the
@@ -60,8 +60,7 @@ export async function startPaymentConnector(options: PaymentConnectorOptions): P
       !Number.isInteger(withdrawalId)
     )
       throw new LedgerError("EVENT_INVALID", `withdrawal event ${event.id} lacks its fields`);
-    // The chain lets a payment service decide instant payouts; a payee's own request is finance's.
-    if (event.attributes.origin !== "instant-payout" || !(await authorised(enterprise))) return;
+    if (!(await authorised(enterprise))) return;
     decodeUserCode(payee);
     const idempotencyKey = payoutIdempotencyKey(enterprise, withdrawalId);
     const outcome = await options.provider.pay({
@@ -73,7 +72,7 @@ export async function startPaymentConnector(options: PaymentConnectorOptions): P
     });
     sender ??= await TxSender.connect(client, suite);
     const result = await sender.send(options.key, {
-      kind: "decideWithdrawal",
+      kind: "recordPayout",
       value: {
         idempotencyKey: `payout-${enterprise}-${withdrawalId}`,
         enterprise,
