@@ -1,20 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { addressOf } from "../app/address.js";
-import { consortiumKeys, consortiumPki, T0 } from "../app/marketing/testkit.test-util.js";
-import { getSuite } from "../crypto/index.js";
-import type { KeyPair } from "../crypto/suite.js";
-import { toHex } from "../ledger/bytes.js";
-import { startDemoMarketing } from "../ops/demo-marketing.js";
-import { userCodeOf } from "../pki/user-code.js";
+import { startTestChain, type TestChain } from "../integrations/testkit.test-util.js";
 import { type EventsQuery, followEvents } from "../sdk/events.js";
 import type { BlockEventsJson } from "../sdk/wire/events.js";
-import { initSoloHome } from "./home.js";
-import { type RunningNode, runNode } from "./run.js";
 
 /**
  * The filtered, resumable event stream of a running node with demo orders flowing: filters keep
@@ -22,69 +10,19 @@ import { type RunningNode, runNode } from "./run.js";
  * stops and resumes from its last height sees every block exactly once.
  */
 
-const suite = getSuite("ed25519");
-const names = ["enterprise-a", "marketer-li", "marketer-wang", "buyer-zhao"] as const;
-const keys = new Map<string, KeyPair>(names.map((n) => [n, suite.generateKeyPair()]));
-const key = (n: string) => keys.get(n) as KeyPair;
-const li = userCodeOf(suite.hash, key("marketer-li").publicKey.bytes);
-let home: string;
-let running: RunningNode;
-let stopDemo: () => void = () => {};
+let chain: TestChain;
+let li: string;
+let running: { apiUrl: string };
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), "mkl-feed-"));
-  initSoloHome(home, {
-    suite: "ed25519",
-    chainId: "feed",
-    apiPort: 0,
-    fundedAccounts: [],
-    genesisTimeMs: T0,
-  });
-  const genesis = JSON.parse(readFileSync(join(home, "genesis.json"), "utf8"));
-  const { pki, organisations } = consortiumPki(consortiumKeys(suite));
-  const roles = {
-    "enterprise-a": "enterprise",
-    "marketer-li": "employee-marketer",
-    "marketer-wang": "outside-marketer",
-    "buyer-zhao": "buyer",
-  };
-  Object.assign(genesis, {
-    pki,
-    organisations,
-    identities: names.map((n) => ({
-      role: roles[n],
-      ...(n === "enterprise-a" || n === "marketer-li" ? { organisation: "org1" } : {}),
-      publicKey: toHex(key(n).publicKey.bytes),
-    })),
-    accounts: [
-      { address: toHex(addressOf(suite.hash, key("enterprise-a").publicKey.bytes)), balanceFen: "50000000" },
-    ],
-  });
-  writeFileSync(join(home, "genesis.json"), JSON.stringify(genesis));
-  writeFileSync(
-    join(home, "config.json"),
-    JSON.stringify({ moniker: "feed", api: { host: "127.0.0.1", port: 0 }, emptyBlockIntervalMs: 50 }),
-  );
-  running = await runNode(home, pino({ level: "silent" }));
-  stopDemo = await startDemoMarketing({
-    apiUrl: running.apiUrl,
-    suite,
-    chainId: "feed",
-    keys: {
-      enterprise: key("enterprise-a"),
-      marketerLi: key("marketer-li"),
-      marketerWang: key("marketer-wang"),
-      buyerZhao: key("buyer-zhao"),
-    },
-    stepMs: 20,
-    log: () => {},
-  });
+  chain = await startTestChain("feed");
+  li = chain.code("marketer-li");
+  running = { apiUrl: chain.url };
+  await chain.demo();
 }, 60_000);
 
 afterAll(async () => {
-  stopDemo();
-  await running?.stop();
-  rmSync(home, { recursive: true, force: true });
+  await chain?.stop();
 });
 
 /** Follows until a block at or past `height` was handled; returns every block handled. */
