@@ -1,8 +1,8 @@
 import { bytesToHex, hexToBytes, randomBytes } from "../../../src/crypto/bytes.js";
 import { detectPemSuite, getSuite } from "../../../src/crypto/index.js";
 import type { KeyPair, SuiteId } from "../../../src/crypto/suite.js";
+import { LedgerError } from "../../../src/errors.js";
 import { decryptPkcs8, encryptPkcs8, isEncryptedPkcs8 } from "../../../src/pki/encrypted-pkcs8.js";
-import { PkiError } from "../../../src/pki/errors.js";
 import { userCodeOf } from "../../../src/pki/user-code.js";
 import { listKeys, type StoredKey, saveKeys } from "./storage.js";
 
@@ -56,7 +56,7 @@ export async function importKey(
     ? await decryptPkcs8(pem, pemPassphrase ?? passphrase)
     : getSuite(detectPemSuite(pem)).privateKeyFromPem(pem);
   if (privateKey.suite !== chainSuite) {
-    throw new PkiError("KEY_WRONG_SUITE", `the key is ${privateKey.suite}; this chain uses ${chainSuite}`);
+    throw new LedgerError("KEY_WRONG_SUITE", `the key is ${privateKey.suite}; this chain uses ${chainSuite}`);
   }
   const suite = getSuite(privateKey.suite);
   const pair = { privateKey, publicKey: suite.publicKeyOf(privateKey) };
@@ -69,7 +69,7 @@ export async function unlockKey(entry: StoredKey, passphrase: string): Promise<K
   const privateKey = await decryptPkcs8(entry.encryptedPem, passphrase);
   const publicKey = getSuite(privateKey.suite).publicKeyOf(privateKey);
   if (bytesToHex(publicKey.bytes) !== entry.publicKeyHex) {
-    throw new PkiError("KEY_FILE_BAD_PASSPHRASE", "the stored key does not match its public key");
+    throw new LedgerError("KEY_FILE_BAD_PASSPHRASE", "the stored key does not match its public key");
   }
   return { privateKey, publicKey };
 }

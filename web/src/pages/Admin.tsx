@@ -7,7 +7,7 @@ import type { PrivateKey } from "../../../src/crypto/suite.js";
 import { issueCertificate, type ParsedCertificate, parseCertificate } from "../../../src/pki/certificate.js";
 import { type ParsedCsr, parseAndVerifyCsr } from "../../../src/pki/csr.js";
 import { decryptPkcs8, isEncryptedPkcs8 } from "../../../src/pki/encrypted-pkcs8.js";
-import { PkiError } from "../../../src/pki/errors.js";
+import { LedgerError } from "../../../src/errors.js";
 import { toPem } from "../../../src/pki/pem.js";
 import { isRole } from "../../../src/pki/roles.js";
 import { decodeUserCode } from "../../../src/pki/user-code.js";
@@ -34,12 +34,12 @@ function CaLoader({ onLoaded }: { onLoaded: (ca: Ca) => void }) {
     setError(undefined);
     try {
       const cert = parseCertificate(v.cert);
-      if (!cert.isCa) throw new PkiError("CA_NOT_CA", "this certificate is not a CA certificate");
+      if (!cert.isCa) throw new LedgerError("CA_NOT_CA", "this certificate is not a CA certificate");
       const key = isEncryptedPkcs8(v.key)
         ? await decryptPkcs8(v.key, v.passphrase ?? "")
         : getSuite(detectPemSuite(v.key)).privateKeyFromPem(v.key);
       const pub = getSuite(key.suite).publicKeyOf(key).bytes;
-      if (pub.join() !== cert.publicKey.bytes.join()) throw new PkiError("CA_KEY_MISMATCH", "the key is not this CA's key");
+      if (pub.join() !== cert.publicKey.bytes.join()) throw new LedgerError("CA_KEY_MISMATCH", "the key is not this CA's key");
       onLoaded({ cert, key });
     } catch (e) {
       setError(errorText(e));
@@ -86,8 +86,8 @@ function Issue({ ca }: { ca: Ca }) {
     try {
       const parsed = parseAndVerifyCsr(text);
       if (parsed.subject.organization !== org)
-        throw new PkiError("CSR_WRONG_ORG", t("admin.csrWrongOrg", { csr: parsed.subject.organization ?? "", org }));
-      if (!isRole(parsed.subject.organizationalUnit)) throw new PkiError("ROLE_UNKNOWN", t("admin.csrBadRole"));
+        throw new LedgerError("CSR_WRONG_ORG", t("admin.csrWrongOrg", { csr: parsed.subject.organization ?? "", org }));
+      if (!isRole(parsed.subject.organizationalUnit)) throw new LedgerError("ROLE_UNKNOWN", t("admin.csrBadRole"));
       decodeUserCode(parsed.subject.commonName);
       setCsr(parsed);
     } catch (e) {
