@@ -9,7 +9,7 @@
  */
 import type { PrivateKey } from "../crypto/suite.js";
 import { domainBytes } from "./bytes.js";
-import { bytes, type Codec, decode, encode, string, struct, u64 } from "./codec.js";
+import { bytes, type Codec, decode, encode, Reader, string, struct, u64 } from "./codec.js";
 import { TxError } from "./errors.js";
 import type { Hasher, LedgerSuite } from "./suite.js";
 
@@ -109,6 +109,20 @@ export function encodeSignedTx<Op>(tx: SignedTx<Op>, codecs: TxCodecs<Op>): Uint
 export function decodeSignedTx<Op>(bytes: Uint8Array, codecs: TxCodecs<Op>): SignedTx<Op> {
   if (bytes.length > MAX_TX_BYTES) throw tooLarge(bytes.length);
   return decode(codecs.signed, bytes);
+}
+
+/**
+ * The sender key of an encoded tx, read from its first fields without decoding or verifying the
+ * rest: enough to count a client's submissions by signer before any expensive check.
+ */
+export function senderOf(bytes: Uint8Array): Uint8Array | undefined {
+  try {
+    const reader = new Reader(bytes);
+    chainIdCodec.decode(reader);
+    return publicKeyCodec.decode(reader);
+  } catch {
+    return undefined;
+  }
 }
 
 function tooLarge(size: number): TxError {

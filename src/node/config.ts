@@ -21,15 +21,56 @@ const peerPort = z
   .min(1, "must be 1-65535")
   .max(65_535, "must be 1-65535");
 
+/**
+ * The HTTP API's listener and what bounds it against hostile clients: connections (below the
+ * process's file-descriptor limit, with a reserve for storage, the WAL and p2p), timeouts
+ * against slow clients, per-client rate limits, WebSocket subscribers and browser origins.
+ */
+export const apiConfigSchema = z.strictObject({
+  host: z.string().default("127.0.0.1"),
+  port: listenPort.default(26650),
+  /** Most open connections (WebSockets included); lowered at start to fit the fd limit. */
+  maxConnections: z.number().int().min(1).max(1_000_000).default(4_096),
+  /** File descriptors the API leaves to the rest of the node, whatever its clients do. */
+  fdReserve: z.number().int().min(32).max(1_000_000).default(512),
+  /** A client must send its request headers within this long of connecting or of its last request. */
+  headersTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+  /** ... and the whole request within this long. */
+  requestTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(5_000),
+  /** A socket with no traffic at all for this long is destroyed (WebSockets ping to stay). */
+  idleTimeoutMs: z.number().int().min(100).max(3_600_000).default(60_000),
+  /** Request line and headers together; beyond it a request is refused with 431. */
+  maxHeaderBytes: z.number().int().min(1_024).max(1_048_576).default(16_384),
+  rateLimit: z
+    .strictObject({
+      /** Requests per client address per second (every route). */
+      requestsPerSecond: z.number().int().min(1).default(500),
+      /** Single transaction submissions per signer per second, from any address. */
+      txsPerSignerPerSecond: z.number().int().min(1).default(200),
+      /** Addresses never limited (e.g. a trusted gateway). */
+      allow: z.array(z.string()).default([]),
+    })
+    .default({ requestsPerSecond: 500, txsPerSignerPerSecond: 200, allow: [] }),
+  /** Most WebSocket subscribers of /v1/events at once. */
+  maxEventSubscribers: z.number().int().min(0).max(100_000).default(1_000),
+  /** Browser origins allowed to call the API cross-origin (CORS); none by default. */
+  corsOrigins: z.array(z.url()).default([]),
+});
+export type ApiConfig = z.infer<typeof apiConfigSchema>;
+
 /** Every object is strict: a misspelt key (`apii`) is an error that names it, never silently ignored. */
 export const nodeConfigSchema = z.strictObject({
   moniker: z.string().min(1).max(64).default("node"),
-  api: z
+  api: apiConfigSchema.default(apiConfigSchema.parse({})),
+  /** Prometheus metrics on their own listener (never on the API port); none when absent. */
+  metrics: z
     .strictObject({
       host: z.string().default("127.0.0.1"),
-      port: listenPort.default(26650),
+      port: listenPort.default(26670),
     })
-    .default({ host: "127.0.0.1", port: 26650 }),
+    .optional(),
   p2p: z
     .strictObject({
       host: z.string().default("127.0.0.1"),
@@ -151,6 +192,7 @@ export function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = process.en
   return {
     ...config,
     api: {
+      ...config.api,
       host: env.MKL_API_HOST ?? config.api.host,
       port:
         port === undefined

@@ -4,6 +4,7 @@ import { eventFilterOf } from "../../../sdk/event-filter.js";
 import { blockEventSchema, blockEventsSchema, eventsQuerySchema } from "../../../sdk/wire/index.js";
 import type { CommittedBlock } from "../../chain.js";
 import { EventFeed } from "../../event-feed.js";
+import { ApiError } from "../errors.js";
 import { blockEventJson } from "../json.js";
 import { refusals } from "../params.js";
 import type { RouteModule } from "./types.js";
@@ -13,6 +14,8 @@ const MAX_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** WebSocket /v1/events: one message per committed block, built once and sent to every subscriber. */
 export const eventRoutes: RouteModule = async (app, { node }) => {
+  const { maxEventSubscribers } = node.config.api;
+  let open = 0;
   const subscribers = new Set<WebSocket>();
   const onBlock = (committed: CommittedBlock) => {
     if (subscribers.size === 0) return;
@@ -48,6 +51,12 @@ export const eventRoutes: RouteModule = async (app, { node }) => {
         ...refusals,
       },
     },
+    // Refused before the upgrade, in the error shape, once the subscribers are at their bound.
+    preValidation: async () => {
+      if (open >= maxEventSubscribers) {
+        throw new ApiError("SUBSCRIBERS_FULL", `${maxEventSubscribers} subscribers already: try again later`);
+      }
+    },
     // A plain GET (no upgrade) is told what to do instead.
     handler: async (_request, reply) =>
       reply
@@ -55,6 +64,8 @@ export const eventRoutes: RouteModule = async (app, { node }) => {
         .header("upgrade", "websocket")
         .send({ error: { code: "UPGRADE_REQUIRED", message: "/v1/events is a WebSocket: send Upgrade" } }),
     wsHandler: (socket: WebSocket, request) => {
+      open++;
+      socket.on("close", () => open--);
       if (Object.keys(request.query as object).length === 0) {
         subscribers.add(socket);
         socket.on("close", () => subscribers.delete(socket));

@@ -1,17 +1,42 @@
+import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { LedgerError } from "../../../errors.js";
 import { toHex } from "../../../ledger/bytes.js";
+import { senderOf } from "../../../ledger/tx.js";
 import { submittedBatchSchema, submittedSchema, txStatusSchema } from "../../../sdk/wire/index.js";
-import { notFound } from "../errors.js";
+import { ApiError, notFound } from "../errors.js";
 import { headerJson, resultJson } from "../json.js";
 import { hash32, refusals, signedTxHex } from "../params.js";
 import type { RouteModule } from "./types.js";
+
+const SIGNER = Symbol("signer");
+type SignerRequest = FastifyRequest & { [SIGNER]: string };
 
 /** Most transactions in one batch request (the body limit bounds their bytes too). */
 const MAX_BATCH_TXS = 500;
 
 /** Submitting transactions, and asking what became of one. */
 export const txRoutes: RouteModule = async (app, { node }) => {
+  const { txsPerSignerPerSecond, allow } = node.config.api.rateLimit;
+  // Counted per signer whatever address it comes from (the per-address limit counts requests).
+  const signerLimit = app.createRateLimit({
+    max: txsPerSignerPerSecond,
+    timeWindow: 1_000,
+    keyGenerator: (request) => (request as SignerRequest)[SIGNER],
+    allowList: (request) => allow.includes(request.ip),
+  });
+  /** Refuses a transaction whose signer is over its rate; undecodable bytes share one budget. */
+  const checkSigner = async (request: FastifyRequest, tx: Uint8Array) => {
+    const sender = senderOf(tx);
+    const keyed = Object.create(request, { [SIGNER]: { value: sender ? toHex(sender) : "undecodable" } });
+    const verdict = await signerLimit(keyed);
+    if (!verdict.isAllowed && verdict.isExceeded) {
+      throw new ApiError(
+        "RATE_LIMITED",
+        `more than ${txsPerSignerPerSecond} transactions per second from this signer`,
+      );
+    }
+  };
   app.post(
     "/v1/txs",
     {
@@ -44,14 +69,16 @@ export const txRoutes: RouteModule = async (app, { node }) => {
       },
     },
     async (request, reply) => {
-      const results = request.body.txs.map((tx) => {
+      const results = [];
+      for (const tx of request.body.txs) {
         try {
-          return { hash: toHex(node.submitTx(tx, request.ip)) };
+          await checkSigner(request, tx);
+          results.push({ hash: toHex(node.submitTx(tx, request.ip)) });
         } catch (error) {
           if (!(error instanceof LedgerError)) throw error;
-          return { error: { code: error.code, message: error.message } };
+          results.push({ error: { code: error.code, message: error.message } });
         }
-      });
+      }
       return reply.status(202).send({ results });
     },
   );
