@@ -15,10 +15,21 @@ export class LedgerError extends Error {
   }
 }
 
-/** An invariant that must hold in production too; failing one is a bug, never bad input. */
-export class InvariantError extends LedgerError {
+/**
+ * An invariant that must hold in production too; failing one is a bug, never bad input. It is
+ * deliberately not a LedgerError, so no catch written for bad input can take it for one: it
+ * never becomes a failed transaction, a nil vote, a refused block or an anomaly in state. It
+ * propagates and stops the node (the consensus WAL is written and fsynced before anything is
+ * sent, so a crash at any point leaves it safe).
+ */
+export class InvariantError extends Error {
+  readonly code = "INVARIANT_VIOLATED";
+  readonly details: Readonly<Record<string, unknown>>;
+
   constructor(message: string, details: Record<string, unknown> = {}) {
-    super("INVARIANT_VIOLATED", message, details);
+    super(message);
+    this.name = "InvariantError";
+    this.details = details;
   }
 }
 

@@ -1,4 +1,7 @@
+import { CryptoError } from "../crypto/errors.js";
 import { LedgerError } from "../errors.js";
+import { BlockError, CodecError, TxError } from "../ledger/errors.js";
+import { PkiError } from "../pki/errors.js";
 import type { DetailValue } from "./events.js";
 
 /**
@@ -48,4 +51,22 @@ export class InvalidBlockError extends LedgerError {
   constructor(code: InvalidBlockCode, message: string, details: Record<string, unknown> = {}) {
     super(code, message, details);
   }
+}
+
+/**
+ * True for the errors that mean "this input is invalid": bytes that do not decode, a
+ * transaction or block that breaks a rule, a bad key, certificate or operation. Only these may
+ * become a refused transaction, a failed result, a nil vote or a refused block. Anything else
+ * (an InvariantError, a storage fault, a TypeError) is not the input's fault and must propagate.
+ */
+export function isInvalidInput(error: unknown): error is LedgerError {
+  return (
+    error instanceof CodecError ||
+    error instanceof TxError ||
+    error instanceof BlockError ||
+    error instanceof CryptoError ||
+    error instanceof PkiError ||
+    error instanceof OperationError ||
+    error instanceof InvalidBlockError
+  );
 }

@@ -1,5 +1,5 @@
 import type { Suite } from "../crypto/suite.js";
-import { LedgerError } from "../errors.js";
+import { TxError } from "../ledger/errors.js";
 import {
   checkTxEnvelope,
   decodeSignedTx,
@@ -10,7 +10,7 @@ import {
 } from "../ledger/tx.js";
 import { readAccount, writeAccount } from "./accounts.js";
 import { addressOf } from "./address.js";
-import { InvalidBlockError, OperationError } from "./errors.js";
+import { InvalidBlockError, isInvalidInput, OperationError } from "./errors.js";
 import { type AppEvent, resultDetails, TX_OK, type TxResult } from "./events.js";
 import { applyScheduledValidatorSet } from "./governance/validator-set.js";
 import { authorizeSender } from "./identity/authorize.js";
@@ -73,11 +73,7 @@ export function decodeTxEnvelope(suite: Suite, env: BlockEnv, bytes: Uint8Array)
 /** The costly half of admitTx: throws TX_BAD_SIGNATURE unless the sender's key signed the tx. */
 export function checkTxSignature(suite: Suite, admitted: AdmittedTx): void {
   if (!verifyTxSignature(suite, admitted.tx, txCodecs)) {
-    throw new LedgerError(
-      "TX_BAD_SIGNATURE",
-      "the signature does not verify under the sender's public key",
-      {},
-    );
+    throw new TxError("TX_BAD_SIGNATURE", "the signature does not verify under the sender's public key");
   }
 }
 
@@ -138,7 +134,7 @@ function admitInBlock(
   try {
     return admitTx(suite, env, bytes, knownValid);
   } catch (error) {
-    if (!(error instanceof LedgerError)) throw error;
+    if (!isInvalidInput(error)) throw error;
     throw new InvalidBlockError("BLOCK_INVALID_TX", `transaction ${index}: ${error.message}`, {
       index,
       cause: error.code,

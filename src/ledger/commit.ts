@@ -2,7 +2,7 @@
 import { LedgerError } from "../errors.js";
 import { type BlockHeader, blockHash, type CommitCertificate } from "./block.js";
 import { bytesEqual, type HashFn, toHex } from "./bytes.js";
-import type { LedgerSuite } from "./suite.js";
+import { type LedgerSuite, verifySignatureBytes } from "./suite.js";
 import { totalPower, type Validator, validatorSetHash } from "./validators.js";
 import { commitVoteSignBytes } from "./vote.js";
 
@@ -45,25 +45,13 @@ export function verifyCommit(
     if (seen.has(id)) return fail(`validator ${id} signed twice`);
     seen.add(id);
     const msg = commitVoteSignBytes(header.chainId, header.height, commit.round, hash, sig.timestampMs);
-    if (!verifySignature(suite, sig.validator, msg, sig.signature)) return fail(`bad signature from ${id}`);
+    if (!verifySignatureBytes(suite, sig.validator, msg, sig.signature))
+      return fail(`bad signature from ${id}`);
     signed += power;
   }
   const total = totalPower(validators);
   if (signed * 3n <= total * 2n) return fail(`signed power ${signed} is not > 2/3 of ${total}`);
   return { ok: true };
-}
-
-function verifySignature(
-  suite: LedgerSuite,
-  publicKey: Uint8Array,
-  msg: Uint8Array,
-  signature: Uint8Array,
-): boolean {
-  try {
-    return suite.verify(suite.publicKeyFromBytes(publicKey), msg, signature);
-  } catch {
-    return false;
-  }
 }
 
 function fail(reason: string): CommitCheck {

@@ -45,7 +45,7 @@ export class StateError extends LedgerError {
   }
 }
 
-export type TxErrorCode = "TX_TOO_LARGE" | "TX_WRONG_CHAIN" | "TX_EXPIRED";
+export type TxErrorCode = "TX_TOO_LARGE" | "TX_WRONG_CHAIN" | "TX_EXPIRED" | "TX_BAD_SIGNATURE";
 
 export class TxError extends LedgerError {
   declare readonly code: TxErrorCode;

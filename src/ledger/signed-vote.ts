@@ -4,6 +4,7 @@
  */
 import type { Suite } from "../crypto/suite.js";
 import { type CodecType, fixedBytes, oneOf, optional, struct, u8, u32, u64 } from "./codec.js";
+import { verifySignatureBytes } from "./suite.js";
 import { publicKeyCodec, signatureCodec } from "./tx.js";
 import { commitVoteSignBytes, prevoteSignBytes } from "./vote.js";
 
@@ -47,9 +48,5 @@ export function verifySignedVote(
 ): boolean {
   const message = signedVoteSignBytes(chainId, vote);
   if (message === undefined) return false;
-  try {
-    return suite.verify(suite.publicKeyFromBytes(vote.validator), message, vote.signature);
-  } catch {
-    return false;
-  }
+  return verifySignatureBytes(suite, vote.validator, message, vote.signature);
 }

@@ -11,7 +11,7 @@ import type { PrivateKey } from "../crypto/suite.js";
 import { domainBytes } from "./bytes.js";
 import { bytes, type Codec, decode, encode, Reader, string, struct, u64 } from "./codec.js";
 import { TxError } from "./errors.js";
-import type { Hasher, LedgerSuite } from "./suite.js";
+import { type Hasher, type LedgerSuite, verifySignatureBytes } from "./suite.js";
 
 export const MAX_TX_BYTES = 64 * 1024;
 export const MAX_CHAIN_ID_BYTES = 64;
@@ -91,12 +91,7 @@ export function signTx<Op>(
  * malformed sender key or signature: a hostile tx must not crash block execution.
  */
 export function verifyTxSignature<Op>(suite: LedgerSuite, tx: SignedTx<Op>, codecs: TxCodecs<Op>): boolean {
-  try {
-    const publicKey = suite.publicKeyFromBytes(tx.sender);
-    return suite.verify(publicKey, txSignBytes(tx, codecs), tx.signature);
-  } catch {
-    return false;
-  }
+  return verifySignatureBytes(suite, tx.sender, txSignBytes(tx, codecs), tx.signature);
 }
 
 export function encodeSignedTx<Op>(tx: SignedTx<Op>, codecs: TxCodecs<Op>): Uint8Array {

@@ -1,4 +1,3 @@
-import { LedgerError } from "../../errors.js";
 import { bytesEqual, toHex } from "../../ledger/bytes.js";
 import { struct, u64 } from "../../ledger/codec.js";
 import { encodeUserCode } from "../../pki/user-code.js";
@@ -199,7 +198,8 @@ function completeIsolated(ctx: MarketingContext, order: Order): void {
       { ...order, lastReason: "return-window-passed" },
     );
   } catch (error) {
-    if (!(error instanceof LedgerError)) throw error;
+    // Only an operation's failure becomes an anomaly; an invariant or a corrupt record stops the node.
+    if (!(error instanceof OperationError)) throw error;
     ctx.emit(
       appEvent("anomaly", {
         kind: "completion-failed",

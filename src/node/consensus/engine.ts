@@ -12,6 +12,7 @@ import {
   type WalRecord,
 } from "../../consensus/index.js";
 import type { KeyPair, Suite } from "../../crypto/suite.js";
+import { LedgerError } from "../../errors.js";
 import { type Faults, noFaults } from "../../faults.js";
 import { type Block, blockHash, lastCommitHash } from "../../ledger/block.js";
 import { bytesEqual, toHex } from "../../ledger/bytes.js";
@@ -24,7 +25,7 @@ import type { Clock, ConsensusWal, EngineObserver, PeerNetwork, TimerHandle, Tim
 import { type Prepared, PreparedBlocks } from "./prepared-blocks.js";
 import { ProposalBuilder } from "./proposal-builder.js";
 import { validateProposal } from "./proposal-validator.js";
-import { Refusals } from "./refusals.js";
+import { isInputError, Refusals } from "./refusals.js";
 import { openProposal, openVote, signProposal, signVote } from "./signing.js";
 import { VoteBook } from "./vote-book.js";
 import {
@@ -219,6 +220,7 @@ export class BftEngine {
     try {
       message = decodePeerMessage(data);
     } catch (error) {
+      if (!isInputError(error)) throw error;
       this.refusals.refuse(peerId, "undecodable peer message", { err: (error as Error).message });
       return;
     }
@@ -232,8 +234,9 @@ export class BftEngine {
       case "tx":
         try {
           submitTx(message.value);
-        } catch {
+        } catch (error) {
           // Already known, or invalid here: the sender's node answered its client already.
+          if (!(error instanceof LedgerError)) throw error;
         }
         return;
       case "status":
@@ -515,6 +518,7 @@ export class BftEngine {
     try {
       payload = decodeProposalPayload(signed.payload);
     } catch (error) {
+      if (!isInputError(error)) throw error;
       this.refusals.refuse(peerId, "proposal with an undecodable block", { err: (error as Error).message });
       return;
     }

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { InvariantError, LedgerError } from "../../errors.js";
+import { isInvalidInput } from "../../app/errors.js";
 import { LogBudget } from "../p2p/log-budget.js";
 import type { Clock, EngineObserver } from "./ports.js";
 
@@ -33,9 +33,7 @@ export class Refusals {
 }
 
 /**
- * True for the errors that mean "this input is invalid". An InvariantError is a bug here, not
- * bad input: it must stop the node, never become a nil vote or a refused block.
+ * True for the errors that mean "this input is invalid" (isInvalidInput). An InvariantError or a
+ * storage fault is not bad input: it must stop the node, never become a nil vote or a refused block.
  */
-export function isInputError(error: unknown): error is LedgerError {
-  return error instanceof LedgerError && !(error instanceof InvariantError);
-}
+export const isInputError = isInvalidInput;

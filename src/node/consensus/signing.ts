@@ -2,6 +2,7 @@ import type { Proposal, Vote } from "../../consensus/index.js";
 import type { KeyPair, Suite } from "../../crypto/suite.js";
 import { fromHex, toHex } from "../../ledger/bytes.js";
 import { PRECOMMIT_TYPE, PREVOTE_TYPE, verifySignedVote } from "../../ledger/signed-vote.js";
+import { verifySignatureBytes } from "../../ledger/suite.js";
 import { commitVoteSignBytes, prevoteSignBytes, proposalSignBytes } from "../../ledger/vote.js";
 import type { SignedProposal, SignedVote } from "./wire.js";
 
@@ -92,10 +93,4 @@ export function openProposal(
   };
 }
 
-function verify(suite: Suite, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  try {
-    return suite.verify(suite.publicKeyFromBytes(publicKey), message, signature);
-  } catch {
-    return false;
-  }
-}
+const verify = verifySignatureBytes;

@@ -3,6 +3,7 @@ import { type AddressInfo, isIP, type Socket } from "node:net";
 import { connect, createServer, type Server, type TLSSocket } from "node:tls";
 import pino, { type Logger } from "pino";
 import type { PublicKey } from "../../crypto/suite.js";
+import { InvariantError } from "../../errors.js";
 import { bytesEqual, fromHex, toHex } from "../../ledger/bytes.js";
 import { MAX_CHAIN_ID_BYTES } from "../../ledger/tx.js";
 import { type AdmissionSlot, InboundAdmission } from "./admission.js";
@@ -380,11 +381,15 @@ export class Transport {
     this.callback(() => this.opts.onPeerRefused?.(refusal));
   }
 
-  /** A throwing handler is a bug in the engine; it must not take the links down with it. */
+  /**
+   * A throwing handler is a bug in the engine; it must not take the links down with it. A broken
+   * invariant is the exception: it must stop the node, not become a log line.
+   */
   private callback(fn: () => void): void {
     try {
       fn();
     } catch (err) {
+      if (err instanceof InvariantError) throw err;
       this.log.error({ err }, "p2p callback threw");
     }
   }
