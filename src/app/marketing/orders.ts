@@ -1,6 +1,7 @@
 import { bytesEqual, toHex } from "../../ledger/bytes.js";
 import { struct, u64 } from "../../ledger/codec.js";
 import { encodeUserCode } from "../../pki/user-code.js";
+import { OperationError } from "../errors.js";
 import { type AppEvent, appEvent } from "../events.js";
 import { readIdentity } from "../identity/records.js";
 import type { MarketingContext } from "./context.js";
