@@ -2,6 +2,7 @@
 // independent of src/crypto, so ledger tests also cross-check the crypto layer's suites.
 import { createHash } from "node:crypto";
 import { ed25519 } from "@noble/curves/ed25519.js";
+import { CryptoError } from "../crypto/errors.js";
 import { getSuite } from "../crypto/index.js";
 import type { PrivateKey, PublicKey } from "../crypto/suite.js";
 import type { HashFn } from "./bytes.js";
@@ -35,9 +36,22 @@ export function nobleEd25519(): TestSuite {
   const suite: LedgerSuite = {
     hash: sha256,
     sign: (k, msg) => ed25519.sign(msg, k.bytes),
-    verify: (pub, msg, sig) => ed25519.verify(sig, msg, pub.bytes),
+    // As the real suites: verify answers false for malformed input, a bad key is a CryptoError.
+    verify: (pub, msg, sig) => {
+      try {
+        return ed25519.verify(sig, msg, pub.bytes);
+      } catch {
+        return false;
+      }
+    },
     publicKeyFromBytes: (bytes): PublicKey => {
-      ed25519.Point.fromBytes(bytes);
+      try {
+        ed25519.Point.fromBytes(bytes);
+      } catch (error) {
+        throw new CryptoError("INVALID_PUBLIC_KEY", "not a valid ed25519 public key", {
+          reason: String(error),
+        });
+      }
       return { suite: "ed25519", bytes };
     },
   };
