@@ -85,7 +85,11 @@ export function App() {
           </Layout.Content>
           <Layout.Footer className="shell-footer">
             {session.status
-              ? t("app.footer", { chain: session.status.chainId, suite: session.status.suite, height: session.status.height })
+              ? t("app.footer", {
+                  chain: session.status.chainId,
+                  suite: session.status.suite,
+                  height: session.status.height,
+                })
               : t("app.connecting")}
           </Layout.Footer>
         </Layout>

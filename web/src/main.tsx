@@ -11,7 +11,9 @@ import { SessionProvider } from "./session.js";
 const nonce = pageNonce();
 if (nonce) nonceInsertedStyles(nonce);
 initI18n();
-const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } } });
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: false } },
+});
 const root = document.getElementById("root");
 if (root) {
   createRoot(root).render(

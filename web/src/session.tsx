@@ -3,7 +3,6 @@ import { createContext, type ReactNode, useCallback, useContext, useMemo, useSta
 import { isSuiteId, type KeyPair, type SuiteId } from "../../src/crypto/suite.js";
 import type { StatusJson } from "../../src/sdk/client.js";
 import { api, type IdentityJson } from "./chain/api.js";
-import { client } from "./chain/client.js";
 import { listKeys, type StoredKey } from "./keys/storage.js";
 
 /** What every page needs: the chain (suite, id), the keys in this browser and the one in use. */
@@ -29,7 +28,7 @@ const SessionContext = createContext<Session | undefined>(undefined);
 const ACTIVE_KEY = "mkl.activeKey.v1";
 
 export function SessionProvider({ children }: { children: ReactNode }) {
-  const statusQuery = useQuery({ queryKey: ["status"], queryFn: () => client.status(), staleTime: 60_000 });
+  const statusQuery = useQuery({ queryKey: ["status"], queryFn: () => api.status(), staleTime: 60_000 });
   const [keys, setKeys] = useState<StoredKey[]>(() => listKeys());
   const [activeId, setActiveId] = useState<string | null>(() => localStorage.getItem(ACTIVE_KEY));
   const [unlocked, setUnlocked] = useState<Map<string, KeyPair>>(() => new Map());
@@ -74,7 +73,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       identityLoading: identityQuery.isLoading,
       refreshIdentity: () => void identityQuery.refetch(),
     }),
-    [statusQuery.data, statusQuery.error, suiteId, keys, refreshKeys, active, unlocked, select, unlock, lock, identityQuery],
+    [
+      statusQuery.data,
+      statusQuery.error,
+      suiteId,
+      keys,
+      refreshKeys,
+      active,
+      unlocked,
+      select,
+      unlock,
+      lock,
+      identityQuery,
+    ],
   );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }

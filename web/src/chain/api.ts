@@ -1,21 +1,26 @@
-import { SdkError } from "../../../src/sdk/client.js";
+import { LedgerError } from "../../../src/errors.js";
+import type { StatusJson } from "../../../src/sdk/client.js";
 
-/** GET a JSON answer of the node that served the console (same origin), errors as SdkError. */
+// Plain fetch rather than the SDK client, so the first page does not load the SDK's schemas.
+
+/** GET a JSON answer of the node that served the console (same origin), errors as LedgerError with the node's code. */
 export async function getJson<T>(path: string): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, { headers: { accept: "application/json" } });
   } catch (error) {
-    throw new SdkError("NODE_UNREACHABLE", `cannot reach the node: ${(error as Error).message}`);
+    throw new LedgerError("NODE_UNREACHABLE", `cannot reach the node: ${(error as Error).message}`);
   }
   const body = (await response.json().catch(() => undefined)) as
     | (T & { error?: { code: string; message: string } })
     | undefined;
   if (!response.ok || body === undefined) {
-    throw new SdkError(
+    throw new LedgerError(
       body?.error?.code ?? "HTTP_ERROR",
       body?.error?.message ?? `HTTP ${response.status}`,
-      response.status,
+      {
+        status: response.status,
+      },
     );
   }
   return body;
@@ -136,6 +141,7 @@ export interface IdentityJson {
 const enterprise = (org: string) => `/v1/marketing/enterprises/${encodeURIComponent(org)}`;
 
 export const api = {
+  status: () => getJson<StatusJson>("/v1/status"),
   products: (org: string) => getJson<{ products: ProductJson[] }>(`${enterprise(org)}/products`),
   product: (org: string, sku: string) =>
     getJson<ProductJson>(`${enterprise(org)}/products/${encodeURIComponent(sku)}`),

@@ -8,7 +8,9 @@ export function useErrorText(): (error: unknown) => string {
   const { t } = useTranslation();
   return (error) => {
     if (error instanceof LedgerError) {
-      return t(`errors.${error.code}`, { defaultValue: t("errors.generic", { code: error.code, message: error.message }) });
+      return t(`errors.${error.code}`, {
+        defaultValue: t("errors.generic", { code: error.code, message: error.message }),
+      });
     }
     return error instanceof Error ? error.message : String(error);
   };

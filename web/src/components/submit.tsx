@@ -2,8 +2,8 @@ import { App as AntApp } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import type { Operation } from "../../../src/app/operations/index.js";
-import { type Committed, signAndSubmit } from "../chain/tx.js";
 import { useSuite } from "../chain/suite.js";
+import { type Committed, signAndSubmit } from "../chain/tx.js";
 import { useSession } from "../session.js";
 import { useErrorText } from "./states.js";
 
@@ -42,7 +42,12 @@ export function useSubmit() {
       });
       return done;
     } catch (error) {
-      void message.open({ key, type: "error", content: <span role="alert">{errorText(error)}</span>, duration: 8 });
+      void message.open({
+        key,
+        type: "error",
+        content: <span role="alert">{errorText(error)}</span>,
+        duration: 8,
+      });
       return undefined;
     } finally {
       setBusy(false);

@@ -43,7 +43,11 @@ export function UnlockGate({ children }: { children: React.ReactNode }) {
         <Form.Item name="id" label={t("keys.key")} rules={[{ required: true }]}>
           <Select options={session.keys.map((k) => ({ value: k.id, label: `${k.label} (${k.userCode})` }))} />
         </Form.Item>
-        <Form.Item name="passphrase" label={t("keys.passphrase")} rules={[{ required: true, message: t("keys.passphraseRequired") }]}>
+        <Form.Item
+          name="passphrase"
+          label={t("keys.passphrase")}
+          rules={[{ required: true, message: t("keys.passphraseRequired") }]}
+        >
           <Input.Password autoComplete="current-password" data-testid="unlock-passphrase" />
         </Form.Item>
         {error ? <Alert type="error" showIcon title={error} role="alert" /> : null}

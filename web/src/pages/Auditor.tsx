@@ -5,13 +5,13 @@ import { useTranslation } from "react-i18next";
 import { useSearchParams } from "react-router-dom";
 import { verifyBlock } from "../../../src/sdk/verify.js";
 import { api } from "../chain/api.js";
-import { client } from "../chain/tx.js";
+import { client } from "../chain/client.js";
+import { useSuite } from "../chain/suite.js";
 import { trustedSet } from "../chain/verify.js";
 import { yuan } from "../components/format.js";
 import { QueryState, useErrorText } from "../components/states.js";
-import { useSuite } from "../chain/suite.js";
+import { statusTag } from "../components/status-tag.js";
 import { useSession } from "../session.js";
-import { statusTag } from "./Enterprise.js";
 
 function BlockCheck({ height }: { height: string }) {
   const { t } = useTranslation();
@@ -29,7 +29,9 @@ function BlockCheck({ height }: { height: string }) {
               <Descriptions.Item label={t("auditor.hash")}>
                 <code>{b.hash}</code>
               </Descriptions.Item>
-              <Descriptions.Item label={t("auditor.time")}>{new Date(Number(b.header.timeMs)).toISOString()}</Descriptions.Item>
+              <Descriptions.Item label={t("auditor.time")}>
+                {new Date(Number(b.header.timeMs)).toISOString()}
+              </Descriptions.Item>
               <Descriptions.Item label={t("auditor.txs")}>{b.txs.length}</Descriptions.Item>
               <Descriptions.Item label={t("auditor.stateRoot")}>
                 <code>{b.header.stateRoot}</code>
@@ -73,7 +75,9 @@ function OrderLookup({ id }: { id: string }) {
             <Descriptions.Item label={t("orders.refunded")}>{yuan(v.order.refundedFen)}</Descriptions.Item>
             <Descriptions.Item label={t("orders.referral")}>{v.order.referralCode ?? "—"}</Descriptions.Item>
             <Descriptions.Item label={t("orders.commission")}>
-              {v.commission ? `${yuan(v.commission.totalFen)} (${v.commission.policyId} v${v.commission.policyVersion})` : "—"}
+              {v.commission
+                ? `${yuan(v.commission.totalFen)} (${v.commission.policyId} v${v.commission.policyVersion})`
+                : "—"}
             </Descriptions.Item>
           </Descriptions>
         )}

@@ -1,21 +1,45 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ButtonProps } from "antd";
-import { Alert, Button, Card, Col, Form, Input, InputNumber, Popconfirm, Row, Select, Space, Statistic, Table, Tabs, Tag, Typography } from "antd";
+import {
+  Alert,
+  Button,
+  Card,
+  Col,
+  Form,
+  Input,
+  InputNumber,
+  Popconfirm,
+  Row,
+  Select,
+  Space,
+  Statistic,
+  Table,
+  Tabs,
+  Tag,
+  Typography,
+} from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { computeCommission } from "../../../src/app/marketing/policy.js";
-import { type PolicyRules, policyRules, REASON_CODES, type ReasonCode } from "../../../src/app/marketing/records.js";
+import {
+  type PolicyRules,
+  policyRules,
+  REASON_CODES,
+  type ReasonCode,
+} from "../../../src/app/marketing/records.js";
 import { api, type OrderViewJson, type ProductJson } from "../chain/api.js";
 import { recentOrders } from "../chain/orders.js";
 import { idempotencyKey } from "../chain/tx.js";
 import { parseYuan, percentOfBps, yuan } from "../components/format.js";
 import { ErrorState, QueryState } from "../components/states.js";
+import { statusTag } from "../components/status-tag.js";
 import { useSubmit } from "../components/submit.js";
 import { UnlockGate } from "../components/unlock.js";
 import { useSession } from "../session.js";
 
 const yuanRule = (t: (k: string) => string) => ({
-  validator: (_: unknown, v: string) => (parseYuan(v ?? "") !== undefined ? Promise.resolve() : Promise.reject(new Error(t("form.yuanInvalid")))),
+  validator: (_: unknown, v: string) =>
+    parseYuan(v ?? "") !== undefined ? Promise.resolve() : Promise.reject(new Error(t("form.yuanInvalid"))),
 });
 
 function Products({ org }: { org: string }) {
@@ -24,7 +48,17 @@ function Products({ org }: { org: string }) {
   const { submit, busy } = useSubmit();
   const [form] = Form.useForm();
   const products = useQuery({ queryKey: ["products", org], queryFn: () => api.products(org) });
-  const onFinish = async (v: { sku: string; name: string; category: string; price: string; cost: string; stock: number; channels: string[]; returnWindowDays: number; terms: string }) => {
+  const onFinish = async (v: {
+    sku: string;
+    name: string;
+    category: string;
+    price: string;
+    cost: string;
+    stock: number;
+    channels: string[];
+    returnWindowDays: number;
+    terms: string;
+  }) => {
     const done = await submit({
       kind: "importBatch",
       value: {
@@ -54,7 +88,11 @@ function Products({ org }: { org: string }) {
   return (
     <Row gutter={[24, 24]}>
       <Col xs={24} xl={14}>
-        <QueryState query={products} isEmpty={(d) => d.products.length === 0} empty={t("enterprise.noProducts")}>
+        <QueryState
+          query={products}
+          isEmpty={(d) => d.products.length === 0}
+          empty={t("enterprise.noProducts")}
+        >
           {(d) => (
             <Table<ProductJson>
               rowKey="sku"
@@ -69,7 +107,11 @@ function Products({ org }: { org: string }) {
                 { title: t("product.price"), dataIndex: "priceFen", render: yuan },
                 { title: t("product.stock"), dataIndex: "stock" },
                 { title: t("product.sold"), dataIndex: "sold" },
-                { title: t("product.channels"), dataIndex: "channels", render: (c: string[]) => c.map((x) => <Tag key={x}>{x}</Tag>) },
+                {
+                  title: t("product.channels"),
+                  dataIndex: "channels",
+                  render: (c: string[]) => c.map((x) => <Tag key={x}>{x}</Tag>),
+                },
               ]}
             />
           )}
@@ -77,21 +119,46 @@ function Products({ org }: { org: string }) {
       </Col>
       <Col xs={24} xl={10}>
         <Card title={t("enterprise.listProduct")}>
-          <Form form={form} layout="vertical" onFinish={onFinish} initialValues={{ channels: ["online"], returnWindowDays: 7, stock: 100, category: "tea" }}>
-            <Form.Item name="sku" label={t("product.sku")} rules={[{ required: true, pattern: /^[A-Za-z0-9._-]{1,64}$/, message: t("form.skuInvalid") }]}>
+          <Form
+            form={form}
+            layout="vertical"
+            onFinish={onFinish}
+            initialValues={{ channels: ["online"], returnWindowDays: 7, stock: 100, category: "tea" }}
+          >
+            <Form.Item
+              name="sku"
+              label={t("product.sku")}
+              rules={[{ required: true, pattern: /^[A-Za-z0-9._-]{1,64}$/, message: t("form.skuInvalid") }]}
+            >
               <Input data-testid="product-sku" />
             </Form.Item>
-            <Form.Item name="name" label={t("product.name")} rules={[{ required: true, message: t("form.required") }]}>
+            <Form.Item
+              name="name"
+              label={t("product.name")}
+              rules={[{ required: true, message: t("form.required") }]}
+            >
               <Input data-testid="product-name" />
             </Form.Item>
-            <Form.Item name="category" label={t("product.category")} rules={[{ required: true, message: t("form.required") }]}>
+            <Form.Item
+              name="category"
+              label={t("product.category")}
+              rules={[{ required: true, message: t("form.required") }]}
+            >
               <Input />
             </Form.Item>
             <Space wrap>
-              <Form.Item name="price" label={t("product.priceYuan")} rules={[{ required: true, message: t("form.required") }, yuanRule(t)]}>
+              <Form.Item
+                name="price"
+                label={t("product.priceYuan")}
+                rules={[{ required: true, message: t("form.required") }, yuanRule(t)]}
+              >
                 <Input data-testid="product-price" inputMode="decimal" />
               </Form.Item>
-              <Form.Item name="cost" label={t("product.costYuan")} rules={[{ required: true, message: t("form.required") }, yuanRule(t)]}>
+              <Form.Item
+                name="cost"
+                label={t("product.costYuan")}
+                rules={[{ required: true, message: t("form.required") }, yuanRule(t)]}
+              >
                 <Input data-testid="product-cost" inputMode="decimal" />
               </Form.Item>
               <Form.Item name="stock" label={t("product.stock")} rules={[{ required: true }]}>
@@ -101,8 +168,15 @@ function Products({ org }: { org: string }) {
                 <InputNumber min={0} max={365} />
               </Form.Item>
             </Space>
-            <Form.Item name="channels" label={t("product.channels")} rules={[{ required: true, message: t("form.required") }]}>
-              <Select mode="tags" options={["online", "distributor", "offline"].map((c) => ({ value: c, label: c }))} />
+            <Form.Item
+              name="channels"
+              label={t("product.channels")}
+              rules={[{ required: true, message: t("form.required") }]}
+            >
+              <Select
+                mode="tags"
+                options={["online", "distributor", "offline"].map((c) => ({ value: c, label: c }))}
+              />
             </Form.Item>
             <Form.Item name="terms" label={t("product.terms")}>
               <Input.TextArea rows={2} maxLength={512} />
@@ -141,7 +215,8 @@ function rulesOf(v: Partial<PolicyForm>): PolicyRules {
 function Preview({ values }: { values: Partial<PolicyForm> }) {
   const { t } = useTranslation();
   const amount = parseYuan(values.sampleYuan ?? "");
-  if (amount === undefined || values.basePercent === undefined) return <Typography.Text type="secondary">{t("policy.previewHint")}</Typography.Text>;
+  if (amount === undefined || values.basePercent === undefined)
+    return <Typography.Text type="secondary">{t("policy.previewHint")}</Typography.Text>;
   const outcome = computeCommission({
     rules: rulesOf(values),
     netReceivedFen: amount,
@@ -156,7 +231,10 @@ function Preview({ values }: { values: Partial<PolicyForm> }) {
     <Space size="large" wrap data-testid="policy-preview">
       <Statistic title={t("policy.previewRate")} value={percentOfBps(outcome.rateBps)} />
       <Statistic title={t("policy.previewCommission")} value={yuan(outcome.totalFen)} />
-      <Statistic title={t("policy.previewNote")} value={t(`notes.${outcome.note}`, { defaultValue: outcome.note })} />
+      <Statistic
+        title={t("policy.previewNote")}
+        value={t(`notes.${outcome.note}`, { defaultValue: outcome.note })}
+      />
     </Space>
   );
 }
@@ -178,7 +256,8 @@ function Policy({ org }: { org: string }) {
         rules: rulesOf(v),
       },
     });
-    if (done) setPublished(done.result.events.find((e) => e.type.startsWith("policy"))?.attributes.version ?? "1");
+    if (done)
+      setPublished(done.result.events.find((e) => e.type.startsWith("policy"))?.attributes.version ?? "1");
   };
   return (
     <Card title={t("policy.title", { org })}>
@@ -186,29 +265,75 @@ function Policy({ org }: { org: string }) {
         form={form}
         layout="vertical"
         onFinish={onFinish}
-        initialValues={{ policyId: "default", scopeKind: "enterprise", basePercent: 10, sampleYuan: "298.00", sampleUnits: 1 }}
+        initialValues={{
+          policyId: "default",
+          scopeKind: "enterprise",
+          basePercent: 10,
+          sampleYuan: "298.00",
+          sampleUnits: 1,
+        }}
       >
         <Space wrap>
-          <Form.Item name="policyId" label={t("policy.id")} rules={[{ required: true, pattern: /^[a-z0-9-]{1,32}$/, message: t("form.idInvalid") }]}>
+          <Form.Item
+            name="policyId"
+            label={t("policy.id")}
+            rules={[{ required: true, pattern: /^[a-z0-9-]{1,32}$/, message: t("form.idInvalid") }]}
+          >
             <Input data-testid="policy-id" />
           </Form.Item>
           <Form.Item name="scopeKind" label={t("policy.scope")}>
-            <Select className="role-select" options={(["enterprise", "category", "product"] as const).map((k) => ({ value: k, label: t(`policy.scope_${k}`) }))} />
+            <Select
+              className="role-select"
+              options={(["enterprise", "category", "product"] as const).map((k) => ({
+                value: k,
+                label: t(`policy.scope_${k}`),
+              }))}
+            />
           </Form.Item>
           {values.scopeKind && values.scopeKind !== "enterprise" ? (
-            <Form.Item name="scopeValue" label={t("policy.scopeValue")} rules={[{ required: true, message: t("form.required") }]}>
+            <Form.Item
+              name="scopeValue"
+              label={t("policy.scopeValue")}
+              rules={[{ required: true, message: t("form.required") }]}
+            >
               <Input />
             </Form.Item>
           ) : null}
         </Space>
         <Space wrap>
-          <Form.Item name="basePercent" label={t("policy.basePercent")} rules={[{ required: true, message: t("form.required") }]}>
+          <Form.Item
+            name="basePercent"
+            label={t("policy.basePercent")}
+            rules={[{ required: true, message: t("form.required") }]}
+          >
             <InputNumber min={0} max={100} step={0.5} data-testid="policy-base" />
           </Form.Item>
-          <Form.Item name="fixedYuan" label={t("policy.fixedYuan")} rules={[{ validator: (_, v) => (!v || parseYuan(v) !== undefined ? Promise.resolve() : Promise.reject(new Error(t("form.yuanInvalid")))) }]}>
+          <Form.Item
+            name="fixedYuan"
+            label={t("policy.fixedYuan")}
+            rules={[
+              {
+                validator: (_, v) =>
+                  !v || parseYuan(v) !== undefined
+                    ? Promise.resolve()
+                    : Promise.reject(new Error(t("form.yuanInvalid"))),
+              },
+            ]}
+          >
             <Input inputMode="decimal" />
           </Form.Item>
-          <Form.Item name="capOrderYuan" label={t("policy.capOrderYuan")} rules={[{ validator: (_, v) => (!v || parseYuan(v) !== undefined ? Promise.resolve() : Promise.reject(new Error(t("form.yuanInvalid")))) }]}>
+          <Form.Item
+            name="capOrderYuan"
+            label={t("policy.capOrderYuan")}
+            rules={[
+              {
+                validator: (_, v) =>
+                  !v || parseYuan(v) !== undefined
+                    ? Promise.resolve()
+                    : Promise.reject(new Error(t("form.yuanInvalid"))),
+              },
+            ]}
+          >
             <Input inputMode="decimal" />
           </Form.Item>
         </Space>
@@ -226,7 +351,14 @@ function Policy({ org }: { org: string }) {
         <Button type="primary" htmlType="submit" loading={busy} data-testid="policy-submit">
           {t("policy.publish")}
         </Button>
-        {published ? <Alert className="gap-top" type="success" showIcon title={t("policy.published", { version: published })} /> : null}
+        {published ? (
+          <Alert
+            className="gap-top"
+            type="success"
+            showIcon
+            title={t("policy.published", { version: published })}
+          />
+        ) : null}
       </Form>
     </Card>
   );
@@ -240,7 +372,8 @@ function OrderActions({ view, onDone }: { view: OrderViewJson; onDone: () => voi
   const o = view.order;
   const orderId = BigInt(o.id);
   const step = async (kind: "shipOrder" | "confirmDelivery" | "cancelOrder", stepReason: ReasonCode) => {
-    if (await submit({ kind, value: { idempotencyKey: idempotencyKey(kind), orderId, reason: stepReason } })) onDone();
+    if (await submit({ kind, value: { idempotencyKey: idempotencyKey(kind), orderId, reason: stepReason } }))
+      onDone();
   };
   const basketHead = o.id === o.basketId;
   return (
@@ -253,38 +386,81 @@ function OrderActions({ view, onDone }: { view: OrderViewJson; onDone: () => voi
             loading={busy}
             data-testid={`confirm-payment-${o.id}`}
             onClick={async () => {
-              if (await submit({ kind: "confirmPayment", value: { idempotencyKey: idempotencyKey("pay"), orderId, amountReceivedFen: BigInt(o.listValueFen) } })) onDone();
+              if (
+                await submit({
+                  kind: "confirmPayment",
+                  value: {
+                    idempotencyKey: idempotencyKey("pay"),
+                    orderId,
+                    amountReceivedFen: BigInt(o.listValueFen),
+                  },
+                })
+              )
+                onDone();
             }}
           >
             {t("orders.confirmPayment", { amount: yuan(o.listValueFen) })}
           </Button>
-          <Button size="small" danger loading={busy} onClick={() => void step("cancelOrder", "customer-request")}>
+          <Button
+            size="small"
+            danger
+            loading={busy}
+            onClick={() => void step("cancelOrder", "customer-request")}
+          >
             {t("orders.cancel")}
           </Button>
         </>
       ) : null}
       {o.status === "paid" && basketHead ? (
-        <Button size="small" type="primary" loading={busy} data-testid={`ship-${o.id}`} onClick={() => void step("shipOrder", "shipped")}>
+        <Button
+          size="small"
+          type="primary"
+          loading={busy}
+          data-testid={`ship-${o.id}`}
+          onClick={() => void step("shipOrder", "shipped")}
+        >
           {t("orders.ship")}
         </Button>
       ) : null}
       {o.status === "shipped" && basketHead ? (
-        <Button size="small" type="primary" loading={busy} data-testid={`deliver-${o.id}`} onClick={() => void step("confirmDelivery", "delivered")}>
+        <Button
+          size="small"
+          type="primary"
+          loading={busy}
+          data-testid={`deliver-${o.id}`}
+          onClick={() => void step("confirmDelivery", "delivered")}
+        >
           {t("orders.deliver")}
         </Button>
       ) : null}
-      {["paid", "shipped", "delivered", "completed"].includes(o.status) && BigInt(o.receivedFen) > BigInt(o.refundedFen) ? (
+      {["paid", "shipped", "delivered", "completed"].includes(o.status) &&
+      BigInt(o.receivedFen) > BigInt(o.refundedFen) ? (
         <Popconfirm
           title={t("orders.refundTitle")}
           description={
             <Space direction="vertical">
-              <Input aria-label={t("orders.refundAmount")} value={refund} onChange={(e) => setRefund(e.target.value)} data-testid={`refund-amount-${o.id}`} />
+              <Input
+                aria-label={t("orders.refundAmount")}
+                value={refund}
+                onChange={(e) => setRefund(e.target.value)}
+                data-testid={`refund-amount-${o.id}`}
+              />
               <Select
                 aria-label={t("orders.refundReason")}
                 value={reason}
                 onChange={setReason}
                 className="role-select"
-                options={REASON_CODES.filter((r) => !["payment-confirmed", "shipped", "delivered", "buyer-confirmed", "return-window-passed", "last-touch"].includes(r)).map((r) => ({ value: r, label: t(`reasons.${r}`, { defaultValue: r }) }))}
+                options={REASON_CODES.filter(
+                  (r) =>
+                    ![
+                      "payment-confirmed",
+                      "shipped",
+                      "delivered",
+                      "buyer-confirmed",
+                      "return-window-passed",
+                      "last-touch",
+                    ].includes(r),
+                ).map((r) => ({ value: r, label: t(`reasons.${r}`, { defaultValue: r }) }))}
               />
             </Space>
           }
@@ -292,7 +468,16 @@ function OrderActions({ view, onDone }: { view: OrderViewJson; onDone: () => voi
           onConfirm={async () => {
             const amountFen = parseYuan(refund);
             if (amountFen === undefined) return;
-            const done = await submit({ kind: "refundOrder", value: { idempotencyKey: idempotencyKey("refund"), orderId, amountFen, returnedUnits: o.quantity, reason } });
+            const done = await submit({
+              kind: "refundOrder",
+              value: {
+                idempotencyKey: idempotencyKey("refund"),
+                orderId,
+                amountFen,
+                returnedUnits: o.quantity,
+                reason,
+              },
+            });
             if (done) onDone();
           }}
         >
@@ -305,14 +490,13 @@ function OrderActions({ view, onDone }: { view: OrderViewJson; onDone: () => voi
   );
 }
 
-export function statusTag(t: (k: string) => string, status: string) {
-  const color = { created: "default", paid: "blue", shipped: "cyan", delivered: "geekblue", completed: "green", cancelled: "default", refunded: "red" }[status] ?? "default";
-  return <Tag color={color}>{t(`orderStatus.${status}`)}</Tag>;
-}
-
 function Orders({ org }: { org: string }) {
   const { t } = useTranslation();
-  const orders = useQuery({ queryKey: ["orders", org], queryFn: () => recentOrders(50, org), refetchInterval: 5000 });
+  const orders = useQuery({
+    queryKey: ["orders", org],
+    queryFn: () => recentOrders(50, org),
+    refetchInterval: 5000,
+  });
   return (
     <QueryState query={orders} isEmpty={(d) => d.length === 0} empty={t("orders.none")}>
       {(d) => (
@@ -327,9 +511,17 @@ function Orders({ org }: { org: string }) {
             { title: t("orders.id"), render: (_, v) => v.order.id },
             { title: t("product.sku"), render: (_, v) => `${v.order.sku} × ${v.order.quantity}` },
             { title: t("orders.value"), render: (_, v) => yuan(v.order.listValueFen) },
-            { title: t("orders.status"), render: (_, v) => <span data-testid={`order-status-${v.order.id}`}>{statusTag(t, v.order.status)}</span> },
+            {
+              title: t("orders.status"),
+              render: (_, v) => (
+                <span data-testid={`order-status-${v.order.id}`}>{statusTag(t, v.order.status)}</span>
+              ),
+            },
             { title: t("orders.referral"), render: (_, v) => v.order.referralCode ?? "—" },
-            { title: t("orders.commission"), render: (_, v) => (v.commission ? yuan(v.commission.totalFen) : "—") },
+            {
+              title: t("orders.commission"),
+              render: (_, v) => (v.commission ? yuan(v.commission.totalFen) : "—"),
+            },
             { title: "", render: (_, v) => <OrderActions view={v} onDone={() => void orders.refetch()} /> },
           ]}
         />
@@ -345,7 +537,13 @@ function Escrow({ org }: { org: string }) {
   const onFinish = async (v: { amount: string; reference: string }) => {
     const amountFen = parseYuan(v.amount);
     if (amountFen === undefined) return;
-    if (await submit({ kind: "depositEscrow", value: { idempotencyKey: idempotencyKey("deposit"), amountFen, reference: v.reference } })) void cost.refetch();
+    if (
+      await submit({
+        kind: "depositEscrow",
+        value: { idempotencyKey: idempotencyKey("deposit"), amountFen, reference: v.reference },
+      })
+    )
+      void cost.refetch();
   };
   return (
     <Row gutter={[24, 24]}>
@@ -366,10 +564,18 @@ function Escrow({ org }: { org: string }) {
       <Col xs={24} lg={10}>
         <Card title={t("escrow.deposit")}>
           <Form layout="vertical" onFinish={onFinish} initialValues={{ reference: "FIN-" }}>
-            <Form.Item name="amount" label={t("escrow.amountYuan")} rules={[{ required: true, message: t("form.required") }, yuanRule(t)]}>
+            <Form.Item
+              name="amount"
+              label={t("escrow.amountYuan")}
+              rules={[{ required: true, message: t("form.required") }, yuanRule(t)]}
+            >
               <Input data-testid="deposit-amount" inputMode="decimal" />
             </Form.Item>
-            <Form.Item name="reference" label={t("escrow.reference")} rules={[{ required: true, message: t("form.required") }]}>
+            <Form.Item
+              name="reference"
+              label={t("escrow.reference")}
+              rules={[{ required: true, message: t("form.required") }]}
+            >
               <Input maxLength={128} />
             </Form.Item>
             <Button type="primary" htmlType="submit" loading={busy} data-testid="deposit-submit">
@@ -391,9 +597,15 @@ export default function EnterprisePage() {
       <Typography.Title level={2}>{t("enterprise.title")}</Typography.Title>
       <UnlockGate>
         {session.identity && session.identity.role !== "enterprise" ? (
-          <Alert type="warning" showIcon title={t("enterprise.notEnterprise", { role: t(`roles.${session.identity.role}`) })} />
+          <Alert
+            type="warning"
+            showIcon
+            title={t("enterprise.notEnterprise", { role: t(`roles.${session.identity.role}`) })}
+          />
         ) : !session.identity ? (
-          session.identityLoading ? null : <ErrorState error={new Error(t("keys.notRegistered"))} />
+          session.identityLoading ? null : (
+            <ErrorState error={new Error(t("keys.notRegistered"))} />
+          )
         ) : (
           <Tabs
             items={[

@@ -1,16 +1,31 @@
-import { Alert, App as AntApp, Button, Card, Col, Descriptions, Form, Input, Row, Select, Space, Table, Tag, Typography } from "antd";
+import {
+  Alert,
+  App as AntApp,
+  Button,
+  Card,
+  Col,
+  Descriptions,
+  Form,
+  Input,
+  Row,
+  Select,
+  Space,
+  Table,
+  Tag,
+  Typography,
+} from "antd";
 import { QRCodeSVG } from "qrcode.react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { ROLES } from "../../../src/pki/roles.js";
 import { createCsr } from "../../../src/pki/csr.js";
 import { toPem } from "../../../src/pki/pem.js";
+import { ROLES } from "../../../src/pki/roles.js";
+import { useSuite } from "../chain/suite.js";
 import { downloadText } from "../components/download.js";
 import { ErrorState, Loading, useErrorText } from "../components/states.js";
 import { UnlockGate } from "../components/unlock.js";
 import { createKey, importKey } from "../keys/keystore.js";
 import { removeKey, type StoredKey } from "../keys/storage.js";
-import { useSuite } from "../chain/suite.js";
 import { useSession } from "../session.js";
 
 const MIN_PASSPHRASE = 8;
@@ -45,9 +60,15 @@ function CreateKey() {
   };
   return (
     <Card title={t("keys.createTitle")}>
-      <Typography.Paragraph type="secondary">{t("keys.createHelp", { suite: suite?.id ?? "…" })}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">
+        {t("keys.createHelp", { suite: suite?.id ?? "…" })}
+      </Typography.Paragraph>
       <Form layout="vertical" onFinish={onFinish}>
-        <Form.Item name="label" label={t("keys.label")} rules={[{ required: true, message: t("keys.labelRequired") }]}>
+        <Form.Item
+          name="label"
+          label={t("keys.label")}
+          rules={[{ required: true, message: t("keys.labelRequired") }]}
+        >
           <Input data-testid="create-label" maxLength={40} />
         </Form.Item>
         <Form.Item name="passphrase" label={t("keys.passphrase")} rules={passphraseRules(t)}>
@@ -61,7 +82,9 @@ function CreateKey() {
             { required: true, message: t("keys.passphraseRequired") },
             ({ getFieldValue }) => ({
               validator: (_, value) =>
-                value === getFieldValue("passphrase") ? Promise.resolve() : Promise.reject(new Error(t("keys.passphraseMismatch"))),
+                value === getFieldValue("passphrase")
+                  ? Promise.resolve()
+                  : Promise.reject(new Error(t("keys.passphraseMismatch"))),
             }),
           ]}
         >
@@ -92,7 +115,13 @@ function ImportKey() {
     setBusy(true);
     setError(undefined);
     try {
-      const { entry, pair } = await importKey(suite.id, v.label, v.pem, v.passphrase, v.pemPassphrase || undefined);
+      const { entry, pair } = await importKey(
+        suite.id,
+        v.label,
+        v.pem,
+        v.passphrase,
+        v.pemPassphrase || undefined,
+      );
       session.refreshKeys();
       session.unlock(entry.id, pair);
       form.resetFields();
@@ -105,7 +134,11 @@ function ImportKey() {
   return (
     <Card title={t("keys.importTitle")}>
       <Form form={form} layout="vertical" onFinish={onFinish}>
-        <Form.Item name="label" label={t("keys.label")} rules={[{ required: true, message: t("keys.labelRequired") }]}>
+        <Form.Item
+          name="label"
+          label={t("keys.label")}
+          rules={[{ required: true, message: t("keys.labelRequired") }]}
+        >
           <Input data-testid="import-label" maxLength={40} />
         </Form.Item>
         <Form.Item label={t("keys.pemFile")}>
@@ -117,7 +150,11 @@ function ImportKey() {
             onChange={(e) => void onFile(e.target.files?.[0])}
           />
         </Form.Item>
-        <Form.Item name="pem" label={t("keys.pem")} rules={[{ required: true, message: t("keys.pemRequired") }]}>
+        <Form.Item
+          name="pem"
+          label={t("keys.pem")}
+          rules={[{ required: true, message: t("keys.pemRequired") }]}
+        >
           <Input.TextArea rows={4} data-testid="import-pem" placeholder="-----BEGIN PRIVATE KEY-----" />
         </Form.Item>
         <Form.Item name="pemPassphrase" label={t("keys.pemPassphrase")}>
@@ -159,14 +196,22 @@ function KeyList() {
       locale={{ emptyText: t("keys.noneYet") }}
       columns={[
         { title: t("keys.label"), dataIndex: "label" },
-        { title: t("keys.userCode"), dataIndex: "userCode", render: (c: string) => <Typography.Text copyable>{c}</Typography.Text> },
+        {
+          title: t("keys.userCode"),
+          dataIndex: "userCode",
+          render: (c: string) => <Typography.Text copyable>{c}</Typography.Text>,
+        },
         { title: t("keys.suite"), dataIndex: "suite" },
         {
           title: "",
           key: "actions",
           render: (_, k) => (
             <Space wrap>
-              <Button size="small" onClick={() => session.select(k.id)} disabled={session.active?.id === k.id}>
+              <Button
+                size="small"
+                onClick={() => session.select(k.id)}
+                disabled={session.active?.id === k.id}
+              >
                 {session.active?.id === k.id ? t("keys.inUse") : t("keys.use")}
               </Button>
               <Button size="small" onClick={() => downloadText(`${k.label}.key.pem`, k.encryptedPem)}>
@@ -215,24 +260,48 @@ function Identity() {
           ) : session.identity ? (
             <Descriptions column={1} size="small" data-testid="identity-registered">
               <Descriptions.Item label={t("keys.status")}>
-                <Tag color="green">{t(`identityStatus.${session.identity.status}`, { defaultValue: session.identity.status })}</Tag>
+                <Tag color="green">
+                  {t(`identityStatus.${session.identity.status}`, { defaultValue: session.identity.status })}
+                </Tag>
               </Descriptions.Item>
-              <Descriptions.Item label={t("keys.role")}>{t(`roles.${session.identity.role}`)}</Descriptions.Item>
-              <Descriptions.Item label={t("keys.organisation")}>{session.identity.organisation || "—"}</Descriptions.Item>
+              <Descriptions.Item label={t("keys.role")}>
+                {t(`roles.${session.identity.role}`)}
+              </Descriptions.Item>
+              <Descriptions.Item label={t("keys.organisation")}>
+                {session.identity.organisation || "—"}
+              </Descriptions.Item>
             </Descriptions>
           ) : (
             <>
-              <Alert type="warning" showIcon title={t("keys.notRegistered")} description={t("keys.notRegisteredHelp")} />
+              <Alert
+                type="warning"
+                showIcon
+                title={t("keys.notRegistered")}
+                description={t("keys.notRegisteredHelp")}
+              />
               <UnlockGate>
-                <Form layout="inline" className="csr-form" onFinish={makeCsr} initialValues={{ organisation: "org1", role: "outside-marketer" }}>
-                  <Form.Item name="organisation" label={t("keys.organisation")} rules={[{ required: true, pattern: /^[a-z0-9][a-z0-9-]{0,31}$/, message: t("keys.orgInvalid") }]}>
+                <Form
+                  layout="inline"
+                  className="csr-form"
+                  onFinish={makeCsr}
+                  initialValues={{ organisation: "org1", role: "outside-marketer" }}
+                >
+                  <Form.Item
+                    name="organisation"
+                    label={t("keys.organisation")}
+                    rules={[
+                      { required: true, pattern: /^[a-z0-9][a-z0-9-]{0,31}$/, message: t("keys.orgInvalid") },
+                    ]}
+                  >
                     <Input data-testid="csr-org" />
                   </Form.Item>
                   <Form.Item name="role" label={t("keys.role")}>
                     <Select
                       data-testid="csr-role"
                       className="role-select"
-                      options={ROLES.filter((r) => r !== "platform-operator" && r !== "node-operator").map((r) => ({ value: r, label: t(`roles.${r}`) }))}
+                      options={ROLES.filter((r) => r !== "platform-operator" && r !== "node-operator").map(
+                        (r) => ({ value: r, label: t(`roles.${r}`) }),
+                      )}
                     />
                   </Form.Item>
                   <Button htmlType="submit" data-testid="make-csr">
@@ -246,7 +315,13 @@ function Identity() {
               {csr ? (
                 <div className="csr-box">
                   <Typography.Paragraph type="secondary">{t("keys.csrHelp")}</Typography.Paragraph>
-                  <Input.TextArea readOnly rows={6} value={csr} data-testid="csr-pem" aria-label={t("keys.csr")} />
+                  <Input.TextArea
+                    readOnly
+                    rows={6}
+                    value={csr}
+                    data-testid="csr-pem"
+                    aria-label={t("keys.csr")}
+                  />
                   <Space className="csr-actions">
                     <Typography.Text copyable={{ text: csr }}>{t("keys.copyCsr")}</Typography.Text>
                     <Button size="small" onClick={() => downloadText(`${active.userCode}.csr.pem`, csr)}>

@@ -1,16 +1,29 @@
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Button, Card, Col, Descriptions, Input, Row, Space, Statistic, Table, Tabs, Typography } from "antd";
+import {
+  Alert,
+  Button,
+  Card,
+  Col,
+  Descriptions,
+  Input,
+  Row,
+  Space,
+  Statistic,
+  Table,
+  Tabs,
+  Typography,
+} from "antd";
 import { QRCodeSVG } from "qrcode.react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type ProductJson, type StatementEntryJson } from "../chain/api.js";
+import { useSuite } from "../chain/suite.js";
 import { idempotencyKey } from "../chain/tx.js";
 import { trustedSet, type VerifiedCommission, verifyCommission } from "../chain/verify.js";
 import { yuan } from "../components/format.js";
 import { QueryState, useErrorText } from "../components/states.js";
 import { useSubmit } from "../components/submit.js";
 import { UnlockGate } from "../components/unlock.js";
-import { useSuite } from "../chain/suite.js";
 import { useSession } from "../session.js";
 
 const CODES_KEY = "mkl.referralCodes.v1";
@@ -39,9 +52,16 @@ function Promote({ org }: { org: string }) {
   const { t } = useTranslation();
   const { submit, busy } = useSubmit();
   const [codes, setCodes] = useState<TakenCode[]>(takenCodes);
-  const products = useQuery({ queryKey: ["products", org], queryFn: () => api.products(org), enabled: org !== "" });
+  const products = useQuery({
+    queryKey: ["products", org],
+    queryFn: () => api.products(org),
+    enabled: org !== "",
+  });
   const take = async (p: ProductJson) => {
-    const done = await submit({ kind: "createReferralCode", value: { idempotencyKey: idempotencyKey("ref"), enterprise: org, sku: p.sku } });
+    const done = await submit({
+      kind: "createReferralCode",
+      value: { idempotencyKey: idempotencyKey("ref"), enterprise: org, sku: p.sku },
+    });
     const event = done?.result.events[0];
     const code = event?.type === "idempotentReplay" ? event.attributes.ref : event?.attributes.code;
     if (code) {
@@ -71,12 +91,20 @@ function Promote({ org }: { org: string }) {
                         <Typography.Text strong data-testid={`code-${p.sku}`}>
                           {taken.code}
                         </Typography.Text>
-                        <Typography.Text copyable={{ text: referralLink(taken.code) }} data-testid={`link-${p.sku}`}>
+                        <Typography.Text
+                          copyable={{ text: referralLink(taken.code) }}
+                          data-testid={`link-${p.sku}`}
+                        >
                           {referralLink(taken.code)}
                         </Typography.Text>
                       </div>
                     ) : (
-                      <Button type="primary" loading={busy} onClick={() => void take(p)} data-testid={`take-${p.sku}`}>
+                      <Button
+                        type="primary"
+                        loading={busy}
+                        onClick={() => void take(p)}
+                        data-testid={`take-${p.sku}`}
+                      >
                         {t("marketer.takeCode")}
                       </Button>
                     )}
@@ -107,7 +135,12 @@ function VerifyButton({ orderId }: { orderId: string }) {
   };
   return (
     <Space direction="vertical" size={4}>
-      <Button size="small" loading={state.busy ?? false} onClick={() => void run()} data-testid={`verify-${orderId}`}>
+      <Button
+        size="small"
+        loading={state.busy ?? false}
+        onClick={() => void run()}
+        data-testid={`verify-${orderId}`}
+      >
         {t("marketer.verify")}
       </Button>
       {state.ok ? (
@@ -115,19 +148,43 @@ function VerifyButton({ orderId }: { orderId: string }) {
           type="success"
           showIcon
           data-testid={`verified-${orderId}`}
-          title={t("marketer.verified", { height: state.ok.height, total: yuan(state.ok.totalFen), settled: yuan(state.ok.settledFen) })}
-          description={t("marketer.verifiedDetail", { hash: state.ok.blockHash.slice(0, 16), policy: state.ok.policyId, version: state.ok.policyVersion })}
+          title={t("marketer.verified", {
+            height: state.ok.height,
+            total: yuan(state.ok.totalFen),
+            settled: yuan(state.ok.settledFen),
+          })}
+          description={t("marketer.verifiedDetail", {
+            hash: state.ok.blockHash.slice(0, 16),
+            policy: state.ok.policyId,
+            version: state.ok.policyVersion,
+          })}
         />
       ) : null}
-      {state.error ? <Alert type="error" showIcon data-testid={`verify-failed-${orderId}`} title={t("marketer.verifyFailed")} description={state.error} /> : null}
+      {state.error ? (
+        <Alert
+          type="error"
+          showIcon
+          data-testid={`verify-failed-${orderId}`}
+          title={t("marketer.verifyFailed")}
+          description={state.error}
+        />
+      ) : null}
     </Space>
   );
 }
 
 function Earnings({ org, code }: { org: string; code: string }) {
   const { t } = useTranslation();
-  const earnings = useQuery({ queryKey: ["earnings", org, code], queryFn: () => api.earnings(org, code), refetchInterval: 4000 });
-  const statement = useQuery({ queryKey: ["statement", org, code], queryFn: () => api.statement(org, code), refetchInterval: 4000 });
+  const earnings = useQuery({
+    queryKey: ["earnings", org, code],
+    queryFn: () => api.earnings(org, code),
+    refetchInterval: 4000,
+  });
+  const statement = useQuery({
+    queryKey: ["statement", org, code],
+    queryFn: () => api.statement(org, code),
+    refetchInterval: 4000,
+  });
   return (
     <Space direction="vertical" size="large" className="page">
       <QueryState query={earnings}>
@@ -135,8 +192,16 @@ function Earnings({ org, code }: { org: string; code: string }) {
           <Space wrap size="large" data-testid="earnings">
             <Statistic title={t("earnings.pendingSales")} value={yuan(e.pendingSalesFen)} />
             <Statistic title={t("earnings.payable")} value={yuan(e.payableFen)} />
-            <Statistic title={t("earnings.settled")} value={yuan(e.settledFen)} data-testid="earnings-settled" />
-            <Statistic title={t("earnings.clawedBack")} value={yuan(e.clawedBackFen)} data-testid="earnings-clawed" />
+            <Statistic
+              title={t("earnings.settled")}
+              value={yuan(e.settledFen)}
+              data-testid="earnings-settled"
+            />
+            <Statistic
+              title={t("earnings.clawedBack")}
+              value={yuan(e.clawedBackFen)}
+              data-testid="earnings-clawed"
+            />
             <Statistic title={t("earnings.withdrawn")} value={yuan(e.withdrawnFen)} />
             <Statistic title={t("earnings.balance")} value={yuan(e.balanceFen)} />
           </Space>
@@ -153,11 +218,21 @@ function Earnings({ org, code }: { org: string; code: string }) {
               pagination={{ pageSize: 10 }}
               data-testid="statement"
               columns={[
-                { title: t("earnings.kind"), dataIndex: "kind", render: (k: string) => <span data-testid="entry-kind">{t(`entryKinds.${k}`, { defaultValue: k })}</span> },
+                {
+                  title: t("earnings.kind"),
+                  dataIndex: "kind",
+                  render: (k: string) => (
+                    <span data-testid="entry-kind">{t(`entryKinds.${k}`, { defaultValue: k })}</span>
+                  ),
+                },
                 { title: t("orders.id"), dataIndex: "orderId" },
                 { title: t("earnings.amount"), dataIndex: "amountFen", render: yuan },
                 { title: t("earnings.height"), dataIndex: "height" },
-                { title: "", render: (_, e) => (ORDER_KINDS.includes(e.kind) ? <VerifyButton orderId={e.orderId} /> : null) },
+                {
+                  title: "",
+                  render: (_, e) =>
+                    ORDER_KINDS.includes(e.kind) ? <VerifyButton orderId={e.orderId} /> : null,
+                },
               ]}
             />
           )}
@@ -180,7 +255,14 @@ export default function MarketerPage() {
         <Descriptions size="small" column={{ xs: 1, md: 2 }}>
           <Descriptions.Item label={t("keys.userCode")}>{code}</Descriptions.Item>
           <Descriptions.Item label={t("marketer.enterprise")}>
-            <Input size="small" value={org} onChange={(e) => setOrg(e.target.value.trim())} aria-label={t("marketer.enterprise")} data-testid="marketer-org" className="org-input" />
+            <Input
+              size="small"
+              value={org}
+              onChange={(e) => setOrg(e.target.value.trim())}
+              aria-label={t("marketer.enterprise")}
+              data-testid="marketer-org"
+              className="org-input"
+            />
           </Descriptions.Item>
         </Descriptions>
         <Tabs

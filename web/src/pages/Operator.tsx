@@ -1,12 +1,16 @@
 import { useQuery } from "@tanstack/react-query";
 import { Card, Descriptions, Space, Table, Tag, Typography } from "antd";
 import { useTranslation } from "react-i18next";
-import { client } from "../chain/tx.js";
+import { client } from "../chain/client.js";
 import { QueryState } from "../components/states.js";
 
 export default function OperatorPage() {
   const { t } = useTranslation();
-  const status = useQuery({ queryKey: ["operatorStatus"], queryFn: () => client.status(), refetchInterval: 3000 });
+  const status = useQuery({
+    queryKey: ["operatorStatus"],
+    queryFn: () => client.status(),
+    refetchInterval: 3000,
+  });
   return (
     <Space direction="vertical" size="large" className="page">
       <Typography.Title level={2}>{t("operator.title")}</Typography.Title>
@@ -35,7 +39,11 @@ export default function OperatorPage() {
                 columns={[
                   { title: t("operator.name"), dataIndex: "name" },
                   { title: t("operator.power"), dataIndex: "power" },
-                  { title: t("operator.address"), dataIndex: "address", render: (a: string) => <code>{a.slice(0, 16)}…</code> },
+                  {
+                    title: t("operator.address"),
+                    dataIndex: "address",
+                    render: (a: string) => <code>{a.slice(0, 16)}…</code>,
+                  },
                 ]}
               />
             </Card>

@@ -1,19 +1,34 @@
 import { useQuery } from "@tanstack/react-query";
-import { Alert, App as AntApp, Button, Card, Descriptions, Form, Input, InputNumber, Modal, Result, Select, Space, Table, Typography } from "antd";
+import {
+  Alert,
+  App as AntApp,
+  Button,
+  Card,
+  Descriptions,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Result,
+  Select,
+  Space,
+  Table,
+  Typography,
+} from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useParams } from "react-router-dom";
 import { bytesToHex, randomBytes } from "../../../src/crypto/bytes.js";
 import { decodeUserCode } from "../../../src/pki/user-code.js";
 import { api, type OrderViewJson } from "../chain/api.js";
+import { useSuite } from "../chain/suite.js";
 import { eventAttribute, idempotencyKey } from "../chain/tx.js";
 import { yuan } from "../components/format.js";
 import { QueryState } from "../components/states.js";
+import { statusTag } from "../components/status-tag.js";
 import { useSubmit } from "../components/submit.js";
 import { UnlockGate } from "../components/unlock.js";
-import { useSuite } from "../chain/suite.js";
 import { useSession } from "../session.js";
-import { statusTag } from "./Enterprise.js";
 
 /**
  * The buyer's storefront, reached by a marketer's referral link. The buyer's name and address
@@ -45,7 +60,11 @@ function Storefront({ code }: { code: string }) {
   const suite = useSuite();
   const { submit, busy } = useSubmit();
   const navigate = useNavigate();
-  const referral = useQuery({ queryKey: ["referral", code], queryFn: () => api.referral(code), retry: false });
+  const referral = useQuery({
+    queryKey: ["referral", code],
+    queryFn: () => api.referral(code),
+    retry: false,
+  });
   const product = useQuery({
     queryKey: ["product", referral.data?.enterprise, referral.data?.sku],
     queryFn: () => api.product(referral.data!.enterprise, referral.data!.sku),
@@ -70,7 +89,13 @@ function Storefront({ code }: { code: string }) {
     const orderId = done ? eventAttribute(done.result, "orderCreated", "orderId") : undefined;
     if (orderId !== undefined) {
       const mine = load<MyOrder>(ORDERS_KEY);
-      mine.push({ orderId, enterprise: referral.data.enterprise, sku: referral.data.sku, salt: bytesToHex(salt), createdAt: Date.now() });
+      mine.push({
+        orderId,
+        enterprise: referral.data.enterprise,
+        sku: referral.data.sku,
+        salt: bytesToHex(salt),
+        createdAt: Date.now(),
+      });
       localStorage.setItem(ORDERS_KEY, JSON.stringify(mine));
       navigate("/shop");
     }
@@ -80,32 +105,59 @@ function Storefront({ code }: { code: string }) {
       {(r) => (
         <QueryState query={product}>
           {(p) => (
-            <Card title={p.name} extra={<span className="price">{yuan(p.priceFen)}</span>} data-testid="storefront">
+            <Card
+              title={p.name}
+              extra={<span className="price">{yuan(p.priceFen)}</span>}
+              data-testid="storefront"
+            >
               <Descriptions size="small" column={1}>
                 <Descriptions.Item label={t("product.sku")}>{p.sku}</Descriptions.Item>
                 <Descriptions.Item label={t("shop.seller")}>{r.enterprise}</Descriptions.Item>
                 <Descriptions.Item label={t("product.terms")}>{p.serviceTerms || "—"}</Descriptions.Item>
-                <Descriptions.Item label={t("product.returnWindow")}>{t("shop.days", { n: p.returnWindowDays })}</Descriptions.Item>
+                <Descriptions.Item label={t("product.returnWindow")}>
+                  {t("shop.days", { n: p.returnWindowDays })}
+                </Descriptions.Item>
                 <Descriptions.Item label={t("shop.referredBy")}>{r.marketer}</Descriptions.Item>
               </Descriptions>
               <UnlockGate>
-                <Form layout="vertical" onFinish={onFinish} initialValues={{ quantity: 1, channel: p.channels[0] }}>
+                <Form
+                  layout="vertical"
+                  onFinish={onFinish}
+                  initialValues={{ quantity: 1, channel: p.channels[0] }}
+                >
                   <Space wrap>
                     <Form.Item name="quantity" label={t("shop.quantity")} rules={[{ required: true }]}>
                       <InputNumber min={1} max={Math.max(1, Number(p.stock))} data-testid="order-quantity" />
                     </Form.Item>
                     <Form.Item name="channel" label={t("product.channels")}>
-                      <Select className="role-select" options={p.channels.map((c) => ({ value: c, label: c }))} />
+                      <Select
+                        className="role-select"
+                        options={p.channels.map((c) => ({ value: c, label: c }))}
+                      />
                     </Form.Item>
                   </Space>
                   <Typography.Paragraph type="secondary">{t("shop.privacy")}</Typography.Paragraph>
-                  <Form.Item name="name" label={t("shop.name")} rules={[{ required: true, message: t("form.required") }]}>
+                  <Form.Item
+                    name="name"
+                    label={t("shop.name")}
+                    rules={[{ required: true, message: t("form.required") }]}
+                  >
                     <Input autoComplete="name" data-testid="order-name" />
                   </Form.Item>
-                  <Form.Item name="address" label={t("shop.address")} rules={[{ required: true, message: t("form.required") }]}>
+                  <Form.Item
+                    name="address"
+                    label={t("shop.address")}
+                    rules={[{ required: true, message: t("form.required") }]}
+                  >
                     <Input autoComplete="street-address" data-testid="order-address" />
                   </Form.Item>
-                  <Button type="primary" htmlType="submit" loading={busy} data-testid="place-order" disabled={p.status !== "active" || p.stock === "0"}>
+                  <Button
+                    type="primary"
+                    htmlType="submit"
+                    loading={busy}
+                    data-testid="place-order"
+                    disabled={p.status !== "active" || p.stock === "0"}
+                  >
                     {t("shop.placeOrder")}
                   </Button>
                 </Form>
@@ -132,7 +184,13 @@ function PaySimulator({ view, onClose }: { view: OrderViewJson; onClose: () => v
   };
   return (
     <Modal open title={t("pay.title")} onCancel={onClose} footer={null}>
-      <Alert type="warning" showIcon title={t("pay.simulatorBanner")} description={t("pay.simulatorHelp")} data-testid="simulator-banner" />
+      <Alert
+        type="warning"
+        showIcon
+        title={t("pay.simulatorBanner")}
+        description={t("pay.simulatorHelp")}
+        data-testid="simulator-banner"
+      />
       <Result
         status="info"
         title={yuan(view.order.listValueFen)}
@@ -159,10 +217,22 @@ function MyOrders() {
   });
   const paid = new Set(load<{ orderId: string }>(PAYMENTS_KEY).map((p) => p.orderId));
   const receipt = async (id: string) => {
-    if (await submit({ kind: "confirmReceipt", value: { idempotencyKey: idempotencyKey("receipt"), orderId: BigInt(id), reason: "buyer-confirmed" } })) void orders.refetch();
+    if (
+      await submit({
+        kind: "confirmReceipt",
+        value: { idempotencyKey: idempotencyKey("receipt"), orderId: BigInt(id), reason: "buyer-confirmed" },
+      })
+    )
+      void orders.refetch();
   };
   const cancel = async (id: string) => {
-    if (await submit({ kind: "cancelOrder", value: { idempotencyKey: idempotencyKey("cancel"), orderId: BigInt(id), reason: "customer-request" } })) void orders.refetch();
+    if (
+      await submit({
+        kind: "cancelOrder",
+        value: { idempotencyKey: idempotencyKey("cancel"), orderId: BigInt(id), reason: "customer-request" },
+      })
+    )
+      void orders.refetch();
   };
   return (
     <Card title={t("shop.myOrders")}>
@@ -184,7 +254,9 @@ function MyOrders() {
                 render: (_, v) => (
                   <Space direction="vertical" size={0}>
                     <span data-testid={`my-status-${v.order.id}`}>{statusTag(t, v.order.status)}</span>
-                    {v.order.status === "created" && paid.has(v.order.id) ? <Typography.Text type="secondary">{t("shop.awaitingConfirmation")}</Typography.Text> : null}
+                    {v.order.status === "created" && paid.has(v.order.id) ? (
+                      <Typography.Text type="secondary">{t("shop.awaitingConfirmation")}</Typography.Text>
+                    ) : null}
                   </Space>
                 ),
               },
@@ -193,7 +265,12 @@ function MyOrders() {
                 render: (_, v) => (
                   <Space wrap>
                     {v.order.status === "created" && !paid.has(v.order.id) ? (
-                      <Button size="small" type="primary" onClick={() => setPaying(v)} data-testid={`pay-${v.order.id}`}>
+                      <Button
+                        size="small"
+                        type="primary"
+                        onClick={() => setPaying(v)}
+                        data-testid={`pay-${v.order.id}`}
+                      >
                         {t("shop.pay")}
                       </Button>
                     ) : null}
@@ -203,7 +280,13 @@ function MyOrders() {
                       </Button>
                     ) : null}
                     {v.order.status === "delivered" ? (
-                      <Button size="small" type="primary" loading={busy} onClick={() => void receipt(v.order.id)} data-testid={`receipt-${v.order.id}`}>
+                      <Button
+                        size="small"
+                        type="primary"
+                        loading={busy}
+                        onClick={() => void receipt(v.order.id)}
+                        data-testid={`receipt-${v.order.id}`}
+                      >
                         {t("shop.confirmReceipt")}
                       </Button>
                     ) : null}
@@ -231,11 +314,14 @@ export default function ShopPage() {
   const { t } = useTranslation();
   const { code } = useParams();
   const navigate = useNavigate();
+  const session = useSession();
   const valid = code !== undefined && /^RC[0-9A-F]{12}$/.test(code);
   return (
     <Space direction="vertical" size="large" className="page">
       <Typography.Title level={2}>{t("shop.title")}</Typography.Title>
-      {code !== undefined && !valid ? <Alert type="error" showIcon title={t("shop.badCode", { code })} /> : null}
+      {code !== undefined && !valid ? (
+        <Alert type="error" showIcon title={t("shop.badCode", { code })} />
+      ) : null}
       {valid ? <Storefront code={code} /> : null}
       {!valid ? (
         <Input.Search
@@ -246,9 +332,8 @@ export default function ShopPage() {
           onSearch={(v) => navigate(`/shop/${v.trim().toUpperCase()}`)}
         />
       ) : null}
-      <UnlockGate>
-        <MyOrders />
-      </UnlockGate>
+      {/* One passphrase prompt per page: the storefront's, or this one when no code is open. */}
+      {valid ? session.unlocked ? <MyOrders /> : null : <UnlockGate>{<MyOrders />}</UnlockGate>}
     </Space>
   );
 }

@@ -1,0 +1,349 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT } from "../e2e/harness.js";
+import { type ConsoleNetwork, startConsoleNetwork } from "./network.js";
+
+/**
+ * Each role's main flow in headless Chromium against a real four-validator network: every key is
+ * made or imported in the browser, every transaction signed there. One browser context per
+ * person (their own localStorage, so their own keys). Screenshots of every main page are kept in
+ * test-artifacts/console/ (gitignored). The steps run in order and share the network.
+ */
+
+const ARTIFACTS = join(ROOT, "test-artifacts", "console");
+const PASS = "correct horse 42";
+const SKU = "TEA-E2E-1";
+const BROWSER_ARGS = [
+  "--no-sandbox",
+  "--headless",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
+let net: ConsoleNetwork;
+let browser: Browser;
+let shot = 0;
+const cspViolations: string[] = [];
+const pageErrors: string[] = [];
+const people: Record<string, { context: BrowserContext; page: Page; origin: string }> = {};
+const measured: Record<string, number> = {};
+/** What one step hands to the next: the referral link, the order id. */
+const shared = { link: "", orderId: "" };
+
+async function person(name: string, origin: string, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport, locale: "zh-CN" });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30_000);
+  page.on("console", (m) => {
+    if (m.type() === "error" && /Content Security Policy/i.test(m.text()))
+      cspViolations.push(`${name}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => pageErrors.push(`${name}: ${e.message}`));
+  people[name] = { context, page, origin };
+  return page;
+}
+
+async function screenshot(page: Page, name: string) {
+  shot++;
+  await page.screenshot({
+    path: join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`),
+    fullPage: true,
+  });
+}
+
+const pem = (path: string) => readFileSync(join(net.dir, path), "utf8");
+
+async function importKey(page: Page, origin: string, label: string, keyPem: string) {
+  await page.goto(`${origin}/keys`);
+  await page.getByTestId("import-label").fill(label);
+  await page.getByTestId("import-pem").fill(keyPem);
+  await page.getByTestId("import-passphrase").fill(PASS);
+  await page.getByTestId("import-key").click();
+  await page.getByTestId("identity-registered").waitFor();
+}
+
+/** A new key made in the browser, and its CSR for `role` of org1. */
+async function newKeyAndCsr(
+  page: Page,
+  origin: string,
+  label: string,
+  role: string,
+): Promise<{ csr: string; code: string }> {
+  await page.goto(`${origin}/keys`);
+  await page.getByTestId("create-label").fill(label);
+  await page.getByTestId("create-passphrase").fill(PASS);
+  await page.getByTestId("create-confirm").fill(PASS);
+  await page.getByTestId("create-key").click();
+  await page.getByTestId("make-csr").waitFor();
+  await page.getByTestId("csr-role").click();
+  await page.locator(".ant-select-item-option", { hasText: role }).click();
+  await page.getByTestId("make-csr").click();
+  const csr = await page.getByTestId("csr-pem").inputValue();
+  const code = (await page.getByTestId("user-code").textContent())?.trim() ?? "";
+  return { csr, code };
+}
+
+async function adminRegisters(csr: string) {
+  const { page } = people.admin!;
+  await page.getByTestId("admin-csr").fill(csr);
+  await page.getByTestId("csr-details").waitFor();
+  await page.getByTestId("issue-register").click();
+  await page.getByTestId("registered").waitFor();
+}
+
+/**
+ * In-app navigation, as a click on a menu link does: an unlocked key lives in the tab's memory
+ * only, so a full page load (goto, reload) asks for the passphrase again.
+ */
+async function nav(page: Page, path: string) {
+  await page.evaluate(`history.pushState({}, "", ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent("popstate"))`);
+}
+
+async function unlock(page: Page) {
+  await page.getByTestId("unlock-passphrase").fill(PASS);
+  await page.getByTestId("unlock").click();
+}
+
+let failed: string | undefined;
+
+/** The steps build on each other: after one fails the rest stop at once, with screenshots of every page. */
+function step(name: string, run: () => Promise<void> | void, timeoutMs = 120_000) {
+  it(name, async () => {
+    if (failed) throw new Error(`skipped: "${failed}" failed`);
+    try {
+      await run();
+    } catch (error) {
+      failed = name;
+      for (const [who, p] of Object.entries(people)) {
+        await p.page.screenshot({ path: join(ARTIFACTS, `failed-${who}.png`), fullPage: true }).catch(() => {});
+      }
+      throw error;
+    }
+  }, timeoutMs);
+}
+
+async function tab(page: Page, name: string) {
+  await page.getByRole("tab", { name }).click();
+}
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  net = await startConsoleNetwork("sm");
+  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: BROWSER_ARGS });
+}, 180_000);
+
+afterAll(async () => {
+  writeFileSync(join(ARTIFACTS, "measurements.json"), `${JSON.stringify(measured, null, 2)}\n`);
+  await browser?.close();
+  await net?.stop();
+});
+
+describe("the web console in headless Chromium", () => {
+  step("serves the first page under a strict CSP, in Chinese by default", async () => {
+    const origin = net.apiUrls[0]!;
+    const response = await fetch(`${origin}/`);
+    const csp = response.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toMatch(/style-src 'self' 'nonce-[A-Za-z0-9+/=]{20,}'/);
+    expect(csp).not.toContain("unsafe-inline");
+    const page = await person("enterprise", origin);
+    await page.goto(`${origin}/`);
+    await page.getByTestId("home-marketer").waitFor();
+    await expect(page.getByRole("heading", { level: 2 }).textContent()).resolves.toBe("云营销控制台");
+    const load = Number(
+      await page.evaluate(
+        "(([n]) => n.loadEventEnd - n.startTime)(performance.getEntriesByType('navigation'))",
+      ),
+    );
+    measured.firstLoadMs = Math.round(load);
+    console.log(`console first load on loopback: ${measured.firstLoadMs} ms (reported, not asserted)`);
+    await screenshot(page, "home");
+  });
+
+  step("an enterprise imports its key, lists a product, publishes a policy with a live preview and funds the escrow", async () => {
+    const { page, origin } = people.enterprise!;
+    await importKey(page, origin, "enterprise-a", pem("demo/enterprise-a.key.pem"));
+    await screenshot(page, "keys-enterprise");
+    await nav(page, "/enterprise");
+    await page.getByTestId("product-sku").fill(SKU);
+    await page.getByTestId("product-name").fill("龙井绿茶 250 克");
+    await page.getByTestId("product-price").fill("298.00");
+    await page.getByTestId("product-cost").fill("120");
+    await page.getByTestId("product-submit").click();
+    await page.getByTestId("product-table").getByText(SKU).waitFor();
+    await screenshot(page, "enterprise-products");
+
+    await tab(page, "提成规则");
+    await page.getByTestId("policy-base").fill("10");
+    await page.getByTestId("policy-preview").getByText("¥29.80").waitFor();
+    await page.getByTestId("policy-submit").click();
+    await page.getByText("已发布第").waitFor();
+    await screenshot(page, "enterprise-policy");
+
+    await tab(page, "佣金预算");
+    await page.getByTestId("deposit-amount").fill("1000");
+    await page.getByTestId("deposit-submit").click();
+    await page.getByTestId("escrow").getByText("¥1000.00").first().waitFor();
+  });
+
+  step("a marketer makes a key and a CSR in the browser; the org admin issues the certificate and registers it", async () => {
+    const origin = net.apiUrls[1]!;
+    const marketer = await person("marketer", origin);
+    const { csr, code } = await newKeyAndCsr(marketer, origin, "wang-new", "社会营销人员");
+    expect(csr).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
+    expect(code).toMatch(/^mkl/);
+    await screenshot(marketer, "keys-new-marketer");
+
+    const admin = await person("admin", origin);
+    await importKey(admin, origin, "org1-admin", pem("orgs/org1/admin.key.pem"));
+    await nav(admin, "/admin");
+    await admin.getByTestId("ca-cert").fill(pem("orgs/org1/ca.cert.pem"));
+    await admin.getByTestId("ca-key").fill(pem("orgs/org1/ca.key.pem"));
+    await admin.getByTestId("load-ca").click();
+    await adminRegisters(csr);
+    await screenshot(admin, "admin-registered");
+
+    await marketer.getByTestId("check-registration").click();
+    await marketer.getByTestId("identity-registered").waitFor();
+    await screenshot(marketer, "keys-marketer-registered");
+  });
+
+  step("the marketer takes a referral code with its link and QR code", async () => {
+    const { page, origin } = people.marketer!;
+    await nav(page, "/marketer");
+    await page.getByTestId(`take-${SKU}`).click();
+    const link = (await page.getByTestId(`link-${SKU}`).textContent())?.trim() ?? "";
+    expect(link).toMatch(new RegExp(`^${origin}/shop/RC[0-9A-F]{12}$`));
+    shared.link = link;
+    await screenshot(page, "marketer-referral");
+  });
+
+  step("a buyer on a 390 px phone orders through the link and pays with the labelled simulator", async () => {
+    const origin = net.apiUrls[2]!;
+    const buyer = await person("buyer", origin, { width: 390, height: 844 });
+    const { csr } = await newKeyAndCsr(buyer, origin, "zhao-phone", "买家");
+    await adminRegisters(csr);
+    await buyer.getByTestId("check-registration").click();
+    await buyer.getByTestId("identity-registered").waitFor();
+
+    const link = shared.link.replace(people.marketer!.origin, origin);
+    await buyer.goto(link);
+    await buyer.getByTestId("storefront").waitFor();
+    await unlock(buyer); // a link opened afresh: the key is locked until its passphrase is typed
+    const overflow = Number(await buyer.evaluate("document.documentElement.scrollWidth - window.innerWidth"));
+    expect(overflow).toBeLessThanOrEqual(1);
+    await screenshot(buyer, "buyer-storefront-390px");
+    await buyer.getByTestId("order-name").fill("赵先生");
+    await buyer.getByTestId("order-address").fill("杭州市西湖区");
+    await buyer.getByTestId("place-order").click();
+    const status = buyer.locator('[data-testid^="my-status-"]').first();
+    await status.waitFor();
+    const orderId = (await status.getAttribute("data-testid"))!.replace("my-status-", "");
+    shared.orderId = orderId;
+    await buyer.getByTestId(`pay-${orderId}`).click();
+    await expect(buyer.getByTestId("simulator-banner").textContent()).resolves.toContain("模拟器");
+    await screenshot(buyer, "buyer-payment-simulator");
+    await buyer.getByTestId("simulate-pay").click();
+    await buyer.getByText("已模拟支付").waitFor();
+  });
+
+  step("the enterprise confirms payment, ships and marks the order delivered; the buyer confirms receipt", async () => {
+    const id = shared.orderId;
+    const { page } = people.enterprise!;
+    await nav(page, "/enterprise");
+    await tab(page, "订单");
+    await page.getByTestId(`confirm-payment-${id}`).click();
+    await page.getByTestId(`ship-${id}`).click();
+    await page.getByTestId(`deliver-${id}`).click();
+    await page.getByTestId(`order-status-${id}`).getByText("已送达").waitFor();
+    await screenshot(page, "enterprise-orders");
+
+    const buyer = people.buyer!.page;
+    await buyer.getByTestId(`receipt-${id}`).click();
+    await buyer.getByTestId(`my-status-${id}`).getByText("交易完成").waitFor();
+    await screenshot(buyer, "buyer-completed-390px");
+  });
+
+  step("the marketer sees the settled commission and Verify checks it in the browser", async () => {
+    const id = shared.orderId;
+    const { page } = people.marketer!;
+    await nav(page, "/marketer");
+    await tab(page, "收益");
+    await page.getByTestId("statement").getByText("结算").waitFor();
+    await page.getByTestId("earnings").getByText("¥29.80").first().waitFor();
+    await page.getByTestId(`verify-${id}`).first().click();
+    await expect(page.getByTestId(`verified-${id}`).textContent()).resolves.toContain("¥29.80");
+    await screenshot(page, "marketer-verified");
+  });
+
+  step("a tampered state proof is rejected by the Verify button", async () => {
+    const id = shared.orderId;
+    const { page } = people.marketer!;
+    await page.route("**/v1/marketing/orders/*?prove=true", async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { proofs: { entries: Array<{ value: string | null }> } };
+      // A commission worth more than the chain says: one byte of every proven value changed.
+      for (const e of body.proofs.entries) {
+        if (e.value) e.value = e.value.slice(0, -2) + (e.value.endsWith("ff") ? "00" : "ff");
+      }
+      await route.fulfill({ response, json: body });
+    });
+    await tab(page, "推广产品");
+    await tab(page, "收益");
+    await page.getByTestId(`verify-${id}`).first().click();
+    await page.getByTestId(`verify-failed-${id}`).waitFor();
+    await screenshot(page, "marketer-tampered-rejected");
+    await page.unroute("**/v1/marketing/orders/*?prove=true");
+  });
+
+  step("a refund after completion claws the commission back", async () => {
+    const id = shared.orderId;
+    const { page } = people.enterprise!;
+    await nav(page, "/keys");
+    await nav(page, "/enterprise");
+    await tab(page, "订单");
+    await page.getByTestId(`refund-${id}`).click();
+    await page.getByTestId(`refund-ok-${id}`).click();
+    await page.getByTestId(`order-status-${id}`).getByText("已退款").waitFor();
+    const marketer = people.marketer!.page;
+    await nav(marketer, "/keys");
+    await nav(marketer, "/marketer");
+    await tab(marketer, "收益");
+    await marketer.getByTestId("statement").getByText("追回").waitFor();
+    await screenshot(marketer, "marketer-clawback");
+  });
+
+  step("switches to English and keeps the choice", async () => {
+    const { page } = people.marketer!;
+    await page.getByTestId("language").click();
+    await page.locator(".ant-select-item-option", { hasText: "English" }).click();
+    await page.getByRole("heading", { name: "Marketer" }).waitFor();
+    await page.reload();
+    await page.getByRole("heading", { name: "Marketer" }).waitFor();
+    await unlock(page);
+    await tab(page, "Earnings");
+    await page.getByTestId("statement").getByText("clawed back").waitFor();
+    await screenshot(page, "marketer-english");
+  });
+
+  step("auditor and operator pages show the order and the node", async () => {
+    const id = shared.orderId;
+    const { page } = people.admin!;
+    await nav(page, `/auditor?order=${id}`);
+    await page.getByText("已退款").first().waitFor();
+    await screenshot(page, "auditor-order");
+    await nav(page, "/operator");
+    await page.getByTestId("node-status").waitFor();
+    await screenshot(page, "operator");
+  });
+
+  step("no page broke the CSP or threw", () => {
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});
