@@ -44,7 +44,9 @@ describe("the console's JavaScript budget", () => {
     const keys = new Set([...closure(all, "index.html"), ...closure(all, "src/pages/Home.tsx")]);
     const files = [...keys].map((k) => all[k]!.file).filter((f) => f.endsWith(".js"));
     const total = files.reduce((n, f) => n + gzipBytes(f), 0);
-    console.log(`console first page: ${(total / 1024).toFixed(1)} KB gzip of JavaScript in ${files.length} files`);
+    console.log(
+      `console first page: ${(total / 1024).toFixed(1)} KB gzip of JavaScript in ${files.length} files`,
+    );
     expect(total).toBeLessThan(BUDGET_BYTES);
   });
 

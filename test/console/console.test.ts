@@ -101,7 +101,9 @@ async function adminRegisters(csr: string) {
  * only, so a full page load (goto, reload) asks for the passphrase again.
  */
 async function nav(page: Page, path: string) {
-  await page.evaluate(`history.pushState({}, "", ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent("popstate"))`);
+  await page.evaluate(
+    `history.pushState({}, "", ${JSON.stringify(path)}); dispatchEvent(new PopStateEvent("popstate"))`,
+  );
 }
 
 async function unlock(page: Page) {
@@ -113,18 +115,24 @@ let failed: string | undefined;
 
 /** The steps build on each other: after one fails the rest stop at once, with screenshots of every page. */
 function step(name: string, run: () => Promise<void> | void, timeoutMs = 120_000) {
-  it(name, async () => {
-    if (failed) throw new Error(`skipped: "${failed}" failed`);
-    try {
-      await run();
-    } catch (error) {
-      failed = name;
-      for (const [who, p] of Object.entries(people)) {
-        await p.page.screenshot({ path: join(ARTIFACTS, `failed-${who}.png`), fullPage: true }).catch(() => {});
+  it(
+    name,
+    async () => {
+      if (failed) throw new Error(`skipped: "${failed}" failed`);
+      try {
+        await run();
+      } catch (error) {
+        failed = name;
+        for (const [who, p] of Object.entries(people)) {
+          await p.page
+            .screenshot({ path: join(ARTIFACTS, `failed-${who}.png`), fullPage: true })
+            .catch(() => {});
+        }
+        throw error;
       }
-      throw error;
-    }
-  }, timeoutMs);
+    },
+    timeoutMs,
+  );
 }
 
 async function tab(page: Page, name: string) {
@@ -165,53 +173,59 @@ describe("the web console in headless Chromium", () => {
     await screenshot(page, "home");
   });
 
-  step("an enterprise imports its key, lists a product, publishes a policy with a live preview and funds the escrow", async () => {
-    const { page, origin } = people.enterprise!;
-    await importKey(page, origin, "enterprise-a", pem("demo/enterprise-a.key.pem"));
-    await screenshot(page, "keys-enterprise");
-    await nav(page, "/enterprise");
-    await page.getByTestId("product-sku").fill(SKU);
-    await page.getByTestId("product-name").fill("龙井绿茶 250 克");
-    await page.getByTestId("product-price").fill("298.00");
-    await page.getByTestId("product-cost").fill("120");
-    await page.getByTestId("product-submit").click();
-    await page.getByTestId("product-table").getByText(SKU).waitFor();
-    await screenshot(page, "enterprise-products");
+  step(
+    "an enterprise imports its key, lists a product, publishes a policy with a live preview and funds the escrow",
+    async () => {
+      const { page, origin } = people.enterprise!;
+      await importKey(page, origin, "enterprise-a", pem("demo/enterprise-a.key.pem"));
+      await screenshot(page, "keys-enterprise");
+      await nav(page, "/enterprise");
+      await page.getByTestId("product-sku").fill(SKU);
+      await page.getByTestId("product-name").fill("龙井绿茶 250 克");
+      await page.getByTestId("product-price").fill("298.00");
+      await page.getByTestId("product-cost").fill("120");
+      await page.getByTestId("product-submit").click();
+      await page.getByTestId("product-table").getByText(SKU).waitFor();
+      await screenshot(page, "enterprise-products");
 
-    await tab(page, "提成规则");
-    await page.getByTestId("policy-base").fill("10");
-    await page.getByTestId("policy-preview").getByText("¥29.80").waitFor();
-    await page.getByTestId("policy-submit").click();
-    await page.getByText("已发布第").waitFor();
-    await screenshot(page, "enterprise-policy");
+      await tab(page, "提成规则");
+      await page.getByTestId("policy-base").fill("10");
+      await page.getByTestId("policy-preview").getByText("¥29.80").waitFor();
+      await page.getByTestId("policy-submit").click();
+      await page.getByText("已发布第").waitFor();
+      await screenshot(page, "enterprise-policy");
 
-    await tab(page, "佣金预算");
-    await page.getByTestId("deposit-amount").fill("1000");
-    await page.getByTestId("deposit-submit").click();
-    await page.getByTestId("escrow").getByText("¥1000.00").first().waitFor();
-  });
+      await tab(page, "佣金预算");
+      await page.getByTestId("deposit-amount").fill("1000");
+      await page.getByTestId("deposit-submit").click();
+      await page.getByTestId("escrow").getByText("¥1000.00").first().waitFor();
+    },
+  );
 
-  step("a marketer makes a key and a CSR in the browser; the org admin issues the certificate and registers it", async () => {
-    const origin = net.apiUrls[1]!;
-    const marketer = await person("marketer", origin);
-    const { csr, code } = await newKeyAndCsr(marketer, origin, "wang-new", "社会营销人员");
-    expect(csr).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
-    expect(code).toMatch(/^mkl/);
-    await screenshot(marketer, "keys-new-marketer");
+  step(
+    "a marketer makes a key and a CSR in the browser; the org admin issues the certificate and registers it",
+    async () => {
+      const origin = net.apiUrls[1]!;
+      const marketer = await person("marketer", origin);
+      const { csr, code } = await newKeyAndCsr(marketer, origin, "wang-new", "社会营销人员");
+      expect(csr).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
+      expect(code).toMatch(/^mkl/);
+      await screenshot(marketer, "keys-new-marketer");
 
-    const admin = await person("admin", origin);
-    await importKey(admin, origin, "org1-admin", pem("orgs/org1/admin.key.pem"));
-    await nav(admin, "/admin");
-    await admin.getByTestId("ca-cert").fill(pem("orgs/org1/ca.cert.pem"));
-    await admin.getByTestId("ca-key").fill(pem("orgs/org1/ca.key.pem"));
-    await admin.getByTestId("load-ca").click();
-    await adminRegisters(csr);
-    await screenshot(admin, "admin-registered");
+      const admin = await person("admin", origin);
+      await importKey(admin, origin, "org1-admin", pem("orgs/org1/admin.key.pem"));
+      await nav(admin, "/admin");
+      await admin.getByTestId("ca-cert").fill(pem("orgs/org1/ca.cert.pem"));
+      await admin.getByTestId("ca-key").fill(pem("orgs/org1/ca.key.pem"));
+      await admin.getByTestId("load-ca").click();
+      await adminRegisters(csr);
+      await screenshot(admin, "admin-registered");
 
-    await marketer.getByTestId("check-registration").click();
-    await marketer.getByTestId("identity-registered").waitFor();
-    await screenshot(marketer, "keys-marketer-registered");
-  });
+      await marketer.getByTestId("check-registration").click();
+      await marketer.getByTestId("identity-registered").waitFor();
+      await screenshot(marketer, "keys-marketer-registered");
+    },
+  );
 
   step("the marketer takes a referral code with its link and QR code", async () => {
     const { page, origin } = people.marketer!;
@@ -252,22 +266,25 @@ describe("the web console in headless Chromium", () => {
     await buyer.getByText("已模拟支付").waitFor();
   });
 
-  step("the enterprise confirms payment, ships and marks the order delivered; the buyer confirms receipt", async () => {
-    const id = shared.orderId;
-    const { page } = people.enterprise!;
-    await nav(page, "/enterprise");
-    await tab(page, "订单");
-    await page.getByTestId(`confirm-payment-${id}`).click();
-    await page.getByTestId(`ship-${id}`).click();
-    await page.getByTestId(`deliver-${id}`).click();
-    await page.getByTestId(`order-status-${id}`).getByText("已送达").waitFor();
-    await screenshot(page, "enterprise-orders");
+  step(
+    "the enterprise confirms payment, ships and marks the order delivered; the buyer confirms receipt",
+    async () => {
+      const id = shared.orderId;
+      const { page } = people.enterprise!;
+      await nav(page, "/enterprise");
+      await tab(page, "订单");
+      await page.getByTestId(`confirm-payment-${id}`).click();
+      await page.getByTestId(`ship-${id}`).click();
+      await page.getByTestId(`deliver-${id}`).click();
+      await page.getByTestId(`order-status-${id}`).getByText("已送达").waitFor();
+      await screenshot(page, "enterprise-orders");
 
-    const buyer = people.buyer!.page;
-    await buyer.getByTestId(`receipt-${id}`).click();
-    await buyer.getByTestId(`my-status-${id}`).getByText("交易完成").waitFor();
-    await screenshot(buyer, "buyer-completed-390px");
-  });
+      const buyer = people.buyer!.page;
+      await buyer.getByTestId(`receipt-${id}`).click();
+      await buyer.getByTestId(`my-status-${id}`).getByText("交易完成").waitFor();
+      await screenshot(buyer, "buyer-completed-390px");
+    },
+  );
 
   step("the marketer sees the settled commission and Verify checks it in the browser", async () => {
     const id = shared.orderId;
