@@ -4,10 +4,10 @@ import { useTranslation } from "react-i18next";
 import { randomBytes } from "../../../src/crypto/bytes.js";
 import { detectPemSuite, getSuite } from "../../../src/crypto/index.js";
 import type { PrivateKey } from "../../../src/crypto/suite.js";
+import { LedgerError } from "../../../src/errors.js";
 import { issueCertificate, type ParsedCertificate, parseCertificate } from "../../../src/pki/certificate.js";
 import { type ParsedCsr, parseAndVerifyCsr } from "../../../src/pki/csr.js";
 import { decryptPkcs8, isEncryptedPkcs8 } from "../../../src/pki/encrypted-pkcs8.js";
-import { LedgerError } from "../../../src/errors.js";
 import { toPem } from "../../../src/pki/pem.js";
 import { isRole } from "../../../src/pki/roles.js";
 import { decodeUserCode } from "../../../src/pki/user-code.js";
@@ -39,7 +39,8 @@ function CaLoader({ onLoaded }: { onLoaded: (ca: Ca) => void }) {
         ? await decryptPkcs8(v.key, v.passphrase ?? "")
         : getSuite(detectPemSuite(v.key)).privateKeyFromPem(v.key);
       const pub = getSuite(key.suite).publicKeyOf(key).bytes;
-      if (pub.join() !== cert.publicKey.bytes.join()) throw new LedgerError("CA_KEY_MISMATCH", "the key is not this CA's key");
+      if (pub.join() !== cert.publicKey.bytes.join())
+        throw new LedgerError("CA_KEY_MISMATCH", "the key is not this CA's key");
       onLoaded({ cert, key });
     } catch (e) {
       setError(errorText(e));
@@ -51,10 +52,18 @@ function CaLoader({ onLoaded }: { onLoaded: (ca: Ca) => void }) {
     <Card title={t("admin.caTitle")}>
       <Typography.Paragraph type="secondary">{t("admin.caHelp")}</Typography.Paragraph>
       <Form layout="vertical" onFinish={onFinish}>
-        <Form.Item name="cert" label={t("admin.caCert")} rules={[{ required: true, message: t("admin.caCertRequired") }]}>
+        <Form.Item
+          name="cert"
+          label={t("admin.caCert")}
+          rules={[{ required: true, message: t("admin.caCertRequired") }]}
+        >
           <Input.TextArea rows={3} data-testid="ca-cert" placeholder="-----BEGIN CERTIFICATE-----" />
         </Form.Item>
-        <Form.Item name="key" label={t("admin.caKey")} rules={[{ required: true, message: t("admin.caKeyRequired") }]}>
+        <Form.Item
+          name="key"
+          label={t("admin.caKey")}
+          rules={[{ required: true, message: t("admin.caKeyRequired") }]}
+        >
           <Input.TextArea rows={3} data-testid="ca-key" placeholder="-----BEGIN PRIVATE KEY-----" />
         </Form.Item>
         <Form.Item name="passphrase" label={t("admin.caPassphrase")}>
@@ -86,8 +95,12 @@ function Issue({ ca }: { ca: Ca }) {
     try {
       const parsed = parseAndVerifyCsr(text);
       if (parsed.subject.organization !== org)
-        throw new LedgerError("CSR_WRONG_ORG", t("admin.csrWrongOrg", { csr: parsed.subject.organization ?? "", org }));
-      if (!isRole(parsed.subject.organizationalUnit)) throw new LedgerError("ROLE_UNKNOWN", t("admin.csrBadRole"));
+        throw new LedgerError(
+          "CSR_WRONG_ORG",
+          t("admin.csrWrongOrg", { csr: parsed.subject.organization ?? "", org }),
+        );
+      if (!isRole(parsed.subject.organizationalUnit))
+        throw new LedgerError("ROLE_UNKNOWN", t("admin.csrBadRole"));
       decodeUserCode(parsed.subject.commonName);
       setCsr(parsed);
     } catch (e) {
@@ -122,16 +135,31 @@ function Issue({ ca }: { ca: Ca }) {
 
   return (
     <Card title={t("admin.issueTitle", { org })}>
-      <Form layout="vertical" initialValues={{ days: 365 }} onFinish={(v: { days: number }) => void issue(v.days)}>
-        <Form.Item name="csr" label={t("admin.csr")} rules={[{ required: true, message: t("admin.csrRequired") }]}>
-          <Input.TextArea rows={6} data-testid="admin-csr" onChange={(e) => check(e.target.value)} placeholder="-----BEGIN CERTIFICATE REQUEST-----" />
+      <Form
+        layout="vertical"
+        initialValues={{ days: 365 }}
+        onFinish={(v: { days: number }) => void issue(v.days)}
+      >
+        <Form.Item
+          name="csr"
+          label={t("admin.csr")}
+          rules={[{ required: true, message: t("admin.csrRequired") }]}
+        >
+          <Input.TextArea
+            rows={6}
+            data-testid="admin-csr"
+            onChange={(e) => check(e.target.value)}
+            placeholder="-----BEGIN CERTIFICATE REQUEST-----"
+          />
         </Form.Item>
         {error ? <Alert type="error" showIcon title={error} role="alert" /> : null}
         {csr ? (
           <Descriptions size="small" column={1} bordered data-testid="csr-details">
             <Descriptions.Item label={t("keys.userCode")}>{csr.subject.commonName}</Descriptions.Item>
             <Descriptions.Item label={t("keys.organisation")}>{csr.subject.organization}</Descriptions.Item>
-            <Descriptions.Item label={t("keys.role")}>{t(`roles.${csr.subject.organizationalUnit}`)}</Descriptions.Item>
+            <Descriptions.Item label={t("keys.role")}>
+              {t(`roles.${csr.subject.organizationalUnit}`)}
+            </Descriptions.Item>
             <Descriptions.Item label={t("keys.suite")}>{csr.publicKey.suite}</Descriptions.Item>
           </Descriptions>
         ) : null}
@@ -149,7 +177,14 @@ function Issue({ ca }: { ca: Ca }) {
           showIcon
           data-testid="registered"
           title={t("admin.registered", { code: registered.code, role: t(`roles.${registered.role}`) })}
-          description={<Input.TextArea readOnly rows={4} value={registered.certificate} aria-label={t("admin.certificate")} />}
+          description={
+            <Input.TextArea
+              readOnly
+              rows={4}
+              value={registered.certificate}
+              aria-label={t("admin.certificate")}
+            />
+          }
         />
       ) : null}
     </Card>
