@@ -65,7 +65,7 @@ export function registerNodeCommands(program: Command): void {
         }
       });
       console.log(
-        `node ${running.node.config.moniker} on chain ${running.node.genesis.chainId}: API ${running.apiUrl}`,
+        `node ${running.node.config.moniker} on chain ${running.node.genesis.chainId}: API ${running.apiUrl}${running.metricsUrl ? `, metrics ${running.metricsUrl}/metrics` : ""}`,
       );
       stopOnSignals(running.stop);
     });
