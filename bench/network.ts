@@ -12,6 +12,7 @@ import { MarketLedgerClient } from "../src/sdk/index.js";
 import { presignTransfers } from "./load.js";
 import { quantile, verifyRate } from "./measure.js";
 import type { BenchRow } from "./table.js";
+import { BENCH_API } from "./workload/fixture.js";
 
 const VALIDATORS = 4;
 const TICK_MS = 20;
@@ -55,7 +56,7 @@ export async function runNetworkBench(
       const config = JSON.parse(readFileSync(join(home, "config.json"), "utf8"));
       writeFileSync(
         join(home, "config.json"),
-        JSON.stringify({ ...config, api: { host: "127.0.0.1", port: 0 }, logLevel: "error" }),
+        JSON.stringify({ ...config, api: BENCH_API, logLevel: "error" }),
       );
     }
     const network = startNetwork(dir, () => {}, { command: [process.execPath, CLI] });

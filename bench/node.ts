@@ -11,6 +11,7 @@ import { MarketLedgerClient } from "../src/sdk/index.js";
 import { presignTransfers, type SignedLoadTx } from "./load.js";
 import { quantile, verifyRate } from "./measure.js";
 import type { BenchRow } from "./table.js";
+import { BENCH_API } from "./workload/fixture.js";
 
 const SENDERS = 64;
 
@@ -35,7 +36,7 @@ export async function runNodeBench(suiteId: SuiteId, txCount = 3000): Promise<Be
   });
   writeFileSync(
     join(home, "config.json"),
-    JSON.stringify({ moniker: "bench", api: { host: "127.0.0.1", port: 0 }, batchDelayMs: 5 }),
+    JSON.stringify({ moniker: "bench", api: BENCH_API, batchDelayMs: 5 }),
   );
   const senders = names.map((n) => accounts.get(n) as KeyPair);
   const nonces = senders.map(() => 0n);

@@ -12,6 +12,21 @@ import { MarketLedgerClient } from "../../src/sdk/index.js";
 const CLI = join(new URL("../../", import.meta.url).pathname, "src/cli/main.js");
 export const CHAIN_ID = "marketledger-local";
 
+/**
+ * The API of a benchmarked node: an ephemeral port, and the load generator on loopback treated
+ * as a trusted gateway (no per-address or per-signer rate limit), so the figures are the
+ * chain's, not the client limits'.
+ */
+export const BENCH_API = {
+  host: "127.0.0.1",
+  port: 0,
+  rateLimit: {
+    requestsPerSecond: 1_000_000,
+    txsPerSignerPerSecond: 1_000_000,
+    allow: ["127.0.0.1", "::1", "::ffff:127.0.0.1"],
+  },
+};
+
 export interface BenchNetwork {
   readonly dir: string;
   readonly suite: Suite;
@@ -57,7 +72,7 @@ export async function startBenchNetwork(options: BenchNetworkOptions): Promise<B
       const config = JSON.parse(readFileSync(join(home, "config.json"), "utf8"));
       writeFileSync(
         join(home, "config.json"),
-        JSON.stringify({ ...config, api: { host: "127.0.0.1", port: 0 }, logLevel: "error" }),
+        JSON.stringify({ ...config, api: BENCH_API, logLevel: "error" }),
       );
     }
     for (const [i, home] of nodeHomes(dir).entries()) {
