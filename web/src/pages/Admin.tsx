@@ -112,17 +112,24 @@ function Issue({ ca }: { ca: Ca }) {
     if (!csr) return;
     const serial = randomBytes(16);
     serial[0] = (serial[0]! & 0x7f) | 0x01;
-    const now = BigInt(Date.now());
-    const cert = issueCertificate({
-      profile: "user",
-      subject: csr.subject,
-      subjectPublicKey: csr.publicKey,
-      serial,
-      notBeforeMs: now - 5n * 60_000n,
-      notAfterMs: now + BigInt(days) * DAY_MS,
-      issuer: ca.cert,
-      issuerKey: ca.key,
-    });
+    // X.509 times are whole seconds.
+    const now = (BigInt(Date.now()) / 1000n) * 1000n;
+    let cert: ParsedCertificate;
+    try {
+      cert = issueCertificate({
+        profile: "user",
+        subject: csr.subject,
+        subjectPublicKey: csr.publicKey,
+        serial,
+        notBeforeMs: now - 5n * 60_000n,
+        notAfterMs: now + BigInt(days) * DAY_MS,
+        issuer: ca.cert,
+        issuerKey: ca.key,
+      });
+    } catch (e) {
+      setError(errorText(e));
+      return;
+    }
     const done = await submit({ kind: "registerIdentity", value: { certificate: cert.der } });
     if (done) {
       setRegistered({
