@@ -367,7 +367,10 @@ function Policy({ org }: { org: string }) {
 function OrderActions({ view, onDone }: { view: OrderViewJson; onDone: () => void }) {
   const { t } = useTranslation();
   const { submit, busy } = useSubmit();
-  const [refund, setRefund] = useState<string>(yuan(view.order.receivedFen).replace("¥", ""));
+  // Until the user types an amount, the refund is what is left of the amount received (now, not at first render).
+  const [typed, setRefund] = useState<string>();
+  const refund =
+    typed ?? yuan(BigInt(view.order.receivedFen) - BigInt(view.order.refundedFen)).replace("¥", "");
   const [reason, setReason] = useState<ReasonCode>("not-as-described");
   const o = view.order;
   const orderId = BigInt(o.id);
