@@ -164,10 +164,13 @@ describe("a four-validator network of processes", () => {
       try {
         return mkl("approve", "--key", adminKey("org3"), "--id", "add-node5");
       } catch (error) {
-        return String((error as { stdout?: string }).stdout);
+        // A refusal: the result's description on stdout, `mkl: … [CODE]` on stderr, exit 1.
+        const { stdout, stderr, status } = error as { stdout?: string; stderr?: string; status?: number };
+        return `exit ${status}\n${stdout ?? ""}${stderr ?? ""}`;
       }
     })();
-    expect(again).toMatch(/^GOVERNANCE_CLOSED/);
+    expect(again).toMatch(/^exit 1\n/);
+    expect(again).toContain("[GOVERNANCE_CLOSED]");
     const thirdHeight = BigInt((/at height (\d+)/.exec(third) as RegExpExecArray)[1] as string);
     const effective = thirdHeight + 2n;
     await until(async () => (await (await client(observer)).status()).consensus.role === "validator");

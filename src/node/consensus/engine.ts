@@ -9,6 +9,7 @@ import {
   type Input,
   proposer,
   type TimeoutConfig,
+  ValidatorSet,
   type WalRecord,
 } from "../../consensus/index.js";
 import type { KeyPair, Suite } from "../../crypto/suite.js";
@@ -453,9 +454,14 @@ export class BftEngine {
 
   private reportDecided(certificate: CoreCertificate): void {
     const decided = this.observer.decided;
-    const core = this.core;
-    if (decided === undefined || core === undefined) return;
-    const set = core.validatorsAt(certificate.height);
+    if (decided === undefined) return;
+    // The set that signed this height, from the chain: the core may already have pruned it when
+    // governance changed the set at the next height.
+    const set = new ValidatorSet(
+      this.chain
+        .validatorsAt(BigInt(certificate.height))
+        .map((v) => ({ id: toHex(v.publicKey), power: v.power })),
+    );
     const signers = certificate.precommits.map((v) => v.validator);
     decided({
       height: certificate.height,
