@@ -63,7 +63,12 @@ beforeAll(async () => {
   });
   writeFileSync(
     join(home, "config.json"),
-    JSON.stringify({ moniker: "m", api: { host: "127.0.0.1", port: 0 }, emptyBlockIntervalMs: 50 }),
+    JSON.stringify({
+      moniker: "m",
+      api: { host: "127.0.0.1", port: 0 },
+      metrics: { host: "127.0.0.1", port: 0 },
+      emptyBlockIntervalMs: 50,
+    }),
   );
   running = await runNode(home, pino({ level: "silent" }));
 });
@@ -101,5 +106,24 @@ describe("node figures", () => {
     expect(FIGURES.filter((name) => !(name in status.figures))).toEqual([]);
     expect(status.figures.mkl_block_height).toBeGreaterThanOrEqual(Number(status.height) - 1);
     expect(status.figures.mkl_marketing_orders).toContainEqual({ labels: { state: "paid" }, value: 0 });
+  });
+});
+
+describe("metrics on a listener of their own", () => {
+  it("serves the Prometheus text at /metrics on its own port, beside the API", async () => {
+    expect(running.metricsUrl).toBeDefined();
+    expect(running.metricsUrl).not.toBe(running.apiUrl);
+    const response = await fetch(`${running.metricsUrl}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/plain");
+    expect(await response.text()).toContain("mkl_block_height");
+  });
+
+  it("serves nothing of the API there: other paths get the error shape", async () => {
+    const response = await fetch(`${running.metricsUrl}/v1/status`);
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      error: { code: "NOT_FOUND", message: "this listener serves GET /metrics only" },
+    });
   });
 });
