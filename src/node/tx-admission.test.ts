@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,8 +8,8 @@ import { getSuite } from "../crypto/index.js";
 import type { KeyPair } from "../crypto/suite.js";
 import { LedgerError } from "../errors.js";
 import { encodeSignedTx, signTx } from "../ledger/tx.js";
-import { initSoloHome } from "./home.js";
 import { LedgerNode } from "./node.js";
+import { type SoloTestHome, soloTestHome } from "./solo-home.test-util.js";
 
 /**
  * The unsigned-flood attack: forged transactions (distinct, so no cache helps) must be refused by
@@ -19,35 +18,20 @@ import { LedgerNode } from "./node.js";
  */
 const suite = getSuite("sm");
 const BURST = 50;
-let home: string;
+let solo: SoloTestHome;
 let node: LedgerNode;
 let alice: KeyPair;
 let bob: KeyPair;
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), "mkl-flood-"));
-  const { accounts } = initSoloHome(home, {
-    suite: "sm",
-    chainId: "flood-test",
-    apiPort: 0,
-    fundedAccounts: [
-      { name: "alice", balanceFen: 10_000n },
-      { name: "bob", balanceFen: 0n },
-    ],
-    genesisTimeMs: 1_700_000_000_000n,
-  });
-  alice = accounts.get("alice") as KeyPair;
-  bob = accounts.get("bob") as KeyPair;
-  writeFileSync(
-    join(home, "config.json"),
-    JSON.stringify({ admission: { clientVerifyPerSecond: 1, clientVerifyBurst: BURST } }),
-  );
-  node = await LedgerNode.open(home, pino({ level: "silent" }));
+  solo = soloTestHome("flood", { admission: { clientVerifyPerSecond: 1, clientVerifyBurst: BURST } });
+  ({ alice, bob } = solo);
+  node = await LedgerNode.open(solo.home, pino({ level: "silent" }));
 });
 
 afterAll(async () => {
   await node.stop();
-  rmSync(home, { recursive: true, force: true });
+  solo.remove();
 });
 
 /** A transfer claiming `sender`, signed by `signer` (a forgery unless they are the same key). */
@@ -113,7 +97,7 @@ describe("admission under a forged flood", () => {
 
 describe("reloading config.json (SIGHUP)", () => {
   it("applies the log level and the verification budgets, names what needs a restart, and refuses a bad file whole", () => {
-    const path = join(home, "config.json");
+    const path = join(solo.home, "config.json");
     writeFileSync(
       path,
       JSON.stringify({
@@ -122,12 +106,15 @@ describe("reloading config.json (SIGHUP)", () => {
         admission: { clientVerifyPerSecond: 5, clientVerifyBurst: 10 },
       }),
     );
-    expect(node.reloadConfig(home)).toEqual({ applied: ["admission", "logLevel"], needsRestart: ["api"] });
+    expect(node.reloadConfig(solo.home)).toEqual({
+      applied: ["admission", "logLevel"],
+      needsRestart: ["api"],
+    });
     expect(node.log.level).toBe("warn");
     expect(node.config.admission.clientVerifyBurst).toBe(10);
     expect(node.config.api.port).not.toBe(1234);
     writeFileSync(path, JSON.stringify({ logLevel: "debug", apii: {} }));
-    expect(() => node.reloadConfig(home)).toThrow(/apii/);
+    expect(() => node.reloadConfig(solo.home)).toThrow(/apii/);
     expect(node.log.level).toBe("warn");
   });
 });

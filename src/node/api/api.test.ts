@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
@@ -20,41 +17,30 @@ import {
   verifyStateValue,
   verifyTxInclusion,
 } from "../../sdk/index.js";
-import { initSoloHome } from "../home.js";
 import { type RunningNode, runNode } from "../run.js";
+import { type SoloTestHome, soloTestHome } from "../solo-home.test-util.js";
 import { registeredRoutes } from "./server.js";
 
-let home: string;
+let solo: SoloTestHome;
 let running: RunningNode;
 let client: MarketLedgerClient;
 let alice: KeyPair;
 let bob: KeyPair;
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), "mkl-api-"));
-  const { accounts } = initSoloHome(home, {
-    suite: "sm",
-    chainId: "api-test",
-    apiPort: 0,
-    fundedAccounts: [
-      { name: "alice", balanceFen: 10_000n },
-      { name: "bob", balanceFen: 0n },
-    ],
-    genesisTimeMs: 1_700_000_000_000n,
+  solo = soloTestHome("api", {
+    moniker: "api-test",
+    api: { host: "127.0.0.1", port: 0 },
+    emptyBlockIntervalMs: 100,
   });
-  alice = accounts.get("alice") as KeyPair;
-  bob = accounts.get("bob") as KeyPair;
-  writeFileSync(
-    join(home, "config.json"),
-    JSON.stringify({ moniker: "api-test", api: { host: "127.0.0.1", port: 0 }, emptyBlockIntervalMs: 100 }),
-  );
-  running = await runNode(home, pino({ level: "silent" }));
+  ({ alice, bob } = solo);
+  running = await runNode(solo.home, pino({ level: "silent" }));
   client = new MarketLedgerClient(running.apiUrl);
 });
 
 afterAll(async () => {
   await running.stop();
-  rmSync(home, { recursive: true, force: true });
+  solo.remove();
 });
 
 function transfer(nonce: bigint, amountFen: bigint, signer = alice) {
