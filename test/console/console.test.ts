@@ -15,6 +15,8 @@ import { type ConsoleNetwork, startConsoleNetwork } from "./network.js";
 const ARTIFACTS = join(ROOT, "test-artifacts", "console");
 const PASS = "correct horse 42";
 const SKU = "TEA-E2E-1";
+/** A second product the buyer adds to the basket, without referral: it earns no commission. */
+const SKU2 = "CUP-E2E-2";
 const BROWSER_ARGS = [
   "--no-sandbox",
   "--headless",
@@ -186,6 +188,12 @@ describe("the web console in headless Chromium", () => {
       await page.getByTestId("product-cost").fill("120");
       await page.getByTestId("product-submit").click();
       await page.getByTestId("product-table").getByText(SKU).waitFor();
+      await page.getByTestId("product-sku").fill(SKU2);
+      await page.getByTestId("product-name").fill("青瓷茶杯");
+      await page.getByTestId("product-price").fill("58.00");
+      await page.getByTestId("product-cost").fill("20");
+      await page.getByTestId("product-submit").click();
+      await page.getByTestId("product-table").getByText(SKU2).waitFor();
       await screenshot(page, "enterprise-products");
 
       await tab(page, "提成规则");
@@ -237,34 +245,47 @@ describe("the web console in headless Chromium", () => {
     await screenshot(page, "marketer-referral");
   });
 
-  step("a buyer on a 390 px phone orders through the link and pays with the labelled simulator", async () => {
-    const origin = net.apiUrls[2]!;
-    const buyer = await person("buyer", origin, { width: 390, height: 844 });
-    const { csr } = await newKeyAndCsr(buyer, origin, "zhao-phone", "买家");
-    await adminRegisters(csr);
-    await buyer.getByTestId("check-registration").click();
-    await buyer.getByTestId("identity-registered").waitFor();
+  step(
+    "a buyer on a 390 px phone orders a two-line basket through the link and pays with the labelled simulator",
+    async () => {
+      const origin = net.apiUrls[2]!;
+      const buyer = await person("buyer", origin, { width: 390, height: 844 });
+      const { csr } = await newKeyAndCsr(buyer, origin, "zhao-phone", "买家");
+      await adminRegisters(csr);
+      await buyer.getByTestId("check-registration").click();
+      await buyer.getByTestId("identity-registered").waitFor();
 
-    const link = shared.link.replace(people.marketer!.origin, origin);
-    await buyer.goto(link);
-    await buyer.getByTestId("storefront").waitFor();
-    await unlock(buyer); // a link opened afresh: the key is locked until its passphrase is typed
-    const overflow = Number(await buyer.evaluate("document.documentElement.scrollWidth - window.innerWidth"));
-    expect(overflow).toBeLessThanOrEqual(1);
-    await screenshot(buyer, "buyer-storefront-390px");
-    await buyer.getByTestId("order-name").fill("赵先生");
-    await buyer.getByTestId("order-address").fill("杭州市西湖区");
-    await buyer.getByTestId("place-order").click();
-    const status = buyer.locator('[data-testid^="my-status-"]').first();
-    await status.waitFor();
-    const orderId = (await status.getAttribute("data-testid"))!.replace("my-status-", "");
-    shared.orderId = orderId;
-    await buyer.getByTestId(`pay-${orderId}`).click();
-    await expect(buyer.getByTestId("simulator-banner").textContent()).resolves.toContain("模拟器");
-    await screenshot(buyer, "buyer-payment-simulator");
-    await buyer.getByTestId("simulate-pay").click();
-    await buyer.getByText("已模拟支付").waitFor();
-  });
+      const link = shared.link.replace(people.marketer!.origin, origin);
+      await buyer.goto(link);
+      await buyer.getByTestId("storefront").waitFor();
+      await unlock(buyer); // a link opened afresh: the key is locked until its passphrase is typed
+      const overflow = Number(
+        await buyer.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
+      );
+      expect(overflow).toBeLessThanOrEqual(1);
+      await screenshot(buyer, "buyer-storefront-390px");
+      await buyer.getByTestId("order-name").fill("赵先生");
+      await buyer.getByTestId("order-address").fill("杭州市西湖区");
+      await buyer.getByTestId("basket-add").click();
+      await buyer.getByTestId("basket-sku-2").click();
+      await buyer.locator(".ant-select-item-option", { hasText: "青瓷茶杯" }).click();
+      await buyer.getByTestId("place-order").click();
+      const status = buyer.locator('[data-testid^="my-status-"]').first();
+      await status.waitFor();
+      const orderId = (await status.getAttribute("data-testid"))!.replace("my-status-", "");
+      shared.orderId = orderId;
+      await buyer
+        .getByTestId(`my-line-${BigInt(orderId) + 1n}`)
+        .getByText(SKU2)
+        .waitFor();
+      await expect(buyer.getByTestId(`pay-${orderId}`).textContent()).resolves.toContain("¥356.00");
+      await buyer.getByTestId(`pay-${orderId}`).click();
+      await expect(buyer.getByTestId("simulator-banner").textContent()).resolves.toContain("模拟器");
+      await screenshot(buyer, "buyer-payment-simulator");
+      await buyer.getByTestId("simulate-pay").click();
+      await buyer.getByText("已模拟支付").waitFor();
+    },
+  );
 
   step(
     "the enterprise confirms payment, ships and marks the order delivered; the buyer confirms receipt",
@@ -273,6 +294,7 @@ describe("the web console in headless Chromium", () => {
       const { page } = people.enterprise!;
       await nav(page, "/enterprise");
       await tab(page, "订单");
+      await expect(page.getByTestId(`confirm-payment-${id}`).textContent()).resolves.toContain("¥356.00");
       await page.getByTestId(`confirm-payment-${id}`).click();
       await page.getByTestId(`ship-${id}`).click();
       await page.getByTestId(`deliver-${id}`).click();
@@ -318,22 +340,47 @@ describe("the web console in headless Chromium", () => {
     await page.unroute("**/v1/marketing/orders/*?prove=true");
   });
 
-  step("a refund after completion claws the commission back", async () => {
-    const id = shared.orderId;
-    const { page } = people.enterprise!;
-    await nav(page, "/keys");
-    await nav(page, "/enterprise");
-    await tab(page, "订单");
-    await page.getByTestId(`refund-${id}`).click();
-    await page.getByTestId(`refund-ok-${id}`).click();
-    await page.getByTestId(`order-status-${id}`).getByText("已退款").waitFor();
-    const marketer = people.marketer!.page;
-    await nav(marketer, "/keys");
-    await nav(marketer, "/marketer");
-    await tab(marketer, "收益");
-    await marketer.getByTestId("statement").getByText("追回").waitFor();
-    await screenshot(marketer, "marketer-clawback");
-  });
+  step(
+    "the buyer asks for a refund; the seller checks the signed request, refunds, and the commission is clawed back",
+    async () => {
+      const id = shared.orderId;
+      const buyer = people.buyer!.page;
+      await buyer.getByTestId(`ask-refund-${id}`).click();
+      await buyer.getByTestId("refund-request-sign").click();
+      const request = (await buyer.getByTestId("refund-request-text").textContent())?.trim() ?? "";
+      expect(request).toMatch(/^MKLREFUND1\./);
+      await screenshot(buyer, "buyer-refund-request-390px");
+
+      const { page } = people.enterprise!;
+      await nav(page, "/keys");
+      await nav(page, "/enterprise");
+      await tab(page, "订单");
+      // The same request asking for more money than the buyer signed for: the signature no longer matches.
+      const body = JSON.parse(Buffer.from(request.slice("MKLREFUND1.".length), "base64url").toString()) as {
+        amountFen: string;
+      };
+      const forged = `MKLREFUND1.${Buffer.from(JSON.stringify({ ...body, amountFen: `${body.amountFen}0` })).toString("base64url")}`;
+      await page.getByTestId("refund-request-input").fill(forged);
+      await page.getByTestId("refund-request-check").click();
+      await page.getByText("签名不对").waitFor();
+      await page.getByTestId("refund-request-input").fill(request);
+      await page.getByTestId("refund-request-check").click();
+      await page.getByTestId("refund-request-valid").getByText("¥298.00").waitFor();
+      await screenshot(page, "enterprise-refund-request");
+      await page.getByTestId("refund-request-refund").click();
+      await page.getByTestId(`order-status-${id}`).getByText("已退款").waitFor();
+      await page
+        .getByTestId(`order-status-${BigInt(id) + 1n}`)
+        .getByText("交易完成")
+        .waitFor();
+      const marketer = people.marketer!.page;
+      await nav(marketer, "/keys");
+      await nav(marketer, "/marketer");
+      await tab(marketer, "收益");
+      await marketer.getByTestId("statement").getByText("追回").waitFor();
+      await screenshot(marketer, "marketer-clawback");
+    },
+  );
 
   step("switches to English and keeps the choice", async () => {
     const { page } = people.marketer!;

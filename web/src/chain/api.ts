@@ -56,6 +56,7 @@ export interface OrderJson {
   buyerCode?: string;
   receivedFen: string;
   refundedFen: string;
+  returnedUnits: number;
   createdAtMs: string;
   lastReason: string;
 }
@@ -136,6 +137,8 @@ export interface IdentityJson {
   role: string;
   organisation: string;
   status: string;
+  /** The address of the key now registered for the code (it follows key rotation). */
+  settlementAccount: string;
 }
 
 const enterprise = (org: string) => `/v1/marketing/enterprises/${encodeURIComponent(org)}`;

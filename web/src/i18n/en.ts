@@ -280,6 +280,11 @@ export const en: Same<typeof zhCN> = {
     badCode: "“{{code}}” is not a referral code",
     open: "Open",
     enterCode: "Enter a referral code",
+    basket: "Basket",
+    line: "Line {{n}}",
+    addLine: "Add another product",
+    removeLine: "Remove",
+    askRefund: "Ask for a refund",
   },
   pay: {
     title: "Payment simulator",
@@ -289,6 +294,17 @@ export const en: Same<typeof zhCN> = {
     forOrder: "Order {{id}}",
     payNow: "Simulate payment",
     done: "Simulated payment done, reference {{reference}}",
+  },
+  refundRequest: {
+    title: "Refund request",
+    line: "Which line",
+    sign: "Sign the request",
+    handOver:
+      "Give this signed request to the seller (copy it, or let them scan the QR code). Only the seller can refund on the chain.",
+    inbox: "Refund requests from buyers",
+    paste: "Paste a buyer's refund request (MKLREFUND1.…)",
+    check: "Check the request",
+    valid: "Signed by {{buyer}}, the buyer of order {{id}}: refund {{amount}}, reason: {{reason}}",
   },
   auditor: {
     title: "Audit and supervision",
@@ -320,6 +336,10 @@ export const en: Same<typeof zhCN> = {
   errors: {
     generic: "Failed ({{code}}): {{message}}",
     NODE_UNREACHABLE: "Cannot reach the node; check the network",
+    REFUND_REQUEST_MALFORMED: "This is not a refund request: {{message}}",
+    REFUND_REQUEST_BAD_SIGNATURE: "The refund request's signature is wrong: it was changed or forged",
+    REFUND_REQUEST_NOT_BUYER: "The refund request is not from the order's buyer: {{message}}",
+    REFUND_REQUEST_OTHER_CHAIN: "The refund request is for another chain",
     NOT_FOUND: "Not found",
     TX_WAIT_TIMEOUT: "The transaction did not commit in time; refresh later",
     TX_BAD_SIGNATURE: "The transaction's signature is invalid",

@@ -29,9 +29,11 @@ import {
 } from "../../../src/app/marketing/records.js";
 import { api, type OrderViewJson, type ProductJson } from "../chain/api.js";
 import { recentOrders } from "../chain/orders.js";
+import { checkRefundRequest, parseRefundRequest, type RefundRequest } from "../chain/refund-request.js";
+import { useSuite } from "../chain/suite.js";
 import { idempotencyKey } from "../chain/tx.js";
 import { parseYuan, percentOfBps, yuan } from "../components/format.js";
-import { ErrorState, QueryState } from "../components/states.js";
+import { ErrorState, QueryState, useErrorText } from "../components/states.js";
 import { statusTag } from "../components/status-tag.js";
 import { useSubmit } from "../components/submit.js";
 import { UnlockGate } from "../components/unlock.js";
@@ -364,7 +366,16 @@ function Policy({ org }: { org: string }) {
   );
 }
 
-function OrderActions({ view, onDone }: { view: OrderViewJson; onDone: () => void }) {
+function OrderActions({
+  view,
+  basketValueFen,
+  onDone,
+}: {
+  view: OrderViewJson;
+  /** What the basket's lines awaiting payment are worth together: the amount the seller confirms. */
+  basketValueFen: bigint;
+  onDone: () => void;
+}) {
   const { t } = useTranslation();
   const { submit, busy } = useSubmit();
   // Until the user types an amount, the refund is what is left of the amount received (now, not at first render).
@@ -395,14 +406,14 @@ function OrderActions({ view, onDone }: { view: OrderViewJson; onDone: () => voi
                   value: {
                     idempotencyKey: idempotencyKey("pay"),
                     orderId,
-                    amountReceivedFen: BigInt(o.listValueFen),
+                    amountReceivedFen: basketValueFen,
                   },
                 })
               )
                 onDone();
             }}
           >
-            {t("orders.confirmPayment", { amount: yuan(o.listValueFen) })}
+            {t("orders.confirmPayment", { amount: yuan(basketValueFen) })}
           </Button>
           <Button
             size="small"
@@ -477,7 +488,7 @@ function OrderActions({ view, onDone }: { view: OrderViewJson; onDone: () => voi
                 idempotencyKey: idempotencyKey("refund"),
                 orderId,
                 amountFen,
-                returnedUnits: o.quantity,
+                returnedUnits: o.quantity - o.returnedUnits,
                 reason,
               },
             });
@@ -501,35 +512,140 @@ function Orders({ org }: { org: string }) {
     refetchInterval: 5000,
   });
   return (
-    <QueryState query={orders} isEmpty={(d) => d.length === 0} empty={t("orders.none")}>
-      {(d) => (
-        <Table<OrderViewJson>
-          rowKey={(v) => v.order.id}
-          size="small"
-          scroll={{ x: true }}
-          dataSource={d}
-          pagination={{ pageSize: 20 }}
-          data-testid="orders-table"
-          columns={[
-            { title: t("orders.id"), render: (_, v) => v.order.id },
-            { title: t("product.sku"), render: (_, v) => `${v.order.sku} × ${v.order.quantity}` },
-            { title: t("orders.value"), render: (_, v) => yuan(v.order.listValueFen) },
-            {
-              title: t("orders.status"),
-              render: (_, v) => (
-                <span data-testid={`order-status-${v.order.id}`}>{statusTag(t, v.order.status)}</span>
-              ),
-            },
-            { title: t("orders.referral"), render: (_, v) => v.order.referralCode ?? "—" },
-            {
-              title: t("orders.commission"),
-              render: (_, v) => (v.commission ? yuan(v.commission.totalFen) : "—"),
-            },
-            { title: "", render: (_, v) => <OrderActions view={v} onDone={() => void orders.refetch()} /> },
-          ]}
+    <Space direction="vertical" className="full-width">
+      <RefundRequests onDone={() => void orders.refetch()} />
+      <QueryState query={orders} isEmpty={(d) => d.length === 0} empty={t("orders.none")}>
+        {(d) => <OrderTable views={d} onDone={() => void orders.refetch()} />}
+      </QueryState>
+    </Space>
+  );
+}
+
+/** What each basket's lines still awaiting payment are worth, by basket id. */
+function awaitingPayment(views: OrderViewJson[]): Map<string, bigint> {
+  const sums = new Map<string, bigint>();
+  for (const { order } of views) {
+    if (order.status === "created")
+      sums.set(order.basketId, (sums.get(order.basketId) ?? 0n) + BigInt(order.listValueFen));
+  }
+  return sums;
+}
+
+function OrderTable({ views, onDone }: { views: OrderViewJson[]; onDone: () => void }) {
+  const { t } = useTranslation();
+  const baskets = awaitingPayment(views);
+  return (
+    <Table<OrderViewJson>
+      rowKey={(v) => v.order.id}
+      size="small"
+      scroll={{ x: true }}
+      dataSource={views}
+      pagination={{ pageSize: 20 }}
+      data-testid="orders-table"
+      columns={[
+        { title: t("orders.id"), render: (_, v) => v.order.id },
+        { title: t("product.sku"), render: (_, v) => `${v.order.sku} × ${v.order.quantity}` },
+        { title: t("orders.value"), render: (_, v) => yuan(v.order.listValueFen) },
+        {
+          title: t("orders.status"),
+          render: (_, v) => (
+            <span data-testid={`order-status-${v.order.id}`}>{statusTag(t, v.order.status)}</span>
+          ),
+        },
+        { title: t("orders.referral"), render: (_, v) => v.order.referralCode ?? "—" },
+        {
+          title: t("orders.commission"),
+          render: (_, v) => (v.commission ? yuan(v.commission.totalFen) : "—"),
+        },
+        {
+          title: "",
+          render: (_, v) => (
+            <OrderActions view={v} basketValueFen={baskets.get(v.order.basketId) ?? 0n} onDone={onDone} />
+          ),
+        },
+      ]}
+    />
+  );
+}
+
+/** A buyer's signed refund request, pasted here: checked against the chain, then refunded as asked. */
+function RefundRequests({ onDone }: { onDone: () => void }) {
+  const { t } = useTranslation();
+  const session = useSession();
+  const suite = useSuite();
+  const errorText = useErrorText();
+  const { submit, busy } = useSubmit();
+  const [text, setText] = useState("");
+  const [checked, setChecked] = useState<{ request?: RefundRequest; error?: string }>({});
+  const check = async () => {
+    if (!suite) return;
+    try {
+      setChecked({ request: await checkRefundRequest(suite, session.chainId, parseRefundRequest(text)) });
+    } catch (error) {
+      setChecked({ error: errorText(error) });
+    }
+  };
+  const refund = async (r: RefundRequest) => {
+    const { order } = await api.order(r.orderId);
+    const done = await submit({
+      kind: "refundOrder",
+      value: {
+        idempotencyKey: idempotencyKey("refund"),
+        orderId: BigInt(r.orderId),
+        amountFen: BigInt(r.amountFen),
+        returnedUnits: order.quantity - order.returnedUnits,
+        reason: r.reason,
+      },
+    });
+    if (done) {
+      setText("");
+      setChecked({});
+      onDone();
+    }
+  };
+  return (
+    <Card size="small" title={t("refundRequest.inbox")}>
+      <Space direction="vertical" className="full-width">
+        <Input.TextArea
+          aria-label={t("refundRequest.paste")}
+          placeholder={t("refundRequest.paste")}
+          rows={3}
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value);
+            setChecked({});
+          }}
+          data-testid="refund-request-input"
         />
-      )}
-    </QueryState>
+        <Button onClick={() => void check()} disabled={!text.trim()} data-testid="refund-request-check">
+          {t("refundRequest.check")}
+        </Button>
+        {checked.error ? <Alert type="error" showIcon title={checked.error} /> : null}
+        {checked.request ? (
+          <Alert
+            type="success"
+            showIcon
+            data-testid="refund-request-valid"
+            title={t("refundRequest.valid", {
+              id: checked.request.orderId,
+              buyer: checked.request.buyer,
+              amount: yuan(checked.request.amountFen),
+              reason: t(`reasons.${checked.request.reason}`),
+            })}
+            action={
+              <Button
+                danger
+                loading={busy}
+                onClick={() => void refund(checked.request!)}
+                data-testid="refund-request-refund"
+              >
+                {t("orders.refund")}
+              </Button>
+            }
+          />
+        ) : null}
+      </Space>
+    </Card>
   );
 }
 

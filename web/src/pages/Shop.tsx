@@ -15,12 +15,15 @@ import {
   Table,
   Typography,
 } from "antd";
+import { QRCodeSVG } from "qrcode.react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useParams } from "react-router-dom";
+import type { ReasonCode } from "../../../src/app/marketing/records.js";
 import { bytesToHex, randomBytes } from "../../../src/crypto/bytes.js";
 import { decodeUserCode } from "../../../src/pki/user-code.js";
-import { api, type OrderViewJson } from "../chain/api.js";
+import { api, type OrderViewJson, type ProductJson } from "../chain/api.js";
+import { signRefundRequest } from "../chain/refund-request.js";
 import { useSuite } from "../chain/suite.js";
 import { eventAttribute, idempotencyKey } from "../chain/tx.js";
 import { yuan } from "../components/format.js";
@@ -38,13 +41,19 @@ import { useSession } from "../session.js";
 const ORDERS_KEY = "mkl.myOrders.v1";
 const PAYMENTS_KEY = "mkl.simulatedPayments.v1";
 
+/** One basket this browser ordered: `orderId` is its first line's id, the lines follow it. */
 interface MyOrder {
   orderId: string;
+  lines?: number;
   enterprise: string;
   sku: string;
   salt: string;
   createdAt: number;
 }
+
+/** A basket holds the referred product and up to two more of the same seller. */
+const MAX_LINES = 3;
+const TERMINAL = ["completed", "cancelled", "refunded"];
 
 function load<T>(key: string): T[] {
   try {
@@ -70,7 +79,18 @@ function Storefront({ code }: { code: string }) {
     queryFn: () => api.product(referral.data!.enterprise, referral.data!.sku),
     enabled: referral.data !== undefined,
   });
-  const onFinish = async (v: { quantity: number; channel: string; name: string; address: string }) => {
+  const others = useQuery({
+    queryKey: ["products", referral.data?.enterprise],
+    queryFn: () => api.products(referral.data!.enterprise),
+    enabled: referral.data !== undefined,
+  });
+  const onFinish = async (v: {
+    quantity: number;
+    channel: string;
+    name: string;
+    address: string;
+    extra?: Array<{ sku?: string; quantity?: number }>;
+  }) => {
     if (!suite || !session.active || !referral.data) return;
     const salt = randomBytes(32);
     const details = new TextEncoder().encode(JSON.stringify({ name: v.name, address: v.address }));
@@ -81,7 +101,12 @@ function Storefront({ code }: { code: string }) {
         idempotencyKey: idempotencyKey("order"),
         enterprise: referral.data.enterprise,
         channel: v.channel,
-        lines: [{ sku: referral.data.sku, quantity: v.quantity, referralCode: code }],
+        lines: [
+          { sku: referral.data.sku, quantity: v.quantity, referralCode: code },
+          ...(v.extra ?? []).flatMap((l) =>
+            l.sku ? [{ sku: l.sku, quantity: l.quantity ?? 1, referralCode: undefined }] : [],
+          ),
+        ],
         buyerCommitment: commitment,
         buyerCode: decodeUserCode(session.active.userCode),
       },
@@ -91,6 +116,7 @@ function Storefront({ code }: { code: string }) {
       const mine = load<MyOrder>(ORDERS_KEY);
       mine.push({
         orderId,
+        lines: 1 + (v.extra ?? []).filter((l) => l.sku).length,
         enterprise: referral.data.enterprise,
         sku: referral.data.sku,
         salt: bytesToHex(salt),
@@ -136,6 +162,19 @@ function Storefront({ code }: { code: string }) {
                       />
                     </Form.Item>
                   </Space>
+                  <Form.Item noStyle dependencies={["channel"]}>
+                    {({ getFieldValue }) => (
+                      <ExtraLines
+                        products={(others.data?.products ?? []).filter(
+                          (o) =>
+                            o.sku !== p.sku &&
+                            o.status === "active" &&
+                            o.stock !== "0" &&
+                            o.channels.includes(getFieldValue("channel") as string),
+                        )}
+                      />
+                    )}
+                  </Form.Item>
                   <Typography.Paragraph type="secondary">{t("shop.privacy")}</Typography.Paragraph>
                   <Form.Item
                     name="name"
@@ -170,14 +209,74 @@ function Storefront({ code }: { code: string }) {
   );
 }
 
+/** The basket's other lines: products of the same seller, sold through the chosen channel, without referral. */
+function ExtraLines({ products }: { products: ProductJson[] }) {
+  const { t } = useTranslation();
+  return (
+    <Form.List name="extra">
+      {(fields, { add, remove }) => (
+        <Space direction="vertical" className="basket-lines">
+          {fields.map((field, i) => (
+            <Space key={field.key} wrap align="baseline">
+              <Form.Item
+                name={[field.name, "sku"]}
+                label={t("shop.line", { n: i + 2 })}
+                rules={[{ required: true, message: t("form.required") }]}
+              >
+                <Select
+                  className="role-select"
+                  aria-label={t("shop.line", { n: i + 2 })}
+                  data-testid={`basket-sku-${i + 2}`}
+                  options={products.map((o) => ({ value: o.sku, label: `${o.name} ${yuan(o.priceFen)}` }))}
+                />
+              </Form.Item>
+              <Form.Item name={[field.name, "quantity"]} label={t("shop.quantity")} initialValue={1}>
+                <InputNumber min={1} data-testid={`basket-quantity-${i + 2}`} />
+              </Form.Item>
+              <Button onClick={() => remove(field.name)} aria-label={t("shop.removeLine")}>
+                {t("shop.removeLine")}
+              </Button>
+            </Space>
+          ))}
+          {fields.length < MAX_LINES - 1 && products.length > fields.length ? (
+            <Button onClick={() => add()} data-testid="basket-add">
+              {t("shop.addLine")}
+            </Button>
+          ) : null}
+        </Space>
+      )}
+    </Form.List>
+  );
+}
+
+/** The lines of one basket as the chain has them now; the head line carries the basket's id. */
+interface Basket {
+  id: string;
+  lines: OrderViewJson[];
+  /** The status the basket's live lines share (terminal lines are left behind). */
+  status: string;
+  listValueFen: bigint;
+}
+
+function basketOf(lines: OrderViewJson[]): Basket {
+  const live = lines.filter((l) => !TERMINAL.includes(l.order.status));
+  const head = lines[0]!.order;
+  return {
+    id: head.id,
+    lines,
+    status: (live[0] ?? lines[0]!).order.status,
+    listValueFen: live.reduce((n, l) => n + BigInt(l.order.listValueFen), 0n),
+  };
+}
+
 /** A payment-service simulator: no money moves; the enterprise then confirms the amount received on the chain. */
-function PaySimulator({ view, onClose }: { view: OrderViewJson; onClose: () => void }) {
+function PaySimulator({ basket, onClose }: { basket: Basket; onClose: () => void }) {
   const { t } = useTranslation();
   const { message } = AntApp.useApp();
   const pay = () => {
     const payments = load<{ orderId: string; reference: string; amountFen: string }>(PAYMENTS_KEY);
     const reference = `SIM-${bytesToHex(randomBytes(4)).toUpperCase()}`;
-    payments.push({ orderId: view.order.id, reference, amountFen: view.order.listValueFen });
+    payments.push({ orderId: basket.id, reference, amountFen: basket.listValueFen.toString() });
     localStorage.setItem(PAYMENTS_KEY, JSON.stringify(payments));
     void message.success(t("pay.done", { reference }));
     onClose();
@@ -193,8 +292,8 @@ function PaySimulator({ view, onClose }: { view: OrderViewJson; onClose: () => v
       />
       <Result
         status="info"
-        title={yuan(view.order.listValueFen)}
-        subTitle={t("pay.forOrder", { id: view.order.id })}
+        title={yuan(basket.listValueFen)}
+        subTitle={t("pay.forOrder", { id: basket.id })}
         extra={
           <Button type="primary" onClick={pay} data-testid="simulate-pay">
             {t("pay.payNow")}
@@ -205,14 +304,100 @@ function PaySimulator({ view, onClose }: { view: OrderViewJson; onClose: () => v
   );
 }
 
+const REFUND_REASONS: ReasonCode[] = ["not-as-described", "damaged", "not-delivered", "customer-request"];
+
+/** The buyer signs a refund request for one line; the seller's console checks it and refunds. */
+function RefundRequestDialog({ basket, onClose }: { basket: Basket; onClose: () => void }) {
+  const { t } = useTranslation();
+  const session = useSession();
+  const suite = useSuite();
+  const refundable = basket.lines.filter(
+    (l) =>
+      ["paid", "shipped", "delivered", "completed"].includes(l.order.status) &&
+      BigInt(l.order.receivedFen) > BigInt(l.order.refundedFen),
+  );
+  const [lineId, setLineId] = useState(refundable[0]?.order.id);
+  const [reason, setReason] = useState<ReasonCode>("not-as-described");
+  const [text, setText] = useState<string>();
+  const line = refundable.find((l) => l.order.id === lineId);
+  const sign = () => {
+    if (!suite || !session.unlocked || !session.active || !line) return;
+    setText(
+      signRefundRequest(suite, session.unlocked, {
+        chainId: session.chainId,
+        orderId: line.order.id,
+        amountFen: (BigInt(line.order.receivedFen) - BigInt(line.order.refundedFen)).toString(),
+        reason,
+        buyer: session.active.userCode,
+      }),
+    );
+  };
+  return (
+    <Modal open title={t("refundRequest.title")} onCancel={onClose} footer={null}>
+      <Space direction="vertical" className="full-width">
+        <Select
+          aria-label={t("refundRequest.line")}
+          className="full-width"
+          value={lineId}
+          onChange={(v) => {
+            setLineId(v);
+            setText(undefined);
+          }}
+          options={refundable.map((l) => ({
+            value: l.order.id,
+            label: `${l.order.id}: ${l.order.sku} × ${l.order.quantity}, ${yuan(
+              BigInt(l.order.receivedFen) - BigInt(l.order.refundedFen),
+            )}`,
+          }))}
+        />
+        <Select
+          aria-label={t("orders.refundReason")}
+          className="full-width"
+          value={reason}
+          onChange={(v) => {
+            setReason(v);
+            setText(undefined);
+          }}
+          options={REFUND_REASONS.map((r) => ({ value: r, label: t(`reasons.${r}`) }))}
+          data-testid="refund-request-reason"
+        />
+        <Button type="primary" onClick={sign} disabled={!line} data-testid="refund-request-sign">
+          {t("refundRequest.sign")}
+        </Button>
+        {text ? (
+          <>
+            <Typography.Paragraph type="secondary">{t("refundRequest.handOver")}</Typography.Paragraph>
+            <QRCodeSVG value={text} size={160} title={t("refundRequest.title")} />
+            <Typography.Paragraph copyable={{ text }} className="break-all" data-testid="refund-request-text">
+              {text}
+            </Typography.Paragraph>
+          </>
+        ) : null}
+      </Space>
+    </Modal>
+  );
+}
+
 function MyOrders() {
   const { t } = useTranslation();
   const { submit, busy } = useSubmit();
-  const [paying, setPaying] = useState<OrderViewJson>();
+  const [paying, setPaying] = useState<Basket>();
+  const [refunding, setRefunding] = useState<Basket>();
   const mine = load<MyOrder>(ORDERS_KEY);
   const orders = useQuery({
-    queryKey: ["myOrders", mine.map((o) => o.orderId).join(",")],
-    queryFn: () => Promise.all(mine.map((o) => api.order(o.orderId))),
+    queryKey: ["myOrders", mine.map((o) => `${o.orderId}+${o.lines ?? 1}`).join(",")],
+    queryFn: () =>
+      Promise.all(
+        mine.map(async (o) =>
+          basketOf(
+            await Promise.all(
+              Array.from({ length: o.lines ?? 1 }, (_, i) =>
+                api.order((BigInt(o.orderId) + BigInt(i)).toString()),
+              ),
+            ),
+          ),
+        ),
+      ),
     refetchInterval: 4000,
   });
   const paid = new Set(load<{ orderId: string }>(PAYMENTS_KEY).map((p) => p.orderId));
@@ -238,23 +423,34 @@ function MyOrders() {
     <Card title={t("shop.myOrders")}>
       <QueryState query={orders} isEmpty={(d) => d.length === 0} empty={t("shop.noOrders")}>
         {(d) => (
-          <Table<OrderViewJson>
-            rowKey={(v) => v.order.id}
+          <Table<Basket>
+            rowKey={(b) => b.id}
             size="small"
             scroll={{ x: true }}
             pagination={false}
             dataSource={[...d].reverse()}
             data-testid="my-orders"
             columns={[
-              { title: t("orders.id"), render: (_, v) => v.order.id },
-              { title: t("product.sku"), render: (_, v) => `${v.order.sku} × ${v.order.quantity}` },
-              { title: t("orders.value"), render: (_, v) => yuan(v.order.listValueFen) },
+              { title: t("orders.id"), render: (_, b) => b.id },
+              {
+                title: t("shop.basket"),
+                render: (_, b) => (
+                  <Space direction="vertical" size={0}>
+                    {b.lines.map((l) => (
+                      <span key={l.order.id} data-testid={`my-line-${l.order.id}`}>
+                        {l.order.sku} × {l.order.quantity} {yuan(l.order.listValueFen)}{" "}
+                        {b.lines.length > 1 ? statusTag(t, l.order.status) : null}
+                      </span>
+                    ))}
+                  </Space>
+                ),
+              },
               {
                 title: t("orders.status"),
-                render: (_, v) => (
+                render: (_, b) => (
                   <Space direction="vertical" size={0}>
-                    <span data-testid={`my-status-${v.order.id}`}>{statusTag(t, v.order.status)}</span>
-                    {v.order.status === "created" && paid.has(v.order.id) ? (
+                    <span data-testid={`my-status-${b.id}`}>{statusTag(t, b.status)}</span>
+                    {b.status === "created" && paid.has(b.id) ? (
                       <Typography.Text type="secondary">{t("shop.awaitingConfirmation")}</Typography.Text>
                     ) : null}
                   </Space>
@@ -262,32 +458,41 @@ function MyOrders() {
               },
               {
                 title: "",
-                render: (_, v) => (
+                render: (_, b) => (
                   <Space wrap>
-                    {v.order.status === "created" && !paid.has(v.order.id) ? (
+                    {b.status === "created" && !paid.has(b.id) ? (
                       <Button
                         size="small"
                         type="primary"
-                        onClick={() => setPaying(v)}
-                        data-testid={`pay-${v.order.id}`}
+                        onClick={() => setPaying(b)}
+                        data-testid={`pay-${b.id}`}
                       >
-                        {t("shop.pay")}
+                        {t("shop.pay")} {yuan(b.listValueFen)}
                       </Button>
                     ) : null}
-                    {v.order.status === "created" ? (
-                      <Button size="small" loading={busy} onClick={() => void cancel(v.order.id)}>
+                    {b.status === "created" ? (
+                      <Button size="small" loading={busy} onClick={() => void cancel(b.id)}>
                         {t("orders.cancel")}
                       </Button>
                     ) : null}
-                    {v.order.status === "delivered" ? (
+                    {b.status === "delivered" ? (
                       <Button
                         size="small"
                         type="primary"
                         loading={busy}
-                        onClick={() => void receipt(v.order.id)}
-                        data-testid={`receipt-${v.order.id}`}
+                        onClick={() => void receipt(b.id)}
+                        data-testid={`receipt-${b.id}`}
                       >
                         {t("shop.confirmReceipt")}
+                      </Button>
+                    ) : null}
+                    {b.lines.some(
+                      (l) =>
+                        ["paid", "shipped", "delivered", "completed"].includes(l.order.status) &&
+                        BigInt(l.order.receivedFen) > BigInt(l.order.refundedFen),
+                    ) ? (
+                      <Button size="small" onClick={() => setRefunding(b)} data-testid={`ask-refund-${b.id}`}>
+                        {t("shop.askRefund")}
                       </Button>
                     ) : null}
                   </Space>
@@ -299,13 +504,14 @@ function MyOrders() {
       </QueryState>
       {paying ? (
         <PaySimulator
-          view={paying}
+          basket={paying}
           onClose={() => {
             setPaying(undefined);
             void orders.refetch();
           }}
         />
       ) : null}
+      {refunding ? <RefundRequestDialog basket={refunding} onClose={() => setRefunding(undefined)} /> : null}
     </Card>
   );
 }
