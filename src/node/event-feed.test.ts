@@ -82,13 +82,26 @@ describe("WebSocket /v1/events with filters and fromHeight", () => {
     const byPayee = (await collect({ fromHeight: 0n, payee: li }, head)).flatMap((b) => b.events);
     expect(byPayee.length).toBeGreaterThan(0);
     expect(byPayee).toEqual(events.filter((e) => Object.values(e.attributes).includes(li)));
+
+    // txs=true lists every transaction of every block, whatever the filter keeps of its events.
+    expect(all.every((b) => b.txs === undefined)).toBe(true);
+    const withTxs = await collect({ fromHeight: 0n, kinds: ["orderPaid"], txs: true }, head);
+    expect(withTxs.map((b) => b.events)).toEqual(
+      all.map((b) => b.events.filter((e) => e.type === "orderPaid")),
+    );
+    const txHashes = new Set(withTxs.flatMap((b) => (b.txs ?? []).map((t) => t.hash)));
+    for (const e of events) if (e.txHash !== null) expect(txHashes.has(e.txHash)).toBe(true);
+    expect(withTxs.every((b) => (b.txs ?? []).every((t, i) => t.index === i && t.code.length > 0))).toBe(
+      true,
+    );
   }, 60_000);
 
   it("what a subscriber sees live equals the replay of the same blocks, and a resumed follower misses and repeats nothing", async () => {
     const start = await heightWithSettlements();
-    const live = await collect({ fromHeight: start + 1n }, start + 30n);
-    const replayed = await collect({ fromHeight: start + 1n }, start + 30n);
+    const live = await collect({ fromHeight: start + 1n, txs: true }, start + 30n);
+    const replayed = await collect({ fromHeight: start + 1n, txs: true }, start + 30n);
     expect(replayed).toEqual(live);
+    expect(live.some((b) => (b.txs ?? []).length > 0)).toBe(true);
 
     // Stop in the middle, resume from the block after the last one handled.
     const first = await collect({ fromHeight: 0n, kinds: ["orderCreated"] }, start + 10n);

@@ -25,20 +25,29 @@ export interface FeedEvent {
   readonly attributes: Record<string, string>;
 }
 
+/** A transaction of the block, whether or not it raised an event. */
+export interface FeedTx {
+  readonly hash: string;
+  readonly index: number;
+  readonly code: string;
+}
+
 export interface BlockEvents {
   readonly height: bigint;
   readonly timeMs: bigint;
   readonly hash: string;
   readonly events: FeedEvent[];
+  readonly txs: FeedTx[];
 }
 
 const attributesOf = (e: AppEvent) => Object.fromEntries(e.attributes.map((a) => [a.key, a.value]));
 
-function feedEvents(
-  height: bigint,
-  txs: ReadonlyArray<{ hash: Uint8Array; events: readonly AppEvent[] }>,
-  endBlock: readonly AppEvent[],
-): FeedEvent[] {
+type ExecutedTx = { hash: Uint8Array; code: string; events: readonly AppEvent[] };
+
+const feedTxs = (txs: readonly ExecutedTx[]): FeedTx[] =>
+  txs.map((tx, index) => ({ hash: toHex(tx.hash), index, code: tx.code }));
+
+function feedEvents(height: bigint, txs: readonly ExecutedTx[], endBlock: readonly AppEvent[]): FeedEvent[] {
   const out: FeedEvent[] = [];
   txs.forEach((tx, txIndex) => {
     tx.events.forEach((e, n) => {
@@ -68,6 +77,7 @@ export function committedBlockEvents(committed: CommittedBlock): BlockEvents {
   const { header } = committed.block;
   const txs = committed.outcome.results.map((r, i) => ({
     hash: committed.outcome.txHashes[i]!,
+    code: r.code,
     events: r.events,
   }));
   return {
@@ -75,6 +85,7 @@ export function committedBlockEvents(committed: CommittedBlock): BlockEvents {
     timeMs: header.timeMs,
     hash: toHex(committed.hash),
     events: feedEvents(header.height, txs, committed.outcome.endBlockEvents ?? []),
+    txs: feedTxs(txs),
   };
 }
 
@@ -85,25 +96,34 @@ export function storedBlockEvents(chain: Chain, height: bigint): BlockEvents | u
   if (block === undefined || results === undefined) return undefined;
   const stored = chain.proveState(endEventsKey(height), height).value;
   const end = stored === undefined ? undefined : decode(endBlockEventsCodec, stored);
-  const txs = results.map((r, i) => ({ hash: txHash(chain.suite, block.txs[i]!), events: r.events }));
+  const txs = results.map((r, i) => ({
+    hash: txHash(chain.suite, block.txs[i]!),
+    code: r.code,
+    events: r.events,
+  }));
   return {
     height,
     timeMs: block.header.timeMs,
     hash: toHex(blockHash(chain.suite, block.header)),
     events: feedEvents(height, txs, end?.height === height ? end.events : []),
+    txs: feedTxs(txs),
   };
 }
 
 // ---------------------------------------------------------------- filters (the query: src/sdk/wire/events.ts)
 
-/** The message of one block for one subscriber: only the events its filter keeps (maybe none). */
-export function eventsMessage(block: BlockEvents, filter: EventFilter): string {
+/**
+ * The message of one block for one subscriber: only the events its filter keeps (maybe none),
+ * and, when it asked (`txs=true`, an indexer), every transaction of the block.
+ */
+export function eventsMessage(block: BlockEvents, filter: EventFilter, withTxs = false): string {
   return JSON.stringify({
     type: "events",
     height: block.height.toString(),
     timeMs: block.timeMs.toString(),
     hash: block.hash,
     events: block.events.filter((e) => matchesFilter(filter, e)),
+    ...(withTxs ? { txs: block.txs } : {}),
   });
 }
 
@@ -126,6 +146,7 @@ const LIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 interface Subscriber {
   readonly socket: FeedSocket;
   readonly filter: EventFilter;
+  readonly withTxs: boolean;
   nextHeight: bigint;
   /** Replaying stored blocks; live blocks wait for the replay to reach them. */
   replaying: boolean;
@@ -147,10 +168,16 @@ export class EventFeed {
     return this.subscribers.size;
   }
 
-  subscribe(socket: FeedSocket, filter: EventFilter, fromHeight: bigint | undefined): () => void {
+  subscribe(
+    socket: FeedSocket,
+    filter: EventFilter,
+    fromHeight: bigint | undefined,
+    withTxs = false,
+  ): () => void {
     const sub: Subscriber = {
       socket,
       filter,
+      withTxs,
       nextHeight: fromHeight ?? this.chain.height + 1n,
       replaying: false,
       closed: false,
@@ -178,7 +205,7 @@ export class EventFeed {
         continue;
       }
       block ??= committedBlockEvents(committed);
-      sub.socket.send(eventsMessage(block, sub.filter));
+      sub.socket.send(eventsMessage(block, sub.filter, sub.withTxs));
       sub.nextHeight++;
     }
   }
@@ -199,7 +226,7 @@ export class EventFeed {
     for (let sent = 1; !sub.closed && sub.nextHeight <= this.chain.height; sent++) {
       const block = storedBlockEvents(this.chain, sub.nextHeight);
       if (block === undefined) throw new LedgerError("HEIGHT_NOT_FOUND", `no block ${sub.nextHeight}`);
-      const message = eventsMessage(block, sub.filter);
+      const message = eventsMessage(block, sub.filter, sub.withTxs);
       let flushed: Promise<void> | undefined;
       if (sub.socket.bufferedAmount > REPLAY_BUFFER_BYTES)
         flushed = new Promise<void>((resolve) => sub.socket.send(message, () => resolve()));

@@ -18,6 +18,8 @@ export interface EventsQuery {
   readonly payee?: string;
   /** The first block to deliver (default 0: the whole chain). */
   readonly fromHeight?: bigint;
+  /** Also list every transaction of each block, event or not (an indexer's `transactions`). */
+  readonly txs?: boolean;
 }
 
 /** The WebSocket URL of a node's filtered event stream. */
@@ -27,6 +29,7 @@ export function eventsUrl(nodeUrl: string, query: EventsQuery): string {
   if (query.enterprise !== undefined) url.searchParams.set("enterprise", query.enterprise);
   if (query.payee !== undefined) url.searchParams.set("payee", query.payee);
   url.searchParams.set("fromHeight", String(query.fromHeight ?? 0n));
+  if (query.txs === true) url.searchParams.set("txs", "true");
   return url.toString();
 }
 

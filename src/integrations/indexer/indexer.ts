@@ -6,7 +6,7 @@ import { SCHEMA_SQL, TABLES } from "./schema.js";
 
 /**
  * The PostgreSQL indexer (`mkl indexer --pg URL`): follows a node's business events and writes
- * blocks, transactions, events, orders, commissions, settlements, withdrawals and anomalies as
+ * blocks, every transaction, events, orders, commissions, settlements, withdrawals and anomalies as
  * tables, one SQL transaction per block that also moves its cursor, so after a crash it resumes
  * from the block after the last one committed; every write is keyed so a replay changes nothing.
  * `rebuild` drops the tables and re-creates them from the chain, block 0 on.
@@ -36,8 +36,6 @@ async function writeEvent(q: Query, block: BlockEventsJson, e: FeedEventJson): P
     e.type,
     a,
   ]);
-  if (e.txHash !== null)
-    await q("INSERT INTO transactions VALUES ($1,$2,$3) ON CONFLICT DO NOTHING", [e.txHash, h, e.txIndex]);
   if (e.type.startsWith("order") && a.orderId !== undefined) {
     await q(
       `INSERT INTO orders (order_id, enterprise, sku, status, marketer, received_fen, created_height, updated_height)
@@ -112,18 +110,24 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
 
   const follower: EventFollower = followEvents(
     options.nodeUrl,
-    { kinds: BUSINESS_EVENT_KINDS, fromHeight: (last ?? -1n) + 1n },
+    { kinds: BUSINESS_EVENT_KINDS, fromHeight: (last ?? -1n) + 1n, txs: true },
     async (block) => {
       const client = await pool.connect();
       try {
         await client.query("BEGIN");
         const q: Query = (sql, values) => client.query(sql, values);
-        await q("INSERT INTO blocks VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING", [
-          block.height,
-          block.hash,
-          block.timeMs,
-          block.events.length,
-        ]);
+        const txs = block.txs ?? [];
+        await q(
+          "INSERT INTO blocks (height, hash, time_ms, events, txs) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING",
+          [block.height, block.hash, block.timeMs, block.events.length, txs.length],
+        );
+        // The block's transactions in one statement (a full block holds thousands).
+        await q(
+          `INSERT INTO transactions (hash, height, tx_index, code)
+           SELECT hash, $1, tx_index, code FROM unnest($2::TEXT[], $3::INT[], $4::TEXT[]) AS t(hash, tx_index, code)
+           ON CONFLICT DO NOTHING`,
+          [block.height, txs.map((t) => t.hash), txs.map((t) => t.index), txs.map((t) => t.code)],
+        );
         for (const e of block.events) await writeEvent(q, block, e);
         await q(
           "INSERT INTO mkl_cursor VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET height = EXCLUDED.height",

@@ -37,6 +37,10 @@ export const eventsQuerySchema = z.strictObject({
     .transform(BigInt)
     .optional()
     .describe("replay from this height (default: the next block), then follow live"),
+  txs: z
+    .enum(["true", "false"])
+    .optional()
+    .describe("true: each message also lists every transaction of the block, event or not (for indexers)"),
 });
 export type EventsQueryInput = z.input<typeof eventsQuerySchema>;
 
@@ -60,6 +64,10 @@ export const blockEventsSchema = z
     timeMs: decimal,
     hash: hex32,
     events: z.array(feedEventSchema).describe("the block's events the filter keeps, in order (maybe none)"),
+    txs: z
+      .array(z.object({ hash: hex32, index: z.number().int(), code: z.string() }))
+      .optional()
+      .describe("with txs=true: every transaction of the block, its index and result code"),
   })
   .meta({ id: "BlockEvents", description: "one per block of a filtered subscription, in height order" });
 export type BlockEventsJson = z.infer<typeof blockEventsSchema>;

@@ -72,7 +72,10 @@ export const eventRoutes: RouteModule = async (app, { node }) => {
         return;
       }
       const query = request.query as z.output<typeof eventsQuerySchema>;
-      socket.on("close", feed.subscribe(socket, eventFilterOf(query), query.fromHeight));
+      socket.on(
+        "close",
+        feed.subscribe(socket, eventFilterOf(query), query.fromHeight, query.txs === "true"),
+      );
     },
   });
 };
