@@ -41,7 +41,18 @@ export interface TestChain {
   stop(): Promise<void>;
 }
 
-export async function startTestChain(chainId: string): Promise<TestChain> {
+export interface TestChainHome {
+  readonly home: string;
+  readonly key: (name: Party) => KeyPair;
+  readonly code: (name: Party) => string;
+  readonly demoKeys: DemoMarketingKeys;
+}
+
+/**
+ * A solo node's home with the parties above in its genesis (a node process starts from it too).
+ * `config` is merged into its config.json.
+ */
+export function createTestChainHome(chainId: string, config: Record<string, unknown> = {}): TestChainHome {
   const home = mkdtempSync(join(tmpdir(), `mkl-${chainId}-`));
   const keys = new Map<Party, KeyPair>(Object.keys(ROLES).map((n) => [n as Party, suite.generateKeyPair()]));
   const key = (n: Party) => keys.get(n) as KeyPair;
@@ -63,22 +74,36 @@ export async function startTestChain(chainId: string): Promise<TestChain> {
   writeFileSync(join(home, "genesis.json"), JSON.stringify(genesis));
   writeFileSync(
     join(home, "config.json"),
-    JSON.stringify({ moniker: chainId, api: { host: "127.0.0.1", port: 0 }, emptyBlockIntervalMs: 50 }),
+    JSON.stringify({
+      moniker: chainId,
+      api: { host: "127.0.0.1", port: 0 },
+      emptyBlockIntervalMs: 50,
+      ...config,
+    }),
   );
-  const node = await runNode(home, pino({ level: "silent" }));
-  const demoKeys = {
-    enterprise: key("enterprise-a"),
-    marketerLi: key("marketer-li"),
-    marketerWang: key("marketer-wang"),
-    buyerZhao: key("buyer-zhao"),
+  return {
+    home,
+    key,
+    code: (n) => userCodeOf(suite.hash, key(n).publicKey.bytes),
+    demoKeys: {
+      enterprise: key("enterprise-a"),
+      marketerLi: key("marketer-li"),
+      marketerWang: key("marketer-wang"),
+      buyerZhao: key("buyer-zhao"),
+    },
   };
+}
+
+export async function startTestChain(chainId: string): Promise<TestChain> {
+  const { home, key, code, demoKeys } = createTestChainHome(chainId);
+  const node = await runNode(home, pino({ level: "silent" }));
   const stops: Array<() => void> = [];
   return {
     home,
     node,
     url: node.apiUrl,
     key,
-    code: (n) => userCodeOf(suite.hash, key(n).publicKey.bytes),
+    code,
     demoKeys,
     demo: async (stepMs = 20) => {
       const stop = await startDemoMarketing({

@@ -133,23 +133,34 @@ export function registerWebhookCommands(program: Command): void {
     .requiredOption("--service <url>", "the webhook service")
     .requiredOption("--token-file <file>", "the operator's token (DATA/admin.token)")
     .option("--replay <id>", "put this dead letter back on its queue")
-    .option("--replay-all", "put every dead letter back");
+    .option("--replay-all", "put every dead letter back, each in its place in its queue");
   dead.action(async (o: { service: string; tokenFile: string; replay?: string; replayAll?: boolean }) => {
     const base = o.service.replace(/\/+$/, "");
     const headers = { authorization: `Bearer ${readTextFile(o.tokenFile).trim()}` };
     const print = printer(dead);
+    if (o.replayAll) {
+      const { replayed } = (await call(`${base}/v1/dead-letters/replay`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: "{}",
+      })) as { replayed: string[] };
+      for (const id of replayed) print(`replayed ${id}`);
+      if (replayed.length === 0) print("no dead letters");
+      return;
+    }
+    if (o.replay !== undefined) {
+      await call(`${base}/v1/dead-letters/${encodeURIComponent(o.replay)}/replay`, {
+        method: "POST",
+        headers,
+      });
+      print(`replayed ${o.replay}`);
+      return;
+    }
     const { deadLetters } = (await call(`${base}/v1/dead-letters`, { headers })) as {
       deadLetters: Array<{ id: string; height: string; attempts: number; lastError: string | null }>;
     };
-    const replay = o.replayAll ? deadLetters.map((d) => d.id) : o.replay === undefined ? [] : [o.replay];
-    for (const id of replay) {
-      await call(`${base}/v1/dead-letters/${encodeURIComponent(id)}/replay`, { method: "POST", headers });
-      print(`replayed ${id}`);
-    }
-    if (replay.length === 0) {
-      for (const d of deadLetters)
-        print(`${d.id} height ${d.height} after ${d.attempts} attempts: ${d.lastError ?? ""}`);
-      if (deadLetters.length === 0) print("no dead letters");
-    }
+    for (const d of deadLetters)
+      print(`${d.id} height ${d.height} after ${d.attempts} attempts: ${d.lastError ?? ""}`);
+    if (deadLetters.length === 0) print("no dead letters");
   });
 }

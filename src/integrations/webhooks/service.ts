@@ -224,14 +224,29 @@ function buildApi(ctx: ApiContext): FastifyInstance {
     };
   });
 
+  const replay = (ids: readonly string[]) => {
+    const replayed = ctx.store.replay(ids, Date.now());
+    for (const sub of ctx.store.subscriptions())
+      if (replayed.some((id) => id.startsWith(`${sub.id}/`))) ctx.deliverer(sub).poke();
+    return replayed;
+  };
+
   app.post("/v1/dead-letters/:id/replay", async (request) => {
     admin(request.headers.authorization);
     const { id } = z.object({ id: z.string().max(256) }).parse(request.params);
-    if (!ctx.store.replay(id, Date.now()))
+    if (replay([id]).length === 0)
       throw Object.assign(new Error(`no dead letter ${id}`), { statusCode: 404 });
-    const sub = ctx.store.subscriptions().find((s) => id.startsWith(`${s.id}/`));
-    if (sub) ctx.deliverer(sub).poke();
     return { replayed: id };
+  });
+
+  // Every dead letter (of one subscription, or all) at once, so they go back in block order.
+  app.post("/v1/dead-letters/replay", async (request) => {
+    admin(request.headers.authorization);
+    const { subscription } = z
+      .object({ subscription: z.string().max(64).optional() })
+      .strict()
+      .parse(request.body ?? {});
+    return { replayed: replay(ctx.store.deadLetters(subscription).map((d) => d.id)) };
   });
   return app;
 }

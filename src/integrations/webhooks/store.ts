@@ -5,6 +5,13 @@ import { open, type RootDatabase } from "lmdb";
  * deliveries per subscription, the dead letters, and the height of the last block whose events
  * were queued. A block's deliveries and the new height commit in one transaction, so after a
  * crash the service resumes from the block after that height and queues each event once.
+ *
+ * A dead letter keeps its place in the queue (its sequence number): replayed, it goes back to
+ * that place, ahead of every event still queued after it, and several replayed together go in
+ * block order among themselves. Events the queue delivered while it sat in the dead letters came
+ * before it: the receiver sees that from the event id (HEIGHT-TX-N orders every event of the
+ * chain), as it sees a repeat, and the event carries its own height, so a receiver that applies
+ * the newest fact per object (an order's status at its height, as the indexer does) is unharmed.
  */
 
 export interface Subscription {
@@ -36,6 +43,12 @@ export interface DeadLetter {
   readonly delivery: Delivery;
 }
 
+/** A dead letter as stored: the delivery and its place in its subscription's queue. */
+interface StoredDeadLetter {
+  readonly delivery: Delivery;
+  readonly seq: number;
+}
+
 type QueueKey = [string, number];
 
 export class WebhookStore {
@@ -47,7 +60,7 @@ export class WebhookStore {
   private constructor(private readonly root: RootDatabase) {
     this.subs = root.openDB<Subscription, string>({ name: "subscriptions" });
     this.queue = root.openDB<Delivery, QueueKey>({ name: "queue" });
-    this.dead = root.openDB<Delivery, string>({ name: "dead-letters" });
+    this.dead = root.openDB<StoredDeadLetter, string>({ name: "dead-letters" });
     this.meta = root.openDB<string | number, string>({ name: "meta" });
   }
 
@@ -111,25 +124,36 @@ export class WebhookStore {
   deadLetter(key: QueueKey, delivery: Delivery): void {
     this.root.transactionSync(() => {
       this.queue.removeSync(key);
-      this.dead.putSync(`${delivery.subscription}/${delivery.eventId}`, delivery);
+      this.dead.putSync(`${delivery.subscription}/${delivery.eventId}`, { delivery, seq: key[1] });
     });
   }
 
-  deadLetters(): DeadLetter[] {
-    return [...this.dead.getRange()].map(({ key, value }) => ({ id: key, delivery: value }));
+  /** In queue order: by subscription, then by place. */
+  deadLetters(subscription?: string): DeadLetter[] {
+    return [...this.dead.getRange()]
+      .filter(({ value }) => subscription === undefined || value.delivery.subscription === subscription)
+      .sort((a, b) =>
+        a.value.delivery.subscription === b.value.delivery.subscription
+          ? a.value.seq - b.value.seq
+          : a.value.delivery.subscription < b.value.delivery.subscription
+            ? -1
+            : 1,
+      )
+      .map(({ key, value }) => ({ id: key, delivery: value.delivery }));
   }
 
-  /** Puts a dead letter back at the end of its subscription's queue, with fresh attempts. */
-  replay(id: string, nowMs: number): boolean {
-    return this.root.transactionSync(() => {
-      const delivery = this.dead.get(id);
-      if (delivery === undefined) return false;
-      const seq = Number(this.meta.get(`seq/${delivery.subscription}`) ?? 0);
-      this.queue.putSync([delivery.subscription, seq], { ...delivery, attempts: 0, nextAttemptMs: nowMs });
-      this.meta.putSync(`seq/${delivery.subscription}`, seq + 1);
-      this.dead.removeSync(id);
-      return true;
-    });
+  /** Puts dead letters back in their places in their queues, with fresh attempts, in one transaction; returns those found. */
+  replay(ids: readonly string[], nowMs: number): string[] {
+    return this.root.transactionSync(() =>
+      ids.filter((id) => {
+        const dead = this.dead.get(id);
+        if (dead === undefined) return false;
+        const { delivery, seq } = dead;
+        this.queue.putSync([delivery.subscription, seq], { ...delivery, attempts: 0, nextAttemptMs: nowMs });
+        this.dead.removeSync(id);
+        return true;
+      }),
+    );
   }
 
   async close(): Promise<void> {

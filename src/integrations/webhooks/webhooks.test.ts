@@ -175,14 +175,26 @@ describe("webhooks", () => {
       deadLetters: Array<{ id: string; eventId: string; attempts: number }>;
     };
     expect(deadLetters[0]!.attempts).toBe(retry.maxAttempts);
-    for (const d of deadLetters) {
-      const replayed = await fetch(`${service.url}/v1/dead-letters/${encodeURIComponent(d.id)}/replay`, {
-        method: "POST",
-        headers,
-      });
-      expect(replayed.status).toBe(200);
-    }
+    const [first, ...rest] = deadLetters;
+    const one = await fetch(`${service.url}/v1/dead-letters/${encodeURIComponent(first!.id)}/replay`, {
+      method: "POST",
+      headers,
+    });
+    expect(one.status).toBe(200);
+    const all = await fetch(`${service.url}/v1/dead-letters/replay`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: "{}",
+    });
+    const replayed = ((await all.json()) as { replayed: string[] }).replayed;
+    expect(replayed).toEqual(expect.arrayContaining(rest.map((d) => d.id)));
     await until(() => deadLetters.every((d) => receiver.seen.has(d.id)), 30_000);
+    // Replayed together, one subscription's dead letters arrive in block order.
+    for (const sub of [enterpriseSub, liSub]) {
+      const ids = rest.filter((d) => d.id.startsWith(`${sub}/`)).map((d) => d.eventId);
+      const arrived = receiver.of(sub).filter((e) => ids.includes(e.id));
+      expect(inBlockOrder(arrived.map((e) => e.id))).toBe(true);
+    }
     expect(service.store.deadLetters().filter((d) => deadLetters.some((x) => x.id === d.id))).toEqual([]);
   }, 60_000);
 });
