@@ -1,4 +1,4 @@
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -15,6 +15,38 @@ export function startNode(home: string, env: Record<string, string> = {}): NodeP
     MKL_LOG_LEVEL: "warn",
     ...env,
   });
+}
+
+export interface CliProcess {
+  readonly child: ChildProcess;
+  /** The first line of its output that matched `ready` (rejects if it exits before). */
+  readonly ready: Promise<RegExpExecArray>;
+  /** Everything it printed so far (for a failing test's message). */
+  output(): string;
+}
+
+/** Any `mkl` command as its own process, ready once a line of its output matches `ready`. */
+export function startCli(args: readonly string[], ready: RegExp): CliProcess {
+  const child = spawn(CLI[0], [...CLI.slice(1), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, MKL_LOG_LEVEL: "warn" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let text = "";
+  const matched = new Promise<RegExpExecArray>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      text += chunk.toString();
+      const match = ready.exec(text);
+      if (match !== null) resolve(match);
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.once("exit", (code, signal) =>
+      reject(new Error(`mkl ${args[0]} ${args[1] ?? ""} exited (${code ?? signal}): ${text}`)),
+    );
+  });
+  matched.catch(() => {});
+  return { child, ready: matched, output: () => text };
 }
 
 /** Kills a node without warning and waits until it is gone. */

@@ -9,7 +9,8 @@ import {
 
 /**
  * A webhook receiver as an integrator would write one: it checks every signature, keeps each
- * event once by id (counting duplicates), and can be told to fail.
+ * event once by id (counting duplicates), counts events that arrive behind a later one of their
+ * subscription (block order), and can be told to fail.
  */
 export interface ReceivedEvent {
   id: string;
@@ -25,11 +26,14 @@ export class Receiver {
   readonly seen = new Set<string>();
   duplicates = 0;
   badSignatures = 0;
+  /** New events that arrived after a later event of the same subscription. */
+  outOfOrder = 0;
   posts = 0;
   /** Answer 500 to the next this many posts. */
   failNext = 0;
   /** Answer 500 to every post while true. */
   down = false;
+  private readonly lastIds = new Map<string, string>();
   private server: Server | undefined;
   url = "";
 
@@ -59,6 +63,9 @@ export class Receiver {
         const key = `${event.subscription}/${event.id}`;
         if (this.seen.has(key)) this.duplicates++;
         else {
+          const last = this.lastIds.get(event.subscription);
+          if (last !== undefined && !inBlockOrder([last, event.id])) this.outOfOrder++;
+          this.lastIds.set(event.subscription, event.id);
           this.seen.add(key);
           this.events.push(event);
         }
