@@ -3,6 +3,7 @@ import { LedgerError } from "../errors.js";
 import { SdkError } from "../sdk/client.js";
 import { registerCertCommands } from "./commands/cert.js";
 import { registerConnectorCommands } from "./commands/connector.js";
+import { registerGovCommands } from "./commands/gov.js";
 import { registerIdCommands } from "./commands/id.js";
 import { registerIndexerCommand } from "./commands/indexer.js";
 import { registerKeyCommands } from "./commands/keys.js";
@@ -33,6 +34,7 @@ export function buildProgram(output?: OutputConfiguration): Command {
   registerCertCommands(program);
   registerIdCommands(program);
   registerValidatorCommands(program);
+  registerGovCommands(program);
   registerMarketingCommands(program);
   registerTxCommand(program);
   registerWebhookCommands(program);

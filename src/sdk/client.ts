@@ -13,6 +13,8 @@ import {
   expiringCertificatesSchema,
   type IdentityJson,
   identitySchema,
+  type ProposalListJson,
+  proposalListSchema,
   type StateJson,
   type StatusJson,
   stateValueSchema,
@@ -42,6 +44,8 @@ export type {
   HeaderJson,
   IdentityJson,
   PeerJson,
+  ProposalJson,
+  ProposalListJson,
   ResultJson,
   StateJson,
   StatusJson,
@@ -143,6 +147,11 @@ export class MarketLedgerClient {
   /** Organisation CAs and active identities whose certificates lapse before `beforeMs`. */
   expiringCertificates(beforeMs: bigint): Promise<ExpiringCertificatesJson> {
     return this.request(expiringCertificatesSchema, "GET", `/v1/certificates/expiring?beforeMs=${beforeMs}`);
+  }
+
+  /** Validator-set proposals, pending and scheduled, with their approvals. */
+  proposals(): Promise<ProposalListJson> {
+    return this.request(proposalListSchema, "GET", "/v1/governance/proposals");
   }
 
   private async request<S extends z.ZodType>(

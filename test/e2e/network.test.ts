@@ -146,23 +146,34 @@ describe("a four-validator network of processes", () => {
     );
     const entry = await client(homes[0] as string);
     const url = await (processes.get(homes[0] as string) as NodeProcessInfo).apiUrl;
-    // Through the command line an operator would use: `mkl validators propose|approve`.
+    // Through the command line an operator would use: `mkl gov propose|approve`.
     const mkl = (...args: string[]) =>
-      execFileSync(CLI[0], [...CLI.slice(1), "validators", ...args, "--node", url], {
+      execFileSync(CLI[0], [...CLI.slice(1), "gov", ...args, "--node", url], {
         cwd: ROOT,
         encoding: "utf8",
       });
     const adminKey = (org: string) => join(dir, "orgs", org, "admin.key.pem");
-    const change = `${Buffer.from(observerKey.bytes).toString("hex")}:10:node5`;
-    expect(mkl("propose", "--key", adminKey("org1"), "--id", "add-node5", "--change", change)).toMatch(
-      /^OK at height/,
-    );
-    expect(mkl("approve", "--key", adminKey("org2"), "--id", "add-node5")).toMatch(/^OK/);
-    const third = mkl("approve", "--key", adminKey("org3"), "--id", "add-node5");
+    const nodeKey = join(observer, "node.key.pem");
+    expect(
+      mkl(
+        "propose",
+        "add-validator",
+        "--key",
+        adminKey("org1"),
+        "--validator-key",
+        nodeKey,
+        "--name",
+        "node5",
+        "--id",
+        "add-node5",
+      ),
+    ).toMatch(/^OK at height/);
+    expect(mkl("approve", "add-node5", "--key", adminKey("org2"))).toMatch(/^OK/);
+    const third = mkl("approve", "add-node5", "--key", adminKey("org3"));
     expect(third).toContain("validatorSetScheduled");
     const again = (() => {
       try {
-        return mkl("approve", "--key", adminKey("org3"), "--id", "add-node5");
+        return mkl("approve", "add-node5", "--key", adminKey("org3"));
       } catch (error) {
         // A refusal: the result's description on stdout, `mkl: … [CODE]` on stderr, exit 1.
         const { stdout, stderr, status } = error as { stdout?: string; stderr?: string; status?: number };

@@ -1,3 +1,4 @@
+import { hasPrefix } from "../../ledger/bytes.js";
 import { type CodecType, decode, encode, list, oneOf, string, struct, u8, u64 } from "../../ledger/codec.js";
 import { appEvent } from "../events.js";
 import { listOrganisationIds } from "../identity/records.js";
@@ -32,8 +33,32 @@ const proposalCodec = struct({
 });
 type ValidatorProposal = CodecType<typeof proposalCodec>;
 
+/** The state keys to scan for proposals (a node's store lists entries by prefix). */
+export const PROPOSAL_KEY_PREFIX = new TextEncoder().encode("gov/validators/");
+
 function proposalKey(id: string): Uint8Array {
   return new TextEncoder().encode(`gov/validators/${id}`);
+}
+
+/** One proposal as anyone may read it: what it changes, who approved, and when it applies. */
+export interface ProposalView extends Omit<ValidatorProposal, "status"> {
+  readonly status: "pending" | "scheduled";
+}
+
+/** The proposals among state entries (from a scan under PROPOSAL_KEY_PREFIX), in id order. */
+export function listProposals(entries: Iterable<{ key: Uint8Array; value: Uint8Array }>): ProposalView[] {
+  const out: ProposalView[] = [];
+  for (const { key, value } of entries) {
+    if (!hasPrefix(key, PROPOSAL_KEY_PREFIX)) continue;
+    const proposal = decode(proposalCodec, value);
+    out.push({ ...proposal, status: proposal.status === PENDING ? "pending" : "scheduled" });
+  }
+  return out;
+}
+
+/** Approvals a proposal needs: more than 2/3 of `members` organisations. */
+export function approvalsNeeded(members: number): number {
+  return Math.floor((members * 2) / 3) + 1;
 }
 
 function readProposal(ctx: TxContext, id: string): ValidatorProposal | undefined {
@@ -75,7 +100,7 @@ function approve(ctx: TxContext, proposal: ValidatorProposal, organisation: stri
       members,
     }),
   );
-  if (BigInt(approvals.length) * 3n > BigInt(members) * 2n) {
+  if (approvals.length >= approvalsNeeded(members)) {
     if (readScheduledSet(ctx.state) !== undefined) {
       throw new GovernanceError(
         "GOVERNANCE_BUSY",

@@ -270,29 +270,65 @@ describe("mkl tx: every operation from the command line", () => {
       tx("revokeCertificate", join(org2, "admin.key.pem"), { code: payCode, reason: "affiliationChanged" }),
     );
 
-    // Governance: a power change proposed and approved by both organisations' admins.
+    // Governance: a power change proposed and approved by both organisations' admins, in `mkl gov` verbs.
     const status = (await (await fetch(`${node}/v1/status`)).json()) as {
       validators: Array<{ publicKey: string; name: string }>;
     };
     const validator = status.validators[0]!;
-    await ok(
-      mkl(
-        "validators",
+    const org1Admin = file("net", "orgs", "org1", "admin.key.pem");
+    const gov = (...args: string[]) => mkl("gov", ...args, "--node", node);
+    const proposed = await ok(
+      gov(
         "propose",
-        "--node",
-        node,
+        "set-power",
         "--key",
-        file("net", "orgs", "org1", "admin.key.pem"),
+        org1Admin,
+        "--validator",
+        validator.name,
+        "--power",
+        "20",
         "--id",
         "power-up",
-        "--change",
-        `${validator.publicKey}:20:${validator.name}`,
       ),
     );
-    const approved = await ok(
-      mkl("validators", "approve", "--node", node, "--key", join(org2, "admin.key.pem"), "--id", "power-up"),
-    );
+    expect(proposed).toContain("proposal power-up: 1 of 2 organisations approved");
+    const read = async (run: Promise<{ exit: number; out: string }>) => {
+      const result = await run;
+      expect(result.exit).toBe(0);
+      return result.out;
+    };
+    const pending = await read(gov("list"));
+    expect(pending).toContain("2 member organisations, a change needs 2 approvals");
+    expect(pending).toMatch(/power-up {2}pending {2}approvals 1\/2 \(org1\)/);
+    expect(pending).toContain(`${validator.name} (${validator.publicKey.slice(0, 12)}…) power 20`);
+    const listed = JSON.parse(await read(gov("list", "--json"))) as {
+      proposals: Array<{ approvals: string[] }>;
+    };
+    expect(listed.proposals[0]?.approvals).toEqual(["org1"]);
+    // Bad input exits 2 and sends nothing; a second approval by the same organisation is refused (1).
+    const unknown = await gov("propose", "remove-validator", "--key", org1Admin, "--validator", "nobody");
+    expect(unknown.exit).toBe(2);
+    expect(unknown.out).toContain(`no validator "nobody"; the validators are ${validator.name}`);
+    expect(
+      (await gov("propose", "set-power", "--key", org1Admin, "--validator", validator.name, "--power", "0"))
+        .exit,
+    ).toBe(2);
+    expect(
+      (await gov("propose", "add-validator", "--key", org1Admin, "--validator-key", "zz", "--name", "x"))
+        .exit,
+    ).toBe(2);
+    const twice = await gov("approve", "power-up", "--key", org1Admin);
+    expect(twice.exit).toBe(1);
+    expect(twice.out).toContain("[GOVERNANCE_ALREADY_APPROVED]");
+    const approved = await ok(gov("approve", "power-up", "--key", join(org2, "admin.key.pem")));
     expect(approved).toContain("validatorSetScheduled");
+    expect(approved).toMatch(/proposal power-up: approved by more than 2\/3; applies at height \d+/);
+    expect((await gov("approve", "no-such", "--key", org1Admin)).out).toContain("[GOVERNANCE_UNKNOWN]");
+    // Listed until the height it applies at; then only with --all.
+    await expect.poll(() => read(gov("list")), { timeout: 30_000 }).toContain("no pending proposals");
+    expect(await read(gov("list", "--all"))).toMatch(
+      /power-up {2}(scheduled for \d+|applied) {2}approvals 2\/2 \(org1, org2\)/,
+    );
   }, 90_000);
 
   it("a transaction the node refuses exits 1 with the node's code", async () => {

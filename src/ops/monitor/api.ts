@@ -4,6 +4,7 @@ import { LedgerError } from "../../errors.js";
 import { loadMonitorConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { MonitorError } from "./errors.js";
+import { governanceRoutes } from "./governance.js";
 import type { Monitor } from "./monitor.js";
 import { MONITOR_OPENAPI } from "./openapi.js";
 
@@ -40,7 +41,7 @@ export const monitorRoutes = new WeakMap<FastifyInstance, string[]>();
 
 /**
  * The monitor's HTTP API (`/v1/ops/...`, described at /openapi.json): the nodes now, series for
- * charts, rules, alerts (acknowledge, silence) and the notifiers' state.
+ * charts, rules, alerts (acknowledge, silence), the notifiers' state and governance.
  */
 export async function buildMonitorApi(monitor: Monitor, configPath?: string): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
@@ -52,7 +53,7 @@ export async function buildMonitorApi(monitor: Monitor, configPath?: string): Pr
   });
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof LedgerError) {
-      const status = error.code === "NOT_FOUND" ? 404 : 400;
+      const status = error.code === "NOT_FOUND" ? 404 : error.code === "NODE_UNREACHABLE" ? 502 : 400;
       return reply.status(status).send({ error: { code: error.code, message: error.message } });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
@@ -132,5 +133,6 @@ export async function buildMonitorApi(monitor: Monitor, configPath?: string): Pr
     return { removed: id };
   });
   app.get("/v1/ops/notifiers", async () => ({ notifiers: monitor.notifiers() }));
+  governanceRoutes(app, monitor);
   return app;
 }

@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getSuite } from "../../crypto/index.js";
 import { initSoloHome } from "../../node/home.js";
 import { type RunningNode, runNode } from "../../node/run.js";
+import { addressOfKey, buildSignedTx, transferOp } from "../../sdk/index.js";
 import { freePort } from "../peers.js";
 import { monitorRoutes } from "./api.js";
 import type { MONITOR_OPENAPI } from "./openapi.js";
@@ -156,6 +158,25 @@ describe("the monitor", () => {
     expect(refused.status).toBe(400);
     expect(String((refused.body.error as { message: string }).message)).toMatch(/not JSON/);
     expect(running.monitor.rules.find((r) => r.name === "NodeUnreachable")?.forMs).toBe(0);
+  });
+
+  it("reads governance from the best node and forwards governance transactions only", async () => {
+    const { status, body } = await api("/v1/ops/governance/proposals");
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ node: targetsFromUrls(node.apiUrl)[0]?.name, proposals: [] });
+    const suite = getSuite("ed25519");
+    const key = suite.generateKeyPair();
+    const transfer = buildSignedTx(
+      suite,
+      key,
+      { chainId: "monitor-test", nonce: 0n, expiryHeight: 100n },
+      transferOp(addressOfKey(suite, key.publicKey.bytes), 1n),
+    );
+    const refused = await post("/v1/ops/governance/txs", { tx: Buffer.from(transfer.bytes).toString("hex") });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: "NOT_GOVERNANCE" });
+    expect((await post("/v1/ops/governance/txs", { tx: "abc" })).status).toBe(400);
+    expect((await post("/v1/ops/governance/txs", { tx: "00ff" })).status).toBe(400);
   });
 
   it("documents every route in its OpenAPI document", async () => {

@@ -124,5 +124,30 @@ export const MONITOR_OPENAPI = {
         responses: { 200: json("notifiers") },
       },
     },
+    "/v1/ops/governance/proposals": {
+      get: {
+        summary:
+          "validator-set proposals, pending and scheduled, with the organisations that approved and the approvals needed (from the best node)",
+        responses: { 200: json("proposals"), 502: error },
+      },
+    },
+    "/v1/ops/governance/txs": {
+      post: {
+        summary:
+          "forward a signed governance transaction (proposeValidatorChange, approveValidatorChange) to the best node; answers once it is committed",
+        requestBody: {
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["tx"],
+                properties: { tx: { type: "string", description: "the signed transaction, hex" } },
+              },
+            },
+          },
+        },
+        responses: { 200: json("the committed transaction's result"), 400: error, 502: error },
+      },
+    },
   },
 } as const;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { EvidenceRecord } from "../../app/governance/evidence.js";
+import type { ProposalView } from "../../app/governance/proposals.js";
 import { IDENTITY_STATUSES } from "../../app/identity/records.js";
 import type { IdentityView } from "../../app/identity/registry.js";
 import { ROLES } from "../../pki/roles.js";
@@ -19,6 +20,35 @@ export const evidenceSchema = z
   .meta({ id: "Evidence" });
 export type EvidenceJson = z.infer<typeof evidenceSchema>;
 export const evidenceListSchema = z.object({ evidence: z.array(evidenceSchema) });
+
+export const proposalSchema = z
+  .object({
+    id: z.string(),
+    changes: z
+      .array(
+        z.object({
+          name: z.string(),
+          publicKey: hex.describe("the validator's consensus public key"),
+          power: decimal.describe("0 removes the validator"),
+        }),
+      )
+      .describe("the validator-set changes, applied together"),
+    proposedHeight: decimal,
+    approvals: z.array(z.string()).describe("the organisations that approved, the proposer's included"),
+    status: z.enum(["pending", "scheduled"]),
+    effectiveHeight: decimal.describe('the height the change applies from; "0" while pending'),
+  })
+  .meta({ id: "Proposal" });
+export type ProposalJson = z.infer<typeof proposalSchema>;
+export const proposalListSchema = z
+  .object({
+    height: decimal.describe("the height this answer was read at"),
+    members: z.number().int().describe("member organisations: one vote each"),
+    approvalsNeeded: z.number().int().describe("more than 2/3 of the members"),
+    proposals: z.array(proposalSchema),
+  })
+  .meta({ id: "ProposalList" });
+export type ProposalListJson = z.infer<typeof proposalListSchema>;
 
 const identityViewSchema = z.object({
   code: userCode,
@@ -50,6 +80,7 @@ export type ExpiringCertificatesJson = z.infer<typeof expiringCertificatesSchema
 export type _EvidenceMatches = Assert<
   Same<Omit<EvidenceJson, "voteType">, Json<Omit<EvidenceRecord, "voteType">>>
 >;
+export type _ProposalMatches = Assert<Same<ProposalJson, Json<ProposalView>>>;
 export type _IdentityMatches = Assert<
   Same<
     Omit<z.infer<typeof identityViewSchema>, "certificateNotAfterMs">,

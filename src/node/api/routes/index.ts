@@ -7,6 +7,7 @@ import { identityRoutes } from "./identities.js";
 import { marketingRoutes } from "./marketing.js";
 import { metricsRoutes } from "./metrics.js";
 import { openApiRoutes } from "./openapi.js";
+import { proposalRoutes } from "./proposals.js";
 import { stateRoutes } from "./state.js";
 import { statusRoutes } from "./status.js";
 import { txRoutes } from "./txs.js";
@@ -25,6 +26,7 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   blockRoutes,
   stateRoutes,
   evidenceRoutes,
+  proposalRoutes,
   identityRoutes,
   marketingRoutes,
   eventRoutes,
