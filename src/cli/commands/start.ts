@@ -6,12 +6,26 @@ import { loadDemoKeys, seedDemoGenesis } from "../../ops/demo-genesis.js";
 import { demoMarketingKeys, startDemoMarketing } from "../../ops/demo-marketing.js";
 import { runMonitor } from "../../ops/monitor/run.js";
 import { targetsFromNetwork } from "../../ops/monitor/targets.js";
+import { basePortOf, moveLocalPorts } from "../../ops/network/move-ports.js";
+import { listenersOf, refuseBusyPorts } from "../../ops/network/port-check.js";
+import { DEFAULT_BASE_PORT } from "../../ops/network/ports.js";
 import { startNetwork } from "../../ops/network-up.js";
 import { parseSuiteOption } from "./cert.js";
-import { initNetwork } from "./network.js";
+import { initNetwork, parsePortOption } from "./network.js";
 import { stopOnSignals } from "./node.js";
 
 const LOCAL_ORGS = 4;
+/** The monitor's default port sits past the nodes' ports: 26670 for the default base 26651. */
+const MONITOR_ABOVE_BASE = 19;
+
+interface StartOptions {
+  home: string;
+  suite: string;
+  basePort?: string;
+  demo: boolean;
+  monitor: boolean;
+  monitorPort?: string;
+}
 
 /**
  * `mkl start` (what `npm start` runs): a local consortium of four validators, one per
@@ -26,86 +40,106 @@ export function registerStartCommand(program: Command): void {
     .option("--suite <suite>", "crypto suite for a new network", "sm")
     .option("--no-demo", "do not send demo transactions")
     .option("--no-monitor", "do not run the embedded monitor")
-    .option("--monitor-port <port>", "the monitor API's port (another free one if taken)", "26670")
-    .action(
-      async (opts: { home: string; suite: string; demo: boolean; monitor: boolean; monitorPort: string }) => {
-        const home = resolve(opts.home);
-        const suite = parseSuiteOption(opts.suite);
-        if (!existsSync(join(home, "genesis.json"))) {
-          console.log(
-            `creating a local network of ${LOCAL_ORGS} organisations in ${home} (suite ${opts.suite})`,
-          );
-          initNetwork(
-            {
-              orgs: String(LOCAL_ORGS),
-              suite,
-              out: home,
-              chainId: "marketledger-local",
-              days: "365",
-            },
-            (line) => console.log(`  ${line}`),
-          );
-          seedDemoGenesis(home);
-        } else {
-          console.log(`resuming the local network in ${home}`);
-        }
-        const network = startNetwork(home, (line) => {
-          if (!line.includes('"level":30')) console.log(line);
-        });
-        const urls = await Promise.all(
-          network.nodes.map(async (node) => ({ name: node.name, url: await node.apiUrl })),
-        );
-        const first = urls[0]?.url as string;
-        const status = (await (await fetch(`${first}/v1/status`)).json()) as {
-          chainId: string;
-          suite: string;
-        };
-        const stopDemo = opts.demo
-          ? await startDemoMarketing({
-              apiUrl: first,
-              suite: getSuite(isSuiteId(status.suite) ? status.suite : "sm"),
-              chainId: status.chainId,
-              keys: demoMarketingKeys(loadDemoKeys(home)),
-              log: (line) => console.log(`[demo] ${line}`),
-            })
-          : () => {};
-        const monitor = opts.monitor
-          ? await runMonitor({
-              targets: targetsFromNetwork(home),
-              dataDir: join(home, "monitor"),
-              configPath: join(home, "monitor.json"),
-              port: Number(opts.monitorPort),
-              anyPortIfBusy: true,
-              log: (line) => console.log(`[monitor] ${line}`),
-            })
-          : undefined;
+    .option(
+      "--base-port <port>",
+      `node1's API port (default ${DEFAULT_BASE_PORT}): APIs base..base+3, p2p base+10..base+13; moves a resumed network`,
+    )
+    .option("--monitor-port <port>", "the monitor API's port (default base+19; another free one if taken)")
+    .action(async (opts: StartOptions) => {
+      const home = resolve(opts.home);
+      const suite = parseSuiteOption(opts.suite);
+      const basePort =
+        opts.basePort === undefined ? undefined : parsePortOption("--base-port", opts.basePort);
+      if (!existsSync(join(home, "genesis.json"))) {
         console.log(
-          [
-            "",
-            `MarketLedger is running: chain ${status.chainId}, suite ${status.suite}, ${urls.length} validators`,
-            `  console ${first}/   (the web console; every node serves it)`,
-            ...urls.map(
-              (u) =>
-                `  ${u.name}  ${u.url}/v1/status   (blocks ${u.url}/v1/blocks/latest, metrics ${u.url}/metrics)`,
-            ),
-            `  events  ${first.replace(/^http/, "ws")}/v1/events    OpenAPI ${first}/openapi.json`,
-            ...(monitor === undefined
-              ? []
-              : [
-                  `  monitor ${monitor.url}/v1/ops/nodes   (alerts ${monitor.url}/v1/ops/alerts, OpenAPI ${monitor.url}/openapi.json)`,
-                  `          mkl ops status --monitor ${monitor.url}; rules and notifications: ${join(home, "monitor.json")}`,
-                ]),
-            opts.demo
-              ? "demo orders are flowing (catalogue, referrals, orders, royalties); Ctrl-C stops everything"
-              : "Ctrl-C stops everything",
-            "",
-          ].join("\n"),
+          `creating a local network of ${LOCAL_ORGS} organisations in ${home} (suite ${opts.suite})`,
         );
-        stopOnSignals(async () => {
-          stopDemo();
-          await monitor?.stop();
-          await network.stop();
-        });
-      },
-    );
+        initNetwork(
+          {
+            orgs: String(LOCAL_ORGS),
+            suite,
+            out: home,
+            chainId: "marketledger-local",
+            days: "365",
+            ...(basePort === undefined ? {} : { basePort: String(basePort) }),
+          },
+          (line) => console.log(`  ${line}`),
+        );
+        seedDemoGenesis(home);
+      } else {
+        console.log(`resuming the local network in ${home}`);
+        if (basePort !== undefined && basePort !== basePortOf(home)) {
+          moveLocalPorts(home, basePort);
+          console.log(`  moved its nodes to base port ${basePort}`);
+        }
+      }
+      await refuseBusyPorts(
+        listenersOf(home),
+        "stop what holds it, or choose other ports with --base-port N (npm start -- --base-port N)",
+      );
+      const network = startNetwork(home, (line) => {
+        if (!line.includes('"level":30')) console.log(line);
+      });
+      // A node that cannot start stops the others too: nothing is left running behind the error.
+      const urls = await Promise.all(
+        network.nodes.map(async (node) => ({ name: node.name, url: await node.apiUrl })),
+      ).catch(async (error: unknown) => {
+        await network.stop();
+        throw error;
+      });
+      const first = urls[0]?.url as string;
+      const status = (await (await fetch(`${first}/v1/status`)).json()) as {
+        chainId: string;
+        suite: string;
+      };
+      const stopDemo = opts.demo
+        ? await startDemoMarketing({
+            apiUrl: first,
+            suite: getSuite(isSuiteId(status.suite) ? status.suite : "sm"),
+            chainId: status.chainId,
+            keys: demoMarketingKeys(loadDemoKeys(home)),
+            log: (line) => console.log(`[demo] ${line}`),
+          })
+        : () => {};
+      const monitor = opts.monitor
+        ? await runMonitor({
+            targets: targetsFromNetwork(home),
+            dataDir: join(home, "monitor"),
+            configPath: join(home, "monitor.json"),
+            port:
+              opts.monitorPort === undefined
+                ? basePortOf(home) + MONITOR_ABOVE_BASE
+                : parsePortOption("--monitor-port", opts.monitorPort),
+            anyPortIfBusy: true,
+            log: (line) => console.log(`[monitor] ${line}`),
+          })
+        : undefined;
+      console.log(
+        [
+          "",
+          `MarketLedger is running: chain ${status.chainId}, suite ${status.suite}, ${urls.length} validators`,
+          `  console ${first}/   (the web console; every node serves it)`,
+          ...urls.map(
+            (u) =>
+              `  ${u.name}  ${u.url}/v1/status   (blocks ${u.url}/v1/blocks/latest, metrics ${u.url}/metrics)`,
+          ),
+          `  events  ${first.replace(/^http/, "ws")}/v1/events    OpenAPI ${first}/openapi.json`,
+          ...(monitor === undefined
+            ? []
+            : [
+                `  monitor ${monitor.url}/v1/ops/nodes   (alerts ${monitor.url}/v1/ops/alerts, OpenAPI ${monitor.url}/openapi.json)`,
+                `          mkl ops status --monitor ${monitor.url}; rules and notifications: ${join(home, "monitor.json")}`,
+              ]),
+          opts.demo
+            ? "demo orders are flowing (catalogue, referrals, orders, royalties); Ctrl-C stops everything"
+            : "Ctrl-C stops everything",
+          "",
+        ].join("\n"),
+      );
+      stopOnSignals(async () => {
+        stopDemo();
+        await monitor?.stop();
+        await network.stop();
+      });
+    });
 }
