@@ -7,7 +7,7 @@ import { signWebhook } from "./notify.js";
 /** A webhook receiver on loopback that checks each request's signature and keeps the bodies. */
 export interface WebhookReceiver {
   readonly url: string;
-  readonly received: Array<{ body: unknown; validSignature: boolean }>;
+  readonly received: Array<{ body: unknown; validSignature: boolean; authorization?: string }>;
   /** Answer the next `n` requests with 500 (to make the sender retry). */
   failNext(n: number): void;
   close(): Promise<void>;
@@ -29,7 +29,12 @@ export async function startWebhookReceiver(secret: string): Promise<WebhookRecei
       }
       const timestamp = String(request.headers["x-mkl-timestamp"] ?? "");
       const validSignature = request.headers["x-mkl-signature"] === signWebhook(secret, timestamp, body);
-      received.push({ body: JSON.parse(body), validSignature });
+      const authorization = request.headers.authorization;
+      received.push({
+        body: JSON.parse(body),
+        validSignature,
+        ...(authorization === undefined ? {} : { authorization }),
+      });
       response.writeHead(204).end();
     });
   });
