@@ -75,7 +75,9 @@ beforeAll(async () => {
   ];
   wirePeers(net, { p2pPorts: p2p });
   // Fixed API ports: a restarted node answers where the monitor and Prometheus look.
-  homes.forEach((home, i) => writeTestConfig(home, { api: { host: "127.0.0.1", port: api[i] } }));
+  homes.forEach((home, i) => {
+    writeTestConfig(home, { api: { host: "127.0.0.1", port: api[i] } });
+  });
   for (const home of homes) nodes.set(home, startNode(home));
   urls = api.map((port) => `http://127.0.0.1:${port}`);
   // The watchers start once every node serves (before, "unreachable" would be true).
