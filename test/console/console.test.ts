@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,7 +35,7 @@ const pageErrors: string[] = [];
 const people: Record<string, { context: BrowserContext; page: Page; origin: string }> = {};
 const measured: Record<string, number> = {};
 /** What one step hands to the next: the referral link, the order id. */
-const shared = { link: "", orderId: "" };
+const shared = { link: "", orderId: "", marketerCode: "" };
 
 async function person(name: string, origin: string, viewport = { width: 1280, height: 900 }) {
   const context = await browser.newContext({ viewport, locale: "zh-CN" });
@@ -137,11 +137,19 @@ function step(name: string, run: () => Promise<void> | void, timeoutMs = 120_000
   );
 }
 
+/** One of the auditor's searches (an Ant Design search box: the test id is on its wrapper). */
+async function search(page: Page, kind: string, value: string) {
+  const box = page.getByTestId(`find-${kind}`).locator("input");
+  await box.fill(value);
+  await box.press("Enter");
+}
+
 async function tab(page: Page, name: string) {
   await page.getByRole("tab", { name }).click();
 }
 
 beforeAll(async () => {
+  rmSync(ARTIFACTS, { recursive: true, force: true }); // only this run's screenshots
   mkdirSync(ARTIFACTS, { recursive: true });
   net = await startConsoleNetwork("sm");
   browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: BROWSER_ARGS });
@@ -218,6 +226,7 @@ describe("the web console in headless Chromium", () => {
       const { csr, code } = await newKeyAndCsr(marketer, origin, "wang-new", "社会营销人员");
       expect(csr).toMatch(/^-----BEGIN CERTIFICATE REQUEST-----/);
       expect(code).toMatch(/^mkl/);
+      shared.marketerCode = code;
       await screenshot(marketer, "keys-new-marketer");
 
       const admin = await person("admin", origin);
@@ -395,12 +404,47 @@ describe("the web console in headless Chromium", () => {
     await screenshot(page, "marketer-english");
   });
 
-  step("auditor and operator pages show the order and the node", async () => {
-    const id = shared.orderId;
+  step(
+    "the auditor checks the chain from genesis, exports it as CSV, recomputes the commission and finds the order and the marketer",
+    async () => {
+      const id = shared.orderId;
+      const { page } = people.admin!;
+      await nav(page, "/auditor");
+      await page.getByTestId("chain-check").click();
+      await page.getByTestId("chain-progress").waitFor();
+      await page.getByTestId("chain-ok").waitFor({ timeout: 90_000 });
+      const tip = Number(
+        /(\d+) \/ \1/.exec((await page.getByTestId("chain-progress").textContent()) ?? "")?.[1],
+      );
+      expect(tip).toBeGreaterThan(10);
+      await screenshot(page, "auditor-chain-check");
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByTestId("chain-csv").click(),
+      ]);
+      const csv = readFileSync((await download.path())!, "utf8")
+        .trim()
+        .split("\r\n");
+      expect(csv[0]).toBe("height,hash,time,txs,validatorSetHash,signatures,certificate");
+      expect(csv).toHaveLength(tip + 1);
+      expect(csv[1]).toMatch(/^1,[0-9a-f]{64},/);
+
+      await search(page, "commission", id);
+      await page.getByTestId("recompute").click();
+      await page.getByTestId("recompute-match").waitFor();
+      await page.getByTestId("recompute-table").getByText("¥29.80").first().waitFor();
+      await screenshot(page, "auditor-recompute");
+
+      await search(page, "identity", shared.marketerCode);
+      await page.getByTestId("identity-details").getByText("社会营销人员").waitFor();
+      await search(page, "order", id);
+      await page.getByText("已退款").first().waitFor();
+      await screenshot(page, "auditor-order");
+    },
+  );
+
+  step("the operator page shows the node", async () => {
     const { page } = people.admin!;
-    await nav(page, `/auditor?order=${id}`);
-    await page.getByText("已退款").first().waitFor();
-    await screenshot(page, "auditor-order");
     await nav(page, "/operator");
     await page.getByTestId("node-status").waitFor();
     await screenshot(page, "operator");

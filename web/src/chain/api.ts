@@ -58,6 +58,7 @@ export interface OrderJson {
   refundedFen: string;
   returnedUnits: number;
   createdAtMs: string;
+  completedAtMs: string;
   lastReason: string;
 }
 

@@ -1,71 +1,19 @@
 import { commissionCodec, keys } from "../../../src/app/marketing/records.js";
 import type { Suite } from "../../../src/crypto/suite.js";
-import { fromHex, toHex } from "../../../src/ledger/bytes.js";
+import { toHex } from "../../../src/ledger/bytes.js";
 import { decode } from "../../../src/ledger/codec.js";
-import { type Validator, validatorSetHash } from "../../../src/ledger/validators.js";
-import type { StatusJson } from "../../../src/sdk/client.js";
-import { VerificationError, verifyBlock, verifyStateValue } from "../../../src/sdk/verify.js";
+import { VerificationError, verifyStateValue } from "../../../src/sdk/verify.js";
 import { api } from "./api.js";
-import { client } from "./tx.js";
+import { chainChecker } from "./chain-check.js";
 
 /**
  * The Verify button: a commission checked in this browser, trusting no server. The node sends
- * the order with state proofs at height H; the console fetches block H, checks its commit
- * certificate against the validator set it trusts (the SDK's verifyBlock: > 2/3 of the power
- * signed this header), then each state proof against that header's state root
+ * the order with state proofs at height H; the console checks the chain from genesis up to H
+ * (chain-check.ts: linked headers, every certificate, every governance change of the validator
+ * set), checks block H's certificate with the set that signs H (the SDK's verifyBlock: > 2/3 of
+ * the power signed this header), then each state proof against that header's state root
  * (verifyStateValue), and decodes the commission from the proven bytes, not from the JSON.
  */
-
-const TRUST_KEY = "mkl.trustedValidators.v1";
-
-export interface TrustedSet {
-  chainId: string;
-  validators: Validator[];
-  /** Hex of the set's hash under the chain's suite, shown so a user can compare it with genesis. */
-  setHash: string;
-  pinnedAtHeight: string;
-}
-
-/**
- * The validator set this browser trusts for the chain: pinned the first time it sees the chain
- * (trust on first use) and never replaced silently afterwards.
- */
-export function trustedSet(suite: Suite, status: StatusJson): TrustedSet {
-  const stored = localStorage.getItem(`${TRUST_KEY}.${status.chainId}`);
-  if (stored) {
-    const parsed = JSON.parse(stored) as {
-      validators: Array<{ publicKey: string; power: string }>;
-      pinnedAtHeight: string;
-    };
-    const validators = parsed.validators.map((v) => ({
-      publicKey: fromHex(v.publicKey),
-      power: BigInt(v.power),
-    }));
-    return {
-      chainId: status.chainId,
-      validators,
-      setHash: toHex(validatorSetHash(suite.hash, validators)),
-      pinnedAtHeight: parsed.pinnedAtHeight,
-    };
-  }
-  const validators = status.validators.map((v) => ({
-    publicKey: fromHex(v.publicKey),
-    power: BigInt(v.power),
-  }));
-  localStorage.setItem(
-    `${TRUST_KEY}.${status.chainId}`,
-    JSON.stringify({
-      validators: status.validators.map((v) => ({ publicKey: v.publicKey, power: v.power })),
-      pinnedAtHeight: status.height,
-    }),
-  );
-  return {
-    chainId: status.chainId,
-    validators,
-    setHash: toHex(validatorSetHash(suite.hash, validators)),
-    pinnedAtHeight: status.height,
-  };
-}
 
 export interface VerifiedCommission {
   orderId: string;
@@ -81,15 +29,16 @@ export interface VerifiedCommission {
 
 export async function verifyCommission(
   suite: Suite,
-  trusted: TrustedSet,
+  chainId: string,
   orderId: string,
 ): Promise<VerifiedCommission> {
   const view = await api.order(orderId, true);
   const proofs = view.proofs;
   if (!proofs || proofs.stateRoot === null)
     throw new VerificationError("VERIFICATION_FAILED", "the node sent no state proof");
-  const block = await client.block(BigInt(proofs.height));
-  const header = verifyBlock(suite, block, trusted.validators);
+  const checker = chainChecker(suite, chainId);
+  const { header, block } = await checker.header(BigInt(proofs.height));
+  const signers = checker.setAt(BigInt(proofs.height));
   const commissionKey = toHex(keys.commission(BigInt(orderId)));
   let proven: Uint8Array | undefined;
   for (const entry of proofs.entries) {
@@ -111,7 +60,7 @@ export async function verifyCommission(
     throw new VerificationError("VERIFICATION_FAILED", "no proven commission for this order");
   const c = decode(commissionCodec, proven);
   const sum = (f: (p: (typeof c.parts)[number]) => bigint) => c.parts.reduce((n, p) => n + f(p), 0n);
-  const total = trusted.validators.reduce((n, v) => n + v.power, 0n);
+  const total = signers.reduce((n, v) => n + v.power, 0n);
   return {
     orderId,
     height: proofs.height,
