@@ -128,8 +128,14 @@ export const nodeConfigSchema = z.strictObject({
         .min(1024)
         .max(2 ** 31)
         .default(64 * 1024 * 1024),
+      /**
+       * Clients' transactions are refused with MEMPOOL_FULL once the pool holds what the chain
+       * has lately committed in this long (at least one block's worth): under overload the
+       * client is told to slow down instead of every transaction waiting longer.
+       */
+      targetWaitMs: z.number().int().min(100).max(600_000).default(2_000),
     })
-    .default({ maxTxs: 50_000, maxBytes: 64 * 1024 * 1024 }),
+    .default({ maxTxs: 50_000, maxBytes: 64 * 1024 * 1024, targetWaitMs: 2_000 }),
   /**
    * Signature verifications one client may cost at admission, per second and in a burst: an API
    * client by its address, a peer by its id (peers relay everyone's transactions, so more).

@@ -58,6 +58,15 @@ describe("Mempool admission", () => {
     expect(codeOf(() => small.add(tx("c", 0n, 6), 0n, 1n))).toBe("MEMPOOL_FULL");
     expect(small.bytes).toBe(20);
   });
+
+  it("refuses as full at a lower bound when the caller gives one, never at a higher", () => {
+    const pool = new Mempool({ ...limits, maxTxs: 2 });
+    pool.add(tx("a", 0n), 0n, 1n);
+    expect(codeOf(() => pool.check(tx("b", 0n), 0n, 1n, 1))).toBe("MEMPOOL_FULL");
+    pool.check(tx("b", 0n), 0n, 1n);
+    pool.add(tx("b", 0n), 0n, 1n);
+    expect(codeOf(() => pool.check(tx("c", 0n), 0n, 1n, 50))).toBe("MEMPOOL_FULL");
+  });
 });
 
 describe("Mempool reaping", () => {

@@ -61,8 +61,9 @@ export class Mempool {
   /**
    * Throws what add() would throw, and changes nothing: admission asks this before it pays for
    * a signature check, so a transaction the pool would refuse anyway costs no verification.
+   * `maxTxs` may be lower than the pool's bound (a client's transaction, see commit-pace.ts).
    */
-  check(tx: PoolTx, accountNonce: bigint, nextHeight: bigint): void {
+  check(tx: PoolTx, accountNonce: bigint, nextHeight: bigint, maxTxs = this.limits.maxTxs): void {
     if (this.byHash.has(tx.hashHex)) {
       throw new MempoolError("TX_DUPLICATE", "this transaction is already pending", { hash: tx.hashHex });
     }
@@ -105,10 +106,12 @@ export class Mempool {
         },
       );
     }
-    if (this.byHash.size >= this.limits.maxTxs || this.bytesHeld + tx.bytes.length > this.limits.maxBytes) {
+    const most = Math.min(maxTxs, this.limits.maxTxs);
+    if (this.byHash.size >= most || this.bytesHeld + tx.bytes.length > this.limits.maxBytes) {
       throw new MempoolError("MEMPOOL_FULL", "the mempool is full; retry later", {
         size: this.byHash.size,
         bytes: this.bytesHeld,
+        maxTxs: most,
       });
     }
   }

@@ -12,6 +12,7 @@ import { encodeSignedTx, signTx } from "../ledger/tx.js";
 import type { StatusJson } from "../sdk/wire/index.js";
 import { ChainStore } from "../storage/chain-store.js";
 import { Chain, type CommittedBlock } from "./chain.js";
+import { CommitPace } from "./commit-pace.js";
 import { ConfigError, HOME_FILES, loadNodeConfig, type NodeConfig, parseWith } from "./config.js";
 import { BftEngine } from "./consensus/engine.js";
 import { systemClock, systemTimers } from "./consensus/ports.js";
@@ -65,6 +66,7 @@ export class LedgerNode {
   /** Peers that have connected at least once (a later connection is a reconnect). */
   private readonly peersSeen = new Set<string>();
   private readonly admission: TxAdmissionDeps;
+  private readonly pace: CommitPace;
 
   private constructor(
     /** As loaded, with what a SIGHUP reload applied since (see reloadConfig). */
@@ -77,6 +79,11 @@ export class LedgerNode {
     home: string,
   ) {
     this.mempool = new Mempool({ ...config.mempool, nonceWindow: genesis.params.nonceWindow });
+    this.pace = new CommitPace({
+      targetWaitMs: config.mempool.targetWaitMs,
+      minTxs: genesis.params.maxBlockTxs,
+      maxTxs: config.mempool.maxTxs,
+    });
     const limits = config.admission;
     const maxClients = 10_000;
     this.admission = {
@@ -93,6 +100,7 @@ export class LedgerNode {
         burst: limits.peerVerifyBurst,
         maxClients,
       }),
+      clientPoolLimit: () => this.pace.limit,
       onSignatureCheck: () => this.metrics.txSignatureChecks.inc(),
     };
     this.metrics.height.set(Number(chain.height));
@@ -386,6 +394,7 @@ export class LedgerNode {
   private afterCommit(committed: CommittedBlock): void {
     this.lastCommit = committed;
     this.lastCommitAtMs = Date.now();
+    this.pace.committed(committed.block.txs.length, this.lastCommitAtMs);
     try {
       this.blockFigures(committed);
     } catch (err) {

@@ -10,6 +10,8 @@ import { LedgerError } from "../errors.js";
 import { encodeSignedTx, signTx } from "../ledger/tx.js";
 import { LedgerNode } from "./node.js";
 import { type SoloTestHome, soloTestHome } from "./solo-home.test-util.js";
+import { admitToMempool } from "./tx-admission.js";
+import { VerifyBudget } from "./verify-budget.js";
 
 /**
  * The unsigned-flood attack: forged transactions (distinct, so no cache helps) must be refused by
@@ -92,6 +94,32 @@ describe("admission under a forged flood", () => {
     expect((codes.get("TX_BAD_SIGNATURE") ?? 0) + (codes.get("TX_VERIFY_BUDGET") ?? 0)).toBe(1_000);
     expect(await signatureChecks()).toBe(codes.get("TX_BAD_SIGNATURE"));
     expect(refusalCodes([transfer(alice, alice, 0n, 7n)], "10.0.0.2")).toEqual(new Map([["ADMITTED", 1]]));
+  });
+});
+
+describe("admission at the commit pace", () => {
+  it("refuses a client's transaction with MEMPOOL_FULL, unverified, once the pool holds the paced amount; a peer's relay still enters", async () => {
+    const budget = () => new VerifyBudget({ perSecond: 1_000, burst: 1_000, maxClients: 10 });
+    const deps = {
+      suite,
+      chain: node.chain,
+      mempool: node.mempool,
+      clientBudget: budget(),
+      peerBudget: budget(),
+      clientPoolLimit: () => node.mempool.size,
+    };
+    const before = node.mempool.size;
+    const nonce = node.chain.accountNonce(addressOf(suite.hash, alice.publicKey.bytes)) + 1n;
+    const client = { kind: "client", address: "10.0.0.3" } as const;
+    let checks = 0;
+    const counted = { ...deps, onSignatureCheck: () => checks++ };
+    expect(() => admitToMempool(counted, transfer(alice, alice, nonce, 9n), client)).toThrow(
+      expect.objectContaining({ code: "MEMPOOL_FULL" }),
+    );
+    expect(checks).toBe(0);
+    admitToMempool(counted, transfer(alice, alice, nonce, 9n), { kind: "peer", id: "p" });
+    expect(checks).toBe(1);
+    expect(node.mempool.size).toBe(before + 1);
   });
 });
 

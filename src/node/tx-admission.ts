@@ -15,6 +15,11 @@ export interface TxAdmissionDeps {
   readonly mempool: Mempool;
   readonly clientBudget: VerifyBudget;
   readonly peerBudget: VerifyBudget;
+  /**
+   * The most pending transactions at which a client's transaction is still admitted (the commit
+   * pace); a peer's relay of one some node already admitted is held to the pool's own bound.
+   */
+  readonly clientPoolLimit?: () => number;
   /** Called before each signature verification (a metric). */
   readonly onSignatureCheck?: () => void;
 }
@@ -23,7 +28,7 @@ export interface TxAdmissionDeps {
  * Admits a transaction to the mempool, cheapest checks first, so that a forged transaction the
  * pool would refuse anyway costs no signature verification: decoding, chain and expiry; a known,
  * active sender whose role may sign the operation; the nonce window, the per-sender quota and
- * the pool's room; then, within the source's verification budget, the signature. Throws a
+ * the pool's room (for a client, the room the commit pace leaves); then, within the source's verification budget, the signature. Throws a
  * LedgerError with a stable code; changes nothing unless the transaction is admitted.
  */
 export function admitToMempool(deps: TxAdmissionDeps, bytes: Uint8Array, source: TxSource): Uint8Array {
@@ -42,7 +47,12 @@ export function admitToMempool(deps: TxAdmissionDeps, bytes: Uint8Array, source:
     bytes,
   };
   const accountNonce = chain.accountNonce(admitted.sender);
-  mempool.check(poolTx, accountNonce, nextHeight);
+  mempool.check(
+    poolTx,
+    accountNonce,
+    nextHeight,
+    source.kind === "client" ? deps.clientPoolLimit?.() : undefined,
+  );
   if (!chain.verifiedTxs.has(admitted.hash)) {
     const budget = source.kind === "peer" ? deps.peerBudget : deps.clientBudget;
     if (!budget.take(source.kind === "peer" ? `peer:${source.id}` : source.address)) {
