@@ -217,6 +217,33 @@ export class ChainStore {
     });
   }
 
+  /**
+   * Starts a store that holds only genesis (height 0) at a later height H from a verified
+   * snapshot: block H, the whole state of H (replacing genesis state), its tree and root, in
+   * one transaction. Blocks 1..H-1 stay absent; block sync fetches H+1 onwards.
+   */
+  restore(snapshot: Omit<CommitBatch, "resultsBytes" | "txHashes" | "previousBlockBytes">): void {
+    const head = this.head();
+    if (head !== 0n) {
+      throw new StorageError(
+        "STORE_NOT_EMPTY",
+        `a snapshot restores into a new node only; this store is at height ${head ?? "nothing"}`,
+      );
+    }
+    const key = heightKey(snapshot.height);
+    this.root.transactionSync(() => {
+      for (const { key: stateKey } of this.state.getRange({}))
+        this.state.removeSync(Uint8Array.from(stateKey));
+      for (const write of snapshot.stateWrites)
+        if (write.value !== undefined) this.state.putSync(write.key, write.value);
+      for (const [hashHex, node] of snapshot.stateNodes) this.stateNodes.putSync(hexToBytes(hashHex), node);
+      this.blocks.putSync(key, snapshot.blockBytes);
+      this.blockHashes.putSync(snapshot.blockHash, key);
+      this.stateRoots.putSync(key, snapshot.stateRoot);
+      this.meta.putSync(HEAD_KEY, key);
+    });
+  }
+
   async close(): Promise<void> {
     await this.root.close();
   }
