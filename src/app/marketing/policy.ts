@@ -2,6 +2,7 @@ import { encode } from "../../ledger/codec.js";
 import type { StateOverlay, StateReader } from "../state.js";
 import { MarketingError } from "./errors.js";
 import { applyBps, largestRemainderSplit, minBig } from "./money.js";
+import { checkPolicy } from "./policy-schema.js";
 import {
   type CommissionNote,
   keys,
@@ -11,7 +12,6 @@ import {
   policyHeadCodec,
   policyVersionCodec,
   read,
-  SCOPE_KINDS,
   type ScopeKind,
   write,
 } from "./records.js";
@@ -27,36 +27,7 @@ import {
  * fee or a second override level, so none can be expressed (anti-pyramid rules).
  */
 
-export const MAX_BPS = 10_000;
 export const DAY_MS = 86_400_000n;
-
-export function validateRules(rules: PolicyRules): void {
-  const bad = (message: string) => {
-    throw new MarketingError("POLICY_INVALID", message, {});
-  };
-  const checkBps = (bps: number, what: string) => {
-    if (bps > MAX_BPS) bad(`${what} is ${bps} bps, more than ${MAX_BPS}`);
-  };
-  checkBps(rules.baseBps, "baseBps");
-  checkBps(rules.teamLeadShareBps, "teamLeadShareBps");
-  if (rules.periodDays < 1 || rules.periodDays > 366) bad("periodDays must be 1..366");
-  let previous = -1n;
-  for (const tier of rules.tiers) {
-    checkBps(tier.bps, "a tier");
-    if (tier.minPeriodVolumeFen <= previous) bad("tiers must have strictly increasing minimum volumes");
-    previous = tier.minPeriodVolumeFen;
-  }
-  const channels = new Set<string>();
-  for (const c of rules.channelBps) {
-    checkBps(c.bps, `channel ${c.channel}`);
-    if (c.channel.length === 0 || channels.has(c.channel)) bad(`channel "${c.channel}" empty or repeated`);
-    channels.add(c.channel);
-  }
-}
-
-export function isScopeKind(kind: string): kind is ScopeKind {
-  return (SCOPE_KINDS as readonly string[]).includes(kind);
-}
 
 export interface StoredPolicy {
   readonly version: PolicyVersion;
@@ -69,25 +40,12 @@ export function publishPolicy(
   hash: (data: Uint8Array) => Uint8Array,
   enterprise: string,
   policyId: string,
-  scopeKind: string,
+  scopeKind: ScopeKind,
   scopeValue: string,
   rules: PolicyRules,
 ): StoredPolicy {
-  if (!/^[A-Za-z0-9._-]{1,32}$/.test(policyId)) {
-    throw new MarketingError("POLICY_INVALID", "a policy id is 1..32 letters, digits, '.', '_' or '-'", {
-      policyId,
-    });
-  }
-  if (!isScopeKind(scopeKind)) {
-    throw new MarketingError("POLICY_INVALID", `scope must be one of ${SCOPE_KINDS.join(", ")}`, {
-      scopeKind,
-    });
-  }
+  checkPolicy({ policyId, scopeKind, scopeValue, rules });
   const value = scopeKind === "enterprise" ? "" : scopeValue;
-  if (scopeKind !== "enterprise" && value.length === 0) {
-    throw new MarketingError("POLICY_INVALID", `a ${scopeKind} scope names its ${scopeKind}`, {});
-  }
-  validateRules(rules);
   const head = read(state, keys.policyHead(enterprise, policyId), policyHeadCodec);
   if (head && (head.scopeKind !== scopeKind || head.scopeValue !== value)) {
     throw new MarketingError("POLICY_SCOPE_FIXED", "a policy keeps the scope of its first version", {

@@ -197,6 +197,21 @@ export class MarketChain {
     return this.block([this.tx(name, op)]).results[0]!;
   }
 
+  /**
+   * Executes one operation in a block at the current time and keeps nothing: the state, the
+   * nonce and the height stay as they were, so every dry run starts from the same state.
+   */
+  dryRun(name: string, op: Operation): TxResult {
+    const nonce = this.nonces.get(name);
+    try {
+      const env = { chainId: CHAIN, height: this.height + 1n, timeMs: this.timeMs };
+      return executeBlock(this.suite, this.state, env, [this.tx(name, op)]).results[0]!;
+    } finally {
+      if (nonce === undefined) this.nonces.delete(name);
+      else this.nonces.set(name, nonce);
+    }
+  }
+
   /** Like run, but throws unless the operation succeeded. */
   ok(name: string, op: Operation): TxResult {
     const result = this.run(name, op);

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { LedgerError } from "../../errors.js";
 import { bytesEqual, fromHex } from "../../ledger/bytes.js";
 import { type Codec, decode, U64_MAX } from "../../ledger/codec.js";
 import { signedVoteCodec } from "../../ledger/signed-vote.js";
@@ -9,8 +8,12 @@ import { ORG_ID_PATTERN } from "../../pki/roles.js";
 import { decodeUserCode } from "../../pki/user-code.js";
 import { ADDRESS_BYTES } from "../address.js";
 import { MAX_BASKET_LINES, MAX_BATCH_ROWS } from "../marketing/operations.js";
-import { REASON_CODES, SCOPE_KINDS } from "../marketing/records.js";
+import { policyRulesSchema, setRoyaltyPolicyValueSchema } from "../marketing/policy-schema.js";
+import { REASON_CODES } from "../marketing/records.js";
 import type { Operation, OperationKind } from "./index.js";
+import { describeIssues, OperationInputError } from "./input-error.js";
+
+export { describeIssues, OperationInputError };
 
 /**
  * The JSON form of every operation, parsed into the value its codec encodes. One schema per
@@ -19,12 +22,6 @@ import type { Operation, OperationKind } from "./index.js";
  * says which field is wrong before anything is signed. Amounts are fen as decimal strings (or
  * safe integers), bytes as hex, user codes in their typed form (mkl1...), certificates as PEM.
  */
-
-export class OperationInputError extends LedgerError {
-  constructor(kind: string, issues: string[]) {
-    super("OPERATION_INPUT_INVALID", `${kind}: ${issues.join("; ")}`, { kind, issues });
-  }
-}
 
 /** An optional field: absent or null is `undefined`, which the codec's structs encode as absent. */
 const maybe = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
@@ -41,7 +38,6 @@ export const u64Field = z
   .transform((v) => BigInt(v))
   .refine((v) => v <= U64_MAX, "at most 2^64-1");
 export const u32Field = z.number().int().min(0).max(0xffff_ffff);
-const bpsField = z.number().int().min(0).max(10_000);
 
 export const userCodeField = z.string().transform((s, ctx) => {
   try {
@@ -109,23 +105,35 @@ export const marketerInputSchema = z
     "a marketer cannot be their own team lead",
   );
 
-export const policyRulesSchema = z.strictObject({
-  baseBps: bpsField,
-  fixedPerUnitFen: u64Field.default(0n),
-  tiers: z
-    .array(z.strictObject({ minPeriodVolumeFen: u64Field, bps: bpsField }))
-    .max(16)
-    .default([]),
-  channelBps: z
-    .array(z.strictObject({ channel: requiredText(32), bps: bpsField }))
-    .max(16)
-    .default([]),
-  capPerOrderFen: maybe(u64Field),
-  capPerMarketerPeriodFen: maybe(u64Field),
-  periodDays: z.number().int().min(1).max(3660).default(30),
-  ownPurchaseEarns: z.boolean().default(false),
-  teamLeadShareBps: bpsField.default(0),
-});
+/** Applies the chain's own schema to a value converted from JSON; its issues keep their paths. */
+const thenChainSchema =
+  <O>(schema: z.ZodType<O>) =>
+  (value: unknown, ctx: z.RefinementCtx): O => {
+    const parsed = schema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({ code: "custom", message: issue.message, path: issue.path });
+    }
+    return z.NEVER;
+  };
+
+/**
+ * A policy's rules in JSON: fen as strings (or safe integers) become bigint, absent rules take
+ * their neutral value, then the chain's own schema (policy-schema.ts) decides what is allowed.
+ */
+export const policyRulesInputSchema = z
+  .strictObject({
+    baseBps: z.number(),
+    fixedPerUnitFen: u64Field.default(0n),
+    tiers: z.array(z.strictObject({ minPeriodVolumeFen: u64Field, bps: z.number() })).default([]),
+    channelBps: z.array(z.strictObject({ channel: z.string(), bps: z.number() })).default([]),
+    capPerOrderFen: maybe(u64Field),
+    capPerMarketerPeriodFen: maybe(u64Field),
+    periodDays: z.number().default(30),
+    ownPurchaseEarns: z.boolean().default(false),
+    teamLeadShareBps: z.number().default(0),
+  })
+  .transform(thenChainSchema(policyRulesSchema));
 
 const orderStep = z.strictObject({
   idempotencyKey: idempotencyKeyField,
@@ -181,13 +189,15 @@ export const OPERATION_INPUT_SCHEMAS = {
       marketers: z.array(marketerInputSchema).max(MAX_BATCH_ROWS).default([]),
     })
     .refine((b) => b.products.length + b.marketers.length > 0, "an import has at least one row"),
-  setRoyaltyPolicy: z.strictObject({
-    idempotencyKey: idempotencyKeyField,
-    policyId: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, "1..32 letters, digits, '.', '_' or '-'"),
-    scopeKind: z.enum(SCOPE_KINDS),
-    scopeValue: textField(64).default(""),
-    rules: policyRulesSchema,
-  }),
+  setRoyaltyPolicy: z
+    .strictObject({
+      idempotencyKey: idempotencyKeyField,
+      policyId: z.string(),
+      scopeKind: z.string(),
+      scopeValue: z.string().default(""),
+      rules: policyRulesInputSchema,
+    })
+    .transform(thenChainSchema(setRoyaltyPolicyValueSchema)),
   depositEscrow: z.strictObject({
     idempotencyKey: idempotencyKeyField,
     amountFen: u64Field.refine((v) => v > 0n, "must be positive"),
@@ -248,13 +258,6 @@ export const OPERATION_INPUT_SCHEMAS = {
     paid: z.boolean(),
     externalReference: textField(128).default(""),
   }),
-  recordPayout: z.strictObject({
-    idempotencyKey: idempotencyKeyField,
-    enterprise: orgIdField,
-    withdrawalId: u32Field,
-    paid: z.boolean(),
-    externalReference: textField(128).default(""),
-  }),
   authorisePaymentService: z.strictObject({
     idempotencyKey: idempotencyKeyField,
     code: userCodeField,
@@ -267,11 +270,6 @@ export const OPERATION_KINDS = Object.keys(OPERATION_INPUT_SCHEMAS) as Operation
 
 export function isOperationKind(kind: string): kind is OperationKind {
   return Object.hasOwn(OPERATION_INPUT_SCHEMAS, kind);
-}
-
-/** Issues of a zod parse as "path: message" lines. */
-export function describeIssues(error: z.ZodError): string[] {
-  return error.issues.map((i) => `${i.path.join(".") || "value"}: ${i.message}`);
 }
 
 /** A value may name its own kind (`{"kind": "registerIdentity", ...}`, as `mkl network add-org` writes it). */
