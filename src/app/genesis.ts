@@ -43,9 +43,11 @@ export type ProtocolParams = z.infer<typeof paramsSchema>;
  * hashed with their message; 2: results hash only their code and details; 3: the header's
  * lastCommitHash commits to the previous block's certificate, which the block carries;
  * 4: marketing policy rules as tagged clauses after a format byte, marketing statuses and
- * reason codes as closed enumerations, royalty rules R1-R5, instant payout.
+ * reason codes as closed enumerations, royalty rules R1-R5, instant payout; 5: policies checked
+ * with the one schema the SDK shares (R6; a refusal's details name the field), and one
+ * operation, decideWithdrawal, for finance and authorised payment services (tag 220 retired).
  */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 export const genesisSchema = z.object({
   protocolVersion: z

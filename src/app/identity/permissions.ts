@@ -45,7 +45,6 @@ export const PERMISSIONS: Partial<Record<OperationKind, readonly Role[]>> = {
   authorisePaymentService: ["enterprise"],
   setPayoutOptions: ["enterprise"],
   // A payment service is an enterprise identity of its own organisation (operations.ts checks it is authorised).
-  recordPayout: ["enterprise"],
 };
 
 export function maySign(role: Role, kind: string): boolean {

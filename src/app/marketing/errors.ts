@@ -6,7 +6,6 @@ import type { DetailValue } from "../events.js";
  * them, results hash them). Each code's meaning is below; `satisfies` keeps the two in step.
  */
 export type MarketingErrorCode =
-  | "NOT_PAYMENT_SERVICE"
   | "CHANNEL_UNKNOWN"
   | "EXTERNAL_REFERENCE_REQUIRED"
   | "IDEMPOTENCY_KEY_REQUIRED"
@@ -45,7 +44,6 @@ export const MARKETING_ERROR_MEANINGS = {
   INSUFFICIENT_BALANCE: "a withdrawal asks more than the payee's balance with the enterprise",
   INVALID_AMOUNT: "the amount must be positive",
   MARKETER_INACTIVE: "the marketer is deactivated at the enterprise: the code attaches to nothing new",
-  NOT_PAYMENT_SERVICE: "the signer is not a payment service the enterprise authorised",
   NOT_ORDER_PARTY: "the signer is neither the order's enterprise nor its buyer",
   NOT_YOUR_ENTERPRISE: "only the enterprise (or the payment service it authorised) may do this",
   ORDER_BAD_STATE: "the order is not in a state that allows this step",

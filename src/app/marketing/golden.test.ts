@@ -4,8 +4,14 @@
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex } from "../../ledger/bytes.js";
 import { type Codec, decode, encode, u32 } from "../../ledger/codec.js";
-import { type Operation, operationCodec } from "../operations/index.js";
+import {
+  OPERATIONS as ALL_OPERATIONS,
+  type Operation,
+  operationCodec,
+  RETIRED_OPERATION_TAGS,
+} from "../operations/index.js";
 import { endBlockEventsCodec, endEventsKey } from "./end-block.js";
+import { MARKETING_OPERATIONS } from "./operations.js";
 import { dueEntryCodec } from "./orders.js";
 import { RULE_KINDS, type RuleKind, ruleSetCodec } from "./policy-rules-codec.js";
 import {
@@ -390,6 +396,18 @@ const EXPECTED_RECORDS: Record<string, string> = {
 describe("golden vectors of the marketing encodings", () => {
   it.each(OPERATIONS)("operation %#: $kind", (op, expected) => {
     golden(op.kind, encode(operationCodec, op), expected);
+  });
+
+  it("every marketing operation has a vector, and a retired tag decodes as nothing", () => {
+    expect(OPERATIONS.map(([op]) => op.kind).sort()).toEqual(Object.keys(MARKETING_OPERATIONS).sort());
+    const tags = Object.values(ALL_OPERATIONS).map((o) => o.tag);
+    for (const tag of RETIRED_OPERATION_TAGS) {
+      expect(tags).not.toContain(tag);
+      const bytes = fromHex(`${tag.toString(16).padStart(4, "0")}000000016b`);
+      expect(() => decode(operationCodec, bytes)).toThrow(
+        expect.objectContaining({ code: "CODEC_UNKNOWN_TAG" }),
+      );
+    }
   });
 
   it("every record under mkt/, key and value", () => {

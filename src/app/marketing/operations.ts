@@ -50,7 +50,6 @@ import {
   read,
   readCount,
   readProduct,
-  readWithdrawal,
   reasonCodec,
   referralCodec,
   SCOPE_KINDS,
@@ -681,13 +680,15 @@ export const requestWithdrawalOperation = idempotent(212, requestWithdrawalCodec
 );
 
 /**
- * Finance pays or rejects a withdrawal. The enterprise's authorised payment service may decide
- * the withdrawals instant payout created (it was handed them); the enterprise decides any.
+ * The outcome of paying a withdrawal (a payee's request or an instant payout): paid, with the
+ * external payment reference, or rejected (its amount returns to the balance, netting any debt
+ * first). Signed by whoever paid it: the enterprise's finance, or a payment service the
+ * enterprise authorised (authorisePaymentService), as for confirmPayment. One operation for
+ * both, since the decision and its effect are the same whoever records it (tag 220, a second
+ * operation for the service, is retired).
  */
 export const decideWithdrawalOperation = idempotent(213, decideWithdrawalCodec, (ctx, signer, op) => {
-  const w = readWithdrawal(ctx.state, op.enterprise, op.withdrawalId);
-  const byPaymentService = w?.origin === "instant-payout" && isPaymentServiceOf(ctx, op.enterprise, signer);
-  if (!byPaymentService) requireEnterprise(signer, op.enterprise);
+  if (!isPaymentServiceOf(ctx, op.enterprise, signer)) requireEnterprise(signer, op.enterprise);
   decideWithdrawal(ctx, op.enterprise, op.withdrawalId, op.paid, op.externalReference);
   return String(op.withdrawalId);
 });
@@ -713,30 +714,6 @@ export const setPayoutOptionsOperation = idempotent(215, setPayoutOptionsCodec, 
   return String(op.instantPayout);
 });
 
-export const recordPayoutCodec = struct({
-  idempotencyKey: idemKey,
-  enterprise: string(32),
-  withdrawalId: u32,
-  paid: bool,
-  externalReference: string(128),
-});
-
-/**
- * A payment service the enterprise authorised (authorisePaymentService) records the outcome
- * of a payout it made for one of the enterprise's withdrawals: paid with its reference, or
- * rejected. The same decision as decideWithdrawal, signed by the service instead of finance.
- */
-export const recordPayoutOperation = idempotent(220, recordPayoutCodec, (ctx, signer, op) => {
-  if (ctx.state.get(keys.paymentService(op.enterprise, signer.code)) === undefined) {
-    throw new MarketingError("NOT_PAYMENT_SERVICE", `the signer is no payment service of ${op.enterprise}`, {
-      enterprise: op.enterprise,
-      signer: encodeUserCode(signer.code),
-    });
-  }
-  decideWithdrawal(ctx, op.enterprise, op.withdrawalId, op.paid, op.externalReference);
-  return String(op.withdrawalId);
-});
-
 export const MARKETING_OPERATIONS = {
   importBatch: importBatchOperation,
   setRoyaltyPolicy: setRoyaltyPolicyOperation,
@@ -754,5 +731,4 @@ export const MARKETING_OPERATIONS = {
   decideWithdrawal: decideWithdrawalOperation,
   authorisePaymentService: authorisePaymentServiceOperation,
   setPayoutOptions: setPayoutOptionsOperation,
-  recordPayout: recordPayoutOperation,
 } as const;

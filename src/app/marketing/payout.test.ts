@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { encodeUserCode } from "../../pki/user-code.js";
 import type { AppEvent } from "../events.js";
+import type { Operation } from "../operations/index.js";
 import { enterpriseCost, marketerEarnings } from "./queries.js";
 import { readWithdrawal } from "./records.js";
 import { attr, DAY_MS, eventsOf, plainRules, productRow, Shop } from "./testkit.test-util.js";
@@ -66,7 +67,7 @@ describe("instant payout", () => {
     });
   });
 
-  it("the payment service confirms with its reference or rejects; it may not decide a payee's own request", () => {
+  it("the payment service confirms an instant payout with its reference or rejects it", () => {
     const s = instantShop();
     s.sale("zhao", "TEA", s.referral("li", "TEA"), 10_000n);
     s.decide(0, true, "enterprise2");
@@ -80,24 +81,46 @@ describe("instant payout", () => {
       balanceFen: 200n,
       pendingWithdrawalFen: 0n,
     });
+    const cost = enterpriseCost(s.c.state, "org1");
+    expect(cost.depositedFen).toBe(cost.balanceFen + 200n + cost.withdrawnFen);
+  });
+
+  it("one decision for any withdrawal, by finance or an authorised service, once; no one else", () => {
+    const s = instantShop();
     s.c.ok("enterprise", {
       kind: "setPayoutOptions",
       value: { idempotencyKey: s.key(), instantPayout: false },
     });
-    const own = s.withdraw("lead", 200n);
-    const r = s.attempt("enterprise2", {
+    s.sale("zhao", "TEA", s.referral("li", "TEA"), 10_000n);
+    const decision = (idempotencyKey: string, withdrawalId: number, paid = true): Operation => ({
       kind: "decideWithdrawal",
-      value: {
-        idempotencyKey: s.key(),
-        enterprise: "org1",
-        withdrawalId: own,
-        paid: true,
-        externalReference: "PAY-1",
-      },
+      value: { idempotencyKey, enterprise: "org1", withdrawalId, paid, externalReference: "PSP-1" },
     });
-    expect(r.code).toBe("NOT_YOUR_ENTERPRISE");
-    const cost = enterpriseCost(s.c.state, "org1");
-    expect(cost.depositedFen).toBe(cost.balanceFen + 200n + cost.withdrawnFen);
+    // The payee's own request: the authorised service pays it and records its reference.
+    const own = s.withdraw("li", 500n);
+    const paid = s.c.ok("enterprise2", decision("d-1", own));
+    expect(
+      eventsOf(paid, "withdrawalPaid").map((e) => [attr(e, "enterprise"), attr(e, "externalReference")]),
+    ).toEqual([["org1", "PSP-1"]]);
+    // The same call again (a retry after a crash) changes nothing; another decision is refused.
+    expect(s.c.ok("enterprise2", decision("d-1", own)).events.map((e) => e.type)).toEqual([
+      "idempotentReplay",
+    ]);
+    expect(s.attempt("enterprise2", decision("d-2", own, false)).code).toBe("WITHDRAWAL_DECIDED");
+    expect(s.attempt("enterprise", decision("d-3", own, false)).code).toBe("WITHDRAWAL_DECIDED");
+    // Once the enterprise withdraws its authorisation, the service decides nothing more; finance still does.
+    s.c.ok("enterprise", {
+      kind: "authorisePaymentService",
+      value: { idempotencyKey: s.key(), code: s.c.actor("enterprise2").code, authorised: false },
+    });
+    const next = s.withdraw("lead", 200n);
+    expect(s.attempt("enterprise2", decision("d-4", next)).code).toBe("NOT_YOUR_ENTERPRISE");
+    expect(s.attempt("li", decision("d-5", next)).code).toBe("ROLE_NOT_PERMITTED");
+    s.decide(next, false);
+    expect(marketerEarnings(s.c.state, "org1", s.c.actor("li").code)).toMatchObject({
+      balanceFen: 300n,
+      withdrawnFen: 500n,
+    });
   });
 
   it("is off unless the enterprise turns it on", () => {

@@ -27,6 +27,12 @@ export const OPERATIONS = {
   ...MARKETING_OPERATIONS,
 } as const;
 
+/**
+ * Tags that meant an operation once and mean nothing now: they do not decode, and a new
+ * operation never takes them. 220: recordPayout, merged into decideWithdrawal (protocol 5).
+ */
+export const RETIRED_OPERATION_TAGS: readonly number[] = [220];
+
 export const operationCodec = taggedUnion("u16", OPERATIONS);
 export type Operation = UnionType<typeof OPERATIONS>;
 export type OperationKind = Operation["kind"];

@@ -72,7 +72,6 @@ const EXAMPLES: Record<string, object> = {
   },
   authorisePaymentService: { idempotencyKey: "k", code, authorised: true },
   setPayoutOptions: { idempotencyKey: "k", instantPayout: true },
-  recordPayout: { idempotencyKey: "k", enterprise: "org1", withdrawalId: 3, paid: false },
 };
 
 describe("operation input schemas", () => {

@@ -13,7 +13,7 @@ import { type PaymentProvider, payoutIdempotencyKey } from "./provider.js";
  * The payment connector (`mkl connector payments`): runs as a payment service identity, follows
  * the withdrawals requested (by a payee, or an instant payout created in the block that settled
  * the commission) of each enterprise that authorised it on the chain (authorisePaymentService),
- * pays them through its provider, then records the outcome on the chain (recordPayout) with the
+ * pays them through its provider, then records the outcome on the chain (decideWithdrawal) with the
  * provider's reference.
  *
  * Idempotent end to end: the provider call carries `mkl-withdrawal/ENTERPRISE/ID` as its
@@ -72,7 +72,7 @@ export async function startPaymentConnector(options: PaymentConnectorOptions): P
     });
     sender ??= await TxSender.connect(client, suite);
     const result = await sender.send(options.key, {
-      kind: "recordPayout",
+      kind: "decideWithdrawal",
       value: {
         idempotencyKey: `payout-${enterprise}-${withdrawalId}`,
         enterprise,
