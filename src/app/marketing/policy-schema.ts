@@ -17,8 +17,12 @@ export const MAX_BPS = 10_000;
 export const MAX_PERIOD_DAYS = 366;
 export const MAX_RULE_ENTRIES = 16;
 
-const bps = z.number().int().min(0).max(MAX_BPS);
-const fen = z.bigint().min(0n).max(U64_MAX);
+const bps = z
+  .number()
+  .int("a whole number of basis points")
+  .min(0, "at least 0 bps")
+  .max(MAX_BPS, `at most ${MAX_BPS} bps (100%)`);
+const fen = z.bigint().min(0n, "at least 0 fen").max(U64_MAX, "at most 2^64-1 fen");
 const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
 const channelName = z
   .string()
@@ -45,7 +49,11 @@ export const policyRulesSchema = z.strictObject({
   // No cap is `undefined`: the key may be absent on input and is present in the value.
   capPerOrderFen: fen.optional().transform((v) => v),
   capPerMarketerPeriodFen: fen.optional().transform((v) => v),
-  periodDays: z.number().int().min(1).max(MAX_PERIOD_DAYS),
+  periodDays: z
+    .number()
+    .int("a whole number of days")
+    .min(1, `a period is 1 to ${MAX_PERIOD_DAYS} days`)
+    .max(MAX_PERIOD_DAYS, `a period is 1 to ${MAX_PERIOD_DAYS} days`),
   ownPurchaseEarns: z.boolean(),
   teamLeadShareBps: bps,
 }) satisfies z.ZodType<PolicyRules>;
