@@ -44,6 +44,13 @@ module.exports = {
       },
     },
     {
+      name: "core-reads-no-clock",
+      severity: "error",
+      comment: "the shell's wall clock (src/clock.ts); the core's time is the block header's",
+      from: { path: core, pathNot: "\\.test\\.ts$" },
+      to: { path: "^src/clock\\.ts$" },
+    },
+    {
       name: "storage-below-node",
       severity: "error",
       from: { path: "^src/storage/" },

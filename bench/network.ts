@@ -8,7 +8,7 @@ import type { KeyPair, SuiteId } from "../src/crypto/suite.js";
 import { type DemoParty, seedDemoGenesis } from "../src/ops/demo-genesis.js";
 import { nodeHomes, startNetwork } from "../src/ops/network-up.js";
 import { freePort, wirePeers } from "../src/ops/peers.js";
-import { MarketLedgerClient } from "../src/sdk/index.js";
+import { MarketLedgerClient, messageText } from "../src/sdk/index.js";
 import { presignTransfers } from "./load.js";
 import { quantile, verifyRate } from "./measure.js";
 import type { BenchRow } from "./table.js";
@@ -71,7 +71,7 @@ export async function runNetworkBench(
     await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
     socket.on("message", (data) => {
       const now = performance.now();
-      for (const hash of (JSON.parse(String(data)) as { txHashes: string[] }).txHashes)
+      for (const hash of (JSON.parse(messageText(data)) as { txHashes: string[] }).txHashes)
         committedAt.set(hash, now);
     });
 

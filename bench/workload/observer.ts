@@ -1,4 +1,5 @@
 import { WebSocket } from "ws";
+import { messageText } from "../../src/sdk/events.js";
 
 /** One transaction result as the node's event stream reports it. */
 export interface ObservedResult {
@@ -45,7 +46,7 @@ export class CommitObserver implements CommitSource {
   async connect(apiUrl: string): Promise<void> {
     const socket = new WebSocket(`${apiUrl.replace(/^http/, "ws")}/v1/events`);
     await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
-    socket.on("message", (data) => this.onBlock(JSON.parse(String(data)) as BlockMessage));
+    socket.on("message", (data) => this.onBlock(JSON.parse(messageText(data)) as BlockMessage));
     this.socket = socket;
   }
 

@@ -135,8 +135,12 @@ export class Chain {
    */
   latestBlock(): Block {
     const height = this.height;
-    if (this.head === undefined || this.head.header.height !== height)
-      this.head = this.blockAt(height) as Block;
+    if (this.head === undefined || this.head.header.height !== height) {
+      const head = this.blockAt(height);
+      if (head === undefined)
+        throw new StorageError("STORE_EMPTY", `the store has no block at its height ${height}`);
+      this.head = head;
+    }
     return this.head;
   }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { systemClock } from "../clock.js";
 import { getSuite } from "../crypto/index.js";
 import type { KeyPair, PrivateKey } from "../crypto/suite.js";
 import {
@@ -43,6 +44,6 @@ export function randomSerial(): Uint8Array {
 
 /** Now, whole seconds, an hour back so a peer whose clock is a little behind accepts it. */
 export function validityStartMs(): bigint {
-  const now = BigInt(Date.now());
+  const now = BigInt(systemClock.now());
   return now - (now % 1000n) - 3_600_000n;
 }

@@ -59,7 +59,7 @@ export class LedgerNode {
   private transport: Transport | undefined;
   private lastCommit: CommittedBlock | undefined;
   private failure: unknown;
-  private lastCommitAtMs = Date.now();
+  private lastCommitAtMs = systemClock.now();
   private readonly consensusFigures: ConsensusFigures;
   private readonly marketingFigures: MarketingFigures;
   private readonly hostFigures: HostFigures;
@@ -121,7 +121,7 @@ export class LedgerNode {
       certificatePaths: [join(home, "node.cert.pem"), config.tls.cert],
       state: chain.state,
       stateEntries: (prefix) => chain.store.stateEntries(prefix),
-      nowMs: () => Date.now(),
+      nowMs: () => systemClock.now(),
     });
     chain.observer = {
       stage: (stage, seconds) => this.metrics.stageSeconds.observe({ stage }, seconds),
@@ -141,7 +141,7 @@ export class LedgerNode {
       batchDelayMs: this.config.batchDelayMs,
       maxBlockTxs: this.genesis.params.maxBlockTxs,
       maxBlockBytes: this.genesis.params.maxBlockBytes,
-      now: () => Date.now(),
+      now: () => systemClock.now(),
       senderNonce: this.senderNonce,
       onCommit: (committed) => this.afterCommit(committed),
       onDroppedTx: (hash, reason) => this.log.warn({ tx: hash, reason }, "dropped a pending transaction"),
@@ -393,7 +393,7 @@ export class LedgerNode {
 
   private afterCommit(committed: CommittedBlock): void {
     this.lastCommit = committed;
-    this.lastCommitAtMs = Date.now();
+    this.lastCommitAtMs = systemClock.now();
     this.pace.committed(committed.block.txs.length, this.lastCommitAtMs);
     try {
       this.blockFigures(committed);
@@ -432,7 +432,7 @@ export class LedgerNode {
   /** Gauges read on demand, before every scrape or status. */
   private refreshFigures(): void {
     const { metrics } = this;
-    metrics.sinceLastCommit.set((Date.now() - this.lastCommitAtMs) / 1000);
+    metrics.sinceLastCommit.set((systemClock.now() - this.lastCommitAtMs) / 1000);
     const view = this.consensusView();
     metrics.consensusHeight.set(view.height);
     metrics.consensusRound.set(view.round);

@@ -1,5 +1,6 @@
 import { type PolicyRules, type ProductInput, policyRules } from "../app/marketing/records.js";
 import type { Operation } from "../app/operations/index.js";
+import { systemClock } from "../clock.js";
 import type { KeyPair, Suite } from "../crypto/suite.js";
 import { LedgerError } from "../errors.js";
 import { toHex } from "../ledger/bytes.js";
@@ -235,7 +236,7 @@ export async function startDemoMarketing(options: DemoMarketingOptions): Promise
     const codes = referrals.get(p.sku) ?? [];
     const referralCode = codes.length > 0 ? codes[created % codes.length] : undefined;
     created++;
-    const salt = options.suite.hash(new TextEncoder().encode(`demo-buyer-${Date.now()}-${created}`));
+    const salt = options.suite.hash(new TextEncoder().encode(`demo-buyer-${systemClock.now()}-${created}`));
     const lines = [{ sku: p.sku, quantity: 1, referralCode }];
     // Every other tea order is a basket with a cup set, referred by another marketer.
     const cup = DEMO_PRODUCTS[2]!;

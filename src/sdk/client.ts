@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { accountCodec, accountKey } from "../app/accounts.js";
+import { systemClock } from "../clock.js";
 import { LedgerError } from "../errors.js";
 import { fromHex, toHex } from "../ledger/bytes.js";
 import { decode } from "../ledger/codec.js";
@@ -102,12 +103,12 @@ export class MarketLedgerClient {
 
   /** Polls until the transaction is committed; bounded by timeoutMs. */
   async waitForTx(hash: string, options: WaitOptions = {}): Promise<CommittedTxJson> {
-    const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+    const deadline = systemClock.now() + (options.timeoutMs ?? 30_000);
     const pollMs = options.pollMs ?? 100;
     for (;;) {
       const status = await this.tx(hash);
       if (status?.status === "committed") return status;
-      if (Date.now() >= deadline) {
+      if (systemClock.now() >= deadline) {
         throw new SdkError(
           "TX_WAIT_TIMEOUT",
           `transaction ${hash} was not committed in time (last: ${status?.status ?? "unknown"})`,

@@ -9,6 +9,12 @@ import type { BlockEventsJson } from "./wire/events.js";
  * if the handler failed or the process stopped mid-block (consumers de-duplicate by event id).
  */
 
+/** A WebSocket message as text, whichever of its forms `ws` delivers (one buffer, fragments, an ArrayBuffer). */
+export function messageText(data: WebSocket.RawData): string {
+  if (Array.isArray(data)) return Buffer.concat(data).toString("utf8");
+  return (data instanceof ArrayBuffer ? Buffer.from(data) : data).toString("utf8");
+}
+
 export interface EventsQuery {
   /** Only these event types (e.g. orderPaid, commissionSettled, withdrawalRequested). */
   readonly kinds?: readonly string[];
@@ -76,7 +82,7 @@ export function followEvents(
     const ws = new WebSocket(eventsUrl(nodeUrl, { ...query, fromHeight: nextHeight }));
     socket = ws;
     ws.on("message", (data) => {
-      const block = JSON.parse(String(data)) as BlockEventsJson;
+      const block = JSON.parse(messageText(data)) as BlockEventsJson;
       if (block.type !== "events") return;
       queue.push(block);
       if (queue.length >= MAX_QUEUED_BLOCKS) ws.pause();

@@ -105,7 +105,8 @@ export function writeIdentityGenesis(state: StateOverlay, g: IdentityGenesis): v
   g.identities.forEach((entry, i) => {
     guarded(`identity ${i}`, () => {
       const member = entry.certificate ? verifyMemberCertificate(state, entry.certificate, t) : undefined;
-      const publicKey = member?.cert.publicKey.bytes ?? (entry.publicKey as Uint8Array);
+      const publicKey = member?.cert.publicKey.bytes ?? entry.publicKey;
+      if (publicKey === undefined) throw invalid(`identity ${i}: give a certificate or a publicKey`);
       if (
         member &&
         (member.role !== entry.role || (entry.organisation ?? member.organisation) !== member.organisation)

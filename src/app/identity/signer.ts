@@ -45,5 +45,5 @@ export function activeSigner(
   if (!isRole(identity.role)) {
     throw new IdentityError("ROLE_UNKNOWN", `unknown role ${identity.role}`, { code, role: identity.role });
   }
-  return identity as Signer;
+  return identity;
 }

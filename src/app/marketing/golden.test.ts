@@ -13,7 +13,7 @@ import {
 import { endBlockEventsCodec, endEventsKey } from "./end-block.js";
 import { MARKETING_OPERATIONS } from "./operations.js";
 import { dueEntryCodec } from "./orders.js";
-import { RULE_KINDS, type RuleKind, ruleSetCodec } from "./policy-rules-codec.js";
+import { RULE_KINDS, ruleSetCodec } from "./policy-rules-codec.js";
 import {
   amountCodec,
   commissionCodec,
@@ -427,7 +427,7 @@ describe("policy rules: a versioned, tagged encoding", () => {
   it("adding a rule kind later leaves the bytes and the hash of stored policies as they were", () => {
     const later = ruleSetCodec({
       ...RULE_KINDS,
-      recruitBonusBps: { tag: 10, codec: u32, neutral: 0 } as RuleKind<number>,
+      recruitBonusBps: { tag: 10, codec: u32, neutral: 0 },
     });
     const stored = encode(policyRulesCodec, rules);
     expect(toHex(encode(later, { ...rules, recruitBonusBps: 0 }))).toBe(toHex(stored));

@@ -275,7 +275,7 @@ export function isOperationKind(kind: string): kind is OperationKind {
 /** A value may name its own kind (`{"kind": "registerIdentity", ...}`, as `mkl network add-org` writes it). */
 function withoutKind(kind: string, json: unknown): unknown {
   if (json === null || typeof json !== "object" || !("kind" in json)) return json;
-  const { kind: named, ...rest } = json as { kind: unknown };
+  const { kind: named, ...rest } = json;
   return named === kind ? rest : json;
 }
 

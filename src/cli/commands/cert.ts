@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
 import { revocationList } from "../../app/identity/registry.js";
+import { systemClock } from "../../clock.js";
 import { getSuite, isSuiteId, SUITE_IDS } from "../../crypto/index.js";
 import type { PrivateKey, SuiteId } from "../../crypto/suite.js";
 import { loadNodeConfig } from "../../node/config.js";
@@ -114,7 +115,7 @@ export function writeCrl(
     if (!isRevocationReason(e.reason)) throw new CliError(`unknown reason ${e.reason} in revocations.json`);
     return { serialHex: e.serialHex, revokedAtMs: BigInt(e.revokedAtMs), reason: e.reason };
   });
-  const now = BigInt(Date.now());
+  const now = BigInt(systemClock.now());
   const crl = createCrl({
     issuer: ca,
     issuerKey: caKey,
@@ -288,7 +289,7 @@ function registerRevoke(cert: Command): void {
         throw new CliError(`serial ${serialHex} is already revoked`);
       const next: RevocationsFile = {
         crlNumber: file.crlNumber + 1,
-        entries: [...file.entries, { serialHex, revokedAtMs: String(Date.now()), reason: o.reason }],
+        entries: [...file.entries, { serialHex, revokedAtMs: String(systemClock.now()), reason: o.reason }],
       };
       const path = writeCrl(o.orgDir, ca, caKey, next);
       const print = printer(cmd);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { genesisSchema, writeGenesisState } from "../../app/genesis.js";
 import { lookupIdentity } from "../../app/identity/registry.js";
 import { StateOverlay } from "../../app/state.js";
+import { systemClock } from "../../clock.js";
 import { bytesToHex, getSuite } from "../../crypto/index.js";
 import { parseWith } from "../../node/config.js";
 import {
@@ -91,7 +92,7 @@ export function registerIdCommands(program: Command): void {
   expiring.action(async (o: { node: string; days: string }) => {
     const print = printer(expiring);
     if (!/^[0-9]{1,5}$/.test(o.days)) throw new CliError(`--days must be a whole number, got "${o.days}"`);
-    const before = BigInt(Date.now()) + BigInt(o.days) * 86_400_000n;
+    const before = BigInt(systemClock.now()) + BigInt(o.days) * 86_400_000n;
     const answer = await new MarketLedgerClient(o.node).expiringCertificates(before);
     for (const org of answer.organisations)
       print(`organisation ${org.id} CA expires ${iso(org.caNotAfterMs)}`);

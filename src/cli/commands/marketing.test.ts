@@ -16,6 +16,8 @@ const file = (name: string, text: string) => {
 const suite = getSuite("ed25519");
 const codeA = userCodeOf(suite.hash, suite.generateKeyPair().publicKey.bytes);
 const codeB = userCodeOf(suite.hash, suite.generateKeyPair().publicKey.bytes);
+/** The code with its last character changed (so its checksum fails), whatever that character was. */
+const mistyped = (code: string) => `${code.slice(0, -1)}${code.endsWith("x") ? "y" : "x"}`;
 
 describe("mkl marketing import: files", () => {
   it("reads RFC 4180 CSV: quotes, doubled quotes, commas and newlines in fields, CRLF, BOM", () => {
@@ -65,7 +67,7 @@ describe("mkl marketing import: files", () => {
         "OK-1,Twice,1,1,online",
       ].join("\n"),
     );
-    const employees = file("bad-e.csv", `user_code,team_lead\n${codeA},${codeA}\n${codeA.slice(0, -1)}x,\n`);
+    const employees = file("bad-e.csv", `user_code,team_lead\n${codeA},${codeA}\n${mistyped(codeA)},\n`);
     let error: unknown;
     try {
       prepareImport({ products, employees });

@@ -52,14 +52,14 @@ export function readTextOnly(path: string): string {
 /** RFC 4180 CSV (csv-parse: quotes, CRLF or LF, a leading BOM) into rows keyed by the lowercased header. */
 export function parseCsv(text: string, what = "CSV"): LocatedRow[] {
   try {
-    const records = parse(text, {
+    const records = parse<{ record: Row; info: { lines: number } }>(text, {
       bom: true,
       columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
       record_delimiter: ["\r\n", "\n", "\r"],
       skip_empty_lines: true,
       skip_records_with_empty_values: true,
       info: true,
-    }) as Array<{ record: Row; info: { lines: number } }>;
+    });
     return records.map(({ record, info }) => ({ row: record, at: `line ${info.lines}` }));
   } catch (error) {
     if (error instanceof CsvError) throw new CliError(`${what}: ${error.message}`);
@@ -84,9 +84,17 @@ export function parseTable(text: string, format: "csv" | "json", what: string): 
 
 class RowError extends Error {}
 
-const present = (v: unknown) => v !== undefined && v !== null && String(v).trim() !== "";
-const cell = (row: Row, name: string): string | undefined =>
-  present(row[name]) ? String(row[name]).trim() : undefined;
+/** A cell as text: CSV gives strings, JSON may give numbers or booleans; anything else is refused. */
+function textOf(v: unknown, name: string): string {
+  if (v === undefined || v === null) return "";
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
+  throw new RowError(`${name} must be text or a number, got ${JSON.stringify(v)}`);
+}
+const cell = (row: Row, name: string): string | undefined => {
+  const text = textOf(row[name], name).trim();
+  return text === "" ? undefined : text;
+};
 
 /** An amount given in fen (`NAME_fen`) or in yuan with at most two decimals (`NAME_yuan`); never a float. */
 function fenOf(row: Row, name: string): string | undefined {
@@ -102,7 +110,7 @@ function fenOf(row: Row, name: string): string | undefined {
 
 const listOf = (row: Row, name: string): string[] => {
   const v = row[name];
-  const items = Array.isArray(v) ? v.map(String) : String(v ?? "").split(/[;|]/);
+  const items = Array.isArray(v) ? v.map((item) => textOf(item, name)) : textOf(v, name).split(/[;|]/);
   return items.map((s) => s.trim()).filter((s) => s !== "");
 };
 

@@ -65,8 +65,9 @@ function verifyChain(
   intermediates: string[],
   rootFile: string,
 ): void {
+  const chainDir = mkdtempSync(join(dir, "chain-"));
   const links = [leafFile, ...intermediates, rootFile].map((f, i) => {
-    const path = join(dir, `link-${i}-${Math.random().toString(36).slice(2)}.pem`);
+    const path = join(chainDir, `link-${i}.pem`);
     writeFileSync(path, toPem("CERTIFICATE", allFromPem(readFileSync(f, "utf8"), "CERTIFICATE")[0]!));
     return path;
   });
@@ -199,7 +200,7 @@ describe.each(["sm", "ecdsa-p256"] as const)("mkl network init --suite %s", (sui
             client.end();
             server.close();
           });
-          client.on("error", (e) => {
+          client.on("error", (e: Error) => {
             server.close();
             fail(e);
           });

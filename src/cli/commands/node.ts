@@ -1,5 +1,6 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { systemClock } from "../../clock.js";
 import { toHex } from "../../ledger/bytes.js";
 import { EXIT_CODE } from "../../node/fail-stop.js";
 import { initSoloHome } from "../../node/home.js";
@@ -42,7 +43,7 @@ export function registerNodeCommands(program: Command): void {
         chainId: opts.chainId,
         apiPort: Number(opts.apiPort),
         fundedAccounts: [{ name: "treasury", balanceFen: 100_000_000_00n }],
-        genesisTimeMs: BigInt(Date.now()),
+        genesisTimeMs: BigInt(systemClock.now()),
       });
       console.log(`node home created in ${home}`);
       console.log(`validator public key ${toHex(validator.publicKey.bytes)}`);

@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
+import { systemClock } from "../../clock.js";
 import { loadMonitorConfig } from "../../ops/monitor/config.js";
 import { grafanaDashboard, prometheusRulesYaml } from "../../ops/monitor/prometheus.js";
 import { runMonitor } from "../../ops/monitor/run.js";
@@ -29,7 +30,9 @@ async function viewsFromMonitor(url: string): Promise<NodeView[]> {
 }
 
 async function viewsByLooking(targets: Target[]): Promise<NodeView[]> {
-  const samples = withNetworkFigures(await Promise.all(targets.map((t) => scrapeNode(t, 3_000, Date.now))));
+  const samples = withNetworkFigures(
+    await Promise.all(targets.map((t) => scrapeNode(t, 3_000, systemClock.now))),
+  );
   return samples.map((s) => nodeView(s.target, s, s.up ? s.atMs : undefined, 0));
 }
 

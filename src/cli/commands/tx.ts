@@ -85,6 +85,6 @@ export function registerTxCommand(program: Command): void {
       return;
     }
     if (o.key === undefined) throw new CliError("--key is required to submit (or use --dry-run)");
-    await submitOperation(o as SignerOptions, op, print);
+    await submitOperation(o, op, print);
   });
 }

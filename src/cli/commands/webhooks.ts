@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { systemClock } from "../../clock.js";
 import { getSuite } from "../../crypto/index.js";
 import { BUSINESS_EVENT_KINDS } from "../../integrations/business-events.js";
 import { signSubscriptionRequest } from "../../integrations/webhooks/authorise.js";
@@ -114,7 +115,7 @@ export function registerWebhookCommands(program: Command): void {
         suite,
         key,
         { url: o.url, scope, ...(o.kinds === undefined ? {} : { kinds: o.kinds.split(",") as never[] }) },
-        Date.now(),
+        systemClock.now(),
       );
       const answer = (await call(`${o.service.replace(/\/+$/, "")}/v1/subscriptions`, {
         method: "POST",

@@ -1,3 +1,4 @@
+import { systemClock } from "../../clock.js";
 import { EVENT_ID_HEADER, SIGNATURE_HEADER, SUBSCRIPTION_HEADER, signatureHeader } from "./signature.js";
 import type { Delivery, Subscription, WebhookStore } from "./store.js";
 
@@ -35,7 +36,7 @@ async function post(
         "content-type": "application/json",
         [EVENT_ID_HEADER]: delivery.eventId,
         [SUBSCRIPTION_HEADER]: subscription.id,
-        [SIGNATURE_HEADER]: signatureHeader(subscription.secret, Date.now(), delivery.body),
+        [SIGNATURE_HEADER]: signatureHeader(subscription.secret, systemClock.now(), delivery.body),
       },
       signal: AbortSignal.timeout(timeoutMs),
       redirect: "manual",
@@ -91,7 +92,7 @@ export class Deliverer {
         await this.pause(undefined);
         continue;
       }
-      const waitMs = head.delivery.nextAttemptMs - Date.now();
+      const waitMs = head.delivery.nextAttemptMs - systemClock.now();
       if (waitMs > 0) {
         await this.pause(waitMs);
         continue;
@@ -107,7 +108,7 @@ export class Deliverer {
         ...head.delivery,
         attempts,
         lastError: error,
-        nextAttemptMs: Date.now() + backoffMs(this.policy, attempts),
+        nextAttemptMs: systemClock.now() + backoffMs(this.policy, attempts),
       };
       if (attempts >= this.policy.maxAttempts) {
         this.store.deadLetter(head.key, next);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { z } from "zod";
+import { systemClock } from "../../clock.js";
 import { getSuite, isSuiteId } from "../../crypto/index.js";
 import type { Suite } from "../../crypto/suite.js";
 import { LedgerError } from "../../errors.js";
@@ -176,7 +177,7 @@ function buildApi(ctx: ApiContext): FastifyInstance {
       suite,
       ctx.client,
       signed.data,
-      Date.now(),
+      systemClock.now(),
     );
     if (ctx.store.subscriptions().length >= MAX_SUBSCRIPTIONS)
       throw new SubscriptionError("SUBSCRIPTION_LIMIT", `at most ${MAX_SUBSCRIPTIONS} subscriptions`);
@@ -187,7 +188,7 @@ function buildApi(ctx: ApiContext): FastifyInstance {
       signer: wanted.signer,
       filter,
       kinds: wanted.kinds,
-      createdAtMs: Date.now(),
+      createdAtMs: systemClock.now(),
       fromHeight: ((ctx.store.cursor() ?? -1n) + 1n).toString(),
     };
     ctx.store.addSubscription(subscription);
@@ -225,7 +226,7 @@ function buildApi(ctx: ApiContext): FastifyInstance {
   });
 
   const replay = (ids: readonly string[]) => {
-    const replayed = ctx.store.replay(ids, Date.now());
+    const replayed = ctx.store.replay(ids, systemClock.now());
     for (const sub of ctx.store.subscriptions())
       if (replayed.some((id) => id.startsWith(`${sub.id}/`))) ctx.deliverer(sub).poke();
     return replayed;

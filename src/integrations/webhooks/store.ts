@@ -101,7 +101,7 @@ export class WebhookStore {
       end: [subscription, Number.MAX_SAFE_INTEGER],
       limit: 1,
     }))
-      return { key: key as QueueKey, delivery: value };
+      return { key, delivery: value };
     return undefined;
   }
 

@@ -10,6 +10,7 @@ import {
   addressOfKey,
   buildSignedTx,
   MarketLedgerClient,
+  messageText,
   SdkError,
   transferOp,
   VerificationError,
@@ -182,7 +183,7 @@ describe("node API", () => {
       endBlockEvents: unknown[];
     };
     const messages: BlockEvent[] = [];
-    socket.on("message", (data) => messages.push(JSON.parse(String(data))));
+    socket.on("message", (data) => messages.push(JSON.parse(messageText(data))));
     await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
     const { nonce } = await client.account(addressOfKey(running.node.suite, alice.publicKey.bytes));
     const tx = transfer(nonce, 3n);

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
-import type { FastifyInstance, FastifyReply, FastifySchema, RouteShorthandOptions } from "fastify";
+import type { FastifyInstance, FastifyReply, RouteShorthandOptions } from "fastify";
 import type { RouteModule } from "./routes/types.js";
 
 /**
@@ -53,7 +53,7 @@ export function consoleCsp(nonce: string): string {
 }
 
 // @fastify/static marks its routes this way (schemaHide); ours are marked alike.
-const hidden: RouteShorthandOptions = { schema: { hide: true } as FastifySchema };
+const hidden: RouteShorthandOptions = { schema: { hide: true } };
 
 /** The console as a route module of the API (routes/index.ts). */
 export const consoleRoutes: RouteModule = async (app) => registerConsole(app);
@@ -91,6 +91,6 @@ export async function registerConsole(
     // File names carry their content hash.
     immutable: true,
     maxAge: "365d",
-    setHeaders: (reply) => reply.header("x-content-type-options", "nosniff"),
+    setHeaders: (reply) => void reply.header("x-content-type-options", "nosniff"),
   });
 }

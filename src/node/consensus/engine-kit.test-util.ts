@@ -12,7 +12,7 @@ import { simulatedSignatures } from "./sim/sim-suite.js";
 
 /** Unit-test kit for the engine's modules: a real chain over a memory store, and fakes for its ports. */
 export const suite = simulatedSignatures();
-export const validators = nodeKeys.slice(0, 4) as KeyPair[];
+export const validators = nodeKeys.slice(0, 4);
 
 export function newChain(): Chain {
   return Chain.open(new MemoryStore(), suite, simGenesis([10n, 10n, 10n, 10n]));

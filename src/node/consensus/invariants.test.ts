@@ -63,7 +63,7 @@ describe("an InvariantError", () => {
       refusals,
       network: { broadcast: () => {}, send: () => true },
       onApplied: () => {},
-    } as unknown as ConstructorParameters<typeof BlockSync>[0]);
+    });
     const blocks = [encodeBlock(certified)];
     vi.spyOn(chain, "executeBlock").mockImplementation(badInput);
     expect(sync.apply("peer", blocks)).toBe(0);

@@ -7,9 +7,7 @@ import type { Step, Vote, WalRecord } from "../../consensus/index.js";
  */
 
 /** The local clock (ms since the epoch). Only votes' BFT-time stamps and timer bookkeeping read it. */
-export interface Clock {
-  now(): number;
-}
+export { type Clock, systemClock } from "../../clock.js";
 
 export interface TimerHandle {
   cancel(): void;
@@ -72,8 +70,6 @@ export interface EngineObserver {
   /** A peer's message was refused (bad signature, undecodable, invalid block): one line of the warn log. */
   refused?(event: { peer: string; reason: string }): void;
 }
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 export const systemTimers: Timers = {
   after: (delayMs, run) => {

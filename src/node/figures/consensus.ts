@@ -106,5 +106,5 @@ export function guarded(observer: EngineObserver, onError: (error: unknown) => v
       }
     };
   }
-  return out as EngineObserver;
+  return out;
 }

@@ -1,3 +1,4 @@
+import { systemClock } from "../../clock.js";
 /**
  * At most `max` log lines per window. take() returns false when over budget, else how many
  * lines were suppressed since the last one written (so the log still says something was lost).
@@ -10,7 +11,7 @@ export class LogBudget {
   constructor(
     private readonly max: number,
     private readonly windowMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = systemClock.now,
   ) {}
 
   take(): number | false {

@@ -10,7 +10,6 @@ import { type AdmissionSlot, InboundAdmission } from "./admission.js";
 import { backoffDelayMs, DEFAULT_BACKOFF } from "./backoff.js";
 import { type ByteCounters, Connection, type LinkContext, type LinkEvents } from "./connection.js";
 import { P2pError } from "./errors.js";
-import type { LinkRole } from "./hello.js";
 import { LogBudget } from "./log-budget.js";
 import { OutboundQueue, type Priority } from "./queue.js";
 import { replacesCurrent } from "./tiebreak.js";
@@ -309,7 +308,7 @@ export class Transport {
       this.callback(() => this.opts.onPeerConnected?.(peerId));
       return;
     }
-    const facts = (c: Connection) => ({ role: c.role as LinkRole, peerIncarnation: c.peerIncarnation! });
+    const facts = (c: Connection) => ({ role: c.role, peerIncarnation: c.peerIncarnation! });
     const replace = replacesCurrent(this.ctx.selfId, peerId, facts(current), facts(conn));
     this.log.debug({ peerId, kept: replace ? conn.role : current.role }, "duplicate link resolved");
     if (!replace) {

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from "fastify";
 import { z } from "zod";
+import { systemClock } from "../../clock.js";
 import { LedgerError } from "../../errors.js";
 import { loadMonitorConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
@@ -61,7 +62,7 @@ export async function buildMonitorApi(monitor: Monitor, configPath?: string): Pr
       error: { code: status >= 500 ? "INTERNAL" : "BAD_REQUEST", message: (error as Error).message },
     });
   });
-  const now = () => Date.now();
+  const now = () => systemClock.now();
 
   app.get("/openapi.json", async () => MONITOR_OPENAPI);
   app.get("/v1/ops/network", async () => {

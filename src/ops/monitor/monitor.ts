@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { systemClock } from "../../clock.js";
 import { type Alert, AlertBook, type AlertEvent } from "./alerts.js";
 import { DEFAULT_CONFIG, type MonitorConfig } from "./config.js";
 import { type Condition, evaluateRules, type HistoryPoint } from "./evaluate.js";
@@ -51,7 +52,7 @@ export class Monitor {
 
   constructor(private readonly options: MonitorOptions) {
     this.log = options.log ?? (() => {});
-    this.nowMs = options.nowMs ?? Date.now;
+    this.nowMs = options.nowMs ?? systemClock.now;
     this.config = options.config ?? DEFAULT_CONFIG;
     this.configError = options.configError;
     this.history = new MonitorHistory({ path: join(options.dataDir), retentionMs: this.config.retentionMs });

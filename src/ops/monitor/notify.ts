@@ -1,6 +1,7 @@
 import { createHmac } from "node:crypto";
 import nodemailer from "nodemailer";
 import { z } from "zod";
+import { systemClock } from "../../clock.js";
 import type { AlertEvent } from "./alerts.js";
 import { SEVERITIES } from "./rules.js";
 
@@ -178,7 +179,7 @@ export class Dispatcher {
     private readonly monitorUrl: () => string,
     private readonly log: (line: string) => void,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
-    private readonly nowMs: () => number = Date.now,
+    private readonly nowMs: () => number = systemClock.now,
   ) {
     this.notifiers = [...config.webhooks.map(webhookNotifier), ...config.email.map(emailNotifier)];
   }

@@ -1,6 +1,7 @@
 import { Alert, Button, Card, Descriptions, Form, Input, InputNumber, Space, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { systemClock } from "../../../src/clock.js";
 import { randomBytes } from "../../../src/crypto/bytes.js";
 import { detectPemSuite, getSuite } from "../../../src/crypto/index.js";
 import type { PrivateKey } from "../../../src/crypto/suite.js";
@@ -113,7 +114,7 @@ function Issue({ ca }: { ca: Ca }) {
     const serial = randomBytes(16);
     serial[0] = (serial[0]! & 0x7f) | 0x01;
     // X.509 times are whole seconds.
-    const now = (BigInt(Date.now()) / 1000n) * 1000n;
+    const now = (BigInt(systemClock.now()) / 1000n) * 1000n;
     let cert: ParsedCertificate;
     try {
       cert = issueCertificate({

@@ -1,5 +1,4 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import type { ButtonProps } from "antd";
 import {
   Alert,
   Button,
@@ -478,7 +477,7 @@ function OrderActions({
               />
             </Space>
           }
-          okButtonProps={{ "data-testid": `refund-ok-${o.id}` } as ButtonProps}
+          okButtonProps={{ "data-testid": `refund-ok-${o.id}` }}
           onConfirm={async () => {
             const amountFen = parseYuan(refund);
             if (amountFen === undefined) return;

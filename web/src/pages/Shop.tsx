@@ -20,6 +20,7 @@ import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { useNavigate, useParams } from "react-router-dom";
 import type { ReasonCode } from "../../../src/app/marketing/records.js";
+import { systemClock } from "../../../src/clock.js";
 import { bytesToHex, randomBytes } from "../../../src/crypto/bytes.js";
 import { decodeUserCode } from "../../../src/pki/user-code.js";
 import { api, type OrderViewJson, type ProductJson } from "../chain/api.js";
@@ -120,10 +121,10 @@ function Storefront({ code }: { code: string }) {
         enterprise: referral.data.enterprise,
         sku: referral.data.sku,
         salt: bytesToHex(salt),
-        createdAt: Date.now(),
+        createdAt: systemClock.now(),
       });
       localStorage.setItem(ORDERS_KEY, JSON.stringify(mine));
-      navigate("/shop");
+      void navigate("/shop");
     }
   };
   return (

@@ -63,7 +63,7 @@ const pageQuery = proveQuery.extend({
 
 /** A reader of committed state; with proofs, pinned to one height and recording the keys read. */
 function reader(node: LedgerNode, prove: boolean) {
-  if (!prove) return { state: node.chain.state as StateReader, proofs: () => undefined };
+  if (!prove) return { state: node.chain.state, proofs: () => undefined };
   const height = node.chain.height;
   const seen = new Map<string, Uint8Array>();
   const state: StateReader = {

@@ -48,7 +48,7 @@ export class EngineChecker {
       agree(
         this.storedBlocks,
         height - 1n,
-        toHex(bytes as Uint8Array),
+        toHex(bytes),
         "stored-block",
         `node ${node} stores another block or certificate`,
       );
