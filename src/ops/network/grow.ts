@@ -1,5 +1,6 @@
 import { existsSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { systemClock } from "../../clock.js";
 import { getSuite } from "../../crypto/index.js";
 import type { SuiteId } from "../../crypto/suite.js";
 import { toHex } from "../../ledger/bytes.js";
@@ -26,7 +27,7 @@ import { writeNodeHome, writeOrg } from "./write.js";
 
 /** Issuing now, with fresh serials: the shell's clock and randomness for a plan. */
 export function planContext(suite: SuiteId, days: bigint): PlanContext {
-  return { suite, days, startMs: validityStartMs(), nowMs: BigInt(Date.now()), serial: randomSerial };
+  return { suite, days, startMs: validityStartMs(), nowMs: BigInt(systemClock.now()), serial: randomSerial };
 }
 
 export function readManifest(dir: string): NetworkManifest {
