@@ -422,7 +422,7 @@ describe("the web console in headless Chromium", () => {
         page.waitForEvent("download"),
         page.getByTestId("chain-csv").click(),
       ]);
-      const csv = readFileSync((await download.path())!, "utf8")
+      const csv = readFileSync(await download.path(), "utf8")
         .trim()
         .split("\r\n");
       expect(csv[0]).toBe("height,hash,time,txs,validatorSetHash,signatures,certificate");

@@ -310,7 +310,7 @@ function OrderLookup({ id, recompute }: { id: string; recompute: boolean }) {
           <Button
             size="small"
             data-testid="order-csv"
-            onClick={() => downloadCsv(`order-${id}.csv`, ORDER_CSV, [orderCsvRow(order.data!)])}
+            onClick={() => downloadCsv(`order-${id}.csv`, ORDER_CSV, [orderCsvRow(order.data)])}
           >
             {t("auditor.exportCsv")}
           </Button>
