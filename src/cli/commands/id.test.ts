@@ -1,14 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Command } from "commander";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getSuite } from "../../crypto/index.js";
-import { LedgerError } from "../../errors.js";
 import { type RunningNode, runNode } from "../../node/run.js";
 import { parseCertificate, userCodeOf } from "../../pki/index.js";
 import { registerIdCommands } from "./id.js";
+import { runMkl } from "./in-process.test-util.js";
 import { registerNetworkCommands } from "./network.js";
 
 /** `mkl id` asks a running node's API: it never opens the node's store. */
@@ -17,23 +16,7 @@ let dir: string;
 let running: RunningNode;
 let adminCode: string;
 
-async function mkl(...args: string[]): Promise<{ out: string; error?: LedgerError }> {
-  let out = "";
-  const program = new Command("mkl").exitOverride().configureOutput({
-    writeOut: (s) => {
-      out += s;
-    },
-  });
-  registerNetworkCommands(program);
-  registerIdCommands(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return { out };
-  } catch (error) {
-    if (error instanceof LedgerError) return { out, error };
-    throw error;
-  }
-}
+const mkl = (...args: string[]) => runMkl([registerNetworkCommands, registerIdCommands], args);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mkl-id-"));

@@ -6,7 +6,6 @@ import { join } from "node:path";
 import { connect, createServer } from "node:tls";
 import { CertificationRequest } from "@peculiar/asn1-csr";
 import { AsnConvert } from "@peculiar/asn1-schema";
-import { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { admitTx, authorizeTx, txCodecs } from "../../app/executor.js";
 import { parseGenesis, writeGenesisState } from "../../app/genesis.js";
@@ -14,7 +13,6 @@ import { lookupIdentity } from "../../app/identity/registry.js";
 import type { Operation } from "../../app/operations/index.js";
 import { StateOverlay } from "../../app/state.js";
 import { getSuite } from "../../crypto/index.js";
-import { LedgerError } from "../../errors.js";
 import { toHex } from "../../ledger/bytes.js";
 import { decodeSignedTx, encodeSignedTx, signTx, verifyTxSignature } from "../../ledger/tx.js";
 import { Chain } from "../../node/chain.js";
@@ -23,30 +21,14 @@ import { allFromPem, decodeUserCode, parseCertificate, toPem } from "../../pki/i
 import { ChainStore } from "../../storage/chain-store.js";
 import { registerCertCommands } from "./cert.js";
 import { registerIdCommands } from "./id.js";
+import { runMkl } from "./in-process.test-util.js";
 import { registerNetworkCommands } from "./network.js";
 
 const base = mkdtempSync(join(tmpdir(), "mkl-network-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
-/** Runs `mkl ...args` in-process; returns its output, or the LedgerError it raised. */
-async function mkl(...args: string[]): Promise<{ out: string; error?: LedgerError }> {
-  let out = "";
-  const program = new Command("mkl").exitOverride().configureOutput({
-    writeOut: (s) => {
-      out += s;
-    },
-  });
-  registerNetworkCommands(program);
-  registerCertCommands(program);
-  registerIdCommands(program);
-  try {
-    await program.parseAsync(args, { from: "user" });
-    return { out };
-  } catch (e) {
-    if (e instanceof LedgerError) return { out, error: e };
-    throw e;
-  }
-}
+const mkl = (...args: string[]) =>
+  runMkl([registerNetworkCommands, registerCertCommands, registerIdCommands], args);
 
 function openssl(args: string[]): { ok: boolean; output: string } {
   const run = spawnSync("openssl", args, { encoding: "utf8" });

@@ -1,9 +1,11 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
+import { readJsonFile } from "../../node/files.js";
+import { bundleName, DEFAULT_INSTALL_DIR, hostsOf, writeHostBundles } from "../../ops/network/bundles.js";
 import { addObserver, addOrganisation, planContext } from "../../ops/network/grow.js";
 import { type NetworkPlan, planNetwork } from "../../ops/network/plan.js";
 import { DEFAULT_BASE_PORT } from "../../ops/network/ports.js";
-import { localTopology } from "../../ops/network/topology.js";
+import { hostsTopology, localTopology, manifestTopology } from "../../ops/network/topology.js";
 import { refuseNonEmpty, writeNetwork } from "../../ops/network/write.js";
 import { CliError, passphraseFrom, printer } from "../io.js";
 import { parseDays, parseSuiteOption } from "./cert.js";
@@ -18,7 +20,10 @@ import { parseDays, parseSuiteOption } from "./cert.js";
  */
 
 export interface InitOptions {
-  orgs: string;
+  orgs?: string;
+  hosts?: string;
+  manifest?: string;
+  installDir?: string;
   suite: string;
   out: string;
   chainId: string;
@@ -48,13 +53,41 @@ function printPlan(plan: NetworkPlan, print: (line: string) => void): void {
 
 export function initNetwork(o: InitOptions, print: (line: string) => void): void {
   const basePort = o.basePort === undefined ? DEFAULT_BASE_PORT : parsePortOption("--base-port", o.basePort);
-  const topology = localTopology(o.chainId, Number(o.orgs), basePort);
+  const given = [o.orgs, o.hosts, o.manifest].filter((v) => v !== undefined).length;
+  if (given !== 1) throw new CliError("give one of --orgs N, --hosts HOST1,HOST2,… or --manifest FILE");
+  const topology =
+    o.hosts !== undefined
+      ? hostsTopology(
+          o.chainId,
+          o.hosts.split(",").map((h) => h.trim()),
+          basePort,
+        )
+      : o.manifest !== undefined
+        ? manifestTopology(o.chainId, readJsonFile(o.manifest), o.manifest, basePort)
+        : localTopology(o.chainId, Number(o.orgs), basePort);
   const suite = parseSuiteOption(o.suite);
   const days = parseDays(o.days);
   const out = resolve(o.out);
   refuseNonEmpty(out);
   const passphrase = passphraseFrom(o.passphraseEnv);
   const plan = planNetwork(planContext(suite, days), topology);
+  if (topology.placement === "hosts") {
+    writeHostBundles(out, plan, passphrase, o.installDir ?? DEFAULT_INSTALL_DIR);
+    printPlan(plan, print);
+    for (const host of hostsOf(plan)) {
+      const nodes = plan.nodes.filter((node) => node.host === host);
+      print(
+        `  ${join(out, "hosts", bundleName(host))}: ${nodes.map((n) => `${n.moniker} api ${n.ports.api} p2p ${n.ports.p2p}`).join(", ")}`,
+      );
+    }
+    print(
+      `done: ${plan.orgs.length} organisations, ${plan.nodes.length} nodes on ${hostsOf(plan).length} hosts in ${out}`,
+    );
+    print(
+      `copy each ${join(out, "hosts", "HOST")} to its machine and follow its README.md; keep ${out}/ca and ${out}/orgs offline`,
+    );
+    return;
+  }
   writeNetwork(out, plan, passphrase);
   printPlan(plan, print);
   print(`done: ${plan.orgs.length} organisations, ${plan.nodes.length} validators in ${out}`);
@@ -96,8 +129,19 @@ export function registerNetworkCommands(program: Command): void {
   const network = program.command("network").description("generate and grow a consortium network");
   const init = network
     .command("init")
-    .description("write a CA hierarchy, one organisation and validator node per --orgs, and genesis.json")
-    .requiredOption("--orgs <n>", "number of organisations (each runs one validator)")
+    .description(
+      "write a CA hierarchy, organisations, nodes and genesis.json: on this machine (--orgs), or one bundle per host (--hosts, --manifest)",
+    )
+    .option("--orgs <n>", "number of organisations, each running one validator on this machine's loopback")
+    .option(
+      "--hosts <list>",
+      "comma-separated hosts (IP or DNS name): one organisation and validator each, one bundle per host",
+    )
+    .option(
+      "--manifest <file>",
+      "a JSON file of organisations and their nodes' hosts (README: Running a network across machines)",
+    )
+    .option("--install-dir <dir>", "where bundles' systemd units expect node homes", DEFAULT_INSTALL_DIR)
     .requiredOption("--out <dir>", "a new (or empty) directory")
     .option("--suite <suite>", "crypto suite: sm | ecdsa-p256 | ecdsa-secp256k1 | ed25519", "sm")
     .option("--chain-id <id>", "chain id", "marketledger-local")

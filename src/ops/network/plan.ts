@@ -51,7 +51,7 @@ export interface Topology {
   readonly orgs: ReadonlyArray<{
     readonly id: string;
     readonly name: string;
-    readonly nodes: ReadonlyArray<{ readonly host: string; readonly observer?: boolean }>;
+    readonly nodes: ReadonlyArray<{ readonly host: string; readonly observer?: boolean | undefined }>;
   }>;
 }
 
