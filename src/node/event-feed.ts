@@ -1,6 +1,7 @@
+import { isInvalidInput } from "../app/errors.js";
 import type { AppEvent } from "../app/events.js";
 import { endBlockEventsCodec, endEventsKey } from "../app/marketing/end-block.js";
-import { LedgerError } from "../errors.js";
+import { invariant } from "../errors.js";
 import { blockHash } from "../ledger/block.js";
 import { toHex } from "../ledger/bytes.js";
 import { decode } from "../ledger/codec.js";
@@ -162,7 +163,11 @@ interface Subscriber {
 export class EventFeed {
   private readonly subscribers = new Set<Subscriber>();
 
-  constructor(private readonly chain: Chain) {}
+  /** `onBug` stops the node: a replay that fails for any reason but invalid input is a bug or a fault. */
+  constructor(
+    private readonly chain: Chain,
+    private readonly onBug: (error: unknown) => void,
+  ) {}
 
   get size(): number {
     return this.subscribers.size;
@@ -214,8 +219,12 @@ export class EventFeed {
     sub.replaying = true;
     void this.replayLoop(sub)
       .catch((error: unknown) => {
-        if (!(error instanceof LedgerError)) throw error;
-        sub.socket.close(1011, error.code);
+        if (isInvalidInput(error)) {
+          sub.socket.close(1011, error.code);
+          return;
+        }
+        sub.socket.close(1011, "INTERNAL");
+        this.onBug(error);
       })
       .finally(() => {
         sub.replaying = false;
@@ -225,7 +234,9 @@ export class EventFeed {
   private async replayLoop(sub: Subscriber): Promise<void> {
     for (let sent = 1; !sub.closed && sub.nextHeight <= this.chain.height; sent++) {
       const block = storedBlockEvents(this.chain, sub.nextHeight);
-      if (block === undefined) throw new LedgerError("HEIGHT_NOT_FOUND", `no block ${sub.nextHeight}`);
+      invariant(block !== undefined, "every block up to the chain's height is stored", {
+        height: sub.nextHeight.toString(),
+      });
       const message = eventsMessage(block, sub.filter, sub.withTxs);
       let flushed: Promise<void> | undefined;
       if (sub.socket.bufferedAmount > REPLAY_BUFFER_BYTES)

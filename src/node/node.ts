@@ -303,6 +303,19 @@ export class LedgerNode {
     this.events.emit("fault", error);
   };
 
+  /**
+   * A broken invariant met while serving (a request, an event stream): a bug, never bad input.
+   * The node stops as for a storage fault (its WAL is safe), with the error in the log. After a
+   * storage fault (already reported) it does nothing more.
+   */
+  readonly stopOnBug = (error: unknown): void => {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.log.fatal({ err: error }, "a bug: the node stops");
+    this.engine?.stop();
+    this.events.emit("fault", error);
+  };
+
   start(): void {
     this.engine?.start();
     this.log.info({ chainId: this.genesis.chainId, height: this.chain.height.toString() }, "node started");

@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { systemClock } from "../../clock.js";
+import { InvariantError } from "../../errors.js";
 import { toHex } from "../../ledger/bytes.js";
 import { EXIT_CODE } from "../../node/fail-stop.js";
 import { initSoloHome } from "../../node/home.js";
@@ -86,7 +87,9 @@ export function registerNodeCommands(program: Command): void {
     .action(async (opts: { home: string }) => {
       const running = await runNode(resolve(opts.home));
       // The node logged the fault in one line; stop at once, before anything else is written.
-      running.node.events.once("fault", () => process.exit(EXIT_CODE.storageFault));
+      running.node.events.once("fault", (error: unknown) =>
+        process.exit(error instanceof InvariantError ? EXIT_CODE.unexpected : EXIT_CODE.storageFault),
+      );
       process.on("SIGHUP", () => {
         try {
           const { applied, needsRestart } = running.node.reloadConfig(resolve(opts.home));

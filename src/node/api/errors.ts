@@ -2,8 +2,10 @@ import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
+import { isInvalidInput } from "../../app/errors.js";
 import { LedgerError } from "../../errors.js";
 import type { ErrorJson } from "../../sdk/wire/index.js";
+import { MempoolError } from "../mempool.js";
 
 /** The HTTP status of each stable error code; anything unlisted that we raised is a 400. */
 const STATUS_BY_CODE: Record<string, number> = {
@@ -35,6 +37,15 @@ export function httpStatusOf(error: LedgerError): number {
 }
 
 export class ApiError extends LedgerError {}
+
+/**
+ * A refusal the client is told about: its input is invalid (isInvalidInput), the pool refused it,
+ * or the API did (not found, rate limited). Anything else (an InvariantError, a storage fault) is
+ * not the request's fault and must not be answered as if it were.
+ */
+export function isRefusal(error: unknown): error is LedgerError {
+  return isInvalidInput(error) || error instanceof MempoolError || error instanceof ApiError;
+}
 
 export function notFound(what: string): ApiError {
   return new ApiError("NOT_FOUND", `${what} not found`);

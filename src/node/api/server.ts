@@ -6,6 +6,7 @@ import swagger from "@fastify/swagger";
 import websocket from "@fastify/websocket";
 import Fastify, { type FastifyInstance } from "fastify";
 import { serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
+import { InvariantError } from "../../errors.js";
 import type { ApiConfig } from "../config.js";
 import { apiConnectionCap, openFilesSoftLimit } from "../fd-limit.js";
 import type { LedgerNode } from "../node.js";
@@ -101,7 +102,8 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
 
   app.setErrorHandler((error, _request, reply) => {
     const { status, body } = refusalOf(error);
-    if (status >= 500) node.log.error({ err: error }, "request failed");
+    if (error instanceof InvariantError) node.stopOnBug(error);
+    else if (status >= 500) node.log.error({ err: error }, "request failed");
     return reply.status(status).send(body);
   });
   await app.register(helmet, {

@@ -26,7 +26,7 @@ export const eventRoutes: RouteModule = async (app, { node }) => {
     }
   };
   // With a query (a filter, fromHeight): one BlockEvents message per block, resumable from the store.
-  const feed = new EventFeed(node.chain);
+  const feed = new EventFeed(node.chain, node.stopOnBug);
   const onFeedBlock = (committed: CommittedBlock) => feed.onBlock(committed);
   node.events.on("block", onBlock);
   node.events.on("block", onFeedBlock);

@@ -1,10 +1,9 @@
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { LedgerError } from "../../../errors.js";
 import { toHex } from "../../../ledger/bytes.js";
 import { senderOf } from "../../../ledger/tx.js";
 import { submittedBatchSchema, submittedSchema, txStatusSchema } from "../../../sdk/wire/index.js";
-import { ApiError, notFound } from "../errors.js";
+import { ApiError, isRefusal, notFound } from "../errors.js";
 import { headerJson, resultJson } from "../json.js";
 import { hash32, refusals, signedTxHex } from "../params.js";
 import type { RouteModule } from "./types.js";
@@ -75,7 +74,7 @@ export const txRoutes: RouteModule = async (app, { node }) => {
           await checkSigner(request, tx);
           results.push({ hash: toHex(node.submitTx(tx, request.ip)) });
         } catch (error) {
-          if (!(error instanceof LedgerError)) throw error;
+          if (!isRefusal(error)) throw error;
           results.push({ error: { code: error.code, message: error.message } });
         }
       }
