@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { enterpriseCost, marketerEarnings, productView } from "./queries.js";
-import { keys, readCommission, readCount, readOrder } from "./records.js";
+import { enterpriseCost, productView } from "./queries.js";
+import { keys, readCount, readOrder } from "./records.js";
 import { DAY_MS, plainRules, productRow, Shop } from "./testkit.test-util.js";
 
 /**
@@ -11,10 +11,10 @@ import { DAY_MS, plainRules, productRow, Shop } from "./testkit.test-util.js";
 
 const TEA = productRow("TEA");
 const CUP = productRow("CUP", { category: "teaware" });
-const commissionOf = (s: Shop, id: bigint) => readCommission(s.c.state, id)!;
+const commissionOf = (s: Shop, id: bigint) => s.commission(id);
 const parts = (s: Shop, id: bigint) =>
-  commissionOf(s, id).parts.map((p) => [p.role, p.grossFen] as [string, bigint]);
-const earnings = (s: Shop, who: string) => marketerEarnings(s.c.state, "org1", s.c.actor(who).code);
+  s.commission(id).parts.map((p) => [p.role, p.grossFen] as [string, bigint]);
+const earnings = (s: Shop, who: string) => s.earnings(who);
 
 function shop(products = [TEA, CUP]) {
   const s = new Shop();

@@ -13,7 +13,16 @@ import { executeBlock, txCodecs } from "../executor.js";
 import { parseGenesis, writeGenesisState } from "../genesis.js";
 import type { Operation } from "../operations/index.js";
 import { StateOverlay, type StateReader } from "../state.js";
-import { type PolicyRules, type ProductInput, policyRules, type ScopeKind } from "./records.js";
+import { marketerEarnings } from "./queries.js";
+import {
+  type Commission,
+  type Earnings,
+  type PolicyRules,
+  type ProductInput,
+  policyRules,
+  readCommission,
+  type ScopeKind,
+} from "./records.js";
 
 export const T0 = 1_767_225_600_000n; // 2026-01-01T00:00:00Z
 export const DAY_MS = 86_400_000n;
@@ -285,6 +294,18 @@ export class Shop {
 
   attempt(signer: string, op: Operation): TxResult {
     return this.c.run(signer, op);
+  }
+
+  /** The commission of a completed order line. */
+  commission(orderId: bigint): Commission {
+    const found = readCommission(this.c.state, orderId);
+    if (!found) throw new Error(`order ${orderId} has no commission`);
+    return found;
+  }
+
+  /** What org1 owes (and paid) `who`. */
+  earnings(who: string): Earnings {
+    return marketerEarnings(this.c.state, "org1", this.c.actor(who).code);
   }
 
   roster(products: ProductInput[], marketers: Array<{ name: string; lead?: string; active?: boolean }>) {

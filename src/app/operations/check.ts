@@ -13,7 +13,7 @@ import { describeIssues, OperationInputError } from "./input-error.js";
  * with that very schema, so the client refuses exactly what the chain would refuse.
  */
 
-/** The node's own schemas, by kind (the node calls the same ones when it executes). */
+/** The node's own schemas, by kind: setRoyaltyPolicy's is the policy the node checks (checkPolicy) plus its key. */
 const NODE_SCHEMAS: { [K in OperationKind]?: z.ZodType } = {
   setRoyaltyPolicy: setRoyaltyPolicyValueSchema,
 };
