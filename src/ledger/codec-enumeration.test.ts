@@ -1,26 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { decode, encode, enumeration } from "./codec.js";
+import { decode, encode, oneOf, string } from "./codec.js";
 
-describe("enumeration", () => {
-  const colour = enumeration(["red", "green", "blue"]);
+describe("oneOf: a closed enumeration", () => {
+  const colour = oneOf(["red", "green", "blue"]);
+  const unknownValue = expect.objectContaining({ code: "CODEC_UNKNOWN_VALUE" });
 
-  it("writes a name as its position and reads it back", () => {
+  it("without a codec, writes a name as its u8 position and reads it back", () => {
     expect([...encode(colour, "blue")]).toEqual([2]);
     expect(decode(colour, Uint8Array.of(1))).toBe("green");
   });
 
-  it("refuses an unknown position on decode and an unknown name on encode", () => {
-    expect(() => decode(colour, Uint8Array.of(3))).toThrow(
-      expect.objectContaining({ code: "CODEC_UNKNOWN_TAG" }),
-    );
-    expect(() => encode(colour, "pink" as "red")).toThrow(
-      expect.objectContaining({ code: "CODEC_UNKNOWN_TAG" }),
-    );
+  it("with a codec, writes the value itself as that codec does", () => {
+    const named = oneOf(["red", "green"], string(8));
+    expect([...encode(named, "red")]).toEqual([...encode(string(8), "red")]);
+    expect(decode(named, encode(string(8), "green"))).toBe("green");
+    expect(() => decode(named, encode(string(8), "pink"))).toThrow(unknownValue);
   });
 
-  it("refuses a list that is empty, too long or repeats a name", () => {
-    expect(() => enumeration([])).toThrow(TypeError);
-    expect(() => enumeration(["a", "a"])).toThrow(TypeError);
-    expect(() => enumeration(Array.from({ length: 257 }, (_, i) => `v${i}`))).toThrow(TypeError);
+  it("refuses an unknown position on decode and an unknown name on encode", () => {
+    expect(() => decode(colour, Uint8Array.of(3))).toThrow(unknownValue);
+    expect(() => encode(colour, "pink" as "red")).toThrow(unknownValue);
+  });
+
+  it("refuses a list that is empty or repeats a value, and a position list over 256", () => {
+    expect(() => oneOf([])).toThrow(TypeError);
+    expect(() => oneOf(["a", "a"])).toThrow(TypeError);
+    expect(() => oneOf(Array.from({ length: 257 }, (_, i) => `v${i}`))).toThrow(TypeError);
   });
 });

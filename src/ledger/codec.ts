@@ -24,11 +24,9 @@
  * - struct({...}): the fields in the key order of the definition, no names, no prefix.
  * - taggedUnion(width, {...}): a u8 or u16 tag chosen per variant, then the variant's value;
  *   an unknown tag is CODEC_UNKNOWN_TAG.
- * - enumeration([...names]): one of a closed list of names, as its u8 position in the list
- *   (append only); an unknown position is CODEC_UNKNOWN_TAG, a name outside the list has no
- *   encoding.
- * - oneOf(codec, values): a closed enumeration (statuses, reason codes) encoded as `codec`;
- *   a value outside the list is CODEC_UNKNOWN_VALUE, on decode and on encode.
+ * - oneOf(values, codec?): a closed enumeration (statuses, reason codes), the value encoded as
+ *   `codec`, or without a codec as its u8 position in the list (append only); a value or
+ *   position outside the list is CODEC_UNKNOWN_VALUE, on decode and on encode.
  * - Top level: `decode` rejects input with bytes left after the value (CODEC_TRAILING_BYTES);
  *   input that ends early is CODEC_TRUNCATED.
  *
@@ -459,28 +457,52 @@ export function taggedUnion<V extends VariantMap>(tagWidth: "u8" | "u16", varian
 }
 
 /**
- * A closed enumeration: one of `values`, encoded as `inner` encodes it. Decoding a value
- * outside the list (a status or reason code this version does not know) is a CodecError.
+ * A closed enumeration (statuses, roles, reason codes, vote types): one of `values`; any other
+ * value is CODEC_UNKNOWN_VALUE, on encode and on decode. With `inner`, the value itself is
+ * written as `inner` writes it; without, a name is written as its u8 position in the list, which
+ * only grows at its end (a position once used keeps its name, so stored bytes keep their meaning).
  */
+export function oneOf<const V extends readonly string[]>(values: V): Codec<V[number]>;
 export function oneOf<const V extends readonly (string | number)[]>(
-  inner: Codec<V[number] extends string ? string : number>,
   values: V,
+  inner: Codec<V[number] extends string ? string : number>,
+): Codec<V[number]>;
+export function oneOf<const V extends readonly (string | number)[]>(
+  values: V,
+  inner?: Codec<string | number>,
 ): Codec<V[number]> {
-  const allowed = new Set<string | number>(values);
-  const check = (v: unknown, offset?: number): V[number] => {
-    if (!allowed.has(v as string | number)) {
-      throw new CodecError("CODEC_UNKNOWN_VALUE", `${JSON.stringify(v)} is not one of ${values.join(", ")}`, {
-        value: String(v),
-        ...(offset === undefined ? {} : { offset }),
-      });
-    }
-    return v as V[number];
+  if (values.length === 0 || new Set(values).size !== values.length) {
+    throw new TypeError("an enumeration has distinct values, at least one");
+  }
+  const unknown = (v: unknown, offset?: number) =>
+    new CodecError("CODEC_UNKNOWN_VALUE", `${JSON.stringify(v)} is not one of ${values.join(", ")}`, {
+      value: String(v),
+      ...(offset === undefined ? {} : { offset }),
+    });
+  const position = new Map<unknown, number>(values.map((v, i) => [v, i]));
+  const positionOf = (v: unknown, offset?: number): number => {
+    const i = position.get(v);
+    if (i === undefined) throw unknown(v, offset);
+    return i;
   };
+  if (inner !== undefined) {
+    return {
+      encode: (v, w) => inner.encode(values[positionOf(v)] as V[number], w),
+      decode: (r) => {
+        const offset = r.offset;
+        return values[positionOf(inner.decode(r), offset)] as V[number];
+      },
+    };
+  }
+  if (values.length > 0x100)
+    throw new TypeError("an enumeration written as its position has at most 256 names");
   return {
-    encode: (v, w) => inner.encode(check(v) as never, w),
+    encode: (v, w) => w.u8(positionOf(v)),
     decode: (r) => {
       const offset = r.offset;
-      return check(inner.decode(r), offset);
+      const i = r.u8();
+      if (i >= values.length) throw unknown(`position ${i}`, offset);
+      return values[i] as V[number];
     },
   };
 }
@@ -499,39 +521,5 @@ export function mapCodec<W, T>(inner: Codec<W>, to: (w: W) => T, from: (t: T) =>
   return {
     encode: (v, w) => inner.encode(from(v), w),
     decode: (r) => to(inner.decode(r)),
-  };
-}
-
-/**
- * One name of a closed list, written as its u8 position. The list only grows at its end: a
- * position once used keeps its name, so stored bytes keep their meaning.
- */
-export function enumeration<const V extends readonly string[]>(values: V): Codec<V[number]> {
-  if (values.length === 0 || values.length > 0x100 || new Set(values).size !== values.length) {
-    throw new TypeError("an enumeration has 1..256 distinct names");
-  }
-  const position = new Map(values.map((v, i) => [v, i]));
-  return {
-    encode(v, w) {
-      const i = position.get(v);
-      if (i === undefined) {
-        throw new CodecError("CODEC_UNKNOWN_TAG", `"${String(v)}" is not one of ${values.join(", ")}`, {
-          value: String(v),
-        });
-      }
-      w.u8(i);
-    },
-    decode(r) {
-      const offset = r.offset;
-      const i = r.u8();
-      const v = values[i];
-      if (v === undefined) {
-        throw new CodecError("CODEC_UNKNOWN_TAG", `enumeration value ${i} is not one of ${values.length}`, {
-          offset,
-          tag: i,
-        });
-      }
-      return v;
-    },
   };
 }

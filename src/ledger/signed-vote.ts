@@ -11,7 +11,7 @@ import { commitVoteSignBytes, prevoteSignBytes } from "./vote.js";
 export const PREVOTE_TYPE = 1;
 export const PRECOMMIT_TYPE = 2;
 /** The vote types, a closed enumeration: any other byte does not decode. */
-export const voteTypeCodec = oneOf(u8, [PREVOTE_TYPE, PRECOMMIT_TYPE]);
+export const voteTypeCodec = oneOf([PREVOTE_TYPE, PRECOMMIT_TYPE], u8);
 
 export const signedVoteCodec = struct({
   voteType: voteTypeCodec,

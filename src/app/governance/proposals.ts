@@ -21,7 +21,7 @@ import {
  */
 const PENDING = 0;
 const SCHEDULED = 1;
-const proposalStatusCodec = oneOf(u8, [PENDING, SCHEDULED]);
+const proposalStatusCodec = oneOf([PENDING, SCHEDULED], u8);
 
 const proposalCodec = struct({
   id: string(64),

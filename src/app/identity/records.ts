@@ -53,10 +53,10 @@ export type IdentityStatus = (typeof IDENTITY_STATUSES)[number];
 
 export const identityCodec = struct({
   code: fixedBytes(USER_CODE_BYTES),
-  role: oneOf(string(32), ROLES),
+  role: oneOf(ROLES, string(32)),
   /** "" for an identity of the consortium itself (genesis validators without an organisation). */
   organisation: string(32),
-  status: oneOf(string(16), IDENTITY_STATUSES),
+  status: oneOf(IDENTITY_STATUSES, string(16)),
   /** The current key; its address is the settlement account. */
   publicKey: bytes(128),
   settlementAccount: fixedBytes(ADDRESS_BYTES),
@@ -75,7 +75,7 @@ export type KeyIndexEntry = CodecType<typeof keyIndexCodec>;
 export const revocationCodec = struct({
   serialHex: string(40),
   code: optional(fixedBytes(USER_CODE_BYTES)),
-  reason: oneOf(string(32), REVOCATION_REASON_NAMES),
+  reason: oneOf(REVOCATION_REASON_NAMES, string(32)),
   revokedAtMs: u64,
   height: u64,
 });

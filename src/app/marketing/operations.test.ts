@@ -328,7 +328,7 @@ describe("marketing operations", () => {
         kind: "cancelOrder",
         value: { idempotencyKey: k(), orderId: id, reason: "bogus" as "other" },
       }),
-    ).toThrow(expect.objectContaining({ code: "CODEC_UNKNOWN_TAG" }));
+    ).toThrow(expect.objectContaining({ code: "CODEC_UNKNOWN_VALUE" }));
     c.ok("enterprise", pay);
     c.ok("enterprise", { kind: "shipOrder", value: { idempotencyKey: k(), orderId: id, reason: "shipped" } });
     expect(

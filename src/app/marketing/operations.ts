@@ -4,9 +4,9 @@ import {
   type Codec,
   type CodecType,
   encode,
-  enumeration,
   fixedBytes,
   list,
+  oneOf,
   optional,
   string,
   struct,
@@ -81,7 +81,7 @@ export const importBatchCodec = struct({
 export const setRoyaltyPolicyCodec = struct({
   idempotencyKey: idemKey,
   policyId: string(32),
-  scopeKind: enumeration(SCOPE_KINDS),
+  scopeKind: oneOf(SCOPE_KINDS),
   scopeValue: string(64),
   rules: policyRulesCodec,
 });

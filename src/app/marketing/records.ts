@@ -5,9 +5,9 @@ import {
   type CodecType,
   decode,
   encode,
-  enumeration,
   fixedBytes,
   list,
+  oneOf,
   optional,
   string,
   struct,
@@ -75,7 +75,7 @@ export const REASON_CODES = [
   "other",
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
-export const reasonCodec = enumeration(REASON_CODES);
+export const reasonCodec = oneOf(REASON_CODES);
 export const ORDER_STATUSES = [
   "created",
   "paid",
@@ -98,7 +98,7 @@ export const productInputCodec = struct({
   channels: list(string(32), 16),
   serviceTerms: string(512),
   returnWindowDays: u32,
-  status: enumeration(PRODUCT_STATUSES),
+  status: oneOf(PRODUCT_STATUSES),
 });
 export type ProductInput = CodecType<typeof productInputCodec>;
 
@@ -117,7 +117,7 @@ export const productCodec = struct({
   channels: list(string(32), 16),
   serviceTerms: string(512),
   returnWindowDays: u32,
-  status: enumeration(PRODUCT_STATUSES),
+  status: oneOf(PRODUCT_STATUSES),
 });
 export type Product = CodecType<typeof productCodec>;
 
@@ -130,7 +130,7 @@ export const policyVersionCodec = struct({
   enterprise: string(32),
   policyId: string(32),
   version: u32,
-  scopeKind: enumeration(SCOPE_KINDS),
+  scopeKind: oneOf(SCOPE_KINDS),
   scopeValue: string(64),
   rules: policyRulesCodec,
 });
@@ -138,7 +138,7 @@ export type PolicyVersion = CodecType<typeof policyVersionCodec>;
 export const policyHeadCodec = struct({
   version: u32,
   hash: fixedBytes(32),
-  scopeKind: enumeration(SCOPE_KINDS),
+  scopeKind: oneOf(SCOPE_KINDS),
   scopeValue: string(64),
 });
 export type PolicyHead = CodecType<typeof policyHeadCodec>;
@@ -170,7 +170,7 @@ export const orderCodec = struct({
   quantity: u32,
   channel: string(32),
   listValueFen: u64,
-  status: enumeration(ORDER_STATUSES),
+  status: oneOf(ORDER_STATUSES),
   referralCode: optional(string(32)),
   marketer: optional(codeBytes),
   buyerCommitment: fixedBytes(32),
@@ -193,11 +193,11 @@ export type Order = CodecType<typeof orderCodec>;
 
 export const commissionPartCodec = struct({
   payee: codeBytes,
-  role: enumeration(PART_ROLES),
+  role: oneOf(PART_ROLES),
   grossFen: u64,
   clawedBackFen: u64,
   settledFen: u64,
-  status: enumeration(PART_STATUSES),
+  status: oneOf(PART_STATUSES),
 });
 export type CommissionPart = CodecType<typeof commissionPartCodec>;
 
@@ -211,7 +211,7 @@ export const commissionCodec = struct({
   baseFen: u64,
   totalFen: u64,
   /** Why the total is what it is. */
-  note: enumeration(COMMISSION_NOTES),
+  note: oneOf(COMMISSION_NOTES),
   parts: list(commissionPartCodec, 2),
 });
 export type Commission = CodecType<typeof commissionCodec>;
@@ -272,7 +272,7 @@ export const EMPTY_EARNINGS: Earnings = {
 };
 
 export const statementCodec = struct({
-  kind: enumeration(STATEMENT_KINDS),
+  kind: oneOf(STATEMENT_KINDS),
   orderId: u64,
   amountFen: u64,
   height: u64,
@@ -302,8 +302,8 @@ export const withdrawalCodec = struct({
   enterprise: string(32),
   payee: codeBytes,
   amountFen: u64,
-  status: enumeration(WITHDRAWAL_STATUSES),
-  origin: enumeration(WITHDRAWAL_ORIGINS),
+  status: oneOf(WITHDRAWAL_STATUSES),
+  origin: oneOf(WITHDRAWAL_ORIGINS),
   /** For an instant payout: the order whose commission it pays out (else 0). */
   orderId: u64,
   requestedAtMs: u64,
