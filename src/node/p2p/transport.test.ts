@@ -306,13 +306,17 @@ describe("admission, continued", () => {
 
   it("stops promptly while a TCP client sits in the TLS handshake", async () => {
     const pki = makeTlsPki();
-    const h = await startHarness(suiteId, makeNode(suiteId, pki, "a"), pki, []);
+    // The handshake deadline is far past the test's timeout: a stop that waited for it would
+    // never return in time, so returning at all (and closing the socket) is the check, not a clock.
+    const h = await startHarness(suiteId, makeNode(suiteId, pki, "a"), pki, [], {
+      helloTimeoutMs: 3_600_000,
+    });
     const socket = createConnection(h.transport.port, "127.0.0.1");
     await new Promise((resolve) => socket.once("connect", resolve));
-    const t0 = Date.now();
+    const closed = new Promise((resolve) => socket.once("close", resolve));
     await h.transport.stop();
-    expect(Date.now() - t0).toBeLessThan(1_000);
-    socket.destroy();
+    await closed;
+    expect(socket.destroyed).toBe(true);
   });
 
   it("keeps the link when the message handler throws", async () => {
