@@ -28,7 +28,7 @@ export async function writeSnapshot(
 ): Promise<{ bytes: number; stateRoot: string }> {
   const { dataDir, genesis, suite } = openHome(home);
   if (!existsSync(dataDir)) throw new SnapshotError("SNAPSHOT_NO_HEIGHT", `${home} has no chain data yet`);
-  const store = ChainStore.open(dataDir);
+  const store = ChainStore.openReadOnly(dataDir);
   try {
     const encoded = takeSnapshot(store, suite, genesis, height);
     const partial = `${out}.partial`;

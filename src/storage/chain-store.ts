@@ -102,9 +102,10 @@ export class ChainStore {
   private constructor(
     path: string,
     private readonly faults: Faults<StoreFault>,
+    readOnly = false,
   ) {
     // overlappingSync off: a commit returns only once it is flushed, so "committed" means durable.
-    this.root = open({ path, maxDbs: 16, overlappingSync: false, compression: false });
+    this.root = open({ path, maxDbs: 16, overlappingSync: false, compression: false, readOnly });
     const binary = { encoding: "binary", keyEncoding: "binary" } as const;
     this.meta = this.root.openDB({ name: "meta", encoding: "binary" });
     this.blocks = this.root.openDB({ name: "blocks", ...binary });
@@ -118,6 +119,11 @@ export class ChainStore {
 
   static open(path: string, faults: Faults<StoreFault> = noFaults()): ChainStore {
     return new ChainStore(path, faults);
+  }
+
+  /** The store of a node that may be running in another process, for reading only (snapshots). */
+  static openReadOnly(path: string): ChainStore {
+    return new ChainStore(path, noFaults(), true);
   }
 
   /** The height of the last committed block, or undefined before genesis. */

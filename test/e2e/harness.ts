@@ -9,8 +9,12 @@ export const ROOT = new URL("../../", import.meta.url).pathname;
 export const CLI = [process.execPath, "--import", "tsx", join(ROOT, "src/cli/main.ts")] as const;
 
 /** `mkl node start --home HOME` as its own process, the way `mkl network up` starts one. */
-export function startNode(home: string, env: Record<string, string> = {}): NodeProcessInfo {
-  return startNodeProcess(home, CLI[0], CLI.slice(1), () => {}, {
+export function startNode(
+  home: string,
+  env: Record<string, string> = {},
+  print: (line: string) => void = () => {},
+): NodeProcessInfo {
+  return startNodeProcess(home, CLI[0], CLI.slice(1), print, {
     ...process.env,
     MKL_LOG_LEVEL: "warn",
     ...env,

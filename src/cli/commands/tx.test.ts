@@ -1,16 +1,14 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CommanderError } from "commander";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OPERATION_KINDS } from "../../app/operations/input.js";
 import { getSuite } from "../../crypto/index.js";
-import { LedgerError } from "../../errors.js";
 import { type RunningNode, runNode } from "../../node/run.js";
 import { seedDemoGenesis } from "../../ops/demo-genesis.js";
 import { userCodeOf } from "../../pki/user-code.js";
-import { buildProgram, exitCodeOf } from "../program.js";
+import { runCliCaptured } from "../run.test-util.js";
 import { initNetwork } from "./network.js";
 
 /**
@@ -24,23 +22,8 @@ let dir: string;
 let running: RunningNode;
 let node: string;
 
-async function mkl(...args: string[]): Promise<{ exit: number; out: string }> {
-  const out: string[] = [];
-  const program = buildProgram({ writeOut: (s) => out.push(s), writeErr: (s) => out.push(s) });
-  try {
-    await program.parseAsync(["node", "mkl", ...args]);
-    return { exit: 0, out: out.join("") };
-  } catch (error) {
-    if (error instanceof CommanderError) return { exit: error.exitCode, out: out.join("") };
-    if (error instanceof LedgerError) {
-      return { exit: exitCodeOf(error), out: `${out.join("")}mkl: ${error.message} [${error.code}]` };
-    }
-    throw error;
-  }
-}
-
 const tx = (kind: string, keyFile: string, value: object, ...more: string[]) =>
-  mkl("tx", kind, "--node", node, "--key", keyFile, "--value", JSON.stringify(value), ...more);
+  runCliCaptured("tx", kind, "--node", node, "--key", keyFile, "--value", JSON.stringify(value), ...more);
 const file = (...parts: string[]) => join(dir, ...parts);
 const attribute = (out: string, type: string, name: string) => {
   const line = out.split("\n").find((l) => l.trimStart().startsWith(`${type} `));
@@ -76,7 +59,7 @@ afterAll(async () => {
 
 describe("mkl tx: every operation from the command line", () => {
   it("lists every operation kind of the chain", async () => {
-    const { out } = await mkl("tx", "--help");
+    const { out } = await runCliCaptured("tx", "--help");
     for (const kind of OPERATION_KINDS) expect(out).toContain(kind);
   });
 
@@ -94,7 +77,8 @@ describe("mkl tx: every operation from the command line", () => {
       (await tx("depositEscrow", enterprise, { idempotencyKey: "d", amountFen: "1", extra: 1 })).exit,
     ).toBe(2);
     expect(
-      (await mkl("tx", "transfer", "--node", node, "--key", file("missing.pem"), "--value", "{")).exit,
+      (await runCliCaptured("tx", "transfer", "--node", node, "--key", file("missing.pem"), "--value", "{"))
+        .exit,
     ).toBe(2);
   });
 
@@ -191,11 +175,12 @@ describe("mkl tx: every operation from the command line", () => {
 
     // A second organisation joins (as mkl network add-org prepares it), then one of its identities.
     expect(
-      (await mkl("network", "add-org", "--dir", file("net"), "--id", "org2", "--name", "Pay Co")).exit,
+      (await runCliCaptured("network", "add-org", "--dir", file("net"), "--id", "org2", "--name", "Pay Co"))
+        .exit,
     ).toBe(0);
     const operator = file("net", "operator", "operator.key.pem");
     await ok(
-      mkl(
+      runCliCaptured(
         "tx",
         "registerOrganisation",
         "--node",
@@ -207,7 +192,7 @@ describe("mkl tx: every operation from the command line", () => {
       ),
     );
     await ok(
-      mkl(
+      runCliCaptured(
         "tx",
         "registerIdentity",
         "--node",
@@ -219,10 +204,10 @@ describe("mkl tx: every operation from the command line", () => {
       ),
     );
     const payKey = file("pay.key.pem");
-    expect((await mkl("cert", "keygen", "--suite", "ed25519", "--out", payKey)).exit).toBe(0);
+    expect((await runCliCaptured("cert", "keygen", "--suite", "ed25519", "--out", payKey)).exit).toBe(0);
     expect(
       (
-        await mkl(
+        await runCliCaptured(
           "cert",
           "csr",
           "--key",
@@ -237,7 +222,7 @@ describe("mkl tx: every operation from the command line", () => {
       ).exit,
     ).toBe(0);
     const org2 = file("net", "orgs", "org2");
-    const issued = await mkl(
+    const issued = await runCliCaptured(
       "cert",
       "issue",
       "--ca-cert",
@@ -251,7 +236,7 @@ describe("mkl tx: every operation from the command line", () => {
     );
     expect(issued.exit).toBe(0);
     const registered = await ok(
-      mkl(
+      runCliCaptured(
         "tx",
         "registerIdentity",
         "--node",
@@ -276,7 +261,7 @@ describe("mkl tx: every operation from the command line", () => {
     };
     const validator = status.validators[0]!;
     const org1Admin = file("net", "orgs", "org1", "admin.key.pem");
-    const gov = (...args: string[]) => mkl("gov", ...args, "--node", node);
+    const gov = (...args: string[]) => runCliCaptured("gov", ...args, "--node", node);
     const proposed = await ok(
       gov(
         "propose",
@@ -339,7 +324,7 @@ describe("mkl tx: every operation from the command line", () => {
     });
     expect(refused.exit).toBe(1);
     expect(refused.out).toMatch(/may not sign importBatch/);
-    const unreachable = await mkl(
+    const unreachable = await runCliCaptured(
       "tx",
       "transfer",
       "--node",

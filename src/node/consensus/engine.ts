@@ -180,12 +180,18 @@ export class BftEngine {
     this.options.wal?.close();
   }
 
+  private inValidatorSet(): boolean {
+    const self = this.options.key?.publicKey.bytes;
+    return self !== undefined && this.chain.validators().some((v) => bytesEqual(v.publicKey, self));
+  }
+
   /** The consensus view for /v1/status. */
   view() {
     const snapshot = this.core?.snapshot();
     return {
       engine: "tendermint" as const,
-      role: this.core === undefined ? ("observer" as const) : ("validator" as const),
+      // A node whose key governance removed keeps its core (it may be added again) but votes no more.
+      role: this.core !== undefined && this.inValidatorSet() ? ("validator" as const) : ("observer" as const),
       height: snapshot?.height ?? Number(this.chain.height + 1n),
       round: snapshot?.round ?? 0,
       step: snapshot?.step ?? "sync",

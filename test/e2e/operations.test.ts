@@ -1,0 +1,287 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliCaptured } from "../../src/cli/run.test-util.js";
+import { getSuite } from "../../src/crypto/index.js";
+import type { KeyPair } from "../../src/crypto/suite.js";
+import { decode, encode } from "../../src/ledger/codec.js";
+import { snapshotCodec } from "../../src/node/snapshot.js";
+import { type RunningMonitor, runMonitor } from "../../src/ops/monitor/run.js";
+import { targetsFromUrls } from "../../src/ops/monitor/targets.js";
+import { type NodeProcessInfo, nodeHomes, stopChild } from "../../src/ops/network-up.js";
+import { freePort, wirePeers } from "../../src/ops/peers.js";
+import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
+import { CLI, ROOT, startNode, until, writeTestConfig } from "./harness.js";
+
+/**
+ * Changing a running network, with real processes: four validators restarted one by one under
+ * load; a fifth node added to the validator set and removed again with `mkl gov`, one approval
+ * going through the monitor's API; and a sixth node started from a state snapshot, which syncs
+ * the rest by blocks. The chain keeps committing throughout.
+ */
+const suite = getSuite("ecdsa-p256");
+const CHAIN = "marketledger-local";
+let tempRoot: string;
+let dir: string;
+let homes: string[];
+const processes = new Map<string, NodeProcessInfo>();
+let monitor: RunningMonitor | undefined;
+
+const start = (home: string) => processes.set(home, startNode(home, {}, logLine));
+const logLine = (line: string) => appendFileSync(join(tempRoot, "nodes.log"), `${line}\n`);
+const url = (home: string) => (processes.get(home) as NodeProcessInfo).apiUrl;
+const client = async (home: string) => new MarketLedgerClient(await url(home), { timeoutMs: 5_000 });
+const height = async (home: string) => BigInt((await (await client(home)).status()).height);
+/** The height, once the node answers (a loaded machine may keep a request waiting). */
+async function answeredHeight(home: string): Promise<bigint> {
+  let answer = 0n;
+  await until(async () => {
+    answer = await height(home);
+    return true;
+  }, 60_000);
+  return answer;
+}
+const keyOf = (path: string): KeyPair => {
+  const privateKey = suite.privateKeyFromPem(readFileSync(path, "utf8"));
+  return { privateKey, publicKey: suite.publicKeyOf(privateKey) };
+};
+const adminKey = (org: string) => join(dir, "orgs", org, "admin.key.pem");
+const validators = () => homes.slice(0, 4);
+
+async function gov(...args: string[]): Promise<string> {
+  const result = await runCliCaptured("gov", ...args, "--node", await url(homes[0] as string));
+  expect(result.out).toMatch(/^(OK at height|height )/);
+  expect(result.exit).toBe(0);
+  return result.out;
+}
+
+beforeAll(async () => {
+  tempRoot = mkdtempSync(join(tmpdir(), "mkl-ops-"));
+  dir = join(tempRoot, "net");
+  const cli = (...args: string[]) =>
+    execFileSync(CLI[0], [...CLI.slice(1), ...args], { cwd: ROOT, stdio: "pipe" });
+  cli("network", "init", "--orgs", "4", "--suite", "ecdsa-p256", "--out", dir);
+  // node5 will join the validator set and leave it; node6 will start from a snapshot.
+  cli("network", "add-observer", "--dir", dir, "--org", "org2");
+  cli("network", "add-observer", "--dir", dir, "--org", "org3");
+  homes = nodeHomes(dir);
+  wirePeers(dir, { p2pPorts: await Promise.all(homes.map(() => freePort())) });
+  for (const home of homes) writeTestConfig(home);
+  for (const home of homes.slice(0, 5)) start(home);
+}, 120_000);
+
+afterAll(async () => {
+  await monitor?.stop();
+  await Promise.all([...processes.values()].map((p) => stopChild(p.child)));
+  if (tempRoot !== undefined && !process.env.MKL_KEEP_TEST_DIR)
+    rmSync(tempRoot, { recursive: true, force: true });
+});
+
+describe("changing a running network", () => {
+  it("restarts every validator in turn under load: no acknowledged transaction lost, heights advance between restarts", async () => {
+    const operator = keyOf(join(dir, "operator", "operator.key.pem"));
+    const to = addressOfKey(suite, operator.publicKey.bytes);
+    const live = new Set(validators());
+    // Which node acknowledged each transaction, so a node is drained before it restarts.
+    const acknowledged: Array<{ hash: string; by: string }> = [];
+    const committed = new Set<string>();
+    let nonce = 0n;
+    let stop = false;
+    const MAX_IN_FLIGHT = 20;
+    // The submission in flight, by node: a node is drained only once it has answered.
+    const inFlight = new Map<string, Promise<unknown>>();
+    const load = (async () => {
+      let turn = 0;
+      while (!stop) {
+        const pending = acknowledged.filter((a) => !committed.has(a.hash));
+        if (pending.length >= MAX_IN_FLIGHT) {
+          const oldest = pending[0] as { hash: string; by: string };
+          const entry = await client([...live][0] as string);
+          await entry.waitForTx(oldest.hash, { timeoutMs: 60_000, pollMs: 50 });
+          committed.add(oldest.hash);
+          continue;
+        }
+        const home = [...live][turn++ % live.size] as string;
+        const tx = buildSignedTx(
+          suite,
+          operator,
+          { chainId: CHAIN, nonce, expiryHeight: 100_000n },
+          transferOp(to, 1n),
+        );
+        const submitted = client(home).then((c) => c.submitTx(tx.bytes));
+        inFlight.set(
+          home,
+          submitted.catch(() => {}),
+        );
+        acknowledged.push({ hash: await submitted, by: home });
+        nonce++;
+      }
+    })();
+    load.catch(() => {}); // awaited below; a failure must not pass for an unhandled one meanwhile
+    /** Waits until every transaction `home` acknowledged is committed (read from another node). */
+    const drain = async (home: string) => {
+      await inFlight.get(home);
+      const other = await client([...live][0] as string);
+      for (const { hash } of acknowledged.filter((a) => a.by === home && !committed.has(a.hash))) {
+        await other.waitForTx(hash, { timeoutMs: 60_000, pollMs: 50 });
+        committed.add(hash);
+      }
+    };
+    const observer = homes[4] as string;
+    for (const home of validators()) {
+      live.delete(home); // out of the load balancer first
+      await drain(home);
+      const before = await height(observer);
+      await stopChild((processes.get(home) as NodeProcessInfo).child);
+      // Three of four validators carry on while it is down.
+      await until(async () => (await height(observer)) >= before + 2n, 60_000);
+      start(home);
+      const reached = await height(observer);
+      await until(async () => (await height(home)) >= reached, 60_000);
+      live.add(home);
+      await until(async () => (await height(observer)) > reached, 30_000);
+    }
+    stop = true;
+    await load;
+    const entry = await client(validators()[0] as string);
+    for (const { hash } of acknowledged) await entry.waitForTx(hash, { timeoutMs: 60_000, pollMs: 50 });
+    expect(acknowledged.length).toBeGreaterThan(20);
+    const account = await entry.account(to);
+    expect(account.nonce).toBe(nonce);
+  }, 240_000);
+
+  it("adds a validator with mkl gov and removes it again (one approval through the monitor); the chain keeps committing", async () => {
+    const node5 = homes[4] as string;
+    const node5Key = keyOf(join(node5, "node.key.pem")).publicKey.bytes;
+    const node5Hex = Buffer.from(node5Key).toString("hex");
+    const entry = await client(homes[0] as string);
+    const proposed = await gov(
+      "propose",
+      "add-validator",
+      "--key",
+      adminKey("org1"),
+      "--validator-key",
+      join(node5, "node.key.pem"),
+      "--name",
+      "node5",
+      "--id",
+      "add-node5",
+    );
+    expect(proposed).toContain("proposal add-node5: 1 of 4 organisations approved");
+    await gov("approve", "add-node5", "--key", adminKey("org2"));
+    const listed = await gov("list");
+    expect(listed).toContain("a change needs 3 approvals");
+    expect(listed).toMatch(/add-node5 {2}pending {2}approvals 2\/3 \(org1, org2\)/);
+    const scheduled = await gov("approve", "add-node5", "--key", adminKey("org3"));
+    const effective = BigInt((/applies at height (\d+)/.exec(scheduled) as RegExpExecArray)[1] as string);
+    await until(async () => (await (await client(node5)).status()).consensus.role === "validator", 60_000);
+    await until(async () => {
+      const latest = await entry.block(BigInt((await entry.status()).height));
+      return (latest.commit as { signatures: Array<{ validator: string }> }).signatures.some(
+        (s) => s.validator === node5Hex,
+      );
+    }, 60_000);
+    expect((await entry.status()).validators).toHaveLength(5);
+    expect(await height(homes[0] as string)).toBeGreaterThanOrEqual(effective);
+
+    // Removal: proposed with the CLI, listed and approved through the monitor's API.
+    const targets = targetsFromUrls((await Promise.all(homes.slice(0, 5).map(url))).join(","));
+    const configPath = join(tempRoot, "monitor.json");
+    writeFileSync(configPath, JSON.stringify({ interval: "300ms" }));
+    monitor = await runMonitor({
+      targets,
+      dataDir: join(tempRoot, "monitor"),
+      configPath,
+      port: 0,
+      log: () => {},
+    });
+    await gov(
+      "propose",
+      "remove-validator",
+      "--key",
+      adminKey("org1"),
+      "--validator",
+      "node5",
+      "--id",
+      "remove-node5",
+    );
+    await gov("approve", "remove-node5", "--key", adminKey("org4"));
+    const ops = (path: string, init?: RequestInit) => fetch(`${monitor?.url}${path}`, init);
+    await until(async () => (await ops("/v1/ops/governance/proposals")).ok);
+    const viaMonitor = (await (await ops("/v1/ops/governance/proposals")).json()) as {
+      approvalsNeeded: number;
+      proposals: Array<{ id: string; status: string; approvals: string[] }>;
+    };
+    expect(viaMonitor.approvalsNeeded).toBe(3); // one vote per organisation: four, whatever the validators
+    expect(viaMonitor.proposals.find((p) => p.id === "remove-node5")).toMatchObject({
+      status: "pending",
+      approvals: ["org1", "org4"],
+    });
+    const org2 = keyOf(adminKey("org2"));
+    const org2Nonce = (await entry.account(addressOfKey(suite, org2.publicKey.bytes))).nonce;
+    const approval = buildSignedTx(
+      suite,
+      org2,
+      { chainId: CHAIN, nonce: org2Nonce, expiryHeight: 100_000n },
+      { kind: "approveValidatorChange", value: { proposalId: "remove-node5" } },
+    );
+    const answer = await ops("/v1/ops/governance/txs", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ tx: Buffer.from(approval.bytes).toString("hex") }),
+    });
+    expect(answer.status).toBe(200);
+    const result = (await answer.json()) as {
+      height: string;
+      result: { code: string; events: Array<{ type: string }> };
+    };
+    expect(result.result.code).toBe("OK");
+    expect(result.result.events.map((e) => e.type)).toContain("validatorSetScheduled");
+    const removedAt = BigInt(result.height) + 2n;
+    await until(async () => (await (await client(node5)).status()).consensus.role === "observer", 60_000);
+    await until(async () => (await height(homes[0] as string)) >= removedAt + 3n, 60_000);
+    expect((await entry.status()).validators.map((v) => v.name)).not.toContain("node5");
+    const later = await entry.block(removedAt + 2n);
+    expect(
+      (later.commit as { signatures: Array<{ validator: string }> }).signatures.map((s) => s.validator),
+    ).not.toContain(node5Hex);
+  }, 180_000);
+
+  it("starts a new node from a verified snapshot, refuses a tampered one, and syncs the rest by blocks", async () => {
+    const source = homes[0] as string;
+    const node6 = homes[5] as string;
+    const h = await answeredHeight(source);
+    const file = join(tempRoot, "snapshot.bin");
+    const run = (...args: string[]) =>
+      spawnSync(CLI[0], [...CLI.slice(1), "node", ...args], { cwd: ROOT, encoding: "utf8" });
+    // Written while the node runs, with the two validator-set changes above in it.
+    const written = run("snapshot", "--home", source, "--height", h.toString(), "--out", file);
+    expect(written.stderr).toBe("");
+    expect(written.stdout).toMatch(new RegExp(`^snapshot of height ${h} in .*verified`));
+    const snapshot = decode(snapshotCodec, readFileSync(file));
+    expect(snapshot.setChanges).toHaveLength(2);
+    const tamperedFile = join(tempRoot, "tampered.bin");
+    const last = snapshot.entries.at(-1) as (typeof snapshot.entries)[number];
+    last.value = Uint8Array.from(last.value, (b, i) => (i === 0 ? b ^ 1 : b));
+    writeFileSync(tamperedFile, encode(snapshotCodec, snapshot));
+    const refused = run("restore", "--home", node6, "--snapshot", tamperedFile);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(
+      /snapshot refused: its \d+ entries hash to state root .* \[SNAPSHOT_STATE_MISMATCH\]/,
+    );
+    const restored = run("restore", "--home", node6, "--snapshot", file);
+    expect(restored.stderr).toBe("");
+    expect(restored.status).toBe(0);
+    expect(restored.stdout).toContain(`restored height ${h}`);
+    start(node6);
+    const target = await answeredHeight(source);
+    await until(async () => (await height(node6)) >= target + 2n, 60_000);
+    const [ours, theirs] = await Promise.all(
+      [node6, source].map(async (home) => (await (await client(home)).block(target + 1n)).hash),
+    );
+    expect(ours).toBe(theirs);
+    expect((await (await client(node6)).status()).consensus.role).toBe("observer");
+  }, 120_000);
+});
