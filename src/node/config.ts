@@ -153,6 +153,15 @@ export const nodeConfigSchema = z.strictObject({
       peerVerifyPerSecond: 20_000,
       peerVerifyBurst: 40_000,
     }),
+  /** When /readyz says not ready (see readiness.ts). */
+  readiness: z
+    .strictObject({
+      /** No commit seen for this long: the chain is halted or this node is cut off. */
+      commitWithinSeconds: z.number().min(1).max(86_400).default(30),
+      /** A peer is more than this many blocks ahead: this node is catching up. */
+      maxBlocksBehind: z.number().int().min(0).max(1_000_000).default(5),
+    })
+    .default({ commitWithinSeconds: 30, maxBlocksBehind: 5 }),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   dataDir: z.string().default("data"),
   /**

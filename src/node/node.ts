@@ -25,6 +25,7 @@ import { readJsonFile, readTextFile } from "./files.js";
 import { Mempool } from "./mempool.js";
 import { NodeMetrics } from "./metrics.js";
 import { Transport } from "./p2p/index.js";
+import { livenessChecks, type ReadinessCheck, readinessChecks } from "./readiness.js";
 import { SoloEngine } from "./solo-engine.js";
 import { storeFaultsOf } from "./test-faults.js";
 import { admitToMempool, type TxAdmissionDeps, type TxSource } from "./tx-admission.js";
@@ -265,7 +266,7 @@ export class LedgerNode {
 
   /**
    * SIGHUP: re-reads HOME/config.json and applies what can change while the node runs (the log
-   * level, the verification budgets); names the keys that changed but need a restart. An
+   * level, the verification budgets, the readiness limits); names the keys that changed but need a restart. An
    * invalid file throws its ConfigError and changes nothing.
    */
   reloadConfig(home: string): { applied: string[]; needsRestart: string[] } {
@@ -274,14 +275,19 @@ export class LedgerNode {
     const needsRestart: string[] = [];
     for (const key of Object.keys(next) as Array<keyof NodeConfig>) {
       if (JSON.stringify(next[key]) === JSON.stringify(this.config[key])) continue;
-      if (key === "logLevel" || key === "admission") applied.push(key);
+      if (key === "logLevel" || key === "admission" || key === "readiness") applied.push(key);
       else needsRestart.push(key);
     }
     this.log.level = next.logLevel;
     const a = next.admission;
     this.admission.clientBudget.setRate(a.clientVerifyPerSecond, a.clientVerifyBurst);
     this.admission.peerBudget.setRate(a.peerVerifyPerSecond, a.peerVerifyBurst);
-    this.config = { ...this.config, logLevel: next.logLevel, admission: next.admission };
+    this.config = {
+      ...this.config,
+      logLevel: next.logLevel,
+      admission: next.admission,
+      readiness: next.readiness,
+    };
     this.log.info({ applied, needsRestart }, "config reloaded");
     return { applied, needsRestart };
   }
@@ -384,6 +390,29 @@ export class LedgerNode {
       },
       figures,
     };
+  }
+
+  /** What /livez answers: a storage or WAL fault is the one thing a restart cures. */
+  liveness(): ReadinessCheck[] {
+    return livenessChecks({ storageFault: this.failure });
+  }
+
+  /** What /readyz answers: can this node be trusted to serve the chain's current state? */
+  readiness(): ReadinessCheck[] {
+    const peers = this.transport?.peers();
+    return readinessChecks(
+      {
+        storageFault: this.failure,
+        peers:
+          peers === undefined
+            ? undefined
+            : { connected: peers.filter((p) => p.connected).length, known: peers.length },
+        secondsSinceCommit: (Date.now() - this.lastCommitAtMs) / 1000,
+        height: this.chain.height,
+        bestPeerHeight: BigInt(this.consensusView().bestPeerHeight),
+      },
+      this.config.readiness,
+    );
   }
 
   /** Puts evidence of double signing on the chain, signed by this node's key. */

@@ -47,9 +47,24 @@ beforeAll(async () => {
   homes = nodeHomes(dir);
   const ports = await Promise.all(homes.map(() => freePort()));
   wirePeers(dir, { p2pPorts: ports });
-  for (const home of homes) writeTestConfig(home);
+  for (const home of homes) writeTestConfig(home, testReadiness);
   for (const home of homes) start(home);
 }, 120_000);
+
+/** Short enough that a halted chain shows in /readyz within the test. */
+const testReadiness = { readiness: { commitWithinSeconds: 2, maxBlocksBehind: 2 } };
+
+interface Probe {
+  status: number;
+  ok: boolean;
+  height: string;
+  failing: string[];
+}
+
+async function probe(home: string, path: "/livez" | "/readyz"): Promise<Probe> {
+  const answer = await fetch(`${await (processes.get(home) as NodeProcessInfo).apiUrl}${path}`);
+  return { status: answer.status, ...((await answer.json()) as Omit<Probe, "status">) };
+}
 
 afterAll(async () => {
   await Promise.all([...processes.values()].map((p) => stopChild(p.child)));
@@ -97,8 +112,11 @@ describe("a four-validator network of processes", () => {
     await Promise.all([c, d].map((home) => killNode((processes.get(home) as NodeProcessInfo).child)));
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const stalled = await height(a);
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    // A node of a halted chain is live but not ready: it has peers, yet nothing commits.
+    await until(async () => (await probe(a, "/readyz")).status === 503);
     expect((await height(a)) - stalled).toBeLessThanOrEqual(1n);
+    expect(await probe(a, "/readyz")).toMatchObject({ ok: false, failing: ["commit"] });
+    expect(await probe(a, "/livez")).toMatchObject({ status: 200, ok: true });
     start(c);
     await until(async () => (await height(a)) >= stalled + 3n && (await height(b)) >= stalled + 3n);
     const h = stalled + 2n;
@@ -122,12 +140,22 @@ describe("a four-validator network of processes", () => {
     );
     ports[4] = await freePort();
     wirePeers(dir, { p2pPorts: ports });
-    for (const home of all) writeTestConfig(home);
-    for (const home of all) start(home);
+    for (const home of all) writeTestConfig(home, testReadiness);
     const observer = all[4] as string;
+    // Alone, the new observer sits at height 0 with no peers: live, not ready.
+    start(observer);
+    await until(async () => (await probe(observer, "/readyz")).failing.includes("commit"));
+    expect(await probe(observer, "/readyz")).toMatchObject({
+      status: 503,
+      height: "0",
+      failing: ["peers", "commit"],
+    });
+    expect((await probe(observer, "/livez")).status).toBe(200);
+    for (const home of all.slice(0, 4)) start(home);
     const target = await height(homes[0] as string);
     expect(target).toBeGreaterThan(5n);
     await until(async () => (await height(observer)) >= target, 60_000);
+    await until(async () => (await probe(observer, "/readyz")).ok);
     const status = await (await client(observer)).status();
     expect(status.consensus.role).toBe("observer");
     const h = target - 1n;
@@ -135,7 +163,7 @@ describe("a four-validator network of processes", () => {
       [observer, homes[0] as string].map(async (home) => (await (await client(home)).block(h)).hash),
     );
     expect(ours).toBe(theirs);
-  });
+  }, 120_000);
 
   it("adds the observer to the validator set by governance: > 2/3 of organisations approve", async () => {
     const suite = getSuite("ecdsa-p256");

@@ -208,7 +208,13 @@ describe("node API", () => {
     expect(status.chainId).toBe("api-test");
     expect(status.suite).toBe("sm");
     expect(status.crypto.backend).toBe("native");
-    expect((await fetch(`${running.apiUrl}/healthz`)).status).toBe(200);
+    for (const probe of ["/livez", "/readyz", "/healthz"]) {
+      const answer = await fetch(`${running.apiUrl}${probe}`);
+      const body = (await answer.json()) as { ok: boolean; failing: string[]; checks: { name: string }[] };
+      expect([probe, answer.status, body.ok, body.failing]).toEqual([probe, 200, true, []]);
+    }
+    const ready = (await (await fetch(`${running.apiUrl}/readyz`)).json()) as { checks: { name: string }[] };
+    expect(ready.checks.map((c) => c.name)).toEqual(["storage", "peers", "commit", "sync"]);
     const metrics = await (await fetch(`${running.apiUrl}/metrics`)).text();
     expect(metrics).toMatch(/^mkl_block_height \d+$/m);
     expect(metrics).toMatch(/mkl_txs_rejected_total\{code="TX_DUPLICATE"\} [1-9]/);

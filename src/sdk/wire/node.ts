@@ -75,5 +75,22 @@ export const statusSchema = z
   .meta({ id: "Status" });
 export type StatusJson = z.infer<typeof statusSchema>;
 
-export const healthSchema = z.object({ ok: z.literal(true), height: decimal });
-export type HealthJson = z.infer<typeof healthSchema>;
+/** One check of a probe: what it looked at and what it saw. */
+export const probeCheckSchema = z
+  .object({
+    name: z.enum(["storage", "peers", "commit", "sync"]),
+    ok: z.boolean(),
+    detail: z.string().describe('what was seen, e.g. "0 of 4 peers connected"'),
+  })
+  .meta({ id: "ProbeCheck" });
+
+/** /livez and /readyz: 200 when every check passes, 503 (same body) naming the failing ones. */
+export const probeSchema = z
+  .object({
+    ok: z.boolean(),
+    height: decimal,
+    checks: z.array(probeCheckSchema),
+    failing: z.array(probeCheckSchema.shape.name).describe("the names of the checks that failed"),
+  })
+  .meta({ id: "Probe" });
+export type ProbeJson = z.infer<typeof probeSchema>;
