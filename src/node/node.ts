@@ -407,7 +407,7 @@ export class LedgerNode {
           peers === undefined
             ? undefined
             : { connected: peers.filter((p) => p.connected).length, known: peers.length },
-        secondsSinceCommit: (Date.now() - this.lastCommitAtMs) / 1000,
+        secondsSinceCommit: (systemClock.now() - this.lastCommitAtMs) / 1000,
         height: this.chain.height,
         bestPeerHeight: BigInt(this.consensusView().bestPeerHeight),
       },

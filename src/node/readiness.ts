@@ -63,6 +63,6 @@ export function readinessChecks(inputs: ReadinessInputs, limits: ReadinessLimits
 function storageCheck(fault: unknown): ReadinessCheck {
   if (fault === undefined) return { name: "storage", ok: true, detail: "no storage or WAL error" };
   const { code, message } = fault as { code?: unknown; message?: unknown };
-  const what = typeof code === "string" ? code : typeof message === "string" ? message : String(fault);
+  const what = typeof code === "string" ? code : typeof message === "string" ? message : "an unknown error";
   return { name: "storage", ok: false, detail: `stopped by a storage or WAL error: ${what}` };
 }
