@@ -4,6 +4,7 @@ import zhCNLocale from "antd/locale/zh_CN";
 import { lazy, Suspense } from "react";
 import { useTranslation } from "react-i18next";
 import { Link, Route, Routes, useLocation } from "react-router-dom";
+import { useLiveBlocks } from "./chain/live.js";
 import { Loading } from "./components/states.js";
 import { pageNonce } from "./csp.js";
 import { type Language, setLanguage } from "./i18n/index.js";
@@ -28,6 +29,7 @@ export function App() {
   const { t, i18n } = useTranslation();
   const location = useLocation();
   const session = useSession();
+  const live = useLiveBlocks();
   const section = location.pathname.split("/")[1] ?? "";
   return (
     <ConfigProvider
@@ -49,6 +51,9 @@ export function App() {
               items={NAV.map((key) => ({ key, label: <Link to={`/${key}`}>{t(`nav.${key}`)}</Link> }))}
             />
             <Space className="shell-tools">
+              <Tag color={live ? "green" : "default"} data-testid={live ? "live" : "offline"}>
+                {t(live ? "app.live" : "app.offline")}
+              </Tag>
               {session.active ? (
                 <Tag color={session.unlocked ? "green" : "default"} data-testid="active-key">
                   {session.active.label}

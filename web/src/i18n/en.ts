@@ -7,6 +7,8 @@ export const en: Same<typeof zhCN> = {
   app: {
     name: "MarketLedger",
     language: "Language",
+    live: "Live",
+    offline: "Offline",
     footer: "chain {{chain}} · suite {{suite}} · height {{height}}",
     connecting: "Connecting to the node…",
     nodeDown: "Cannot reach this node",

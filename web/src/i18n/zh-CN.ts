@@ -3,6 +3,8 @@ export const zhCN = {
   app: {
     name: "MarketLedger 云营销",
     language: "语言",
+    live: "实时",
+    offline: "离线",
     footer: "链 {{chain}} · 算法 {{suite}} · 高度 {{height}}",
     connecting: "正在连接节点…",
     nodeDown: "无法连接本节点",

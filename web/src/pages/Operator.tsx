@@ -14,7 +14,7 @@ import {
 } from "antd";
 import { useTranslation } from "react-i18next";
 import { fromHex } from "../../../src/ledger/bytes.js";
-import type { StatusJson } from "../../../src/sdk/client.js";
+import type { ProposalJson, ProposalListJson, StatusJson } from "../../../src/sdk/client.js";
 import { getJson } from "../chain/api.js";
 import { client } from "../chain/client.js";
 import { idempotencyKey } from "../chain/tx.js";
@@ -31,22 +31,6 @@ import { useSession } from "../session.js";
  * `npm start`. Governance proposals come from the node's own query and are approved here,
  * signed with an organisation admin's key.
  */
-
-interface ProposalJson {
-  id: string;
-  changes: Array<{ name: string; publicKey: string; power: string }>;
-  proposedHeight: string;
-  approvals: string[];
-  status: "pending" | "scheduled";
-  effectiveHeight: string;
-}
-
-interface ProposalListJson {
-  height: string;
-  members: number;
-  approvalsNeeded: number;
-  proposals: ProposalJson[];
-}
 
 function NetworkMap({ s }: { s: StatusJson }) {
   const { t } = useTranslation();
