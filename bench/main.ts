@@ -1,7 +1,10 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { SuiteId } from "../src/crypto/suite.js";
 import { runCompletionStorm, runWorkloadBench, type WorkloadBench } from "./business.js";
+import { runCatchUpBench } from "./catchup.js";
 import { runCodecBench } from "./codec.js";
 import { runCryptoBench } from "./crypto.js";
 import { runExecutionBench } from "./execution.js";
@@ -9,6 +12,7 @@ import { runNetworkBench } from "./network.js";
 import { runNodeBench } from "./node.js";
 import { runScalingBench } from "./scaling.js";
 import { type BenchRow, formatTable, printTable } from "./table.js";
+import { type HotFunction, topSelfTime } from "./workload/cpu-profile.js";
 import { htmlReport, writeReport } from "./workload/report.js";
 
 const PARTS = [
@@ -21,13 +25,15 @@ const PARTS = [
   "marketing",
   "storm",
   "scaling",
+  "catchup",
 ] as const;
 /** Long parts that run only when named. */
-const ON_REQUEST = new Set(["scaling"]);
+const ON_REQUEST = new Set(["scaling", "catchup"]);
 
 /**
  * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N]
- * [--scaling-orders 10000,1000000] [--cpu-prof]` (`scaling` runs only when named):
+ * [--scaling-orders 10000,1000000] [--catchup-blocks N] [--catchup-txs N] [--cpu-prof]`
+ * (`scaling` and `catchup` run only when named):
  * every figure beside the limit or reference it is measured against, as a table, and the
  * business workloads also as bench/out/report.json and report.html (throughput and latency
  * over time).
@@ -41,6 +47,8 @@ async function main(): Promise<void> {
       "storm-orders": { type: "string", default: "10000" },
       "cpu-prof": { type: "boolean", default: false },
       "scaling-orders": { type: "string", default: "10000,1000000" },
+      "catchup-blocks": { type: "string", default: "50000" },
+      "catchup-txs": { type: "string", default: "8" },
       out: { type: "string", default: join(new URL("../../bench/out/", import.meta.url).pathname) },
     },
   });
@@ -83,13 +91,7 @@ async function main(): Promise<void> {
       });
       business.push(run);
       rows.push(...run.rows);
-      if (run.hot) {
-        console.log(`\nnode1 CPU profile (${suite} ${workload}), top functions by self time:`);
-        for (const f of run.hot)
-          console.log(
-            `  ${f.selfPercent.toFixed(1).padStart(5)} %  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}  ${f.where}`,
-          );
-      }
+      if (run.hot) printHot(`node1 (${suite} ${workload})`, run.hot);
     }
   }
   const storms = [];
@@ -103,6 +105,20 @@ async function main(): Promise<void> {
   for (const suite of wanted("scaling") ? suites : []) {
     console.log(`state-size scaling (${suite})…`);
     rows.push(...(await runScalingBench(suite, values["scaling-orders"].split(",").map(Number))));
+  }
+  for (const suite of wanted("catchup") ? suites : []) {
+    console.log(`catch-up (${suite})…`);
+    const live = business.find((b) => b.suiteId === suite && b.workload === "transfer")?.ramp;
+    const profileDir = values["cpu-prof"] ? mkdtempSync(join(tmpdir(), "mkl-cpuprof-")) : undefined;
+    rows.push(
+      ...(await runCatchUpBench(suite, {
+        blocks: Number(values["catchup-blocks"]),
+        txsPerBlock: Number(values["catchup-txs"]),
+        ...(live ? { live: { txPerSecond: live.committedTps, blockIntervalMs: live.blockIntervalMs } } : {}),
+        ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+      })),
+    );
+    if (profileDir) printHot(`the syncing node (${suite} catch-up)`, topSelfTime(profileDir));
   }
   console.log("");
   printTable(rows);
@@ -118,6 +134,14 @@ async function main(): Promise<void> {
     const paths = writeReport(values.out, { rows, business, storms }, html);
     console.log(`\nreport: ${paths.json}\n        ${paths.html}`);
   }
+}
+
+function printHot(whose: string, hot: readonly HotFunction[]): void {
+  console.log(`\nCPU profile of ${whose}, top functions by self time:`);
+  for (const f of hot)
+    console.log(
+      `  ${f.selfPercent.toFixed(1).padStart(5)} %  ${f.selfMs.toFixed(0).padStart(7)} ms  ${f.name}  ${f.where}`,
+    );
 }
 
 await main();

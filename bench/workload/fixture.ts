@@ -46,41 +46,75 @@ export interface BenchNetworkOptions {
   readonly cpuProfileDir?: string;
 }
 
+/** A generated network on disk, not started: its directory and the funded identities' keys. */
+export interface BenchNetworkFiles {
+  /** Remove this directory when done. */
+  readonly root: string;
+  readonly dir: string;
+  readonly keys: Map<string, KeyPair>;
+  readonly homes: readonly string[];
+}
+
 /**
- * A generated consortium of `validators` organisations (one validator each) with the given
- * funded identities in genesis, every node its own `mkl node start` process on loopback over
- * mutual TLS: the network `npm start` runs, with quiet logs and ephemeral API ports.
+ * A consortium of `validators` organisations (one validator each) with the given funded
+ * identities in genesis, peers wired on free ports, quiet logs and ephemeral API ports: the
+ * network `npm start` runs, before its first start.
  */
-export async function startBenchNetwork(options: BenchNetworkOptions): Promise<BenchNetwork> {
-  const validators = options.validators ?? 4;
+export async function initBenchNetwork(
+  suiteId: SuiteId,
+  parties: readonly DemoParty[],
+  validators = 4,
+): Promise<BenchNetworkFiles> {
   const root = mkdtempSync(join(tmpdir(), "mkl-bench-net-"));
   const dir = join(root, "net");
-  const nodes: Array<NodeProcessInfo & { pid: number }> = [];
-  const stop = async () => {
-    await Promise.all(nodes.map((n) => stopChild(n.child)));
-    rmSync(root, { recursive: true, force: true });
-  };
   try {
     execFileSync(
       process.execPath,
-      [CLI, "network", "init", "--orgs", String(validators), "--suite", options.suiteId, "--out", dir],
+      [CLI, "network", "init", "--orgs", String(validators), "--suite", suiteId, "--out", dir],
       { stdio: "pipe" },
     );
-    const keys = seedDemoGenesis(dir, options.parties);
-    wirePeers(dir, { p2pPorts: await Promise.all(nodeHomes(dir).map(() => freePort())) });
-    for (const home of nodeHomes(dir)) {
+    const keys = seedDemoGenesis(dir, parties);
+    const homes = nodeHomes(dir);
+    wirePeers(dir, { p2pPorts: await Promise.all(homes.map(() => freePort())) });
+    for (const home of homes) {
       const config = JSON.parse(readFileSync(join(home, "config.json"), "utf8"));
       writeFileSync(
         join(home, "config.json"),
         JSON.stringify({ ...config, api: BENCH_API, logLevel: "error" }),
       );
     }
-    for (const [i, home] of nodeHomes(dir).entries()) {
-      const profile =
-        i === 0 && options.cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir] : [];
-      const node = startNodeProcess(home, process.execPath, [...profile, CLI], () => {});
-      nodes.push({ ...node, pid: node.child.pid as number });
-    }
+    return { root, dir, keys, homes };
+  } catch (error) {
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Starts one benchmarked node home as its own `mkl node start` process. */
+export function startBenchNode(home: string, cpuProfileDir?: string): NodeProcessInfo & { pid: number } {
+  const profile = cpuProfileDir ? ["--cpu-prof", "--cpu-prof-dir", cpuProfileDir] : [];
+  const node = startNodeProcess(home, process.execPath, [...profile, CLI], () => {});
+  return { ...node, pid: node.child.pid as number };
+}
+
+/**
+ * A generated consortium (initBenchNetwork), every node its own `mkl node start` process on
+ * loopback over mutual TLS.
+ */
+export async function startBenchNetwork(options: BenchNetworkOptions): Promise<BenchNetwork> {
+  const { root, dir, keys, homes } = await initBenchNetwork(
+    options.suiteId,
+    options.parties,
+    options.validators ?? 4,
+  );
+  const nodes: Array<NodeProcessInfo & { pid: number }> = [];
+  const stop = async () => {
+    await Promise.all(nodes.map((n) => stopChild(n.child)));
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    for (const [i, home] of homes.entries())
+      nodes.push(startBenchNode(home, i === 0 ? options.cpuProfileDir : undefined));
     const urls = await Promise.all(nodes.map((n) => n.apiUrl));
     return {
       dir,

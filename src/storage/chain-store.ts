@@ -250,6 +250,11 @@ export class ChainStore {
     });
   }
 
+  /** Nested in this, each commit's transaction becomes a child of one outer transaction: one fsync for all. */
+  commitTogether(commits: () => void): void {
+    this.root.transactionSync(commits);
+  }
+
   async close(): Promise<void> {
     await this.root.close();
   }

@@ -68,6 +68,11 @@ export class MemoryStore implements ChainStorage {
     return copy(this.stateRoots.get(height));
   }
 
+  /** Memory has no flush to share: the commits run one after another. */
+  commitTogether(commits: () => void): void {
+    commits();
+  }
+
   commit(batch: CommitBatch): void {
     const expected = this.headHeight === undefined ? batch.height : this.headHeight + 1n;
     if (batch.height !== expected) {

@@ -19,5 +19,12 @@ export interface ChainStorage {
   stateRootAt(height: bigint): Uint8Array | undefined;
   /** Commits one block and everything it changed, all or nothing. */
   commit(batch: CommitBatch): void;
+  /**
+   * Runs `commits` (which calls commit() for several blocks in turn) as one durable transaction:
+   * reads inside see the blocks committed so far, and one flush makes them all durable (or, if
+   * `commits` throws, none in the LMDB store; the memory store has nothing to roll back). Block
+   * sync commits a peer's batch of blocks this way.
+   */
+  commitTogether(commits: () => void): void;
   close(): Promise<void>;
 }

@@ -82,30 +82,37 @@ export class BlockSync {
 
   /**
    * Verifies and applies blocks a peer sent, in order, stopping at the first that is refused.
-   * Returns how many were committed.
+   * They commit in one store transaction (one flush for the batch, not one per block: catching
+   * up is bound by the disk otherwise); the node hears of them once they are durable. Returns
+   * how many were committed.
    */
   apply(peerId: string, encodedBlocks: readonly Uint8Array[]): number {
     const { chain, refusals, clock } = this.options;
     this.requestedAt = undefined;
-    let applied = 0;
-    for (const encoded of encodedBlocks) {
-      const startedMs = clock.now();
-      let checked: { block: Block; prepared: PreparedBlock } | undefined;
-      try {
-        checked = this.check(encoded);
-      } catch (error) {
-        if (!isInputError(error)) throw error;
-        refusals.refuse(peerId, "refused a synced block", { code: error.code, err: error.message });
-        break;
+    const applied: Array<{ block: Block; prepared: PreparedBlock; startedMs: number }> = [];
+    let failure: { error: unknown } | undefined;
+    chain.store.commitTogether(() => {
+      for (const encoded of encodedBlocks) {
+        const startedMs = clock.now();
+        let checked: { block: Block; prepared: PreparedBlock } | undefined;
+        try {
+          checked = this.check(encoded);
+        } catch (error) {
+          // Not an input error: a bug, thrown once the blocks before it are durable.
+          if (!isInputError(error)) failure = { error };
+          else refusals.refuse(peerId, "refused a synced block", { code: error.code, err: error.message });
+          return;
+        }
+        if (checked === undefined) continue;
+        // Outside the try: a failure to store is not the peer's fault and must not pass for one.
+        // The block carries its predecessor's certificate; the chain stores that one with our head.
+        chain.commit(checked.prepared, checked.block);
+        applied.push({ ...checked, startedMs });
       }
-      if (checked === undefined) continue;
-      // Outside the try: a failure to store is not the peer's fault and must not pass for one.
-      // The block carries its predecessor's certificate; the chain stores that one with our head.
-      chain.commit(checked.prepared, checked.block);
-      this.options.onApplied(checked.block, checked.prepared, startedMs);
-      applied++;
-    }
-    return applied;
+    });
+    for (const { block, prepared, startedMs } of applied) this.options.onApplied(block, prepared, startedMs);
+    if (failure !== undefined) throw failure.error;
+    return applied.length;
   }
 
   /** Our next block, executed, if its certificate verifies; undefined for another height; throws if invalid. */

@@ -1,0 +1,162 @@
+import { cpSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { genesisSchema } from "../src/app/genesis.js";
+import { getSuite } from "../src/crypto/index.js";
+import type { KeyPair, Suite, SuiteId } from "../src/crypto/suite.js";
+import { type Block, blockHash, type CommitCertificate } from "../src/ledger/block.js";
+import { commitVoteSignBytes } from "../src/ledger/vote.js";
+import { Chain } from "../src/node/chain.js";
+import { HOME_FILES, parseWith } from "../src/node/config.js";
+import { readKeyPairFile } from "../src/node/key-files.js";
+import { stopChild } from "../src/ops/network-up.js";
+import { addressOfKey, MarketLedgerClient, transferOp } from "../src/sdk/index.js";
+import { ChainStore } from "../src/storage/chain-store.js";
+import type { BenchRow } from "./table.js";
+import { initBenchNetwork, startBenchNode } from "./workload/fixture.js";
+import { LoadSigner } from "./workload/signer.js";
+import { transferParties } from "./workload/transfer.js";
+
+const VALIDATORS = 4;
+/** Senders of the chain's transfers (each sender's nonces in order, block after block). */
+const SENDERS = 128;
+const POLL_MS = 250;
+
+export interface CatchUpOptions {
+  readonly blocks: number;
+  readonly txsPerBlock: number;
+  /** The live network's committed tx/s and block interval in this run, if measured. */
+  readonly live?: { readonly txPerSecond: number; readonly blockIntervalMs: number };
+  /** Write a V8 CPU profile of the syncing node into this directory. */
+  readonly cpuProfileDir?: string;
+}
+
+/**
+ * Catch-up: a node started with an empty store syncs a chain of `blocks` blocks (each with
+ * `txsPerBlock` transfers) from three validators that hold it, by the node's own block sync
+ * (verify each certificate, re-execute, commit). Reported: blocks/s and tx/s replayed, beside
+ * the live network's rate when this run measured it (the target is >= 5 x live).
+ *
+ * The chain is built beforehand in this process through the chain's own executor and store,
+ * every block signed by all four validators' keys (a real commit certificate, as consensus
+ * makes), one block per millisecond of block time after genesis.
+ */
+export async function runCatchUpBench(suiteId: SuiteId, options: CatchUpOptions): Promise<BenchRow[]> {
+  const suite = getSuite(suiteId);
+  const net = await initBenchNetwork(suiteId, transferParties(), VALIDATORS);
+  const nodes: Array<ReturnType<typeof startBenchNode>> = [];
+  try {
+    const builtMs = await buildChain(suite, net.homes, net.keys, options);
+    const [first, ...others] = net.homes as [string, ...string[]];
+    const behind = others.pop() as string;
+    for (const home of others) cpSync(join(first, "data"), join(home, "data"), { recursive: true });
+    for (const home of [first, ...others]) nodes.push(startBenchNode(home));
+    await Promise.all(nodes.map((n) => n.apiUrl));
+    const syncing = startBenchNode(behind, options.cpuProfileDir);
+    nodes.push(syncing);
+    const client = new MarketLedgerClient(await syncing.apiUrl);
+    const started = performance.now();
+    for (;;) {
+      const status = await client.status();
+      if (BigInt(status.height) >= BigInt(options.blocks)) break;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return rowsOf(suiteId, options, seconds, builtMs);
+  } finally {
+    await Promise.all(nodes.map((n) => stopChild(n.child)));
+    rmSync(net.root, { recursive: true, force: true });
+  }
+}
+
+function rowsOf(suiteId: SuiteId, options: CatchUpOptions, seconds: number, builtMs: number): BenchRow[] {
+  const label = `catch-up ${suiteId}, an empty node syncs ${options.blocks} blocks of ${options.txsPerBlock} transfers`;
+  const blocksPerS = options.blocks / seconds;
+  const txPerS = (options.blocks * options.txsPerBlock) / seconds;
+  const live = options.live;
+  const liveBlocksPerS = live === undefined ? undefined : 1000 / live.blockIntervalMs;
+  return [
+    {
+      name: `${label}: blocks/s replayed (${seconds.toFixed(1)} s; chain built in ${(builtMs / 1000).toFixed(0)} s)`,
+      value: blocksPerS,
+      unit: "blocks/s",
+      ...(liveBlocksPerS === undefined
+        ? {}
+        : {
+            reference: liveBlocksPerS,
+            limit: "live blocks/s (transfer, same run) x 5",
+            ratio: blocksPerS / liveBlocksPerS,
+          }),
+    },
+    {
+      name: `${label}: tx/s replayed`,
+      value: txPerS,
+      unit: "tx/s",
+      ...(live === undefined
+        ? {}
+        : {
+            reference: live.txPerSecond,
+            limit: "live committed tx/s (transfer, same run) x 5",
+            ratio: txPerS / live.txPerSecond,
+          }),
+    },
+  ];
+}
+
+/** Writes the chain into the first home's store; returns how long it took (ms). */
+async function buildChain(
+  suite: Suite,
+  homes: readonly string[],
+  keys: ReadonlyMap<string, KeyPair>,
+  options: CatchUpOptions,
+): Promise<number> {
+  const started = performance.now();
+  const genesis = parseWith(
+    genesisSchema,
+    JSON.parse(readFileSync(join(homes[0] as string, "genesis.json"), "utf8")),
+    "genesis.json",
+  );
+  const validatorKeys = homes.map((home) => readKeyPairFile(join(home, HOME_FILES.nodeKey)));
+  const store = ChainStore.open(join(homes[0] as string, "data"));
+  try {
+    const chain = Chain.open(store, suite, genesis);
+    const senders = Array.from({ length: SENDERS }, (_, i) => keys.get(`payer-${i}`) as KeyPair);
+    const to = addressOfKey(suite, (senders[0] as KeyPair).publicKey.bytes);
+    const signer = new LoadSigner(suite);
+    let next = 0;
+    for (let height = 1; height <= options.blocks; height++) {
+      const txs = Array.from(
+        { length: options.txsPerBlock },
+        () => signer.sign(senders[next++ % SENDERS] as KeyPair, transferOp(to, 1n)).bytes,
+      );
+      const lastCommit = chain.latestBlock().commit;
+      const timeMs = chain.nextBlockTime(lastCommit) as bigint;
+      const proposer = (validatorKeys[height % VALIDATORS] as KeyPair).publicKey.bytes;
+      const prepared = chain.prepareBlock(txs, timeMs, proposer, lastCommit);
+      const certified: Block = { ...prepared.block, commit: certify(suite, prepared.block, validatorKeys) };
+      chain.commit(prepared, certified);
+    }
+  } finally {
+    await store.close();
+  }
+  return performance.now() - started;
+}
+
+/** Every validator's precommit for the block, 1 ms after its time (so blocks are 1 ms apart). */
+function certify(suite: Suite, block: Block, validators: readonly KeyPair[]): CommitCertificate {
+  const { header } = block;
+  const hash = blockHash(suite, header);
+  const timestampMs = header.timeMs + 1n;
+  return {
+    height: header.height,
+    round: 0,
+    blockHash: hash,
+    signatures: validators.map((key) => ({
+      validator: key.publicKey.bytes,
+      timestampMs,
+      signature: suite.sign(
+        key.privateKey,
+        commitVoteSignBytes(header.chainId, header.height, 0, hash, timestampMs),
+      ),
+    })),
+  };
+}
