@@ -11,6 +11,9 @@ import { initSoloHome } from "../node/home.js";
 import { type RunningNode, runNode } from "../node/run.js";
 import { type DemoMarketingKeys, startDemoMarketing } from "../ops/demo-marketing.js";
 import { userCodeOf } from "../pki/user-code.js";
+import { followEvents } from "../sdk/events.js";
+import type { FeedEventJson } from "../sdk/wire/events.js";
+import { BUSINESS_EVENT_KINDS } from "./business-events.js";
 
 /**
  * A solo node for the integrations' tests: the demo's enterprise (org1), marketers and buyer,
@@ -147,4 +150,43 @@ export async function until(condition: () => Promise<boolean> | boolean, timeout
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
+}
+
+/** A withdrawal as the node lists it. */
+export interface WithdrawalJson {
+  id: number;
+  status: string;
+  amountFen: string;
+  externalReference: string;
+  origin: string;
+}
+
+export async function withdrawalsOf(nodeUrl: string, enterprise = "org1"): Promise<WithdrawalJson[]> {
+  const response = await fetch(`${nodeUrl}/v1/marketing/enterprises/${enterprise}/withdrawals?limit=1000`);
+  return ((await response.json()) as { withdrawals: WithdrawalJson[] }).withdrawals;
+}
+
+/** The chain's own business events of a scope from `fromHeight` to `head`, read from the node's stream. */
+export async function chainEvents(
+  nodeUrl: string,
+  scope: { enterprise?: string; payee?: string },
+  fromHeight: bigint,
+  head: bigint,
+): Promise<FeedEventJson[]> {
+  const events: FeedEventJson[] = [];
+  let reached!: () => void;
+  const done = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const follower = followEvents(
+    nodeUrl,
+    { ...scope, kinds: BUSINESS_EVENT_KINDS, fromHeight },
+    async (block) => {
+      if (BigInt(block.height) <= head) events.push(...block.events);
+      if (BigInt(block.height) >= head) reached();
+    },
+  );
+  await done;
+  await follower.stop();
+  return events;
 }

@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type NodeProcessInfo, startNodeProcess } from "../../src/ops/network-up.js";
+import { type NodeProcessInfo, nodeHomes, startNodeProcess } from "../../src/ops/network-up.js";
+import { freePort, wirePeers } from "../../src/ops/peers.js";
 
 /** Shared by the end-to-end tests: real node processes, started from the sources through tsx. */
 export const ROOT = new URL("../../", import.meta.url).pathname;
@@ -82,6 +83,27 @@ export function writeTestConfig(home: string, extra: Record<string, unknown> = {
       ...extra,
     }),
   );
+}
+
+/**
+ * `mkl network init` of four ecdsa-p256 validators in `dir`, wired to free p2p ports, with the
+ * test settings (plus `extra(index)` for each node); returns the node homes in order.
+ */
+export async function initTestNetwork(
+  dir: string,
+  extra: (index: number) => Record<string, unknown> = () => ({}),
+): Promise<string[]> {
+  execFileSync(
+    CLI[0],
+    [...CLI.slice(1), "network", "init", "--orgs", "4", "--suite", "ecdsa-p256", "--out", dir],
+    { cwd: ROOT, stdio: "pipe" },
+  );
+  const homes = nodeHomes(dir);
+  wirePeers(dir, { p2pPorts: await Promise.all(homes.map(() => freePort())) });
+  homes.forEach((home, i) => {
+    writeTestConfig(home, extra(i));
+  });
+  return homes;
 }
 
 /** Polls `condition` until it holds, failing after `timeoutMs`; errors count as "not yet". */

@@ -3,9 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BUSINESS_EVENT_KINDS } from "../../src/integrations/business-events.js";
 import { startPostgres } from "../../src/integrations/indexer/postgres.test-util.js";
-import { createTestChainHome, suite, type TestChainHome } from "../../src/integrations/testkit.test-util.js";
+import {
+  chainEvents,
+  createTestChainHome,
+  suite,
+  type TestChainHome,
+  type WithdrawalJson,
+  withdrawalsOf,
+} from "../../src/integrations/testkit.test-util.js";
 import { signSubscriptionRequest } from "../../src/integrations/webhooks/authorise.js";
 import { inBlockOrder, Receiver } from "../../src/integrations/webhooks/receiver.test-util.js";
 import { fromHex, toHex } from "../../src/ledger/bytes.js";
@@ -15,8 +21,7 @@ import { startDemoMarketing } from "../../src/ops/demo-marketing.js";
 import { type NodeProcessInfo, stopChild } from "../../src/ops/network-up.js";
 import { freePort } from "../../src/ops/peers.js";
 import { decodeUserCode } from "../../src/pki/user-code.js";
-import { followEvents, MarketLedgerClient, TxSender } from "../../src/sdk/index.js";
-import type { FeedEventJson } from "../../src/sdk/wire/events.js";
+import { MarketLedgerClient, TxSender } from "../../src/sdk/index.js";
 import { type CliProcess, killNode, startCli, startNode, until } from "./harness.js";
 
 /**
@@ -49,21 +54,12 @@ const json = async <T>(path: string, init?: RequestInit): Promise<T> =>
   (await (await fetch(path.startsWith("http") ? path : `${url}${path}`, init)).json()) as T;
 const height = async () => BigInt((await json<{ height: string }>("/v1/status")).height);
 
-interface Withdrawal {
-  id: number;
-  status: string;
-  amountFen: string;
-  externalReference: string;
-  origin: string;
-}
-const withdrawals = async () =>
-  (await json<{ withdrawals: Withdrawal[] }>("/v1/marketing/enterprises/org1/withdrawals?limit=1000"))
-    .withdrawals;
+const withdrawals = () => withdrawalsOf(url);
 const book = () =>
   json<{ calls: number; payouts: Record<string, { result: { status: string; reference?: string } }> }>(
     `${simulatorUrl}/v1/payouts`,
   );
-const payoutKey = (w: Withdrawal) => `mkl-withdrawal/org1/${w.id}`;
+const payoutKey = (w: WithdrawalJson) => `mkl-withdrawal/org1/${w.id}`;
 
 function startConnector(): CliProcess {
   return startCli(
@@ -134,26 +130,6 @@ afterAll(async () => {
   if (root !== undefined) rmSync(root, { recursive: true, force: true });
 });
 
-/** The chain's own events for a subscription, from its first block to `head`, by the node's stream. */
-async function chainEvents(fromHeight: bigint, head: bigint): Promise<FeedEventJson[]> {
-  const events: FeedEventJson[] = [];
-  let reached!: () => void;
-  const done = new Promise<void>((resolve) => {
-    reached = resolve;
-  });
-  const follower = followEvents(
-    url,
-    { enterprise: "org1", kinds: BUSINESS_EVENT_KINDS, fromHeight },
-    async (block) => {
-      if (BigInt(block.height) <= head) events.push(...block.events);
-      if (BigInt(block.height) >= head) reached();
-    },
-  );
-  await done;
-  await follower.stop();
-  return events;
-}
-
 /** Every transaction hash of blocks 0..head, read from the blocks themselves. */
 async function chainTxHashes(head: bigint): Promise<string[]> {
   const hashes: string[] = [];
@@ -214,7 +190,7 @@ describe("integrations as separate processes", () => {
     await until(async () => (await height()) > before + 5n, 30_000);
 
     // The connector dies after the provider paid a withdrawal and before the chain recorded it.
-    let paidNotRecorded: Withdrawal | undefined;
+    let paidNotRecorded: WithdrawalJson | undefined;
     await until(async () => {
       const { payouts } = await book();
       paidNotRecorded = (await withdrawals()).find(
@@ -256,7 +232,7 @@ describe("integrations as separate processes", () => {
     expect(receiver.outOfOrder).toBe(0);
     const got = receiver.of(subscription.id).filter((e) => BigInt(e.height) <= head);
     expect(inBlockOrder(got.map((e) => e.id))).toBe(true);
-    const expected = await chainEvents(BigInt(subscription.fromHeight), head);
+    const expected = await chainEvents(url, { enterprise: "org1" }, BigInt(subscription.fromHeight), head);
     expect(got.map((e) => e.id)).toEqual(expected.map((e) => e.id));
     // A whole sale among them: an order from creation to its settlement and the payout recorded.
     const settledOrders = got.filter((e) => e.type === "commissionSettled").map((e) => e.attributes.orderId);
@@ -286,28 +262,28 @@ describe("integrations as separate processes", () => {
     const { rows } = await sql.query(`SELECT
       (SELECT COALESCE(SUM(amount_fen), 0)::TEXT FROM settlements WHERE enterprise = 'org1') AS settled,
       (SELECT COALESCE(SUM(amount_fen), 0)::TEXT FROM commissions WHERE enterprise = 'org1' AND kind = 'clawed-back') AS "clawedBack",
+      (SELECT COALESCE(SUM((attributes->>'nettedDebtFen')::NUMERIC), 0)::TEXT FROM events
+        WHERE type = 'commissionSettled' AND attributes->>'enterprise' = 'org1') AS netted,
       (SELECT COUNT(*)::INT FROM orders WHERE enterprise = 'org1' AND status = 'completed') AS completed,
       (SELECT COUNT(*)::INT FROM withdrawals WHERE status = 'paid') AS paid,
       (SELECT COALESCE(SUM(amount_fen), 0)::TEXT FROM withdrawals WHERE status = 'paid') AS "paidFen",
       (SELECT COUNT(*)::INT FROM blocks WHERE height <= ${head}) AS blocks`);
     const indexed = rows[0];
-    // Paid out at once, a clawback is mostly the marketer's debt, not escrow returned: ask each payee.
+    // Per payee, as the chain keeps them: paid out at once, a clawback is mostly the marketer's debt
+    // (not escrow returned), and a later settlement nets it (the escrow's settledFen is the cash part).
     const payees = await sql.query("SELECT DISTINCT payee FROM commissions");
-    const clawedBack = (
-      await Promise.all(
-        payees.rows.map(async (r) =>
-          BigInt(
-            (
-              await json<{ clawedBackFen: string }>(
-                `/v1/marketing/enterprises/org1/marketers/${r.payee as string}/earnings`,
-              )
-            ).clawedBackFen,
-          ),
+    const earnings = await Promise.all(
+      payees.rows.map((r) =>
+        json<{ settledFen: string; clawedBackFen: string }>(
+          `/v1/marketing/enterprises/org1/marketers/${r.payee as string}/earnings`,
         ),
-      )
-    ).reduce((sum, fen) => sum + fen, 0n);
-    expect(indexed.settled).toBe(cost.settledFen);
-    expect(indexed.clawedBack).toBe(clawedBack.toString());
+      ),
+    );
+    const total = (field: "settledFen" | "clawedBackFen") =>
+      earnings.reduce((sum, e) => sum + BigInt(e[field]), 0n).toString();
+    expect(indexed.settled).toBe(total("settledFen"));
+    expect(indexed.clawedBack).toBe(total("clawedBackFen"));
+    expect(BigInt(indexed.settled) - BigInt(indexed.netted)).toBe(BigInt(cost.settledFen ?? -1));
     expect(indexed.paidFen).toBe(cost.withdrawnFen);
     expect(indexed.completed).toBe(sales.rows.reduce((sum, r) => sum + Number(r.completedOrders), 0));
     expect(indexed.paid).toBe(decided.length);

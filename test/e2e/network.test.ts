@@ -8,7 +8,7 @@ import type { KeyPair } from "../../src/crypto/suite.js";
 import { type NodeProcessInfo, nodeHomes, stopChild } from "../../src/ops/network-up.js";
 import { freePort, wirePeers } from "../../src/ops/peers.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
-import { CLI, killNode, ROOT, startNode, until, writeTestConfig } from "./harness.js";
+import { CLI, initTestNetwork, killNode, ROOT, startNode, until, writeTestConfig } from "./harness.js";
 
 /**
  * Four validator processes, one per organisation, over mutually authenticated TLS on loopback:
@@ -36,18 +36,7 @@ async function height(home: string): Promise<bigint> {
 beforeAll(async () => {
   tempRoot = mkdtempSync(join(tmpdir(), "mkl-net-"));
   dir = join(tempRoot, "net");
-  execFileSync(
-    CLI[0],
-    [...CLI.slice(1), "network", "init", "--orgs", "4", "--suite", "ecdsa-p256", "--out", dir],
-    {
-      cwd: ROOT,
-      stdio: "pipe",
-    },
-  );
-  homes = nodeHomes(dir);
-  const ports = await Promise.all(homes.map(() => freePort()));
-  wirePeers(dir, { p2pPorts: ports });
-  for (const home of homes) writeTestConfig(home, testReadiness);
+  homes = await initTestNetwork(dir, () => testReadiness);
   for (const home of homes) start(home);
 }, 120_000);
 

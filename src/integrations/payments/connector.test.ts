@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeUserCode } from "../../pki/user-code.js";
 import { MarketLedgerClient, TxSender } from "../../sdk/index.js";
-import { startTestChain, suite, type TestChain, until } from "../testkit.test-util.js";
+import { startTestChain, suite, type TestChain, until, withdrawalsOf } from "../testkit.test-util.js";
 import { type RunningConnector, startPaymentConnector } from "./connector.js";
 import type { PaymentProvider } from "./provider.js";
 import { SimulatorPaymentProvider, startPaymentSimulator } from "./simulator.js";
@@ -25,14 +25,6 @@ let sender: TxSender;
 let stopDemo: () => void = () => {};
 let n = 0;
 
-interface Withdrawal {
-  id: number;
-  status: string;
-  amountFen: string;
-  externalReference: string;
-  origin: string;
-}
-
 beforeAll(async () => {
   chain = await startTestChain("payments");
   dir = mkdtempSync(join(tmpdir(), "mkl-payments-"));
@@ -52,10 +44,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function withdrawals(): Promise<Withdrawal[]> {
-  const response = await fetch(`${chain.url}/v1/marketing/enterprises/org1/withdrawals?limit=1000`);
-  return ((await response.json()) as { withdrawals: Withdrawal[] }).withdrawals;
-}
+const withdrawals = () => withdrawalsOf(chain.url);
 
 async function book() {
   return (await (await fetch(`${simulator.url}/v1/payouts`)).json()) as {

@@ -2,10 +2,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { followEvents } from "../../sdk/events.js";
-import type { FeedEventJson } from "../../sdk/wire/events.js";
-import { BUSINESS_EVENT_KINDS } from "../business-events.js";
-import { type Party, startTestChain, suite, type TestChain, until } from "../testkit.test-util.js";
+import {
+  chainEvents,
+  type Party,
+  startTestChain,
+  suite,
+  type TestChain,
+  until,
+} from "../testkit.test-util.js";
 import { signSubscriptionRequest } from "./authorise.js";
 import { inBlockOrder, Receiver } from "./receiver.test-util.js";
 import { type RunningWebhookService, startWebhookService } from "./service.js";
@@ -53,30 +57,6 @@ async function subscribe(who: Party, scope: object, nowMs = Date.now(), url = re
   };
   if (response.ok) receiver.secrets.set(body.id, body.secret);
   return { status: response.status, body, signed };
-}
-
-/** The chain's own events a subscription should get, by the node's event stream, up to `height`. */
-async function chainEvents(
-  query: { enterprise?: string; payee?: string },
-  fromHeight: bigint,
-  height: bigint,
-) {
-  const events: FeedEventJson[] = [];
-  let reached!: () => void;
-  const done = new Promise<void>((resolve) => {
-    reached = resolve;
-  });
-  const follower = followEvents(
-    chain.url,
-    { ...query, kinds: BUSINESS_EVENT_KINDS, fromHeight },
-    async (block) => {
-      if (BigInt(block.height) <= height) events.push(...block.events);
-      if (BigInt(block.height) >= height) reached();
-    },
-  );
-  await done;
-  await follower.stop();
-  return events;
 }
 
 describe("webhooks", () => {
@@ -149,7 +129,12 @@ describe("webhooks", () => {
     expect(receiver.badSignatures).toBe(0);
     const enterpriseGot = receiver.of(enterpriseSub).filter((e) => BigInt(e.height) <= target);
     expect(inBlockOrder(enterpriseGot.map((e) => e.id))).toBe(true);
-    const expected = await chainEvents({ enterprise: "org1" }, BigInt(enterpriseGot[0]!.height), target);
+    const expected = await chainEvents(
+      chain.url,
+      { enterprise: "org1" },
+      BigInt(enterpriseGot[0]!.height),
+      target,
+    );
     expect(enterpriseGot.map((e) => e.id)).toEqual(
       expected.map((e) => e.id).slice(expected.findIndex((e) => e.id === enterpriseGot[0]!.id)),
     );
@@ -159,7 +144,7 @@ describe("webhooks", () => {
     expect(liGot.length).toBeGreaterThan(0);
     expect(inBlockOrder(liGot.map((e) => e.id))).toBe(true);
     expect(liGot.every((e) => Object.values(e.attributes).includes(chain.code("marketer-li")))).toBe(true);
-    const liExpected = await chainEvents({ payee: chain.code("marketer-li") }, liFrom, target);
+    const liExpected = await chainEvents(chain.url, { payee: chain.code("marketer-li") }, liFrom, target);
     expect(liGot.map((e) => e.id)).toEqual(liExpected.map((e) => e.id));
   }, 120_000);
 
