@@ -236,7 +236,7 @@ export async function runCompletionStorm(suiteId: SuiteId, orders = 10_000): Pro
   try {
     await observer.connect(net.urls[0] as string);
     const signer = new LoadSigner(suite);
-    const submitter = new Submitter(net.clients, observer);
+    const submitter = new Submitter(net.clients, observer, Number.POSITIVE_INFINITY);
     submitter.start();
     const setup = await seedMarketing(suite, net.keys, signer, submitter, observer, 0);
     const load = new MarketingWorkload(setup, signer, submitter, observer, "shipped");

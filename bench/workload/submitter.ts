@@ -4,7 +4,11 @@ import type { CommitObserver } from "./observer.js";
 export const TICK_MS = 20;
 /** Refusals that say "not now" rather than "never": the transaction is offered again next tick. */
 const TRANSIENT = new Set(["MEMPOOL_FULL", "RATE_LIMITED", "TX_NONCE_TOO_HIGH", "NETWORK"]);
-/** A transaction refused as "not now" for this long is given up (counted as refused). */
+/**
+ * An open-loop run gives a transaction refused as "not now" up after this long (counted as
+ * refused). A run that needs every transaction through (the completion storm) passes Infinity:
+ * it offers its backlog again until the paced pool takes it.
+ */
 const GIVE_UP_MS = 30_000;
 /** At most this many of one sender's transactions in flight: the chain's nonce window is 256. */
 const PER_SENDER_IN_FLIGHT = 200;
@@ -45,6 +49,7 @@ export class Submitter implements TxSink {
   constructor(
     private readonly clients: readonly MarketLedgerClient[],
     private readonly observer: CommitObserver,
+    private readonly giveUpMs = GIVE_UP_MS,
     // The node's batch route takes at most 500.
     private readonly maxBatch = 500,
   ) {}
@@ -118,7 +123,7 @@ export class Submitter implements TxSink {
           const code = result?.error.code ?? "NO_ANSWER";
           this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
           const first = this.firstSubmittedAt.get(tx.hashHex) ?? now;
-          if (TRANSIENT.has(code) && performance.now() - first < GIVE_UP_MS) this.ready.push(tx);
+          if (TRANSIENT.has(code) && performance.now() - first < this.giveUpMs) this.ready.push(tx);
           else {
             this.finalRefusals.add(tx.hashHex);
             this.done(tx);
