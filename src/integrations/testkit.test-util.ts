@@ -13,7 +13,10 @@ import { type DemoMarketingKeys, startDemoMarketing } from "../ops/demo-marketin
 import { userCodeOf } from "../pki/user-code.js";
 import { followEvents } from "../sdk/events.js";
 import type { FeedEventJson } from "../sdk/wire/events.js";
+import { until } from "../until.test-util.js";
 import { BUSINESS_EVENT_KINDS } from "./business-events.js";
+
+export { until };
 
 /**
  * A solo node for the integrations' tests: the demo's enterprise (org1), marketers and buyer,
@@ -137,19 +140,6 @@ export async function startTestChain(chainId: string): Promise<TestChain> {
       rmSync(home, { recursive: true, force: true });
     },
   };
-}
-
-/** Polls until `condition` holds (errors count as not yet), failing after `timeoutMs`. */
-export async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (
-    !(await Promise.resolve()
-      .then(condition)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 /** A withdrawal as the node lists it. */

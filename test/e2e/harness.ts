@@ -4,6 +4,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type NodeProcessInfo, nodeHomes, startNodeProcess } from "../../src/ops/network-up.js";
 import { freePort, wirePeers } from "../../src/ops/peers.js";
+import { until } from "../../src/until.test-util.js";
+
+export { until };
 
 /** Shared by the end-to-end tests: real node processes, started from the sources through tsx. */
 export const ROOT = new URL("../../", import.meta.url).pathname;
@@ -104,17 +107,4 @@ export async function initTestNetwork(
     writeTestConfig(home, extra(i));
   });
   return homes;
-}
-
-/** Polls `condition` until it holds, failing after `timeoutMs`; errors count as "not yet". */
-export async function until(condition: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (
-    !(await Promise.resolve()
-      .then(condition)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
