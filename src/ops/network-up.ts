@@ -10,7 +10,12 @@ export interface NodeProcessInfo {
   readonly child: ChildProcess;
   /** Resolves with the API URL the node printed once it serves. */
   readonly apiUrl: Promise<string>;
+  /** Its last lines of output (at most `RECENT_LINES`), for a report when it exits. */
+  recentLines(): readonly string[];
 }
+
+/** How many of a node's last lines of output are kept for the report of its exit. */
+export const RECENT_LINES = 12;
 
 export interface RunningNetwork {
   readonly nodes: readonly NodeProcessInfo[];
@@ -44,6 +49,21 @@ export function startNetwork(
   print: (line: string) => void,
   options: StartNetworkOptions = {},
 ): RunningNetwork {
+  const start = nodeStarter(print, options);
+  const nodes = nodeHomes(networkDir).map(start);
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= Promise.all(nodes.map((node) => stopChild(node.child))).then(() => undefined);
+    return stopping;
+  };
+  return { nodes, stop };
+}
+
+/** What starts (and restarts) one node home of a network the way `startNetwork` does. */
+export function nodeStarter(
+  print: (line: string) => void,
+  options: StartNetworkOptions = {},
+): (home: string) => NodeProcessInfo {
   const [executable, ...prefix] = options.command ?? [
     process.execPath,
     ...process.execArgv,
@@ -51,15 +71,12 @@ export function startNetwork(
   ];
   // One MKL_API_PORT for every node would make them collide: each takes its own config's port.
   const { MKL_API_PORT: _ignored, ...env } = options.env ?? process.env;
-  const nodes = nodeHomes(networkDir).map(
-    (home): NodeProcessInfo => startNodeProcess(home, executable as string, prefix, print, env),
-  );
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= Promise.all(nodes.map((node) => stopChild(node.child))).then(() => undefined);
-    return stopping;
-  };
-  return { nodes, stop };
+  return (home) => startNodeProcess(home, executable as string, prefix, print, env);
+}
+
+/** "exit code 3" or "signal SIGKILL": how a process ended, for a report. */
+export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return code !== null ? `exit code ${code}` : `signal ${signal ?? "unknown"}`;
 }
 
 /** Starts one node home as a process running `mkl node start --home HOME`. */
@@ -76,6 +93,7 @@ export function startNodeProcess(
     stdio: ["ignore", "pipe", "pipe"],
   });
   let buffered = "";
+  const recent: string[] = [];
   const apiUrl = new Promise<string>((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -84,17 +102,26 @@ export function startNodeProcess(
       for (const line of lines) {
         const match = /API (http:\/\/\S+)/.exec(line);
         if (match?.[1] !== undefined) resolve(match[1]);
+        recent.push(line);
+        if (recent.length > RECENT_LINES) recent.shift();
         print(`[${name}] ${line}`);
       }
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
-    child.once("exit", (code, signal) =>
-      reject(new LedgerError("NODE_EXITED", `${name} exited (${code ?? signal})`)),
+    // "close", not "exit": by then its last lines have been read from the pipes.
+    child.once("close", (code, signal) =>
+      reject(
+        new LedgerError(
+          "NODE_EXITED",
+          `${name} exited (${describeExit(code, signal)}) before serving${formatRecent(recent)}`,
+          { node: name, code, signal },
+        ),
+      ),
     );
   });
   apiUrl.catch(() => {});
-  return { name, home, child, apiUrl };
+  return { name, home, child, apiUrl, recentLines: () => [...recent] };
 }
 
 export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
@@ -104,4 +131,9 @@ export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<
   const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
+}
+
+/** A node's last lines, indented under the line that reports its exit (nothing if it printed none). */
+export function formatRecent(lines: readonly string[]): string {
+  return lines.length === 0 ? "" : `; its last lines:\n${lines.map((line) => `    ${line}`).join("\n")}`;
 }

@@ -1,11 +1,20 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import { startNetwork } from "../../ops/network-up.js";
+import { LedgerError } from "../../errors.js";
+import { type LaunchedNetwork, type LaunchOptions, launchNetwork } from "../../ops/launch-network.js";
+import { DEFAULT_BACKOFF } from "../../ops/supervise.js";
+import { CliError, EXIT_REFUSED } from "../io.js";
 import { stopOnSignals } from "./node.js";
+
+const BACKOFF_HELP =
+  `restart a node that exits, after ${DEFAULT_BACKOFF.initialMs / 1000} s, doubling up to ` +
+  `${DEFAULT_BACKOFF.maxMs / 1000} s while it keeps failing, back to ${DEFAULT_BACKOFF.initialMs / 1000} s ` +
+  `once it ran ${DEFAULT_BACKOFF.stableMs / 1000} s`;
 
 /**
  * `mkl network up --home DIR`: every node of a generated network as its own process on this
- * machine. On several machines, run `mkl node start --home DIR/nodeN` on each instead.
+ * machine, all or none, each supervised. On several machines, run `mkl node start --home
+ * DIR/nodeN` on each instead (or the systemd unit of its `--hosts` bundle).
  */
 export function registerNetworkUpCommand(program: Command): void {
   const network = program.commands.find((c) => c.name() === "network") ?? program.command("network");
@@ -13,12 +22,38 @@ export function registerNetworkUpCommand(program: Command): void {
     .command("up")
     .description("start every node of a network made by `mkl network init`, each in its own process")
     .requiredOption("--home <dir>", "the network directory")
-    .action(async (opts: { home: string }) => {
-      const running = startNetwork(resolve(opts.home), (line) => console.log(line));
-      const urls = await Promise.all(
-        running.nodes.map(async (n) => `  ${n.name}  ${await n.apiUrl}/v1/status`),
+    .option("--restart", BACKOFF_HELP, false)
+    .action(async (opts: { home: string; restart: boolean }) => {
+      const running = await launchOrRefuse(resolve(opts.home), {
+        print: (line) => console.log(line),
+        log: (line) => console.error(`mkl: ${line}`),
+        busyPortHint: "stop what holds it, or move the network's ports in its nodes' config.json",
+        restart: opts.restart,
+        onAllExited: () => {
+          console.error("mkl: every node has exited; nothing left to run");
+          process.exit(1);
+        },
+      });
+      console.log(
+        [
+          "",
+          "network is up:",
+          ...running.serving.map((n) => `  ${n.name}  ${n.url}/v1/status   (pid ${n.pid})`),
+          opts.restart
+            ? "a node that exits is reported and restarted with backoff; Ctrl-C stops every node"
+            : "a node that exits is reported (--restart restarts it); Ctrl-C stops every node",
+          "",
+        ].join("\n"),
       );
-      console.log(["", "network is up:", ...urls, "Ctrl-C stops every node", ""].join("\n"));
       stopOnSignals(running.stop);
     });
+}
+
+/** `launchNetwork` for a command: a node that exited before serving is a refusal (exit 1), not bad input. */
+export function launchOrRefuse(networkDir: string, options: LaunchOptions): Promise<LaunchedNetwork> {
+  return launchNetwork(networkDir, options).catch((error: unknown) => {
+    if (error instanceof LedgerError && error.code === "NODE_EXITED")
+      throw new CliError(error.message, EXIT_REFUSED, error.code);
+    throw error;
+  });
 }

@@ -7,11 +7,10 @@ import { demoMarketingKeys, startDemoMarketing } from "../../ops/demo-marketing.
 import { runMonitor } from "../../ops/monitor/run.js";
 import { targetsFromNetwork } from "../../ops/monitor/targets.js";
 import { basePortOf, moveLocalPorts } from "../../ops/network/move-ports.js";
-import { listenersOf, refuseBusyPorts } from "../../ops/network/port-check.js";
 import { DEFAULT_BASE_PORT } from "../../ops/network/ports.js";
-import { startNetwork } from "../../ops/network-up.js";
 import { parseSuiteOption } from "./cert.js";
 import { initNetwork, parsePortOption } from "./network.js";
+import { launchOrRefuse } from "./network-up.js";
 import { stopOnSignals } from "./node.js";
 
 const LOCAL_ORGS = 4;
@@ -25,6 +24,7 @@ interface StartOptions {
   demo: boolean;
   monitor: boolean;
   monitorPort?: string;
+  restart: boolean;
 }
 
 /**
@@ -45,6 +45,7 @@ export function registerStartCommand(program: Command): void {
       `node1's API port (default ${DEFAULT_BASE_PORT}): APIs base..base+3, p2p base+10..base+13; moves a resumed network`,
     )
     .option("--monitor-port <port>", "the monitor API's port (default base+19; another free one if taken)")
+    .option("--restart", "restart a node that exits, with backoff (as mkl network up --restart)", false)
     .action(async (opts: StartOptions) => {
       const home = resolve(opts.home);
       const suite = parseSuiteOption(opts.suite);
@@ -73,20 +74,17 @@ export function registerStartCommand(program: Command): void {
           console.log(`  moved its nodes to base port ${basePort}`);
         }
       }
-      await refuseBusyPorts(
-        listenersOf(home),
-        "stop what holds it, or choose other ports with --base-port N (npm start -- --base-port N)",
-      );
-      const network = startNetwork(home, (line) => {
-        if (!line.includes('"level":30')) console.log(line);
+      // All or none: a busy port or a node that cannot start leaves nothing running behind the error.
+      const network = await launchOrRefuse(home, {
+        print: (line) => {
+          if (!line.includes('"level":30')) console.log(line);
+        },
+        log: (line) => console.error(`mkl: ${line}`),
+        busyPortHint:
+          "stop what holds it, or choose other ports with --base-port N (npm start -- --base-port N)",
+        restart: opts.restart,
       });
-      // A node that cannot start stops the others too: nothing is left running behind the error.
-      const urls = await Promise.all(
-        network.nodes.map(async (node) => ({ name: node.name, url: await node.apiUrl })),
-      ).catch(async (error: unknown) => {
-        await network.stop();
-        throw error;
-      });
+      const urls = network.serving;
       const first = urls[0]?.url as string;
       const status = (await (await fetch(`${first}/v1/status`)).json()) as {
         chainId: string;

@@ -1,0 +1,47 @@
+import { listenersOf, refuseBusyPorts } from "./network/port-check.js";
+import { nodeStarter, type StartNetworkOptions, startNetwork, stopChild } from "./network-up.js";
+import { type BackoffPolicy, type Supervision, superviseNodes } from "./supervise.js";
+
+export interface LaunchOptions extends StartNetworkOptions {
+  /** Every line the nodes print, prefixed with the node's name. */
+  readonly print: (line: string) => void;
+  /** What the supervisor says: exits, restarts. */
+  readonly log: (line: string) => void;
+  /** What to do about a busy port, appended to the error naming it. */
+  readonly busyPortHint: string;
+  /** Restart a node that exits after the network is up, with backoff. */
+  readonly restart: boolean;
+  readonly backoff?: BackoffPolicy;
+  /** Called once every node has exited and none will be restarted. */
+  readonly onAllExited?: () => void;
+}
+
+export interface LaunchedNetwork extends Supervision {
+  /** Each node's name, API URL and pid once all of them serve. */
+  readonly serving: readonly { name: string; url: string; pid: number | undefined }[];
+}
+
+/**
+ * Starts every node of a network on this machine, all or nothing: a busy port is refused before
+ * any node starts, and a node that exits before it serves stops the others (none is left running
+ * behind the error, which names the node, its exit and its last lines). Once all serve, each is
+ * supervised: an exit is reported and, with `restart`, the node is started again with backoff.
+ */
+export async function launchNetwork(networkDir: string, options: LaunchOptions): Promise<LaunchedNetwork> {
+  await refuseBusyPorts(listenersOf(networkDir), options.busyPortHint);
+  const network = startNetwork(networkDir, options.print, options);
+  const serving = await Promise.all(
+    network.nodes.map(async (node) => ({ name: node.name, url: await node.apiUrl, pid: node.child.pid })),
+  ).catch(async (error: unknown) => {
+    await network.stop();
+    throw error;
+  });
+  const supervision = superviseNodes(network.nodes, (node) => stopChild(node.child), {
+    restart: options.restart,
+    start: nodeStarter(options.print, options),
+    log: options.log,
+    ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
+    ...(options.onAllExited === undefined ? {} : { onAllExited: options.onAllExited }),
+  });
+  return { serving, ...supervision };
+}
