@@ -3,6 +3,7 @@ import WebSocket from "ws";
 import { startTestChain, type TestChain } from "../integrations/testkit.test-util.js";
 import { type EventsQuery, followEvents } from "../sdk/events.js";
 import type { BlockEventsJson } from "../sdk/wire/events.js";
+import { until } from "../until.test-util.js";
 
 /**
  * The filtered, resumable event stream of a running node with demo orders flowing: filters keep
@@ -42,13 +43,16 @@ async function collect(query: EventsQuery, untilHeight: bigint): Promise<BlockEv
 }
 
 async function heightWithSettlements(): Promise<bigint> {
-  for (;;) {
-    const cost = (await (await fetch(`${running.apiUrl}/v1/marketing/enterprises/org1/cost`)).json()) as {
-      settledFen: string;
-    };
-    if (BigInt(cost.settledFen) > 0n) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await until(
+    async () => {
+      const cost = (await (await fetch(`${running.apiUrl}/v1/marketing/enterprises/org1/cost`)).json()) as {
+        settledFen: string;
+      };
+      return BigInt(cost.settledFen) > 0n;
+    },
+    30_000,
+    "a settled commission",
+  );
   const status = (await (await fetch(`${running.apiUrl}/v1/status`)).json()) as { height: string };
   return BigInt(status.height);
 }

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MarketLedgerClient } from "../sdk/index.js";
+import { until } from "../until.test-util.js";
 import { initSoloHome } from "./home.js";
 import { type RunningNode, runNode } from "./run.js";
 
@@ -81,7 +82,7 @@ afterAll(async () => {
 describe("node figures", () => {
   it("serves every figure at /metrics in a form promtool accepts", async () => {
     const client = new MarketLedgerClient(running.apiUrl);
-    while (BigInt((await client.status()).height) < 2n) await new Promise((r) => setTimeout(r, 20));
+    await until(async () => BigInt((await client.status()).height) >= 2n, 30_000, "height 2");
     const text = await (await fetch(`${running.apiUrl}/metrics`)).text();
     const declared = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
     expect(FIGURES.filter((name) => !declared.has(name))).toEqual([]);

@@ -18,6 +18,7 @@ import {
   verifyStateValue,
   verifyTxInclusion,
 } from "../../sdk/index.js";
+import { until } from "../../until.test-util.js";
 import { type RunningNode, runNode } from "../run.js";
 import { type SoloTestHome, soloTestHome } from "../solo-home.test-util.js";
 import { registeredRoutes } from "./server.js";
@@ -189,10 +190,7 @@ describe("node API", () => {
     const tx = transfer(nonce, 3n);
     const hash = await client.submitTx(tx.bytes);
     const committed = await client.waitForTx(hash, { timeoutMs: 10_000, pollMs: 20 });
-    const deadline = Date.now() + 5_000;
-    while (!messages.some((m) => m.header.height === committed.height) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await until(() => messages.some((m) => m.header.height === committed.height), 5_000, "the block's event");
     socket.close();
     const message = messages.find((m) => m.header.height === committed.height) as BlockEvent;
     expect(message.type).toBe("block");

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { KeyPair } from "../../crypto/suite.js";
 import { addressOfKey, buildSignedTx, transferOp } from "../../sdk/index.js";
+import { until } from "../../until.test-util.js";
 import { initSoloHome } from "../home.js";
 import { type RunningNode, runNode } from "../run.js";
 
@@ -99,11 +100,16 @@ function parsed(answer: string): { status: number; body: { error?: { code: strin
 
 /** Waits until the per-address budget has room again (a fixed window of one second). */
 async function untilAnswered(path = "/v1/status"): Promise<Response> {
-  for (;;) {
-    const response = await fetch(`${running.apiUrl}${path}`);
-    if (response.status !== 429) return response;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  let response: Response | undefined;
+  await until(
+    async () => {
+      response = await fetch(`${running.apiUrl}${path}`);
+      return response.status !== 429;
+    },
+    5_000,
+    "the rate limit's window to pass",
+  );
+  return response as Response;
 }
 
 const heightNow = () => running.node.chain.height;
@@ -240,10 +246,10 @@ describe("the API under hostile clients", () => {
     }
     // The server drops what exceeds its cap straight away: at least 2 x CAP close before any timeout.
     const start = heightNow();
-    while (closed.size < CAP * 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => closed.size >= CAP * 2, 10_000, "the connections over the cap closed");
     await untilHeight(start + 3n);
     // The silent ones within the cap are closed by the header timeout; then the API answers again.
-    while (closed.size < sockets.length) await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => closed.size >= sockets.length, 30_000, "every connection closed");
     expect((await untilAnswered()).status).toBe(200);
   });
 });

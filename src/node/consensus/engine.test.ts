@@ -20,6 +20,7 @@ import {
 } from "../../ledger/index.js";
 import { buildSignedTx, transferOp } from "../../sdk/transactions.js";
 import { ChainStore } from "../../storage/chain-store.js";
+import { until } from "../../until.test-util.js";
 import { Chain } from "../chain.js";
 import { Mempool } from "../mempool.js";
 import { BftEngine } from "./engine.js";
@@ -165,14 +166,6 @@ function makeNetwork(count: number, funded: KeyPair) {
     return start(key, dir);
   });
   return { nodes: all, submit, restart: (node: TestNode) => start(node.key, node.dir), genesis, evidence };
-}
-
-async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 describe("BFT engine over four validators", () => {

@@ -164,15 +164,6 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports;
 }
 
-/** Polls until `check` holds; fails with `what` after the deadline. Every test wait goes here. */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** A hand-driven TLS client, for sending what a real transport never would. */
 export class RawPeer {
   readonly frames: WireMessage[] = [];

@@ -3,6 +3,7 @@ import { type ConnectionOptions, connect as tlsConnect } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SuiteId } from "../../crypto/suite.js";
 import { bytesEqual, fromHex } from "../../ledger/bytes.js";
+import { until } from "../../until.test-util.js";
 import {
   freePorts,
   type Harness,
@@ -12,7 +13,6 @@ import {
   startHarness,
   type TestNode,
   type TlsPki,
-  waitFor,
 } from "./testkit.test-util.js";
 import type { PeerAddress } from "./types.js";
 
@@ -82,9 +82,9 @@ describe.each([
 ] as const)("a %s chain", (suiteId, n) => {
   it(`forms a full mesh of ${n} and carries messages both ways`, async () => {
     const { harnesses } = await mesh(suiteId, n);
-    await waitFor("full mesh", () => allConnected(harnesses));
+    await until(() => allConnected(harnesses), 10_000, "full mesh");
     // Both ends dialled; the duplicates resolve to one link per pair, the one the lower id dialled.
-    await waitFor("duplicates resolved", () => tieBreakSettled(harnesses));
+    await until(() => tieBreakSettled(harnesses), 10_000, "duplicates resolved");
     for (const a of harnesses) {
       for (const p of a.transport.peers()) {
         const b = harnesses.find((h) => h.node.id === p.id)!;
@@ -100,7 +100,11 @@ describe.each([
       }
       a.transport.broadcast(text(`all from ${a.node.name}`), "low");
     }
-    await waitFor("every message delivered", () => harnesses.every((h) => h.inbox.length === 2 * (n - 1)));
+    await until(
+      () => harnesses.every((h) => h.inbox.length === 2 * (n - 1)),
+      10_000,
+      "every message delivered",
+    );
     for (const b of harnesses) {
       const got = b.inbox.map((m) => `${m.from.slice(0, 8)} ${untext(m.payload)}`).sort();
       const want = harnesses
@@ -116,7 +120,7 @@ describe.each([
     const big = new Uint8Array(1024 * 1024).map((_, i) => i * 7);
     const [a, b] = harnesses as [Harness, Harness];
     expect(a.transport.send(b.node.id, big)).toBe(true);
-    await waitFor("big message", () => b.inbox.some((m) => m.payload.length === big.length));
+    await until(() => b.inbox.some((m) => m.payload.length === big.length), 10_000, "big message");
     // bytesEqual, not toEqual: a deep diff of a million elements takes seconds.
     expect(bytesEqual(b.inbox.find((m) => m.payload.length === big.length)!.payload, big)).toBe(true);
     for (const h of harnesses) expect(h.refusals).toEqual([]);
@@ -139,19 +143,19 @@ describe.each([
       kind: "hello",
       value: forged.hello(suiteId, chainId, mallory.consensusKey, { nodeId: fromHex(b.id) }),
     });
-    await waitFor("forged hello refused", () => forged.closed);
+    await until(() => forged.closed, 10_000, "forged hello refused");
     expect(ha.refusals.map((r) => r.code)).toContain("P2P_HELLO_BAD_SIGNATURE");
 
     const otherChain = await rawConnect(ha.transport.port, b.tls, pki.caPems);
     otherChain.send({ kind: "hello", value: otherChain.hello(suiteId, "another-chain", b.consensusKey) });
-    await waitFor("other chain refused", () => otherChain.closed);
+    await until(() => otherChain.closed, 10_000, "other chain refused");
     expect(ha.refusals.map((r) => r.code)).toContain("P2P_HELLO_WRONG_CHAIN");
 
     // a's own Hello (as acceptor) sent back to it on the same session.
     const mirror = await rawConnect(ha.transport.port, mallory.tls, pki.caPems);
-    await waitFor("a's hello", () => mirror.frames.length > 0);
+    await until(() => mirror.frames.length > 0, 10_000, "a's hello");
     mirror.send(mirror.frames[0]!);
-    await waitFor("reflected hello refused", () => mirror.closed);
+    await until(() => mirror.closed, 10_000, "reflected hello refused");
     expect(ha.refusals.map((r) => r.code)).toContain("P2P_HELLO_SELF");
     expect(ha.connected).toEqual([]);
   });
@@ -167,16 +171,16 @@ describe.each([
     const hello = first.hello(suiteId, `test-${suiteId}`, b.consensusKey);
     first.send({ kind: "hello", value: hello });
     first.send({ kind: "data", value: text("hi") });
-    await waitFor("b accepted", () => ha.inbox.length === 1);
+    await until(() => ha.inbox.length === 1, 10_000, "b accepted");
     expect(ha.connected).toEqual([b.id]);
     first.destroy();
-    await waitFor("b gone", () => ha.disconnected.length === 1);
+    await until(() => ha.disconnected.length === 1, 10_000, "b gone");
 
     // Session 2: the same Hello bytes, captured on the wire, replayed by someone with a valid TLS cert.
     const replay = await rawConnect(ha.transport.port, b.tls, pki.caPems);
     replay.send({ kind: "hello", value: hello });
     replay.send({ kind: "data", value: text("replayed") });
-    await waitFor("replay refused", () => replay.closed);
+    await until(() => replay.closed, 10_000, "replay refused");
     expect(ha.refusals.map((r) => r.code)).toContain("P2P_HELLO_BAD_SIGNATURE");
     expect(ha.inbox.map((m) => untext(m.payload))).toEqual(["hi"]);
     expect(ha.connected).toEqual([b.id]);
@@ -193,8 +197,12 @@ describe("admission", () => {
     const hi = await start(suiteId, intruder, pki, [
       { id: a.id, host: "127.0.0.1", port: ha.transport.port },
     ]);
-    await waitFor("refusal logged", () => ha.refusals.some((r) => r.code === "P2P_HELLO_UNKNOWN_PEER"));
-    await waitFor("intruder sees the link close", () => hi.transport.peers()[0]!.lastError !== undefined);
+    await until(() => ha.refusals.some((r) => r.code === "P2P_HELLO_UNKNOWN_PEER"), 10_000, "refusal logged");
+    await until(
+      () => hi.transport.peers()[0]!.lastError !== undefined,
+      10_000,
+      "intruder sees the link close",
+    );
     expect(ha.connected).toEqual([]);
     expect(hi.connected).toEqual([]);
     expect(ha.transport.peers()).toEqual([]);
@@ -218,12 +226,16 @@ describe("admission", () => {
       { listen: { host: "127.0.0.1", port: portS! }, trustedCaPems: [...rogue.caPems, ...pki.caPems] },
     );
     // Inbound: a's server rejects the client certificate.
-    await waitFor("a refuses the stranger's certificate", () =>
-      ha.refusals.some((r) => r.code === "P2P_TLS_FAILED" && r.peerId === undefined),
+    await until(
+      () => ha.refusals.some((r) => r.code === "P2P_TLS_FAILED" && r.peerId === undefined),
+      10_000,
+      "a refuses the stranger's certificate",
     );
     // Outbound: a's client rejects the stranger's server certificate.
-    await waitFor("a's dial fails", () =>
-      (ha.transport.peers()[0]!.lastError ?? "").startsWith("P2P_TLS_FAILED"),
+    await until(
+      () => (ha.transport.peers()[0]!.lastError ?? "").startsWith("P2P_TLS_FAILED"),
+      10_000,
+      "a's dial fails",
     );
     expect(ha.connected).toEqual([]);
     expect(hs.connected).toEqual([]);
@@ -246,8 +258,10 @@ describe("admission, continued", () => {
       { id: b.id, host: "127.0.0.1", port: hc.transport.port },
       { id: c.id, host: "127.0.0.1", port: 1 },
     ]);
-    await waitFor("unexpected peer refused", () =>
-      ha.refusals.some((r) => r.code === "P2P_HELLO_UNEXPECTED_PEER" && r.peerId === b.id),
+    await until(
+      () => ha.refusals.some((r) => r.code === "P2P_HELLO_UNEXPECTED_PEER" && r.peerId === b.id),
+      10_000,
+      "unexpected peer refused",
     );
     expect(ha.transport.peers().find((p) => p.id === b.id)!.connected).toBe(false);
   });
@@ -257,15 +271,21 @@ describe("admission, continued", () => {
     const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
     const [deadPort] = await freePorts(1);
     const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: deadPort! }]);
-    await waitFor("dial failed", () =>
-      (ha.transport.peers()[0]!.lastError ?? "").startsWith("P2P_UNREACHABLE"),
+    await until(
+      () => (ha.transport.peers()[0]!.lastError ?? "").startsWith("P2P_UNREACHABLE"),
+      10_000,
+      "dial failed",
     );
     expect(ha.refusals).toEqual([]);
     // b comes up on that port later: the backoff loop finds it.
     const hb = await start(suiteId, b, pki, [{ id: a.id, host: "127.0.0.1", port: ha.transport.port }], {
       listen: { host: "127.0.0.1", port: deadPort! },
     });
-    await waitFor("linked", () => ha.transport.peers()[0]!.connected && hb.transport.peers()[0]!.connected);
+    await until(
+      () => ha.transport.peers()[0]!.connected && hb.transport.peers()[0]!.connected,
+      10_000,
+      "linked",
+    );
   });
 
   it("refuses TLS 1.2 and a client without a certificate", async () => {
@@ -290,7 +310,11 @@ describe("admission, continued", () => {
       /version/i,
     );
     expect(await attempt({})).toMatch(/certificate required/i);
-    await waitFor("both refused", () => ha.refusals.filter((r) => r.code === "P2P_TLS_FAILED").length >= 2);
+    await until(
+      () => ha.refusals.filter((r) => r.code === "P2P_TLS_FAILED").length >= 2,
+      10_000,
+      "both refused",
+    );
   });
 
   it("drops a link that sends no Hello in time", async () => {
@@ -300,7 +324,7 @@ describe("admission, continued", () => {
       helloTimeoutMs: 300,
     });
     const silent = await rawConnect(ha.transport.port, b.tls, pki.caPems);
-    await waitFor("silent link dropped", () => silent.closed, 3_000);
+    await until(() => silent.closed, 3_000, "silent link dropped");
     expect(ha.refusals.map((r) => r.code)).toContain("P2P_HELLO_TIMEOUT");
   });
 
@@ -327,14 +351,14 @@ describe("admission, continued", () => {
     const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: portB! }], {});
     const raw = await rawConnect(ha.transport.port, b.tls, pki.caPems);
     raw.send({ kind: "hello", value: raw.hello(suiteId, `test-${suiteId}`, b.consensusKey) });
-    await waitFor("b connected", () => ha.connected.length === 1);
+    await until(() => ha.connected.length === 1, 10_000, "b connected");
     ha.inbox.push = () => {
       calls++;
       throw new Error("engine bug");
     };
     raw.send({ kind: "data", value: text("one") });
     raw.send({ kind: "data", value: text("two") });
-    await waitFor("both handled", () => calls === 2);
+    await until(() => calls === 2, 10_000, "both handled");
     expect(ha.transport.peers()[0]!.connected).toBe(true);
   });
 });
@@ -351,16 +375,16 @@ describe("framing", () => {
     });
     const raw = await rawConnect(ha.transport.port, b.tls, pki.caPems);
     raw.send({ kind: "hello", value: raw.hello(suiteId, `test-${suiteId}`, b.consensusKey) });
-    await waitFor("b connected", () => ha.connected.length === 1);
+    await until(() => ha.connected.length === 1, 10_000, "b connected");
     return { pki, a, b, ha, raw };
   }
 
   it("closes the link on a frame over the limit, and keeps serving", async () => {
     const { pki, b, ha, raw } = await authenticated(64 * 1024);
     raw.send({ kind: "data", value: new Uint8Array(64 * 1024 - 5) }); // exactly at the limit
-    await waitFor("frame at the limit delivered", () => ha.inbox.length === 1);
+    await until(() => ha.inbox.length === 1, 10_000, "frame at the limit delivered");
     raw.writeRaw(new Uint8Array(64 * 1024 + 1));
-    await waitFor("link closed", () => raw.closed);
+    await until(() => raw.closed, 10_000, "link closed");
     expect(ha.transport.peers()[0]!.lastError).toMatch(/^P2P_FRAME_TOO_LARGE/);
     expect(ha.disconnected).toEqual([b.id]);
 
@@ -368,7 +392,7 @@ describe("framing", () => {
     const again = await rawConnect(ha.transport.port, b.tls, pki.caPems);
     again.send({ kind: "hello", value: again.hello(suiteId, `test-${suiteId}`, b.consensusKey) });
     again.send({ kind: "data", value: text("still here") });
-    await waitFor("second session", () => ha.inbox.length === 2);
+    await until(() => ha.inbox.length === 2, 10_000, "second session");
   });
 
   it("takes a Hello and a large frame arriving in one chunk", async () => {
@@ -382,25 +406,25 @@ describe("framing", () => {
       { kind: "hello", value: hello },
       { kind: "data", value: new Uint8Array(8 * 1024) },
     ]);
-    await waitFor("data behind the hello delivered", () => ha.inbox.length === 1);
+    await until(() => ha.inbox.length === 1, 10_000, "data behind the hello delivered");
     expect(raw.closed).toBe(false);
   });
 
   it("closes the link on garbage, before or after the Hello", async () => {
     const { pki, ha, raw } = await authenticated(1024 * 1024);
     raw.writeRaw(Uint8Array.of(99, 1, 2, 3)); // unknown message tag
-    await waitFor("closed on unknown tag", () => raw.closed);
+    await until(() => raw.closed, 10_000, "closed on unknown tag");
     expect(ha.transport.peers()[0]!.lastError).toMatch(/^P2P_PROTOCOL/);
 
     const junk = await rawConnect(ha.transport.port, makeNode(suiteId, pki, "junk").tls, pki.caPems);
     junk.socket.write(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-    await waitFor("closed on junk", () => junk.closed);
+    await until(() => junk.closed, 10_000, "closed on junk");
     // "GET " read as a length is far over the pre-Hello frame limit.
     expect(ha.refusals.map((r) => r.code)).toContain("P2P_FRAME_TOO_LARGE");
 
     const early = await rawConnect(ha.transport.port, makeNode(suiteId, pki, "early").tls, pki.caPems);
     early.send({ kind: "data", value: text("before hello") });
-    await waitFor("closed on data before hello", () => early.closed);
+    await until(() => early.closed, 10_000, "closed on data before hello");
     expect(ha.refusals.map((r) => r.code)).toContain("P2P_PROTOCOL");
     expect(ha.inbox).toEqual([]);
   });
@@ -408,7 +432,7 @@ describe("framing", () => {
   it("drops a peer that stays silent past the idle timeout", async () => {
     const { ha, raw } = await authenticated(1024 * 1024);
     // The raw peer never answers pings.
-    await waitFor("idle link dropped", () => raw.closed, 5_000);
+    await until(() => raw.closed, 5_000, "idle link dropped");
     expect(ha.transport.peers()[0]!.lastError).toMatch(/^P2P_PEER_TIMEOUT/);
   });
 });
@@ -427,7 +451,7 @@ describe("backpressure", () => {
     });
     const raw = await rawConnect(ha.transport.port, b.tls, pki.caPems);
     raw.send({ kind: "hello", value: raw.hello(suiteId, `test-${suiteId}`, b.consensusKey) });
-    await waitFor("b connected", () => ha.connected.length === 1);
+    await until(() => ha.connected.length === 1, 10_000, "b connected");
     raw.socket.pause(); // b stops reading
 
     const chunk = new Uint8Array(16 * 1024);
@@ -458,7 +482,7 @@ describe("backpressure", () => {
     for (let i = 0; i < 64 && !refused; i++) refused = !ha.transport.send(b.id, chunk, "high");
     expect(refused).toBe(true);
     expect(ha.disconnected).toEqual([]); // never from inside send(): on the next turn
-    await waitFor("overflowing link closed", () => !ha.transport.peers()[0]!.connected);
+    await until(() => !ha.transport.peers()[0]!.connected, 10_000, "overflowing link closed");
     expect(ha.disconnected).toEqual([b.id]);
     const after = ha.transport.peers()[0]!;
     expect(after.connected).toBe(false);
@@ -471,24 +495,25 @@ describe("reconnection", () => {
   it("reconnects to a peer that stops and restarts on the same port", async () => {
     const suiteId = "sm";
     const { pki, nodes, addresses, harnesses } = await mesh(suiteId, 3);
-    await waitFor("full mesh", () => allConnected(harnesses));
+    await until(() => allConnected(harnesses), 10_000, "full mesh");
     const [a, b, c] = harnesses as [Harness, Harness, Harness];
 
     await c.transport.stop();
     running.splice(running.indexOf(c), 1);
-    await waitFor(
-      "a and b see c go",
+    await until(
       () => a.disconnected.includes(c.node.id) && b.disconnected.includes(c.node.id),
+      10_000,
+      "a and b see c go",
     );
     expect(a.transport.send(c.node.id, text("into the void"))).toBe(false);
 
     const c2 = await start(suiteId, nodes[2]!, pki, addresses, {
       listen: { host: "127.0.0.1", port: addresses[2]!.port },
     });
-    await waitFor("c back in the mesh", () => allConnected([a, b, c2]));
+    await until(() => allConnected([a, b, c2]), 10_000, "c back in the mesh");
     expect(a.transport.send(c.node.id, text("welcome back"))).toBe(true);
     c2.transport.send(b.node.id, text("thanks"));
-    await waitFor("messages after restart", () => c2.inbox.length === 1 && b.inbox.length === 1);
+    await until(() => c2.inbox.length === 1 && b.inbox.length === 1, 10_000, "messages after restart");
     expect(untext(c2.inbox[0]!.payload)).toBe("welcome back");
     expect(untext(b.inbox[0]!.payload)).toBe("thanks");
   });
@@ -508,19 +533,19 @@ describe("reconnection", () => {
     addresses[0]!.port = ha.transport.port;
     const stale = await rawConnect(ha.transport.port, b.tls, pki.caPems);
     stale.send({ kind: "hello", value: stale.hello(suiteId, `test-${suiteId}`, b.consensusKey) });
-    await waitFor("stale link up", () => ha.connected.length === 1);
+    await until(() => ha.connected.length === 1, 10_000, "stale link up");
 
     const hb = await start(suiteId, b, pki, addresses, { listen: { host: "127.0.0.1", port: portB! } });
-    await waitFor(
-      "b's new incarnation linked",
+    await until(
       () => hb.transport.peers()[0]!.connected && stale.closed,
       5_000,
+      "b's new incarnation linked",
     );
     // The engine hears of the restart as a disconnect and a connect.
     expect(ha.disconnected).toEqual([b.id]);
     expect(ha.connected).toEqual([b.id, b.id]);
     expect(ha.transport.send(b.id, text("fresh"))).toBe(true);
-    await waitFor("message over the new link", () => hb.inbox.length === 1);
+    await until(() => hb.inbox.length === 1, 10_000, "message over the new link");
   });
 });
 
@@ -554,11 +579,11 @@ describe("unauthenticated sockets", () => {
     const { pki, nodes, addresses, harnesses } = await mesh(suiteId, 4, makeTlsPki(), {
       helloTimeoutMs: 30_000,
     });
-    await waitFor("full mesh", () => allConnected(harnesses));
+    await until(() => allConnected(harnesses), 10_000, "full mesh");
     const [a, b, c, d] = harnesses as [Harness, Harness, Harness, Harness];
     await d.transport.stop();
     running.splice(running.indexOf(d), 1);
-    await waitFor("d gone", () => [a, b, c].every((h) => h.disconnected.includes(d.node.id)));
+    await until(() => [a, b, c].every((h) => h.disconnected.includes(d.node.id)), 10_000, "d gone");
     for (const h of [a, b, c]) await floodSilently(h.transport.port, 40);
 
     const d2 = await start(suiteId, nodes[3]!, pki, addresses, {
@@ -566,7 +591,7 @@ describe("unauthenticated sockets", () => {
       listen: { host: "127.0.0.1", port: addresses[3]!.port },
     });
     await floodSilently(d2.transport.port, 40);
-    await waitFor("d back in the mesh", () => allConnected([a, b, c, d2]), 10_000);
+    await until(() => allConnected([a, b, c, d2]), 10_000, "d back in the mesh");
   });
 
   it("destroys a socket that never starts TLS, or fails it, and refuses it", async () => {
@@ -575,7 +600,7 @@ describe("unauthenticated sockets", () => {
     const [silent] = await floodSilently(h.transport.port, 1);
     const garbage = await silentSocket(h.transport.port, attackers[1]!);
     garbage.write("GET / HTTP/1.1\r\n\r\n");
-    await waitFor("both destroyed", () => silent!.destroyed && garbage.destroyed, 5_000);
+    await until(() => silent!.destroyed && garbage.destroyed, 5_000, "both destroyed");
     expect(h.refusals.map((r) => r.code)).toEqual(
       expect.arrayContaining(["P2P_HELLO_TIMEOUT", "P2P_TLS_FAILED"]),
     );
@@ -591,11 +616,16 @@ describe("unauthenticated sockets", () => {
     const one = await Promise.all(
       Array.from({ length: 8 }, () => silentSocket(h.transport.port, attackers[0]!)),
     );
-    await waitFor("5 over the per-address cap refused", () => one.filter((s) => s.destroyed).length === 5);
+    await until(
+      () => one.filter((s) => s.destroyed).length === 5,
+      10_000,
+      "5 over the per-address cap refused",
+    );
     const many = await floodSilently(h.transport.port, 40);
-    await waitFor(
-      "the rest over the total refused",
+    await until(
       () => [...one, ...many].filter((s) => !s.destroyed).length === 20,
+      10_000,
+      "the rest over the total refused",
     );
     expect(h.refusals.filter((r) => r.code === "P2P_TOO_MANY_PENDING").length).toBe(28);
   });

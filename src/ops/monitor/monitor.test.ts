@@ -7,6 +7,7 @@ import { getSuite } from "../../crypto/index.js";
 import { initSoloHome } from "../../node/home.js";
 import { type RunningNode, runNode } from "../../node/run.js";
 import { addressOfKey, buildSignedTx, transferOp } from "../../sdk/index.js";
+import { until } from "../../until.test-util.js";
 import { freePort } from "../peers.js";
 import { monitorRoutes } from "./api.js";
 import type { MONITOR_OPENAPI } from "./openapi.js";
@@ -20,13 +21,6 @@ let running: RunningMonitor;
 let configPath: string;
 const lines: string[] = [];
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 const api = async (path: string, init?: RequestInit) => {
   const response = await fetch(`${running.url}${path}`, init);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };

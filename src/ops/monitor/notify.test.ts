@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { until } from "../../until.test-util.js";
 import type { Alert } from "./alerts.js";
 import { Dispatcher, notifySchema } from "./notify.js";
 import {
@@ -22,14 +23,6 @@ const alert: Alert = {
   activeSinceMs: 1,
   firedAtMs: 2,
 };
-
-async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 let hook: WebhookReceiver;
 let mail: MailReceiver;

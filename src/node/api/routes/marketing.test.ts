@@ -14,6 +14,7 @@ import { decode, stateProofCodec, verifyStateProof } from "../../../ledger/index
 import { startDemoMarketing } from "../../../ops/demo-marketing.js";
 import { userCodeOf } from "../../../pki/user-code.js";
 import { MarketLedgerClient, TxSender } from "../../../sdk/index.js";
+import { until } from "../../../until.test-util.js";
 import { initSoloHome } from "../../home.js";
 import { type RunningNode, runNode } from "../../run.js";
 
@@ -99,14 +100,15 @@ describe("marketing on a running node", () => {
       log: () => {},
     });
     const li = userCodeOf(suite.hash, key("marketer-li").publicKey.bytes);
-    const deadline = Date.now() + 30_000;
     let settled = 0n;
-    while (Date.now() < deadline) {
-      const { body } = await get(`/v1/marketing/enterprises/org1/cost`);
-      settled = BigInt(body.settledFen);
-      if (settled > 0n) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(
+      async () => {
+        settled = BigInt((await get("/v1/marketing/enterprises/org1/cost")).body.settledFen);
+        return settled > 0n;
+      },
+      30_000,
+      "a settled commission",
+    );
     stopDemo();
     expect(settled).toBeGreaterThan(0n);
 
