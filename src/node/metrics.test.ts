@@ -16,6 +16,7 @@ const FIGURES = [
   "mkl_consensus_round",
   "mkl_consensus_step",
   "mkl_consensus_rounds_per_height",
+  "mkl_consensus_ticks_total",
   "mkl_since_last_commit_seconds",
   "mkl_consensus_proposals_total",
   "mkl_consensus_missing_votes_total",

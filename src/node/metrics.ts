@@ -95,6 +95,11 @@ export class NodeMetrics {
     buckets: [1, 2, 3, 4, 6, 8, 16],
     registers: this.r,
   });
+  readonly ticks = new Counter({
+    name: "mkl_consensus_ticks_total",
+    help: "Status ticks of the consensus engine (every 500 ms, stalled or not): time passing inside the node",
+    registers: this.r,
+  });
   readonly roundChanges = new Counter({
     name: "mkl_consensus_round_changes_total",
     help: "Rounds that ended without a commit (rounds needed minus one, summed over heights)",

@@ -11,8 +11,10 @@ import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../
 import { CLI, initTestNetwork, killNode, ROOT, startNode, until, writeTestConfig } from "./harness.js";
 
 /**
- * Four validator processes, one per organisation, over mutually authenticated TLS on loopback:
- * the issue's end-to-end checks, in order, on one network.
+ * Four validator processes, one per organisation, over mutually authenticated TLS on loopback.
+ * One network serves the file (processes are slow to start), and each case first brings it to
+ * what it needs with `networkUp()`: every node of the network running, linked and committing. So
+ * a case passes alone (`-t`) or in any order; a case that adds a node leaves it in the network.
  */
 let tempRoot: string;
 let dir: string;
@@ -25,12 +27,41 @@ function start(home: string): NodeProcessInfo {
   return info;
 }
 
+function isRunning(home: string): boolean {
+  const child = processes.get(home)?.child;
+  return child !== undefined && child.exitCode === null && child.signalCode === null;
+}
+
 async function client(home: string): Promise<MarketLedgerClient> {
   return new MarketLedgerClient(await (processes.get(home) as NodeProcessInfo).apiUrl);
 }
 
 async function height(home: string): Promise<bigint> {
   return BigInt((await (await client(home)).status()).height);
+}
+
+/** The engine's status ticks: time passing inside the node, even when no round can end. */
+async function ticks(home: string): Promise<number> {
+  return (await (await client(home)).status()).figures.mkl_consensus_ticks_total as number;
+}
+
+/** Starts every node of the network that is not running; resolves once all link to all and commit. */
+async function networkUp(): Promise<string[]> {
+  const all = nodeHomes(dir);
+  for (const home of all) if (!isRunning(home)) start(home);
+  let best: number | undefined;
+  await until(
+    async () => {
+      const statuses = await Promise.all(all.map(async (home) => (await client(home)).status()));
+      const heights = statuses.map((s) => Number(s.height));
+      best ??= Math.max(...heights);
+      const past = best;
+      return statuses.every((s, i) => (heights[i] ?? 0) > past && s.peers.every((p) => p.connected));
+    },
+    60_000,
+    "every node linked to every peer and past the best height when they first answered",
+  );
+  return all;
 }
 
 beforeAll(async () => {
@@ -62,14 +93,16 @@ afterAll(async () => {
 
 describe("a four-validator network of processes", () => {
   it("commits a transaction submitted to any node on every node, with the same state root", async () => {
+    const all = await networkUp();
     const suite = getSuite("ecdsa-p256");
     const operator = suite.privateKeyFromPem(readFileSync(join(dir, "operator", "operator.key.pem"), "utf8"));
     const key: KeyPair = { privateKey: operator, publicKey: suite.publicKeyOf(operator) };
     const entry = await client(homes[2] as string);
+    const { nonce } = await entry.account(addressOfKey(suite, key.publicKey.bytes));
     const tx = buildSignedTx(
       suite,
       key,
-      { chainId: "marketledger-local", nonce: 0n, expiryHeight: 10_000n },
+      { chainId: "marketledger-local", nonce, expiryHeight: 100_000n },
       transferOp(addressOfKey(suite, key.publicKey.bytes), 1n),
     );
     const committed = await entry.waitForTx(await entry.submitTx(tx.bytes), {
@@ -77,16 +110,17 @@ describe("a four-validator network of processes", () => {
       pollMs: 50,
     });
     const h = BigInt(committed.height);
-    await until(async () => (await Promise.all(homes.map(height))).every((x) => x >= h));
+    await until(async () => (await Promise.all(all.map(height))).every((x) => x >= h));
     const roots = await Promise.all(
-      homes.map(async (home) => (await (await client(home)).block(h)).header.stateRoot),
+      all.map(async (home) => (await (await client(home)).block(h)).header.stateRoot),
     );
     expect(new Set(roots).size).toBe(1);
     const status = await entry.status();
-    expect(status.peers.filter((p) => p.connected)).toHaveLength(3);
+    expect(status.peers.filter((p) => p.connected)).toHaveLength(all.length - 1);
   });
 
   it("keeps committing after a validator is killed, and the validator catches up when restarted", async () => {
+    await networkUp();
     const victim = homes[3] as string;
     await killNode((processes.get(victim) as NodeProcessInfo).child);
     const before = await height(homes[0] as string);
@@ -97,13 +131,31 @@ describe("a four-validator network of processes", () => {
   });
 
   it("stops with two of four down without forking, and resumes when one returns", async () => {
+    await networkUp();
     const [a, b, c, d] = homes as [string, string, string, string];
     await Promise.all([c, d].map((home) => killNode((processes.get(home) as NodeProcessInfo).child)));
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // No round can end now. What was in flight settles within a tick or two of the survivors'
+    // engines, which then sit at one height; three more ticks later (the nodes' own time, not the
+    // test's) neither has moved. Block sync would bring any block one of them still committed.
+    const survivors = [a, b];
+    const ticked = async (n: number) => {
+      const from = await Promise.all(survivors.map(ticks));
+      return async () =>
+        (await Promise.all(survivors.map(ticks))).every((t, i) => t >= (from[i] as number) + n);
+    };
+    const settled = await ticked(2);
+    await until(
+      async () => (await settled()) && (await height(a)) === (await height(b)),
+      30_000,
+      "two ticks of each survivor, both at one height",
+    );
     const stalled = await height(a);
+    const threeMore = await ticked(3);
+    await until(threeMore, 30_000, "three more ticks of each survivor");
+    expect(await Promise.all(survivors.map(height))).toEqual([stalled, stalled]);
     // A node of a halted chain is live but not ready: it has peers, yet nothing commits.
     await until(async () => (await probe(a, "/readyz")).status === 503);
-    expect((await height(a)) - stalled).toBeLessThanOrEqual(1n);
+    expect(await height(a)).toBe(stalled);
     expect(await probe(a, "/readyz")).toMatchObject({ ok: false, failing: ["commit"] });
     expect(await probe(a, "/livez")).toMatchObject({ status: 200, ok: true });
     start(c);
@@ -117,20 +169,22 @@ describe("a four-validator network of processes", () => {
   });
 
   it("lets a new observer catch up from height 0 without voting", async () => {
+    // A chain with some history to catch up on, then everything stopped to add the observer.
+    await networkUp();
+    await until(async () => (await height(homes[0] as string)) > 5n);
     await Promise.all([...processes.values()].map((p) => stopChild(p.child)));
     execFileSync(CLI[0], [...CLI.slice(1), "network", "add-observer", "--dir", dir, "--org", "org2"], {
       cwd: ROOT,
       stdio: "pipe",
     });
     const all = nodeHomes(dir);
-    expect(all).toHaveLength(5);
+    const observer = all.at(-1) as string;
     const ports = all.map(
       (home) => JSON.parse(readFileSync(join(home, "config.json"), "utf8")).p2p.port as number,
     );
-    ports[4] = await freePort();
+    ports[ports.length - 1] = await freePort();
     wirePeers(dir, { p2pPorts: ports });
     for (const home of all) writeTestConfig(home, testReadiness);
-    const observer = all[4] as string;
     // Alone, the new observer sits at height 0 with no peers: live, not ready.
     start(observer);
     await until(async () => (await probe(observer, "/readyz")).failing.includes("commit"));
@@ -140,7 +194,7 @@ describe("a four-validator network of processes", () => {
       failing: ["peers", "commit"],
     });
     expect((await probe(observer, "/livez")).status).toBe(200);
-    for (const home of all.slice(0, 4)) start(home);
+    for (const home of all.filter((h) => h !== observer)) start(home);
     const target = await height(homes[0] as string);
     expect(target).toBeGreaterThan(5n);
     await until(async () => (await height(observer)) >= target, 60_000);
@@ -153,68 +207,4 @@ describe("a four-validator network of processes", () => {
     );
     expect(ours).toBe(theirs);
   }, 120_000);
-
-  it("adds the observer to the validator set by governance: > 2/3 of organisations approve", async () => {
-    const suite = getSuite("ecdsa-p256");
-    const all = nodeHomes(dir);
-    const observer = all[4] as string;
-    const observerKey = suite.publicKeyOf(
-      suite.privateKeyFromPem(readFileSync(join(observer, "node.key.pem"), "utf8")),
-    );
-    const entry = await client(homes[0] as string);
-    const url = await (processes.get(homes[0] as string) as NodeProcessInfo).apiUrl;
-    // Through the command line an operator would use: `mkl gov propose|approve`.
-    const mkl = (...args: string[]) =>
-      execFileSync(CLI[0], [...CLI.slice(1), "gov", ...args, "--node", url], {
-        cwd: ROOT,
-        encoding: "utf8",
-      });
-    const adminKey = (org: string) => join(dir, "orgs", org, "admin.key.pem");
-    const nodeKey = join(observer, "node.key.pem");
-    expect(
-      mkl(
-        "propose",
-        "add-validator",
-        "--key",
-        adminKey("org1"),
-        "--validator-key",
-        nodeKey,
-        "--name",
-        "node5",
-        "--id",
-        "add-node5",
-      ),
-    ).toMatch(/^OK at height/);
-    expect(mkl("approve", "add-node5", "--key", adminKey("org2"))).toMatch(/^OK/);
-    const third = mkl("approve", "add-node5", "--key", adminKey("org3"));
-    expect(third).toContain("validatorSetScheduled");
-    const again = (() => {
-      try {
-        return mkl("approve", "add-node5", "--key", adminKey("org3"));
-      } catch (error) {
-        // A refusal: the result's description on stdout, `mkl: … [CODE]` on stderr, exit 1.
-        const { stdout, stderr, status } = error as { stdout?: string; stderr?: string; status?: number };
-        return `exit ${status}\n${stdout ?? ""}${stderr ?? ""}`;
-      }
-    })();
-    expect(again).toMatch(/^exit 1\n/);
-    expect(again).toContain("[GOVERNANCE_CLOSED]");
-    const thirdHeight = BigInt((/at height (\d+)/.exec(third) as RegExpExecArray)[1] as string);
-    const effective = thirdHeight + 2n;
-    await until(async () => (await (await client(observer)).status()).consensus.role === "validator");
-    await until(async () => (await height(homes[0] as string)) >= effective + 3n);
-    const block = await entry.block(effective + 2n);
-    const signers = (block.commit as { signatures: Array<{ validator: string }> }).signatures.map(
-      (sig) => sig.validator,
-    );
-    const status = await entry.status();
-    expect(status.validators).toHaveLength(5);
-    expect(signers.length).toBeGreaterThanOrEqual(4);
-    await until(async () => {
-      const later = await entry.block(BigInt((await entry.status()).height));
-      return (later.commit as { signatures: Array<{ validator: string }> }).signatures.some(
-        (sig) => sig.validator === Buffer.from(observerKey.bytes).toString("hex"),
-      );
-    });
-  });
 });

@@ -308,6 +308,9 @@ describe("mkl tx: every operation from the command line", () => {
     const approved = await ok(gov("approve", "power-up", "--key", join(org2, "admin.key.pem")));
     expect(approved).toContain("validatorSetScheduled");
     expect(approved).toMatch(/proposal power-up: approved by more than 2\/3; applies at height \d+/);
+    // Scheduled, the proposal is closed: one more approval is refused (1) with the chain's code.
+    const late = await gov("approve", "power-up", "--key", org1Admin);
+    expect([late.exit, late.out]).toEqual([1, expect.stringContaining("[GOVERNANCE_CLOSED]")]);
     expect((await gov("approve", "no-such", "--key", org1Admin)).out).toContain("[GOVERNANCE_UNKNOWN]");
     // Listed until the height it applies at; then only with --all.
     await expect.poll(() => read(gov("list")), { timeout: 30_000 }).toContain("no pending proposals");

@@ -601,6 +601,7 @@ export class BftEngine {
   }
 
   private tick(): void {
+    this.observer.ticked?.();
     this.broadcastStatus();
     // Stuck at one height since the last tick: our messages may have been lost on a link.
     if (this.chain.height === this.lastProgressHeight) this.resendOwnMessages();

@@ -65,6 +65,11 @@ export interface EngineObserver {
     missing: readonly string[];
     failedProposers: readonly string[];
   }): void;
+  /**
+   * The engine's status tick ran (every 500 ms of its timers, whatever consensus is doing): time
+   * passing inside the node, which a stalled chain shows although no round can end.
+   */
+  ticked?(): void;
   /** Blocks applied from a peer by block sync. */
   synced?(event: { peer: string; blocks: number; height: bigint }): void;
   /** A peer's message was refused (bad signature, undecodable, invalid block): one line of the warn log. */

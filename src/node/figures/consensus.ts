@@ -52,6 +52,10 @@ export class ConsensusFigures implements EngineObserver {
     for (const h of this.votes.keys()) if (h < height) this.votes.delete(h);
   };
 
+  readonly ticked = (): void => {
+    this.options.metrics.ticks.inc();
+  };
+
   readonly synced = ({ blocks }: { blocks: number }): void => {
     this.options.metrics.blocksSynced.inc(blocks);
   };
