@@ -25,13 +25,18 @@ export function writeAccount(state: StateOverlay, address: Uint8Array, account: 
   state.set(accountKey(address), encode(accountCodec, account));
 }
 
-/** Moves fen between accounts; never lets a balance go below zero. */
-export function moveFunds(state: StateOverlay, from: Uint8Array, to: Uint8Array, amountFen: bigint): void {
+/** Refuses an amount of zero: a movement of money moves some. */
+export function requirePositiveAmount(amountFen: bigint): void {
   if (amountFen <= 0n) {
     throw new AccountError("INVALID_AMOUNT", `amount must be positive, got ${amountFen} fen`, {
       amountFen: amountFen.toString(),
     });
   }
+}
+
+/** Moves fen between accounts; never lets a balance go below zero. */
+export function moveFunds(state: StateOverlay, from: Uint8Array, to: Uint8Array, amountFen: bigint): void {
+  requirePositiveAmount(amountFen);
   const source = readAccount(state, from);
   if (source.balanceFen < amountFen) {
     throw new AccountError(

@@ -45,9 +45,12 @@ export type ProtocolParams = z.infer<typeof paramsSchema>;
  * 4: marketing policy rules as tagged clauses after a format byte, marketing statuses and
  * reason codes as closed enumerations, royalty rules R1-R5, instant payout; 5: policies checked
  * with the one schema the SDK shares (R6; a refusal's details name the field), and one
- * operation, decideWithdrawal, for finance and authorised payment services (tag 220 retired).
+ * operation, decideWithdrawal, for finance and authorised payment services (tag 220 retired);
+ * 6: every operation's stateless check is one function the executor and the SDK share
+ * (OperationHandler.checkValue), with idempotency keys of printable ASCII, no empty import,
+ * no 0-unit line (QUANTITY_INVALID), and revocation reasons as a closed enumeration.
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 export const genesisSchema = z.object({
   protocolVersion: z

@@ -26,5 +26,11 @@ export interface TxContext {
 export interface OperationHandler<T> {
   readonly tag: number;
   readonly codec: Codec<T>;
+  /**
+   * The checks that need no state (a positive amount, a well-formed row). The executor runs
+   * them before `execute`, and a client runs the very same before it signs (checkOperation), so
+   * what a client accepts and what the chain accepts cannot drift apart. Throws OperationError.
+   */
+  checkValue?(op: T): void;
   execute(ctx: TxContext, op: T): void;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { getSuite } from "../../crypto/index.js";
 import { toHex } from "../../ledger/bytes.js";
 import { decodeSignedTx, verifyTxSignature } from "../../ledger/tx.js";
-import { createCrl, parseAndVerifyCrl } from "../../pki/crl.js";
+import { createCrl, parseAndVerifyCrl, type RevocationReason } from "../../pki/crl.js";
 import { toPem } from "../../pki/pem.js";
 import { decodeUserCode } from "../../pki/user-code.js";
 import { readAccount } from "../accounts.js";
@@ -42,7 +42,7 @@ const transfer = (to: Uint8Array, amountFen: bigint) => ({
   value: { to, amountFen, memo: "" },
 });
 const register = (m: Member) => ({ kind: "registerIdentity" as const, value: { certificate: m.cert.der } });
-const revoke = (m: Member, reason = "affiliationChanged") => ({
+const revoke = (m: Member, reason: RevocationReason = "affiliationChanged") => ({
   kind: "revokeCertificate" as const,
   value: { code: decodeUserCode(m.code), reason },
 });
@@ -78,7 +78,7 @@ describe.each(["sm", "ecdsa-p256"] as const)("identity registry on the %s suite"
     expect(
       chain.run(admin1.keys, {
         kind: "registerOrganisation",
-        value: { id: "x", name: "", caCertificate: new Uint8Array(), tlsCaCertificate: undefined },
+        value: { id: "x", name: "X", caCertificate: new Uint8Array(), tlsCaCertificate: undefined },
       }).code,
     ).toBe("ROLE_NOT_PERMITTED");
     expect(chain.block(earlier)[0]!.code).toBe("INVALID_AMOUNT");

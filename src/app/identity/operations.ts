@@ -1,6 +1,6 @@
 import { bytesEqual } from "../../ledger/bytes.js";
-import { bytes, type CodecType, fixedBytes, optional, string, struct } from "../../ledger/codec.js";
-import { isRevocationReason } from "../../pki/crl.js";
+import { bytes, type CodecType, fixedBytes, oneOf, optional, string, struct } from "../../ledger/codec.js";
+import { REVOCATION_REASON_NAMES } from "../../pki/crl.js";
 import { isOrgId, isRole } from "../../pki/roles.js";
 import { encodeUserCode, USER_CODE_BYTES } from "../../pki/user-code.js";
 import { moveFunds, readAccount } from "../accounts.js";
@@ -40,7 +40,11 @@ export type RegisterOrganisation = CodecType<typeof registerOrganisationCodec>;
 export const registerIdentityCodec = struct({ certificate: certificateBytes });
 export type RegisterIdentity = CodecType<typeof registerIdentityCodec>;
 
-export const revokeCertificateCodec = struct({ code: userCode, reason: string(32) });
+// The reason is a closed list (RFC 5280's CRL reasons that apply): another does not decode.
+export const revokeCertificateCodec = struct({
+  code: userCode,
+  reason: oneOf(REVOCATION_REASON_NAMES, string(32)),
+});
 export type RevokeCertificate = CodecType<typeof revokeCertificateCodec>;
 
 export const rotateKeyCodec = struct({ code: userCode, certificate: certificateBytes });
@@ -73,9 +77,11 @@ function requireManage(signer: Signer, role: string, organisation: string): void
 export const registerOrganisationOperation: OperationHandler<RegisterOrganisation> = {
   tag: 100,
   codec: registerOrganisationCodec,
-  execute(ctx, op) {
+  checkValue(op) {
     if (!isOrgId(op.id)) throw new IdentityError("ORG_INVALID_ID", `bad organisation id "${op.id}"`);
     if (op.name.length === 0) throw new IdentityError("ORG_INVALID_NAME", "an organisation needs a name");
+  },
+  execute(ctx, op) {
     if (readOrganisation(ctx.state, op.id)) {
       throw new IdentityError("ORG_EXISTS", `organisation "${op.id}" already exists`, { id: op.id });
     }
@@ -117,9 +123,6 @@ export const revokeCertificateOperation: OperationHandler<RevokeCertificate> = {
     const signer = signerOf(ctx);
     const target = targetOf(ctx, op.code);
     requireManage(signer, target.role, target.organisation);
-    if (!isRevocationReason(op.reason)) {
-      throw new IdentityError("REVOCATION_REASON_INVALID", `unknown revocation reason "${op.reason}"`);
-    }
     if (target.status === "revoked") {
       throw new IdentityError("IDENTITY_REVOKED", `${encodeUserCode(op.code)} is already revoked`);
     }

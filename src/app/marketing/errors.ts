@@ -8,8 +8,10 @@ import type { DetailValue } from "../events.js";
 export type MarketingErrorCode =
   | "CHANNEL_UNKNOWN"
   | "EXTERNAL_REFERENCE_REQUIRED"
+  | "IDEMPOTENCY_KEY_INVALID"
   | "IDEMPOTENCY_KEY_REQUIRED"
   | "IDEMPOTENCY_KEY_REUSED"
+  | "IMPORT_EMPTY"
   | "IMPORT_ROW_INVALID"
   | "INSUFFICIENT_BALANCE"
   | "INVALID_AMOUNT"
@@ -28,6 +30,7 @@ export type MarketingErrorCode =
   | "POLICY_SCOPE_FIXED"
   | "PRODUCT_UNAVAILABLE"
   | "PRODUCT_UNKNOWN"
+  | "QUANTITY_INVALID"
   | "REFERRAL_COLLISION"
   | "REFERRAL_UNKNOWN"
   | "REFUND_TOO_LARGE"
@@ -38,8 +41,10 @@ export type MarketingErrorCode =
 export const MARKETING_ERROR_MEANINGS = {
   CHANNEL_UNKNOWN: "the product is not sold through that channel",
   EXTERNAL_REFERENCE_REQUIRED: "a paid withdrawal carries finance's payment reference",
+  IDEMPOTENCY_KEY_INVALID: "an idempotency key is 1..64 printable ASCII characters without spaces",
   IDEMPOTENCY_KEY_REQUIRED: "every business transaction carries an idempotency key",
   IDEMPOTENCY_KEY_REUSED: "the signer used this idempotency key for another operation",
+  IMPORT_EMPTY: "an import has at least one product or marketer row",
   IMPORT_ROW_INVALID: "a row of the import is wrong (the row is named); nothing was imported",
   INSUFFICIENT_BALANCE: "a withdrawal asks more than the payee's balance with the enterprise",
   INVALID_AMOUNT: "the amount must be positive",
@@ -58,6 +63,7 @@ export const MARKETING_ERROR_MEANINGS = {
   POLICY_SCOPE_FIXED: "a policy keeps the scope of its first version",
   PRODUCT_UNAVAILABLE: "the product is unknown or not on sale",
   PRODUCT_UNKNOWN: "no such product",
+  QUANTITY_INVALID: "a line of an order is for at least one unit",
   REFERRAL_COLLISION: "two referral codes collided; ask again later",
   REFERRAL_UNKNOWN: "no such referral code for that product",
   REFUND_TOO_LARGE: "the refund is not positive or more than the amount still refundable",

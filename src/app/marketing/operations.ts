@@ -33,6 +33,7 @@ import {
   requireStatus,
 } from "./orders.js";
 import { publishPolicy } from "./policy.js";
+import { checkPolicy } from "./policy-schema.js";
 import {
   appendIndex,
   codeBytes,
@@ -153,23 +154,62 @@ function requirePositive(amountFen: bigint, what: string): void {
   if (amountFen <= 0n) throw new MarketingError("INVALID_AMOUNT", `${what} must be positive`, {});
 }
 
-/** A handler that runs once per (signer, idempotency key). `run` returns the result reference. */
+/**
+ * An idempotency key is 1..64 printable ASCII characters, no spaces: an order number, a UUID.
+ * It is shown in logs, events and URLs, where a space, a control character or a look-alike
+ * letter would make two keys that read the same.
+ */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,64}$/;
+
+function checkIdempotencyKey(key: string): void {
+  if (key.length === 0) {
+    throw new MarketingError(
+      "IDEMPOTENCY_KEY_REQUIRED",
+      "every business transaction carries an idempotency key",
+      {},
+    );
+  }
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new MarketingError(
+      "IDEMPOTENCY_KEY_INVALID",
+      "an idempotency key is 1..64 printable ASCII characters without spaces",
+      {},
+    );
+  }
+}
+
+type IdempotentRun<T> = (ctx: TxContext, signer: Signer, op: T) => string;
+
+/**
+ * A handler that runs once per (signer, idempotency key). `run` returns the result reference;
+ * `check`, when given, is the operation's stateless check (OperationHandler.checkValue), made
+ * after the key's.
+ */
 function idempotent<T extends { idempotencyKey: string }>(
   tag: number,
   codec: Codec<T>,
-  run: (ctx: TxContext, signer: Signer, op: T) => string,
+  run: IdempotentRun<T>,
+): OperationHandler<T>;
+function idempotent<T extends { idempotencyKey: string }>(
+  tag: number,
+  codec: Codec<T>,
+  check: (op: T) => void,
+  run: IdempotentRun<T>,
+): OperationHandler<T>;
+function idempotent<T extends { idempotencyKey: string }>(
+  tag: number,
+  codec: Codec<T>,
+  ...fns: [IdempotentRun<T>] | [(op: T) => void, IdempotentRun<T>]
 ): OperationHandler<T> {
+  const [check, run] = fns.length === 1 ? [undefined, fns[0]] : fns;
   return {
     tag,
     codec,
+    checkValue(op) {
+      checkIdempotencyKey(op.idempotencyKey);
+      check?.(op);
+    },
     execute(ctx, op) {
-      if (op.idempotencyKey.length === 0) {
-        throw new MarketingError(
-          "IDEMPOTENCY_KEY_REQUIRED",
-          "every business transaction carries an idempotency key",
-          {},
-        );
-      }
       const signer = signerOf(ctx);
       const body = encode(codec, op);
       const tagged = new Uint8Array(body.length + 2);
@@ -207,7 +247,7 @@ function idempotent<T extends { idempotencyKey: string }>(
 
 // ---------------------------------------------------------------- catalogue and roster
 
-const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 function checkProduct(p: ImportBatch["products"][number], row: number): void {
   const bad = (message: string) => {
@@ -243,19 +283,16 @@ function checkMarketer(
   const problem = isMarketer(m.code);
   if (problem) bad(problem);
   if (m.teamLead) {
-    if (bytesEqual(m.teamLead, m.code)) bad("a marketer cannot lead themself");
     const leadProblem = isMarketer(m.teamLead);
     if (leadProblem) bad(`team lead: ${leadProblem}`);
   }
 }
 
-/**
- * Products (from the ERP) and marketers with their team lead (from HR), all or nothing: one bad
- * row fails the whole transaction with its row number, so nothing is half-applied.
- */
-export const importBatchOperation = idempotent(200, importBatchCodec, (ctx, signer, op) => {
-  requireEnterprise(signer, signer.organisation);
-  const org = signer.organisation;
+/** The rows' checks that need no state: each product row whole, SKUs once, no self-led marketer. */
+function checkImportRows(op: ImportBatch): void {
+  if (op.products.length + op.marketers.length === 0) {
+    throw new MarketingError("IMPORT_EMPTY", "an import has at least one row", {});
+  }
   const skus = new Set<string>();
   op.products.forEach((p, row) => {
     checkProduct(p, row + 1);
@@ -266,6 +303,27 @@ export const importBatchOperation = idempotent(200, importBatchCodec, (ctx, sign
     }
     skus.add(p.sku);
   });
+  op.marketers.forEach((m, row) => {
+    if (m.teamLead && bytesEqual(m.teamLead, m.code)) {
+      throw new MarketingError(
+        "IMPORT_ROW_INVALID",
+        `marketer row ${row + 1}: a marketer cannot lead themself`,
+        {
+          row: row + 1,
+          code: encodeUserCode(m.code),
+        },
+      );
+    }
+  });
+}
+
+/**
+ * Products (from the ERP) and marketers with their team lead (from HR), all or nothing: one bad
+ * row fails the whole transaction with its row number, so nothing is half-applied.
+ */
+export const importBatchOperation = idempotent(200, importBatchCodec, checkImportRows, (ctx, signer, op) => {
+  requireEnterprise(signer, signer.organisation);
+  const org = signer.organisation;
   op.marketers.forEach((m, row) => {
     checkMarketer(ctx, org, m, row + 1);
   });
@@ -294,32 +352,40 @@ export const importBatchOperation = idempotent(200, importBatchCodec, (ctx, sign
   return `${op.products.length}/${op.marketers.length}`;
 });
 
-export const setRoyaltyPolicyOperation = idempotent(201, setRoyaltyPolicyCodec, (ctx, signer, op) => {
-  requireEnterprise(signer, signer.organisation);
-  const stored = publishPolicy(
-    ctx.state,
-    ctx.hash,
-    signer.organisation,
-    op.policyId,
-    op.scopeKind,
-    op.scopeValue,
-    op.rules,
-  );
-  ctx.emit(
-    appEvent("royaltyPolicyPublished", {
-      enterprise: signer.organisation,
-      policyId: op.policyId,
-      version: stored.version.version,
-      hash: toHex(stored.hash),
-      scope: `${op.scopeKind}:${stored.version.scopeValue}`,
-    }),
-  );
-  return `${op.policyId}@${stored.version.version}`;
-});
+const checkPolicyValue = ({ idempotencyKey: _key, ...policy }: SetRoyaltyPolicy) => checkPolicy(policy);
 
-export const depositEscrowOperation = idempotent(202, depositEscrowCodec, (ctx, signer, op) => {
+export const setRoyaltyPolicyOperation = idempotent(
+  201,
+  setRoyaltyPolicyCodec,
+  checkPolicyValue,
+  (ctx, signer, op) => {
+    requireEnterprise(signer, signer.organisation);
+    const stored = publishPolicy(
+      ctx.state,
+      ctx.hash,
+      signer.organisation,
+      op.policyId,
+      op.scopeKind,
+      op.scopeValue,
+      op.rules,
+    );
+    ctx.emit(
+      appEvent("royaltyPolicyPublished", {
+        enterprise: signer.organisation,
+        policyId: op.policyId,
+        version: stored.version.version,
+        hash: toHex(stored.hash),
+        scope: `${op.scopeKind}:${stored.version.scopeValue}`,
+      }),
+    );
+    return `${op.policyId}@${stored.version.version}`;
+  },
+);
+
+const checkDeposit = (op: CodecType<typeof depositEscrowCodec>) => requirePositive(op.amountFen, "a deposit");
+
+export const depositEscrowOperation = idempotent(202, depositEscrowCodec, checkDeposit, (ctx, signer, op) => {
   requireEnterprise(signer, signer.organisation);
-  requirePositive(op.amountFen, "a deposit");
   moveFunds(ctx.state, ctx.sender, vaultAddress(ctx.hash, signer.organisation), op.amountFen);
   creditDeposit(ctx, signer.organisation, op.amountFen, op.reference);
   return op.reference;
@@ -401,7 +467,19 @@ function requireOrderParty(signer: Signer, order: Order, buyerToo: boolean): voi
   });
 }
 
-export const createOrderOperation = idempotent(204, createOrderCodec, (ctx, signer, op) => {
+/** A basket's checks that need no state: some lines, each SKU once, each for at least one unit. */
+function checkOrderLines(op: CreateOrder): void {
+  if (op.lines.length === 0) throw new MarketingError("ORDER_EMPTY", "an order has at least one line", {});
+  if (new Set(op.lines.map((l) => l.sku)).size !== op.lines.length) {
+    throw new MarketingError("ORDER_SKU_REPEATED", "a SKU appears on one line only", {});
+  }
+  const empty = op.lines.findIndex((l) => l.quantity < 1);
+  if (empty >= 0) {
+    throw new MarketingError("QUANTITY_INVALID", `line ${empty + 1} orders no unit`, { line: empty + 1 });
+  }
+}
+
+export const createOrderOperation = idempotent(204, createOrderCodec, checkOrderLines, (ctx, signer, op) => {
   let buyerCode = op.buyerCode;
   if (signer.role === "buyer") {
     if (buyerCode && !bytesEqual(buyerCode, signer.code)) {
@@ -409,10 +487,6 @@ export const createOrderOperation = idempotent(204, createOrderCodec, (ctx, sign
     }
     buyerCode = signer.code;
   } else requireEnterprise(signer, op.enterprise);
-  if (op.lines.length === 0) throw new MarketingError("ORDER_EMPTY", "an order has at least one line", {});
-  if (new Set(op.lines.map((l) => l.sku)).size !== op.lines.length) {
-    throw new MarketingError("ORDER_SKU_REPEATED", "a SKU appears on one line only", {});
-  }
   const checked = op.lines.map((line) => {
     const product = readProduct(ctx.state, op.enterprise, line.sku);
     if (product?.status !== "active") {
@@ -423,7 +497,7 @@ export const createOrderOperation = idempotent(204, createOrderCodec, (ctx, sign
     if (!product.channels.includes(op.channel)) {
       throw new MarketingError("CHANNEL_UNKNOWN", `${line.sku} is not sold through ${op.channel}`, {});
     }
-    if (line.quantity < 1 || BigInt(line.quantity) > product.stock) {
+    if (BigInt(line.quantity) > product.stock) {
       throw new MarketingError(
         "OUT_OF_STOCK",
         `${line.quantity} units of ${line.sku} asked, ${product.stock} in stock`,
@@ -528,37 +602,44 @@ export const touchReferralOperation = idempotent(205, touchReferralCodec, (ctx, 
 });
 
 /** The amount received for a basket, allocated to its lines pro rata to their list value (largest remainder). */
-export const confirmPaymentOperation = idempotent(206, confirmPaymentCodec, (ctx, signer, op) => {
-  const head = loadOrder(ctx, op.orderId);
-  if (!isPaymentServiceOf(ctx, head.enterprise, signer)) requireEnterprise(signer, head.enterprise);
-  const lines = basketLines(ctx, op.orderId, ["created"], "confirm payment of");
+const checkPayment = (op: CodecType<typeof confirmPaymentCodec>) =>
   requirePositive(op.amountReceivedFen, "the amount received");
-  const listValueFen = lines.reduce((sum, o) => sum + o.listValueFen, 0n);
-  if (op.amountReceivedFen > listValueFen) {
-    throw new MarketingError("OVERPAID", "the amount received is more than the order's value", {
-      listValueFen: listValueFen.toString(),
-    });
-  }
-  const shares = largestRemainderSplit(
-    op.amountReceivedFen,
-    lines.map((o) => o.listValueFen),
-  );
-  lines.forEach((order, i) => {
-    const receivedFen = shares[i]!;
-    const next: Order = { ...order, status: "paid", receivedFen, lastReason: "payment-confirmed" };
-    writeOrder(ctx.state, next);
-    if (next.marketer) {
-      const e = loadEarnings(ctx.state, order.enterprise, next.marketer);
-      writeEarnings(ctx.state, order.enterprise, next.marketer, {
-        ...e,
-        referredOrders: e.referredOrders + 1,
-        pendingSalesFen: e.pendingSalesFen + receivedFen,
+
+export const confirmPaymentOperation = idempotent(
+  206,
+  confirmPaymentCodec,
+  checkPayment,
+  (ctx, signer, op) => {
+    const head = loadOrder(ctx, op.orderId);
+    if (!isPaymentServiceOf(ctx, head.enterprise, signer)) requireEnterprise(signer, head.enterprise);
+    const lines = basketLines(ctx, op.orderId, ["created"], "confirm payment of");
+    const listValueFen = lines.reduce((sum, o) => sum + o.listValueFen, 0n);
+    if (op.amountReceivedFen > listValueFen) {
+      throw new MarketingError("OVERPAID", "the amount received is more than the order's value", {
+        listValueFen: listValueFen.toString(),
       });
     }
-    orderEvent(ctx, next, "orderPaid", { amountReceivedFen: receivedFen });
-  });
-  return op.orderId.toString();
-});
+    const shares = largestRemainderSplit(
+      op.amountReceivedFen,
+      lines.map((o) => o.listValueFen),
+    );
+    lines.forEach((order, i) => {
+      const receivedFen = shares[i]!;
+      const next: Order = { ...order, status: "paid", receivedFen, lastReason: "payment-confirmed" };
+      writeOrder(ctx.state, next);
+      if (next.marketer) {
+        const e = loadEarnings(ctx.state, order.enterprise, next.marketer);
+        writeEarnings(ctx.state, order.enterprise, next.marketer, {
+          ...e,
+          referredOrders: e.referredOrders + 1,
+          pendingSalesFen: e.pendingSalesFen + receivedFen,
+        });
+      }
+      orderEvent(ctx, next, "orderPaid", { amountReceivedFen: receivedFen });
+    });
+    return op.orderId.toString();
+  },
+);
 
 function step(
   tag: number,
@@ -675,8 +756,14 @@ export const authorisePaymentServiceOperation = idempotent(
 
 // ---------------------------------------------------------------- withdrawals
 
-export const requestWithdrawalOperation = idempotent(212, requestWithdrawalCodec, (ctx, signer, op) =>
-  String(requestWithdrawal(ctx, op.enterprise, signer.code, op.amountFen)),
+const checkWithdrawalAmount = (op: CodecType<typeof requestWithdrawalCodec>) =>
+  requirePositive(op.amountFen, "a withdrawal");
+
+export const requestWithdrawalOperation = idempotent(
+  212,
+  requestWithdrawalCodec,
+  checkWithdrawalAmount,
+  (ctx, signer, op) => String(requestWithdrawal(ctx, op.enterprise, signer.code, op.amountFen)),
 );
 
 /**
@@ -687,11 +774,27 @@ export const requestWithdrawalOperation = idempotent(212, requestWithdrawalCodec
  * both, since the decision and its effect are the same whoever records it (tag 220, a second
  * operation for the service, is retired).
  */
-export const decideWithdrawalOperation = idempotent(213, decideWithdrawalCodec, (ctx, signer, op) => {
-  if (!isPaymentServiceOf(ctx, op.enterprise, signer)) requireEnterprise(signer, op.enterprise);
-  decideWithdrawal(ctx, op.enterprise, op.withdrawalId, op.paid, op.externalReference);
-  return String(op.withdrawalId);
-});
+/** A paid withdrawal names the payment that paid it (finance's or the provider's reference). */
+function checkDecision(op: CodecType<typeof decideWithdrawalCodec>): void {
+  if (op.paid && op.externalReference.trim().length === 0) {
+    throw new MarketingError(
+      "EXTERNAL_REFERENCE_REQUIRED",
+      "a paid withdrawal carries finance's payment reference",
+      {},
+    );
+  }
+}
+
+export const decideWithdrawalOperation = idempotent(
+  213,
+  decideWithdrawalCodec,
+  checkDecision,
+  (ctx, signer, op) => {
+    if (!isPaymentServiceOf(ctx, op.enterprise, signer)) requireEnterprise(signer, op.enterprise);
+    decideWithdrawal(ctx, op.enterprise, op.withdrawalId, op.paid, op.externalReference);
+    return String(op.withdrawalId);
+  },
+);
 
 export const setPayoutOptionsCodec = struct({ idempotencyKey: idemKey, instantPayout: bool });
 

@@ -2,7 +2,6 @@ import { encode } from "../../ledger/codec.js";
 import type { StateOverlay, StateReader } from "../state.js";
 import { MarketingError } from "./errors.js";
 import { applyBps, largestRemainderSplit, minBig } from "./money.js";
-import { checkPolicy } from "./policy-schema.js";
 import {
   type CommissionNote,
   keys,
@@ -34,7 +33,10 @@ export interface StoredPolicy {
   readonly hash: Uint8Array;
 }
 
-/** Stores the next version of a policy and binds its scope to it. Returns the version. */
+/**
+ * Stores the next version of a policy and binds its scope to it. Returns the version. The
+ * policy was checked (checkPolicy) before: setRoyaltyPolicy's checkValue does it.
+ */
 export function publishPolicy(
   state: StateOverlay,
   hash: (data: Uint8Array) => Uint8Array,
@@ -44,7 +46,6 @@ export function publishPolicy(
   scopeValue: string,
   rules: PolicyRules,
 ): StoredPolicy {
-  checkPolicy({ policyId, scopeKind, scopeValue, rules });
   const value = scopeKind === "enterprise" ? "" : scopeValue;
   const head = read(state, keys.policyHead(enterprise, policyId), policyHeadCodec);
   if (head && (head.scopeKind !== scopeKind || head.scopeValue !== value)) {

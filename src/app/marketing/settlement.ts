@@ -331,13 +331,6 @@ export function decideWithdrawal(
   if (w.status !== "requested") {
     throw new MarketingError("WITHDRAWAL_DECIDED", `withdrawal ${id} is already ${w.status}`, { id });
   }
-  if (paid && externalReference.trim().length === 0) {
-    throw new MarketingError(
-      "EXTERNAL_REFERENCE_REQUIRED",
-      "a paid withdrawal carries finance's payment reference",
-      {},
-    );
-  }
   const e = loadEarnings(ctx.state, org, w.payee);
   write(ctx.state, keys.withdrawal(org, id), withdrawalCodecRef(), {
     ...w,

@@ -1,19 +1,25 @@
 import type { z } from "zod";
 import { decode, encode } from "../../ledger/codec.js";
 import { CodecError } from "../../ledger/errors.js";
+import { OperationError } from "../errors.js";
 import { setRoyaltyPolicyValueSchema } from "../marketing/policy-schema.js";
-import { type Operation, type OperationKind, operationCodec } from "./index.js";
+import type { OperationHandler } from "../operation.js";
+import { OPERATIONS, type Operation, type OperationKind, operationCodec } from "./index.js";
 import { describeIssues, OperationInputError } from "./input-error.js";
 
 /**
  * The check a client makes before it signs an operation. The encoder writes only the fields
  * its codec knows, so a misspelt or invented field (a policy's "bonusBps") would vanish from the
  * signed bytes and the rest be published as if it were meant: here any field the codec does not
- * know is refused. Then the kinds whose values the node checks with a shared schema are checked
- * with that very schema, so the client refuses exactly what the chain would refuse.
+ * know is refused. Then the operation's stateless check is run, the very function the node runs
+ * before executing it (OperationHandler.checkValue), so a client refuses what the chain would
+ * refuse without state: a zero amount, an empty basket, a bad import row, a bad policy.
  */
 
-/** The node's own schemas, by kind: setRoyaltyPolicy's is the policy the node checks (checkPolicy) plus its key. */
+/**
+ * Schemas that name every wrong field at once where the node's check names the first: the
+ * policy schema is the one the node's check (checkPolicy) applies.
+ */
 const NODE_SCHEMAS: { [K in OperationKind]?: z.ZodType } = {
   setRoyaltyPolicy: setRoyaltyPolicyValueSchema,
 };
@@ -49,5 +55,17 @@ export function checkOperation(op: Operation): void {
   const parsed = NODE_SCHEMAS[op.kind]?.safeParse(op.value);
   if (parsed && !parsed.success) {
     throw new OperationInputError(op.kind, describeIssues(parsed.error));
+  }
+  checkStateless(op);
+}
+
+/** The node's own stateless check of `op`; its refusal becomes an OperationInputError naming the code. */
+export function checkStateless(op: Operation): void {
+  const handler = OPERATIONS[op.kind] as OperationHandler<unknown>;
+  try {
+    handler.checkValue?.(op.value);
+  } catch (e) {
+    if (e instanceof OperationError) throw new OperationInputError(op.kind, [`${e.code}: ${e.message}`]);
+    throw e;
   }
 }

@@ -39,5 +39,6 @@ export type OperationKind = Operation["kind"];
 
 export function executeOperation(ctx: TxContext, op: Operation): void {
   const handler = OPERATIONS[op.kind] as OperationHandler<unknown>;
+  handler.checkValue?.(op.value);
   handler.execute(ctx, op.value);
 }

@@ -7,9 +7,15 @@ import { derOf } from "../../pki/pem.js";
 import { ORG_ID_PATTERN } from "../../pki/roles.js";
 import { decodeUserCode } from "../../pki/user-code.js";
 import { ADDRESS_BYTES } from "../address.js";
-import { MAX_BASKET_LINES, MAX_BATCH_ROWS } from "../marketing/operations.js";
+import {
+  IDEMPOTENCY_KEY_PATTERN,
+  MAX_BASKET_LINES,
+  MAX_BATCH_ROWS,
+  SKU_PATTERN,
+} from "../marketing/operations.js";
 import { policyRulesSchema, setRoyaltyPolicyValueSchema } from "../marketing/policy-schema.js";
 import { REASON_CODES } from "../marketing/records.js";
+import { checkStateless } from "./check.js";
 import type { Operation, OperationKind } from "./index.js";
 import { describeIssues, OperationInputError } from "./input-error.js";
 
@@ -78,11 +84,11 @@ const certificateField = z.string().transform((s, ctx) => {
 export const orgIdField = z.string().regex(ORG_ID_PATTERN, "an organisation id (a-z, 0-9, -)");
 export const idempotencyKeyField = z
   .string()
-  .regex(/^[\x21-\x7e]{1,64}$/, "an idempotency key is 1..64 printable ASCII characters");
+  .regex(IDEMPOTENCY_KEY_PATTERN, "an idempotency key is 1..64 printable ASCII characters");
 const reasonField = z.enum(REASON_CODES);
 
 export const productInputSchema = z.strictObject({
-  sku: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "a SKU is 1..64 letters, digits, '.', '_' or '-'"),
+  sku: z.string().regex(SKU_PATTERN, "a SKU is 1..64 letters, digits, '.', '_' or '-'"),
   name: requiredText(128),
   category: textField(64).default(""),
   priceFen: u64Field.refine((v) => v > 0n, "must be positive"),
@@ -286,5 +292,9 @@ export function parseOperationInput(kind: string, json: unknown): Operation {
   }
   const parsed = OPERATION_INPUT_SCHEMAS[kind].safeParse(withoutKind(kind, json));
   if (!parsed.success) throw new OperationInputError(kind, describeIssues(parsed.error));
-  return { kind, value: parsed.data } as Operation;
+  const op = { kind, value: parsed.data } as Operation;
+  // The per-field schemas above say what is wrong in the JSON's words; the node's own check
+  // then decides, so the JSON input can never accept what the chain's stateless check refuses.
+  checkStateless(op);
+  return op;
 }

@@ -1,5 +1,5 @@
 import { type CodecType, fixedBytes, string, struct, u64 } from "../../ledger/codec.js";
-import { moveFunds } from "../accounts.js";
+import { moveFunds, requirePositiveAmount } from "../accounts.js";
 import { ADDRESS_BYTES, addressHex } from "../address.js";
 import { appEvent } from "../events.js";
 import type { OperationHandler } from "../operation.js";
@@ -11,6 +11,9 @@ export type Transfer = CodecType<typeof transferCodec>;
 export const transferOperation: OperationHandler<Transfer> = {
   tag: 1,
   codec: transferCodec,
+  checkValue(op) {
+    requirePositiveAmount(op.amountFen);
+  },
   execute(ctx, op) {
     moveFunds(ctx.state, ctx.sender, op.to, op.amountFen);
     ctx.emit(
