@@ -11,6 +11,7 @@ import { runExecutionBench } from "./execution.js";
 import { runNetworkBench } from "./network.js";
 import { runNodeBench } from "./node.js";
 import { runScalingBench } from "./scaling.js";
+import { runStormExecutionBench } from "./storm-execution.js";
 import { type BenchRow, formatTable, printTable } from "./table.js";
 import { type HotFunction, topSelfTime } from "./workload/cpu-profile.js";
 import { htmlReport, writeReport } from "./workload/report.js";
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
   for (const suite of wanted("execution") ? suites : []) {
     console.log(`execution only (${suite})…`);
     rows.push(...(await runExecutionBench(suite)));
+    console.log(`execution only (${suite}), completion storm…`);
+    rows.push(...(await runStormExecutionBench(suite, Number(values["storm-orders"]))).rows);
   }
   for (const suite of wanted("node") ? suites : []) {
     console.log(`single validator (${suite})…`);

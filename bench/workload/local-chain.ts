@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
+import { keys, readCount } from "../../src/app/marketing/records.js";
 import type { KeyPair, SuiteId } from "../../src/crypto/suite.js";
 import { fromHex } from "../../src/ledger/bytes.js";
 import { LedgerNode } from "../../src/node/node.js";
@@ -27,6 +28,8 @@ export class LocalChain implements TxSink, CommitSource {
   private scheduled = false;
   executed = 0;
   busyMs = 0;
+  /** Every block committed: its milliseconds of work, its transactions and the orders its end-block hook completed. */
+  readonly blocks: { ms: number; txs: number; completions: number }[] = [];
 
   private constructor(
     private readonly node: LedgerNode,
@@ -83,6 +86,16 @@ export class LocalChain implements TxSink, CommitSource {
     }
   }
 
+  /** Orders waiting in the chain's due queue (delivered, their return window not yet passed or not yet completed). */
+  dueOrders(): bigint {
+    return readCount(this.node.chain.state, keys.dueSize());
+  }
+
+  /** Commits a block with no transactions: only the end-of-block work runs. */
+  commitEmptyBlock(): void {
+    this.commitBlock([]);
+  }
+
   private commitBlock(txs: QueuedTx[]): void {
     const { chain, key } = this.node;
     const started = performance.now();
@@ -93,8 +106,13 @@ export class LocalChain implements TxSink, CommitSource {
       key.publicKey.bytes,
     );
     chain.commit(prepared, chain.signCommit(prepared, key.privateKey, key.publicKey, timeMs + 1n));
-    this.busyMs += performance.now() - started;
+    const ms = performance.now() - started;
+    this.busyMs += ms;
     this.executed += txs.length;
+    const completions = (prepared.outcome.endBlockEvents ?? []).filter(
+      (e) => e.type === "orderCompleted",
+    ).length;
+    this.blocks.push({ ms, txs: txs.length, completions });
     txs.forEach((tx, i) => {
       const r = prepared.outcome.results[i];
       const result: ObservedResult = {

@@ -141,6 +141,8 @@ interface OpenOrder {
   readonly buyer: KeyPair;
   readonly totalFen: bigint;
   readonly firstPriceFen: bigint;
+  /** Lines in the basket: each line is an order of its own on the chain, completed on its own. */
+  readonly lines: number;
   id?: bigint;
   stage: Stage;
 }
@@ -222,6 +224,7 @@ export class MarketingWorkload implements Workload {
       buyer: setup.buyers[n % setup.buyers.length] as KeyPair,
       totalFen,
       firstPriceFen: (setup.products[n % setup.products.length] as ProductInput).priceFen,
+      lines: lineCount,
       stage: "created",
     };
     this.orders.push(order);
@@ -266,6 +269,11 @@ export class MarketingWorkload implements Workload {
   /** Orders that stopped at `stage` (the lifecycle's end for this workload). */
   countAt(stage: Stage): number {
     return this.orders.filter((o) => o.stage === stage).length;
+  }
+
+  /** Chain orders (basket lines) of the baskets now at `stage`. */
+  linesAt(stage: Stage): number {
+    return this.orders.reduce((sum, o) => sum + (o.stage === stage ? o.lines : 0), 0);
   }
 
   /** Sends the next step of every order now at `stage`, all at once, and lets them run to `untilStage`. */

@@ -1,0 +1,81 @@
+import { getSuite } from "../src/crypto/index.js";
+import type { SuiteId } from "../src/crypto/suite.js";
+import type { BenchRow } from "./table.js";
+import { LocalChain } from "./workload/local-chain.js";
+import { MarketingWorkload, marketingParties, seedMarketing } from "./workload/marketing.js";
+import { LoadSigner } from "./workload/signer.js";
+
+export interface StormExecution {
+  /** Per block that completed orders: milliseconds from execution to the fsynced commit, and completions. */
+  readonly blocks: readonly { ms: number; completions: number; txs: number }[];
+  readonly rows: readonly BenchRow[];
+}
+
+const median = (xs: readonly number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? 0 : (s[Math.floor(s.length / 2)] as number);
+};
+
+/**
+ * The completion storm executed in this process, one core, no consensus or network: `orders`
+ * orders paid and shipped on a local validator's chain, then all delivered at once with no
+ * return window, and empty blocks committed until the end-of-block hook has completed and
+ * settled every one (at most 256 per block). Each block is timed from execution to its fsynced
+ * commit, so the worst is what one storm block costs a validator, against 1 s.
+ */
+export async function runStormExecutionBench(suiteId: SuiteId, orders = 2_000): Promise<StormExecution> {
+  const suite = getSuite(suiteId);
+  const local = await LocalChain.open(suiteId, marketingParties());
+  try {
+    const signer = new LoadSigner(suite);
+    const setup = await seedMarketing(suite, local.keys, signer, local, local, 0);
+    const load = new MarketingWorkload(setup, signer, local, local, "shipped");
+    load.createOrders(orders);
+    await local.drained();
+    if (load.countAt("shipped") !== orders)
+      throw new Error(`storm execution: only ${load.countAt("shipped")} of ${orders} orders shipped`);
+    const lines = load.linesAt("shipped");
+    const before = local.blocks.length;
+    load.releaseAll("shipped", "delivered");
+    await local.drained();
+    while (local.dueOrders() > 0n) local.commitEmptyBlock();
+    const blocks = local.blocks.slice(before).filter((b) => b.completions > 0);
+    const completions = blocks.reduce((a, b) => a + b.completions, 0);
+    if (completions !== lines || load.failures.size > 0)
+      throw new Error(
+        `storm execution: ${completions} of ${lines} completed, failures ${[...load.failures]}`,
+      );
+    const endOnly = blocks.filter((b) => b.txs === 0);
+    const worst = Math.max(...blocks.map((b) => b.ms));
+    const totalMs = blocks.reduce((a, b) => a + b.ms, 0);
+    const label = `execution only, one core, ${suiteId} completion storm of ${orders} baskets (${lines} orders)`;
+    return {
+      blocks,
+      rows: [
+        {
+          name: `${label}: completions per second of block work (${blocks.length} blocks)`,
+          value: (completions * 1000) / totalMs,
+          unit: "/s",
+        },
+        {
+          name: `${label}: median block with 256 completions and no transactions (${endOnly.length} blocks)`,
+          value: median(endOnly.map((b) => b.ms)),
+          unit: "ms",
+          reference: 1000,
+          limit: "<= 1000 ms",
+          ratio: median(endOnly.map((b) => b.ms)) / 1000,
+        },
+        {
+          name: `${label}: worst block (execution, state tree, commit)`,
+          value: worst,
+          unit: "ms",
+          reference: 1000,
+          limit: "<= 1000 ms",
+          ratio: worst / 1000,
+        },
+      ],
+    };
+  } finally {
+    await local.close();
+  }
+}
