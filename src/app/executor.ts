@@ -17,7 +17,7 @@ import { authorizeSender } from "./identity/authorize.js";
 import type { Signer } from "./identity/signer.js";
 import { marketingEndBlock } from "./marketing/end-block.js";
 import { executeOperation, type Operation, operationCodec } from "./operations/index.js";
-import { StateOverlay, type StateReader, type StateWriteEntry } from "./state.js";
+import { ReadOnce, StateOverlay, type StateReader, type StateWriteEntry } from "./state.js";
 
 export const txCodecs = makeTxCodecs(operationCodec);
 export type AppTx = SignedTx<Operation>;
@@ -102,7 +102,7 @@ export function executeBlock(
   txs: readonly Uint8Array[],
   knownValid?: KnownValid,
 ): BlockOutcome {
-  const block = new StateOverlay(committed);
+  const block = new StateOverlay(new ReadOnce(committed));
   const results: TxResult[] = [];
   const txHashes: Uint8Array[] = [];
   txs.forEach((bytes, index) => {

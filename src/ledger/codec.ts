@@ -33,6 +33,7 @@
  * There are no floats, no varints (fixed width has one encoding without extra rules) and no
  * maps: a map is a list of entries sorted by the caller, and the caller checks the order.
  */
+import { asciiBytes } from "./bytes.js";
 import { CodecError } from "./errors.js";
 
 /** Appends encoded values to a growing buffer. */
@@ -94,6 +95,20 @@ export class Writer {
     this.reserve(bytes.length);
     this.buf.set(bytes, this.len);
     this.len += bytes.length;
+  }
+
+  get capacity(): number {
+    return this.buf.length;
+  }
+
+  /** A copy of the bytes written so far. */
+  copy(): Uint8Array {
+    return this.buf.slice(0, this.len);
+  }
+
+  /** Empties the writer, keeping its buffer. */
+  reset(): void {
+    this.len = 0;
   }
 
   /** The bytes written so far, in a buffer no later write can change. */
@@ -183,10 +198,21 @@ export type CodecType<C> = C extends Codec<infer T> ? T : never;
 
 /** Encodes one value to its canonical bytes. */
 export function encode<T>(codec: Codec<T>, v: T, initialCapacity?: number): Uint8Array {
-  const w = new Writer(initialCapacity);
-  codec.encode(v, w);
-  return w.finish();
+  // One writer serves every top-level encode (a new buffer per encode was a tenth of a block's
+  // execution); an encode nested in another's gets a writer of its own.
+  const w = spareWriter ?? new Writer(initialCapacity);
+  spareWriter = undefined;
+  try {
+    codec.encode(v, w);
+    return w.copy();
+  } finally {
+    w.reset();
+    if (w.capacity <= SPARE_WRITER_MAX_BYTES) spareWriter = w;
+  }
 }
+
+const SPARE_WRITER_MAX_BYTES = 64 * 1024;
+let spareWriter: Writer | undefined;
 
 /** Decodes exactly one value; anything but its canonical encoding is a CodecError. */
 export function decode<T>(codec: Codec<T>, bytes: Uint8Array): T {
@@ -312,18 +338,26 @@ const utf8Decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 // With the u flag a well-formed surrogate pair is one code point, so this matches only lone ones.
 const LONE_SURROGATE = /\p{Cs}/u;
 
+function nonAsciiUtf8(v: string): Uint8Array {
+  if (LONE_SURROGATE.test(v)) {
+    throw new CodecError("CODEC_INVALID_UTF8", "string holds a lone surrogate, which has no UTF-8 encoding");
+  }
+  return utf8Encoder.encode(v);
+}
+
+/** Short ASCII bytes as text without the decoder (the same string, a tenth of the cost); else undefined. */
+function asciiText(b: Uint8Array): string | undefined {
+  if (b.length > 1024) return undefined;
+  for (let i = 0; i < b.length; i++) if ((b[i] as number) > 0x7f) return undefined;
+  return String.fromCharCode.apply(null, b as unknown as number[]);
+}
+
 /** UTF-8 text; maxLen counts encoded bytes. */
 export function string(maxLen: number): Codec<string> {
   return {
     encode(v, w) {
       if (typeof v !== "string") throw wrongType("string", v);
-      if (LONE_SURROGATE.test(v)) {
-        throw new CodecError(
-          "CODEC_INVALID_UTF8",
-          "string holds a lone surrogate, which has no UTF-8 encoding",
-        );
-      }
-      const b = utf8Encoder.encode(v);
+      const b = asciiBytes(v) ?? nonAsciiUtf8(v);
       checkLength(b.length, maxLen, "string");
       w.u32(b.length);
       w.raw(b);
@@ -332,7 +366,7 @@ export function string(maxLen: number): Codec<string> {
       const offset = r.offset;
       const b = r.raw(readLength(r, maxLen, "string"));
       try {
-        return utf8Decoder.decode(b);
+        return asciiText(b) ?? utf8Decoder.decode(b);
       } catch {
         throw new CodecError("CODEC_INVALID_UTF8", "string is not valid UTF-8", { offset });
       }

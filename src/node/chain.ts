@@ -99,6 +99,8 @@ export class Chain {
   private head: Block | undefined;
   observer: ChainObserver = {};
   private readonly hash: (data: Uint8Array) => Uint8Array;
+  /** The state-tree nodes the last committed block added (content-addressed, so always valid). */
+  private lastBlockNodes: ReadonlyMap<string, Uint8Array> = new Map();
 
   private constructor(
     readonly store: ChainStorage,
@@ -106,7 +108,9 @@ export class Chain {
     readonly genesis: Genesis,
   ) {
     this.state = { get: (key) => store.getState(key) };
-    this.nodes = { get: (hash) => store.getStateNode(hash) };
+    // The last block's new nodes are most of what the next block's tree update reads (the
+    // upper levels change with every block): served from memory before the store.
+    this.nodes = { get: (hash) => this.lastBlockNodes.get(toHex(hash)) ?? store.getStateNode(hash) };
     this.hash = (data) => suite.hash(data);
   }
 
@@ -362,6 +366,7 @@ export class Chain {
       stateNodes: prepared.stateNodes,
       stateRoot: certified.header.stateRoot,
     });
+    this.lastBlockNodes = prepared.stateNodes;
     this.observer.stage?.("fsync", (performance.now() - started) / 1000);
     afterCommit?.();
   }

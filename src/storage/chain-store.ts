@@ -80,12 +80,18 @@ function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
 }
 
 function hexToBytes(hex: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(hex, "hex"));
+  return Buffer.from(hex, "hex");
 }
 
 /** Copies LMDB's buffer into a plain Uint8Array so callers never hold a view into the map. */
 function plain(buffer: Uint8Array | undefined): Uint8Array | undefined {
-  return buffer === undefined ? undefined : Uint8Array.from(buffer);
+  // The typed-array constructor copies; Uint8Array.from would walk an iterator byte by byte.
+  return buffer === undefined ? undefined : new Uint8Array(buffer);
+}
+
+/** A block's new tree nodes in key order: LMDB inserts sorted keys along one path of pages. */
+function sortedNodes(nodes: ReadonlyMap<string, Uint8Array>): [string, Uint8Array][] {
+  return [...nodes].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
 }
 
 export class ChainStore {
@@ -208,7 +214,8 @@ export class ChainStore {
       batch.txHashes.forEach((hash, index) => {
         this.txIndex.putSync(hash, txLocationBytes({ height: batch.height, index }));
       });
-      for (const [hashHex, node] of batch.stateNodes) this.stateNodes.putSync(hexToBytes(hashHex), node);
+      for (const [hashHex, node] of sortedNodes(batch.stateNodes))
+        this.stateNodes.putSync(hexToBytes(hashHex), node);
       if (this.faults.fires("crashMidCommit", batch.height))
         throw new StorageError(
           "STORE_FAULT_INJECTED",

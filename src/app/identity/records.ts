@@ -1,4 +1,4 @@
-import { concatBytes } from "../../ledger/bytes.js";
+import { keyBytes } from "../../ledger/bytes.js";
 import {
   bool,
   bytes,
@@ -28,8 +28,7 @@ import type { StateOverlay, StateReader } from "../state.js";
 
 export const MAX_CERT_BYTES = 4096;
 const text = new TextEncoder();
-const key = (...parts: (string | Uint8Array)[]) =>
-  concatBytes(...parts.map((p) => (typeof p === "string" ? text.encode(p) : p)));
+const key = (...parts: (string | Uint8Array)[]) => keyBytes(parts);
 
 export const pkiRootCodec = struct({
   /** The chain's suite: a member certificate's key must be on it to sign transactions. */

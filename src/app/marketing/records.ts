@@ -1,4 +1,4 @@
-import { concatBytes, toHex } from "../../ledger/bytes.js";
+import { keyBytes, toHex } from "../../ledger/bytes.js";
 import {
   bool,
   type Codec,
@@ -24,12 +24,17 @@ import type { StateOverlay, StateReader } from "../state.js";
  */
 
 export const codeBytes = fixedBytes(USER_CODE_BYTES);
-const text = new TextEncoder();
-export const mktKey = (...parts: (string | Uint8Array)[]): Uint8Array =>
-  concatBytes(text.encode("mkt/"), ...parts.map((p) => (typeof p === "string" ? text.encode(p) : p)));
+export const mktKey = (...parts: (string | Uint8Array)[]): Uint8Array => keyBytes(["mkt/", ...parts]);
+/** Big-endian u64 (ids and positions), without a DataView per key. */
 const be64 = (n: bigint) => {
   const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, n);
+  const u = BigInt.asUintN(64, n);
+  const hi = Number(u >> 32n);
+  const lo = Number(u & 0xffffffffn);
+  for (let i = 0; i < 4; i++) {
+    out[3 - i] = (hi >>> (8 * i)) & 0xff;
+    out[7 - i] = (lo >>> (8 * i)) & 0xff;
+  }
   return out;
 };
 
