@@ -45,7 +45,8 @@ async function main(): Promise<void> {
     options: {
       suites: { type: "string", default: "sm,ecdsa-p256" },
       "step-seconds": { type: "string", default: "4" },
-      "storm-orders": { type: "string", default: "10000" },
+      // Baskets of 1-3 lines: 5,000 of them are 9,999 orders on the chain.
+      "storm-orders": { type: "string", default: "5000" },
       "cpu-prof": { type: "boolean", default: false },
       "scaling-orders": { type: "string", default: "10000,1000000" },
       "catchup-blocks": { type: "string", default: "50000" },
