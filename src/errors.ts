@@ -16,6 +16,22 @@ export class LedgerError extends Error {
 }
 
 /**
+ * The error class of one layer, whose `code` is one of a closed union: `class PkiError extends
+ * CodedError<PkiErrorCode> {}` is the whole class, and its constructor refuses any other code.
+ * Catch the layer's class (`instanceof PkiError`): narrowing to this generic one gives `any` codes.
+ */
+export abstract class CodedError<
+  Code extends Uppercase<string>,
+  Details extends Record<string, unknown> = Record<string, unknown>,
+> extends LedgerError {
+  declare readonly code: Code;
+  declare readonly details: Readonly<Details>;
+  constructor(code: Code, message: string, details?: Details) {
+    super(code, message, details);
+  }
+}
+
+/**
  * An invariant that must hold in production too; failing one is a bug, never bad input. It is
  * deliberately not a LedgerError, so no catch written for bad input can take it for one: it
  * never becomes a failed transaction, a nil vote, a refused block or an anomaly in state. It

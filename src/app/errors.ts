@@ -1,5 +1,5 @@
 import { CryptoError } from "../crypto/errors.js";
-import { LedgerError } from "../errors.js";
+import { CodedError, type LedgerError } from "../errors.js";
 import { BlockError, CodecError, TxError } from "../ledger/errors.js";
 import { PkiError } from "../pki/errors.js";
 import type { DetailValue } from "./events.js";
@@ -7,13 +7,17 @@ import type { DetailValue } from "./events.js";
 /**
  * A transaction that is well formed but cannot be carried out (insufficient funds, unknown
  * account, ...). It is recorded in the block as a failed result and changes nothing but the nonce.
+ * Its details are scalars only: they are hashed into the block's results (see resultDetails).
+ * Each kind of operation has its own subclass with a closed list of codes.
  */
-export class OperationError extends LedgerError {
-  /** Scalars only: they are hashed into the block's results (see resultDetails). */
-  declare readonly details: Readonly<Record<string, DetailValue>>;
-  constructor(code: string, message: string, details: Record<string, DetailValue> = {}) {
-    super(code, message, details);
-  }
+export class OperationError<Code extends Uppercase<string> = Uppercase<string>> extends CodedError<
+  Code,
+  Record<string, DetailValue>
+> {}
+
+/** True for a failed operation of any kind, with its code a string (`instanceof` would give `any`). */
+export function isOperationError(error: unknown): error is OperationError {
+  return error instanceof OperationError;
 }
 
 /** Failures of moving money between accounts, and of the addresses that name them. */
@@ -24,12 +28,7 @@ export const ACCOUNT_ERROR_CODES = [
 ] as const satisfies readonly Uppercase<string>[];
 export type AccountErrorCode = (typeof ACCOUNT_ERROR_CODES)[number];
 
-export class AccountError extends OperationError {
-  declare readonly code: AccountErrorCode;
-  constructor(code: AccountErrorCode, message: string, details: Record<string, DetailValue> = {}) {
-    super(code, message, details);
-  }
-}
+export class AccountError extends OperationError<AccountErrorCode> {}
 
 /** Why a block is invalid: what it carries (txs, nonces, its certificate of the head, its time, its header). */
 export const INVALID_BLOCK_CODES = [
@@ -46,12 +45,7 @@ export const INVALID_BLOCK_CODES = [
 export type InvalidBlockCode = (typeof INVALID_BLOCK_CODES)[number];
 
 /** A block that no honest proposer would make: it is rejected whole. */
-export class InvalidBlockError extends LedgerError {
-  declare readonly code: InvalidBlockCode;
-  constructor(code: InvalidBlockCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
-  }
-}
+export class InvalidBlockError extends CodedError<InvalidBlockCode> {}
 
 /**
  * True for the errors that mean "this input is invalid": bytes that do not decode, a

@@ -10,7 +10,7 @@ import {
 } from "../ledger/tx.js";
 import { readAccount, writeAccount } from "./accounts.js";
 import { addressOf } from "./address.js";
-import { InvalidBlockError, isInvalidInput, OperationError } from "./errors.js";
+import { InvalidBlockError, isInvalidInput, isOperationError } from "./errors.js";
 import { type AppEvent, resultDetails, TX_OK, type TxResult } from "./events.js";
 import { applyScheduledValidatorSet } from "./governance/validator-set.js";
 import { authorizeSender } from "./identity/authorize.js";
@@ -175,7 +175,7 @@ function runOperation(suite: Suite, block: StateOverlay, env: BlockEnv, admitted
       admitted.tx.op,
     );
   } catch (error) {
-    if (!(error instanceof OperationError)) throw error;
+    if (!isOperationError(error)) throw error;
     return { code: error.code, details: resultDetails(error.details), events: [] };
   }
   block.merge(scratch);

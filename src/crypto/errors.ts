@@ -1,4 +1,4 @@
-import { LedgerError } from "../errors.js";
+import { CodedError } from "../errors.js";
 
 /**
  * Stable codes of the crypto layer. verify() never throws: a bad signature is `false`.
@@ -16,10 +16,4 @@ export type CryptoErrorCode =
   | "BACKEND_UNAVAILABLE"
   | "INVALID_ARGUMENT";
 
-export class CryptoError extends LedgerError {
-  declare readonly code: CryptoErrorCode;
-
-  constructor(code: CryptoErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
-  }
-}
+export class CryptoError extends CodedError<CryptoErrorCode> {}

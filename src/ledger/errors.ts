@@ -1,4 +1,4 @@
-import { LedgerError } from "../errors.js";
+import { CodedError } from "../errors.js";
 
 /** Codes of CodecError: every byte string that is not the one canonical encoding of a value. */
 export type CodecErrorCode =
@@ -14,21 +14,11 @@ export type CodecErrorCode =
   | "CODEC_WRONG_TYPE";
 
 /** Raised by the codec on bad input to decode and on values that have no encoding. */
-export class CodecError extends LedgerError {
-  declare readonly code: CodecErrorCode;
-  constructor(code: CodecErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
-  }
-}
+export class CodecError extends CodedError<CodecErrorCode> {}
 
 export type MerkleErrorCode = "MERKLE_INDEX_OUT_OF_RANGE";
 
-export class MerkleError extends LedgerError {
-  declare readonly code: MerkleErrorCode;
-  constructor(code: MerkleErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
-  }
-}
+export class MerkleError extends CodedError<MerkleErrorCode> {}
 
 export type StateErrorCode =
   | "STATE_MISSING_NODE"
@@ -38,27 +28,12 @@ export type StateErrorCode =
   | "STATE_VALUE_TOO_LONG";
 
 /** World-state failures: a node store that lacks a node or holds bytes that do not match their hash. */
-export class StateError extends LedgerError {
-  declare readonly code: StateErrorCode;
-  constructor(code: StateErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
-  }
-}
+export class StateError extends CodedError<StateErrorCode> {}
 
 export type TxErrorCode = "TX_TOO_LARGE" | "TX_WRONG_CHAIN" | "TX_EXPIRED" | "TX_BAD_SIGNATURE";
 
-export class TxError extends LedgerError {
-  declare readonly code: TxErrorCode;
-  constructor(code: TxErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
-  }
-}
+export class TxError extends CodedError<TxErrorCode> {}
 
 export type BlockErrorCode = "BLOCK_TOO_LARGE" | "VALIDATOR_DUPLICATE" | "VALIDATOR_ZERO_POWER";
 
-export class BlockError extends LedgerError {
-  declare readonly code: BlockErrorCode;
-  constructor(code: BlockErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
-  }
-}
+export class BlockError extends CodedError<BlockErrorCode> {}

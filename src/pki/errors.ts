@@ -1,4 +1,4 @@
-import { LedgerError } from "../errors.js";
+import { CodedError } from "../errors.js";
 
 /** What can be wrong with a certificate, CSR, CRL, key file or user code. */
 export const PKI_ERROR_CODES = [
@@ -29,9 +29,4 @@ export const PKI_ERROR_CODES = [
 export type PkiErrorCode = (typeof PKI_ERROR_CODES)[number];
 
 /** Bad certificates, CSRs, CRLs, key files and user codes; the code says what is wrong. */
-export class PkiError extends LedgerError {
-  declare readonly code: PkiErrorCode;
-  constructor(code: PkiErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
-  }
-}
+export class PkiError extends CodedError<PkiErrorCode> {}

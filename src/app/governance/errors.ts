@@ -1,5 +1,4 @@
 import { OperationError } from "../errors.js";
-import type { DetailValue } from "../events.js";
 
 /** Failures of governance operations: validator-set proposals and double-sign evidence. */
 export const GOVERNANCE_ERROR_CODES = [
@@ -24,9 +23,4 @@ export const GOVERNANCE_ERROR_CODES = [
 ] as const satisfies readonly Uppercase<string>[];
 export type GovernanceErrorCode = (typeof GOVERNANCE_ERROR_CODES)[number];
 
-export class GovernanceError extends OperationError {
-  declare readonly code: GovernanceErrorCode;
-  constructor(code: GovernanceErrorCode, message: string, details: Record<string, DetailValue> = {}) {
-    super(code, message, details);
-  }
-}
+export class GovernanceError extends OperationError<GovernanceErrorCode> {}

@@ -1,6 +1,5 @@
 import type { PkiErrorCode } from "../../pki/errors.js";
 import { OperationError } from "../errors.js";
-import type { DetailValue } from "../events.js";
 
 /** What an identity check finds wrong, beside the pki's own findings about a certificate. */
 export const IDENTITY_ERROR_CODES = [
@@ -31,9 +30,4 @@ export type IdentityErrorCode = (typeof IDENTITY_ERROR_CODES)[number] | PkiError
  * operation, a bad certificate. As an OperationError it fails one transaction in a block (the
  * nonce is still taken) and is the reason the mempool refuses it at admission.
  */
-export class IdentityError extends OperationError {
-  declare readonly code: IdentityErrorCode;
-  constructor(code: IdentityErrorCode, message: string, details: Record<string, DetailValue> = {}) {
-    super(code, message, details);
-  }
-}
+export class IdentityError extends OperationError<IdentityErrorCode> {}

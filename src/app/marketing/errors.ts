@@ -1,5 +1,4 @@
 import { OperationError } from "../errors.js";
-import type { DetailValue } from "../events.js";
 
 /**
  * Why a marketing operation was refused: a closed list of stable codes (clients switch on
@@ -73,9 +72,4 @@ export const MARKETING_ERROR_MEANINGS = {
 } satisfies Record<MarketingErrorCode, string>;
 
 /** A marketing operation refused: a code from MarketingErrorCode, a message and the offending data. */
-export class MarketingError extends OperationError {
-  declare readonly code: MarketingErrorCode;
-  constructor(code: MarketingErrorCode, message: string, details: Record<string, DetailValue> = {}) {
-    super(code, message, details);
-  }
-}
+export class MarketingError extends OperationError<MarketingErrorCode> {}

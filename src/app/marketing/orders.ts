@@ -1,7 +1,7 @@
 import { bytesEqual, toHex } from "../../ledger/bytes.js";
 import { struct, u64 } from "../../ledger/codec.js";
 import { encodeUserCode } from "../../pki/user-code.js";
-import { OperationError } from "../errors.js";
+import { isOperationError } from "../errors.js";
 import { type AppEvent, appEvent } from "../events.js";
 import { readIdentity } from "../identity/records.js";
 import type { MarketingContext } from "./context.js";
@@ -200,7 +200,7 @@ function completeIsolated(ctx: MarketingContext, order: Order): void {
     );
   } catch (error) {
     // Only an operation's failure becomes an anomaly; an invariant or a corrupt record stops the node.
-    if (!(error instanceof OperationError)) throw error;
+    if (!isOperationError(error)) throw error;
     ctx.emit(
       appEvent("anomaly", {
         kind: "completion-failed",

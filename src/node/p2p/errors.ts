@@ -1,4 +1,4 @@
-import { LedgerError } from "../../errors.js";
+import { CodedError } from "../../errors.js";
 
 /**
  * Why a link was refused or closed. Stable strings: logs, metrics and `peers().lastError`
@@ -24,9 +24,4 @@ export type P2pErrorCode =
   | "P2P_TOO_MANY_PENDING"
   | "P2P_BAD_OPTIONS";
 
-export class P2pError extends LedgerError {
-  declare readonly code: P2pErrorCode;
-  constructor(code: P2pErrorCode, message: string, details: Record<string, unknown> = {}) {
-    super(code, message, details);
-  }
-}
+export class P2pError extends CodedError<P2pErrorCode> {}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { AccountError, isInvalidInput, isOperationError } from "./app/errors.js";
+import { GovernanceError } from "./app/governance/errors.js";
+import { InvariantError, LedgerError } from "./errors.js";
+import { PkiError } from "./pki/errors.js";
+
+describe("the coded error classes", () => {
+  it("are the layer's class and a LedgerError, named after the layer's class, with code, message and details", () => {
+    const error = new PkiError("CERT_EXPIRED", "the certificate expired", { notAfter: "2026" });
+    expect(error).toBeInstanceOf(PkiError);
+    expect(error).toBeInstanceOf(LedgerError);
+    expect([error.name, error.code, error.message, error.details]).toEqual([
+      "PkiError",
+      "CERT_EXPIRED",
+      "the certificate expired",
+      { notAfter: "2026" },
+    ]);
+    expect(new AccountError("INVALID_AMOUNT", "zero").details).toEqual({});
+  });
+
+  it("take only their own codes, and only scalar details for an operation (checked by the compiler)", () => {
+    // @ts-expect-error a code of another layer
+    const wrongCode = new PkiError("GOVERNANCE_CLOSED", "x");
+    // @ts-expect-error an operation's details are hashed: scalars only
+    const objectDetail = new GovernanceError("GOVERNANCE_CLOSED", "x", { at: { height: 1 } });
+    expect([wrongCode.code, objectDetail.code]).toEqual(["GOVERNANCE_CLOSED", "GOVERNANCE_CLOSED"]);
+  });
+
+  it("tell a failed operation from other bad input and from a bug", () => {
+    const failed = new GovernanceError("GOVERNANCE_CLOSED", "already scheduled");
+    const badCertificate = new PkiError("CERT_INVALID", "not DER");
+    const bug = new InvariantError("two blocks at one height");
+    expect([failed, badCertificate, bug].map(isOperationError)).toEqual([true, false, false]);
+    expect([failed, badCertificate, bug].map(isInvalidInput)).toEqual([true, true, false]);
+  });
+});
