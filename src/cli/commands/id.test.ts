@@ -6,17 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getSuite } from "../../crypto/index.js";
 import { type RunningNode, runNode } from "../../node/run.js";
 import { parseCertificate, userCodeOf } from "../../pki/index.js";
-import { registerIdCommands } from "./id.js";
-import { runMkl } from "./in-process.test-util.js";
-import { registerNetworkCommands } from "./network.js";
+import { runCliCaptured as mkl } from "../run.test-util.js";
 
 /** `mkl id` asks a running node's API: it never opens the node's store. */
 
 let dir: string;
 let running: RunningNode;
 let adminCode: string;
-
-const mkl = (...args: string[]) => runMkl([registerNetworkCommands, registerIdCommands], args);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "mkl-id-"));

@@ -2,12 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runMkl } from "./in-process.test-util.js";
-import { registerNetworkCommands } from "./network.js";
+import { runCliCaptured as mkl } from "../run.test-util.js";
 
 const base = mkdtempSync(join(tmpdir(), "mkl-hosts-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
-const mkl = (...args: string[]) => runMkl([registerNetworkCommands], args);
 
 describe("mkl network init --hosts | --manifest", () => {
   it("writes one bundle per host of --hosts, one organisation each", async () => {

@@ -19,16 +19,10 @@ import { Chain } from "../../node/chain.js";
 import { nodeConfigSchema, parseWith } from "../../node/config.js";
 import { allFromPem, decodeUserCode, parseCertificate, toPem } from "../../pki/index.js";
 import { ChainStore } from "../../storage/chain-store.js";
-import { registerCertCommands } from "./cert.js";
-import { registerIdCommands } from "./id.js";
-import { runMkl } from "./in-process.test-util.js";
-import { registerNetworkCommands } from "./network.js";
+import { runCliCaptured as mkl } from "../run.test-util.js";
 
 const base = mkdtempSync(join(tmpdir(), "mkl-network-"));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
-
-const mkl = (...args: string[]) =>
-  runMkl([registerNetworkCommands, registerCertCommands, registerIdCommands], args);
 
 function openssl(args: string[]): { ok: boolean; output: string } {
   const run = spawnSync("openssl", args, { encoding: "utf8" });
