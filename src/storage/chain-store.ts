@@ -40,6 +40,17 @@ export interface TxLocation {
 
 export class StorageError extends LedgerError {}
 
+/** Either store's rule: a commit is the height after the head (or any height on an empty store). */
+export function refuseHeightGap(head: bigint | undefined, height: bigint): void {
+  const expected = head === undefined ? height : head + 1n;
+  if (height !== expected) {
+    throw new StorageError("STORE_HEIGHT_GAP", `cannot commit height ${height}: next is ${expected}`, {
+      height: height.toString(),
+      expected: expected.toString(),
+    });
+  }
+}
+
 /**
  * Where a test may make the store fail: `crashMidCommit` halfway through a commit's writes (at
  * the height being committed), to prove that a crash there leaves the previous height intact.
@@ -192,18 +203,7 @@ export class ChainStore {
 
   /** Commits one block and everything it changed in a single durable LMDB transaction. */
   commit(batch: CommitBatch): void {
-    const head = this.head();
-    const expected = head === undefined ? batch.height : head + 1n;
-    if (batch.height !== expected) {
-      throw new StorageError(
-        "STORE_HEIGHT_GAP",
-        `cannot commit height ${batch.height}: next is ${expected}`,
-        {
-          height: batch.height.toString(),
-          expected: expected.toString(),
-        },
-      );
-    }
+    refuseHeightGap(this.head(), batch.height);
     const key = heightKey(batch.height);
     this.root.transactionSync(() => {
       this.blocks.putSync(key, batch.blockBytes);

@@ -1,5 +1,11 @@
 import { type Faults, noFaults } from "../faults.js";
-import { type CommitBatch, StorageError, type StoreFault, type TxLocation } from "./chain-store.js";
+import {
+  type CommitBatch,
+  refuseHeightGap,
+  StorageError,
+  type StoreFault,
+  type TxLocation,
+} from "./chain-store.js";
 import type { ChainStorage } from "./storage.js";
 
 const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
@@ -74,17 +80,7 @@ export class MemoryStore implements ChainStorage {
   }
 
   commit(batch: CommitBatch): void {
-    const expected = this.headHeight === undefined ? batch.height : this.headHeight + 1n;
-    if (batch.height !== expected) {
-      throw new StorageError(
-        "STORE_HEIGHT_GAP",
-        `cannot commit height ${batch.height}: next is ${expected}`,
-        {
-          height: batch.height.toString(),
-          expected: expected.toString(),
-        },
-      );
-    }
+    refuseHeightGap(this.headHeight, batch.height);
     // Nothing is written before this point, so a crash here leaves the previous height whole.
     if (this.faults.fires("crashMidCommit", batch.height))
       throw new StorageError("STORE_FAULT_INJECTED", `injected crash halfway through commit ${batch.height}`);
