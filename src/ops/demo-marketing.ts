@@ -5,7 +5,7 @@ import type { KeyPair, Suite } from "../crypto/suite.js";
 import { LedgerError } from "../errors.js";
 import { toHex } from "../ledger/bytes.js";
 import { encodeUserCode, userCodeBytesOf } from "../pki/user-code.js";
-import { MarketLedgerClient, TxSender } from "../sdk/index.js";
+import { MarketLedgerClient, type ResultJson, TxSender } from "../sdk/index.js";
 
 export interface DemoMarketingKeys {
   readonly enterprise: KeyPair;
@@ -37,7 +37,14 @@ export interface DemoMarketingOptions {
   readonly stepMs?: number;
   /** At most this many demo orders in flight at once. */
   readonly maxOpenOrders?: number;
+  /** One completed order in this many gets a partial refund (default 8). */
+  readonly refundEvery?: number;
   readonly log: (line: string) => void;
+  /**
+   * Signs, submits and waits for one transaction; default, a `TxSender` on `apiUrl`. A fault
+   * harness passes one that retries on other nodes until the transaction is committed.
+   */
+  readonly send?: (key: KeyPair, op: Operation) => Promise<ResultJson>;
 }
 
 const product = (
@@ -90,6 +97,11 @@ export const DEMO_POLICIES = [
 
 export const DEMO_ESCROW_FEN = 2_000_000n;
 
+function senderOn(options: DemoMarketingOptions): (key: KeyPair, op: Operation) => Promise<ResultJson> {
+  const sender = new TxSender(new MarketLedgerClient(options.apiUrl), options.suite, options.chainId);
+  return (key, op) => sender.send(key, op);
+}
+
 /** The organisation of a user code, from the node's identity lookup. */
 async function organisationOf(apiUrl: string, code: string): Promise<string> {
   const response = await fetch(`${apiUrl.replace(/\/+$/, "")}/v1/identities/${code}`);
@@ -115,17 +127,23 @@ interface DemoOrder {
  * an escrow deposit, li's and wang's referral codes), then keeps a modest stream of demo orders
  * moving through their lifecycle: one transaction every `stepMs`, at most `maxOpenOrders` open
  * orders (every other tea order a basket with a cup set); some buyers confirm receipt, others complete by block time (products with no return
- * window), one in eight completed orders gets a partial refund and one in ten new ones is
+ * window), one in eight completed orders (`refundEvery`) gets a partial refund and one in ten new ones is
  * cancelled. The seed uses fixed idempotency keys, so seeding again after a restart changes
  * nothing. Returns a stop function.
  */
 export async function startDemoMarketing(options: DemoMarketingOptions): Promise<() => void> {
-  const sender = new TxSender(new MarketLedgerClient(options.apiUrl), options.suite, options.chainId);
+  const send = options.send ?? senderOn(options);
+  const ok = async (key: KeyPair, op: Operation) => {
+    const result = await send(key, op);
+    if (result.code !== "OK")
+      throw new LedgerError(result.code, `demo seed ${op.kind} refused: ${result.message}`);
+    return result;
+  };
   const { keys, log } = options;
   const codeOf = (key: KeyPair) => userCodeBytesOf(options.suite.hash, key.publicKey.bytes);
   const enterprise =
     options.enterprise ?? (await organisationOf(options.apiUrl, encodeUserCode(codeOf(keys.enterprise))));
-  await sender.ok(keys.enterprise, {
+  await ok(keys.enterprise, {
     kind: "importBatch",
     value: {
       idempotencyKey: "demo-seed-catalogue",
@@ -134,19 +152,19 @@ export async function startDemoMarketing(options: DemoMarketingOptions): Promise
     },
   });
   for (const p of DEMO_POLICIES) {
-    await sender.ok(keys.enterprise, {
+    await ok(keys.enterprise, {
       kind: "setRoyaltyPolicy",
       value: { idempotencyKey: `demo-seed-${p.policyId}`, ...p, rules: p.rules },
     });
   }
-  await sender.ok(keys.enterprise, {
+  await ok(keys.enterprise, {
     kind: "depositEscrow",
     value: { idempotencyKey: "demo-seed-escrow", amountFen: DEMO_ESCROW_FEN, reference: "DEMO-FIN-0001" },
   });
   const referrals = new Map<string, string[]>();
   for (const marketer of [keys.marketerLi, keys.marketerWang]) {
     for (const p of DEMO_PRODUCTS) {
-      const r = await sender.ok(marketer, {
+      const r = await ok(marketer, {
         kind: "createReferralCode",
         value: { idempotencyKey: `demo-seed-ref-${p.sku}`, enterprise, sku: p.sku },
       });
@@ -167,7 +185,7 @@ export async function startDemoMarketing(options: DemoMarketingOptions): Promise
   let stopped = false;
   let inFlight = false;
   const run = async (label: string, key: KeyPair, op: Operation) => {
-    const result = await sender.send(key, op);
+    const result = await send(key, op);
     if (result.code !== "OK") log(`demo ${label} refused: ${result.message}`);
     return result;
   };
@@ -216,7 +234,7 @@ export async function startDemoMarketing(options: DemoMarketingOptions): Promise
   function finish(order: DemoOrder): void {
     open.splice(open.indexOf(order), 1);
     completed++;
-    if (completed % 8 === 0) {
+    if (completed % (options.refundEvery ?? 8) === 0) {
       const price = DEMO_PRODUCTS.find((p) => p.sku === order.sku)!.priceFen;
       void run("refund", keys.enterprise, {
         kind: "refundOrder",

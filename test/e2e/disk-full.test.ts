@@ -1,6 +1,5 @@
-import { execFileSync } from "node:child_process";
 import { once } from "node:events";
-import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { mkdtempSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -9,36 +8,12 @@ import { initSoloHome } from "../../src/node/home.js";
 import { startNodeProcess, stopChild } from "../../src/ops/network-up.js";
 import { MarketLedgerClient } from "../../src/sdk/index.js";
 import { CLI, until, writeTestConfig } from "./harness.js";
+import { fillDisk, mountSmallDisk, unmountSmallDisk } from "./small-disk.js";
 
-/** A small tmpfs to fill; root can mount one, elsewhere the test says why it is skipped. */
-function mountSmallDisk(): { dir: string } | { reason: string } {
-  const dir = mkdtempSync(join(tmpdir(), "mkl-disk-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", dir], { stdio: "pipe" });
-    return { dir };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    return { reason: ((error as { stderr?: Buffer }).stderr?.toString() || (error as Error).message).trim() };
-  }
-}
-
-/** Writes zeros until the disk refuses: ENOSPC for whoever writes next. */
-function fillDisk(path: string): void {
-  const fd = openSync(path, "w");
-  const chunk = Buffer.alloc(64 * 1024);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const disk = mountSmallDisk();
+const disk = mountSmallDisk("8m");
 const homes: string[] = [];
 afterAll(() => {
-  if ("dir" in disk) execFileSync("umount", ["-l", disk.dir]);
+  if ("dir" in disk) unmountSmallDisk(disk.dir);
   for (const home of homes) rmSync(home, { recursive: true, force: true });
 });
 if ("reason" in disk) console.warn(`disk-full test skipped: cannot mount a tmpfs here (${disk.reason})`);

@@ -1,4 +1,5 @@
-// npm run soak -- [--minutes N] [--seed S]: the long run of the fault harness (test/soak/soak.ts).
+// npm run soak -- [--minutes N] [--seed S]: the long run of the fault harness (test/soak/soak.ts):
+// every kind of fault once, then faults drawn from the seed for N minutes.
 import { parseArgs } from "node:util";
 import { describeReport, runSoak } from "./soak.js";
 
@@ -7,7 +8,7 @@ const { values } = parseArgs({
 });
 const minutes = Number(values.minutes);
 const seed = Number(values.seed ?? Date.now() % 2 ** 31);
-if (!(minutes > 0) || !Number.isSafeInteger(seed)) {
+if (!(minutes >= 0) || !Number.isSafeInteger(seed)) {
   console.error("usage: npm run soak -- [--minutes N] [--seed S]");
   process.exit(2);
 }

@@ -1,22 +1,39 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Prng } from "../../src/consensus/sim/prng.js";
 import { getSuite } from "../../src/crypto/index.js";
 import type { KeyPair } from "../../src/crypto/suite.js";
-import { toHex } from "../../src/ledger/bytes.js";
-import { type NodeProcessInfo, nodeHomes, stopChild } from "../../src/ops/network-up.js";
-import { freePort, wirePeers } from "../../src/ops/peers.js";
-import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
-import { CLI, killNode, ROOT, startNode, until, writeTestConfig } from "../e2e/harness.js";
+import { fromHex, toHex } from "../../src/ledger/bytes.js";
+import { txHash } from "../../src/ledger/tx.js";
+import { EXIT_CODE } from "../../src/node/fail-stop.js";
+import { DEMO_PARTIES, type DemoParty, loadDemoKeys, seedDemoGenesis } from "../../src/ops/demo-genesis.js";
+import { demoMarketingKeys, startDemoMarketing } from "../../src/ops/demo-marketing.js";
+import { type NodeProcessInfo, stopChild } from "../../src/ops/network-up.js";
+import { encodeUserCode, userCodeBytesOf } from "../../src/pki/user-code.js";
+import { addressOfKey, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
+import { initTestNetwork, killNode, startNode, until } from "../e2e/harness.js";
+import { fillDisk, mountSmallDisk, unmountSmallDisk } from "../e2e/small-disk.js";
+import { ClockSkew } from "./clock-skew.js";
+import { Committer, SoakStopping, sleep } from "./committer.js";
+import { holdSockets, hostileBurst } from "./hostile.js";
+import { LinkProxies } from "./link-proxy.js";
 
 /**
- * The fault harness: a 4-validator network of real processes under a transfer load, while a
- * seeded schedule SIGKILLs and restarts one, two at once, or all four validators. Afterwards every
- * transaction acknowledged as committed must be on every node at the same height, every node
- * must hold the same header (hence block hash and state root) at every height, money is
- * conserved, and commits resume within 5 s once a quorum is back. A failure names its seed.
+ * The fault harness: a 4-validator network of real processes under a transfer load and a
+ * marketing load (orders through payment, shipment, delivery, completion and settlement,
+ * cancellations and refunds), while a seeded schedule applies one fault at a time and heals it:
+ * SIGKILL and restart of one, two or all four validators; one node cut off, or the network split
+ * in halves (TCP proxies on every p2p link); one node's links slowed; one validator's wall clock
+ * skewed by minutes (libfaketime); one node's disk filled (a tmpfs), which must stop it with exit
+ * code 3 and one log line, and it must recover once space is back; and hostile clients (silent
+ * sockets, half-sent requests, forged, replayed, mis-addressed and malformed transactions).
+ * Every kind runs once first, in a seeded order, then kinds are drawn until the time is up.
+ *
+ * Afterwards: every node holds the same block hash, header and state root at every height,
+ * every acknowledged transaction is on every node at the height it was acknowledged at, money
+ * is conserved (balances, the vault and the escrow's books), and commits resumed within 5 s of
+ * every heal. A failure names its seed.
  */
 export interface SoakOptions {
   readonly minutes: number;
@@ -24,119 +41,157 @@ export interface SoakOptions {
   readonly print: (line: string) => void;
 }
 
+export const FAULT_KINDS = [
+  "killOne",
+  "killTwo",
+  "killAll",
+  "isolateOne",
+  "splitHalves",
+  "slowLinks",
+  "clockSkew",
+  "diskFull",
+  "hostile",
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
 export interface SoakReport {
   readonly seed: number;
   readonly seconds: number;
   readonly height: bigint;
   readonly acknowledged: number;
+  /** Acknowledged transactions by operation kind. */
+  readonly operations: Record<string, number>;
+  /** Acknowledged transactions whose result was a refusal of the chain, by code. */
+  readonly refusedResults: Record<string, number>;
   readonly faults: Record<string, number>;
-  /** Seconds from a quorum serving again to the next commit, per heal. */
+  /** Fault kinds this machine cannot apply, with the reason. */
+  readonly skipped: Record<string, string>;
+  /** Hostile requests refused in the documented shape. */
+  readonly hostileRefused: number;
+  /** Seconds from each heal to the next commit. */
   readonly resumeSeconds: number[];
   readonly problems: string[];
 }
 
-const CHAIN_ID = "marketledger-local";
 const RECIPIENTS = 8;
+/** Funded accounts that pay the transfers, each its own stream of nonces beside the others. */
+const PAYERS: readonly DemoParty[] = Array.from({ length: 3 }, (_, i) => ({
+  name: `soak-payer-${i}`,
+  role: "buyer",
+  balanceFen: 10n ** 12n,
+}));
+const PARTIES = [...DEMO_PARTIES, ...PAYERS];
 const RESUME_LIMIT_S = 5;
+/** The validator whose clock is skewed and the one whose disk fills (node3, node4). */
+const SKEWED = 2;
+const SMALL_DISK = 3;
 
 export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const { seed, print } = options;
-  const prng = new Prng(seed);
+  const schedule = new Prng(seed);
   const root = mkdtempSync(join(tmpdir(), "mkl-soak-"));
   const dir = join(root, "net");
-  const nodes = new Map<string, NodeProcessInfo>();
+  const nodes: NodeProcessInfo[] = [];
   const problems: string[] = [];
-  const faults: Record<string, number> = { killOne: 0, killTwo: 0, killAll: 0 };
+  const faults: Record<string, number> = Object.fromEntries(FAULT_KINDS.map((k) => [k, 0]));
+  const skipped: Record<string, string> = {};
   const resumeSeconds: number[] = [];
-  const acknowledged = new Map<string, bigint>();
+  let hostileRefused = 0;
   const started = performance.now();
+  const disk = mountSmallDisk("512m");
+  if ("reason" in disk) skipped.diskFull = `cannot mount a tmpfs: ${disk.reason}`;
+  let proxies: LinkProxies | undefined;
+  let stopDemo = () => {};
+  let committer: Committer | undefined;
   try {
-    execFileSync(
-      CLI[0],
-      [...CLI.slice(1), "network", "init", "--orgs", "4", "--suite", "ecdsa-p256", "--out", dir],
-      {
-        cwd: ROOT,
-        stdio: "pipe",
-      },
+    // The harness's checker and loads are one trusted client on loopback: never rate-limited.
+    const api = { host: "127.0.0.1", port: 0, rateLimit: { allow: ["127.0.0.1"] } };
+    const homes = await initTestNetwork(dir, (i) => ({
+      api,
+      ...(i === SMALL_DISK && "dir" in disk ? { dataDir: join(disk.dir, "data") } : {}),
+    }));
+    seedDemoGenesis(dir, PARTIES);
+    proxies = await LinkProxies.install(homes);
+    const skew = ClockSkew.create(root);
+    if (!(skew instanceof ClockSkew)) skipped.clockSkew = skew.reason;
+    const p2pPorts = homes.map(
+      (home) => JSON.parse(readFileSync(join(home, "config.json"), "utf8")).p2p.port,
     );
-    const homes = nodeHomes(dir);
-    wirePeers(dir, { p2pPorts: await Promise.all(homes.map(() => freePort())) });
-    for (const home of homes) writeTestConfig(home);
-    const start = (home: string) => nodes.set(home, startNode(home));
-    for (const home of homes) start(home);
-    const clientOf = async (home: string) => new MarketLedgerClient(await nodes.get(home)!.apiUrl);
-    const live = () =>
-      homes.filter((h) => nodes.get(h)!.child.exitCode === null && nodes.get(h)!.child.signalCode === null);
-    await Promise.all(homes.map(clientOf));
+    const start = (i: number) => {
+      nodes[i] = startNode(homes[i] as string, i === SKEWED && skew instanceof ClockSkew ? skew.env() : {});
+    };
+    homes.forEach((_, i) => {
+      start(i);
+    });
+    const up = (i: number) => nodes[i]!.child.exitCode === null && nodes[i]!.child.signalCode === null;
+    const clientOf = async (i: number) => new MarketLedgerClient(await nodes[i]!.apiUrl);
+    const all = homes.map((_, i) => i);
+    const heightOf = async (i: number) => {
+      try {
+        return BigInt((await (await clientOf(i)).status()).height);
+      } catch {
+        return 0n;
+      }
+    };
+    const maxHeight = async (among = all) =>
+      (await Promise.all(among.map(heightOf))).reduce((a, b) => (a > b ? a : b), 0n);
+    await Promise.all(all.map(clientOf));
 
     const suite = getSuite("ecdsa-p256");
-    const operatorPrivate = suite.privateKeyFromPem(
-      readFileSync(join(dir, "operator", "operator.key.pem"), "utf8"),
-    );
-    const operator: KeyPair = { privateKey: operatorPrivate, publicKey: suite.publicKeyOf(operatorPrivate) };
+    const chainId = (await (await clientOf(0)).status()).chainId;
+    const partyKeys = loadDemoKeys(dir, PARTIES);
+    const demoKeys = demoMarketingKeys(partyKeys);
+    const payers = partyKeys.slice(DEMO_PARTIES.length);
     const recipients = Array.from({ length: RECIPIENTS }, () =>
       addressOfKey(suite, suite.generateKeyPair().publicKey.bytes),
     );
-    const accounts = [addressOfKey(suite, operator.publicKey.bytes), ...recipients];
-    const first = await clientOf(homes[0]!);
-    const moneyBefore = await totalBalance(first, accounts);
+    const vault = fromHex((await enterpriseCost(await nodes[0]!.apiUrl)).vaultAddress as string);
+    const accounts = [
+      ...partyKeys.map((key: KeyPair) => addressOfKey(suite, key.publicKey.bytes)),
+      ...recipients,
+      vault,
+    ];
+    const moneyBefore = await totalBalance(await clientOf(0), accounts);
 
-    // The load: transfers, one nonce at a time, each retried on other nodes until acknowledged.
-    let stopping = false;
-    const load = (async () => {
-      for (let nonce = 0n; !stopping; nonce++) {
-        const signed = buildSignedTx(
-          suite,
-          operator,
-          { chainId: CHAIN_ID, nonce, expiryHeight: 1_000_000n },
-          transferOp(recipients[Number(nonce % BigInt(RECIPIENTS))]!, 1n + (nonce % 7n)),
-        );
-        const tx = { bytes: signed.bytes, hash: toHex(signed.hash) };
-        while (!stopping) {
-          const targets = live();
-          const home = targets[prng.int(targets.length)];
-          if (home === undefined) {
-            await sleep(100);
-            continue;
-          }
-          try {
-            const client = await clientOf(home);
-            await client.submitTx(tx.bytes).catch((error: { code?: string }) => {
-              // Already pending or committed from an earlier attempt: wait for it all the same.
-              if (
-                error.code !== "TX_DUPLICATE" &&
-                error.code !== "TX_NONCE_TOO_LOW" &&
-                error.code !== "TX_NONCE_TAKEN"
-              )
-                throw error;
-            });
-            const committed = await client.waitForTx(tx.hash, { timeoutMs: 5_000, pollMs: 50 });
-            acknowledged.set(tx.hash, BigInt(committed.height));
-            break;
-          } catch {
-            await sleep(50);
-          }
+    // The loads: transfers, and the marketing demo's business, both through a careful client.
+    committer = new Committer(
+      suite,
+      chainId,
+      async () => Promise.all(all.filter(up).map(clientOf)),
+      new Prng(seed ^ 0x5eed),
+    );
+    const sender = committer;
+    const transfers = payers.map((payer) =>
+      (async () => {
+        for (let n = 0n; ; n++) {
+          await sender.send(payer, transferOp(recipients[Number(n % BigInt(RECIPIENTS))]!, 1n + (n % 7n)));
         }
-      }
-    })();
+      })().catch((error: unknown) => {
+        if (!(error instanceof SoakStopping)) problems.push(`transfer load: ${(error as Error).message}`);
+      }),
+    );
+    const demoStarted = startDemoMarketing({
+      apiUrl: await nodes[0]!.apiUrl,
+      suite,
+      chainId,
+      keys: demoKeys,
+      enterprise: "org1",
+      stepMs: 25,
+      maxOpenOrders: 8,
+      refundEvery: 2,
+      send: (key, op) => sender.send(key, op),
+      log: (line) => {
+        if (!line.includes("the soak is stopping")) print(`[demo] ${line}`);
+      },
+    }).then((stop) => {
+      stopDemo = stop;
+    });
 
-    // The schedule: a fault every few seconds, each healed before the next.
-    const deadline = performance.now() + options.minutes * 60_000;
-    while (performance.now() < deadline) {
-      await sleep(3_000 + prng.int(5_000));
-      const kind = (["killOne", "killOne", "killTwo", "killAll"] as const)[prng.int(4)]!;
-      const count = kind === "killOne" ? 1 : kind === "killTwo" ? 2 : 4;
-      const victims = shuffled(homes, prng).slice(0, count);
-      faults[kind]!++;
-      const before = await maxHeight(homes, clientOf);
-      print(`fault: ${kind} (${victims.map((h) => h.split("/").pop()).join(", ")})`);
-      await Promise.all(victims.map((home) => killNode(nodes.get(home)!.child)));
-      await sleep(500 + prng.int(2_500));
-      for (const home of victims) start(home);
-      await Promise.all(victims.map(clientOf)); // serving again: the fault is healed
+    const afterHeal = async (kind: string) => {
       const healedAt = performance.now();
+      const at = await maxHeight();
       try {
-        await until(async () => (await maxHeight(homes, clientOf)) > before, 30_000);
+        await until(async () => (await maxHeight()) > at, 30_000);
         const seconds = (performance.now() - healedAt) / 1000;
         resumeSeconds.push(seconds);
         if (seconds > RESUME_LIMIT_S)
@@ -144,49 +199,203 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       } catch {
         problems.push(`no commit within 30 s after the heal of ${kind}`);
       }
-    }
-    stopping = true;
-    await load;
+    };
+    /** The chain (or `among` its nodes) commits `blocks` more blocks within 20 s, while a fault holds. */
+    const keepsCommitting = async (what: string, among = all, blocks = 2n) => {
+      const from = await maxHeight(among);
+      await until(async () => (await maxHeight(among)) >= from + blocks, 20_000).catch(() =>
+        problems.push(`no commits ${what}`),
+      );
+    };
+    const name = (i: number) => `node${i + 1}`;
+    const restart = async (victims: readonly number[]) => {
+      for (const i of victims) start(i);
+      await Promise.all(victims.map(clientOf));
+    };
 
-    // Every node at one height, then the checks.
-    const target = await maxHeight(homes, clientOf);
-    await until(
-      async () =>
-        (
-          await Promise.all(homes.map(async (h) => BigInt((await (await clientOf(h)).status()).height)))
-        ).every((x) => x >= target),
-      60_000,
-    );
-    const clients = await Promise.all(homes.map(clientOf));
-    for (let h = 1n; h <= target; h++) {
-      const headers = await Promise.all(clients.map(async (c) => JSON.stringify((await c.block(h)).header)));
-      if (new Set(headers).size !== 1) problems.push(`nodes disagree on the header at height ${h}`);
+    const apply: Record<FaultKind, () => Promise<void>> = {
+      killOne: () => kill(1),
+      killTwo: () => kill(2),
+      killAll: () => kill(4),
+      isolateOne: async () => {
+        const victim = schedule.int(4);
+        const rest = all.filter((i) => i !== victim);
+        print(`fault: isolateOne (${name(victim)})`);
+        proxies!.partition([victim], 4);
+        await keepsCommitting(`among the other three while ${name(victim)} was cut off`, rest);
+        proxies!.heal();
+        await afterHeal("isolateOne");
+      },
+      splitHalves: async () => {
+        const half = shuffled(all, schedule).slice(0, 2);
+        print(`fault: splitHalves (${half.map(name).join(", ")} | the others)`);
+        proxies!.partition(half, 4);
+        await sleep(1_000 + schedule.int(3_000));
+        proxies!.heal();
+        await afterHeal("splitHalves");
+      },
+      slowLinks: async () => {
+        const victim = schedule.int(4);
+        const ms = 50 + schedule.int(200);
+        print(`fault: slowLinks (${name(victim)}, ${ms} ms each way)`);
+        proxies!.slow(victim, ms);
+        await keepsCommitting(`while ${name(victim)}'s links were ${ms} ms slow`);
+        proxies!.heal();
+        await afterHeal("slowLinks");
+      },
+      clockSkew: async () => {
+        if (!(skew instanceof ClockSkew)) return;
+        const seconds = (schedule.int(2) === 0 ? -1 : 1) * (30 + schedule.int(600));
+        print(`fault: clockSkew (${name(SKEWED)} ${seconds > 0 ? "+" : ""}${seconds} s)`);
+        skew.set(seconds);
+        await sleep(1_500); // libfaketime reads the offset at most once a second
+        // The skewed node takes time from block headers: it neither halts nor forks.
+        await keepsCommitting(`on ${name(SKEWED)} while its clock was ${seconds} s off`, [SKEWED], 3n);
+        await keepsCommitting(`while ${name(SKEWED)}'s clock was ${seconds} s off`);
+        skew.set(0);
+        await sleep(1_500);
+        await afterHeal("clockSkew");
+      },
+      diskFull: async () => {
+        if (!("dir" in disk)) return;
+        const victim = SMALL_DISK;
+        const filler = join(disk.dir, "filler");
+        print(`fault: diskFull (${name(victim)})`);
+        if (!up(victim)) await restart([victim]);
+        const child = nodes[victim]!.child;
+        fillDisk(filler);
+        await until(() => child.exitCode !== null || child.signalCode !== null, 30_000).catch(() =>
+          problems.push(`${name(victim)} did not stop within 30 s of a full disk`),
+        );
+        await until(() => child.stdout?.closed !== false, 5_000).catch(() => {});
+        const lines = nodes[victim]!.recentLines();
+        if (child.exitCode !== EXIT_CODE.storageFault)
+          problems.push(
+            `${name(victim)} on a full disk: exit ${child.exitCode ?? child.signalCode}, not ${EXIT_CODE.storageFault}`,
+          );
+        if (lines.filter((line) => line.includes("storage fault")).length !== 1)
+          problems.push(
+            `${name(victim)} on a full disk did not log one storage fault line: ${lines.join(" | ")}`,
+          );
+        if (lines.some((line) => /^\s+at /.test(line)))
+          problems.push(`${name(victim)} on a full disk printed a stack trace: ${lines.join(" | ")}`);
+        await sleep(schedule.int(2_000));
+        unlinkSync(filler);
+        await restart([victim]);
+        await afterHeal("diskFull");
+      },
+      hostile: async () => {
+        print("fault: hostile (silent sockets, half-sent requests and bad transactions on every node)");
+        const held = await Promise.all(
+          all
+            .filter(up)
+            .map(async (i) => holdSockets({ apiUrl: await nodes[i]!.apiUrl, p2pPort: p2pPorts[i] })),
+        );
+        for (const i of all.filter(up)) {
+          const outcome = await hostileBurst(
+            { apiUrl: await nodes[i]!.apiUrl, p2pPort: p2pPorts[i] },
+            { suite, chainId, key: payers[0]!, committed: () => sender.lastCommitted, prng: schedule },
+          );
+          hostileRefused += Object.values(outcome.refused).reduce((a, b) => a + b, 0);
+          problems.push(...outcome.problems.map((p) => `${name(i)}: ${p}`));
+        }
+        await keepsCommitting("while hostile clients held sockets on every node");
+        for (const sockets of held) sockets.release();
+        await afterHeal("hostile");
+      },
+    };
+
+    async function kill(count: number): Promise<void> {
+      const victims = shuffled(all, schedule).slice(0, count);
+      const kind = count === 1 ? "killOne" : count === 2 ? "killTwo" : "killAll";
+      print(`fault: ${kind} (${victims.map(name).join(", ")})`);
+      await Promise.all(victims.map((i) => killNode(nodes[i]!.child)));
+      await sleep(500 + schedule.int(2_500));
+      await restart(victims);
+      await afterHeal(kind);
     }
-    for (const [hash, height] of acknowledged) {
+
+    // The schedule: every kind once in a seeded order, then drawn until the time is up.
+    const deadline = performance.now() + options.minutes * 60_000;
+    const queue: FaultKind[] = shuffled(FAULT_KINDS, schedule);
+    while (queue.length > 0 || performance.now() < deadline) {
+      const kind = queue.shift() ?? shuffled(FAULT_KINDS, schedule).pop();
+      if (kind === undefined) break;
+      await sleep(1_000 + schedule.int(3_000));
+      if (kind in skipped) continue;
+      faults[kind]!++;
+      await apply[kind]();
+    }
+
+    // Stop the loads, let every node reach one height, then the checks.
+    await demoStarted.catch((error: unknown) => {
+      if (!(error instanceof SoakStopping)) problems.push(`marketing load: ${(error as Error).message}`);
+    });
+    stopDemo();
+    committer.stop();
+    await Promise.all(transfers);
+    const target = await maxHeight();
+    await until(async () => (await Promise.all(all.map(heightOf))).every((h) => h >= target), 60_000);
+    const clients = await Promise.all(all.map(clientOf));
+    const urls = await Promise.all(nodes.map((n) => n.apiUrl));
+    // Each node's own block at every height: one hash, header and state root, and in it every
+    // transaction acknowledged at that height.
+    const acknowledgedAt = new Map<bigint, string[]>();
+    for (const [hash, height] of committer.acknowledged)
+      acknowledgedAt.set(height, [...(acknowledgedAt.get(height) ?? []), hash]);
+    for (let h = 1n; h <= target; h++) {
+      const blocks = await Promise.all(clients.map((c) => c.block(h)));
+      const seen = new Set(blocks.map((b) => JSON.stringify({ hash: b.hash, header: b.header })));
+      if (seen.size !== 1)
+        problems.push(
+          `nodes disagree at height ${h}: hashes ${blocks.map((b) => b.hash).join(" ")}, state roots ${blocks.map((b) => b.header.stateRoot).join(" ")}`,
+        );
+      for (const [i, block] of blocks.entries()) {
+        const inBlock = new Set(block.txs.map((tx) => toHex(txHash(suite, fromHex(tx)))));
+        for (const hash of acknowledgedAt.get(h) ?? [])
+          if (!inBlock.has(hash)) problems.push(`acknowledged tx ${hash} is not in ${name(i)}'s block ${h}`);
+      }
+    }
+    // And the node's index answers for them (a sample: every one would be thousands of requests).
+    for (const [hash, height] of [...committer.acknowledged].filter((_, n) => n % 25 === 0)) {
       for (const [i, c] of clients.entries()) {
         const status = await c.tx(hash);
-        if (status?.status !== "committed" || BigInt(status.height) !== height) {
+        if (status?.status !== "committed" || BigInt(status.height) !== height)
           problems.push(
-            `acknowledged tx ${hash} at ${height} is ${status?.status ?? "missing"} on node ${i + 1}`,
+            `acknowledged tx ${hash} at ${height} is ${status?.status ?? "missing"} on ${name(i)}`,
           );
-        }
       }
     }
     for (const [i, c] of clients.entries()) {
       const money = await totalBalance(c, accounts);
-      if (money !== moneyBefore) problems.push(`node ${i + 1}: money ${money} fen, was ${moneyBefore}`);
+      if (money !== moneyBefore) problems.push(`${name(i)}: money ${money} fen, was ${moneyBefore}`);
+      problems.push(...(await escrowProblems(urls[i]!, demoKeys, suite)).map((p) => `${name(i)}: ${p}`));
     }
+    // Refused results are the chain's answer to a bad request, and this load sends none.
+    for (const [code, count] of Object.entries(committer.notOk))
+      problems.push(`${count} acknowledged transactions were refused by the chain with ${code}`);
+    if ((await totalBalance(clients[0]!, recipients)) === 0n) problems.push("no transfer moved money");
+    for (const kind of ["transfer", "createOrder", "confirmDelivery", "refundOrder"])
+      if ((committer.byKind[kind] ?? 0) === 0) problems.push(`the marketing load never committed a ${kind}`);
     return {
       seed,
       seconds: (performance.now() - started) / 1000,
       height: target,
-      acknowledged: acknowledged.size,
+      acknowledged: committer.acknowledged.size,
+      operations: committer.byKind,
+      refusedResults: committer.notOk,
       faults,
+      skipped,
+      hostileRefused,
       resumeSeconds,
       problems,
     };
   } finally {
-    await Promise.all([...nodes.values()].map((n) => stopChild(n.child)));
+    stopDemo();
+    committer?.stop();
+    await Promise.all(nodes.map((n) => stopChild(n.child)));
+    await proxies?.close();
+    if ("dir" in disk && existsSync(disk.dir)) unmountSmallDisk(disk.dir);
     rmSync(root, { recursive: true, force: true });
   }
 }
@@ -197,35 +406,59 @@ async function totalBalance(client: MarketLedgerClient, accounts: readonly Uint8
   return sum;
 }
 
-async function maxHeight(
-  homes: readonly string[],
-  clientOf: (h: string) => Promise<MarketLedgerClient>,
-): Promise<bigint> {
-  const heights = await Promise.all(
-    homes.map(async (h) => {
-      try {
-        return BigInt((await (await clientOf(h)).status()).height);
-      } catch {
-        return 0n;
-      }
-    }),
-  );
-  return heights.reduce((a, b) => (a > b ? a : b), 0n);
+/** The demo enterprise's commission books and vault, as a node's API shows them. */
+async function enterpriseCost(apiUrl: string): Promise<Record<string, string>> {
+  return (await (await fetch(`${apiUrl}/v1/marketing/enterprises/org1/cost`)).json()) as Record<
+    string,
+    string
+  >;
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * The escrow's books: what was deposited is in the escrow, in the marketers' earnings (balance
+ * or pending withdrawal) or withdrawn, and the vault account holds exactly what is not withdrawn.
+ */
+async function escrowProblems(
+  apiUrl: string,
+  keys: ReturnType<typeof demoMarketingKeys>,
+  suite: ReturnType<typeof getSuite>,
+): Promise<string[]> {
+  const books = await enterpriseCost(apiUrl);
+  let earned = 0n;
+  for (const marketer of [keys.marketerLi, keys.marketerWang]) {
+    const code = encodeUserCode(userCodeBytesOf(suite.hash, marketer.publicKey.bytes));
+    const earnings = (await (
+      await fetch(`${apiUrl}/v1/marketing/enterprises/org1/marketers/${code}/earnings`)
+    ).json()) as Record<string, string>;
+    earned += BigInt(earnings.balanceFen ?? "0") + BigInt(earnings.pendingWithdrawalFen ?? "0");
+  }
+  const [deposited, balance, withdrawn, vault] = [
+    "depositedFen",
+    "balanceFen",
+    "withdrawnFen",
+    "vaultBalanceFen",
+  ].map((field) => BigInt(books[field] ?? "0")) as [bigint, bigint, bigint, bigint];
+  const problems: string[] = [];
+  if (deposited !== balance + earned + withdrawn)
+    problems.push(
+      `escrow: deposited ${deposited} != escrow ${balance} + earnings ${earned} + withdrawn ${withdrawn}`,
+    );
+  if (vault !== balance + earned)
+    problems.push(`escrow: vault ${vault} != escrow ${balance} + earnings ${earned}`);
+  return problems;
 }
 
 export function describeReport(r: SoakReport): string {
   const resume = r.resumeSeconds.length === 0 ? "-" : `max ${Math.max(...r.resumeSeconds).toFixed(1)} s`;
   return (
-    `soak seed ${r.seed}: ${r.seconds.toFixed(0)} s, height ${r.height}, ${r.acknowledged} acknowledged txs, ` +
-    `faults ${JSON.stringify(r.faults)}, commits resumed ${resume} after a heal, ${r.problems.length} problems`
+    `soak seed ${r.seed}: ${r.seconds.toFixed(0)} s, height ${r.height}, ${r.acknowledged} acknowledged txs ` +
+    `${JSON.stringify(r.operations)}, refused results ${JSON.stringify(r.refusedResults)}, ` +
+    `faults ${JSON.stringify(r.faults)}, skipped ${JSON.stringify(r.skipped)}, ` +
+    `${r.hostileRefused} hostile requests refused, commits resumed ${resume} after a heal, ${r.problems.length} problems`
   );
 }
 
-/** Fisher-Yates with the schedule's generator: the same seed kills the same nodes. */
+/** Fisher-Yates with the schedule's generator: the same seed applies the same faults. */
 function shuffled<T>(items: readonly T[], prng: Prng): T[] {
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {

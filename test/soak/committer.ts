@@ -1,0 +1,109 @@
+import type { Operation } from "../../src/app/operations/index.js";
+import type { Prng } from "../../src/consensus/sim/prng.js";
+import type { KeyPair, Suite } from "../../src/crypto/suite.js";
+import { toHex } from "../../src/ledger/bytes.js";
+import {
+  addressOfKey,
+  buildSignedTx,
+  type MarketLedgerClient,
+  type ResultJson,
+} from "../../src/sdk/index.js";
+
+/** Refusals that mean "this very transaction is already in": wait for it all the same. */
+const ALREADY_IN = new Set(["TX_DUPLICATE", "TX_NONCE_TOO_LOW", "TX_NONCE_TAKEN"]);
+
+export class SoakStopping extends Error {
+  constructor() {
+    super("the soak is stopping");
+  }
+}
+
+/**
+ * Sends transactions the way a careful client does while nodes die: one nonce at a time per
+ * key, each transaction signed once and offered again (the same bytes) to a random live node
+ * until one answers that it is committed. What is acknowledged is recorded with its height, for
+ * the final check that no node lost it.
+ */
+export class Committer {
+  /** Every acknowledged transaction: hash, height. */
+  readonly acknowledged = new Map<string, bigint>();
+  /** Acknowledged transactions by operation kind, and those whose result was not OK. */
+  readonly byKind: Record<string, number> = {};
+  readonly notOk: Record<string, number> = {};
+  /** The bytes of the last acknowledged transaction (a replay for the hostile clients). */
+  lastCommitted: Uint8Array | undefined;
+  private readonly nonces = new Map<string, bigint>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  private stopping = false;
+
+  constructor(
+    private readonly suite: Suite,
+    private readonly chainId: string,
+    private readonly live: () => Promise<MarketLedgerClient[]>,
+    private readonly prng: Prng,
+  ) {}
+
+  stop(): void {
+    this.stopping = true;
+  }
+
+  /** Commits `op` signed by `key` after every earlier one of the same key; its result. */
+  send(key: KeyPair, op: Operation): Promise<ResultJson> {
+    const address = toHex(addressOfKey(this.suite, key.publicKey.bytes));
+    const previous = this.queues.get(address) ?? Promise.resolve();
+    const next = previous.catch(() => {}).then(() => this.commit(address, key, op));
+    this.queues.set(address, next);
+    return next;
+  }
+
+  private async commit(address: string, key: KeyPair, op: Operation): Promise<ResultJson> {
+    let nonce = this.nonces.get(address);
+    while (nonce === undefined) {
+      const client = await this.pick();
+      nonce = await client.account(addressOfKey(this.suite, key.publicKey.bytes)).then(
+        (account) => account.nonce,
+        () => undefined,
+      );
+    }
+    const signed = buildSignedTx(
+      this.suite,
+      key,
+      { chainId: this.chainId, nonce, expiryHeight: 10n ** 9n },
+      op,
+    );
+    const hash = toHex(signed.hash);
+    for (;;) {
+      const client = await this.pick();
+      try {
+        await client.submitTx(signed.bytes).catch((error: { code?: string }) => {
+          if (!ALREADY_IN.has(error.code ?? "")) throw error;
+        });
+        const committed = await client.waitForTx(hash, { timeoutMs: 5_000, pollMs: 50 });
+        this.nonces.set(address, nonce + 1n);
+        this.acknowledged.set(hash, BigInt(committed.height));
+        this.lastCommitted = signed.bytes;
+        this.byKind[op.kind] = (this.byKind[op.kind] ?? 0) + 1;
+        if (committed.result.code !== "OK")
+          this.notOk[committed.result.code] = (this.notOk[committed.result.code] ?? 0) + 1;
+        return committed.result;
+      } catch {
+        await sleep(50);
+      }
+    }
+  }
+
+  /** A random node that is up; waits while none is. */
+  private async pick(): Promise<MarketLedgerClient> {
+    for (;;) {
+      if (this.stopping) throw new SoakStopping();
+      const clients = await this.live();
+      const client = clients[this.prng.int(Math.max(1, clients.length))];
+      if (client !== undefined) return client;
+      await sleep(100);
+    }
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
