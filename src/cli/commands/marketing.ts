@@ -1,13 +1,18 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { extname } from "node:path";
 import type { Command } from "commander";
-import { CsvError, parse } from "csv-parse/sync";
-import type { z } from "zod";
 import { MAX_BATCH_ROWS } from "../../app/marketing/operations.js";
 import type { ProductInput } from "../../app/marketing/records.js";
-import { describeIssues, marketerInputSchema, productInputSchema } from "../../app/operations/input.js";
-import type { LedgerError } from "../../errors.js";
+import { LedgerError } from "../../errors.js";
 import { decodeUserCode } from "../../pki/index.js";
+import { csvRecords } from "../../sdk/csv.js";
+import {
+  type EmployeeRow,
+  employeeFromRow,
+  productFromRow,
+  type Row,
+  RowError,
+} from "../../sdk/import-rows.js";
 import { CliError, EXIT_REFUSED, printer } from "../io.js";
 import {
   idempotencyKeyOf,
@@ -26,7 +31,6 @@ import {
  * `mkl marketing payouts` writes finance's payout CSV; `mkl marketing earnings` prints a payee's.
  */
 
-export type Row = Record<string, unknown>;
 /** A row and where it is in its file ("line 3" of a CSV file, "item 0" of a JSON array). */
 export interface LocatedRow {
   row: Row;
@@ -52,17 +56,10 @@ export function readTextOnly(path: string): string {
 /** RFC 4180 CSV (csv-parse: quotes, CRLF or LF, a leading BOM) into rows keyed by the lowercased header. */
 export function parseCsv(text: string, what = "CSV"): LocatedRow[] {
   try {
-    const records = parse<{ record: Row; info: { lines: number } }>(text, {
-      bom: true,
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
-      record_delimiter: ["\r\n", "\n", "\r"],
-      skip_empty_lines: true,
-      skip_records_with_empty_values: true,
-      info: true,
-    });
-    return records.map(({ record, info }) => ({ row: record, at: `line ${info.lines}` }));
+    return csvRecords(text).map(({ row, line }) => ({ row, at: `line ${line}` }));
   } catch (error) {
-    if (error instanceof CsvError) throw new CliError(`${what}: ${error.message}`);
+    if (error instanceof LedgerError && error.code === "CSV_INVALID")
+      throw new CliError(`${what}: ${error.message}`);
     throw error;
   }
 }
@@ -80,84 +77,6 @@ export function parseTable(text: string, format: "csv" | "json", what: string): 
     throw new CliError(`${what}: expected a JSON array of objects (or {"rows": [...]})`);
   }
   return (list as Row[]).map((row, i) => ({ row, at: `item ${i}` }));
-}
-
-class RowError extends Error {}
-
-/** A cell as text: CSV gives strings, JSON may give numbers or booleans; anything else is refused. */
-function textOf(v: unknown, name: string): string {
-  if (v === undefined || v === null) return "";
-  if (typeof v === "string") return v;
-  if (typeof v === "number" || typeof v === "bigint" || typeof v === "boolean") return String(v);
-  throw new RowError(`${name} must be text or a number, got ${JSON.stringify(v)}`);
-}
-const cell = (row: Row, name: string): string | undefined => {
-  const text = textOf(row[name], name).trim();
-  return text === "" ? undefined : text;
-};
-
-/** An amount given in fen (`NAME_fen`) or in yuan with at most two decimals (`NAME_yuan`); never a float. */
-function fenOf(row: Row, name: string): string | undefined {
-  const fen = cell(row, `${name}_fen`);
-  const yuan = cell(row, `${name}_yuan`);
-  if (fen !== undefined && yuan !== undefined)
-    throw new RowError(`give ${name}_fen or ${name}_yuan, not both`);
-  if (yuan === undefined) return fen;
-  const m = /^(0|[1-9][0-9]{0,15})(?:\.([0-9]{1,2}))?$/.exec(yuan);
-  if (!m) throw new RowError(`${name}_yuan must be like 298 or 298.50, got "${yuan}"`);
-  return (BigInt(m[1]!) * 100n + BigInt((m[2] ?? "").padEnd(2, "0"))).toString();
-}
-
-const listOf = (row: Row, name: string): string[] => {
-  const v = row[name];
-  const items = Array.isArray(v) ? v.map((item) => textOf(item, name)) : textOf(v, name).split(/[;|]/);
-  return items.map((s) => s.trim()).filter((s) => s !== "");
-};
-
-const smallNumber = (row: Row, name: string): number | undefined => {
-  const s = cell(row, name);
-  if (s === undefined) return undefined;
-  if (!/^[0-9]{1,9}$/.test(s)) throw new RowError(`${name} must be a whole number, got "${s}"`);
-  return Number(s);
-};
-
-/** A schema's verdict on a row, as one RowError naming every field it refused. */
-function checked<T extends z.ZodType>(schema: T, value: unknown): z.output<T> {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new RowError(describeIssues(result.error).join("; "));
-  return result.data;
-}
-
-/** An ERP row (the export's column names) checked with the chain's product input schema. */
-export function productFromRow(row: Row): ProductInput {
-  const priceFen = fenOf(row, "price");
-  if (priceFen === undefined) throw new RowError("price_fen or price_yuan is required");
-  return checked(productInputSchema, {
-    sku: cell(row, "sku") ?? "",
-    name: cell(row, "name") ?? "",
-    category: cell(row, "category"),
-    priceFen,
-    costFen: fenOf(row, "cost"),
-    stock: cell(row, "stock") ?? "",
-    channels: listOf(row, "channels"),
-    serviceTerms: cell(row, "service_terms"),
-    returnWindowDays: smallNumber(row, "return_window_days"),
-    status: cell(row, "status"),
-  });
-}
-
-export type EmployeeRow = z.output<typeof marketerInputSchema>;
-
-/** An HR row (user_code, team_lead, active) checked with the chain's marketer input schema. */
-export function employeeFromRow(row: Row): EmployeeRow {
-  const active = cell(row, "active")?.toLowerCase();
-  if (active !== undefined && !["true", "false", "yes", "no", "1", "0"].includes(active))
-    throw new RowError("active is true or false");
-  return checked(marketerInputSchema, {
-    code: cell(row, "user_code") ?? "",
-    teamLead: cell(row, "team_lead"),
-    active: active === undefined ? undefined : ["true", "yes", "1"].includes(active),
-  });
 }
 
 /** Every row parsed, or every error (file and where in it); no rows at all is an error too. */
