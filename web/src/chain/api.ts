@@ -1,5 +1,12 @@
+import type { z } from "zod";
 import { LedgerError } from "../../../src/errors.js";
 import type { StatusJson } from "../../../src/sdk/client.js";
+import type { salesSchema, withdrawalsSchema } from "../../../src/sdk/wire/index.js";
+
+/** Answers typed by the node's own wire schemas (types only: nothing of zod is loaded here). */
+export type SalesJson = z.infer<typeof salesSchema>;
+export type WithdrawalsJson = z.infer<typeof withdrawalsSchema>;
+export type WithdrawalJson = WithdrawalsJson["withdrawals"][number];
 
 // Plain fetch rather than the SDK client, so the first page does not load the SDK's schemas.
 
@@ -152,10 +159,23 @@ export const api = {
   earnings: (org: string, code: string) =>
     getJson<EarningsJson>(`${enterprise(org)}/marketers/${code}/earnings`),
   statement: (org: string, code: string) =>
-    getJson<{ entries: StatementEntryJson[] }>(`${enterprise(org)}/marketers/${code}/statement`),
+    getJson<{ entries: StatementEntryJson[] }>(`${enterprise(org)}/marketers/${code}/statement?limit=1000`),
   cost: (org: string) => getJson<CostJson>(`${enterprise(org)}/cost`),
   order: (id: string, prove = false) =>
     getJson<OrderViewJson>(`/v1/marketing/orders/${id}${prove ? "?prove=true" : ""}`),
   referral: (code: string) => getJson<ReferralJson>(`/v1/marketing/referrals/${code}`),
   identity: (code: string) => getJson<IdentityJson>(`/v1/identities/${code}`),
+  sales: (org: string, dimension: "product" | "channel" | "marketer") =>
+    getJson<SalesJson>(`${enterprise(org)}/sales/${dimension}`),
+  withdrawals: (org: string) => getJson<WithdrawalsJson>(`${enterprise(org)}/withdrawals?limit=1000`),
 };
+
+/** The identity a code names, or undefined when the chain has none (any other failure is thrown). */
+export async function identityOrNone(code: string): Promise<IdentityJson | undefined> {
+  try {
+    return await api.identity(code);
+  } catch (error) {
+    if (error instanceof LedgerError && error.code === "NOT_FOUND") return undefined;
+    throw error;
+  }
+}

@@ -10,6 +10,7 @@ export function useErrorText(): (error: unknown) => string {
     if (error instanceof LedgerError) {
       return t(`errors.${error.code}`, {
         defaultValue: t("errors.generic", { code: error.code, message: error.message }),
+        message: error.message,
       });
     }
     return error instanceof Error ? error.message : String(error);

@@ -19,7 +19,8 @@ export function useSubmit() {
   const errorText = useErrorText();
   const [busy, setBusy] = useState(false);
 
-  async function submit(op: Operation): Promise<Committed | undefined> {
+  /** `onError` also hears the failure, for a caller that acts on its code (an import's refused row). */
+  async function submit(op: Operation, onError?: (error: unknown) => void): Promise<Committed | undefined> {
     if (!suite || !session.unlocked) {
       void message.error(t("keys.unlockFirst"));
       return undefined;
@@ -42,6 +43,7 @@ export function useSubmit() {
       });
       return done;
     } catch (error) {
+      onError?.(error);
       void message.open({
         key,
         type: "error",

@@ -20,6 +20,7 @@ import {
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { computeCommission } from "../../../src/app/marketing/policy.js";
+import type { ProductInput } from "../../../src/app/marketing/records.js";
 import {
   type PolicyRules,
   policyRules,
@@ -27,6 +28,7 @@ import {
   type ReasonCode,
 } from "../../../src/app/marketing/records.js";
 import { api, type OrderViewJson, type ProductJson } from "../chain/api.js";
+import { PRODUCT_COLUMNS, PRODUCT_EXAMPLE, parseProductsCsv } from "../chain/import-csv.js";
 import { recentOrders } from "../chain/orders.js";
 import { checkRefundRequest, parseRefundRequest, type RefundRequest } from "../chain/refund-request.js";
 import { useSuite } from "../chain/suite.js";
@@ -37,29 +39,70 @@ import { statusTag } from "../components/status-tag.js";
 import { useSubmit } from "../components/submit.js";
 import { UnlockGate } from "../components/unlock.js";
 import { useSession } from "../session.js";
+import { Dashboard } from "./enterprise/Dashboard.js";
+import { Employees } from "./enterprise/Employees.js";
+import { ImportCsv } from "./enterprise/ImportCsv.js";
+import { PolicyVersions } from "./enterprise/PolicyVersions.js";
+import { Withdrawals } from "./enterprise/Withdrawals.js";
 
 const yuanRule = (t: (k: string) => string) => ({
   validator: (_: unknown, v: string) =>
     parseYuan(v ?? "") !== undefined ? Promise.resolve() : Promise.reject(new Error(t("form.yuanInvalid"))),
 });
 
+interface ProductForm {
+  sku: string;
+  name: string;
+  category: string;
+  price: string;
+  cost: string;
+  stock: number;
+  channels: string[];
+  returnWindowDays: number;
+  terms?: string;
+  status: "active" | "inactive";
+}
+
+const NEW_PRODUCT = {
+  channels: ["online"],
+  returnWindowDays: 7,
+  stock: 100,
+  category: "tea",
+  status: "active",
+};
+
+/** A product as the form shows it: fen as yuan text, with no float on the way. */
+function formOf(p: ProductJson): ProductForm {
+  return {
+    sku: p.sku,
+    name: p.name,
+    category: p.category,
+    price: yuan(p.priceFen).replace("¥", ""),
+    cost: yuan(p.costFen).replace("¥", ""),
+    stock: Number(p.stock),
+    channels: p.channels,
+    returnWindowDays: p.returnWindowDays,
+    terms: p.serviceTerms,
+    status: p.status === "inactive" ? "inactive" : "active",
+  };
+}
+
+/** An amount that may be left empty. */
+const optionalYuanRule = (t: (k: string) => string) => ({
+  validator: (_: unknown, v: string | undefined) =>
+    !v || parseYuan(v) !== undefined ? Promise.resolve() : Promise.reject(new Error(t("form.yuanInvalid"))),
+});
+
 function Products({ org }: { org: string }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
   const { submit, busy } = useSubmit();
-  const [form] = Form.useForm();
+  const [form] = Form.useForm<ProductForm>();
+  // The SKU being edited: the same importBatch writes it again, keeping its reserved and sold units.
+  const [editing, setEditing] = useState<string>();
   const products = useQuery({ queryKey: ["products", org], queryFn: () => api.products(org) });
-  const onFinish = async (v: {
-    sku: string;
-    name: string;
-    category: string;
-    price: string;
-    cost: string;
-    stock: number;
-    channels: string[];
-    returnWindowDays: number;
-    terms: string;
-  }) => {
+  const refresh = () => queryClient.invalidateQueries({ queryKey: ["products", org] });
+  const onFinish = async (v: ProductForm) => {
     const done = await submit({
       kind: "importBatch",
       value: {
@@ -75,63 +118,111 @@ function Products({ org }: { org: string }) {
             channels: v.channels,
             serviceTerms: v.terms ?? "",
             returnWindowDays: v.returnWindowDays,
-            status: "active",
+            status: v.status,
           },
         ],
         marketers: [],
       },
     });
     if (done) {
+      setEditing(undefined);
       form.resetFields();
-      await queryClient.invalidateQueries({ queryKey: ["products", org] });
+      await refresh();
     }
+  };
+  const edit = (p: ProductJson) => {
+    setEditing(p.sku);
+    form.setFieldsValue(formOf(p));
   };
   return (
     <Row gutter={[24, 24]}>
       <Col xs={24} xl={14}>
-        <QueryState
-          query={products}
-          isEmpty={(d) => d.products.length === 0}
-          empty={t("enterprise.noProducts")}
-        >
-          {(d) => (
-            <Table<ProductJson>
-              rowKey="sku"
-              size="small"
-              scroll={{ x: true }}
-              dataSource={d.products}
-              pagination={false}
-              data-testid="product-table"
-              columns={[
-                { title: t("product.sku"), dataIndex: "sku" },
-                { title: t("product.name"), dataIndex: "name" },
-                { title: t("product.price"), dataIndex: "priceFen", render: yuan },
-                { title: t("product.stock"), dataIndex: "stock" },
-                { title: t("product.sold"), dataIndex: "sold" },
-                {
-                  title: t("product.channels"),
-                  dataIndex: "channels",
-                  render: (c: string[]) => c.map((x) => <Tag key={x}>{x}</Tag>),
-                },
-              ]}
-            />
-          )}
-        </QueryState>
+        <Space direction="vertical" size="large" className="full-width">
+          <QueryState
+            query={products}
+            isEmpty={(d) => d.products.length === 0}
+            empty={t("enterprise.noProducts")}
+          >
+            {(d) => (
+              <Table<ProductJson>
+                rowKey="sku"
+                size="small"
+                scroll={{ x: true }}
+                dataSource={d.products}
+                pagination={false}
+                data-testid="product-table"
+                columns={[
+                  { title: t("product.sku"), dataIndex: "sku" },
+                  { title: t("product.name"), dataIndex: "name" },
+                  { title: t("product.price"), dataIndex: "priceFen", render: yuan },
+                  { title: t("product.cost"), dataIndex: "costFen", render: yuan },
+                  {
+                    title: t("product.stock"),
+                    dataIndex: "stock",
+                    render: (s: string, p) => <span data-testid={`stock-${p.sku}`}>{s}</span>,
+                  },
+                  { title: t("product.sold"), dataIndex: "sold" },
+                  {
+                    title: t("product.channels"),
+                    dataIndex: "channels",
+                    render: (c: string[]) => c.map((x) => <Tag key={x}>{x}</Tag>),
+                  },
+                  {
+                    title: t("product.status"),
+                    dataIndex: "status",
+                    render: (s: string) => t(`productStatus.${s}`, { defaultValue: s }),
+                  },
+                  {
+                    title: "",
+                    render: (_, p) => (
+                      <Button size="small" onClick={() => edit(p)} data-testid={`edit-${p.sku}`}>
+                        {t("enterprise.edit")}
+                      </Button>
+                    ),
+                  },
+                ]}
+              />
+            )}
+          </QueryState>
+          <ImportCsv<ProductInput>
+            testId="erp"
+            title={t("import.erpTitle")}
+            columns={PRODUCT_COLUMNS}
+            example={PRODUCT_EXAMPLE}
+            parse={parseProductsCsv}
+            toOperation={(rows) => ({
+              kind: "importBatch",
+              value: { idempotencyKey: idempotencyKey("erp"), products: rows, marketers: [] },
+            })}
+            onImported={() => void refresh()}
+          />
+        </Space>
       </Col>
       <Col xs={24} xl={10}>
-        <Card title={t("enterprise.listProduct")}>
-          <Form
-            form={form}
-            layout="vertical"
-            onFinish={onFinish}
-            initialValues={{ channels: ["online"], returnWindowDays: 7, stock: 100, category: "tea" }}
-          >
+        <Card
+          title={editing ? t("enterprise.editProduct", { sku: editing }) : t("enterprise.listProduct")}
+          data-testid={editing ? "product-editing" : "product-new"}
+          extra={
+            editing ? (
+              <Button
+                size="small"
+                onClick={() => {
+                  setEditing(undefined);
+                  form.resetFields();
+                }}
+              >
+                {t("enterprise.cancelEdit")}
+              </Button>
+            ) : null
+          }
+        >
+          <Form<ProductForm> form={form} layout="vertical" onFinish={onFinish} initialValues={NEW_PRODUCT}>
             <Form.Item
               name="sku"
               label={t("product.sku")}
               rules={[{ required: true, pattern: /^[A-Za-z0-9._-]{1,64}$/, message: t("form.skuInvalid") }]}
             >
-              <Input data-testid="product-sku" />
+              <Input data-testid="product-sku" disabled={editing !== undefined} />
             </Form.Item>
             <Form.Item
               name="name"
@@ -166,7 +257,7 @@ function Products({ org }: { org: string }) {
                 <InputNumber min={0} max={1_000_000_000} data-testid="product-stock" />
               </Form.Item>
               <Form.Item name="returnWindowDays" label={t("product.returnWindow")}>
-                <InputNumber min={0} max={365} />
+                <InputNumber min={0} max={365} data-testid="product-return-window" />
               </Form.Item>
             </Space>
             <Form.Item
@@ -176,14 +267,25 @@ function Products({ org }: { org: string }) {
             >
               <Select
                 mode="tags"
+                data-testid="product-channels"
                 options={["online", "distributor", "offline"].map((c) => ({ value: c, label: c }))}
               />
             </Form.Item>
             <Form.Item name="terms" label={t("product.terms")}>
-              <Input.TextArea rows={2} maxLength={512} />
+              <Input.TextArea rows={2} maxLength={512} data-testid="product-terms" />
+            </Form.Item>
+            <Form.Item name="status" label={t("product.status")}>
+              <Select
+                className="role-select"
+                data-testid="product-status"
+                options={(["active", "inactive"] as const).map((s) => ({
+                  value: s,
+                  label: t(`productStatus.${s}`),
+                }))}
+              />
             </Form.Item>
             <Button type="primary" htmlType="submit" loading={busy} data-testid="product-submit">
-              {t("enterprise.listProductSubmit")}
+              {editing ? t("enterprise.saveProduct") : t("enterprise.listProductSubmit")}
             </Button>
           </Form>
         </Card>
@@ -246,6 +348,7 @@ function Policy({ org }: { org: string }) {
   const [form] = Form.useForm<PolicyForm>();
   const values = Form.useWatch([], form) ?? {};
   const [published, setPublished] = useState<string>();
+  const [publishCount, setPublishCount] = useState(0);
   const onFinish = async (v: PolicyForm) => {
     const done = await submit({
       kind: "setRoyaltyPolicy",
@@ -257,111 +360,96 @@ function Policy({ org }: { org: string }) {
         rules: rulesOf(v),
       },
     });
-    if (done)
-      setPublished(done.result.events.find((e) => e.type.startsWith("policy"))?.attributes.version ?? "1");
+    if (done) {
+      setPublished(
+        done.result.events.find((e) => e.type.startsWith("royaltyPolicy"))?.attributes.version ?? "1",
+      );
+      setPublishCount((n) => n + 1);
+    }
   };
   return (
-    <Card title={t("policy.title", { org })}>
-      <Form<PolicyForm>
-        form={form}
-        layout="vertical"
-        onFinish={onFinish}
-        initialValues={{
-          policyId: "default",
-          scopeKind: "enterprise",
-          basePercent: 10,
-          sampleYuan: "298.00",
-          sampleUnits: 1,
-        }}
-      >
-        <Space wrap>
-          <Form.Item
-            name="policyId"
-            label={t("policy.id")}
-            rules={[{ required: true, pattern: /^[a-z0-9-]{1,32}$/, message: t("form.idInvalid") }]}
-          >
-            <Input data-testid="policy-id" />
-          </Form.Item>
-          <Form.Item name="scopeKind" label={t("policy.scope")}>
-            <Select
-              className="role-select"
-              options={(["enterprise", "category", "product"] as const).map((k) => ({
-                value: k,
-                label: t(`policy.scope_${k}`),
-              }))}
-            />
-          </Form.Item>
-          {values.scopeKind && values.scopeKind !== "enterprise" ? (
+    <Space direction="vertical" size="large" className="full-width">
+      <Card title={t("policy.title", { org })}>
+        <Form<PolicyForm>
+          form={form}
+          layout="vertical"
+          onFinish={onFinish}
+          initialValues={{
+            policyId: "default",
+            scopeKind: "enterprise",
+            basePercent: 10,
+            sampleYuan: "298.00",
+            sampleUnits: 1,
+          }}
+        >
+          <Space wrap>
             <Form.Item
-              name="scopeValue"
-              label={t("policy.scopeValue")}
+              name="policyId"
+              label={t("policy.id")}
+              rules={[{ required: true, pattern: /^[a-z0-9-]{1,32}$/, message: t("form.idInvalid") }]}
+            >
+              <Input data-testid="policy-id" />
+            </Form.Item>
+            <Form.Item name="scopeKind" label={t("policy.scope")}>
+              <Select
+                className="role-select"
+                options={(["enterprise", "category", "product"] as const).map((k) => ({
+                  value: k,
+                  label: t(`policy.scope_${k}`),
+                }))}
+              />
+            </Form.Item>
+            {values.scopeKind && values.scopeKind !== "enterprise" ? (
+              <Form.Item
+                name="scopeValue"
+                label={t("policy.scopeValue")}
+                rules={[{ required: true, message: t("form.required") }]}
+              >
+                <Input />
+              </Form.Item>
+            ) : null}
+          </Space>
+          <Space wrap>
+            <Form.Item
+              name="basePercent"
+              label={t("policy.basePercent")}
               rules={[{ required: true, message: t("form.required") }]}
             >
-              <Input />
+              <InputNumber min={0} max={100} step={0.5} data-testid="policy-base" />
             </Form.Item>
-          ) : null}
-        </Space>
-        <Space wrap>
-          <Form.Item
-            name="basePercent"
-            label={t("policy.basePercent")}
-            rules={[{ required: true, message: t("form.required") }]}
-          >
-            <InputNumber min={0} max={100} step={0.5} data-testid="policy-base" />
-          </Form.Item>
-          <Form.Item
-            name="fixedYuan"
-            label={t("policy.fixedYuan")}
-            rules={[
-              {
-                validator: (_, v) =>
-                  !v || parseYuan(v) !== undefined
-                    ? Promise.resolve()
-                    : Promise.reject(new Error(t("form.yuanInvalid"))),
-              },
-            ]}
-          >
-            <Input inputMode="decimal" />
-          </Form.Item>
-          <Form.Item
-            name="capOrderYuan"
-            label={t("policy.capOrderYuan")}
-            rules={[
-              {
-                validator: (_, v) =>
-                  !v || parseYuan(v) !== undefined
-                    ? Promise.resolve()
-                    : Promise.reject(new Error(t("form.yuanInvalid"))),
-              },
-            ]}
-          >
-            <Input inputMode="decimal" />
-          </Form.Item>
-        </Space>
-        <Card size="small" title={t("policy.preview")} className="gap-bottom">
-          <Space wrap>
-            <Form.Item name="sampleYuan" label={t("policy.sampleYuan")}>
+            <Form.Item name="fixedYuan" label={t("policy.fixedYuan")} rules={[optionalYuanRule(t)]}>
               <Input inputMode="decimal" />
             </Form.Item>
-            <Form.Item name="sampleUnits" label={t("policy.sampleUnits")}>
-              <InputNumber min={1} max={1000} />
+            <Form.Item name="capOrderYuan" label={t("policy.capOrderYuan")} rules={[optionalYuanRule(t)]}>
+              <Input inputMode="decimal" data-testid="policy-cap" />
             </Form.Item>
           </Space>
-          <Preview values={values} />
-        </Card>
-        <Button type="primary" htmlType="submit" loading={busy} data-testid="policy-submit">
-          {t("policy.publish")}
-        </Button>
-        {published ? (
-          <Alert
-            className="gap-top"
-            type="success"
-            showIcon
-            title={t("policy.published", { version: published })}
-          />
-        ) : null}
-      </Form>
-    </Card>
+          <Card size="small" title={t("policy.preview")} className="gap-bottom">
+            <Space wrap>
+              <Form.Item name="sampleYuan" label={t("policy.sampleYuan")}>
+                <Input inputMode="decimal" />
+              </Form.Item>
+              <Form.Item name="sampleUnits" label={t("policy.sampleUnits")}>
+                <InputNumber min={1} max={1000} />
+              </Form.Item>
+            </Space>
+            <Preview values={values} />
+          </Card>
+          <Button type="primary" htmlType="submit" loading={busy} data-testid="policy-submit">
+            {t("policy.publish")}
+          </Button>
+          {published ? (
+            <Alert
+              className="gap-top"
+              type="success"
+              showIcon
+              title={t("policy.published", { version: published })}
+            />
+          ) : null}
+        </Form>
+      </Card>
+      <PolicyVersions org={org} initialId="default" refreshKey={publishCount} />
+    </Space>
   );
 }
 
@@ -731,6 +819,9 @@ export default function EnterprisePage() {
               { key: "policy", label: t("enterprise.policy"), children: <Policy org={org} /> },
               { key: "orders", label: t("enterprise.orders"), children: <Orders org={org} /> },
               { key: "escrow", label: t("enterprise.escrow"), children: <Escrow org={org} /> },
+              { key: "withdrawals", label: t("enterprise.withdrawals"), children: <Withdrawals org={org} /> },
+              { key: "employees", label: t("enterprise.employees"), children: <Employees org={org} /> },
+              { key: "dashboard", label: t("enterprise.dashboard"), children: <Dashboard org={org} /> },
             ]}
           />
         )}

@@ -1,0 +1,182 @@
+import { useQuery } from "@tanstack/react-query";
+import { Button, Card, Col, Row, Space, Statistic, Typography } from "antd";
+import { useMemo } from "react";
+import { useTranslation } from "react-i18next";
+import { api, type SalesJson } from "../../chain/api.js";
+import { type BooksHistory, booksHistory } from "../../chain/history.js";
+import { Chart, type ChartOption, yuanForChart } from "../../components/chart.js";
+import { yuan } from "../../components/format.js";
+import { EmptyState, QueryState } from "../../components/states.js";
+
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+
+function lineOption(history: BooksHistory, series: Array<{ name: string; values: bigint[] }>): ChartOption {
+  return {
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: { left: 56, right: 16, top: 40, bottom: 32 },
+    xAxis: {
+      type: "category",
+      data: history.points.map((p) => (p.timeMs > 0n ? timeFormat.format(Number(p.timeMs)) : `#${p.height}`)),
+    },
+    yAxis: { type: "value", name: "¥" },
+    series: series.map((s) => ({ name: s.name, type: "line", data: s.values.map(yuanForChart) })),
+  };
+}
+
+function barOption(
+  sales: SalesJson,
+  names: { received: string; commission: string },
+  short?: (k: string) => string,
+): ChartOption {
+  return {
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: { left: 56, right: 16, top: 40, bottom: 48 },
+    xAxis: {
+      type: "category",
+      data: sales.rows.map((r) => (short ? short(r.key) : r.key)),
+      axisLabel: { rotate: 20 },
+    },
+    yAxis: { type: "value", name: "¥" },
+    series: [
+      {
+        name: names.received,
+        type: "bar",
+        data: sales.rows.map((r) => yuanForChart(BigInt(r.netReceivedFen))),
+      },
+      {
+        name: names.commission,
+        type: "bar",
+        data: sales.rows.map((r) => yuanForChart(BigInt(r.commissionFen))),
+      },
+    ],
+  };
+}
+
+/** Escrow and sales over time (the chain's state at sampled heights) and sales by product and marketer now. */
+export function Dashboard({ org }: { org: string }) {
+  const { t } = useTranslation();
+  const history = useQuery({
+    queryKey: ["books-history", org],
+    queryFn: async () => booksHistory(org, BigInt((await api.status()).height)),
+    refetchInterval: 30_000,
+  });
+  const byProduct = useQuery({
+    queryKey: ["sales", org, "product"],
+    queryFn: () => api.sales(org, "product"),
+  });
+  const byMarketer = useQuery({
+    queryKey: ["sales", org, "marketer"],
+    queryFn: () => api.sales(org, "marketer"),
+  });
+  const refresh = () => {
+    void history.refetch();
+    void byProduct.refetch();
+    void byMarketer.refetch();
+  };
+  const barNames = { received: t("dashboard.netReceived"), commission: t("dashboard.commission") };
+  return (
+    <Space direction="vertical" size="large" className="full-width">
+      <Space wrap>
+        <Typography.Text type="secondary">{t("dashboard.source")}</Typography.Text>
+        <Button size="small" onClick={refresh} data-testid="dashboard-refresh">
+          {t("dashboard.refresh")}
+        </Button>
+      </Space>
+      <QueryState query={history} isEmpty={(h) => h.points.length === 0} empty={t("dashboard.noBlocks")}>
+        {(h) => <HistoryCharts history={h} />}
+      </QueryState>
+      <Row gutter={[16, 16]}>
+        <Col xs={24} lg={12}>
+          <Card size="small" title={t("dashboard.byProduct")}>
+            <QueryState query={byProduct} isEmpty={(s) => s.rows.length === 0} empty={t("dashboard.noSales")}>
+              {(s) => (
+                <Chart
+                  testId="chart-by-product"
+                  label={t("dashboard.byProduct")}
+                  option={barOption(s, barNames)}
+                />
+              )}
+            </QueryState>
+          </Card>
+        </Col>
+        <Col xs={24} lg={12}>
+          <Card size="small" title={t("dashboard.byMarketer")}>
+            <QueryState
+              query={byMarketer}
+              isEmpty={(s) => s.rows.length === 0}
+              empty={t("dashboard.noSales")}
+            >
+              {(s) => (
+                <Chart
+                  testId="chart-by-marketer"
+                  label={t("dashboard.byMarketer")}
+                  option={barOption(s, barNames, (k) => `${k.slice(0, 10)}…`)}
+                />
+              )}
+            </QueryState>
+          </Card>
+        </Col>
+      </Row>
+    </Space>
+  );
+}
+
+function HistoryCharts({ history }: { history: BooksHistory }) {
+  const { t } = useTranslation();
+  const last = history.points[history.points.length - 1]!;
+  const sales = useMemo(
+    () =>
+      lineOption(
+        history,
+        history.channels.map((c) => ({ name: c, values: history.points.map((p) => p.salesFen[c] ?? 0n) })),
+      ),
+    [history],
+  );
+  const escrow = useMemo(
+    () =>
+      lineOption(history, [
+        { name: t("escrow.balance"), values: history.points.map((p) => p.balanceFen) },
+        { name: t("escrow.settled"), values: history.points.map((p) => p.settledFen) },
+        { name: t("escrow.payable"), values: history.points.map((p) => p.payableFen) },
+        { name: t("escrow.returned"), values: history.points.map((p) => p.returnedFen) },
+      ]),
+    [history, t],
+  );
+  const totalSales = Object.values(last.salesFen).reduce((a, b) => a + b, 0n);
+  return (
+    <Row gutter={[16, 16]}>
+      <Col xs={24} lg={12}>
+        <Card size="small" title={t("dashboard.salesOverTime")}>
+          <div data-testid="dash-sales">
+            <Statistic title={t("dashboard.salesNow")} value={yuan(totalSales)} />
+          </div>
+          {history.channels.length === 0 ? (
+            <EmptyState>{t("dashboard.noSales")}</EmptyState>
+          ) : (
+            <Chart testId="chart-sales" label={t("dashboard.salesOverTime")} option={sales} />
+          )}
+        </Card>
+      </Col>
+      <Col xs={24} lg={12}>
+        <Card size="small" title={t("dashboard.escrowOverTime")}>
+          <Space wrap size="large">
+            <div data-testid="dash-balance">
+              <Statistic title={t("escrow.balance")} value={yuan(last.balanceFen)} />
+            </div>
+            <div data-testid="dash-settled">
+              <Statistic title={t("escrow.settled")} value={yuan(last.settledFen)} />
+            </div>
+            <Statistic title={t("escrow.payable")} value={yuan(last.payableFen)} />
+          </Space>
+          <Chart testId="chart-escrow" label={t("dashboard.escrowOverTime")} option={escrow} />
+        </Card>
+      </Col>
+    </Row>
+  );
+}
