@@ -2,6 +2,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getSuite } from "../../src/crypto/index.js";
+import { loadDemoKeys } from "../../src/ops/demo-genesis.js";
+import { userCodeOf } from "../../src/pki/user-code.js";
 import { ROOT } from "../e2e/harness.js";
 import { type ConsoleNetwork, startConsoleNetwork } from "./network.js";
 
@@ -146,6 +149,35 @@ async function search(page: Page, kind: string, value: string) {
 
 async function tab(page: Page, name: string) {
   await page.getByRole("tab", { name }).click();
+}
+
+/** A JSON answer of the node, read by the test itself to hold the page to the chain's figures. */
+async function chainJson<T>(path: string): Promise<T> {
+  const response = await fetch(`${net.apiUrls[0]}${path}`);
+  expect(response.ok).toBe(true);
+  return (await response.json()) as T;
+}
+
+/** Fen as the console prints it: "2980" -> "¥29.80". */
+const yuanText = (fen: string) =>
+  `¥${BigInt(fen) / 100n}.${(BigInt(fen) % 100n).toString().padStart(2, "0")}`;
+
+/** At a 390 px phone width the page scrolls only vertically (a wide table scrolls inside itself). */
+async function fitsPhone(page: Page) {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect
+    .poll(() => page.evaluate("document.documentElement.scrollWidth - window.innerWidth"), {
+      timeout: 10_000,
+    })
+    .toBeLessThanOrEqual(1);
+}
+
+/** The demo identities' user codes (marketer-li, marketer-wang, buyer-zhao), from their keys in genesis. */
+function demoCodes(): { li: string; wang: string; zhao: string } {
+  const genesis = JSON.parse(readFileSync(join(net.dir, "genesis.json"), "utf8")) as { suite: string };
+  const suite = getSuite(genesis.suite as "sm");
+  const [, li, wang, zhao] = loadDemoKeys(net.dir).map((k) => userCodeOf(suite.hash, k.publicKey.bytes));
+  return { li: li!, wang: wang!, zhao: zhao! };
 }
 
 beforeAll(async () => {
@@ -330,12 +362,70 @@ describe("the web console in headless Chromium", () => {
     const { page } = people.marketer!;
     await nav(page, "/marketer");
     await tab(page, "收益");
-    await page.getByTestId("statement").getByText("结算").waitFor();
+    await page.getByTestId("statement").getByText("结算", { exact: true }).waitFor();
     await page.getByTestId("earnings").getByText("¥29.80").first().waitFor();
     await page.getByTestId(`verify-${id}`).first().click();
     await expect(page.getByTestId(`verified-${id}`).textContent()).resolves.toContain("¥29.80");
     await screenshot(page, "marketer-verified");
   });
+
+  step(
+    "the marketer sees earnings over time and a statement per commission, downloads it as CSV and asks to withdraw ¥10",
+    async () => {
+      const id = shared.orderId;
+      const { page } = people.marketer!;
+      // The statement line names the order's product, the policy version that priced it and its state.
+      const line = page.getByTestId("statement").locator("tr", { hasText: "结算" }).first();
+      for (const cell of [SKU, "default@1", "已结算"]) {
+        await line.getByRole("cell", { name: cell, exact: true }).waitFor();
+      }
+      await page.getByTestId("earnings-chart").locator("canvas").first().waitFor();
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.getByTestId("statement-csv").click(),
+      ]);
+      const csv = readFileSync(await download.path(), "utf8")
+        .trim()
+        .split("\r\n");
+      expect(csv[0]).toBe(
+        "kind,orderId,sku,policyVersion,amountFen,amountYuan,state,height,timeMs,reference",
+      );
+      expect(csv).toContainEqual(
+        expect.stringMatching(new RegExp(`^settled,${id},${SKU},default@1,2980,29.80,settled,`)),
+      );
+
+      // More than the balance is refused before signing; ¥10 is requested and awaits the enterprise.
+      await page.getByTestId("withdraw-amount").fill("100");
+      await page.getByTestId("withdraw-submit").click();
+      await page.getByText("超过余额 ¥29.80").waitFor();
+      await page.getByTestId("withdraw-amount").fill("10");
+      await page.getByTestId("withdraw-submit").click();
+      await page.getByTestId("my-withdrawals").getByText("待审批").waitFor();
+      await fitsPhone(page);
+      await screenshot(page, "marketer-statement-withdrawal-390px");
+      await page.setViewportSize({ width: 1280, height: 900 });
+    },
+  );
+
+  step(
+    "the enterprise approves the withdrawal, signed in its browser; the marketer sees it paid out",
+    async () => {
+      const { page } = people.enterprise!;
+      await tab(page, "提现审批");
+      const row = page.getByTestId("withdrawals").locator("tr", { hasText: shared.marketerCode });
+      await row.getByText("待审批").waitFor();
+      const approve = row.locator('[data-testid^="withdrawal-approve-"]');
+      const wid = (await approve.getAttribute("data-testid"))!.replace("withdrawal-approve-", "");
+      await approve.click();
+      await page.getByTestId(`withdrawal-reference-${wid}`).fill("FSC-2026-0001");
+      await page.getByTestId(`withdrawal-approve-ok-${wid}`).click();
+      await page.getByTestId(`withdrawal-status-${wid}`).getByText("已兑付").waitFor();
+      await screenshot(page, "enterprise-withdrawals");
+      const marketer = people.marketer!.page;
+      await marketer.getByTestId(`my-withdrawal-${wid}`).getByText("已兑付").waitFor();
+      await marketer.getByTestId("earnings-balance").getByText("¥19.80").waitFor();
+    },
+  );
 
   step("a tampered state proof is rejected by the Verify button", async () => {
     const id = shared.orderId;
@@ -396,6 +486,134 @@ describe("the web console in headless Chromium", () => {
       await tab(marketer, "收益");
       await marketer.getByTestId("statement").getByText("追回").waitFor();
       await screenshot(marketer, "marketer-clawback");
+    },
+  );
+
+  step(
+    "the enterprise edits a product, imports the ERP CSV with rows in error, and diffs two policy versions",
+    async () => {
+      const { page } = people.enterprise!;
+      await tab(page, "产品目录");
+      await page.getByTestId(`edit-${SKU2}`).click();
+      await page.getByTestId("product-editing").waitFor();
+      await page.getByTestId("product-price").fill("60");
+      await page.getByTestId("product-cost").fill("21.50");
+      await page.getByTestId("product-stock").fill("80");
+      await page.getByTestId("product-return-window").fill("15");
+      await page.getByTestId("product-channels").click();
+      await page.locator(".ant-select-item-option", { hasText: "offline" }).click();
+      await page.keyboard.press("Escape");
+      await page.getByTestId("product-terms").fill("一年保修");
+      await page.getByTestId("product-submit").click();
+      await page.getByTestId("product-new").waitFor();
+      await page.getByTestId(`stock-${SKU2}`).getByText("80", { exact: true }).waitFor();
+      const edited = await chainJson<{
+        priceFen: string;
+        costFen: string;
+        stock: string;
+        channels: string[];
+        serviceTerms: string;
+        returnWindowDays: number;
+      }>(`/v1/marketing/enterprises/org1/products/${SKU2}`);
+      expect(edited).toMatchObject({
+        priceFen: "6000",
+        costFen: "2150",
+        stock: "80",
+        channels: ["online", "offline"],
+        serviceTerms: "一年保修",
+        returnWindowDays: 15,
+      });
+
+      const erp = [
+        "sku,name,category,price_yuan,cost_yuan,stock,channels,service_terms,return_window_days,status",
+        "TEA-ERP-1,白茶 200 克,tea,188.00,80,500,online|distributor,七天无理由退货,7,active",
+        "TEA-ERP-2,红茶,tea,12.3.4,5,10,online,,7,active",
+        "TEA-ERP-1,重复的白茶,tea,10,1,1,online,,7,active",
+        "TEA-ERP-3,普洱,tea,99,30,20,offline,,400,active",
+      ].join("\n");
+      await page.getByTestId("erp-csv").fill(erp);
+      await page.getByTestId("erp-check").click();
+      await page.getByTestId("erp-row-3").getByText("price_yuan must be like 298 or 298.50").waitFor();
+      await page.getByTestId("erp-row-4").getByText("不止一次").waitFor();
+      await page.getByTestId("erp-row-5").getByText("returnWindowDays").waitFor();
+      await expect(page.getByTestId("erp-submit").textContent()).resolves.toContain("1");
+      await page.getByTestId("erp-submit").click();
+      await page.getByTestId("erp-row-2").getByText("已导入").waitFor();
+      await expect(page.getByTestId("erp-row-5").getAttribute("data-state")).resolves.toBe("invalid");
+      await page.getByTestId("product-table").getByText("TEA-ERP-1").waitFor();
+      const { products } = await chainJson<{ products: Array<{ sku: string; name: string }> }>(
+        "/v1/marketing/enterprises/org1/products",
+      );
+      // Only the row without errors reached the chain, under its first row's name.
+      expect(products.map((p) => p.sku).sort()).toEqual([SKU2, SKU, "TEA-ERP-1"].sort());
+      expect(products.find((p) => p.sku === "TEA-ERP-1")?.name).toBe("白茶 200 克");
+      await screenshot(page, "enterprise-erp-import");
+
+      await tab(page, "提成规则");
+      await page.getByTestId("policy-base").fill("12");
+      await page.getByTestId("policy-cap").fill("50");
+      await page.getByTestId("policy-submit").click();
+      await page.getByText("已发布第 2 版").waitFor();
+      const diff = page.getByTestId("policy-diff");
+      for (const version of ["第 1 版", "第 2 版"]) {
+        await diff.getByRole("columnheader", { name: version, exact: true }).first().waitFor();
+      }
+      await diff.locator("tr", { hasText: "提成比例" }).getByText("12.00%").waitFor();
+      await page.getByTestId("diff-changed-baseBps").waitFor();
+      await page.getByTestId("diff-changed-capPerOrderFen").waitFor();
+      await expect(page.getByTestId("diff-changed-fixedPerUnitFen").count()).resolves.toBe(0);
+      await screenshot(page, "enterprise-policy-diff");
+    },
+  );
+
+  step(
+    "the enterprise imports employees from HR with a row in error, sets a team lead and deactivates one; its dashboards show the chain's figures",
+    async () => {
+      const { page } = people.enterprise!;
+      const codes = demoCodes();
+      await tab(page, "员工");
+      const hr = [
+        "user_code,team_lead,active",
+        `${codes.li},${codes.wang},true`,
+        `${codes.wang},,true`,
+        `${codes.zhao},,true`,
+      ].join("\n");
+      await page.getByTestId("hr-csv").fill(hr);
+      await page.getByTestId("hr-check").click();
+      // The buyer is not a marketer: the chain's rule, read in the browser before signing.
+      await page.getByTestId("hr-row-4").getByText("不是本企业可用的营销人员").waitFor();
+      await page.getByTestId("hr-submit").click();
+      await page.getByTestId("hr-row-2").getByText("已导入").waitFor();
+      await page.getByTestId("hr-row-3").getByText("已导入").waitFor();
+      const roster = page.getByTestId("roster");
+      await roster.locator("tr", { hasText: codes.li }).getByText(codes.wang).waitFor();
+      await expect(roster.locator("tr", { hasText: codes.zhao }).count()).resolves.toBe(0);
+      // The new marketer earned here, so is on the roster too; wang becomes their team lead.
+      await page.getByTestId(`team-lead-${shared.marketerCode}`).click();
+      await page.locator(".ant-select-item-option", { hasText: codes.wang }).last().click();
+      await roster.locator("tr", { hasText: shared.marketerCode }).getByText(codes.wang).waitFor();
+      await page.getByTestId(`deactivate-${codes.li}`).click();
+      await page.getByTestId(`active-${codes.li}`).getByText("已停用").waitFor();
+      await fitsPhone(page);
+      await screenshot(page, "enterprise-employees-390px");
+      await page.setViewportSize({ width: 1280, height: 900 });
+
+      await tab(page, "经营看板");
+      await page.getByTestId("chart-escrow").locator("canvas").first().waitFor();
+      await page.getByTestId("chart-sales").locator("canvas").first().waitFor();
+      await page.getByTestId("chart-by-product").locator("canvas").first().waitFor();
+      const cost = await chainJson<{ balanceFen: string; settledFen: string }>(
+        "/v1/marketing/enterprises/org1/cost",
+      );
+      const sales = await chainJson<{ rows: Array<{ netReceivedFen: string }> }>(
+        "/v1/marketing/enterprises/org1/sales/channel",
+      );
+      const salesFen = sales.rows.reduce((sum, r) => sum + BigInt(r.netReceivedFen), 0n).toString();
+      expect(salesFen).not.toBe("0");
+      await page.getByTestId("dash-balance").getByText(yuanText(cost.balanceFen)).waitFor();
+      await page.getByTestId("dash-settled").getByText(yuanText(cost.settledFen)).waitFor();
+      await page.getByTestId("dash-sales").getByText(yuanText(salesFen)).waitFor();
+      await screenshot(page, "enterprise-dashboard");
     },
   );
 

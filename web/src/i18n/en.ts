@@ -1,3 +1,4 @@
+import { businessEn } from "./business.en.js";
 import type { zhCN } from "./zh-CN.js";
 
 type Same<T> = { [K in keyof T]: T[K] extends string ? string : Same<T[K]> };
@@ -133,6 +134,13 @@ export const en: Same<typeof zhCN> = {
     listProduct: "List a product",
     listProductSubmit: "Sign and list",
     notEnterprise: "This identity is a {{role}}, not an enterprise",
+    withdrawals: "Withdrawals",
+    employees: "Employees",
+    dashboard: "Dashboard",
+    edit: "Edit",
+    editProduct: "Edit product {{sku}}",
+    cancelEdit: "Cancel editing",
+    saveProduct: "Sign and save",
   },
   product: {
     sku: "SKU",
@@ -146,6 +154,8 @@ export const en: Same<typeof zhCN> = {
     channels: "Channels",
     returnWindow: "Return window (days)",
     terms: "Service terms",
+    cost: "Cost",
+    status: "Status",
   },
   form: {
     required: "Required",
@@ -254,6 +264,10 @@ export const en: Same<typeof zhCN> = {
     kind: "Kind",
     amount: "Amount",
     height: "Block",
+    overTime: "Earnings over time",
+    downloadCsv: "Download CSV",
+    policyVersion: "Policy version",
+    state: "Commission state",
   },
   entryKinds: {
     settled: "settled",
@@ -428,5 +442,12 @@ export const en: Same<typeof zhCN> = {
     REFERRAL_UNKNOWN: "No such referral code",
     POLICY_INVALID: "The commission rules are invalid",
     INVALID_AMOUNT: "The amount must be positive",
+    IMPORT_ROW_INVALID: "The chain refused this row: {{message}}",
+    INSUFFICIENT_BALANCE: "Not enough balance: {{message}}",
+    WITHDRAWAL_DECIDED: "This withdrawal has already been decided",
+    WITHDRAWAL_UNKNOWN: "There is no such withdrawal",
+    EXTERNAL_REFERENCE_REQUIRED: "Approving a withdrawal needs finance's payment reference",
+    OPERATION_INPUT_INVALID: "Invalid input: {{message}}",
   },
+  ...businessEn,
 };

@@ -1,3 +1,5 @@
+import { businessZhCN } from "./business.zh-CN.js";
+
 /** 简体中文（默认）。术语见 GLOSSARY：提成、佣金预算、推广码、用户码、结算、追回。 */
 export const zhCN = {
   app: {
@@ -123,6 +125,13 @@ export const zhCN = {
     listProduct: "上架产品",
     listProductSubmit: "签名并上架",
     notEnterprise: "当前身份是{{role}}，不是企业",
+    withdrawals: "提现审批",
+    employees: "员工",
+    dashboard: "经营看板",
+    edit: "编辑",
+    editProduct: "编辑产品 {{sku}}",
+    cancelEdit: "取消编辑",
+    saveProduct: "签名并保存",
   },
   product: {
     sku: "SKU",
@@ -136,6 +145,8 @@ export const zhCN = {
     channels: "渠道",
     returnWindow: "退货期（天）",
     terms: "服务条款",
+    cost: "成本",
+    status: "状态",
   },
   form: {
     required: "必填",
@@ -243,6 +254,10 @@ export const zhCN = {
     kind: "类型",
     amount: "金额",
     height: "区块高度",
+    overTime: "收益走势",
+    downloadCsv: "下载 CSV",
+    policyVersion: "规则版本",
+    state: "提成状态",
   },
   entryKinds: {
     settled: "结算",
@@ -414,5 +429,12 @@ export const zhCN = {
     REFERRAL_UNKNOWN: "推广码不存在",
     POLICY_INVALID: "提成规则无效",
     INVALID_AMOUNT: "金额必须大于零",
+    IMPORT_ROW_INVALID: "链拒绝了这一行：{{message}}",
+    INSUFFICIENT_BALANCE: "余额不足：{{message}}",
+    WITHDRAWAL_DECIDED: "该提现已处理过",
+    WITHDRAWAL_UNKNOWN: "没有这笔提现",
+    EXTERNAL_REFERENCE_REQUIRED: "批准提现需要填写财务付款凭证号",
+    OPERATION_INPUT_INVALID: "输入有误：{{message}}",
   },
+  ...businessZhCN,
 };

@@ -16,19 +16,21 @@ import {
 import { QRCodeSVG } from "qrcode.react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { api, type ProductJson, type StatementEntryJson } from "../chain/api.js";
+import { api, type ProductJson } from "../chain/api.js";
+import { ORDER_KINDS, type StatementLine, statementLines } from "../chain/statement.js";
 import { useSuite } from "../chain/suite.js";
 import { idempotencyKey } from "../chain/tx.js";
 import { type VerifiedCommission, verifyCommission } from "../chain/verify.js";
+import { downloadCsv } from "../components/csv.js";
 import { yuan } from "../components/format.js";
 import { QueryState, useErrorText } from "../components/states.js";
 import { useSubmit } from "../components/submit.js";
 import { UnlockGate } from "../components/unlock.js";
 import { useSession } from "../session.js";
+import { EarningsChart } from "./marketer/EarningsChart.js";
+import { MyWithdrawals } from "./marketer/MyWithdrawals.js";
 
 const CODES_KEY = "mkl.referralCodes.v1";
-/** Statement entries about an order's commission (withdrawals carry no order). */
-const ORDER_KINDS = ["settled", "payable", "clawback", "debt-netted"];
 
 interface TakenCode {
   code: string;
@@ -182,9 +184,37 @@ function Earnings({ org, code }: { org: string; code: string }) {
   });
   const statement = useQuery({
     queryKey: ["statement", org, code],
-    queryFn: () => api.statement(org, code),
+    queryFn: () => statementLines(org, code),
     refetchInterval: 4000,
   });
+  const download = (lines: StatementLine[]) =>
+    downloadCsv(
+      `statement-${org}-${code}.csv`,
+      [
+        "kind",
+        "orderId",
+        "sku",
+        "policyVersion",
+        "amountFen",
+        "amountYuan",
+        "state",
+        "height",
+        "timeMs",
+        "reference",
+      ],
+      lines.map((e) => [
+        e.kind,
+        ORDER_KINDS.includes(e.kind) ? e.orderId : "",
+        e.sku ?? "",
+        e.policy ?? "",
+        e.amountFen,
+        yuan(e.amountFen).replace("¥", ""),
+        e.partStatus ?? "",
+        e.height,
+        e.timeMs,
+        e.reference,
+      ]),
+    );
   return (
     <Space direction="vertical" size="large" className="page">
       <QueryState query={earnings}>
@@ -203,18 +233,32 @@ function Earnings({ org, code }: { org: string; code: string }) {
               data-testid="earnings-clawed"
             />
             <Statistic title={t("earnings.withdrawn")} value={yuan(e.withdrawnFen)} />
-            <Statistic title={t("earnings.balance")} value={yuan(e.balanceFen)} />
+            <div data-testid="earnings-balance">
+              <Statistic title={t("earnings.balance")} value={yuan(e.balanceFen)} />
+            </div>
           </Space>
         )}
       </QueryState>
-      <Card title={t("earnings.statement")}>
-        <QueryState query={statement} isEmpty={(s) => s.entries.length === 0} empty={t("earnings.noEntries")}>
-          {(s) => (
-            <Table<StatementEntryJson>
-              rowKey={(e) => `${e.kind}-${e.orderId}-${e.height}`}
+      <Card title={t("earnings.overTime")}>
+        <QueryState query={statement}>{(lines) => <EarningsChart entries={lines} />}</QueryState>
+      </Card>
+      <Card
+        title={t("earnings.statement")}
+        extra={
+          statement.data && statement.data.length > 0 ? (
+            <Button size="small" onClick={() => download(statement.data)} data-testid="statement-csv">
+              {t("earnings.downloadCsv")}
+            </Button>
+          ) : null
+        }
+      >
+        <QueryState query={statement} isEmpty={(s) => s.length === 0} empty={t("earnings.noEntries")}>
+          {(lines) => (
+            <Table<StatementLine>
+              rowKey={(e) => `${e.kind}-${e.orderId}-${e.height}-${e.reference}`}
               size="small"
               scroll={{ x: true }}
-              dataSource={[...s.entries].reverse()}
+              dataSource={[...lines].reverse()}
               pagination={{ pageSize: 10 }}
               data-testid="statement"
               columns={[
@@ -225,8 +269,15 @@ function Earnings({ org, code }: { org: string; code: string }) {
                     <span data-testid="entry-kind">{t(`entryKinds.${k}`, { defaultValue: k })}</span>
                   ),
                 },
-                { title: t("orders.id"), dataIndex: "orderId" },
+                { title: t("orders.id"), render: (_, e) => (ORDER_KINDS.includes(e.kind) ? e.orderId : "—") },
+                { title: t("product.sku"), render: (_, e) => e.sku ?? "—" },
+                { title: t("earnings.policyVersion"), render: (_, e) => e.policy ?? "—" },
                 { title: t("earnings.amount"), dataIndex: "amountFen", render: yuan },
+                {
+                  title: t("earnings.state"),
+                  render: (_, e) =>
+                    e.partStatus ? t(`partStatus.${e.partStatus}`, { defaultValue: e.partStatus }) : "—",
+                },
                 { title: t("earnings.height"), dataIndex: "height" },
                 {
                   title: "",
@@ -238,6 +289,11 @@ function Earnings({ org, code }: { org: string; code: string }) {
           )}
         </QueryState>
       </Card>
+      <MyWithdrawals
+        org={org}
+        code={code}
+        balanceFen={earnings.data ? BigInt(earnings.data.balanceFen) : undefined}
+      />
     </Space>
   );
 }

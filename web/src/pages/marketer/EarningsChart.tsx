@@ -1,0 +1,42 @@
+import { useMemo } from "react";
+import { useTranslation } from "react-i18next";
+import type { StatementEntryJson } from "../../chain/api.js";
+import { runningTotals } from "../../chain/statement.js";
+import { Chart, yuanForChart } from "../../components/chart.js";
+import { EmptyState } from "../../components/states.js";
+
+const KINDS = ["settled", "payable", "clawback", "withdrawal-paid"] as const;
+const timeFormat = new Intl.DateTimeFormat(undefined, {
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
+/** Earnings over time: the running total of each statement kind (settled, payable, clawed back, withdrawn). */
+export function EarningsChart({ entries }: { entries: readonly StatementEntryJson[] }) {
+  const { t } = useTranslation();
+  const option = useMemo(() => {
+    const series = runningTotals(entries, KINDS);
+    return {
+      tooltip: { trigger: "axis" },
+      legend: { top: 0 },
+      grid: { left: 48, right: 12, top: 40, bottom: 32 },
+      xAxis: {
+        type: "category",
+        data: series.timesMs.map((ms, i) =>
+          ms !== "0" ? timeFormat.format(Number(ms)) : `#${series.heights[i]}`,
+        ),
+      },
+      yAxis: { type: "value", name: "¥" },
+      series: KINDS.map((k) => ({
+        name: t(`entryKinds.${k}`),
+        type: "line",
+        step: "end",
+        data: series.totals[k]!.map(yuanForChart),
+      })),
+    };
+  }, [entries, t]);
+  if (entries.length === 0) return <EmptyState>{t("earnings.noEntries")}</EmptyState>;
+  return <Chart testId="earnings-chart" label={t("earnings.overTime")} option={option} />;
+}
