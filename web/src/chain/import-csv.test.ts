@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
 import { parse as nodeParse } from "csv-parse/sync";
+import { describe, expect, it } from "vitest";
 import { csvRecords } from "../../../src/sdk/csv.js";
 import { type CsvParse, csvRecordsWith } from "../../../src/sdk/csv-records.js";
 import { parseProductsCsv } from "./import-csv.js";
