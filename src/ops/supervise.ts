@@ -77,7 +77,8 @@ export function superviseNodes(
         return;
       }
       const delay = backoff.delayAfter(ranS * 1000);
-      options.log(`restarting ${node.name} in ${(delay / 1000).toFixed(1)} s (restart ${backoff.restarts})`);
+      const after = delay < 1_000 ? `${delay} ms` : `${(delay / 1000).toFixed(1)} s`;
+      options.log(`restarting ${node.name} in ${after} (restart ${backoff.restarts})`);
       const timer = setTimeout(() => {
         pending.delete(timer);
         if (stopping) return;
