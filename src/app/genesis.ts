@@ -48,9 +48,11 @@ export type ProtocolParams = z.infer<typeof paramsSchema>;
  * operation, decideWithdrawal, for finance and authorised payment services (tag 220 retired);
  * 6: every operation's stateless check is one function the executor and the SDK share
  * (OperationHandler.checkValue), with idempotency keys of printable ASCII, no empty import,
- * no 0-unit line (QUANTITY_INVALID), and revocation reasons as a closed enumeration.
+ * no 0-unit line (QUANTITY_INVALID), and revocation reasons as a closed enumeration;
+ * 7: one governance proposal of tagged actions (tag 302; validator changes, organisations,
+ * observers, node certificates) under gov/proposals/, tag 300 retired, removed organisations.
  */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 7;
 
 export const genesisSchema = z.object({
   protocolVersion: z

@@ -8,7 +8,9 @@ import {
   type BatchResultJson,
   type BlockJson,
   blockSchema,
+  type ChainNodeListJson,
   type CommittedTxJson,
+  chainNodeListSchema,
   type ExpiringCertificatesJson,
   errorSchema,
   expiringCertificatesSchema,
@@ -40,11 +42,14 @@ export class SdkError extends LedgerError {
 export type {
   BatchResultJson,
   BlockJson,
+  ChainNodeJson,
+  ChainNodeListJson,
   CommittedTxJson,
   ExpiringCertificatesJson,
   HeaderJson,
   IdentityJson,
   PeerJson,
+  ProposalActionJson,
   ProposalJson,
   ProposalListJson,
   ResultJson,
@@ -150,7 +155,12 @@ export class MarketLedgerClient {
     return this.request(expiringCertificatesSchema, "GET", `/v1/certificates/expiring?beforeMs=${beforeMs}`);
   }
 
-  /** Validator-set proposals, pending and scheduled, with their approvals. */
+  /** The validators and the observers governance registered. */
+  chainNodes(): Promise<ChainNodeListJson> {
+    return this.request(chainNodeListSchema, "GET", "/v1/governance/nodes");
+  }
+
+  /** Governance proposals, pending and scheduled, with their approvals. */
   proposals(): Promise<ProposalListJson> {
     return this.request(proposalListSchema, "GET", "/v1/governance/proposals");
   }

@@ -225,7 +225,7 @@ describe("changing a running network", () => {
       suite,
       org2,
       { chainId: CHAIN, nonce: org2Nonce, expiryHeight: 100_000n },
-      { kind: "approveValidatorChange", value: { proposalId: "remove-node5" } },
+      { kind: "approveProposal", value: { proposalId: "remove-node5" } },
     );
     const answer = await ops("/v1/ops/governance/txs", {
       method: "POST",

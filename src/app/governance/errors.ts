@@ -1,6 +1,6 @@
 import { OperationError } from "../errors.js";
 
-/** Failures of governance operations: validator-set proposals and double-sign evidence. */
+/** Failures of governance operations: proposals and their actions, and double-sign evidence. */
 export const GOVERNANCE_ERROR_CODES = [
   "EVIDENCE_BAD_SIGNATURE",
   "EVIDENCE_DUPLICATE",
@@ -14,8 +14,16 @@ export const GOVERNANCE_ERROR_CODES = [
   "GOVERNANCE_CLOSED",
   "GOVERNANCE_DUPLICATE",
   "GOVERNANCE_EMPTY",
+  "GOVERNANCE_LAST_ORGANISATION",
   "GOVERNANCE_NOT_ADMIN",
+  "GOVERNANCE_ORG_RUNS_VALIDATORS",
   "GOVERNANCE_UNKNOWN",
+  "NODE_CERT_MISMATCH",
+  "NODE_CERT_NOT_LATER",
+  "NODE_CERT_NOT_NODE",
+  "NODE_EXISTS",
+  "NODE_IS_VALIDATOR",
+  "NODE_UNKNOWN",
   "VALIDATOR_CHANGE_DUPLICATE",
   "VALIDATOR_SET_EMPTY",
   "VALIDATOR_SET_TOO_LARGE",

@@ -4,20 +4,15 @@ import { appEvent } from "../events.js";
 import { listOrganisationIds } from "../identity/records.js";
 import { activeSigner } from "../identity/signer.js";
 import type { OperationHandler, TxContext } from "../operation.js";
+import { applyActions, checkActions, proposalActionsCodec } from "./actions.js";
 import { GovernanceError } from "./errors.js";
-import {
-  applyChanges,
-  readScheduledSet,
-  readValidators,
-  scheduleValidatorSet,
-  VALIDATOR_CHANGE_DELAY,
-  validatorChangesCodec,
-} from "./validator-set.js";
 
 /**
- * Governance of the validator set: an organisation admin proposes a change, admins of other
- * organisations approve it, and once more than 2/3 of the member organisations have approved,
- * it is scheduled for a later height (validator-set.ts). One organisation, one vote.
+ * Governance: an organisation admin proposes a list of actions (actions.ts: validator-set
+ * changes, admitting or removing an organisation, adding or removing an observer, renewing a
+ * node certificate), admins of other organisations approve it, and once more than 2/3 of the
+ * member organisations have approved, it applies. One organisation, one vote; an approval of an
+ * organisation removed since then no longer counts.
  */
 const PENDING = 0;
 const SCHEDULED = 1;
@@ -25,23 +20,23 @@ const proposalStatusCodec = oneOf([PENDING, SCHEDULED], u8);
 
 const proposalCodec = struct({
   id: string(64),
-  changes: validatorChangesCodec,
+  actions: proposalActionsCodec,
   proposedHeight: u64,
   approvals: list(string(32), 256),
   status: proposalStatusCodec,
   effectiveHeight: u64,
 });
-type ValidatorProposal = CodecType<typeof proposalCodec>;
+type Proposal = CodecType<typeof proposalCodec>;
 
 /** The state keys to scan for proposals (a node's store lists entries by prefix). */
-export const PROPOSAL_KEY_PREFIX = new TextEncoder().encode("gov/validators/");
+export const PROPOSAL_KEY_PREFIX = new TextEncoder().encode("gov/proposals/");
 
 function proposalKey(id: string): Uint8Array {
-  return new TextEncoder().encode(`gov/validators/${id}`);
+  return new TextEncoder().encode(`gov/proposals/${id}`);
 }
 
-/** One proposal as anyone may read it: what it changes, who approved, and when it applies. */
-export interface ProposalView extends Omit<ValidatorProposal, "status"> {
+/** One proposal as anyone may read it: what it does, who approved, and when it applies. */
+export interface ProposalView extends Omit<Proposal, "status"> {
   readonly status: "pending" | "scheduled";
 }
 
@@ -61,7 +56,7 @@ export function approvalsNeeded(members: number): number {
   return Math.floor((members * 2) / 3) + 1;
 }
 
-function readProposal(ctx: TxContext, id: string): ValidatorProposal | undefined {
+function readProposal(ctx: TxContext, id: string): Proposal | undefined {
   const value = ctx.state.get(proposalKey(id));
   return value === undefined ? undefined : decode(proposalCodec, value);
 }
@@ -70,18 +65,15 @@ function readProposal(ctx: TxContext, id: string): ValidatorProposal | undefined
 function adminOrganisation(ctx: TxContext): string {
   const signer = activeSigner(ctx.state, ctx.timeMs, ctx.sender);
   if (signer.role !== "org-admin" || signer.organisation === "") {
-    throw new GovernanceError(
-      "GOVERNANCE_NOT_ADMIN",
-      "only an organisation admin votes on the validator set",
-    );
+    throw new GovernanceError("GOVERNANCE_NOT_ADMIN", "only an organisation admin votes in governance");
   }
   return signer.organisation;
 }
 
-/** Records one organisation's approval and schedules the change once > 2/3 have approved. */
-function approve(ctx: TxContext, proposal: ValidatorProposal, organisation: string): void {
+/** Records one organisation's approval and applies the proposal once > 2/3 of the members approved. */
+function approve(ctx: TxContext, proposal: Proposal, organisation: string): void {
   if (proposal.status !== PENDING) {
-    throw new GovernanceError("GOVERNANCE_CLOSED", `proposal ${proposal.id} is already scheduled`);
+    throw new GovernanceError("GOVERNANCE_CLOSED", `proposal ${proposal.id} is already decided`);
   }
   if (proposal.approvals.includes(organisation)) {
     throw new GovernanceError(
@@ -90,42 +82,30 @@ function approve(ctx: TxContext, proposal: ValidatorProposal, organisation: stri
     );
   }
   const approvals = [...proposal.approvals, organisation].sort();
-  const members = listOrganisationIds(ctx.state).length; // ids only: no certificate to parse
-  let next: ValidatorProposal = { ...proposal, approvals };
+  const members = listOrganisationIds(ctx.state); // ids only: no certificate to parse
+  const counted = approvals.filter((id) => members.includes(id)).length;
+  let next: Proposal = { ...proposal, approvals };
   ctx.emit(
-    appEvent("validatorChangeApproved", {
+    appEvent("proposalApproved", {
       proposalId: proposal.id,
       organisation,
-      approvals: approvals.length,
-      members,
+      approvals: counted,
+      members: members.length,
     }),
   );
-  if (approvals.length >= approvalsNeeded(members)) {
-    if (readScheduledSet(ctx.state) !== undefined) {
-      throw new GovernanceError(
-        "GOVERNANCE_BUSY",
-        "another validator-set change is already scheduled; approve again after it applies",
-      );
-    }
-    const effectiveHeight = ctx.height + VALIDATOR_CHANGE_DELAY;
-    const validators = applyChanges(readValidators(ctx.state), proposal.changes);
-    scheduleValidatorSet(ctx.state, { effectiveHeight, proposalId: proposal.id, validators });
+  if (counted >= approvalsNeeded(members.length)) {
+    const effectiveHeight = applyActions(ctx, proposal.id, proposal.actions);
     next = { ...next, status: SCHEDULED, effectiveHeight };
-    ctx.emit(
-      appEvent("validatorSetScheduled", {
-        proposalId: proposal.id,
-        effectiveHeight,
-        validators: validators.length,
-      }),
-    );
+    ctx.emit(appEvent("proposalAccepted", { proposalId: proposal.id, effectiveHeight }));
   }
   ctx.state.set(proposalKey(proposal.id), encode(proposalCodec, next));
 }
 
-const proposeCodec = struct({ proposalId: string(64), changes: validatorChangesCodec });
+const proposeCodec = struct({ proposalId: string(64), actions: proposalActionsCodec });
 
-export const proposeValidatorChangeOperation: OperationHandler<CodecType<typeof proposeCodec>> = {
-  tag: 300,
+/** Tag 302 (protocol 7) replaced tag 300, which could only change the validator set. */
+export const proposeGovernanceOperation: OperationHandler<CodecType<typeof proposeCodec>> = {
+  tag: 302,
   codec: proposeCodec,
   execute(ctx, op) {
     const organisation = adminOrganisation(ctx);
@@ -135,22 +115,20 @@ export const proposeValidatorChangeOperation: OperationHandler<CodecType<typeof 
     if (readProposal(ctx, op.proposalId) !== undefined) {
       throw new GovernanceError("GOVERNANCE_DUPLICATE", `proposal ${op.proposalId} exists`);
     }
-    if (op.changes.length === 0)
-      throw new GovernanceError("GOVERNANCE_EMPTY", "a proposal changes at least one validator");
-    applyChanges(readValidators(ctx.state), op.changes); // refuse now what could never apply
-    const proposal: ValidatorProposal = {
+    checkActions(ctx, op.actions);
+    const proposal: Proposal = {
       id: op.proposalId,
-      changes: op.changes,
+      actions: op.actions,
       proposedHeight: ctx.height,
       approvals: [],
       status: PENDING,
       effectiveHeight: 0n,
     };
     ctx.emit(
-      appEvent("validatorChangeProposed", {
+      appEvent("proposalMade", {
         proposalId: op.proposalId,
         organisation,
-        changes: op.changes.length,
+        actions: op.actions.map((a) => a.kind).join(","),
       }),
     );
     approve(ctx, proposal, organisation);
@@ -159,7 +137,7 @@ export const proposeValidatorChangeOperation: OperationHandler<CodecType<typeof 
 
 const approveCodec = struct({ proposalId: string(64) });
 
-export const approveValidatorChangeOperation: OperationHandler<CodecType<typeof approveCodec>> = {
+export const approveProposalOperation: OperationHandler<CodecType<typeof approveCodec>> = {
   tag: 301,
   codec: approveCodec,
   execute(ctx, op) {

@@ -9,7 +9,7 @@ import { isRole, type Role } from "../../pki/roles.js";
 import type { DetailValue } from "../events.js";
 import type { StateReader } from "../state.js";
 import { IdentityError } from "./errors.js";
-import { isSerialRevoked, readOrganisation, readPkiRoot } from "./records.js";
+import { isOrganisationRemoved, isSerialRevoked, readOrganisation, readPkiRoot } from "./records.js";
 
 /** The details of an error that have one text form (the ones a result may hash). */
 function scalarDetails(details: Readonly<Record<string, unknown>>): Record<string, DetailValue> {
@@ -51,6 +51,11 @@ export function verifyMemberCertificate(
   const org = readOrganisation(state, organisation);
   if (!org) {
     throw new IdentityError("ORG_UNKNOWN", `no organisation "${organisation}" on the chain`, {
+      organisation,
+    });
+  }
+  if (isOrganisationRemoved(state, organisation)) {
+    throw new IdentityError("ORG_REMOVED", `organisation "${organisation}" was removed by governance`, {
       organisation,
     });
   }

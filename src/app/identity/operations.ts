@@ -74,21 +74,31 @@ function requireManage(signer: Signer, role: string, organisation: string): void
   }
 }
 
+/** What an organisation's registration needs before any state is read. */
+export function checkOrganisationValue(op: RegisterOrganisation): void {
+  if (!isOrgId(op.id)) throw new IdentityError("ORG_INVALID_ID", `bad organisation id "${op.id}"`);
+  if (op.name.length === 0) throw new IdentityError("ORG_INVALID_NAME", "an organisation needs a name");
+}
+
+/**
+ * Admits an organisation and its CA (checked against the consortium roots). An id is never
+ * reused, not even one governance removed: its old members must not come back with it.
+ */
+export function admitOrganisation(ctx: TxContext, op: RegisterOrganisation): void {
+  checkOrganisationValue(op); // again: a governance action has no checkValue of its own
+  if (readOrganisation(ctx.state, op.id)) {
+    throw new IdentityError("ORG_EXISTS", `organisation "${op.id}" already exists or existed`, { id: op.id });
+  }
+  verifyOrganisationCa(ctx.state, op.id, op.caCertificate, op.tlsCaCertificate, ctx.timeMs);
+  writeOrganisation(ctx.state, { ...op, registeredHeight: ctx.height });
+  ctx.emit(appEvent("organisationRegistered", { id: op.id, name: op.name }));
+}
+
 export const registerOrganisationOperation: OperationHandler<RegisterOrganisation> = {
   tag: 100,
   codec: registerOrganisationCodec,
-  checkValue(op) {
-    if (!isOrgId(op.id)) throw new IdentityError("ORG_INVALID_ID", `bad organisation id "${op.id}"`);
-    if (op.name.length === 0) throw new IdentityError("ORG_INVALID_NAME", "an organisation needs a name");
-  },
-  execute(ctx, op) {
-    if (readOrganisation(ctx.state, op.id)) {
-      throw new IdentityError("ORG_EXISTS", `organisation "${op.id}" already exists`, { id: op.id });
-    }
-    verifyOrganisationCa(ctx.state, op.id, op.caCertificate, op.tlsCaCertificate, ctx.timeMs);
-    writeOrganisation(ctx.state, { ...op, registeredHeight: ctx.height });
-    ctx.emit(appEvent("organisationRegistered", { id: op.id, name: op.name }));
-  },
+  checkValue: checkOrganisationValue,
+  execute: admitOrganisation,
 };
 
 export const registerIdentityOperation: OperationHandler<RegisterIdentity> = {

@@ -17,8 +17,8 @@ export const PERMISSIONS: Partial<Record<OperationKind, readonly Role[]>> = {
   ],
   registerOrganisation: ["platform-operator"],
   // One organisation, one vote: its admin speaks for it (governance/proposals.ts).
-  proposeValidatorChange: ["org-admin"],
-  approveValidatorChange: ["org-admin"],
+  proposeGovernance: ["org-admin"],
+  approveProposal: ["org-admin"],
   // Nodes report what they saw; operators and admins may too. The chain checks the signatures.
   reportDoubleSign: ["node-operator", "platform-operator", "org-admin"],
   registerIdentity: ["platform-operator", "org-admin"],

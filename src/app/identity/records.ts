@@ -83,6 +83,8 @@ export type RevocationRecord = CodecType<typeof revocationCodec>;
 const ROOT_KEY = key("id/root");
 const ORG_LIST_KEY = key("id/orgs");
 const orgKey = (id: string) => key("id/org/", id);
+/** Set when governance removed an organisation; its record stays for history, its id is never reused. */
+const orgRemovedKey = (id: string) => key("id/org-removed/", id);
 /** Identities live under this prefix, so a scan of the state finds them all (expiry reports). */
 export const IDENTITY_KEY_PREFIX = key("id/code/");
 const identityKey = (code: Uint8Array) => key("id/code/", code);
@@ -130,6 +132,17 @@ export function writeOrganisation(state: StateOverlay, org: OrganisationRecord):
     state.set(ORG_LIST_KEY, encode(orgListCodec, { ids: text.encode(ids.join("\n")) }));
   }
   state.set(orgKey(org.id), encode(organisationCodec, org));
+}
+
+/** Takes an organisation out of the consortium: it no longer votes, signs or admits members. */
+export function removeOrganisation(state: StateOverlay, id: string, height: bigint): void {
+  const ids = listOrganisationIds(state).filter((other) => other !== id);
+  state.set(ORG_LIST_KEY, encode(orgListCodec, { ids: text.encode(ids.join("\n")) }));
+  state.set(orgRemovedKey(id), encode(u64, height));
+}
+
+export function isOrganisationRemoved(state: StateReader, id: string): boolean {
+  return state.get(orgRemovedKey(id)) !== undefined;
 }
 
 export function readIdentity(state: StateReader, code: Uint8Array): IdentityRecord | undefined {

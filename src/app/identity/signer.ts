@@ -3,7 +3,7 @@ import { encodeUserCode } from "../../pki/user-code.js";
 import { addressHex } from "../address.js";
 import type { StateReader } from "../state.js";
 import { IdentityError } from "./errors.js";
-import { type IdentityRecord, readIdentity, readKeyIndex } from "./records.js";
+import { type IdentityRecord, isOrganisationRemoved, readIdentity, readKeyIndex } from "./records.js";
 
 /** An identity record whose role has been checked to be one we know. */
 export type Signer = IdentityRecord & { readonly role: Role };
@@ -35,6 +35,13 @@ export function activeSigner(
   }
   if (identity.status !== "active") {
     throw new IdentityError("IDENTITY_REVOKED", `the certificate of ${code} is revoked`, { code });
+  }
+  if (identity.organisation !== "" && isOrganisationRemoved(state, identity.organisation)) {
+    throw new IdentityError(
+      "ORG_REMOVED",
+      `${code} belongs to "${identity.organisation}", which governance removed`,
+      { code, organisation: identity.organisation },
+    );
   }
   if (!opts.allowExpired && isExpired(identity, timeMs)) {
     throw new IdentityError("CERT_EXPIRED", `the certificate of ${code} has expired`, {

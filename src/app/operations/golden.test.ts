@@ -39,11 +39,26 @@ const SAMPLES: Sample = {
     value: { code: b(10, 0x0d), certificate: b(2, 0xcf) },
     hex: "00670d0d0d0d0d0d0d0d0d0d00000002cfcf",
   },
-  proposeValidatorChange: {
-    value: { proposalId: "add-node5", changes: [{ name: "node5", publicKey: b(65, 0x04), power: 10n }] },
-    hex: "012c000000096164642d6e6f64653500000001000000056e6f646535000000410404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404040404000000000000000a",
+  // Every governance action, in one proposal: tag 302, then the actions as a tagged union (u8).
+  proposeGovernance: {
+    value: {
+      proposalId: "p6",
+      actions: [
+        { kind: "changeValidators", value: { changes: [{ name: "n5", publicKey: b(2, 0x04), power: 10n }] } },
+        {
+          kind: "admitOrganisation",
+          value: { id: "org7", name: "S", caCertificate: b(2, 0xc1), tlsCaCertificate: undefined },
+        },
+        { kind: "removeOrganisation", value: { id: "org3" } },
+        { kind: "addObserver", value: { certificate: b(2, 0xce) } },
+        { kind: "removeObserver", value: { publicKey: b(2, 0x05) } },
+        { kind: "renewNodeCertificate", value: { certificate: b(2, 0xcf) } },
+      ],
+    },
+    hex: "012e000000027036000000060100000001000000026e35000000020404000000000000000a02000000046f726737000000015300000002c1c10003000000046f7267330400000002cece050000000205050600000002cfcf",
   },
-  approveValidatorChange: { value: { proposalId: "add-node5" }, hex: "012d000000096164642d6e6f646535" },
+  // Unchanged bytes since protocol 1: tag 301 kept its body when it came to approve any proposal.
+  approveProposal: { value: { proposalId: "add-node5" }, hex: "012d000000096164642d6e6f646535" },
   reportDoubleSign: {
     value: { first: vote(0xb1), second: vote(0xb2) },
     hex: "01360100000000000000090000000201b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b1b10000000000000000000000200e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e000000405e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e0100000000000000090000000201b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b20000000000000000000000200e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e000000405e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e",

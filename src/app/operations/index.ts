@@ -1,6 +1,6 @@
 import { taggedUnion, type UnionType } from "../../ledger/codec.js";
 import { reportDoubleSignOperation } from "../governance/evidence.js";
-import { approveValidatorChangeOperation, proposeValidatorChangeOperation } from "../governance/proposals.js";
+import { approveProposalOperation, proposeGovernanceOperation } from "../governance/proposals.js";
 import {
   registerIdentityOperation,
   registerOrganisationOperation,
@@ -21,17 +21,18 @@ export const OPERATIONS = {
   registerIdentity: registerIdentityOperation,
   revokeCertificate: revokeCertificateOperation,
   rotateKey: rotateKeyOperation,
-  proposeValidatorChange: proposeValidatorChangeOperation,
-  approveValidatorChange: approveValidatorChangeOperation,
+  proposeGovernance: proposeGovernanceOperation,
+  approveProposal: approveProposalOperation,
   reportDoubleSign: reportDoubleSignOperation,
   ...MARKETING_OPERATIONS,
 } as const;
 
 /**
  * Tags that meant an operation once and mean nothing now: they do not decode, and a new
- * operation never takes them. 220: recordPayout, merged into decideWithdrawal (protocol 5).
+ * operation never takes them. 220: recordPayout, merged into decideWithdrawal (protocol 5);
+ * 300: proposeValidatorChange, replaced by proposeGovernance's tagged actions (protocol 7).
  */
-export const RETIRED_OPERATION_TAGS: readonly number[] = [220];
+export const RETIRED_OPERATION_TAGS: readonly number[] = [220, 300];
 
 export const operationCodec = taggedUnion("u16", OPERATIONS);
 export type Operation = UnionType<typeof OPERATIONS>;

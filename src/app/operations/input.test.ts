@@ -33,11 +33,18 @@ const EXAMPLES: Record<string, object> = {
   registerIdentity: { certificate: ca },
   revokeCertificate: { code, reason: "keyCompromise" },
   rotateKey: { code, certificate: ca },
-  proposeValidatorChange: {
+  proposeGovernance: {
     proposalId: "p-1",
-    changes: [{ name: "n5", publicKey: "22".repeat(32), power: 10 }],
+    actions: [
+      {
+        kind: "changeValidators",
+        value: { changes: [{ name: "n5", publicKey: "22".repeat(32), power: 10 }] },
+      },
+      { kind: "removeOrganisation", value: { id: "org9" } },
+      { kind: "removeObserver", value: { publicKey: "23".repeat(32) } },
+    ],
   },
-  approveValidatorChange: { proposalId: "p-1" },
+  approveProposal: { proposalId: "p-1" },
   reportDoubleSign: { first: vote, second: vote },
   importBatch: {
     idempotencyKey: "k",

@@ -7,6 +7,7 @@ import { derOf } from "../../pki/pem.js";
 import { ORG_ID_PATTERN } from "../../pki/roles.js";
 import { decodeUserCode } from "../../pki/user-code.js";
 import { ADDRESS_BYTES } from "../address.js";
+import { MAX_PROPOSAL_ACTIONS } from "../governance/actions.js";
 import {
   IDEMPOTENCY_KEY_PATTERN,
   MAX_BASKET_LINES,
@@ -147,6 +148,43 @@ const orderStep = z.strictObject({
   reason: reasonField,
 });
 
+const proposalIdField = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "lowercase letters, digits, dashes");
+const nodeKeyField = hexField("publicKey").refine(
+  (b) => b.length === 32 || b.length === 65,
+  "32 or 65 bytes",
+);
+
+/** A governance action in the form the node's API lists it: `{ kind, value }` (governance/actions.ts). */
+const proposalActionInputSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("changeValidators"),
+    value: z.strictObject({
+      changes: z
+        .array(z.strictObject({ name: requiredText(64), publicKey: nodeKeyField, power: u64Field }))
+        .min(1),
+    }),
+  }),
+  z.strictObject({
+    kind: z.literal("admitOrganisation"),
+    value: z.strictObject({
+      id: orgIdField,
+      name: requiredText(128),
+      caCertificate: certificateField,
+      tlsCaCertificate: maybe(certificateField),
+    }),
+  }),
+  z.strictObject({ kind: z.literal("removeOrganisation"), value: z.strictObject({ id: orgIdField }) }),
+  z.strictObject({
+    kind: z.literal("addObserver"),
+    value: z.strictObject({ certificate: certificateField }),
+  }),
+  z.strictObject({ kind: z.literal("removeObserver"), value: z.strictObject({ publicKey: nodeKeyField }) }),
+  z.strictObject({
+    kind: z.literal("renewNodeCertificate"),
+    value: z.strictObject({ certificate: certificateField }),
+  }),
+]);
+
 /** The schema of each operation kind's JSON value. */
 export const OPERATION_INPUT_SCHEMAS = {
   transfer: z.strictObject({
@@ -166,24 +204,11 @@ export const OPERATION_INPUT_SCHEMAS = {
     reason: z.enum(Object.keys(REVOCATION_REASONS) as [keyof typeof REVOCATION_REASONS]),
   }),
   rotateKey: z.strictObject({ code: userCodeField, certificate: certificateField }),
-  proposeValidatorChange: z.strictObject({
-    proposalId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "lowercase letters, digits, dashes"),
-    changes: z
-      .array(
-        z.strictObject({
-          name: requiredText(64),
-          publicKey: hexField("publicKey").refine(
-            (b) => b.length === 32 || b.length === 65,
-            "32 or 65 bytes",
-          ),
-          power: u64Field,
-        }),
-      )
-      .min(1),
+  proposeGovernance: z.strictObject({
+    proposalId: proposalIdField,
+    actions: z.array(proposalActionInputSchema).min(1).max(MAX_PROPOSAL_ACTIONS),
   }),
-  approveValidatorChange: z.strictObject({
-    proposalId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "lowercase letters, digits, dashes"),
-  }),
+  approveProposal: z.strictObject({ proposalId: proposalIdField }),
   reportDoubleSign: z.strictObject({
     first: encodedField("first", signedVoteCodec),
     second: encodedField("second", signedVoteCodec),

@@ -2,23 +2,51 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { parseOperationInput } from "../../app/operations/input.js";
 import { getSuite, isSuiteId } from "../../crypto/index.js";
+import { fromHex } from "../../ledger/bytes.js";
 import { readTextFile } from "../../node/files.js";
-import { MarketLedgerClient, type ProposalJson, type StatusJson } from "../../sdk/index.js";
+import { type ParsedCertificate, parseCertificate } from "../../pki/certificate.js";
+import { fromPem } from "../../pki/pem.js";
+import {
+  type ChainNodeJson,
+  MarketLedgerClient,
+  type ProposalActionJson,
+  type ProposalJson,
+  type StatusJson,
+} from "../../sdk/index.js";
 import { CliError, printer } from "../io.js";
 import { nodeOption, type SignerOptions, signerOptions, submitOperation } from "../submit.js";
 
 /**
- * `mkl gov`: governance of the validator set in an operator's words. An organisation admin
- * proposes (adding a validator, removing one, changing its power), which counts as its
- * organisation's approval; admins of other organisations approve by id; once more than 2/3 of
- * the member organisations have approved, the change applies two heights after the approving
- * block. `mkl gov list` shows what is pending and who approved.
+ * `mkl gov`: governance in an operator's words. An organisation admin proposes (a validator
+ * added, removed or re-weighted; an organisation admitted or removed; an observer added or
+ * removed; a node certificate renewed), which counts as its organisation's approval; admins of
+ * other organisations approve by id; once more than 2/3 of the member organisations have
+ * approved, it applies: a validator change two heights after the approving block, the rest in
+ * it. `mkl gov list` shows what is pending and who approved; `mkl gov nodes` what the chain knows.
  */
 
 interface ProposeOptions extends SignerOptions {
   id?: string;
 }
 type Change = { name: string; publicKey: string; power: string };
+/** One action in the JSON form of governance/actions.ts, with the name it gets in a default id. */
+type ActionInput = { subject: string; action: { kind: ProposalActionJson["kind"]; value: object } };
+
+const changeAction = (change: Change): ActionInput => ({
+  subject: change.name,
+  action: { kind: "changeValidators", value: { changes: [change] } },
+});
+
+/** The first certificate of a PEM file (a node.cert.pem holds the node's, then its CA's). */
+function certificateFile(path: string): { pem: string; cert: ParsedCertificate } {
+  if (!existsSync(path)) throw new CliError(`no certificate file ${path}`);
+  const pem = readTextFile(path);
+  try {
+    return { pem, cert: parseCertificate(fromPem(pem, "CERTIFICATE")) };
+  } catch (error) {
+    throw new CliError(`${path} holds no certificate: ${(error as Error).message}`);
+  }
+}
 
 const POWER = /^[1-9][0-9]{0,18}$/;
 
@@ -70,28 +98,79 @@ function defaultId(verb: string, name: string, height: string): string {
 async function propose(
   o: ProposeOptions,
   verb: string,
-  change: (status: StatusJson) => Change,
+  build: (status: StatusJson, client: MarketLedgerClient) => ActionInput | Promise<ActionInput>,
   print: (line: string) => void,
 ): Promise<void> {
-  const status = await new MarketLedgerClient(o.node).status();
-  const value = change(status);
-  const proposalId = o.id ?? defaultId(verb, value.name, status.height);
-  const op = parseOperationInput("proposeValidatorChange", { proposalId, changes: [value] });
+  const client = new MarketLedgerClient(o.node);
+  const status = await client.status();
+  const { subject, action } = await build(status, client);
+  const proposalId = o.id ?? defaultId(verb, subject, status.height);
+  const op = parseOperationInput("proposeGovernance", { proposalId, actions: [action] });
   const result = await submitOperation(o, op, print);
-  print(`proposal ${proposalId}: ${outcome(result.events)}`);
+  print(`proposal ${proposalId}: ${outcome(result.events, result.height)}`);
 }
 
-/** What the approving transaction's events say: scheduled for a height, or approvals so far. */
-function outcome(events: ReadonlyArray<{ type: string; attributes: Record<string, unknown> }>): string {
-  const scheduled = events.find((e) => e.type === "validatorSetScheduled");
-  if (scheduled !== undefined)
-    return `approved by more than 2/3; applies at height ${String(scheduled.attributes.effectiveHeight)}`;
-  const approved = events.find((e) => e.type === "validatorChangeApproved");
+/** What the approving transaction's events say: accepted (applies at a height), or approvals so far. */
+function outcome(
+  events: ReadonlyArray<{ type: string; attributes: Record<string, unknown> }>,
+  height: string,
+): string {
+  const accepted = events.find((e) => e.type === "proposalAccepted");
+  if (accepted !== undefined) {
+    const at = String(accepted.attributes.effectiveHeight);
+    return at === height
+      ? `approved by more than 2/3; applied at height ${at}`
+      : `approved by more than 2/3; applies at height ${at}`;
+  }
+  const approved = events.find((e) => e.type === "proposalApproved");
   if (approved === undefined) return "recorded";
   return `${String(approved.attributes.approvals)} of ${String(approved.attributes.members)} organisations approved`;
 }
 
-function describeChange(change: ProposalJson["changes"][number]): string {
+/** A current node the chain knows, by name or public key hex; bad input when none or several match. */
+async function chainNode(client: MarketLedgerClient, which: string, role: ChainNodeJson["role"]) {
+  const { nodes } = await client.chainNodes();
+  const matches = nodes.filter((n) => n.role === role && (n.name === which || n.publicKey === which));
+  if (matches.length === 1) return matches[0] as ChainNodeJson;
+  const names =
+    nodes
+      .filter((n) => n.role === role)
+      .map((n) => n.name)
+      .join(", ") || "none";
+  if (matches.length === 0) throw new CliError(`no ${role} "${which}"; the ${role}s are ${names}`);
+  throw new CliError(`"${which}" names ${matches.length} ${role}s; give its public key instead`);
+}
+
+const dayOf = (ms: string) => new Date(Number(ms)).toISOString().slice(0, 10);
+
+function describeCertificate(hex: string): string {
+  try {
+    const cert = parseCertificate(fromHex(hex));
+    return `${cert.subject.commonName ?? "?"} of ${cert.subject.organization ?? "?"}, valid to ${dayOf(cert.notAfterMs.toString())}`;
+  } catch {
+    return "an unreadable certificate";
+  }
+}
+
+/** One line per effect of an action, for `mkl gov list`. */
+function describeAction(action: ProposalActionJson): string[] {
+  switch (action.kind) {
+    case "changeValidators":
+      return action.value.changes.map(describeChange);
+    case "admitOrganisation":
+      return [`admit organisation ${action.value.id} "${action.value.name}"`];
+    case "removeOrganisation":
+      return [`remove organisation ${action.value.id}`];
+    case "addObserver":
+      return [`add observer ${describeCertificate(action.value.certificate)}`];
+    case "removeObserver":
+      return [`remove observer ${action.value.publicKey.slice(0, 12)}…`];
+    case "renewNodeCertificate":
+      return [`renew node certificate: ${describeCertificate(action.value.certificate)}`];
+  }
+}
+
+function describeChange(change: Change): string {
   const key = `${change.publicKey.slice(0, 12)}…`;
   return change.power === "0"
     ? `remove ${change.name} (${key})`
@@ -107,7 +186,9 @@ function stateOf(proposal: ProposalJson, height: bigint): string {
 export function registerGovCommands(program: Command): void {
   const gov = program
     .command("gov")
-    .description("governance of the validator set: propose, approve, list (as organisation admins)");
+    .description(
+      "governance of validators, organisations, observers and node certificates: propose, approve, list (as organisation admins)",
+    );
   const proposeCmd = gov
     .command("propose")
     .description("propose a change; counts as your organisation's approval");
@@ -136,7 +217,7 @@ export function registerGovCommands(program: Command): void {
         const publicKey = publicKeyHex(o.validatorKey, status);
         if (status.validators.some((v) => v.publicKey === publicKey))
           throw new CliError(`${publicKey.slice(0, 16)}… is already a validator; use set-power`);
-        return { name: o.name, publicKey, power: powerOf(o.power) };
+        return changeAction({ name: o.name, publicKey, power: powerOf(o.power) });
       },
       printer(add),
     ),
@@ -154,7 +235,7 @@ export function registerGovCommands(program: Command): void {
       "remove-validator",
       (status) => {
         const current = currentValidator(status, o.validator);
-        return { name: current.name, publicKey: current.publicKey, power: "0" };
+        return changeAction({ name: current.name, publicKey: current.publicKey, power: "0" });
       },
       printer(remove),
     ),
@@ -173,11 +254,151 @@ export function registerGovCommands(program: Command): void {
       "set-power",
       (status) => {
         const current = currentValidator(status, o.validator);
-        return { name: current.name, publicKey: current.publicKey, power: powerOf(o.power) };
+        return changeAction({ name: current.name, publicKey: current.publicKey, power: powerOf(o.power) });
       },
       printer(setPower),
     ),
   );
+
+  const admitOrg = idOption(
+    signerOptions(
+      proposeCmd
+        .command("admit-org")
+        .description("admit an organisation and its CA (issued by the consortium root) as a member")
+        .requiredOption("--org <id>", "its id, e.g. acme")
+        .requiredOption("--name <name>", "its name")
+        .requiredOption("--ca-cert <file>", "its CA certificate (orgs/ID/ca.cert.pem)")
+        .option("--tls-ca-cert <file>", "its TLS CA certificate, on chains with a separate TLS root"),
+    ),
+  ).action((o: ProposeOptions & { org: string; name: string; caCert: string; tlsCaCert?: string }) =>
+    propose(
+      o,
+      "admit-org",
+      () => ({
+        subject: o.org,
+        action: {
+          kind: "admitOrganisation",
+          value: {
+            id: o.org,
+            name: o.name,
+            caCertificate: certificateFile(o.caCert).pem,
+            tlsCaCertificate: o.tlsCaCert === undefined ? null : certificateFile(o.tlsCaCert).pem,
+          },
+        },
+      }),
+      printer(admitOrg),
+    ),
+  );
+  const removeOrg = idOption(
+    signerOptions(
+      proposeCmd
+        .command("remove-org")
+        .description(
+          "remove a member organisation: it no longer votes, signs or admits members, its observers go",
+        )
+        .requiredOption("--org <id>", "the organisation"),
+    ),
+  ).action((o: ProposeOptions & { org: string }) =>
+    propose(
+      o,
+      "remove-org",
+      () => ({ subject: o.org, action: { kind: "removeOrganisation", value: { id: o.org } } }),
+      printer(removeOrg),
+    ),
+  );
+  const addObserver = idOption(
+    signerOptions(
+      proposeCmd
+        .command("add-observer")
+        .description("register a non-voting node, so every node accepts it as a peer")
+        .requiredOption(
+          "--node-cert <file>",
+          "its node certificate (nodeN/node.cert.pem), from its organisation's CA",
+        ),
+    ),
+  ).action((o: ProposeOptions & { nodeCert: string }) =>
+    propose(
+      o,
+      "add-observer",
+      () => {
+        const { pem, cert } = certificateFile(o.nodeCert);
+        return {
+          subject: cert.subject.commonName ?? "node",
+          action: { kind: "addObserver", value: { certificate: pem } },
+        };
+      },
+      printer(addObserver),
+    ),
+  );
+  const removeObserver = idOption(
+    signerOptions(
+      proposeCmd
+        .command("remove-observer")
+        .description("unregister an observer")
+        .requiredOption("--observer <name|hex>", "the observer, by name or public key"),
+    ),
+  ).action((o: ProposeOptions & { observer: string }) =>
+    propose(
+      o,
+      "remove-observer",
+      async (_status, client) => {
+        const node = await chainNode(client, o.observer, "observer");
+        return {
+          subject: node.name,
+          action: { kind: "removeObserver", value: { publicKey: node.publicKey } },
+        };
+      },
+      printer(removeObserver),
+    ),
+  );
+  const renew = idOption(
+    signerOptions(
+      proposeCmd
+        .command("renew-node-cert")
+        .description("record a validator's or observer's renewed node certificate (same key, later expiry)")
+        .requiredOption(
+          "--node-cert <file>",
+          "the new node certificate (mkl network renew-node-cert writes one)",
+        ),
+    ),
+  ).action((o: ProposeOptions & { nodeCert: string }) =>
+    propose(
+      o,
+      "renew-node-cert",
+      () => {
+        const { pem, cert } = certificateFile(o.nodeCert);
+        return {
+          subject: cert.subject.commonName ?? "node",
+          action: { kind: "renewNodeCertificate", value: { certificate: pem } },
+        };
+      },
+      printer(renew),
+    ),
+  );
+
+  const nodes = nodeOption(
+    gov
+      .command("nodes")
+      .description("the nodes the chain knows: validators and registered observers")
+      .option("--json", "print the node's answer as JSON"),
+  ).action(async (o: { node: string; json?: boolean }) => {
+    const print = printer(nodes);
+    const answer = await new MarketLedgerClient(o.node).chainNodes();
+    if (o.json) {
+      print(JSON.stringify(answer, null, 2));
+      return;
+    }
+    print(`height ${answer.height}: ${answer.nodes.length} nodes`);
+    for (const n of answer.nodes) {
+      const cert =
+        n.certificateNotAfterMs === null
+          ? "no certificate recorded"
+          : `certificate to ${dayOf(n.certificateNotAfterMs)}`;
+      print(
+        `${n.name}  ${n.role}${n.role === "validator" ? ` power ${n.power}` : ""}  ${n.organisation || "-"}  ${n.publicKey.slice(0, 12)}…  ${cert}`,
+      );
+    }
+  });
 
   const approve = signerOptions(
     gov
@@ -188,10 +409,10 @@ export function registerGovCommands(program: Command): void {
     const print = printer(approve);
     const result = await submitOperation(
       o,
-      parseOperationInput("approveValidatorChange", { proposalId: id }),
+      parseOperationInput("approveProposal", { proposalId: id }),
       print,
     );
-    print(`proposal ${id}: ${outcome(result.events)}`);
+    print(`proposal ${id}: ${outcome(result.events, result.height)}`);
   });
 
   const list = nodeOption(
@@ -217,7 +438,7 @@ export function registerGovCommands(program: Command): void {
       print(
         `${p.id}  ${stateOf(p, height)}  approvals ${p.approvals.length}/${answer.approvalsNeeded} (${p.approvals.join(", ")})  proposed at ${p.proposedHeight}`,
       );
-      for (const change of p.changes) print(`  ${describeChange(change)}`);
+      for (const line of p.actions.flatMap(describeAction)) print(`  ${line}`);
     }
   });
   gov.addHelpText(
@@ -229,6 +450,10 @@ export function registerGovCommands(program: Command): void {
       "  mkl gov approve add-validator-node5-h120 --key orgs/org2/admin.key.pem",
       "  mkl gov propose set-power --key orgs/org1/admin.key.pem --validator node2 --power 20",
       "  mkl gov propose remove-validator --key orgs/org1/admin.key.pem --validator node5",
+      "  mkl gov propose admit-org --key orgs/org1/admin.key.pem --org org5 --name Acme --ca-cert orgs/org5/ca.cert.pem",
+      "  mkl gov propose add-observer --key orgs/org1/admin.key.pem --node-cert node5/node.cert.pem",
+      "  mkl gov propose renew-node-cert --key orgs/org1/admin.key.pem --node-cert node1/node.cert.pem",
+      "  mkl gov nodes",
       "  mkl gov list",
       "Exit: 0 committed OK, 1 refused (by the chain or the node), 2 bad input.",
     ].join("\n"),

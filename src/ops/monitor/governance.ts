@@ -7,8 +7,8 @@ import { MarketLedgerClient } from "../../sdk/index.js";
 import { MonitorError } from "./errors.js";
 import type { Monitor } from "./monitor.js";
 
-/** The operations the monitor forwards: governance of the validator set, nothing else. */
-const GOVERNANCE_KINDS: ReadonlySet<string> = new Set(["proposeValidatorChange", "approveValidatorChange"]);
+/** The operations the monitor forwards: governance proposals and approvals, nothing else. */
+const GOVERNANCE_KINDS: ReadonlySet<string> = new Set(["proposeGovernance", "approveProposal"]);
 const submitBody = z
   .object({ tx: z.string().regex(/^([0-9a-f]{2})+$/, "the signed transaction's encoding, in hex") })
   .strict();

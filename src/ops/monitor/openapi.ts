@@ -127,14 +127,14 @@ export const MONITOR_OPENAPI = {
     "/v1/ops/governance/proposals": {
       get: {
         summary:
-          "validator-set proposals, pending and scheduled, with the organisations that approved and the approvals needed (from the best node)",
+          "governance proposals (validators, organisations, observers, node certificates), pending and scheduled, with the organisations that approved and the approvals needed (from the best node)",
         responses: { 200: json("proposals"), 502: error },
       },
     },
     "/v1/ops/governance/txs": {
       post: {
         summary:
-          "forward a signed governance transaction (proposeValidatorChange, approveValidatorChange) to the best node; answers once it is committed",
+          "forward a signed governance transaction (proposeGovernance, approveProposal) to the best node; answers once it is committed",
         requestBody: {
           content: {
             "application/json": {

@@ -21,22 +21,51 @@ export const evidenceSchema = z
 export type EvidenceJson = z.infer<typeof evidenceSchema>;
 export const evidenceListSchema = z.object({ evidence: z.array(evidenceSchema) });
 
+const certificateHex = hex.describe("a certificate's DER, in hex");
+export const proposalActionSchema = z
+  .discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("changeValidators"),
+      value: z.object({
+        changes: z.array(
+          z.object({
+            name: z.string(),
+            publicKey: hex.describe("the validator's consensus public key"),
+            power: decimal.describe("0 removes the validator"),
+          }),
+        ),
+      }),
+    }),
+    z.object({
+      kind: z.literal("admitOrganisation"),
+      value: z.object({
+        id: z.string(),
+        name: z.string(),
+        caCertificate: certificateHex,
+        tlsCaCertificate: certificateHex.optional(),
+      }),
+    }),
+    z.object({ kind: z.literal("removeOrganisation"), value: z.object({ id: z.string() }) }),
+    z.object({ kind: z.literal("addObserver"), value: z.object({ certificate: certificateHex }) }),
+    z.object({
+      kind: z.literal("removeObserver"),
+      value: z.object({ publicKey: hex.describe("the observer's consensus public key") }),
+    }),
+    z.object({ kind: z.literal("renewNodeCertificate"), value: z.object({ certificate: certificateHex }) }),
+  ])
+  .meta({ id: "ProposalAction" });
+export type ProposalActionJson = z.infer<typeof proposalActionSchema>;
+
 export const proposalSchema = z
   .object({
     id: z.string(),
-    changes: z
-      .array(
-        z.object({
-          name: z.string(),
-          publicKey: hex.describe("the validator's consensus public key"),
-          power: decimal.describe("0 removes the validator"),
-        }),
-      )
-      .describe("the validator-set changes, applied together"),
+    actions: z.array(proposalActionSchema).describe("what the proposal does, applied in order once approved"),
     proposedHeight: decimal,
     approvals: z.array(z.string()).describe("the organisations that approved, the proposer's included"),
-    status: z.enum(["pending", "scheduled"]),
-    effectiveHeight: decimal.describe('the height the change applies from; "0" while pending'),
+    status: z.enum(["pending", "scheduled"]).describe("scheduled: approved, applies at effectiveHeight"),
+    effectiveHeight: decimal.describe(
+      'the height it applies from (validator changes two heights after approval, the rest at once); "0" while pending',
+    ),
   })
   .meta({ id: "Proposal" });
 export type ProposalJson = z.infer<typeof proposalSchema>;
@@ -49,6 +78,24 @@ export const proposalListSchema = z
   })
   .meta({ id: "ProposalList" });
 export type ProposalListJson = z.infer<typeof proposalListSchema>;
+
+export const chainNodeSchema = z
+  .object({
+    name: z.string(),
+    publicKey: hex.describe("its consensus public key, which is also its p2p id"),
+    organisation: z.string().describe('"" where the chain does not know it (a validator added by key alone)'),
+    role: z.enum(["validator", "observer"]),
+    power: decimal.describe('"0" for an observer'),
+    certificateSerial: z.string().nullable().describe("the node certificate governance recorded, if any"),
+    certificateNotAfterMs: decimal.nullable(),
+    registeredHeight: decimal.nullable(),
+  })
+  .meta({ id: "ChainNode" });
+export type ChainNodeJson = z.infer<typeof chainNodeSchema>;
+export const chainNodeListSchema = z
+  .object({ height: decimal, nodes: z.array(chainNodeSchema).describe("validators first, then observers") })
+  .meta({ id: "ChainNodeList" });
+export type ChainNodeListJson = z.infer<typeof chainNodeListSchema>;
 
 const identityViewSchema = z.object({
   code: userCode,

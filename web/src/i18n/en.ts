@@ -395,6 +395,13 @@ export const en: Same<typeof zhCN> = {
     proposal: "Proposal",
     changes: "Changes",
     change: "{{name}} → power {{power}}",
+    action: {
+      admitOrganisation: "admit organisation {{id}}",
+      removeOrganisation: "remove organisation {{id}}",
+      addObserver: "add an observer",
+      removeObserver: "remove an observer",
+      renewNodeCertificate: "renew a node certificate",
+    },
     approvals: "Approved by",
     pending: "pending",
     scheduled: "scheduled from height {{height}}",

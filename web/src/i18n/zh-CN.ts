@@ -382,6 +382,13 @@ export const zhCN = {
     proposal: "提案",
     changes: "变更",
     change: "{{name}} → 投票权 {{power}}",
+    action: {
+      admitOrganisation: "接纳机构 {{id}}",
+      removeOrganisation: "移除机构 {{id}}",
+      addObserver: "添加观察节点",
+      removeObserver: "移除观察节点",
+      renewNodeCertificate: "更新节点证书",
+    },
     approvals: "已批准",
     pending: "待批准",
     scheduled: "自高度 {{height}} 起生效",

@@ -110,11 +110,18 @@ function Propose({ s, onDone }: { s: StatusJson; onDone: () => void }) {
         const validator = s.validators.find((x) => x.publicKey === v.validator);
         if (!validator) return;
         const done = await submit({
-          kind: "proposeValidatorChange",
+          kind: "proposeGovernance",
           value: {
             proposalId: idempotencyKey("power").toLowerCase(),
-            changes: [
-              { name: validator.name, publicKey: fromHex(validator.publicKey), power: BigInt(v.power) },
+            actions: [
+              {
+                kind: "changeValidators",
+                value: {
+                  changes: [
+                    { name: validator.name, publicKey: fromHex(validator.publicKey), power: BigInt(v.power) },
+                  ],
+                },
+              },
             ],
           },
         });
@@ -180,7 +187,13 @@ function Governance({ s }: { s: StatusJson }) {
                 {
                   title: t("operator.changes"),
                   render: (_, p) =>
-                    p.changes.map((c) => t("operator.change", { name: c.name, power: c.power })).join("; "),
+                    p.actions
+                      .flatMap((a) =>
+                        a.kind === "changeValidators"
+                          ? a.value.changes.map((c) => t("operator.change", { name: c.name, power: c.power }))
+                          : [t(`operator.action.${a.kind}`, { id: "id" in a.value ? a.value.id : "" })],
+                      )
+                      .join("; "),
                 },
                 {
                   title: t("operator.approvals"),
@@ -206,7 +219,7 @@ function Governance({ s }: { s: StatusJson }) {
                         loading={busy}
                         data-testid={`approve-${p.id}`}
                         onClick={async () => {
-                          if (await submit({ kind: "approveValidatorChange", value: { proposalId: p.id } }))
+                          if (await submit({ kind: "approveProposal", value: { proposalId: p.id } }))
                             void list.refetch();
                         }}
                       >

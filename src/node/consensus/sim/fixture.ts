@@ -134,12 +134,17 @@ export function addValidatorOps(power: bigint): { propose: Operation; approve: O
   const proposalId = "add-v4";
   return {
     propose: {
-      kind: "proposeValidatorChange",
+      kind: "proposeGovernance",
       value: {
         proposalId,
-        changes: [{ name: "v4", publicKey: (nodeKeys[4] as KeyPair).publicKey.bytes, power }],
+        actions: [
+          {
+            kind: "changeValidators",
+            value: { changes: [{ name: "v4", publicKey: (nodeKeys[4] as KeyPair).publicKey.bytes, power }] },
+          },
+        ],
       },
     },
-    approve: { kind: "approveValidatorChange", value: { proposalId } },
+    approve: { kind: "approveProposal", value: { proposalId } },
   };
 }
