@@ -12,6 +12,7 @@ import { encodeSignedTx, signTx } from "../ledger/tx.js";
 import type { StatusJson } from "../sdk/wire/index.js";
 import { ChainStore } from "../storage/chain-store.js";
 import { Chain, type CommittedBlock } from "./chain.js";
+import { chainPeerIds, changesPeers } from "./chain-peers.js";
 import { CommitPace } from "./commit-pace.js";
 import { ConfigError, HOME_FILES, loadNodeConfig, type NodeConfig, parseWith } from "./config.js";
 import { BftEngine } from "./consensus/engine.js";
@@ -215,6 +216,7 @@ export class LedgerNode {
       },
       onPeerDisconnected: (peer) => this.log.info({ peer }, "peer disconnected"),
     });
+    this.transport.permit(chainPeerIds(this.chain, this.suite.hash));
     return {
       start: () => bft.start(),
       stop: () => bft.stop(),
@@ -443,6 +445,9 @@ export class LedgerNode {
       this.log.error({ err }, "block figures failed"); // never a reason not to go on
     }
     this.updateMempoolMetrics();
+    if (this.transport !== undefined && changesPeers(committed.outcome.writes)) {
+      this.transport.permit(chainPeerIds(this.chain, this.suite.hash));
+    }
     this.events.emit("block", committed);
     if (committed.block.txs.length > 0) {
       this.log.debug(

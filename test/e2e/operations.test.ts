@@ -18,8 +18,10 @@ import { CLI, ROOT, startNode, until, writeTestConfig } from "./harness.js";
 /**
  * Changing a running network, with real processes: four validators restarted one by one under
  * load; a fifth node added to the validator set and removed again with `mkl gov`, one approval
- * going through the monitor's API; and a sixth node started from a state snapshot, which syncs
- * the rest by blocks. The chain keeps committing throughout.
+ * going through the monitor's API; a sixth node started from a state snapshot, which syncs
+ * the rest by blocks; and a seventh that no running node's config lists, let in by every node
+ * once governance registers it as an observer (no restart), its certificate renewed by
+ * governance, and shut out again when it is removed. The chain keeps committing throughout.
  */
 const suite = getSuite("ecdsa-p256");
 const CHAIN = "marketledger-local";
@@ -66,10 +68,20 @@ beforeAll(async () => {
   // node5 will join the validator set and leave it; node6 will start from a snapshot.
   cli("network", "add-observer", "--dir", dir, "--org", "org2");
   cli("network", "add-observer", "--dir", dir, "--org", "org3");
+  // node7 knows every node, and no node's config knows node7: only the chain can let it in.
+  cli("network", "add-observer", "--dir", dir, "--org", "org4");
   homes = nodeHomes(dir);
   wirePeers(dir, { p2pPorts: await Promise.all(homes.map(() => freePort())) });
+  const node7Id = Buffer.from(keyOf(join(homes[6] as string, "node.key.pem")).publicKey.bytes).toString(
+    "hex",
+  );
+  for (const home of homes.slice(0, 6)) {
+    const path = join(home, "config.json");
+    const config = JSON.parse(readFileSync(path, "utf8")) as { peers: Array<{ id: string }> };
+    writeFileSync(path, JSON.stringify({ ...config, peers: config.peers.filter((p) => p.id !== node7Id) }));
+  }
   for (const home of homes) writeTestConfig(home);
-  for (const home of homes.slice(0, 5)) start(home);
+  for (const home of [...homes.slice(0, 5), homes[6] as string]) start(home);
 }, 120_000);
 
 afterAll(async () => {
@@ -247,6 +259,79 @@ describe("changing a running network", () => {
     expect(
       (later.commit as { signatures: Array<{ validator: string }> }).signatures.map((s) => s.validator),
     ).not.toContain(node5Hex);
+  }, 180_000);
+
+  it("lets in an observer governance registers, with no restart, renews its certificate, and shuts it out on removal", async () => {
+    const node7 = homes[6] as string;
+    const peersOf = async (home: string) => (await (await client(home)).status()).peers;
+    // Refused by every node it dials while the chain does not know it.
+    await until(async () => (await peersOf(node7)).every((p) => !p.connected && p.lastError !== undefined));
+    expect(await height(node7)).toBe(0n);
+    const certificate = join(node7, "node.cert.pem");
+    const proposed = await gov(
+      "propose",
+      "add-observer",
+      "--key",
+      adminKey("org4"),
+      "--node-cert",
+      certificate,
+    );
+    const id = (/proposal (\S+):/.exec(proposed) as RegExpExecArray)[1] as string;
+    expect(id).toMatch(/^add-observer-node7-h\d+$/);
+    await gov("approve", id, "--key", adminKey("org1"));
+    expect(await gov("approve", id, "--key", adminKey("org2"))).toMatch(
+      /approved by more than 2\/3; applied at height \d+/,
+    );
+    const nodes = await gov("nodes");
+    expect(nodes).toMatch(/node7 {2}observer {2}org4/);
+    // The validators permit it at once: it links in on its redial and syncs.
+    const target = await answeredHeight(homes[0] as string);
+    await until(async () => (await height(node7)) >= target, 60_000);
+    const linked = (await peersOf(homes[0] as string)).find((p) => p.address === "");
+    expect(linked).toMatchObject({ connected: true });
+
+    // Renewal: new certificates for the same keys, recorded by governance with a later expiry.
+    const before = /node7 {2}observer {2}org4 {2}\S+ {2}certificate to (\S+)/.exec(nodes)?.[1];
+    const renewed = spawnSync(
+      CLI[0],
+      [...CLI.slice(1), "network", "renew-node-cert", "--dir", dir, "--node", "node7", "--days", "730"],
+      { cwd: ROOT, encoding: "utf8" },
+    );
+    expect(renewed.stderr).toBe("");
+    const renewal = await gov(
+      "propose",
+      "renew-node-cert",
+      "--key",
+      adminKey("org4"),
+      "--node-cert",
+      certificate,
+      "--id",
+      "renew-node7",
+    );
+    expect(renewal).toContain("1 of 4 organisations approved");
+    await gov("approve", "renew-node7", "--key", adminKey("org1"));
+    await gov("approve", "renew-node7", "--key", adminKey("org3"));
+    const after = /node7 {2}observer {2}org4 {2}\S+ {2}certificate to (\S+)/.exec(await gov("nodes"))?.[1];
+    expect(before).toBeDefined();
+    expect(after! > before!).toBe(true);
+    const listed = await gov("list", "--all");
+    expect(listed).toContain("renew node certificate: node7 of org4");
+
+    // Removal: every node drops the link, and its redials are refused again.
+    await gov(
+      "propose",
+      "remove-observer",
+      "--key",
+      adminKey("org1"),
+      "--observer",
+      "node7",
+      "--id",
+      "rm-node7",
+    );
+    await gov("approve", "rm-node7", "--key", adminKey("org2"));
+    await gov("approve", "rm-node7", "--key", adminKey("org3"));
+    await until(async () => (await peersOf(homes[0] as string)).every((p) => p.address !== ""), 30_000);
+    await until(async () => (await peersOf(node7)).every((p) => !p.connected), 30_000);
   }, 180_000);
 
   it("starts a new node from a verified snapshot, refuses a tampered one, and syncs the rest by blocks", async () => {

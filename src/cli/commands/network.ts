@@ -2,7 +2,7 @@ import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { readJsonFile } from "../../node/files.js";
 import { bundleName, DEFAULT_INSTALL_DIR, hostsOf, writeHostBundles } from "../../ops/network/bundles.js";
-import { addObserver, addOrganisation, planContext } from "../../ops/network/grow.js";
+import { addObserver, addOrganisation, planContext, renewNodeCertificates } from "../../ops/network/grow.js";
 import { type NetworkPlan, planNetwork } from "../../ops/network/plan.js";
 import { DEFAULT_BASE_PORT } from "../../ops/network/ports.js";
 import { hostsTopology, localTopology, manifestTopology } from "../../ops/network/topology.js";
@@ -177,6 +177,28 @@ export function registerNetworkCommands(program: Command): void {
     const home = addObserver(resolve(o.dir), o.org, passphraseFrom(o.passphraseEnv));
     printer(observer)(
       `observer ${home.split("/").pop()} of ${o.org} in ${home}; every node's peer list now includes it`,
+    );
+  });
+  const renew = network
+    .command("renew-node-cert")
+    .description(
+      "issue a node's node and TLS certificates again (same keys, later expiry) from its organisation's CAs",
+    )
+    .requiredOption("--dir <dir>", "the network directory")
+    .requiredOption("--node <moniker>", "the node, e.g. node3")
+    .option("--days <n>", "validity, in days", "365")
+    .option("--passphrase-env <var>", "passphrase of the CA keys");
+  renew.action((o: { dir: string; node: string; days: string; passphraseEnv?: string }) => {
+    if (!/^[1-9][0-9]{0,4}$/.test(o.days))
+      throw new CliError(`--days must be a whole number from 1, got "${o.days}"`);
+    const path = renewNodeCertificates(
+      resolve(o.dir),
+      o.node,
+      BigInt(o.days),
+      passphraseFrom(o.passphraseEnv),
+    );
+    printer(renew)(
+      `renewed ${path} (and tls.cert.pem); record it on the chain with: mkl gov propose renew-node-cert --node-cert ${path} --key ADMIN_KEY`,
     );
   });
 }

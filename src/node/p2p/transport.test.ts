@@ -242,6 +242,50 @@ describe("admission", () => {
   });
 });
 
+describe("peers the chain permits", () => {
+  const suiteId = "ecdsa-p256";
+
+  it("lets in a peer once the chain permits it, without a restart, and drops it when the chain forgets it", async () => {
+    const pki = makeTlsPki();
+    const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
+    const ha = await start(suiteId, a, pki, []); // a's config knows nobody
+    const hb = await start(suiteId, b, pki, [{ id: a.id, host: "127.0.0.1", port: ha.transport.port }]);
+    await until(
+      () => ha.refusals.some((r) => r.code === "P2P_HELLO_UNKNOWN_PEER"),
+      10_000,
+      "b refused while unknown",
+    );
+    expect(ha.transport.permit([a.id, b.id])).toEqual({ added: [b.id], removed: [] }); // its own id is skipped
+    await until(
+      () => ha.connected.includes(b.id) && hb.connected.includes(a.id),
+      10_000,
+      "b links in on its redial",
+    );
+    expect(ha.transport.peers()).toMatchObject([{ id: b.id, connected: true, address: "" }]);
+    expect(ha.transport.send(b.id, text("welcome"))).toBe(true);
+    await until(() => hb.inbox.some((m) => untext(m.payload) === "welcome"), 10_000, "delivered");
+    expect(ha.transport.permit([b.id])).toEqual({ added: [], removed: [] });
+
+    const refusalsBefore = ha.refusals.length;
+    expect(ha.transport.permit([])).toEqual({ added: [], removed: [b.id] });
+    expect(ha.transport.peers()).toEqual([]);
+    await until(() => !hb.transport.peers()[0]!.connected, 10_000, "b sees the link close");
+    await until(
+      () => ha.refusals.slice(refusalsBefore).some((r) => r.code === "P2P_HELLO_UNKNOWN_PEER"),
+      10_000,
+      "b refused again on its redial",
+    );
+  });
+
+  it("never takes away a configured peer, and skips an id that is no key", async () => {
+    const pki = makeTlsPki();
+    const [a, b] = [makeNode(suiteId, pki, "a"), makeNode(suiteId, pki, "b")];
+    const ha = await start(suiteId, a, pki, [{ id: b.id, host: "127.0.0.1", port: 1 }]);
+    expect(ha.transport.permit(["04"])).toEqual({ added: [], removed: [] });
+    expect(ha.transport.peers().map((p) => p.id)).toEqual([b.id]);
+  });
+});
+
 describe("admission, continued", () => {
   const suiteId = "ecdsa-p256";
 

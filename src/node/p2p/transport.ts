@@ -28,9 +28,13 @@ const DEFAULTS = {
   idleTimeoutMs: 20_000,
 };
 
-/** Everything we know about one configured peer; outlives its connections. */
+/**
+ * Everything we know about one permitted peer; outlives its connections. A configured peer has
+ * an address we dial; a peer only the chain permits (permit()) has none and connects to us.
+ */
 interface PeerLink {
-  readonly address: PeerAddress;
+  readonly id: string;
+  readonly address: PeerAddress | undefined;
   readonly queue: OutboundQueue;
   readonly counters: ByteCounters;
   active: Connection | undefined;
@@ -46,6 +50,10 @@ interface PeerLink {
  */
 export class Transport {
   private readonly links = new Map<string, PeerLink>();
+  /** Who may complete a Hello: the configured peers and those the chain permits. */
+  private readonly allowed = new Map<string, PublicKey>();
+  /** The ids permit() added, which a later permit() may take away again (configured ones stay). */
+  private readonly chainPermitted = new Set<string>();
   /** Inbound links past TLS that have not yet proved who they are (bounded by `admission`). */
   private readonly pending = new Set<Connection>();
   /** Every accepted TCP socket, handshaking or not, so stop() need not wait for a slow handshake. */
@@ -65,27 +73,16 @@ export class Transport {
   ) {
     this.log = (opts.log ?? pino({ level: "silent" })).child({ module: "p2p" });
     this.tls = { ...opts.self.tls, trustedCaPems: opts.trustedCaPems };
-    const allowed = new Map<string, PublicKey>();
-    const maxQueueBytes = opts.maxQueueBytes ?? DEFAULTS.maxQueueBytes;
     for (const address of opts.peers) {
       if (address.id === opts.self.id) continue;
-      allowed.set(address.id, parsePeerId(opts, address.id));
-      this.links.set(address.id, {
-        address,
-        queue: new OutboundQueue(maxQueueBytes),
-        counters: { sentBytes: 0, receivedBytes: 0 },
-        active: undefined,
-        dialling: undefined,
-        attempt: 0,
-        redialTimer: undefined,
-        lastError: undefined,
-      });
+      this.allowed.set(address.id, parsePeerId(opts, address.id));
+      this.links.set(address.id, this.newLink(address.id, address));
     }
     this.admission = new InboundAdmission({
       maxPerAddress: opts.maxUnauthenticatedPerAddress ?? DEFAULTS.maxUnauthenticatedPerAddress,
       maxAnonymous: opts.maxUnauthenticated ?? DEFAULTS.maxUnauthenticated,
     });
-    for (const { address } of this.links.values()) {
+    for (const address of opts.peers) {
       if (isIP(address.host) !== 0) this.admission.notePeerAddress(address.host, address.id);
     }
     this.ctx = {
@@ -94,7 +91,7 @@ export class Transport {
       selfId: opts.self.id,
       consensusKey: opts.self.consensusKey,
       incarnation: new Uint8Array(randomBytes(INCARNATION_BYTES)),
-      allowed,
+      allowed: this.allowed,
       maxFrameBytes: opts.maxFrameBytes ?? DEFAULTS.maxFrameBytes,
       helloTimeoutMs: opts.helloTimeoutMs ?? DEFAULTS.helloTimeoutMs,
       pingIntervalMs: opts.pingIntervalMs ?? DEFAULTS.pingIntervalMs,
@@ -132,6 +129,63 @@ export class Transport {
     return transport;
   }
 
+  private newLink(id: string, address: PeerAddress | undefined): PeerLink {
+    return {
+      id,
+      address,
+      queue: new OutboundQueue(this.opts.maxQueueBytes ?? DEFAULTS.maxQueueBytes),
+      counters: { sentBytes: 0, receivedBytes: 0 },
+      active: undefined,
+      dialling: undefined,
+      attempt: 0,
+      redialTimer: undefined,
+      lastError: undefined,
+    };
+  }
+
+  /**
+   * The peers the chain knows (validators and registered observers), beside the configured ones,
+   * which only bootstrap: an id new here may connect to us from now on (the chain holds no
+   * address to dial it at), and one the chain no longer knows is dropped, its link closed.
+   * Returns the ids added and removed. An id that is not a key of the chain's suite is skipped.
+   */
+  permit(ids: Iterable<string>): { added: string[]; removed: string[] } {
+    const next = new Set<string>();
+    for (const id of ids) if (id !== this.opts.self.id) next.add(id);
+    const added: string[] = [];
+    const removed: string[] = [];
+    for (const id of next) {
+      if (this.links.has(id)) continue;
+      try {
+        this.allowed.set(id, parsePeerId(this.opts, id));
+      } catch (err) {
+        this.log.warn({ err, peerId: id }, "the chain names a peer whose key does not parse");
+        continue;
+      }
+      this.links.set(id, this.newLink(id, undefined));
+      this.chainPermitted.add(id);
+      added.push(id);
+    }
+    for (const id of this.chainPermitted) {
+      if (next.has(id)) continue;
+      const link = this.links.get(id)!;
+      this.chainPermitted.delete(id);
+      this.allowed.delete(id);
+      this.links.delete(id);
+      clearTimeout(link.redialTimer);
+      const reason = new P2pError("P2P_NOT_PERMITTED", "the chain no longer knows this peer");
+      link.dialling?.close(reason);
+      if (link.active !== undefined) {
+        link.active.close(reason);
+        if (!this.stopped) this.callback(() => this.opts.onPeerDisconnected?.(id));
+      }
+      removed.push(id);
+    }
+    if (added.length + removed.length > 0)
+      this.log.info({ added, removed }, "permitted peers from the chain");
+    return { added, removed };
+  }
+
   get port(): number {
     return (this.server.address() as AddressInfo).port;
   }
@@ -162,9 +216,9 @@ export class Transport {
 
   peers(): PeerInfo[] {
     return [...this.links.values()].map((link) => ({
-      id: link.address.id,
+      id: link.id,
       connected: link.active !== undefined,
-      address: `${link.address.host}:${link.address.port}`,
+      address: link.address === undefined ? "" : `${link.address.host}:${link.address.port}`,
       ...(link.lastError !== undefined ? { lastError: link.lastError } : {}),
       ...(link.active !== undefined ? { role: link.active.role } : {}),
       sentBytes: link.counters.sentBytes,
@@ -273,6 +327,7 @@ export class Transport {
   private dial(link: PeerLink): void {
     link.redialTimer = undefined;
     if (this.stopped || link.active !== undefined || link.dialling !== undefined) return;
+    if (link.address === undefined) return; // it connects to us
     const { host, port, id } = link.address;
     const socket = connect(clientTlsOptions(this.tls, host, port));
     // Where a peer answers from is where its own dials will come from: give it the peers' quota.
@@ -284,7 +339,7 @@ export class Transport {
 
   private scheduleRedial(link: PeerLink): void {
     if (this.stopped || link.redialTimer !== undefined || link.active !== undefined) return;
-    if (link.dialling !== undefined) return;
+    if (link.dialling !== undefined || link.address === undefined) return;
     const delayMs = backoffDelayMs(link.attempt, this.opts.backoff ?? DEFAULT_BACKOFF);
     link.attempt++;
     link.redialTimer = setTimeout(() => this.dial(link), delayMs);
@@ -298,7 +353,11 @@ export class Transport {
       const address = conn.socket.remoteAddress;
       if (address !== undefined) this.admission.notePeerAddress(address, peerId);
     }
-    const link = this.links.get(peerId)!;
+    const link = this.links.get(peerId);
+    if (link === undefined) {
+      conn.close(new P2pError("P2P_NOT_PERMITTED", "the chain no longer knows this peer"));
+      return;
+    }
     if (link.dialling === conn) link.dialling = undefined;
     conn.counters = link.counters;
     const current = link.active;
@@ -358,11 +417,8 @@ export class Transport {
       link.active = undefined;
       link.queue.clear();
       if (this.stopped) return;
-      this.log.info(
-        { peerId: link.address.id, code: reason.code, reason: reason.message },
-        "peer disconnected",
-      );
-      this.callback(() => this.opts.onPeerDisconnected?.(link.address.id));
+      this.log.info({ peerId: link.id, code: reason.code, reason: reason.message }, "peer disconnected");
+      this.callback(() => this.opts.onPeerDisconnected?.(link.id));
     }
     this.scheduleRedial(link);
   }

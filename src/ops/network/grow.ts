@@ -4,14 +4,15 @@ import { systemClock } from "../../clock.js";
 import { getSuite } from "../../crypto/index.js";
 import type { SuiteId } from "../../crypto/suite.js";
 import { toHex } from "../../ledger/bytes.js";
-import { readJsonFile, writeJsonFile } from "../../node/files.js";
+import { readJsonFile, writeJsonFile, writePublicFile } from "../../node/files.js";
 import { randomSerial, readCertificateFile, readKeyFile, validityStartMs } from "../../node/key-files.js";
 import { isOrgId } from "../../pki/index.js";
 import { wirePeers } from "../peers.js";
 import { NetworkError } from "./errors.js";
-import type { Ca } from "./issue.js";
+import { type Ca, issue } from "./issue.js";
 import {
   adminGenesis,
+  altNamesOf,
   checkGenesis,
   type NetworkManifest,
   type OrgPlan,
@@ -21,7 +22,7 @@ import {
   planOrg,
 } from "./plan.js";
 import { DEFAULT_BASE_PORT } from "./ports.js";
-import { writeNodeHome, writeOrg } from "./write.js";
+import { pemChain, writeNodeHome, writeOrg } from "./write.js";
 
 /** Adding to a network made by `mkl network init`: organisations and observer nodes. */
 
@@ -148,4 +149,48 @@ export function addObserver(dir: string, orgId: string, passphrase: string | und
   writeJsonFile(join(dir, "network.json"), manifest);
   wirePeers(dir);
   return home;
+}
+
+/**
+ * New node and TLS certificates for `moniker` of the network in `dir`, from its organisation's
+ * CAs, for the keys it already has: the same name, organisation and key, a later expiry. The
+ * node certificate then goes to governance (`mkl gov propose renew-node-cert`); the node uses
+ * both files from its next start. Returns the node certificate's path.
+ */
+export function renewNodeCertificates(
+  dir: string,
+  moniker: string,
+  days: bigint,
+  passphrase: string | undefined,
+): string {
+  const manifest = readManifest(dir);
+  const node = manifest.nodes.find((n) => n.moniker === moniker);
+  if (node === undefined)
+    throw new NetworkError("NETWORK_NOT_FOUND", `no node "${moniker}" in ${dir}/network.json`);
+  const home = join(dir, moniker);
+  if (!existsSync(join(home, "node.key.pem"))) {
+    throw new NetworkError(
+      "NETWORK_NOT_FOUND",
+      `no node home ${home} (a --hosts node's home is in its bundle)`,
+    );
+  }
+  const orgDir = join(dir, "orgs", node.organisation);
+  const ca = loadCa(orgDir, "ca", passphrase);
+  const tlsCa = manifest.separateTls ? loadCa(orgDir, "tls-ca", passphrase) : ca;
+  const ctx = planContext(manifest.suite, days);
+  const subject = {
+    commonName: moniker,
+    organization: node.organisation,
+    organizationalUnit: "node-operator",
+  };
+  const altNames = altNamesOf(moniker, node.host ?? "127.0.0.1");
+  const keyPair = (file: string) => {
+    const privateKey = readKeyFile(join(home, file), undefined);
+    return { privateKey, publicKey: getSuite(privateKey.suite).publicKeyOf(privateKey) };
+  };
+  const cert = issue(ctx, "node", subject, keyPair("node.key.pem"), ca, altNames);
+  const tlsCert = issue(ctx, "node", subject, keyPair("tls.key.pem"), tlsCa, altNames);
+  writePublicFile(join(home, "node.cert.pem"), pemChain([cert, ca.cert]));
+  writePublicFile(join(home, "tls.cert.pem"), pemChain([tlsCert, tlsCa.cert]));
+  return join(home, "node.cert.pem");
 }

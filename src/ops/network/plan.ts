@@ -150,7 +150,7 @@ export function planOrg(
 }
 
 /** The names a node's certificates carry: its moniker, loopback, and the address peers dial. */
-function altNamesOf(moniker: string, host: string): AltNames {
+export function altNamesOf(moniker: string, host: string): AltNames {
   const dnsNames = [moniker, "localhost"];
   const ipAddresses = [LOOPBACK];
   if (isIP(host) !== 0) {

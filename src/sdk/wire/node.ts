@@ -7,7 +7,9 @@ export const peerSchema = z
   .object({
     id: hex.describe("the peer's consensus public key"),
     connected: z.boolean(),
-    address: z.string().describe("the configured host:port"),
+    address: z
+      .string()
+      .describe('the configured host:port; "" for a peer only the chain permits (it dials us)'),
     lastError: z.string().optional().describe("why the last link failed (a P2P_ code)"),
     role: z.enum(["dialler", "acceptor"]).optional(),
     sentBytes: z.number().int(),
