@@ -3,7 +3,11 @@ import { bytes, type CodecType, list, string, struct, taggedUnion } from "../../
 import { appEvent } from "../events.js";
 import type { GenesisValidator } from "../genesis.js";
 import { IdentityError } from "../identity/errors.js";
-import { admitOrganisation, registerOrganisationCodec } from "../identity/operations.js";
+import {
+  admitOrganisation,
+  checkOrganisationValue,
+  registerOrganisationCodec,
+} from "../identity/operations.js";
 import {
   isOrganisationRemoved,
   listOrganisationIds,
@@ -227,11 +231,18 @@ export function applyActions(ctx: TxContext, proposalId: string, actions: readon
   return effectiveHeight;
 }
 
-/** Refuses at proposal time what could never apply, by running it on state that is dropped. */
-export function checkActions(ctx: TxContext, actions: readonly ProposalAction[]): void {
+/** What the actions need before any state is read (the operation's checkValue). */
+export function checkActionValues(actions: readonly ProposalAction[]): void {
   if (actions.length === 0)
     throw new GovernanceError("GOVERNANCE_EMPTY", "a proposal has at least one action");
-  if (actions.some((a) => a.kind === "changeValidators" && a.value.changes.length === 0))
-    throw new GovernanceError("GOVERNANCE_EMPTY", "a validator change names at least one validator");
+  for (const action of actions) {
+    if (action.kind === "changeValidators" && action.value.changes.length === 0)
+      throw new GovernanceError("GOVERNANCE_EMPTY", "a validator change names at least one validator");
+    if (action.kind === "admitOrganisation") checkOrganisationValue(action.value);
+  }
+}
+
+/** Refuses at proposal time what could never apply, by running it on state that is dropped. */
+export function checkActions(ctx: TxContext, actions: readonly ProposalAction[]): void {
   runActions({ ...ctx, state: ctx.state.child(), emit: () => undefined }, actions);
 }

@@ -4,7 +4,7 @@ import { appEvent } from "../events.js";
 import { listOrganisationIds } from "../identity/records.js";
 import { activeSigner } from "../identity/signer.js";
 import type { OperationHandler, TxContext } from "../operation.js";
-import { applyActions, checkActions, proposalActionsCodec } from "./actions.js";
+import { applyActions, checkActions, checkActionValues, proposalActionsCodec } from "./actions.js";
 import { GovernanceError } from "./errors.js";
 
 /**
@@ -107,11 +107,14 @@ const proposeCodec = struct({ proposalId: string(64), actions: proposalActionsCo
 export const proposeGovernanceOperation: OperationHandler<CodecType<typeof proposeCodec>> = {
   tag: 302,
   codec: proposeCodec,
-  execute(ctx, op) {
-    const organisation = adminOrganisation(ctx);
+  checkValue(op) {
     if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(op.proposalId)) {
       throw new GovernanceError("GOVERNANCE_BAD_ID", "a proposal id is lowercase letters, digits and dashes");
     }
+    checkActionValues(op.actions);
+  },
+  execute(ctx, op) {
+    const organisation = adminOrganisation(ctx);
     if (readProposal(ctx, op.proposalId) !== undefined) {
       throw new GovernanceError("GOVERNANCE_DUPLICATE", `proposal ${op.proposalId} exists`);
     }
