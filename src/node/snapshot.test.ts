@@ -1,9 +1,10 @@
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decode, encode } from "../ledger/codec.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, SdkError, transferOp } from "../sdk/index.js";
+import { until } from "../until.test-util.js";
 import { type RunningNode, runNode } from "./run.js";
 import { snapshotCodec } from "./snapshot.js";
 import { restoreSnapshot, writeSnapshot } from "./snapshot-home.js";
@@ -26,12 +27,7 @@ const copies: string[] = [];
 
 /** Waits until the node's height passes `height`. */
 const pastHeight = (client: MarketLedgerClient, height: bigint) =>
-  vi.waitFor(
-    async () => {
-      if (BigInt((await client.status()).height) <= height) throw new Error(`not past ${height} yet`);
-    },
-    { timeout: 20_000, interval: 20 },
-  );
+  until(async () => BigInt((await client.status()).height) > height, 20_000, `a height past ${height}`);
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   try {

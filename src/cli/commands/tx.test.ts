@@ -8,6 +8,7 @@ import { getSuite } from "../../crypto/index.js";
 import { type RunningNode, runNode } from "../../node/run.js";
 import { seedDemoGenesis } from "../../ops/demo-genesis.js";
 import { userCodeOf } from "../../pki/user-code.js";
+import { until } from "../../until.test-util.js";
 import { runCliCaptured } from "../run.test-util.js";
 import { initNetwork } from "./network.js";
 
@@ -313,7 +314,11 @@ describe("mkl tx: every operation from the command line", () => {
     expect([late.exit, late.out]).toEqual([1, expect.stringContaining("[GOVERNANCE_CLOSED]")]);
     expect((await gov("approve", "no-such", "--key", org1Admin)).out).toContain("[GOVERNANCE_UNKNOWN]");
     // Listed until the height it applies at; then only with --all.
-    await expect.poll(() => read(gov("list")), { timeout: 30_000 }).toContain("no pending proposals");
+    await until(
+      async () => (await read(gov("list"))).includes("no pending proposals"),
+      30_000,
+      "no pending proposals",
+    );
     expect(await read(gov("list", "--all"))).toMatch(
       /power-up {2}(scheduled for \d+|applied) {2}approvals 2\/2 \(org1, org2\)/,
     );
