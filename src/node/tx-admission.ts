@@ -1,5 +1,7 @@
+import { isInvalidInput } from "../app/errors.js";
 import { authorizeTx, checkTxSignature, decodeTxEnvelope } from "../app/executor.js";
 import type { Suite } from "../crypto/suite.js";
+import type { LedgerError } from "../errors.js";
 import { toHex } from "../ledger/bytes.js";
 import type { Chain } from "./chain.js";
 import { type Mempool, MempoolError } from "./mempool.js";
@@ -21,6 +23,15 @@ export interface TxAdmissionDeps {
   readonly clientPoolLimit?: () => number;
   /** Called before each signature verification (a metric). */
   readonly onSignatureCheck?: () => void;
+}
+
+/**
+ * True for what admitToMempool throws to refuse a transaction: bad input, or a pool that will not
+ * take it (full, a duplicate, the nonce taken, the budget spent). Anything else, a storage fault
+ * or a broken invariant, is not the transaction's fault and must propagate.
+ */
+export function isTxRefusal(error: unknown): error is LedgerError {
+  return isInvalidInput(error) || error instanceof MempoolError;
 }
 
 /**

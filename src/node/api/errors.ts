@@ -2,10 +2,9 @@ import { STATUS_CODES } from "node:http";
 import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { isInvalidInput } from "../../app/errors.js";
 import { LedgerError } from "../../errors.js";
 import type { ErrorJson } from "../../sdk/wire/index.js";
-import { MempoolError } from "../mempool.js";
+import { isTxRefusal } from "../tx-admission.js";
 
 /** The HTTP status of each stable error code; anything unlisted that we raised is a 400. */
 const STATUS_BY_CODE: Record<string, number> = {
@@ -44,7 +43,7 @@ export class ApiError extends LedgerError {}
  * not the request's fault and must not be answered as if it were.
  */
 export function isRefusal(error: unknown): error is LedgerError {
-  return isInvalidInput(error) || error instanceof MempoolError || error instanceof ApiError;
+  return isTxRefusal(error) || error instanceof ApiError;
 }
 
 export function notFound(what: string): ApiError {

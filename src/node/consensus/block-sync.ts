@@ -1,9 +1,9 @@
-import { InvalidBlockError } from "../../app/errors.js";
+import { InvalidBlockError, isInvalidInput } from "../../app/errors.js";
 import { type Block, decodeBlock } from "../../ledger/block.js";
 import { verifyCommit } from "../../ledger/commit.js";
 import type { Chain, PreparedBlock } from "../chain.js";
 import type { Clock, PeerNetwork } from "./ports.js";
-import { isInputError, type Refusals } from "./refusals.js";
+import type { Refusals } from "./refusals.js";
 import { encodePeerMessage } from "./wire.js";
 
 /** Most blocks sent in one answer to a peer that is behind, and most bytes. */
@@ -99,7 +99,7 @@ export class BlockSync {
           checked = this.check(encoded);
         } catch (error) {
           // Not an input error: a bug, thrown once the blocks before it are durable.
-          if (!isInputError(error)) failure = { error };
+          if (!isInvalidInput(error)) failure = { error };
           else refusals.refuse(peerId, "refused a synced block", { code: error.code, err: error.message });
           return;
         }

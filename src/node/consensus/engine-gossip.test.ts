@@ -2,8 +2,12 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { proposer, ValidatorSet } from "../../consensus/index.js";
 import type { KeyPair } from "../../crypto/suite.js";
+import { InvariantError } from "../../errors.js";
 import { toHex } from "../../ledger/bytes.js";
+import { TxError } from "../../ledger/errors.js";
+import { StorageError } from "../../storage/chain-store.js";
 import type { Chain } from "../chain.js";
+import { MempoolError } from "../mempool.js";
 import { BftEngine } from "./engine.js";
 import {
   certify,
@@ -169,6 +173,21 @@ describe("BftEngine gossip", () => {
     expect(relayed.map((m) => (m.kind === "vote" ? toHex(m.value.validator) : "")).sort()).toEqual(
       lockers.map((k) => toHex(k.publicKey.bytes)).sort(),
     );
+    engine.stop();
+  });
+
+  it("drops a peer's transaction the pool refuses, and lets any other failure of admitting it escape", () => {
+    const { engine } = engineFor(validators[0] as KeyPair);
+    engine.start();
+    const tx = encodePeerMessage({ kind: "tx", value: new Uint8Array([1, 2, 3]) });
+    const failing = (error: Error) => () =>
+      engine.onPeerMessage("peer", tx, () => {
+        throw error;
+      });
+    expect(failing(new MempoolError("TX_DUPLICATE", "already pending"))).not.toThrow();
+    expect(failing(new TxError("TX_EXPIRED", "expired"))).not.toThrow();
+    expect(failing(new StorageError("STORE_CORRUPT", "a damaged page"))).toThrow(StorageError);
+    expect(failing(new InvariantError("two heads"))).toThrow(InvariantError);
     engine.stop();
   });
 });

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { isInvalidInput } from "../../app/errors.js";
 import {
   ConsensusCore,
   type ConsensusMessage,
@@ -13,20 +14,20 @@ import {
   type WalRecord,
 } from "../../consensus/index.js";
 import type { KeyPair, Suite } from "../../crypto/suite.js";
-import { LedgerError } from "../../errors.js";
 import { type Faults, noFaults } from "../../faults.js";
 import { type Block, blockHash, lastCommitHash } from "../../ledger/block.js";
 import { bytesEqual, toHex } from "../../ledger/bytes.js";
 import type { SignedVote } from "../../ledger/signed-vote.js";
 import type { Chain, CommittedBlock, PreparedBlock } from "../chain.js";
 import type { Mempool } from "../mempool.js";
+import { isTxRefusal } from "../tx-admission.js";
 import { BlockSync } from "./block-sync.js";
 import { type BufferedMessage, NextHeightBuffer } from "./next-height-buffer.js";
 import type { Clock, ConsensusWal, EngineObserver, PeerNetwork, TimerHandle, Timers } from "./ports.js";
 import { type Prepared, PreparedBlocks } from "./prepared-blocks.js";
 import { ProposalBuilder } from "./proposal-builder.js";
 import { validateProposal } from "./proposal-validator.js";
-import { isInputError, Refusals } from "./refusals.js";
+import { Refusals } from "./refusals.js";
 import { openProposal, openVote, signProposal, signVote } from "./signing.js";
 import { VoteBook } from "./vote-book.js";
 import {
@@ -227,7 +228,7 @@ export class BftEngine {
     try {
       message = decodePeerMessage(data);
     } catch (error) {
-      if (!isInputError(error)) throw error;
+      if (!isInvalidInput(error)) throw error;
       this.refusals.refuse(peerId, "undecodable peer message", { err: (error as Error).message });
       return;
     }
@@ -243,7 +244,7 @@ export class BftEngine {
           submitTx(message.value);
         } catch (error) {
           // Already known, or invalid here: the sender's node answered its client already.
-          if (!(error instanceof LedgerError)) throw error;
+          if (!isTxRefusal(error)) throw error;
         }
         return;
       case "status":
@@ -530,7 +531,7 @@ export class BftEngine {
     try {
       payload = decodeProposalPayload(signed.payload);
     } catch (error) {
-      if (!isInputError(error)) throw error;
+      if (!isInvalidInput(error)) throw error;
       this.refusals.refuse(peerId, "proposal with an undecodable block", { err: (error as Error).message });
       return;
     }

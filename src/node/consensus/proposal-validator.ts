@@ -1,9 +1,10 @@
+import { isInvalidInput } from "../../app/errors.js";
 import type { Verdict } from "../../consensus/index.js";
 import { blockHash, lastCommitHash } from "../../ledger/block.js";
 import { toHex } from "../../ledger/bytes.js";
 import type { Chain } from "../chain.js";
 import type { PreparedBlocks } from "./prepared-blocks.js";
-import { isInputError, type Refusals } from "./refusals.js";
+import type { Refusals } from "./refusals.js";
 import { decodeProposalPayload, type ProposalPayload } from "./wire.js";
 
 const INVALID: Verdict = { valid: false };
@@ -29,7 +30,7 @@ export function validateProposal(
   try {
     payload = decodeProposalPayload(payloadBytes);
   } catch (error) {
-    if (!isInputError(error)) throw error;
+    if (!isInvalidInput(error)) throw error;
     refusals.refuse("unknown", "proposal with an undecodable block", { height, err: error.message });
     return INVALID;
   }
@@ -50,7 +51,7 @@ export function validateProposal(
     });
     return { valid: true, blockTimeMs: Number(header.timeMs) };
   } catch (error) {
-    if (!isInputError(error)) throw error;
+    if (!isInvalidInput(error)) throw error;
     refusals.refuse(source, "invalid proposal", { height, code: error.code, err: error.message });
     return INVALID;
   }

@@ -1,5 +1,4 @@
 import type { Logger } from "pino";
-import { isInvalidInput } from "../../app/errors.js";
 import { LogBudget } from "../p2p/log-budget.js";
 import type { Clock, EngineObserver } from "./ports.js";
 
@@ -31,9 +30,3 @@ export class Refusals {
     this.log.warn({ peer: source, ...details, ...(suppressed > 0 ? { suppressed } : {}) }, reason);
   }
 }
-
-/**
- * True for the errors that mean "this input is invalid" (isInvalidInput). An InvariantError or a
- * storage fault is not bad input: it must stop the node, never become a nil vote or a refused block.
- */
-export const isInputError = isInvalidInput;

@@ -5,14 +5,13 @@ import { EventQueue } from "../../../consensus/sim/eventQueue.js";
 import { Prng } from "../../../consensus/sim/prng.js";
 import { getSuite } from "../../../crypto/index.js";
 import type { KeyPair, Suite } from "../../../crypto/suite.js";
-import { LedgerError } from "../../../errors.js";
 import { type Faults, faultsAt } from "../../../faults.js";
 import { toHex } from "../../../ledger/bytes.js";
 import type { StoreFault } from "../../../storage/chain-store.js";
 import { MemoryStore } from "../../../storage/memory-store.js";
 import { Chain } from "../../chain.js";
 import { Mempool } from "../../mempool.js";
-import { admitToMempool, type TxSource } from "../../tx-admission.js";
+import { admitToMempool, isTxRefusal, type TxSource } from "../../tx-admission.js";
 import { VerifyBudget } from "../../verify-budget.js";
 import { BftEngine, type EngineFault } from "../engine.js";
 import type { Clock, PeerNetwork, TimerHandle, Timers } from "../ports.js";
@@ -507,7 +506,7 @@ class EngineSimulation {
         source,
       );
     } catch (error) {
-      if (error instanceof LedgerError) return; // known already, or not yet valid here
+      if (isTxRefusal(error)) return; // known already, or not yet valid here
       throw error;
     }
     running.engine.onTxAdmitted();
