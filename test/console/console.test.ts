@@ -162,14 +162,19 @@ async function chainJson<T>(path: string): Promise<T> {
 const yuanText = (fen: string) =>
   `¥${BigInt(fen) / 100n}.${(BigInt(fen) % 100n).toString().padStart(2, "0")}`;
 
-/** At a 390 px phone width the page scrolls only vertically (a wide table scrolls inside itself). */
-async function fitsPhone(page: Page) {
+/**
+ * At a 390 px phone width the page scrolls only vertically (a wide table scrolls inside its
+ * card): checked, kept as a screenshot, and the desktop width restored.
+ */
+async function atPhoneWidth(page: Page, name: string) {
   await page.setViewportSize({ width: 390, height: 844 });
   await expect
     .poll(() => page.evaluate("document.documentElement.scrollWidth - window.innerWidth"), {
       timeout: 10_000,
     })
     .toBeLessThanOrEqual(1);
+  await screenshot(page, `${name}-390px`);
+  await page.setViewportSize({ width: 1280, height: 900 });
 }
 
 /** The demo identities' user codes (marketer-li, marketer-wang, buyer-zhao), from their keys in genesis. */
@@ -401,9 +406,7 @@ describe("the web console in headless Chromium", () => {
       await page.getByTestId("withdraw-amount").fill("10");
       await page.getByTestId("withdraw-submit").click();
       await page.getByTestId("my-withdrawals").getByText("待审批").waitFor();
-      await fitsPhone(page);
-      await screenshot(page, "marketer-statement-withdrawal-390px");
-      await page.setViewportSize({ width: 1280, height: 900 });
+      await atPhoneWidth(page, "marketer-statement-withdrawal");
     },
   );
 
@@ -420,7 +423,7 @@ describe("the web console in headless Chromium", () => {
       await page.getByTestId(`withdrawal-reference-${wid}`).fill("FSC-2026-0001");
       await page.getByTestId(`withdrawal-approve-ok-${wid}`).click();
       await page.getByTestId(`withdrawal-status-${wid}`).getByText("已兑付").waitFor();
-      await screenshot(page, "enterprise-withdrawals");
+      await atPhoneWidth(page, "enterprise-withdrawals");
       const marketer = people.marketer!.page;
       await marketer.getByTestId(`my-withdrawal-${wid}`).getByText("已兑付").waitFor();
       await marketer.getByTestId("earnings-balance").getByText("¥19.80").waitFor();
@@ -547,7 +550,7 @@ describe("the web console in headless Chromium", () => {
       // Only the row without errors reached the chain, under its first row's name.
       expect(products.map((p) => p.sku).sort()).toEqual([SKU2, SKU, "TEA-ERP-1"].sort());
       expect(products.find((p) => p.sku === "TEA-ERP-1")?.name).toBe("白茶 200 克");
-      await screenshot(page, "enterprise-erp-import");
+      await atPhoneWidth(page, "enterprise-erp-import");
 
       await tab(page, "提成规则");
       await page.getByTestId("policy-base").fill("12");
@@ -562,7 +565,7 @@ describe("the web console in headless Chromium", () => {
       await page.getByTestId("diff-changed-baseBps").waitFor();
       await page.getByTestId("diff-changed-capPerOrderFen").waitFor();
       await expect(page.getByTestId("diff-changed-fixedPerUnitFen").count()).resolves.toBe(0);
-      await screenshot(page, "enterprise-policy-diff");
+      await atPhoneWidth(page, "enterprise-policy-diff");
     },
   );
 
@@ -594,9 +597,7 @@ describe("the web console in headless Chromium", () => {
       await roster.locator("tr", { hasText: shared.marketerCode }).getByText(codes.wang).waitFor();
       await page.getByTestId(`deactivate-${codes.li}`).click();
       await page.getByTestId(`active-${codes.li}`).getByText("已停用").waitFor();
-      await fitsPhone(page);
-      await screenshot(page, "enterprise-employees-390px");
-      await page.setViewportSize({ width: 1280, height: 900 });
+      await atPhoneWidth(page, "enterprise-employees");
 
       await tab(page, "经营看板");
       await page.getByTestId("chart-escrow").locator("canvas").first().waitFor();
@@ -614,6 +615,7 @@ describe("the web console in headless Chromium", () => {
       await page.getByTestId("dash-settled").getByText(yuanText(cost.settledFen)).waitFor();
       await page.getByTestId("dash-sales").getByText(yuanText(salesFen)).waitFor();
       await screenshot(page, "enterprise-dashboard");
+      await atPhoneWidth(page, "enterprise-dashboard");
     },
   );
 

@@ -1,9 +1,23 @@
 import type { ProductInput } from "../../../src/app/marketing/records.js";
+import type { Operation } from "../../../src/app/operations/index.js";
 import { LedgerError } from "../../../src/errors.js";
 import { type CsvRecord, csvRecords } from "../../../src/sdk/csv.js";
 import { type EmployeeRow, employeeFromRow, productFromRow, RowError } from "../../../src/sdk/import-rows.js";
 import { type IdentityJson, identityOrNone } from "./api.js";
 import { notAMarketerHere } from "./roster.js";
+import { idempotencyKey } from "./tx.js";
+
+/** The one operation that writes products (ERP) and marketers (HR): all its rows or none. */
+export function importBatch(rows: { products?: ProductInput[]; marketers?: EmployeeRow[] }): Operation {
+  return {
+    kind: "importBatch",
+    value: {
+      idempotencyKey: idempotencyKey("import"),
+      products: rows.products ?? [],
+      marketers: rows.marketers ?? [],
+    },
+  };
+}
 
 /** What is wrong with a row: a translation key and its values (`import.row` carries the row check's own words). */
 export interface RowProblem {

@@ -28,7 +28,7 @@ import {
   type ReasonCode,
 } from "../../../src/app/marketing/records.js";
 import { api, type OrderViewJson, type ProductJson } from "../chain/api.js";
-import { PRODUCT_COLUMNS, PRODUCT_EXAMPLE, parseProductsCsv } from "../chain/import-csv.js";
+import { importBatch, PRODUCT_COLUMNS, PRODUCT_EXAMPLE, parseProductsCsv } from "../chain/import-csv.js";
 import { recentOrders } from "../chain/orders.js";
 import { checkRefundRequest, parseRefundRequest, type RefundRequest } from "../chain/refund-request.js";
 import { useSuite } from "../chain/suite.js";
@@ -103,10 +103,8 @@ function Products({ org }: { org: string }) {
   const products = useQuery({ queryKey: ["products", org], queryFn: () => api.products(org) });
   const refresh = () => queryClient.invalidateQueries({ queryKey: ["products", org] });
   const onFinish = async (v: ProductForm) => {
-    const done = await submit({
-      kind: "importBatch",
-      value: {
-        idempotencyKey: idempotencyKey("product"),
+    const done = await submit(
+      importBatch({
         products: [
           {
             sku: v.sku,
@@ -121,9 +119,8 @@ function Products({ org }: { org: string }) {
             status: v.status,
           },
         ],
-        marketers: [],
-      },
-    });
+      }),
+    );
     if (done) {
       setEditing(undefined);
       form.resetFields();
@@ -190,10 +187,7 @@ function Products({ org }: { org: string }) {
             columns={PRODUCT_COLUMNS}
             example={PRODUCT_EXAMPLE}
             parse={parseProductsCsv}
-            toOperation={(rows) => ({
-              kind: "importBatch",
-              value: { idempotencyKey: idempotencyKey("erp"), products: rows, marketers: [] },
-            })}
+            toOperation={(products) => importBatch({ products })}
             onImported={() => void refresh()}
           />
         </Space>

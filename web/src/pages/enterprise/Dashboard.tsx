@@ -4,7 +4,7 @@ import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type SalesJson } from "../../chain/api.js";
 import { type BooksHistory, booksHistory } from "../../chain/history.js";
-import { Chart, type ChartOption, yuanForChart } from "../../components/chart.js";
+import { Chart, type ChartOption, yuanChartOption } from "../../components/chart.js";
 import { yuan } from "../../components/format.js";
 import { EmptyState, QueryState } from "../../components/states.js";
 
@@ -15,17 +15,13 @@ const timeFormat = new Intl.DateTimeFormat(undefined, {
 });
 
 function lineOption(history: BooksHistory, series: Array<{ name: string; values: bigint[] }>): ChartOption {
-  return {
-    tooltip: { trigger: "axis" },
-    legend: { top: 0 },
-    grid: { left: 56, right: 16, top: 40, bottom: 32 },
-    xAxis: {
-      type: "category",
-      data: history.points.map((p) => (p.timeMs > 0n ? timeFormat.format(Number(p.timeMs)) : `#${p.height}`)),
-    },
-    yAxis: { type: "value", name: "¥" },
-    series: series.map((s) => ({ name: s.name, type: "line", data: s.values.map(yuanForChart) })),
-  };
+  const times = history.points.map((p) =>
+    p.timeMs > 0n ? timeFormat.format(Number(p.timeMs)) : `#${p.height}`,
+  );
+  return yuanChartOption(
+    times,
+    series.map((s) => ({ ...s, type: "line" })),
+  );
 }
 
 function barOption(
@@ -33,29 +29,14 @@ function barOption(
   names: { received: string; commission: string },
   short?: (k: string) => string,
 ): ChartOption {
-  return {
-    tooltip: { trigger: "axis" },
-    legend: { top: 0 },
-    grid: { left: 56, right: 16, top: 40, bottom: 48 },
-    xAxis: {
-      type: "category",
-      data: sales.rows.map((r) => (short ? short(r.key) : r.key)),
-      axisLabel: { rotate: 20 },
-    },
-    yAxis: { type: "value", name: "¥" },
-    series: [
-      {
-        name: names.received,
-        type: "bar",
-        data: sales.rows.map((r) => yuanForChart(BigInt(r.netReceivedFen))),
-      },
-      {
-        name: names.commission,
-        type: "bar",
-        data: sales.rows.map((r) => yuanForChart(BigInt(r.commissionFen))),
-      },
+  return yuanChartOption(
+    sales.rows.map((r) => (short ? short(r.key) : r.key)),
+    [
+      { name: names.received, type: "bar", values: sales.rows.map((r) => BigInt(r.netReceivedFen)) },
+      { name: names.commission, type: "bar", values: sales.rows.map((r) => BigInt(r.commissionFen)) },
     ],
-  };
+    true,
+  );
 }
 
 /** Escrow and sales over time (the chain's state at sampled heights) and sales by product and marketer now. */

@@ -3,9 +3,13 @@ import { Button, Select, Space, Table, Tag } from "antd";
 import { useTranslation } from "react-i18next";
 import { decodeUserCode } from "../../../../src/pki/user-code.js";
 import type { EmployeeRow } from "../../../../src/sdk/import-rows.js";
-import { MARKETER_COLUMNS, MARKETER_EXAMPLE, parseMarketersCsv } from "../../chain/import-csv.js";
+import {
+  importBatch,
+  MARKETER_COLUMNS,
+  MARKETER_EXAMPLE,
+  parseMarketersCsv,
+} from "../../chain/import-csv.js";
 import { type RosterEntry, roster } from "../../chain/roster.js";
-import { idempotencyKey } from "../../chain/tx.js";
 import { QueryState } from "../../components/states.js";
 import { useSubmit } from "../../components/submit.js";
 import { ImportCsv } from "./ImportCsv.js";
@@ -17,11 +21,8 @@ export function Employees({ org }: { org: string }) {
   const list = useQuery({ queryKey: ["roster", org], queryFn: () => roster(org) });
   const save = async (entry: RosterEntry, change: { teamLead?: string | null; active?: boolean }) => {
     const lead = change.teamLead === undefined ? entry.teamLead : (change.teamLead ?? undefined);
-    const done = await submit({
-      kind: "importBatch",
-      value: {
-        idempotencyKey: idempotencyKey("hr"),
-        products: [],
+    const done = await submit(
+      importBatch({
         marketers: [
           {
             code: decodeUserCode(entry.code),
@@ -29,8 +30,8 @@ export function Employees({ org }: { org: string }) {
             active: change.active ?? entry.active,
           },
         ],
-      },
-    });
+      }),
+    );
     if (done) void list.refetch();
   };
   return (
@@ -106,10 +107,7 @@ export function Employees({ org }: { org: string }) {
         columns={MARKETER_COLUMNS}
         example={MARKETER_EXAMPLE}
         parse={(text) => parseMarketersCsv(text, org)}
-        toOperation={(rows) => ({
-          kind: "importBatch",
-          value: { idempotencyKey: idempotencyKey("hr"), products: [], marketers: rows },
-        })}
+        toOperation={(marketers) => importBatch({ marketers })}
         onImported={() => void list.refetch()}
       />
     </Space>

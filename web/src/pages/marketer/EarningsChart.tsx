@@ -2,7 +2,7 @@ import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import type { StatementEntryJson } from "../../chain/api.js";
 import { runningTotals } from "../../chain/statement.js";
-import { Chart, yuanForChart } from "../../components/chart.js";
+import { Chart, yuanChartOption } from "../../components/chart.js";
 import { EmptyState } from "../../components/states.js";
 
 const KINDS = ["settled", "payable", "clawback", "withdrawal-paid"] as const;
@@ -18,24 +18,10 @@ export function EarningsChart({ entries }: { entries: readonly StatementEntryJso
   const { t } = useTranslation();
   const option = useMemo(() => {
     const series = runningTotals(entries, KINDS);
-    return {
-      tooltip: { trigger: "axis" },
-      legend: { top: 0 },
-      grid: { left: 48, right: 12, top: 40, bottom: 32 },
-      xAxis: {
-        type: "category",
-        data: series.timesMs.map((ms, i) =>
-          ms !== "0" ? timeFormat.format(Number(ms)) : `#${series.heights[i]}`,
-        ),
-      },
-      yAxis: { type: "value", name: "¥" },
-      series: KINDS.map((k) => ({
-        name: t(`entryKinds.${k}`),
-        type: "line",
-        step: "end",
-        data: series.totals[k]!.map(yuanForChart),
-      })),
-    };
+    return yuanChartOption(
+      series.timesMs.map((ms, i) => (ms !== "0" ? timeFormat.format(Number(ms)) : `#${series.heights[i]}`)),
+      KINDS.map((k) => ({ name: t(`entryKinds.${k}`), type: "line", step: true, values: series.totals[k]! })),
+    );
   }, [entries, t]);
   if (entries.length === 0) return <EmptyState>{t("earnings.noEntries")}</EmptyState>;
   return <Chart testId="earnings-chart" label={t("earnings.overTime")} option={option} />;
