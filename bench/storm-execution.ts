@@ -6,8 +6,8 @@ import { MarketingWorkload, marketingParties, seedMarketing } from "./workload/m
 import { LoadSigner } from "./workload/signer.js";
 
 export interface StormExecution {
-  /** Per block that completed orders: milliseconds from execution to the fsynced commit, and completions. */
-  readonly blocks: readonly { ms: number; completions: number; txs: number }[];
+  /** Per block that completed orders: milliseconds from execution to the fsynced commit (wall and CPU), transactions and completions. */
+  readonly blocks: readonly { ms: number; cpuMs: number; completions: number; txs: number }[];
   readonly rows: readonly BenchRow[];
 }
 
@@ -49,6 +49,14 @@ export async function runStormExecutionBench(suiteId: SuiteId, orders = 2_000): 
     const worst = Math.max(...blocks.map((b) => b.ms));
     const totalMs = blocks.reduce((a, b) => a + b.ms, 0);
     const label = `execution only, one core, ${suiteId} completion storm of ${orders} baskets (${lines} orders)`;
+    const against1s = (name: string, value: number): BenchRow => ({
+      name,
+      value,
+      unit: "ms",
+      reference: 1000,
+      limit: "<= 1000 ms",
+      ratio: value / 1000,
+    });
     return {
       blocks,
       rows: [
@@ -57,22 +65,15 @@ export async function runStormExecutionBench(suiteId: SuiteId, orders = 2_000): 
           value: (completions * 1000) / totalMs,
           unit: "/s",
         },
-        {
-          name: `${label}: median block with 256 completions and no transactions (${endOnly.length} blocks)`,
-          value: median(endOnly.map((b) => b.ms)),
-          unit: "ms",
-          reference: 1000,
-          limit: "<= 1000 ms",
-          ratio: median(endOnly.map((b) => b.ms)) / 1000,
-        },
-        {
-          name: `${label}: worst block (execution, state tree, commit)`,
-          value: worst,
-          unit: "ms",
-          reference: 1000,
-          limit: "<= 1000 ms",
-          ratio: worst / 1000,
-        },
+        against1s(
+          `${label}: median storm block with no transactions (${endOnly.length} blocks of up to 256 completions)`,
+          median(endOnly.map((b) => b.ms)),
+        ),
+        against1s(
+          `${label}: the same, in this process's CPU time (hardly moved by other work on the cores)`,
+          median(endOnly.map((b) => b.cpuMs)),
+        ),
+        against1s(`${label}: worst block (execution, state tree, commit)`, worst),
       ],
     };
   } finally {

@@ -29,28 +29,33 @@ export function activeSigner(
       sender: addressHex(sender),
     });
   }
-  const code = encodeUserCode(identity.code);
+  // The Bech32 user code is only for the refusal's words: made when one is thrown, not on every
+  // transaction of every block.
+  const code = () => encodeUserCode(identity.code);
   if (!entry.current) {
-    throw new IdentityError("KEY_RETIRED", `the key was rotated away by ${code}`, { code });
+    throw new IdentityError("KEY_RETIRED", `the key was rotated away by ${code()}`, { code: code() });
   }
   if (identity.status !== "active") {
-    throw new IdentityError("IDENTITY_REVOKED", `the certificate of ${code} is revoked`, { code });
+    throw new IdentityError("IDENTITY_REVOKED", `the certificate of ${code()} is revoked`, { code: code() });
   }
   if (identity.organisation !== "" && isOrganisationRemoved(state, identity.organisation)) {
     throw new IdentityError(
       "ORG_REMOVED",
-      `${code} belongs to "${identity.organisation}", which governance removed`,
-      { code, organisation: identity.organisation },
+      `${code()} belongs to "${identity.organisation}", which governance removed`,
+      { code: code(), organisation: identity.organisation },
     );
   }
   if (!opts.allowExpired && isExpired(identity, timeMs)) {
-    throw new IdentityError("CERT_EXPIRED", `the certificate of ${code} has expired`, {
-      code,
+    throw new IdentityError("CERT_EXPIRED", `the certificate of ${code()} has expired`, {
+      code: code(),
       notAfterMs: String(identity.certificateNotAfterMs),
     });
   }
   if (!isRole(identity.role)) {
-    throw new IdentityError("ROLE_UNKNOWN", `unknown role ${identity.role}`, { code, role: identity.role });
+    throw new IdentityError("ROLE_UNKNOWN", `unknown role ${identity.role}`, {
+      code: code(),
+      role: identity.role,
+    });
   }
   return identity;
 }
