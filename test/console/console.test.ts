@@ -381,7 +381,7 @@ describe("the web console in headless Chromium", () => {
       const { page } = people.marketer!;
       // The statement line names the order's product, the policy version that priced it and its state.
       const line = page.getByTestId("statement").locator("tr", { hasText: "结算" }).first();
-      for (const cell of [SKU, "default@1", "已结算"]) {
+      for (const cell of [SKU, "default@1", "已结算", "买家确认收货"]) {
         await line.getByRole("cell", { name: cell, exact: true }).waitFor();
       }
       await page.getByTestId("earnings-chart").locator("canvas").first().waitFor();
@@ -393,10 +393,12 @@ describe("the web console in headless Chromium", () => {
         .trim()
         .split("\r\n");
       expect(csv[0]).toBe(
-        "kind,orderId,sku,policyVersion,amountFen,amountYuan,state,height,timeMs,reference",
+        "kind,orderId,sku,policyVersion,amountFen,amountYuan,state,reason,height,timeMs,reference",
       );
       expect(csv).toContainEqual(
-        expect.stringMatching(new RegExp(`^settled,${id},${SKU},default@1,2980,29.80,settled,`)),
+        expect.stringMatching(
+          new RegExp(`^settled,${id},${SKU},default@1,2980,29.80,settled,buyer-confirmed,`),
+        ),
       );
 
       // More than the balance is refused before signing; ¥10 is requested and awaits the enterprise.

@@ -9,6 +9,8 @@ export interface StatementLine extends StatementEntryJson {
   policy: string | undefined;
   /** The payee's part of the commission now: payable or settled (clawed back shows in its own entries). */
   partStatus: string | undefined;
+  /** The order's last lifecycle reason code (buyer-confirmed, not-as-described, ...). */
+  reason: string | undefined;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function statementLines(org: string, code: string): Promise<Stateme
       sku: view?.order.sku,
       policy: commission ? `${commission.policyId}@${commission.policyVersion}` : undefined,
       partStatus: commission?.parts.find((p) => p.payee === code)?.status,
+      reason: view?.order.lastReason,
     };
   });
 }

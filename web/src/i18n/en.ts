@@ -226,6 +226,14 @@ export const en: Same<typeof zhCN> = {
     "not-delivered": "not delivered",
     "duplicate-order": "duplicate order",
     "price-adjustment": "price adjustment",
+    "payment-confirmed": "payment confirmed",
+    shipped: "shipped",
+    delivered: "delivered",
+    "buyer-confirmed": "receipt confirmed by the buyer",
+    "return-window-passed": "return window passed",
+    "last-touch": "last referral touch",
+    "fraud-suspected": "fraud suspected",
+    other: "other",
   },
   escrow: {
     balance: "Budget left",
@@ -268,6 +276,7 @@ export const en: Same<typeof zhCN> = {
     downloadCsv: "Download CSV",
     policyVersion: "Policy version",
     state: "Commission state",
+    reason: "Order's last reason",
   },
   entryKinds: {
     settled: "settled",

@@ -217,6 +217,14 @@ export const zhCN = {
     "not-delivered": "未送达",
     "duplicate-order": "重复下单",
     "price-adjustment": "价格调整",
+    "payment-confirmed": "已确认收款",
+    shipped: "已发货",
+    delivered: "已送达",
+    "buyer-confirmed": "买家确认收货",
+    "return-window-passed": "退货期已过",
+    "last-touch": "最后推荐人",
+    "fraud-suspected": "疑似欺诈",
+    other: "其他",
   },
   escrow: {
     balance: "预算余额",
@@ -258,6 +266,7 @@ export const zhCN = {
     downloadCsv: "下载 CSV",
     policyVersion: "规则版本",
     state: "提成状态",
+    reason: "订单最近原因",
   },
   entryKinds: {
     settled: "结算",

@@ -198,6 +198,7 @@ function Earnings({ org, code }: { org: string; code: string }) {
         "amountFen",
         "amountYuan",
         "state",
+        "reason",
         "height",
         "timeMs",
         "reference",
@@ -210,6 +211,7 @@ function Earnings({ org, code }: { org: string; code: string }) {
         e.amountFen,
         yuan(e.amountFen).replace("¥", ""),
         e.partStatus ?? "",
+        e.reason ?? "",
         e.height,
         e.timeMs,
         e.reference,
@@ -277,6 +279,10 @@ function Earnings({ org, code }: { org: string; code: string }) {
                   title: t("earnings.state"),
                   render: (_, e) =>
                     e.partStatus ? t(`partStatus.${e.partStatus}`, { defaultValue: e.partStatus }) : "—",
+                },
+                {
+                  title: t("earnings.reason"),
+                  render: (_, e) => (e.reason ? t(`reasons.${e.reason}`, { defaultValue: e.reason }) : "—"),
                 },
                 { title: t("earnings.height"), dataIndex: "height" },
                 {
