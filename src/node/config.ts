@@ -162,6 +162,11 @@ export const nodeConfigSchema = z.strictObject({
       maxBlocksBehind: z.number().int().min(0).max(1_000_000).default(5),
     })
     .default({ commitWithinSeconds: 30, maxBlocksBehind: 5 }),
+  /**
+   * The embedded monitor whose `/v1/ops` API this node serves on its own origin (for the
+   * console's operator page, which its CSP keeps to 'self'); off when absent.
+   */
+  opsProxy: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   dataDir: z.string().default("data"),
   /**

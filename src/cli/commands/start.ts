@@ -7,6 +7,7 @@ import { demoMarketingKeys, startDemoMarketing } from "../../ops/demo-marketing.
 import { runMonitor } from "../../ops/monitor/run.js";
 import { targetsFromNetwork } from "../../ops/monitor/targets.js";
 import { basePortOf, moveLocalPorts } from "../../ops/network/move-ports.js";
+import { pointNodesAtMonitor } from "../../ops/network/ops-proxy.js";
 import { DEFAULT_BASE_PORT } from "../../ops/network/ports.js";
 import { parseSuiteOption } from "./cert.js";
 import { initNetwork, parsePortOption } from "./network.js";
@@ -74,6 +75,21 @@ export function registerStartCommand(program: Command): void {
           console.log(`  moved its nodes to base port ${basePort}`);
         }
       }
+      // The monitor first: the nodes' configs then name it, so the console reaches /v1/ops.
+      const monitor = opts.monitor
+        ? await runMonitor({
+            targets: targetsFromNetwork(home),
+            dataDir: join(home, "monitor"),
+            configPath: join(home, "monitor.json"),
+            port:
+              opts.monitorPort === undefined
+                ? basePortOf(home) + MONITOR_ABOVE_BASE
+                : parsePortOption("--monitor-port", opts.monitorPort),
+            anyPortIfBusy: true,
+            log: (line) => console.log(`[monitor] ${line}`),
+          })
+        : undefined;
+      pointNodesAtMonitor(home, monitor?.url);
       // All or none: a busy port or a node that cannot start leaves nothing running behind the error.
       const network = await launchOrRefuse(home, {
         print: (line) => {
@@ -83,6 +99,9 @@ export function registerStartCommand(program: Command): void {
         busyPortHint:
           "stop what holds it, or choose other ports with --base-port N (npm start -- --base-port N)",
         restart: opts.restart,
+      }).catch(async (error: unknown) => {
+        await monitor?.stop();
+        throw error;
       });
       const urls = network.serving;
       const first = urls[0]?.url as string;
@@ -99,19 +118,6 @@ export function registerStartCommand(program: Command): void {
             log: (line) => console.log(`[demo] ${line}`),
           })
         : () => {};
-      const monitor = opts.monitor
-        ? await runMonitor({
-            targets: targetsFromNetwork(home),
-            dataDir: join(home, "monitor"),
-            configPath: join(home, "monitor.json"),
-            port:
-              opts.monitorPort === undefined
-                ? basePortOf(home) + MONITOR_ABOVE_BASE
-                : parsePortOption("--monitor-port", opts.monitorPort),
-            anyPortIfBusy: true,
-            log: (line) => console.log(`[monitor] ${line}`),
-          })
-        : undefined;
       console.log(
         [
           "",

@@ -27,6 +27,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   KEY_RETIRED: 403,
   CERT_EXPIRED: 403,
   INVARIANT_VIOLATED: 500,
+  // The embedded monitor behind /v1/ops (routes/ops-proxy.ts) does not answer, or too much.
+  MONITOR_UNREACHABLE: 502,
+  MONITOR_ANSWER_TOO_LARGE: 502,
 };
 
 export function httpStatusOf(error: LedgerError): number {

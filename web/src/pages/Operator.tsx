@@ -22,13 +22,13 @@ import { QueryState } from "../components/states.js";
 import { useSubmit } from "../components/submit.js";
 import { UnlockGate } from "../components/unlock.js";
 import { useSession } from "../session.js";
+import { OperatorAlerts } from "./operator/Alerts.js";
 
 /**
  * The operator's page. The network map is what this node knows: its own height and consensus
  * state, and each configured peer with its link, named after the validator whose key it is.
- * The monitor (alerts with acknowledge and silence, every node's height and lag) serves its own
- * port, which this page's CSP (connect-src 'self') does not reach; its URL is printed by
- * `npm start`. Governance proposals come from the node's own query and are approved here,
+ * The monitor's alerts (acknowledge, silence) and every node's height and lag come through this
+ * node's `/v1/ops` (operator/Alerts.tsx), since the CSP keeps the page to 'self'. Governance proposals come from the node's own query and are approved here,
  * signed with an organisation admin's key.
  */
 
@@ -270,6 +270,7 @@ export default function OperatorPage() {
               </Descriptions>
             </Card>
             <NetworkMap s={s} />
+            <OperatorAlerts />
             <Card title={t("operator.validators")}>
               <Table
                 rowKey="publicKey"

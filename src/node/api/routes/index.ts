@@ -7,6 +7,7 @@ import { identityRoutes } from "./identities.js";
 import { marketingRoutes } from "./marketing.js";
 import { metricsRoutes } from "./metrics.js";
 import { openApiRoutes } from "./openapi.js";
+import { opsProxyRoutes } from "./ops-proxy.js";
 import { proposalRoutes } from "./proposals.js";
 import { stateRoutes } from "./state.js";
 import { statusRoutes } from "./status.js";
@@ -30,5 +31,6 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   identityRoutes,
   marketingRoutes,
   eventRoutes,
+  opsProxyRoutes,
   consoleRoutes,
 ];

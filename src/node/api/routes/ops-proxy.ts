@@ -1,0 +1,53 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { z } from "zod";
+import { ApiError } from "../errors.js";
+import { refusals } from "../params.js";
+import type { RouteModule } from "./types.js";
+
+/** Longest the monitor may take, and the largest answer passed on (series are bounded by maxPoints). */
+const TIMEOUT_MS = 10_000;
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * `/v1/ops/...` of the embedded monitor, on this node's own origin: the console's CSP allows
+ * `connect-src 'self'` only, and the monitor listens on another port. Registered only when the
+ * node's config names the monitor (`opsProxy.url`); the path and query pass on unchanged, the
+ * method and a JSON body too, and the monitor's status and JSON come back as they are.
+ */
+export const opsProxyRoutes: RouteModule = async (app, { node }) => {
+  const target = node.config.opsProxy?.url;
+  if (target === undefined) return;
+  const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    const url = new URL(request.url, target); // request.url is a path under /v1/ops: same host
+    const body =
+      request.method === "GET" || request.method === "DELETE"
+        ? undefined
+        : JSON.stringify(request.body ?? {});
+    let answer: Response;
+    try {
+      answer = await fetch(url, {
+        method: request.method,
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+        ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } }),
+      });
+    } catch (error) {
+      throw new ApiError(
+        "MONITOR_UNREACHABLE",
+        `the monitor at ${target} does not answer: ${(error as Error).message}`,
+      );
+    }
+    const bytes = new Uint8Array(await answer.arrayBuffer());
+    if (bytes.length > MAX_ANSWER_BYTES)
+      throw new ApiError("MONITOR_ANSWER_TOO_LARGE", `the monitor answered ${bytes.length} bytes`);
+    return reply.status(answer.status).type("application/json").send(Buffer.from(bytes));
+  };
+  const schema = (method: string) => ({
+    operationId: `ops${method}`,
+    tags: ["operations"],
+    summary: `${method.toUpperCase()} of the embedded monitor's /v1/ops API (its own OpenAPI document describes each path), on this node's origin`,
+    response: { 200: z.unknown().describe("the monitor's answer, as it gave it"), ...refusals },
+  });
+  app.get("/v1/ops/*", { schema: schema("Get") }, forward);
+  app.post("/v1/ops/*", { schema: schema("Post") }, forward);
+  app.delete("/v1/ops/*", { schema: schema("Delete") }, forward);
+};

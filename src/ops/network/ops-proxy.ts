@@ -1,0 +1,16 @@
+import { join } from "node:path";
+import { readJsonFile, writeJsonFile } from "../../node/files.js";
+import { nodeHomes } from "../network-up.js";
+
+/**
+ * Points every node of a local network at the embedded monitor (`opsProxy.url` in its config),
+ * so the console each node serves reaches `/v1/ops` on its own origin; with no monitor, takes
+ * the setting out again, and the nodes answer 404 there.
+ */
+export function pointNodesAtMonitor(networkDir: string, monitorUrl: string | undefined): void {
+  for (const home of nodeHomes(networkDir)) {
+    const path = join(home, "config.json");
+    const { opsProxy: _previous, ...config } = readJsonFile(path) as Record<string, unknown>;
+    writeJsonFile(path, monitorUrl === undefined ? config : { ...config, opsProxy: { url: monitorUrl } });
+  }
+}

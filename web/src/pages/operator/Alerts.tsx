@@ -1,0 +1,288 @@
+import { useQuery } from "@tanstack/react-query";
+import { Alert, Button, Card, Select, Space, Table, Tag, Typography } from "antd";
+import { useState } from "react";
+import { useTranslation } from "react-i18next";
+import { LedgerError } from "../../../../src/errors.js";
+import { getJson } from "../../chain/api.js";
+import { QueryState } from "../../components/states.js";
+
+/**
+ * The operator's alerts and every node's height and lag, from the embedded monitor. The node
+ * serving this console passes `/v1/ops` on to the monitor (its opsProxy setting, on in
+ * `npm start`), because this page's CSP allows `connect-src 'self'` only. Acknowledging and
+ * silencing need no key: the monitor's own API takes them, as `mkl ops` does.
+ */
+
+interface OpsAlert {
+  id: string;
+  rule: string;
+  severity: string;
+  summary: string;
+  node: string;
+  state: "pending" | "firing" | "resolved";
+  activeSinceMs: number;
+  acknowledged?: { by: string; atMs: number };
+  silenced?: boolean;
+}
+interface OpsNode {
+  name: string;
+  up: boolean;
+  error?: string;
+  height?: number;
+  lagBlocks?: number;
+  role?: string;
+}
+interface OpsSilence {
+  id: string;
+  rule?: string;
+  node?: string;
+  untilMs: number;
+  comment: string;
+}
+
+const SILENCE_FOR = ["30m", "1h", "4h", "24h"] as const;
+const SEVERITY_COLOR: Record<string, string> = { critical: "red", warning: "orange", info: "blue" };
+const time = (ms: number) => new Date(ms).toLocaleString();
+
+async function opsSend(method: "POST" | "DELETE", path: string, body?: object): Promise<void> {
+  const response = await fetch(path, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+  });
+  if (!response.ok) {
+    const answer = (await response.json().catch(() => undefined)) as
+      | { error?: { code: string; message: string } }
+      | undefined;
+    throw new LedgerError(
+      answer?.error?.code ?? "HTTP_ERROR",
+      answer?.error?.message ?? `HTTP ${response.status}`,
+    );
+  }
+}
+
+/** A 404 from this node means it was started without a monitor to pass /v1/ops on to. */
+function isNoMonitor(error: unknown): boolean {
+  return error instanceof LedgerError && error.code === "NOT_FOUND";
+}
+
+function Nodes() {
+  const { t } = useTranslation();
+  const nodes = useQuery({
+    queryKey: ["opsNodes"],
+    queryFn: () => getJson<{ nodes: OpsNode[] }>("/v1/ops/nodes"),
+    refetchInterval: 2000,
+  });
+  return (
+    <QueryState query={nodes}>
+      {({ nodes: list }) => (
+        <Table<OpsNode>
+          rowKey="name"
+          size="small"
+          pagination={false}
+          scroll={{ x: true }}
+          dataSource={list}
+          data-testid="ops-nodes"
+          columns={[
+            { title: t("operator.name"), dataIndex: "name" },
+            {
+              title: t("operator.ops.state"),
+              render: (_, n) =>
+                n.up ? (
+                  <Tag color="green">{t("operator.ops.up")}</Tag>
+                ) : (
+                  <Tag color="red">{t("operator.ops.down")}</Tag>
+                ),
+            },
+            { title: t("operator.height"), render: (_, n) => n.height ?? "—" },
+            { title: t("operator.ops.lag"), render: (_, n) => n.lagBlocks ?? "—" },
+            { title: t("operator.ops.role"), render: (_, n) => n.role ?? n.error ?? "—" },
+          ]}
+        />
+      )}
+    </QueryState>
+  );
+}
+
+function ActiveAlerts({ onChange }: { onChange: () => void }) {
+  const { t } = useTranslation();
+  const [silenceFor, setSilenceFor] = useState<string>("1h");
+  const [failure, setFailure] = useState<string>();
+  const alerts = useQuery({
+    queryKey: ["opsAlerts"],
+    queryFn: () => getJson<{ alerts: OpsAlert[] }>("/v1/ops/alerts"),
+    refetchInterval: 2000,
+  });
+  const act = async (send: () => Promise<void>) => {
+    try {
+      setFailure(undefined);
+      await send();
+    } catch (error) {
+      setFailure((error as Error).message);
+    }
+    await alerts.refetch();
+    onChange();
+  };
+  return (
+    <Space direction="vertical" className="full-width">
+      {failure ? <Alert type="error" showIcon title={failure} /> : null}
+      <Space>
+        <Typography.Text>{t("operator.ops.silenceFor")}</Typography.Text>
+        <Select
+          value={silenceFor}
+          onChange={setSilenceFor}
+          data-testid="silence-duration"
+          options={SILENCE_FOR.map((d) => ({ value: d, label: d }))}
+        />
+      </Space>
+      <QueryState query={alerts}>
+        {({ alerts: list }) => (
+          <Table<OpsAlert>
+            rowKey="id"
+            size="small"
+            pagination={false}
+            scroll={{ x: true }}
+            dataSource={list.filter((a) => a.state !== "resolved")}
+            locale={{ emptyText: t("operator.ops.noAlerts") }}
+            data-testid="ops-alerts"
+            columns={[
+              {
+                title: t("operator.ops.severity"),
+                render: (_, a) => <Tag color={SEVERITY_COLOR[a.severity] ?? "default"}>{a.severity}</Tag>,
+              },
+              { title: t("operator.ops.rule"), dataIndex: "rule" },
+              { title: t("operator.name"), dataIndex: "node" },
+              { title: t("operator.ops.summary"), dataIndex: "summary" },
+              {
+                title: t("operator.ops.state"),
+                render: (_, a) => (
+                  <Space size={4} wrap>
+                    <Tag color={a.state === "firing" ? "red" : "gold"}>{t(`operator.ops.${a.state}`)}</Tag>
+                    {a.acknowledged ? (
+                      <Tag data-testid="alert-acknowledged">
+                        {t("operator.ops.ackedBy", { by: a.acknowledged.by })}
+                      </Tag>
+                    ) : null}
+                    <Typography.Text type="secondary">{time(a.activeSinceMs)}</Typography.Text>
+                  </Space>
+                ),
+              },
+              {
+                title: "",
+                render: (_, a) => (
+                  <Space size={4}>
+                    <Button
+                      size="small"
+                      disabled={a.acknowledged !== undefined}
+                      data-testid={`ack-${a.rule}-${a.node}`}
+                      onClick={() =>
+                        void act(() =>
+                          opsSend("POST", `/v1/ops/alerts/${encodeURIComponent(a.id)}/ack`, {
+                            by: "console",
+                          }),
+                        )
+                      }
+                    >
+                      {t("operator.ops.ack")}
+                    </Button>
+                    <Button
+                      size="small"
+                      data-testid={`silence-${a.rule}-${a.node}`}
+                      onClick={() =>
+                        void act(() =>
+                          opsSend("POST", "/v1/ops/silences", {
+                            rule: a.rule,
+                            node: a.node,
+                            duration: silenceFor,
+                            comment: t("operator.ops.silencedFromConsole"),
+                          }),
+                        )
+                      }
+                    >
+                      {t("operator.ops.silence")}
+                    </Button>
+                  </Space>
+                ),
+              },
+            ]}
+          />
+        )}
+      </QueryState>
+    </Space>
+  );
+}
+
+function Silences({ version }: { version: number }) {
+  const { t } = useTranslation();
+  const silences = useQuery({
+    queryKey: ["opsSilences", version],
+    queryFn: () => getJson<{ silences: OpsSilence[] }>("/v1/ops/silences"),
+    refetchInterval: 5000,
+  });
+  return (
+    <QueryState query={silences}>
+      {({ silences: list }) => (
+        <Table<OpsSilence>
+          rowKey="id"
+          size="small"
+          pagination={false}
+          scroll={{ x: true }}
+          dataSource={list}
+          locale={{ emptyText: t("operator.ops.noSilences") }}
+          data-testid="ops-silences"
+          columns={[
+            { title: t("operator.ops.rule"), render: (_, s) => s.rule ?? "*" },
+            { title: t("operator.name"), render: (_, s) => s.node ?? "*" },
+            { title: t("operator.ops.until"), render: (_, s) => time(s.untilMs) },
+            {
+              title: "",
+              render: (_, s) => (
+                <Button
+                  size="small"
+                  data-testid={`unsilence-${s.id}`}
+                  onClick={() =>
+                    void opsSend("DELETE", `/v1/ops/silences/${encodeURIComponent(s.id)}`).finally(
+                      () => void silences.refetch(),
+                    )
+                  }
+                >
+                  {t("operator.ops.unsilence")}
+                </Button>
+              ),
+            },
+          ]}
+        />
+      )}
+    </QueryState>
+  );
+}
+
+export function OperatorAlerts() {
+  const { t } = useTranslation();
+  const [version, setVersion] = useState(0);
+  const monitor = useQuery({
+    queryKey: ["opsNetwork"],
+    queryFn: () => getJson<{ nodes: number }>("/v1/ops/network"),
+    refetchInterval: 5000,
+    retry: false,
+  });
+  if (monitor.error && isNoMonitor(monitor.error)) {
+    return (
+      <Card title={t("operator.ops.title")} data-testid="ops-card">
+        <Alert type="info" showIcon title={t("operator.ops.noMonitor")} data-testid="ops-no-monitor" />
+      </Card>
+    );
+  }
+  return (
+    <Card title={t("operator.ops.title")} data-testid="ops-card">
+      <Space direction="vertical" className="full-width">
+        <ActiveAlerts onChange={() => setVersion((v) => v + 1)} />
+        <Typography.Title level={5}>{t("operator.ops.nodes")}</Typography.Title>
+        <Nodes />
+        <Typography.Title level={5}>{t("operator.ops.silences")}</Typography.Title>
+        <Silences version={version} />
+      </Space>
+    </Card>
+  );
+}
