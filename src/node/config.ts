@@ -166,7 +166,20 @@ export const nodeConfigSchema = z.strictObject({
    * The embedded monitor whose `/v1/ops` API this node serves on its own origin (for the
    * console's operator page, which its CSP keeps to 'self'); off when absent.
    */
-  opsProxy: z.strictObject({ url: z.url({ protocol: /^https?$/ }) }).optional(),
+  opsProxy: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/ }),
+      /**
+       * Who may acknowledge and silence alerts through this node (POST and DELETE): client
+       * addresses or subnets (CIDR). Reads are open like the rest of the API; writes default to
+       * this machine only, since the monitor's own port takes them unauthenticated.
+       */
+      writers: z
+        .array(z.union([z.ipv4(), z.ipv6(), z.cidrv4(), z.cidrv6()]))
+        .max(64)
+        .default(["127.0.0.0/8", "::1/128"]),
+    })
+    .optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   dataDir: z.string().default("data"),
   /**

@@ -30,6 +30,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   // The embedded monitor behind /v1/ops (routes/ops-proxy.ts) does not answer, or too much.
   MONITOR_UNREACHABLE: 502,
   MONITOR_ANSWER_TOO_LARGE: 502,
+  OPS_WRITE_NOT_PERMITTED: 403,
 };
 
 export function httpStatusOf(error: LedgerError): number {

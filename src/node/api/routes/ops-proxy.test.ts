@@ -8,6 +8,7 @@ import { targetsFromUrls } from "../../../ops/monitor/targets.js";
 import { freePort } from "../../../ops/peers.js";
 import { type RunningNode, runNode } from "../../run.js";
 import { type SoloTestHome, soloTestHome } from "../../solo-home.test-util.js";
+import { opsWriterCheck } from "./ops-proxy.js";
 
 /**
  * The node serves the embedded monitor's /v1/ops API on its own origin (for the console, whose
@@ -46,6 +47,32 @@ afterAll(async () => {
   rmSync(monitorDir, { recursive: true, force: true });
 });
 
+describe("who may write through the proxy", () => {
+  it("matches addresses and subnets of both families, IPv4 seen through a dual-stack socket included", () => {
+    const loopback = opsWriterCheck(["127.0.0.0/8", "::1/128"]);
+    expect(["127.0.0.1", "127.9.9.9", "::1", "::ffff:127.0.0.1"].map(loopback)).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(["10.0.0.1", "::2", "::ffff:10.0.0.1", "fe80::1"].map(loopback)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
+    const office = opsWriterCheck(["10.1.2.3", "2001:db8::/32"]);
+    expect(["10.1.2.3", "10.1.2.4", "2001:db8::7", "2001:db9::7"].map(office)).toEqual([
+      true,
+      false,
+      true,
+      false,
+    ]);
+    expect(opsWriterCheck([])("127.0.0.1")).toBe(false);
+  });
+});
+
 describe("/v1/ops on the node's origin", () => {
   it("passes reads, writes and refusals through, query and body included", async () => {
     await expect
@@ -71,6 +98,34 @@ describe("/v1/ops on the node's origin", () => {
     expect(await removed.json()).toEqual({ removed: silence.id });
     const unknown = await ops("/v1/ops/alerts/nope/ack", { method: "POST", headers: json, body: "{}" });
     expect(unknown.status).toBe(404);
+  });
+
+  it("takes writes only from opsProxy.writers (this machine by default), reads from anyone", async () => {
+    // A second node whose writers exclude this machine: the test's loopback client is refused.
+    const other = soloTestHome("ops-proxy-writers", {
+      api: { host: "127.0.0.1", port: await freePort() },
+      emptyBlockIntervalMs: 100,
+      opsProxy: { url: monitor.url, writers: ["192.0.2.0/24", "2001:db8::/32"] },
+    });
+    const strict = await runNode(other.home, pino({ level: "silent" }));
+    try {
+      expect((await fetch(`${strict.apiUrl}/v1/ops/silences`)).status).toBe(200);
+      const write = await fetch(`${strict.apiUrl}/v1/ops/silences`, {
+        method: "POST",
+        headers: json,
+        body: JSON.stringify({ node: "127.0.0.1", duration: "1h", comment: "from afar" }),
+      });
+      expect(write.status).toBe(403);
+      const refusal = (await write.json()) as { error: { code: string; message: string } };
+      expect(refusal.error).toMatchObject({ code: "OPS_WRITE_NOT_PERMITTED" });
+      expect(refusal.error.message).toContain("192.0.2.0/24");
+      const removal = await fetch(`${strict.apiUrl}/v1/ops/silences/any`, { method: "DELETE" });
+      expect(removal.status).toBe(403);
+      expect((await (await ops("/v1/ops/silences")).json()) as object).toMatchObject({ silences: [] });
+    } finally {
+      await strict.stop();
+      other.remove();
+    }
   });
 
   it("answers 502 MONITOR_UNREACHABLE while the monitor is down, and keeps serving the chain", async () => {

@@ -1,3 +1,4 @@
+import { BlockList, isIPv6 } from "node:net";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { ApiError } from "../errors.js";
@@ -9,15 +10,44 @@ const TIMEOUT_MS = 10_000;
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /**
+ * Whether a client at `address` may write (acknowledge, silence) through the proxy: it is one of
+ * `writers`, addresses or CIDR subnets of either family. An IPv4 client seen as ::ffff:a.b.c.d
+ * (a dual-stack listener) is matched as a.b.c.d.
+ */
+export function opsWriterCheck(writers: readonly string[]): (address: string) => boolean {
+  const allowed = new BlockList();
+  for (const entry of writers) {
+    const [net, prefix] = entry.split("/") as [string, string | undefined];
+    const family = isIPv6(net) ? "ipv6" : "ipv4";
+    if (prefix === undefined) allowed.addAddress(net, family);
+    else allowed.addSubnet(net, Number(prefix), family);
+  }
+  return (address) => {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+    const plain = mapped ?? address;
+    return allowed.check(plain, isIPv6(plain) ? "ipv6" : "ipv4");
+  };
+}
+
+/**
  * `/v1/ops/...` of the embedded monitor, on this node's own origin: the console's CSP allows
  * `connect-src 'self'` only, and the monitor listens on another port. Registered only when the
  * node's config names the monitor (`opsProxy.url`); the path and query pass on unchanged, the
- * method and a JSON body too, and the monitor's status and JSON come back as they are.
+ * method and a JSON body too, and the monitor's status and JSON come back as they are. Writes
+ * come only from the configured writers (`opsProxy.writers`, this machine by default).
  */
 export const opsProxyRoutes: RouteModule = async (app, { node }) => {
-  const target = node.config.opsProxy?.url;
-  if (target === undefined) return;
+  const proxy = node.config.opsProxy;
+  if (proxy === undefined) return;
+  const target = proxy.url;
+  const mayWrite = opsWriterCheck(proxy.writers);
   const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.method !== "GET" && !mayWrite(request.ip)) {
+      throw new ApiError(
+        "OPS_WRITE_NOT_PERMITTED",
+        `${request.method} /v1/ops from ${request.ip} is refused: alerts are acknowledged and silenced only from opsProxy.writers (${proxy.writers.join(", ")})`,
+      );
+    }
     const url = new URL(request.url, target); // request.url is a path under /v1/ops: same host
     const body =
       request.method === "GET" || request.method === "DELETE"
