@@ -4,8 +4,9 @@ import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type SalesJson } from "../../chain/api.js";
 import { type BooksHistory, booksHistory } from "../../chain/history.js";
-import { Chart, type ChartOption, yuanChartOption } from "../../components/chart.js";
+import { type ChartOption, yuanChartOption } from "../../components/chart-option.js";
 import { yuan } from "../../components/format.js";
+import { Chart } from "../../components/lazy-chart.js";
 import { EmptyState, QueryState } from "../../components/states.js";
 
 const timeFormat = new Intl.DateTimeFormat(undefined, {

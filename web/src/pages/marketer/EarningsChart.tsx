@@ -2,7 +2,8 @@ import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import type { StatementEntryJson } from "../../chain/api.js";
 import { runningTotals } from "../../chain/statement.js";
-import { Chart, yuanChartOption } from "../../components/chart.js";
+import { yuanChartOption } from "../../components/chart-option.js";
+import { Chart } from "../../components/lazy-chart.js";
 import { EmptyState } from "../../components/states.js";
 
 const KINDS = ["settled", "payable", "clawback", "withdrawal-paid"] as const;

@@ -1,0 +1,38 @@
+import type { EChartsCoreOption } from "echarts/core";
+
+// Options only (types from ECharts, no ECharts code): a page builds them before the chart loads.
+export type ChartOption = EChartsCoreOption;
+
+/** Fen as yuan for a chart axis: a float only for drawing, never for money kept or compared. */
+function yuanForChart(fen: bigint): number {
+  return Number(fen) / 100;
+}
+
+export interface YuanSeries {
+  name: string;
+  type: "line" | "bar";
+  values: readonly bigint[];
+  /** A running total steps at each entry rather than sloping between them. */
+  step?: boolean;
+}
+
+/** The console's one chart shape: categories along x, amounts of fen in yuan up y, a legend on top. */
+export function yuanChartOption(
+  categories: readonly string[],
+  series: readonly YuanSeries[],
+  rotateLabels = false,
+): ChartOption {
+  return {
+    tooltip: { trigger: "axis" },
+    legend: { top: 0 },
+    grid: { left: 56, right: 16, top: 40, bottom: rotateLabels ? 48 : 32 },
+    xAxis: { type: "category", data: categories, ...(rotateLabels ? { axisLabel: { rotate: 20 } } : {}) },
+    yAxis: { type: "value", name: "¥" },
+    series: series.map((s) => ({
+      name: s.name,
+      type: s.type,
+      ...(s.step ? { step: "end" } : {}),
+      data: s.values.map(yuanForChart),
+    })),
+  };
+}
