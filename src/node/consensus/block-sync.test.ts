@@ -64,6 +64,17 @@ describe("BlockSync", () => {
     ]);
   });
 
+  it("asks again at once when the wall clock was stepped back (the soak's clock skew found it waiting ten minutes)", () => {
+    const { time, sent, sync } = setup();
+    sync.onStatus("p1", 5n);
+    expect(sent).toHaveLength(1);
+    time.advance(-591_000);
+    sync.maybeRequest();
+    expect(sent).toHaveLength(2);
+    sync.maybeRequest();
+    expect(sent).toHaveLength(2); // and then once per interval again, from the new time
+  });
+
   it("applies blocks whose certificates verify, and stores the peer's certificate for the block it had", () => {
     const { ahead, behind, applied, sync } = setup();
     expect(sync.apply("p1", blocksOf(ahead, 1n, 2n))).toBe(2);

@@ -54,7 +54,10 @@ export class BlockSync {
     const height = chain.height;
     const ahead = [...this.peerHeights].filter(([, h]) => h > height).map(([peer]) => peer);
     if (ahead.length === 0) return;
-    if (this.requestedAt !== undefined && clock.now() - this.requestedAt < SYNC_RETRY_MS) return;
+    // A wall clock stepped back (NTP, an operator) counts as the interval passed: otherwise a
+    // node whose clock went back ten minutes would not ask again for ten minutes.
+    const sinceRequest = this.requestedAt === undefined ? undefined : clock.now() - this.requestedAt;
+    if (sinceRequest !== undefined && sinceRequest >= 0 && sinceRequest < SYNC_RETRY_MS) return;
     this.requestedAt = clock.now();
     this.turn = (this.turn + 1) % ahead.length;
     network.send(
