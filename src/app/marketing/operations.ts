@@ -601,10 +601,10 @@ export const touchReferralOperation = idempotent(205, touchReferralCodec, (ctx, 
   return referral.code;
 });
 
-/** The amount received for a basket, allocated to its lines pro rata to their list value (largest remainder). */
 const checkPayment = (op: CodecType<typeof confirmPaymentCodec>) =>
   requirePositive(op.amountReceivedFen, "the amount received");
 
+/** The amount received for a basket, allocated to its lines pro rata to their list value (largest remainder). */
 export const confirmPaymentOperation = idempotent(
   206,
   confirmPaymentCodec,
