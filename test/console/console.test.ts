@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { getSuite } from "../../src/crypto/index.js";
 import { loadDemoKeys } from "../../src/ops/demo-genesis.js";
 import { userCodeOf } from "../../src/pki/user-code.js";
+import { until } from "../../src/until.test-util.js";
 import { ROOT } from "../e2e/harness.js";
 import { type ConsoleNetwork, startConsoleNetwork } from "./network.js";
 
@@ -646,8 +647,22 @@ describe("the web console in headless Chromium", () => {
 
       await importKey(page, origin, "org2-admin", pem("orgs/org2/admin.key.pem"));
       await nav(page, "/operator");
-      await page.getByTestId("propose-validator").click();
-      await page.locator(".ant-select-item-option").first().click();
+      // Chosen again until the form shows it: a click on an option while the dropdown is still
+      // opening can be lost, and the proposal then fails the form's own check (CI drew that).
+      const validator = page.getByTestId("propose-validator");
+      await until(
+        async () => {
+          await validator.click();
+          // A validator's option reads "node1 (10)": name and power.
+          await page
+            .locator(".ant-select-item-option", { hasText: /^node\d \(\d+\)$/ })
+            .first()
+            .click({ timeout: 2_000 });
+          return /node\d \(\d+\)/.test((await validator.textContent({ timeout: 1_000 })) ?? "");
+        },
+        20_000,
+        "a validator chosen in the proposal form",
+      );
       await page.getByTestId("propose-power").fill("7");
       await page.getByTestId("propose-submit").click();
       const status = page.locator('[data-testid^="proposal-status-"]').first();
