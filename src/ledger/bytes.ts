@@ -68,9 +68,10 @@ export function domainBytes(tag: string): Uint8Array {
 }
 
 /**
- * The bytes of an ASCII string, or undefined if it holds any other character. A byte-by-byte
- * copy costs about a tenth of TextEncoder.encode on the short strings of state keys and records
- * (the executor makes thousands per block), and ASCII is its own UTF-8.
+ * The bytes of an ASCII string, or undefined if it holds any other character. TextEncoder.encode
+ * of the short strings of state keys and records (the executor makes thousands per block) stood
+ * out in a storm block's profile (README, Benchmarks: the end-of-block settlement); a
+ * byte-by-byte copy avoids it, and ASCII is its own UTF-8.
  */
 export function asciiBytes(s: string): Uint8Array | undefined {
   const out = new Uint8Array(s.length);

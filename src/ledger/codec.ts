@@ -198,8 +198,8 @@ export type CodecType<C> = C extends Codec<infer T> ? T : never;
 
 /** Encodes one value to its canonical bytes. */
 export function encode<T>(codec: Codec<T>, v: T, initialCapacity?: number): Uint8Array {
-  // One writer serves every top-level encode (a new buffer per encode was a tenth of a block's
-  // execution); an encode nested in another's gets a writer of its own.
+  // One writer serves every top-level encode (a new buffer per encode showed in a storm block's
+  // profile, README's Benchmarks); an encode nested in another's gets a writer of its own.
   const w = spareWriter ?? new Writer(initialCapacity);
   spareWriter = undefined;
   try {
@@ -345,7 +345,7 @@ function nonAsciiUtf8(v: string): Uint8Array {
   return utf8Encoder.encode(v);
 }
 
-/** Short ASCII bytes as text without the decoder (the same string, a tenth of the cost); else undefined. */
+/** Short ASCII bytes as text without the decoder (the same string, cheaper; see asciiBytes); else undefined. */
 function asciiText(b: Uint8Array): string | undefined {
   if (b.length > 1024) return undefined;
   for (let i = 0; i < b.length; i++) if ((b[i] as number) > 0x7f) return undefined;

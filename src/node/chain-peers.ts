@@ -1,5 +1,7 @@
+import { VALIDATORS_KEY } from "../app/genesis.js";
 import { chainNodes, listNodes, NODE_KEY_PREFIX } from "../app/governance/nodes.js";
-import { readScheduledSet } from "../app/governance/validator-set.js";
+import { PREVIOUS_SET_KEY, readScheduledSet, SCHEDULED_SET_KEY } from "../app/governance/validator-set.js";
+import { ORG_REMOVED_KEY_PREFIX } from "../app/identity/records.js";
 import type { StateWriteEntry } from "../app/state.js";
 import { hasPrefix, toHex } from "../ledger/bytes.js";
 import type { Chain } from "./chain.js";
@@ -12,9 +14,14 @@ import type { Chain } from "./chain.js";
 
 /** More registered nodes than this is not a consortium; the scan stays bounded. */
 const MAX_REGISTERED_NODES = 10_000;
-const text = new TextEncoder();
 /** State that decides who is permitted: the validator set (and its schedule), nodes, removed organisations. */
-const PEER_STATE_PREFIXES = [text.encode("validators"), NODE_KEY_PREFIX, text.encode("id/org-removed/")];
+const PEER_STATE_PREFIXES = [
+  VALIDATORS_KEY,
+  SCHEDULED_SET_KEY,
+  PREVIOUS_SET_KEY,
+  NODE_KEY_PREFIX,
+  ORG_REMOVED_KEY_PREFIX,
+];
 
 export function chainPeerIds(chain: Chain, hash: (data: Uint8Array) => Uint8Array): string[] {
   const registered = listNodes(chain.store.stateEntries(NODE_KEY_PREFIX, MAX_REGISTERED_NODES));

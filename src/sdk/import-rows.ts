@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { channelsListedOnce } from "../app/marketing/operations.js";
 import type { ProductInput } from "../app/marketing/records.js";
 import { describeIssues, marketerInputSchema, productInputSchema } from "../app/operations/input.js";
 import { LedgerError } from "../errors.js";
@@ -82,8 +83,7 @@ export function productFromRow(row: Row): ProductInput {
     status: cell(row, "status"),
   });
   // The chain's rule too (checkProduct), so the whole batch is not refused for one row.
-  if (new Set(product.channels).size !== product.channels.length)
-    throw new RowError("channels must be listed once each");
+  if (!channelsListedOnce(product.channels)) throw new RowError("channels must be listed once each");
   return product;
 }
 

@@ -124,12 +124,13 @@ export function chainNodes(
 ): ChainNode[] {
   const byKey = new Map(registered.map((node) => [toHex(node.publicKey), node]));
   const validators: ChainNode[] = readValidators(state).map((v) => {
-    const record = byKey.get(toHex(v.publicKey));
-    byKey.delete(toHex(v.publicKey));
+    const hex = toHex(v.publicKey);
+    const record = byKey.get(hex);
+    byKey.delete(hex);
     return {
       name: v.name,
       publicKey: v.publicKey,
-      organisation: validatorOrganisation(state, hash, v),
+      organisation: record?.organisation ?? validatorOrganisation(state, hash, v),
       role: "validator",
       power: v.power,
       certificate: record && certificateOf(record),

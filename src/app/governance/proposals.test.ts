@@ -5,8 +5,8 @@ import type { TxResult } from "../events.js";
 import { listOrganisationIds, readOrganisation } from "../identity/records.js";
 import { DAY_MS, type Member, pemOf, T0, TestChain } from "../identity/testkit.test-util.js";
 import type { ProposalAction } from "./actions.js";
-import { chainNodes, listNodes, NODE_KEY_PREFIX } from "./nodes.js";
-import { listProposals, PROPOSAL_KEY_PREFIX } from "./proposals.js";
+import { chainNodes, listNodes } from "./nodes.js";
+import { listProposals } from "./proposals.js";
 import { readScheduledSet } from "./validator-set.js";
 
 /**
@@ -36,16 +36,8 @@ const propose = (org: string, proposalId: string, ...actions: ProposalAction[]):
 const approve = (org: string, proposalId: string): TxResult =>
   chain.run(admin(org), { kind: "approveProposal", value: { proposalId } });
 const events = (result: TxResult) => result.events.map((e) => e.type);
-const proposals = () => listProposals(chain.entries().filter((e) => startsWith(e.key, PROPOSAL_KEY_PREFIX)));
-const nodes = () =>
-  chainNodes(
-    chain.state,
-    listNodes(chain.entries().filter((e) => startsWith(e.key, NODE_KEY_PREFIX))),
-    chain.suite.hash,
-  );
-function startsWith(key: Uint8Array, prefix: Uint8Array): boolean {
-  return prefix.every((byte, i) => key[i] === byte);
-}
+const proposals = () => listProposals(chain.entries());
+const nodes = () => chainNodes(chain.state, listNodes(chain.entries()), chain.suite.hash);
 
 /** A node certificate from `org`'s CA: CN its name, OU node-operator (or `role`), for its key. */
 function nodeCert(org: string, name: string, keys: KeyPair, days = 365n, role = "node-operator"): Uint8Array {

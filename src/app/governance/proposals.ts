@@ -101,6 +101,9 @@ function approve(ctx: TxContext, proposal: Proposal, organisation: string): void
   ctx.state.set(proposalKey(proposal.id), encode(proposalCodec, next));
 }
 
+/** A proposal id: lowercase letters, digits and dashes, 1-64 of them, not starting with a dash. */
+export const PROPOSAL_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
 const proposeCodec = struct({ proposalId: string(64), actions: proposalActionsCodec });
 
 /** Tag 302 (protocol 7) replaced tag 300, which could only change the validator set. */
@@ -108,7 +111,7 @@ export const proposeGovernanceOperation: OperationHandler<CodecType<typeof propo
   tag: 302,
   codec: proposeCodec,
   checkValue(op) {
-    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(op.proposalId)) {
+    if (!PROPOSAL_ID_PATTERN.test(op.proposalId)) {
       throw new GovernanceError("GOVERNANCE_BAD_ID", "a proposal id is lowercase letters, digits and dashes");
     }
     checkActionValues(op.actions);

@@ -85,7 +85,6 @@ export function checkOrganisationValue(op: RegisterOrganisation): void {
  * reused, not even one governance removed: its old members must not come back with it.
  */
 export function admitOrganisation(ctx: TxContext, op: RegisterOrganisation): void {
-  checkOrganisationValue(op); // again: a governance action has no checkValue of its own
   if (readOrganisation(ctx.state, op.id)) {
     throw new IdentityError("ORG_EXISTS", `organisation "${op.id}" already exists or existed`, { id: op.id });
   }

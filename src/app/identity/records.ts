@@ -84,7 +84,8 @@ const ROOT_KEY = key("id/root");
 const ORG_LIST_KEY = key("id/orgs");
 const orgKey = (id: string) => key("id/org/", id);
 /** Set when governance removed an organisation; its record stays for history, its id is never reused. */
-const orgRemovedKey = (id: string) => key("id/org-removed/", id);
+export const ORG_REMOVED_KEY_PREFIX = key("id/org-removed/");
+const orgRemovedKey = (id: string) => key(ORG_REMOVED_KEY_PREFIX, id);
 /** Identities live under this prefix, so a scan of the state finds them all (expiry reports). */
 export const IDENTITY_KEY_PREFIX = key("id/code/");
 const identityKey = (code: Uint8Array) => key("id/code/", code);
@@ -126,18 +127,24 @@ export function listOrganisationIds(state: StateReader): string[] {
   return new TextDecoder().decode(list.ids).split("\n");
 }
 
+/** The one encoding of the id list that listOrganisationIds reads. */
+function writeOrganisationIds(state: StateOverlay, ids: readonly string[]): void {
+  state.set(ORG_LIST_KEY, encode(orgListCodec, { ids: text.encode(ids.join("\n")) }));
+}
+
 export function writeOrganisation(state: StateOverlay, org: OrganisationRecord): void {
   if (readOrganisation(state, org.id) === undefined) {
-    const ids = [...listOrganisationIds(state), org.id];
-    state.set(ORG_LIST_KEY, encode(orgListCodec, { ids: text.encode(ids.join("\n")) }));
+    writeOrganisationIds(state, [...listOrganisationIds(state), org.id]);
   }
   state.set(orgKey(org.id), encode(organisationCodec, org));
 }
 
 /** Takes an organisation out of the consortium: it no longer votes, signs or admits members. */
 export function removeOrganisation(state: StateOverlay, id: string, height: bigint): void {
-  const ids = listOrganisationIds(state).filter((other) => other !== id);
-  state.set(ORG_LIST_KEY, encode(orgListCodec, { ids: text.encode(ids.join("\n")) }));
+  writeOrganisationIds(
+    state,
+    listOrganisationIds(state).filter((other) => other !== id),
+  );
   state.set(orgRemovedKey(id), encode(u64, height));
 }
 

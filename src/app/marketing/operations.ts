@@ -249,6 +249,11 @@ function idempotent<T extends { idempotencyKey: string }>(
 
 export const SKU_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Whether no sales channel of a product is listed twice. */
+export function channelsListedOnce(channels: readonly string[]): boolean {
+  return new Set(channels).size === channels.length;
+}
+
 function checkProduct(p: ImportBatch["products"][number], row: number): void {
   const bad = (message: string) => {
     throw new MarketingError("IMPORT_ROW_INVALID", `product row ${row}: ${message}`, { row, sku: p.sku });
@@ -256,9 +261,16 @@ function checkProduct(p: ImportBatch["products"][number], row: number): void {
   if (!SKU_PATTERN.test(p.sku)) bad("a SKU is 1..64 letters, digits, '.', '_' or '-'");
   if (p.name.length === 0) bad("a product needs a name");
   if (p.priceFen <= 0n) bad("price must be positive");
-  if (p.channels.length === 0 || new Set(p.channels).size !== p.channels.length)
-    bad("channels must be listed once each");
+  if (p.channels.length === 0 || !channelsListedOnce(p.channels)) bad("channels must be listed once each");
   if (p.returnWindowDays > 365) bad("return window is at most 365 days");
+}
+
+/**
+ * Whether an identity of `role` in `organisation` may be a marketer of `org`: an employee
+ * marketer of `org` itself, or an outside marketer of any organisation.
+ */
+export function mayMarketFor(role: string, organisation: string, org: string): boolean {
+  return role === "outside-marketer" || (role === "employee-marketer" && organisation === org);
 }
 
 function checkMarketer(
@@ -276,8 +288,7 @@ function checkMarketer(
   const isMarketer = (code: Uint8Array) => {
     const id = readIdentity(ctx.state, code);
     if (!id) return "no identity has this code";
-    if (id.role === "employee-marketer" && id.organisation === org) return "";
-    if (id.role === "outside-marketer") return "";
+    if (mayMarketFor(id.role, id.organisation, org)) return "";
     return `${encodeUserCode(code)} is a ${id.role} of ${id.organisation || "the consortium"}, not a marketer here`;
   };
   const problem = isMarketer(m.code);

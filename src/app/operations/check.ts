@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { decode, encode } from "../../ledger/codec.js";
 import { CodecError } from "../../ledger/errors.js";
-import { OperationError } from "../errors.js";
+import { isOperationError } from "../errors.js";
 import { setRoyaltyPolicyValueSchema } from "../marketing/policy-schema.js";
 import type { OperationHandler } from "../operation.js";
 import { OPERATIONS, type Operation, type OperationKind, operationCodec } from "./index.js";
@@ -65,7 +65,7 @@ export function checkStateless(op: Operation): void {
   try {
     handler.checkValue?.(op.value);
   } catch (e) {
-    if (e instanceof OperationError) throw new OperationInputError(op.kind, [`${e.code}: ${e.message}`]);
+    if (isOperationError(e)) throw new OperationInputError(op.kind, [`${e.code}: ${e.message}`]);
     throw e;
   }
 }

@@ -8,6 +8,7 @@ import { ORG_ID_PATTERN } from "../../pki/roles.js";
 import { decodeUserCode } from "../../pki/user-code.js";
 import { ADDRESS_BYTES } from "../address.js";
 import { MAX_PROPOSAL_ACTIONS } from "../governance/actions.js";
+import { PROPOSAL_ID_PATTERN } from "../governance/proposals.js";
 import {
   IDEMPOTENCY_KEY_PATTERN,
   MAX_BASKET_LINES,
@@ -148,7 +149,7 @@ const orderStep = z.strictObject({
   reason: reasonField,
 });
 
-const proposalIdField = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, "lowercase letters, digits, dashes");
+const proposalIdField = z.string().regex(PROPOSAL_ID_PATTERN, "lowercase letters, digits, dashes");
 const nodeKeyField = hexField("publicKey").refine(
   (b) => b.length === 32 || b.length === 65,
   "32 or 65 bytes",

@@ -1,3 +1,4 @@
+import { mayMarketFor } from "../../../src/app/marketing/operations.js";
 import { keys, marketerCodec } from "../../../src/app/marketing/records.js";
 import { fromHex } from "../../../src/ledger/bytes.js";
 import { encodeUserCode } from "../../../src/pki/user-code.js";
@@ -39,7 +40,5 @@ export async function roster(org: string): Promise<RosterEntry[]> {
 /** Why a user code cannot be a marketer of `org` (the chain's rule in checkMarketer), or undefined. */
 export function notAMarketerHere(identity: IdentityJson | undefined, org: string): string | undefined {
   if (!identity) return "noIdentity";
-  if (identity.role === "outside-marketer") return undefined;
-  if (identity.role === "employee-marketer" && identity.organisation === org) return undefined;
-  return "notMarketer";
+  return mayMarketFor(identity.role, identity.organisation, org) ? undefined : "notMarketer";
 }
