@@ -145,7 +145,7 @@ export class LedgerNode {
       maxBlockBytes: this.genesis.params.maxBlockBytes,
       now: () => systemClock.now(),
       senderNonce: this.senderNonce,
-      onCommit: (committed) => this.afterCommit(committed),
+      onCommit: (committed) => this.afterCommit([committed]),
       onDroppedTx: (hash, reason) => this.log.warn({ tx: hash, reason }, "dropped a pending transaction"),
     });
     return {
@@ -183,7 +183,7 @@ export class LedgerNode {
       senderNonce: this.senderNonce,
       log: this.log,
       observer: guarded(this.consensusFigures, (err) => this.log.error({ err }, "consensus figures failed")),
-      onCommit: (committed) => this.afterCommit(committed),
+      onCommit: (batch) => this.afterCommit(batch),
       onEvidence: (evidence, signed) => {
         this.metrics.evidence.inc();
         this.log.error(
@@ -435,25 +435,32 @@ export class LedgerNode {
     }
   }
 
-  private afterCommit(committed: CommittedBlock): void {
-    this.lastCommit = committed;
-    this.lastCommitAtMs = systemClock.now();
-    this.pace.committed(committed.block.txs.length, this.lastCommitAtMs);
-    try {
-      this.blockFigures(committed);
-    } catch (err) {
-      this.log.error({ err }, "block figures failed"); // never a reason not to go on
-    }
+  /**
+   * After one block, or a batch block sync committed together: figures and events per block;
+   * the pool's figures and the peers the chain permits are read once, from the final state,
+   * before any event of them.
+   */
+  private afterCommit(batch: readonly CommittedBlock[]): void {
     this.updateMempoolMetrics();
-    if (this.transport !== undefined && changesPeers(committed.outcome.writes)) {
+    if (this.transport !== undefined && batch.some((committed) => changesPeers(committed.outcome.writes))) {
       this.transport.permit(chainPeerIds(this.chain, this.suite.hash));
     }
-    this.events.emit("block", committed);
-    if (committed.block.txs.length > 0) {
-      this.log.debug(
-        { height: committed.block.header.height.toString(), txs: committed.block.txs.length },
-        "committed block",
-      );
+    for (const committed of batch) {
+      this.lastCommit = committed;
+      this.lastCommitAtMs = systemClock.now();
+      this.pace.committed(committed.block.txs.length, this.lastCommitAtMs);
+      try {
+        this.blockFigures(committed);
+      } catch (err) {
+        this.log.error({ err }, "block figures failed"); // never a reason not to go on
+      }
+      this.events.emit("block", committed);
+      if (committed.block.txs.length > 0) {
+        this.log.debug(
+          { height: committed.block.header.height.toString(), txs: committed.block.txs.length },
+          "committed block",
+        );
+      }
     }
   }
 

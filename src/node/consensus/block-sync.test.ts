@@ -26,7 +26,7 @@ function setup() {
     network,
     clock: time.clock,
     refusals,
-    onApplied: (block) => applied.push(block.header.height),
+    onApplied: (blocks) => applied.push(...blocks.map(({ block }) => block.header.height)),
   });
   return { ahead, behind, time, sent, refused, applied, sync };
 }

@@ -17,8 +17,18 @@ export interface BlockSyncOptions {
   readonly network: PeerNetwork;
   readonly clock: Clock;
   readonly refusals: Refusals;
-  /** A synced block was committed (the engine updates the mempool, tells the node). */
-  readonly onApplied: (block: Block, prepared: PreparedBlock, startedMs: number) => void;
+  /**
+   * Synced blocks were committed, in order, in one store transaction (the engine tells the node
+   * of each, and updates the mempool and tells peers its height once for the batch).
+   */
+  readonly onApplied: (applied: readonly AppliedBlock[]) => void;
+}
+
+/** A synced block as committed, with when its checking started (for the commit time figure). */
+export interface AppliedBlock {
+  readonly block: Block;
+  readonly prepared: PreparedBlock;
+  readonly startedMs: number;
 }
 
 /**
@@ -92,7 +102,7 @@ export class BlockSync {
   apply(peerId: string, encodedBlocks: readonly Uint8Array[]): number {
     const { chain, refusals, clock } = this.options;
     this.requestedAt = undefined;
-    const applied: Array<{ block: Block; prepared: PreparedBlock; startedMs: number }> = [];
+    const applied: AppliedBlock[] = [];
     let failure: { error: unknown } | undefined;
     chain.store.commitTogether(() => {
       for (const encoded of encodedBlocks) {
@@ -113,7 +123,7 @@ export class BlockSync {
         applied.push({ ...checked, startedMs });
       }
     });
-    for (const { block, prepared, startedMs } of applied) this.options.onApplied(block, prepared, startedMs);
+    if (applied.length > 0) this.options.onApplied(applied);
     if (failure !== undefined) throw failure.error;
     return applied.length;
   }

@@ -18,10 +18,10 @@ import { type Faults, noFaults } from "../../faults.js";
 import { type Block, blockHash, lastCommitHash } from "../../ledger/block.js";
 import { bytesEqual, toHex } from "../../ledger/bytes.js";
 import type { SignedVote } from "../../ledger/signed-vote.js";
-import type { Chain, CommittedBlock, PreparedBlock } from "../chain.js";
+import type { Chain, CommittedBlock } from "../chain.js";
 import type { Mempool } from "../mempool.js";
 import { isTxRefusal } from "../tx-admission.js";
-import { BlockSync } from "./block-sync.js";
+import { type AppliedBlock, BlockSync } from "./block-sync.js";
 import { type BufferedMessage, NextHeightBuffer } from "./next-height-buffer.js";
 import type { Clock, ConsensusWal, EngineObserver, PeerNetwork, TimerHandle, Timers } from "./ports.js";
 import { type Prepared, PreparedBlocks } from "./prepared-blocks.js";
@@ -68,7 +68,8 @@ export interface BftEngineOptions {
   readonly observer?: EngineObserver;
   /** Deliberate bugs, for the simulator's broken-engine tests only; the node passes none. */
   readonly faults?: Faults<EngineFault>;
-  readonly onCommit: (committed: CommittedBlock) => void;
+  /** Blocks committed: one decided by consensus, or those block sync committed together, in order. */
+  readonly onCommit: (committed: readonly CommittedBlock[]) => void;
   /** Two conflicting votes by one validator, with both signatures, ready to report on chain. */
   readonly onEvidence: (
     evidence: DuplicateVoteEvidence,
@@ -138,7 +139,7 @@ export class BftEngine {
     this.sync = new BlockSync({
       ...options,
       refusals: this.refusals,
-      onApplied: (block, prepared, startedMs) => this.afterCommit(block, prepared, startedMs),
+      onApplied: (applied) => this.afterCommit(applied),
     });
   }
 
@@ -454,7 +455,7 @@ export class BftEngine {
     this.relayedPols.clear();
     this.votes.pruneThrough(certificate.height);
     this.feedScheduledValidatorSet();
-    this.afterCommit(certified, entry.prepared, startedMs);
+    this.afterCommit([{ block: certified, prepared: entry.prepared, startedMs }]);
     // The core is at the next height now: give it what arrived early for that height.
     for (const message of this.nextHeight.take(certificate.height + 1)) this.enqueueBuffered(message);
   }
@@ -503,15 +504,21 @@ export class BftEngine {
     });
   }
 
-  /** After a block is committed, by consensus or by block sync (which restarts the core after). */
-  private afterCommit(block: Block, prepared: PreparedBlock, startedMs: number): void {
+  /**
+   * After one block committed by consensus, or a batch by block sync (which restarts the core
+   * after): the pool and our peers hear of the final height once, the node of every block.
+   */
+  private afterCommit(committed: readonly AppliedBlock[]): void {
     this.options.mempool.update(this.chain.height, this.options.senderNonce);
-    this.options.onCommit({
-      block,
-      hash: prepared.hash,
-      outcome: prepared.outcome,
-      commitSeconds: (this.options.clock.now() - startedMs) / 1000,
-    });
+    const now = this.options.clock.now();
+    this.options.onCommit(
+      committed.map(({ block, prepared, startedMs }) => ({
+        block,
+        hash: prepared.hash,
+        outcome: prepared.outcome,
+        commitSeconds: (now - startedMs) / 1000,
+      })),
+    );
     this.broadcastStatus();
   }
 

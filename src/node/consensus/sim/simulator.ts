@@ -390,11 +390,13 @@ class EngineSimulation {
       ...(honest && this.options.engineBug !== undefined
         ? { faults: faultsAt(new Map([[this.options.engineBug, undefined]])) }
         : {}),
-      onCommit: (committed) => {
-        if (honest) this.checker.onCommit(node.index, committed, node.store);
-        this.trace(
-          `node ${node.index} committed ${committed.block.header.height} (${committed.block.txs.length} txs)`,
-        );
+      onCommit: (batch) => {
+        for (const committed of batch) {
+          if (honest) this.checker.onCommit(node.index, committed, node.store);
+          this.trace(
+            `node ${node.index} committed ${committed.block.header.height} (${committed.block.txs.length} txs)`,
+          );
+        }
       },
       onEvidence: () => {
         if (honest) this.faults.evidence++;
