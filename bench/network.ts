@@ -6,7 +6,7 @@ import { WebSocket } from "ws";
 import { getSuite } from "../src/crypto/index.js";
 import type { KeyPair, SuiteId } from "../src/crypto/suite.js";
 import { type DemoParty, seedDemoGenesis } from "../src/ops/demo-genesis.js";
-import { nodeHomes, startNetwork } from "../src/ops/network-up.js";
+import { nodeHomes, nodeStarter, startNetwork } from "../src/ops/network-up.js";
 import { freePort, wirePeers } from "../src/ops/peers.js";
 import { MarketLedgerClient, messageText } from "../src/sdk/index.js";
 import { presignTransfers } from "./load.js";
@@ -59,7 +59,10 @@ export async function runNetworkBench(
         JSON.stringify({ ...config, api: BENCH_API, logLevel: "error" }),
       );
     }
-    const network = startNetwork(dir, () => {}, { command: [process.execPath, CLI] });
+    const network = startNetwork(
+      dir,
+      nodeStarter(() => {}, { command: [process.execPath, CLI] }),
+    );
     stop = network.stop;
     const urls = await Promise.all(network.nodes.map((n) => n.apiUrl));
     const clients = urls.map((url) => new MarketLedgerClient(url));

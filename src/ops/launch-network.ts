@@ -1,6 +1,6 @@
 import { listenersOf, refuseBusyPorts } from "./network/port-check.js";
-import { nodeStarter, type StartNetworkOptions, startNetwork, stopChild } from "./network-up.js";
-import { type BackoffPolicy, type Supervision, superviseNodes } from "./supervise.js";
+import { nodeStarter, type StartNetworkOptions, startNetwork } from "./network-up.js";
+import { type RestartBackoffPolicy, type Supervision, superviseNodes } from "./supervise.js";
 
 export interface LaunchOptions extends StartNetworkOptions {
   /** Every line the nodes print, prefixed with the node's name. */
@@ -11,7 +11,7 @@ export interface LaunchOptions extends StartNetworkOptions {
   readonly busyPortHint: string;
   /** Restart a node that exits after the network is up, with backoff. */
   readonly restart: boolean;
-  readonly backoff?: BackoffPolicy;
+  readonly backoff?: RestartBackoffPolicy;
   /** Called once every node has exited and none will be restarted. */
   readonly onAllExited?: () => void;
 }
@@ -29,16 +29,18 @@ export interface LaunchedNetwork extends Supervision {
  */
 export async function launchNetwork(networkDir: string, options: LaunchOptions): Promise<LaunchedNetwork> {
   await refuseBusyPorts(listenersOf(networkDir), options.busyPortHint);
-  const network = startNetwork(networkDir, options.print, options);
+  // One starter for the first start and every restart, so a restart runs the node the same way.
+  const start = nodeStarter(options.print, options);
+  const network = startNetwork(networkDir, start);
   const serving = await Promise.all(
     network.nodes.map(async (node) => ({ name: node.name, url: await node.apiUrl, pid: node.child.pid })),
   ).catch(async (error: unknown) => {
     await network.stop();
     throw error;
   });
-  const supervision = superviseNodes(network.nodes, (node) => stopChild(node.child), {
+  const supervision = superviseNodes(network.nodes, {
     restart: options.restart,
-    start: nodeStarter(options.print, options),
+    start,
     log: options.log,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
     ...(options.onAllExited === undefined ? {} : { onAllExited: options.onAllExited }),

@@ -34,22 +34,18 @@ export function nodeHomes(networkDir: string): string[] {
   return homes.map((name) => join(networkDir, name));
 }
 
-/**
- * Starts every node of a generated network as its own process on this machine (the same
- * `mkl node start` one would run on separate machines), prefixing each line of their output.
- */
+/** How `nodeStarter` runs a node. */
 export interface StartNetworkOptions {
   /** How to run `mkl`: default, the same runtime and script as this process. */
   readonly command?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
 }
 
-export function startNetwork(
-  networkDir: string,
-  print: (line: string) => void,
-  options: StartNetworkOptions = {},
-): RunningNetwork {
-  const start = nodeStarter(print, options);
+/**
+ * Starts every node of a generated network as its own process on this machine (the same
+ * `mkl node start` one would run on separate machines), each with `start` (see nodeStarter).
+ */
+export function startNetwork(networkDir: string, start: (home: string) => NodeProcessInfo): RunningNetwork {
   const nodes = nodeHomes(networkDir).map(start);
   let stopping: Promise<void> | undefined;
   const stop = () => {

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { until } from "../until.test-util.js";
-import { type NodeProcessInfo, startNodeProcess, stopChild } from "./network-up.js";
-import { Backoff, superviseNodes } from "./supervise.js";
+import { type NodeProcessInfo, startNodeProcess } from "./network-up.js";
+import { RestartBackoff, superviseNodes } from "./supervise.js";
 
 const policy = { initialMs: 1_000, maxMs: 8_000, stableMs: 60_000 };
 
 describe("the restart backoff", () => {
   it("doubles while a node keeps failing, up to the bound", () => {
-    const backoff = new Backoff(policy);
+    const backoff = new RestartBackoff(policy);
     expect([0, 0, 0, 0, 0, 0].map(() => backoff.delayAfter(500))).toEqual([
       1_000, 2_000, 4_000, 8_000, 8_000, 8_000,
     ]);
@@ -15,7 +15,7 @@ describe("the restart backoff", () => {
   });
 
   it("starts again from the first delay once a run lasted the stable period", () => {
-    const backoff = new Backoff(policy);
+    const backoff = new RestartBackoff(policy);
     backoff.delayAfter(10);
     backoff.delayAfter(10);
     expect(backoff.delayAfter(10)).toBe(4_000);
@@ -45,7 +45,7 @@ describe("the node supervisor", () => {
       fakeNode("node1", serveThen("process.exit(3)")),
       fakeNode("node2", serveThen("process.kill(process.pid, 'SIGKILL')")),
     ];
-    superviseNodes(nodes, (n) => stopChild(n.child), {
+    superviseNodes(nodes, {
       restart: false,
       start: () => {
         throw new Error("no restart was asked for");
@@ -67,7 +67,7 @@ describe("the node supervisor", () => {
       starts++;
       return fakeNode("node1", serveThen("process.exit(1)"));
     };
-    const supervision = superviseNodes([crash()], (n) => stopChild(n.child), {
+    const supervision = superviseNodes([crash()], {
       restart: true,
       backoff: { initialMs: 10, maxMs: 40, stableMs: 60_000 },
       start: crash,

@@ -1,29 +1,41 @@
-import { describeExit, formatRecent, type NodeProcessInfo } from "./network-up.js";
+import { backoffDelayMs } from "../node/p2p/backoff.js";
+import { describeExit, formatRecent, type NodeProcessInfo, stopChild } from "./network-up.js";
 
 /**
  * How long to wait before restarting a node that exited: doubling from `initialMs` up to
  * `maxMs`, back to `initialMs` once a run lasted `stableMs` (a node that crashes at once is not
  * restarted in a tight loop, one that crashed after a day of service is restarted at once).
  */
-export interface BackoffPolicy {
+export interface RestartBackoffPolicy {
   readonly initialMs: number;
   readonly maxMs: number;
   readonly stableMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 30_000, stableMs: 60_000 };
+export const DEFAULT_RESTART_BACKOFF: RestartBackoffPolicy = {
+  initialMs: 1_000,
+  maxMs: 30_000,
+  stableMs: 60_000,
+};
 
-export class Backoff {
+/** The link backoff's ceiling, without its jitter: restart delays an operator can read and expect. */
+const NO_JITTER = () => 1;
+
+export class RestartBackoff {
   private failures = 0;
   /** Restarts so far, for the log. */
   restarts = 0;
 
-  constructor(private readonly policy: BackoffPolicy) {}
+  constructor(private readonly policy: RestartBackoffPolicy) {}
 
   /** The delay before the next restart of a process that ran `ranMs` before it exited. */
   delayAfter(ranMs: number): number {
     if (ranMs >= this.policy.stableMs) this.failures = 0;
-    const delay = Math.min(this.policy.maxMs, this.policy.initialMs * 2 ** this.failures);
+    const delay = backoffDelayMs(
+      this.failures,
+      { baseMs: this.policy.initialMs, maxMs: this.policy.maxMs },
+      NO_JITTER,
+    );
     if (delay < this.policy.maxMs) this.failures++;
     this.restarts++;
     return delay;
@@ -33,7 +45,7 @@ export class Backoff {
 export interface SuperviseOptions {
   /** Restart a node that exits (with backoff); otherwise only report it. */
   readonly restart: boolean;
-  readonly backoff?: BackoffPolicy;
+  readonly backoff?: RestartBackoffPolicy;
   /** Starts a node home again, as the first start did. */
   readonly start: (home: string) => NodeProcessInfo;
   readonly log: (line: string) => void;
@@ -53,17 +65,13 @@ export interface Supervision {
  * is reported (which node, its exit code or signal, how long it ran, its last lines) and, when
  * asked, restarted after a backoff that grows while it keeps failing.
  */
-export function superviseNodes(
-  started: readonly NodeProcessInfo[],
-  stopChild: (node: NodeProcessInfo) => Promise<void>,
-  options: SuperviseOptions,
-): Supervision {
+export function superviseNodes(started: readonly NodeProcessInfo[], options: SuperviseOptions): Supervision {
   const current = new Map(started.map((node) => [node.home, node]));
   const pending = new Set<NodeJS.Timeout>();
   const exited = new Set<string>();
   let stopping = false;
 
-  const watch = (node: NodeProcessInfo, backoff: Backoff) => {
+  const watch = (node: NodeProcessInfo, backoff: RestartBackoff) => {
     const since = performance.now();
     const onClose = (code: number | null, signal: NodeJS.Signals | null) => {
       if (stopping) return;
@@ -97,7 +105,7 @@ export function superviseNodes(
       onClose(node.child.exitCode, node.child.signalCode);
     } else node.child.once("close", onClose);
   };
-  for (const node of started) watch(node, new Backoff(options.backoff ?? DEFAULT_BACKOFF));
+  for (const node of started) watch(node, new RestartBackoff(options.backoff ?? DEFAULT_RESTART_BACKOFF));
 
   let stopped: Promise<void> | undefined;
   return {
@@ -106,7 +114,9 @@ export function superviseNodes(
       stopping = true;
       for (const timer of pending) clearTimeout(timer);
       pending.clear();
-      stopped ??= Promise.all([...current.values()].map(stopChild)).then(() => undefined);
+      stopped ??= Promise.all([...current.values()].map((node) => stopChild(node.child))).then(
+        () => undefined,
+      );
       return stopped;
     },
   };

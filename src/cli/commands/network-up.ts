@@ -2,14 +2,14 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { LedgerError } from "../../errors.js";
 import { type LaunchedNetwork, type LaunchOptions, launchNetwork } from "../../ops/launch-network.js";
-import { DEFAULT_BACKOFF } from "../../ops/supervise.js";
+import { DEFAULT_RESTART_BACKOFF } from "../../ops/supervise.js";
 import { CliError, EXIT_REFUSED } from "../io.js";
 import { stopOnSignals } from "./node.js";
 
 const BACKOFF_HELP =
-  `restart a node that exits, after ${DEFAULT_BACKOFF.initialMs / 1000} s, doubling up to ` +
-  `${DEFAULT_BACKOFF.maxMs / 1000} s while it keeps failing, back to ${DEFAULT_BACKOFF.initialMs / 1000} s ` +
-  `once it ran ${DEFAULT_BACKOFF.stableMs / 1000} s`;
+  `restart a node that exits, after ${DEFAULT_RESTART_BACKOFF.initialMs / 1000} s, doubling up to ` +
+  `${DEFAULT_RESTART_BACKOFF.maxMs / 1000} s while it keeps failing, back to ${DEFAULT_RESTART_BACKOFF.initialMs / 1000} s ` +
+  `once it ran ${DEFAULT_RESTART_BACKOFF.stableMs / 1000} s`;
 
 /**
  * `mkl network up --home DIR`: every node of a generated network as its own process on this
