@@ -82,8 +82,10 @@ export class Transport {
       maxPerAddress: opts.maxUnauthenticatedPerAddress ?? DEFAULTS.maxUnauthenticatedPerAddress,
       maxAnonymous: opts.maxUnauthenticated ?? DEFAULTS.maxUnauthenticated,
     });
-    for (const address of opts.peers) {
-      if (isIP(address.host) !== 0) this.admission.notePeerAddress(address.host, address.id);
+    // The links, not opts.peers: those skip this node's own entry.
+    for (const { address } of this.links.values()) {
+      if (address !== undefined && isIP(address.host) !== 0)
+        this.admission.notePeerAddress(address.host, address.id);
     }
     this.ctx = {
       suite: opts.suite,
