@@ -12,7 +12,8 @@ const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 /**
  * Whether a client at `address` may write (acknowledge, silence) through the proxy: it is one of
  * `writers`, addresses or CIDR subnets of either family. An IPv4 client seen as ::ffff:a.b.c.d
- * (a dual-stack listener) is matched as a.b.c.d.
+ * (a dual-stack listener) is matched as a.b.c.d: BlockList matches IPv4-mapped addresses
+ * against IPv4 rules itself.
  */
 export function opsWriterCheck(writers: readonly string[]): (address: string) => boolean {
   const allowed = new BlockList();
@@ -22,11 +23,7 @@ export function opsWriterCheck(writers: readonly string[]): (address: string) =>
     if (prefix === undefined) allowed.addAddress(net, family);
     else allowed.addSubnet(net, Number(prefix), family);
   }
-  return (address) => {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-    const plain = mapped ?? address;
-    return allowed.check(plain, isIPv6(plain) ? "ipv6" : "ipv4");
-  };
+  return (address) => allowed.check(address, isIPv6(address) ? "ipv6" : "ipv4");
 }
 
 /**
@@ -66,10 +63,16 @@ export const opsProxyRoutes: RouteModule = async (app, { node }) => {
         `the monitor at ${target} does not answer: ${(error as Error).message}`,
       );
     }
-    const bytes = new Uint8Array(await answer.arrayBuffer());
+    // A declared length over the cap is refused unread; an undeclared one is measured once read.
+    const declared = Number(answer.headers.get("content-length") ?? 0);
+    if (declared > MAX_ANSWER_BYTES) {
+      await answer.body?.cancel();
+      throw new ApiError("MONITOR_ANSWER_TOO_LARGE", `the monitor answered ${declared} bytes`);
+    }
+    const bytes = Buffer.from(await answer.arrayBuffer());
     if (bytes.length > MAX_ANSWER_BYTES)
       throw new ApiError("MONITOR_ANSWER_TOO_LARGE", `the monitor answered ${bytes.length} bytes`);
-    return reply.status(answer.status).type("application/json").send(Buffer.from(bytes));
+    return reply.status(answer.status).type("application/json").send(bytes);
   };
   const schema = (method: string) => ({
     operationId: `ops${method}`,
