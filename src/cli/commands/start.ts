@@ -8,6 +8,7 @@ import { runMonitor } from "../../ops/monitor/run.js";
 import { targetsFromNetwork } from "../../ops/monitor/targets.js";
 import { basePortOf, moveLocalPorts } from "../../ops/network/move-ports.js";
 import { pointNodesAtMonitor } from "../../ops/network/ops-proxy.js";
+import { listenersOf, refuseBusyPorts } from "../../ops/network/port-check.js";
 import { DEFAULT_BASE_PORT } from "../../ops/network/ports.js";
 import { parseSuiteOption } from "./cert.js";
 import { initNetwork, parsePortOption } from "./network.js";
@@ -17,6 +18,8 @@ import { stopOnSignals } from "./node.js";
 const LOCAL_ORGS = 4;
 /** The monitor's default port sits past the nodes' ports: 26670 for the default base 26651. */
 const MONITOR_ABOVE_BASE = 19;
+const BUSY_PORT_HINT =
+  "stop what holds it, or choose other ports with --base-port N (npm start -- --base-port N)";
 
 interface StartOptions {
   home: string;
@@ -75,6 +78,8 @@ export function registerStartCommand(program: Command): void {
           console.log(`  moved its nodes to base port ${basePort}`);
         }
       }
+      // A busy port is refused before anything starts or any node's config is rewritten.
+      await refuseBusyPorts(listenersOf(home), BUSY_PORT_HINT);
       // The monitor first: the nodes' configs then name it, so the console reaches /v1/ops.
       const monitor = opts.monitor
         ? await runMonitor({
@@ -90,14 +95,13 @@ export function registerStartCommand(program: Command): void {
           })
         : undefined;
       pointNodesAtMonitor(home, monitor?.url);
-      // All or none: a busy port or a node that cannot start leaves nothing running behind the error.
+      // All or none: a port taken meanwhile or a node that cannot start leaves nothing running behind the error.
       const network = await launchOrRefuse(home, {
         print: (line) => {
           if (!line.includes('"level":30')) console.log(line);
         },
         log: (line) => console.error(`mkl: ${line}`),
-        busyPortHint:
-          "stop what holds it, or choose other ports with --base-port N (npm start -- --base-port N)",
+        busyPortHint: BUSY_PORT_HINT,
         restart: opts.restart,
       }).catch(async (error: unknown) => {
         await monitor?.stop();
