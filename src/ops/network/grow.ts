@@ -9,11 +9,11 @@ import { randomSerial, readCertificateFile, readKeyFile, validityStartMs } from 
 import { isOrgId } from "../../pki/index.js";
 import { wirePeers } from "../peers.js";
 import { NetworkError } from "./errors.js";
-import { type Ca, issue } from "./issue.js";
+import type { Ca } from "./issue.js";
 import {
   adminGenesis,
-  altNamesOf,
   checkGenesis,
+  issueNodeCertificates,
   type NetworkManifest,
   type OrgPlan,
   orgGenesis,
@@ -177,19 +177,17 @@ export function renewNodeCertificates(
   const orgDir = join(dir, "orgs", node.organisation);
   const ca = loadCa(orgDir, "ca", passphrase);
   const tlsCa = manifest.separateTls ? loadCa(orgDir, "tls-ca", passphrase) : ca;
-  const ctx = planContext(manifest.suite, days);
-  const subject = {
-    commonName: moniker,
-    organization: node.organisation,
-    organizationalUnit: "node-operator",
-  };
-  const altNames = altNamesOf(moniker, node.host ?? "127.0.0.1");
   const keyPair = (file: string) => {
     const privateKey = readKeyFile(join(home, file), undefined);
     return { privateKey, publicKey: getSuite(privateKey.suite).publicKeyOf(privateKey) };
   };
-  const cert = issue(ctx, "node", subject, keyPair("node.key.pem"), ca, altNames);
-  const tlsCert = issue(ctx, "node", subject, keyPair("tls.key.pem"), tlsCa, altNames);
+  const { cert, tlsCert } = issueNodeCertificates(
+    planContext(manifest.suite, days),
+    { moniker, organisation: node.organisation, host: node.host ?? "127.0.0.1" },
+    { keys: keyPair("node.key.pem"), tlsKeys: keyPair("tls.key.pem") },
+    ca,
+    tlsCa,
+  );
   writePublicFile(join(home, "node.cert.pem"), pemChain([cert, ca.cert]));
   writePublicFile(join(home, "tls.cert.pem"), pemChain([tlsCert, tlsCa.cert]));
   return join(home, "node.cert.pem");

@@ -168,6 +168,29 @@ export interface NodePlacement {
   readonly listen: string;
 }
 
+/**
+ * A node's consensus certificate (from its organisation's CA) and TLS certificate (from the TLS
+ * CA, which may be the same), for its keys: as a plan first issues them and as a renewal does.
+ */
+export function issueNodeCertificates(
+  ctx: Issuer,
+  node: { readonly moniker: string; readonly organisation: string; readonly host: string },
+  { keys, tlsKeys }: { readonly keys: KeyPair; readonly tlsKeys: KeyPair },
+  ca: Ca,
+  tlsCa: Ca,
+): { cert: ParsedCertificate; tlsCert: ParsedCertificate } {
+  const altNames = altNamesOf(node.moniker, node.host);
+  const subject = {
+    commonName: node.moniker,
+    organization: node.organisation,
+    organizationalUnit: "node-operator",
+  };
+  return {
+    cert: issue(ctx, "node", subject, keys, ca, altNames),
+    tlsCert: issue(ctx, "node", subject, tlsKeys, tlsCa, altNames),
+  };
+}
+
 /** A node's consensus key and certificate (from its organisation's CA) and TLS key and certificate. */
 export function planNode(
   ctx: Issuer,
@@ -178,13 +201,16 @@ export function planNode(
   peers: PeerJson[] | undefined,
 ): NodePlan {
   const moniker = `node${place.n}`;
-  const altNames = altNamesOf(moniker, place.host);
-  const subject = { commonName: moniker, organization: org.id, organizationalUnit: "node-operator" };
   const keys = getSuite(ctx.suite).generateKeyPair();
-  const cert = issue(ctx, "node", subject, keys, org.ca, altNames);
   const tlsIssuer = org.tlsCa ?? org.ca;
   const tlsKeys = getSuite("ecdsa-p256").generateKeyPair();
-  const tlsCert = issue(ctx, "node", subject, tlsKeys, tlsIssuer, altNames);
+  const { cert, tlsCert } = issueNodeCertificates(
+    ctx,
+    { moniker, organisation: org.id, host: place.host },
+    { keys, tlsKeys },
+    org.ca,
+    tlsIssuer,
+  );
   return {
     n: place.n,
     moniker,
