@@ -5,7 +5,6 @@ import { getSuite, isSuiteId } from "../../crypto/index.js";
 import { fromHex } from "../../ledger/bytes.js";
 import { readTextFile } from "../../node/files.js";
 import { type ParsedCertificate, parseCertificate } from "../../pki/certificate.js";
-import { fromPem } from "../../pki/pem.js";
 import {
   type ChainNodeJson,
   MarketLedgerClient,
@@ -42,10 +41,16 @@ function certificateFile(path: string): { pem: string; cert: ParsedCertificate }
   if (!existsSync(path)) throw new CliError(`no certificate file ${path}`);
   const pem = readTextFile(path);
   try {
-    return { pem, cert: parseCertificate(fromPem(pem, "CERTIFICATE")) };
+    return { pem, cert: parseCertificate(pem) };
   } catch (error) {
     throw new CliError(`${path} holds no certificate: ${(error as Error).message}`);
   }
+}
+
+/** An action that carries a node certificate (an observer registered, a certificate renewed), named after its node. */
+function nodeCertificateAction(kind: "addObserver" | "renewNodeCertificate", path: string): ActionInput {
+  const { pem, cert } = certificateFile(path);
+  return { subject: cert.subject.commonName ?? "node", action: { kind, value: { certificate: pem } } };
 }
 
 const POWER = /^[1-9][0-9]{0,18}$/;
@@ -76,14 +81,22 @@ function publicKeyHex(text: string, status: StatusJson): string {
   }
 }
 
-/** A current validator by name or public key hex; bad input when none or several match. */
-function currentValidator(status: StatusJson, which: string): StatusJson["validators"][number] {
-  const matches = status.validators.filter((v) => v.name === which || v.publicKey === which);
-  if (matches.length === 1) return matches[0] as StatusJson["validators"][number];
-  const names = status.validators.map((v) => v.name).join(", ");
-  if (matches.length === 0) throw new CliError(`no validator "${which}"; the validators are ${names}`);
-  throw new CliError(`"${which}" names ${matches.length} validators; give its public key instead`);
+/** One of `nodes` (validators, observers: `role`) by name or public key hex; bad input when none or several match. */
+function pickNode<T extends { readonly name: string; readonly publicKey: string }>(
+  nodes: readonly T[],
+  which: string,
+  role: string,
+): T {
+  const matches = nodes.filter((n) => n.name === which || n.publicKey === which);
+  if (matches.length === 1) return matches[0] as T;
+  const names = nodes.map((n) => n.name).join(", ") || "none";
+  if (matches.length === 0) throw new CliError(`no ${role} "${which}"; the ${role}s are ${names}`);
+  throw new CliError(`"${which}" names ${matches.length} ${role}s; give its public key instead`);
 }
+
+/** A current validator by name or public key hex. */
+const currentValidator = (status: StatusJson, which: string) =>
+  pickNode(status.validators, which, "validator");
 
 /** `add-validator-node5-h120`: readable, and distinct from an earlier proposal of the same change. */
 function defaultId(verb: string, name: string, height: string): string {
@@ -127,18 +140,14 @@ function outcome(
   return `${String(approved.attributes.approvals)} of ${String(approved.attributes.members)} organisations approved`;
 }
 
-/** A current node the chain knows, by name or public key hex; bad input when none or several match. */
+/** A current node of `role` the chain knows, by name or public key hex. */
 async function chainNode(client: MarketLedgerClient, which: string, role: ChainNodeJson["role"]) {
   const { nodes } = await client.chainNodes();
-  const matches = nodes.filter((n) => n.role === role && (n.name === which || n.publicKey === which));
-  if (matches.length === 1) return matches[0] as ChainNodeJson;
-  const names =
-    nodes
-      .filter((n) => n.role === role)
-      .map((n) => n.name)
-      .join(", ") || "none";
-  if (matches.length === 0) throw new CliError(`no ${role} "${which}"; the ${role}s are ${names}`);
-  throw new CliError(`"${which}" names ${matches.length} ${role}s; give its public key instead`);
+  return pickNode(
+    nodes.filter((n) => n.role === role),
+    which,
+    role,
+  );
 }
 
 const dayOf = (ms: string) => new Date(Number(ms)).toISOString().slice(0, 10);
@@ -317,18 +326,7 @@ export function registerGovCommands(program: Command): void {
         ),
     ),
   ).action((o: ProposeOptions & { nodeCert: string }) =>
-    propose(
-      o,
-      "add-observer",
-      () => {
-        const { pem, cert } = certificateFile(o.nodeCert);
-        return {
-          subject: cert.subject.commonName ?? "node",
-          action: { kind: "addObserver", value: { certificate: pem } },
-        };
-      },
-      printer(addObserver),
-    ),
+    propose(o, "add-observer", () => nodeCertificateAction("addObserver", o.nodeCert), printer(addObserver)),
   );
   const removeObserver = idOption(
     signerOptions(
@@ -365,13 +363,7 @@ export function registerGovCommands(program: Command): void {
     propose(
       o,
       "renew-node-cert",
-      () => {
-        const { pem, cert } = certificateFile(o.nodeCert);
-        return {
-          subject: cert.subject.commonName ?? "node",
-          action: { kind: "renewNodeCertificate", value: { certificate: pem } },
-        };
-      },
+      () => nodeCertificateAction("renewNodeCertificate", o.nodeCert),
       printer(renew),
     ),
   );
