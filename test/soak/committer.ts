@@ -10,7 +10,11 @@ import {
 } from "../../src/sdk/index.js";
 
 /** Refusals that mean "this very transaction is already in": wait for it all the same. */
-const ALREADY_IN = new Set(["TX_DUPLICATE", "TX_NONCE_TOO_LOW", "TX_NONCE_TAKEN"]);
+export const ALREADY_IN: ReadonlySet<string> = new Set([
+  "TX_DUPLICATE",
+  "TX_NONCE_TOO_LOW",
+  "TX_NONCE_TAKEN",
+]);
 
 export class SoakStopping extends Error {
   constructor() {

@@ -93,14 +93,11 @@ export class LinkProxies {
   }
 
   /** Cuts every link between a node of `side` and a node outside it, both ways. */
-  partition(side: readonly number[], nodes: number): void {
-    for (let a = 0; a < nodes; a++) {
-      for (let b = 0; b < nodes; b++) {
-        if (side.includes(a) !== side.includes(b)) this.cut.add(`${a}>${b}`);
-      }
-    }
+  partition(side: readonly number[]): void {
     for (const link of this.links) {
-      if (this.cut.has(`${link.from}>${link.to}`)) for (const socket of link.sockets) socket.destroy();
+      if (side.includes(link.from) === side.includes(link.to)) continue;
+      this.cut.add(`${link.from}>${link.to}`);
+      for (const socket of link.sockets) socket.destroy();
     }
   }
 

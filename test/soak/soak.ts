@@ -63,6 +63,7 @@ export interface SoakReport {
   readonly operations: Record<string, number>;
   /** Acknowledged transactions whose result was a refusal of the chain, by code. */
   readonly refusedResults: Record<string, number>;
+  /** Faults applied and healed (the next commit awaited after the heal), by kind. */
   readonly faults: Record<string, number>;
   /** Fault kinds this machine cannot apply, with the reason. */
   readonly skipped: Record<string, string>;
@@ -80,7 +81,9 @@ const PAYERS: readonly DemoParty[] = Array.from({ length: 3 }, (_, i) => ({
   role: "buyer",
   balanceFen: 10n ** 12n,
 }));
-const PARTIES = [...DEMO_PARTIES, ...PAYERS];
+/** A funded account no load uses: the hostile clients sign with it at the nonce a node reports. */
+const HOSTILE: DemoParty = { name: "soak-hostile", role: "buyer", balanceFen: 10n ** 6n };
+const PARTIES = [...DEMO_PARTIES, ...PAYERS, HOSTILE];
 const RESUME_LIMIT_S = 5;
 /** The validator whose clock is skewed and the one whose disk fills (node3, node4). */
 const SKEWED = 2;
@@ -141,7 +144,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const chainId = (await (await clientOf(0)).status()).chainId;
     const partyKeys = loadDemoKeys(dir, PARTIES);
     const demoKeys = demoMarketingKeys(partyKeys);
-    const payers = partyKeys.slice(DEMO_PARTIES.length);
+    const payers = partyKeys.slice(DEMO_PARTIES.length, DEMO_PARTIES.length + PAYERS.length);
+    const hostileKey = partyKeys[PARTIES.indexOf(HOSTILE)]!;
     const recipients = Array.from({ length: RECIPIENTS }, () =>
       addressOfKey(suite, suite.generateKeyPair().publicKey.bytes),
     );
@@ -187,7 +191,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       stopDemo = stop;
     });
 
-    const afterHeal = async (kind: string) => {
+    /** Waits for the next commit after `kind` was healed, then counts the fault as applied. */
+    const afterHeal = async (kind: FaultKind) => {
       const healedAt = performance.now();
       const at = await maxHeight();
       try {
@@ -199,6 +204,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       } catch {
         problems.push(`no commit within 30 s after the heal of ${kind}`);
       }
+      faults[kind]!++;
     };
     /** The chain (or `among` its nodes) commits `blocks` more blocks within 20 s, while a fault holds. */
     const keepsCommitting = async (what: string, among = all, blocks = 2n) => {
@@ -221,7 +227,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         const victim = schedule.int(4);
         const rest = all.filter((i) => i !== victim);
         print(`fault: isolateOne (${name(victim)})`);
-        proxies!.partition([victim], 4);
+        proxies!.partition([victim]);
         await keepsCommitting(`among the other three while ${name(victim)} was cut off`, rest);
         proxies!.heal();
         await afterHeal("isolateOne");
@@ -229,7 +235,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       splitHalves: async () => {
         const half = shuffled(all, schedule).slice(0, 2);
         print(`fault: splitHalves (${half.map(name).join(", ")} | the others)`);
-        proxies!.partition(half, 4);
+        proxies!.partition(half);
         await sleep(1_000 + schedule.int(3_000));
         proxies!.heal();
         await afterHeal("splitHalves");
@@ -294,7 +300,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         for (const i of all.filter(up)) {
           const outcome = await hostileBurst(
             { apiUrl: await nodes[i]!.apiUrl, p2pPort: p2pPorts[i] },
-            { suite, chainId, key: payers[0]!, committed: () => sender.lastCommitted, prng: schedule },
+            { suite, chainId, key: hostileKey, committed: () => sender.lastCommitted, prng: schedule },
           );
           hostileRefused += Object.values(outcome.refused).reduce((a, b) => a + b, 0);
           problems.push(...outcome.problems.map((p) => `${name(i)}: ${p}`));
@@ -323,7 +329,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (kind === undefined) break;
       await sleep(1_000 + schedule.int(3_000));
       if (kind in skipped) continue;
-      faults[kind]!++;
       await apply[kind]();
     }
 
