@@ -1,12 +1,11 @@
-import { mkdtempSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import { getSuite } from "../src/crypto/index.js";
 import type { SuiteId } from "../src/crypto/suite.js";
 import { runExecutionBench } from "./execution.js";
 import { verifyRate } from "./measure.js";
 import type { BenchRow } from "./table.js";
-import { type HotFunction, topSelfTime } from "./workload/cpu-profile.js";
+import { CpuProfiles, type HotFunction } from "./workload/cpu-profile.js";
 import { startBenchNetwork } from "./workload/fixture.js";
 import { MarketingWorkload, marketingParties, seedMarketing, TXS_PER_ORDER } from "./workload/marketing.js";
 import { CommitObserver } from "./workload/observer.js";
@@ -59,13 +58,13 @@ export async function runWorkloadBench(
   const suite = getSuite(suiteId);
   const limitTps = (verifyRate(suite) * cpus().length) / VALIDATORS;
   const executionTps = (await runExecutionBench(suiteId, 10_000))[0]?.value ?? Number.NaN;
-  const profileDir = options.cpuProfile ? mkdtempSync(join(tmpdir(), "mkl-cpuprof-")) : undefined;
+  const profiles = options.cpuProfile ? new CpuProfiles() : undefined;
   const parties = workload === "transfer" ? transferParties() : marketingParties();
   const net = await startBenchNetwork({
     suiteId,
     parties,
     validators: VALIDATORS,
-    ...(profileDir ? { cpuProfileDir: profileDir } : {}),
+    ...(profiles ? { cpuProfileDir: profiles.dir } : {}),
   });
   const observer = new CommitObserver();
   let result: WorkloadBench;
@@ -118,7 +117,7 @@ export async function runWorkloadBench(
     observer.close();
     await net.stop();
   }
-  const hot = profileDir ? topSelfTime(profileDir) : undefined;
+  const hot = profiles?.collect();
   return { ...result, ...(hot ? { hot } : {}), rows: rowsOf({ ...result, ...(hot ? { hot } : {}) }) };
 }
 

@@ -3,15 +3,14 @@ import { join } from "node:path";
 import { genesisSchema } from "../src/app/genesis.js";
 import { getSuite } from "../src/crypto/index.js";
 import type { KeyPair, Suite, SuiteId } from "../src/crypto/suite.js";
-import { type Block, blockHash, type CommitCertificate } from "../src/ledger/block.js";
-import { commitVoteSignBytes } from "../src/ledger/vote.js";
 import { Chain } from "../src/node/chain.js";
 import { HOME_FILES, parseWith } from "../src/node/config.js";
 import { readKeyPairFile } from "../src/node/key-files.js";
-import { stopChild } from "../src/ops/network-up.js";
+import { type NodeProcessInfo, stopChild } from "../src/ops/network-up.js";
 import { addressOfKey, MarketLedgerClient, transferOp } from "../src/sdk/index.js";
 import { ChainStore } from "../src/storage/chain-store.js";
 import type { BenchRow } from "./table.js";
+import { CpuProfiles, type HotFunction } from "./workload/cpu-profile.js";
 import { initBenchNetwork, startBenchNode } from "./workload/fixture.js";
 import { LoadSigner } from "./workload/signer.js";
 import { transferParties } from "./workload/transfer.js";
@@ -20,14 +19,21 @@ const VALIDATORS = 4;
 /** Senders of the chain's transfers (each sender's nonces in order, block after block). */
 const SENDERS = 128;
 const POLL_MS = 250;
+/** The syncing node must gain a height within this long, or the run fails. */
+const STALL_MS = 60_000;
 
 export interface CatchUpOptions {
   readonly blocks: number;
   readonly txsPerBlock: number;
   /** The live network's committed tx/s and block interval in this run, if measured. */
   readonly live?: { readonly txPerSecond: number; readonly blockIntervalMs: number };
-  /** Write a V8 CPU profile of the syncing node into this directory. */
-  readonly cpuProfileDir?: string;
+  /** Profile the syncing node's CPU (its top functions by self time come back as `hot`). */
+  readonly cpuProfile?: boolean;
+}
+
+export interface CatchUpBench {
+  readonly hot?: readonly HotFunction[];
+  readonly rows: readonly BenchRow[];
 }
 
 /**
@@ -40,10 +46,12 @@ export interface CatchUpOptions {
  * every block signed by all four validators' keys (a real commit certificate, as consensus
  * makes), one block per millisecond of block time after genesis.
  */
-export async function runCatchUpBench(suiteId: SuiteId, options: CatchUpOptions): Promise<BenchRow[]> {
+export async function runCatchUpBench(suiteId: SuiteId, options: CatchUpOptions): Promise<CatchUpBench> {
   const suite = getSuite(suiteId);
   const net = await initBenchNetwork(suiteId, transferParties(), VALIDATORS);
+  const profiles = options.cpuProfile ? new CpuProfiles() : undefined;
   const nodes: Array<ReturnType<typeof startBenchNode>> = [];
+  let rows: BenchRow[];
   try {
     const builtMs = await buildChain(suite, net.homes, net.keys, options);
     const [first, ...others] = net.homes as [string, ...string[]];
@@ -51,20 +59,44 @@ export async function runCatchUpBench(suiteId: SuiteId, options: CatchUpOptions)
     for (const home of others) cpSync(join(first, "data"), join(home, "data"), { recursive: true });
     for (const home of [first, ...others]) nodes.push(startBenchNode(home));
     await Promise.all(nodes.map((n) => n.apiUrl));
-    const syncing = startBenchNode(behind, options.cpuProfileDir);
+    const syncing = startBenchNode(behind, profiles?.dir);
     nodes.push(syncing);
     const client = new MarketLedgerClient(await syncing.apiUrl);
     const started = performance.now();
-    for (;;) {
-      const status = await client.status();
-      if (BigInt(status.height) >= BigInt(options.blocks)) break;
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
-    const seconds = (performance.now() - started) / 1000;
-    return rowsOf(suiteId, options, seconds, builtMs);
+    await reachHeight(syncing, client, BigInt(options.blocks));
+    rows = rowsOf(suiteId, options, (performance.now() - started) / 1000, builtMs);
   } finally {
     await Promise.all(nodes.map((n) => stopChild(n.child)));
     rmSync(net.root, { recursive: true, force: true });
+  }
+  // The profile is written when the node exits, so it is read once every node has stopped.
+  return { rows, ...(profiles ? { hot: profiles.collect() } : {}) };
+}
+
+/** Polls until `node` is at `height`; throws, naming the height it reached, if it exits or stalls. */
+async function reachHeight(node: NodeProcessInfo, client: MarketLedgerClient, height: bigint): Promise<void> {
+  let reached = 0n;
+  let progressedAt = performance.now();
+  for (;;) {
+    const { exitCode, signalCode } = node.child;
+    if (exitCode !== null || signalCode !== null)
+      throw new Error(
+        `catch-up: the syncing node exited (${exitCode ?? signalCode}) at height ${reached} of ${height}`,
+      );
+    const now = await client.status().then(
+      (status) => BigInt(status.height),
+      () => reached,
+    );
+    if (now >= height) return;
+    if (now > reached) {
+      reached = now;
+      progressedAt = performance.now();
+    } else if (performance.now() - progressedAt > STALL_MS) {
+      throw new Error(
+        `catch-up: the syncing node stayed at height ${reached} of ${height} for ${STALL_MS / 1000} s`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
@@ -132,31 +164,11 @@ async function buildChain(
       const timeMs = chain.nextBlockTime(lastCommit) as bigint;
       const proposer = (validatorKeys[height % VALIDATORS] as KeyPair).publicKey.bytes;
       const prepared = chain.prepareBlock(txs, timeMs, proposer, lastCommit);
-      const certified: Block = { ...prepared.block, commit: certify(suite, prepared.block, validatorKeys) };
-      chain.commit(prepared, certified);
+      // Every validator's precommit, 1 ms after the block's time (so blocks are 1 ms apart).
+      chain.commit(prepared, chain.signCommit(prepared, validatorKeys, timeMs + 1n));
     }
   } finally {
     await store.close();
   }
   return performance.now() - started;
-}
-
-/** Every validator's precommit for the block, 1 ms after its time (so blocks are 1 ms apart). */
-function certify(suite: Suite, block: Block, validators: readonly KeyPair[]): CommitCertificate {
-  const { header } = block;
-  const hash = blockHash(suite, header);
-  const timestampMs = header.timeMs + 1n;
-  return {
-    height: header.height,
-    round: 0,
-    blockHash: hash,
-    signatures: validators.map((key) => ({
-      validator: key.publicKey.bytes,
-      timestampMs,
-      signature: suite.sign(
-        key.privateKey,
-        commitVoteSignBytes(header.chainId, header.height, 0, hash, timestampMs),
-      ),
-    })),
-  };
 }

@@ -35,7 +35,7 @@ function executeBlocks(
     const prepared = chain.prepareBlock(batch, timeMs, key.publicKey.bytes);
     const failed = prepared.outcome.results.find((r) => r.code !== "OK");
     if (failed) throw new Error(`execution bench: a transaction failed with ${failed.code}`);
-    chain.commit(prepared, chain.signCommit(prepared, key.privateKey, key.publicKey, timeMs + 1n));
+    chain.commit(prepared, chain.signCommit(prepared, [key], timeMs + 1n));
   }
   const cpu = process.cpuUsage(cpuBefore);
   return {

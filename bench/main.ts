@@ -1,5 +1,3 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { SuiteId } from "../src/crypto/suite.js";
@@ -13,7 +11,7 @@ import { runNodeBench } from "./node.js";
 import { runScalingBench } from "./scaling.js";
 import { runStormExecutionBench } from "./storm-execution.js";
 import { type BenchRow, formatTable, printTable } from "./table.js";
-import { type HotFunction, topSelfTime } from "./workload/cpu-profile.js";
+import type { HotFunction } from "./workload/cpu-profile.js";
 import { htmlReport, writeReport } from "./workload/report.js";
 
 const PARTS = [
@@ -73,7 +71,7 @@ async function main(): Promise<void> {
     console.log(`execution only (${suite})…`);
     rows.push(...(await runExecutionBench(suite)));
     console.log(`execution only (${suite}), completion storm…`);
-    rows.push(...(await runStormExecutionBench(suite, Number(values["storm-orders"]))).rows);
+    rows.push(...(await runStormExecutionBench(suite, Number(values["storm-orders"]))));
   }
   for (const suite of wanted("node") ? suites : []) {
     console.log(`single validator (${suite})…`);
@@ -113,16 +111,14 @@ async function main(): Promise<void> {
   for (const suite of wanted("catchup") ? suites : []) {
     console.log(`catch-up (${suite})…`);
     const live = business.find((b) => b.suiteId === suite && b.workload === "transfer")?.ramp;
-    const profileDir = values["cpu-prof"] ? mkdtempSync(join(tmpdir(), "mkl-cpuprof-")) : undefined;
-    rows.push(
-      ...(await runCatchUpBench(suite, {
-        blocks: Number(values["catchup-blocks"]),
-        txsPerBlock: Number(values["catchup-txs"]),
-        ...(live ? { live: { txPerSecond: live.committedTps, blockIntervalMs: live.blockIntervalMs } } : {}),
-        ...(profileDir ? { cpuProfileDir: profileDir } : {}),
-      })),
-    );
-    if (profileDir) printHot(`the syncing node (${suite} catch-up)`, topSelfTime(profileDir));
+    const run = await runCatchUpBench(suite, {
+      blocks: Number(values["catchup-blocks"]),
+      txsPerBlock: Number(values["catchup-txs"]),
+      ...(live ? { live: { txPerSecond: live.committedTps, blockIntervalMs: live.blockIntervalMs } } : {}),
+      cpuProfile: values["cpu-prof"],
+    });
+    rows.push(...run.rows);
+    if (run.hot) printHot(`the syncing node (${suite} catch-up)`, run.hot);
   }
   console.log("");
   printTable(rows);

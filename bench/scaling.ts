@@ -24,12 +24,14 @@ async function mixAtStateSize(suiteId: SuiteId, orders: number, measuredOrders: 
     const warmUp = new MarketingWorkload(setup, signer, local, local, "refunded", undefined, orders);
     warmUp.createOrders(300);
     await local.drained();
-    const before = { executed: local.executed, busyMs: local.busyMs };
+    const before = local.blocks.length;
     const mix = new MarketingWorkload(setup, signer, local, local, "refunded", undefined, orders + 300);
     mix.createOrders(measuredOrders);
     await local.drained();
     if (mix.failures.size > 0) throw new Error(`scaling bench: failures ${[...mix.failures].join(" ")}`);
-    return ((local.executed - before.executed) * 1000) / (local.busyMs - before.busyMs);
+    const measured = local.blocks.slice(before);
+    const txs = measured.reduce((a, b) => a + b.txs, 0);
+    return (txs * 1000) / measured.reduce((a, b) => a + b.ms, 0);
   } finally {
     await local.close();
   }

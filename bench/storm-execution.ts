@@ -5,12 +5,6 @@ import { LocalChain } from "./workload/local-chain.js";
 import { MarketingWorkload, marketingParties, seedMarketing } from "./workload/marketing.js";
 import { LoadSigner } from "./workload/signer.js";
 
-export interface StormExecution {
-  /** Per block that completed orders: milliseconds from execution to the fsynced commit (wall and CPU), transactions and completions. */
-  readonly blocks: readonly { ms: number; cpuMs: number; completions: number; txs: number }[];
-  readonly rows: readonly BenchRow[];
-}
-
 const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? 0 : (s[Math.floor(s.length / 2)] as number);
@@ -23,7 +17,7 @@ const median = (xs: readonly number[]) => {
  * settled every one (at most 256 per block). Each block is timed from execution to its fsynced
  * commit, so the worst is what one storm block costs a validator, against 1 s.
  */
-export async function runStormExecutionBench(suiteId: SuiteId, orders = 2_000): Promise<StormExecution> {
+export async function runStormExecutionBench(suiteId: SuiteId, orders = 2_000): Promise<BenchRow[]> {
   const suite = getSuite(suiteId);
   const local = await LocalChain.open(suiteId, marketingParties());
   try {
@@ -57,25 +51,22 @@ export async function runStormExecutionBench(suiteId: SuiteId, orders = 2_000): 
       limit: "<= 1000 ms",
       ratio: value / 1000,
     });
-    return {
-      blocks,
-      rows: [
-        {
-          name: `${label}: completions per second of block work (${blocks.length} blocks)`,
-          value: (completions * 1000) / totalMs,
-          unit: "/s",
-        },
-        against1s(
-          `${label}: median storm block with no transactions (${endOnly.length} blocks of up to 256 completions)`,
-          median(endOnly.map((b) => b.ms)),
-        ),
-        against1s(
-          `${label}: the same, in this process's CPU time (hardly moved by other work on the cores)`,
-          median(endOnly.map((b) => b.cpuMs)),
-        ),
-        against1s(`${label}: worst block (execution, state tree, commit)`, worst),
-      ],
-    };
+    return [
+      {
+        name: `${label}: completions per second of block work (${blocks.length} blocks)`,
+        value: (completions * 1000) / totalMs,
+        unit: "/s",
+      },
+      against1s(
+        `${label}: median storm block with no transactions (${endOnly.length} blocks of up to 256 completions)`,
+        median(endOnly.map((b) => b.ms)),
+      ),
+      against1s(
+        `${label}: the same, in this process's CPU time (hardly moved by other work on the cores)`,
+        median(endOnly.map((b) => b.cpuMs)),
+      ),
+      against1s(`${label}: worst block (execution, state tree, commit)`, worst),
+    ];
   } finally {
     await local.close();
   }

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 interface ProfileNode {
@@ -53,4 +54,18 @@ export function topSelfTime(dir: string, top = 15): HotFunction[] {
       selfMs: e.us / 1000,
       selfPercent: totalUs > 0 ? (e.us / totalUs) * 100 : 0,
     }));
+}
+
+/** A fresh directory for the profiles of the processes a bench starts (`node --cpu-prof-dir`). */
+export class CpuProfiles {
+  readonly dir = mkdtempSync(join(tmpdir(), "mkl-cpuprof-"));
+
+  /** The top functions by self time, once the profiled processes have exited; removes the directory. */
+  collect(): HotFunction[] {
+    try {
+      return topSelfTime(this.dir);
+    } finally {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
 }

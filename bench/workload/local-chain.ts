@@ -26,8 +26,6 @@ export class LocalChain implements TxSink, CommitSource {
   private pending: QueuedTx[] = [];
   private readonly waiters = new Map<string, Array<(r: ObservedResult) => void>>();
   private scheduled = false;
-  executed = 0;
-  busyMs = 0;
   /**
    * Every block committed: its milliseconds of work (wall, and this process's CPU, which hardly
    * moves when other work shares the cores), its transactions and the orders its end-block hook
@@ -110,11 +108,9 @@ export class LocalChain implements TxSink, CommitSource {
       timeMs,
       key.publicKey.bytes,
     );
-    chain.commit(prepared, chain.signCommit(prepared, key.privateKey, key.publicKey, timeMs + 1n));
+    chain.commit(prepared, chain.signCommit(prepared, [key], timeMs + 1n));
     const ms = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
-    this.busyMs += ms;
-    this.executed += txs.length;
     const completions = (prepared.outcome.endBlockEvents ?? []).filter(
       (e) => e.type === "orderCompleted",
     ).length;

@@ -75,7 +75,7 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
     expect(chain.height).toBe(0n);
     const txs = [transfer(suiteId, alice, bob, 0n, 300n), transfer(suiteId, alice, bob, 1n, 5000n)];
     const prepared = chain.prepareBlock(txs, 1700000001000n, validator.publicKey.bytes);
-    const block = chain.signCommit(prepared, validator.privateKey, validator.publicKey, 1700000001000n);
+    const block = chain.signCommit(prepared, [validator], 1700000001000n);
     chain.commit(prepared, block);
 
     expect(chain.height).toBe(1n);
@@ -118,10 +118,10 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
     const key = validator.publicKey.bytes;
     expect(chain.nextBlockTime(undefined)).toBe(1700000000001n);
     const first = chain.prepareBlock([], 1700000000001n, key);
-    chain.commit(first, chain.signCommit(first, validator.privateKey, validator.publicKey, 1700000000500n));
+    chain.commit(first, chain.signCommit(first, [validator], 1700000000500n));
     const seen = chain.latestBlock().commit!;
     // Another valid certificate of the same block: the same validator, another timestamp.
-    const other = chain.signCommit(first, validator.privateKey, validator.publicKey, 1700000000700n).commit!;
+    const other = chain.signCommit(first, [validator], 1700000000700n).commit!;
     const forged = { ...other, signatures: [{ ...other.signatures[0]!, timestampMs: 1700000000900n }] };
     const txs = [transfer(suiteId, alice, bob, 0n, 1n)];
 
@@ -149,10 +149,7 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
     // certificate with block 1, so every node ends up holding the one the chain committed to.
     const swapped = chain.prepareBlock(txs, 1700000000700n, key, other);
     const validated = chain.executeBlock(swapped.block.header, txs, other);
-    chain.commit(
-      validated,
-      chain.signCommit(validated, validator.privateKey, validator.publicKey, 1700000000800n),
-    );
+    chain.commit(validated, chain.signCommit(validated, [validator], 1700000000800n));
     expect(chain.blockAt(1n)?.commit).toEqual(other);
     expect(chain.blockAt(2n)?.lastCommit).toEqual(other);
   });
@@ -171,10 +168,7 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
       1700000001000n,
       validator.publicKey.bytes,
     );
-    chain.commit(
-      prepared,
-      chain.signCommit(prepared, validator.privateKey, validator.publicKey, 1700000001000n),
-    );
+    chain.commit(prepared, chain.signCommit(prepared, [validator], 1700000001000n));
     await store.close();
     const reopened = ChainStore.open(dir);
     expect(Chain.open(reopened, suite, genesis).height).toBe(1n);

@@ -12,7 +12,7 @@ import {
 import { readScheduledSet, readValidators, validatorsForHeight } from "../app/governance/validator-set.js";
 import { StateOverlay, type StateReader, type StateWriteEntry } from "../app/state.js";
 import { bftTime, ValidatorSet, type Vote } from "../consensus/index.js";
-import type { PrivateKey, PublicKey, Suite } from "../crypto/suite.js";
+import type { KeyPair, Suite } from "../crypto/suite.js";
 import {
   applyBatch,
   type Block,
@@ -325,18 +325,24 @@ export class Chain {
     return prepared;
   }
 
-  /** A single validator's precommit over a prepared block (the solo engine's commit certificate). */
-  signCommit(prepared: PreparedBlock, key: PrivateKey, publicKey: PublicKey, timestampMs: bigint): Block {
+  /**
+   * The prepared block with a round-0 commit certificate: each signer's precommit, all at
+   * `timestampMs` (the solo engine's certificate has one signer; a built chain has them all).
+   */
+  signCommit(prepared: PreparedBlock, signers: readonly KeyPair[], timestampMs: bigint): Block {
     const { header } = prepared.block;
     const message = commitVoteSignBytes(header.chainId, header.height, 0, prepared.hash, timestampMs);
-    const signature = this.suite.sign(key, message);
     return {
       ...prepared.block,
       commit: {
         height: header.height,
         round: 0,
         blockHash: prepared.hash,
-        signatures: [{ validator: publicKey.bytes, timestampMs, signature }],
+        signatures: signers.map((key) => ({
+          validator: key.publicKey.bytes,
+          timestampMs,
+          signature: this.suite.sign(key.privateKey, message),
+        })),
       },
     };
   }

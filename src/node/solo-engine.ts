@@ -87,7 +87,7 @@ export class SoloEngine {
       this.options.onDroppedTx,
     );
     const stampMs = BigInt(voteTimestamp(this.options.now(), Number(timeMs)));
-    const certified = chain.signCommit(prepared, key.privateKey, key.publicKey, stampMs);
+    const certified = chain.signCommit(prepared, [key], stampMs);
     chain.commit(prepared, certified);
     return { block: certified, hash: prepared.hash, outcome: prepared.outcome };
   }

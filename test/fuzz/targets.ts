@@ -81,7 +81,7 @@ export function buildTargets(): FuzzTarget[] {
     txCodecs,
   );
   const prepared = chain.prepareBlock([tx], T0 + 1000n, validator.publicKey.bytes);
-  const block = chain.signCommit(prepared, validator.privateKey, validator.publicKey, T0 + 1000n);
+  const block = chain.signCommit(prepared, [validator], T0 + 1000n);
   const blockBytes = encodeBlock(block);
   const commit = block.commit!;
   const vote = encode(signedVoteCodec, {

@@ -574,7 +574,10 @@ describe("mkl cert crl --home", () => {
       suite.publicKeyOf(nodeKey).bytes,
     );
     expect(prepared.outcome.results.map((r) => r.code)).toEqual(["OK"]);
-    chain.commit(prepared, chain.signCommit(prepared, nodeKey, suite.publicKeyOf(nodeKey), time));
+    chain.commit(
+      prepared,
+      chain.signCommit(prepared, [{ privateKey: nodeKey, publicKey: suite.publicKeyOf(nodeKey) }], time),
+    );
     await store.close();
 
     const run = await mkl(
@@ -664,7 +667,11 @@ describe("a generated sm network, four nodes in one process", () => {
         expect(p.outcome.results).toEqual(prepared[0]!.outcome.results);
       }
       // One certificate for all (signatures are randomised): the next block's header commits to it.
-      const { commit } = nodes[0]!.chain.signCommit(prepared[0]!, nodes[0]!.key, proposer, time);
+      const { commit } = nodes[0]!.chain.signCommit(
+        prepared[0]!,
+        [{ privateKey: nodes[0]!.key, publicKey: proposer }],
+        time,
+      );
       nodes.forEach((node, i) => {
         node.chain.commit(prepared[i]!, { ...prepared[i]!.block, commit });
       });

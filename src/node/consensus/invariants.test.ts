@@ -31,7 +31,7 @@ function setup() {
   const clock = { now: () => 0 };
   const refusals = new Refusals(pino({ level: "silent" }), clock, {});
   const prepared = chain.prepareBlock([], 1700000000001n, key.publicKey.bytes);
-  const certified = chain.signCommit(prepared, key.privateKey, key.publicKey, 1700000000002n);
+  const certified = chain.signCommit(prepared, [key], 1700000000002n);
   return { chain, clock, refusals, prepared, certified };
 }
 
