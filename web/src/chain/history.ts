@@ -1,4 +1,8 @@
+import { useQueries } from "@tanstack/react-query";
+import { useMemo } from "react";
 import { escrowCodec, keys, salesCodec } from "../../../src/app/marketing/records.js";
+import { useLastComplete } from "./last-complete.js";
+import { BOOKS_AT } from "./query-keys.js";
 import { readIndexValues, readState } from "./state-reads.js";
 
 /** One sampled height of an enterprise's books: escrow and completed sales per channel, as the chain held them then. */
@@ -6,11 +10,10 @@ export interface BooksAt {
   height: bigint;
   timeMs: bigint;
   balanceFen: bigint;
-  depositedFen: bigint;
   settledFen: bigint;
   payableFen: bigint;
   returnedFen: bigint;
-  /** Net amount received on completed orders, by channel. */
+  /** Net amount received on completed orders, by channel (the channels the chain knew then). */
   salesFen: Record<string, bigint>;
 }
 
@@ -19,39 +22,73 @@ export interface BooksHistory {
   points: BooksAt[];
 }
 
-/** `count` heights spread evenly from 1 to `tip`, the tip included, each once. */
+/**
+ * At most `count` heights from 1 to `tip`, the tip included, each once: the multiples of a
+ * power-of-two step below the tip, then the tip. The step changes only when the tip doubles,
+ * so as the chain grows the same heights come back and their reads are reused.
+ */
 export function sampleHeights(tip: bigint, count: number): bigint[] {
   if (tip < 1n) return [];
   const n = BigInt(Math.max(1, count));
-  const heights = new Set<bigint>();
-  for (let i = 1n; i <= n; i++) heights.add((tip * i + n - 1n) / n || 1n);
-  return [...heights].sort((a, b) => (a < b ? -1 : 1));
+  let step = 1n;
+  while (step * n < tip) step *= 2n;
+  const heights: bigint[] = [];
+  for (let h = step; h < tip; h += step) heights.push(h);
+  heights.push(tip);
+  return heights;
+}
+
+/** The enterprise's escrow and sales at one height, read from the chain's own state then (`GET /v1/state/:key?height=`). */
+export async function booksAt(org: string, height: bigint): Promise<BooksAt> {
+  const channels = await readIndexValues(org, "channel", height);
+  const [escrow, ...sales] = await Promise.all([
+    readState(keys.escrow(org), escrowCodec, height),
+    ...channels.map((c) => readState(keys.sales(org, "channel", c), salesCodec, height)),
+  ]);
+  const e = escrow.value;
+  return {
+    height,
+    timeMs: escrow.timeMs,
+    balanceFen: e?.balanceFen ?? 0n,
+    settledFen: e?.settledFen ?? 0n,
+    payableFen: e?.payableFen ?? 0n,
+    returnedFen: e?.returnedFen ?? 0n,
+    salesFen: Object.fromEntries(channels.map((c, i) => [c, sales[i]?.value?.netReceivedFen ?? 0n])),
+  };
 }
 
 /**
- * The enterprise's escrow and sales over time, read from the chain's own state at sampled
- * heights (`GET /v1/state/:key?height=`): nothing here is computed but the sampling.
+ * The enterprise's escrow and sales over time up to `tip`, each sampled height its own query
+ * kept for good: a new block reads only the new tip. While the new tip is read, the last
+ * complete history stays; undefined until the first one is complete.
  */
-export async function booksHistory(org: string, tip: bigint, count = 16): Promise<BooksHistory> {
-  const channels = await readIndexValues(org, "channel");
-  const points = await Promise.all(
-    sampleHeights(tip, count).map(async (height): Promise<BooksAt> => {
-      const [escrow, ...sales] = await Promise.all([
-        readState(keys.escrow(org), escrowCodec, height),
-        ...channels.map((c) => readState(keys.sales(org, "channel", c), salesCodec, height)),
-      ]);
-      const e = escrow.value;
-      return {
-        height,
-        timeMs: escrow.timeMs,
-        balanceFen: e?.balanceFen ?? 0n,
-        depositedFen: e?.depositedFen ?? 0n,
-        settledFen: e?.settledFen ?? 0n,
-        payableFen: e?.payableFen ?? 0n,
-        returnedFen: e?.returnedFen ?? 0n,
-        salesFen: Object.fromEntries(channels.map((c, i) => [c, sales[i]?.value?.netReceivedFen ?? 0n])),
-      };
+export function useBooksHistory(
+  org: string,
+  tip: bigint | undefined,
+  count = 16,
+): { data: BooksHistory | undefined; error: unknown; isLoading: boolean } {
+  const heights = useMemo(() => (tip === undefined ? [] : sampleHeights(tip, count)), [tip, count]);
+  const points = useQueries({
+    queries: heights.map((height) => ({
+      queryKey: [BOOKS_AT, org, height.toString()],
+      queryFn: () => booksAt(org, height),
+      staleTime: Number.POSITIVE_INFINITY,
+    })),
+    combine: (results) => ({
+      points: results.every((r) => r.data !== undefined) ? results.map((r) => r.data) : undefined,
+      error: results.find((r) => r.error)?.error ?? null,
     }),
+  });
+  const history = useMemo(
+    () =>
+      tip !== undefined && points.points
+        ? {
+            channels: [...new Set(points.points.flatMap((p) => Object.keys(p.salesFen)))],
+            points: points.points,
+          }
+        : undefined,
+    [tip, points.points],
   );
-  return { channels, points };
+  const data = useLastComplete(history);
+  return { data, error: points.error, isLoading: data === undefined && points.error === null };
 }

@@ -1,6 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { StatusJson } from "../../../src/sdk/client.js";
+import { BOOKS_AT } from "./query-keys.js";
 
 /** The fields of a /v1/events block message this page uses (src/sdk/wire BlockEvent). */
 interface BlockMessage {
@@ -9,6 +10,9 @@ interface BlockMessage {
   txs: number;
   endBlockEvents: unknown[];
 }
+
+/** Queries a block never makes stale: the status is set above, a past height's books are fixed. */
+const UNCHANGING = new Set<unknown>(["status", BOOKS_AT]);
 
 const RETRY_MS = [500, 1_000, 2_000, 5_000];
 
@@ -45,7 +49,7 @@ export function useLiveBlocks(): boolean {
           s ? { ...s, height: block.header.height, lastBlockTimeMs: block.header.timeMs } : s,
         );
         if (block.txs > 0 || block.endBlockEvents.length > 0)
-          void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] !== "status" });
+          void queryClient.invalidateQueries({ predicate: (q) => !UNCHANGING.has(q.queryKey[0]) });
       };
       socket.onclose = () => {
         setLive(false);

@@ -1,4 +1,7 @@
+import { useQueries, useQuery } from "@tanstack/react-query";
+import { useMemo } from "react";
 import { api, type OrderViewJson, type StatementEntryJson } from "./api.js";
+import { useLastComplete } from "./last-complete.js";
 
 /** Statement entries about an order's commission (withdrawal entries carry no order). */
 export const ORDER_KINDS = ["settled", "payable", "clawback", "debt-netted"];
@@ -13,15 +16,20 @@ export interface StatementLine extends StatementEntryJson {
   reason: string | undefined;
 }
 
+/** The distinct orders a statement's commission entries are about, each read once as its own query. */
+export function statementOrderIds(entries: readonly StatementEntryJson[]): string[] {
+  return [...new Set(entries.filter((e) => ORDER_KINDS.includes(e.kind)).map((e) => e.orderId))];
+}
+
 /**
  * A payee's statement with an enterprise, each commission entry joined to its order and
- * commission as the chain holds them (one order read per order, however many entries it has).
+ * commission as the chain holds them (`views` by order id; an order not read yet leaves its fields empty).
  */
-export async function statementLines(org: string, code: string): Promise<StatementLine[]> {
-  const { entries } = await api.statement(org, code);
-  const orderIds = [...new Set(entries.filter((e) => ORDER_KINDS.includes(e.kind)).map((e) => e.orderId))];
-  const views = new Map<string, OrderViewJson>();
-  await Promise.all(orderIds.map(async (id) => views.set(id, await api.order(id))));
+export function statementLines(
+  entries: readonly StatementEntryJson[],
+  code: string,
+  views: ReadonlyMap<string, OrderViewJson>,
+): StatementLine[] {
   return entries.map((e) => {
     const view = ORDER_KINDS.includes(e.kind) ? views.get(e.orderId) : undefined;
     const commission = view?.commission ?? undefined;
@@ -33,6 +41,43 @@ export async function statementLines(org: string, code: string): Promise<Stateme
       reason: view?.order.lastReason,
     };
   });
+}
+
+/**
+ * The statement (one request) with its orders, each its own query keyed ["order", id] so an
+ * order is read once and cached across pages; the live block feed refreshes them all. Lines
+ * show once every order is read; while a new order loads, the last complete lines stay.
+ */
+export function useStatementLines(org: string, code: string) {
+  const statement = useQuery({
+    queryKey: ["statement", org, code],
+    queryFn: () => api.statement(org, code),
+  });
+  const entries = statement.data?.entries;
+  const ids = useMemo(() => statementOrderIds(entries ?? []), [entries]);
+  const orders = useQueries({
+    queries: ids.map((id) => ({
+      queryKey: ["order", id],
+      queryFn: () => api.order(id),
+    })),
+    combine: (results) => ({
+      views: results.every((r) => r.data !== undefined) ? results.map((r) => r.data) : undefined,
+      error: results.find((r) => r.error)?.error ?? null,
+    }),
+  });
+  const lines = useMemo(
+    () =>
+      entries && orders.views
+        ? statementLines(entries, code, new Map(orders.views.map((v, i) => [ids[i]!, v])))
+        : undefined,
+    [entries, ids, orders.views, code],
+  );
+  const data = useLastComplete(lines);
+  return {
+    data,
+    error: statement.error ?? orders.error,
+    isLoading: data === undefined && statement.error === null && orders.error === null,
+  };
 }
 
 /** Each kind's running total over the statement's heights: the earnings-over-time series. */

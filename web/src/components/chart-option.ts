@@ -3,6 +3,28 @@ import type { EChartsCoreOption } from "echarts/core";
 // Options only (types from ECharts, no ECharts code): a page builds them before the chart loads.
 export type ChartOption = EChartsCoreOption;
 
+/** Axis clocks: the dashboard's hours of today, the statement's days. */
+export const CLOCK = new Intl.DateTimeFormat(undefined, {
+  hour: "2-digit",
+  minute: "2-digit",
+  second: "2-digit",
+});
+export const DAY_CLOCK = new Intl.DateTimeFormat(undefined, {
+  month: "2-digit",
+  day: "2-digit",
+  hour: "2-digit",
+  minute: "2-digit",
+});
+
+/** A height's x-axis label: its block time, or "#height" when the node has no header for it (time 0). */
+export function timeLabel(
+  timeMs: bigint | string,
+  height: bigint | string,
+  clock: Intl.DateTimeFormat,
+): string {
+  return BigInt(timeMs) > 0n ? clock.format(Number(timeMs)) : `#${height}`;
+}
+
 /** Fen as yuan for a chart axis: a float only for drawing, never for money kept or compared. */
 function yuanForChart(fen: bigint): number {
   return Number(fen) / 100;

@@ -16,8 +16,9 @@ import {
 import { QRCodeSVG } from "qrcode.react";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { yuan as yuanDigits } from "../../../src/app/marketing/queries.js";
 import { api, type ProductJson } from "../chain/api.js";
-import { ORDER_KINDS, type StatementLine, statementLines } from "../chain/statement.js";
+import { ORDER_KINDS, type StatementLine, useStatementLines } from "../chain/statement.js";
 import { useSuite } from "../chain/suite.js";
 import { idempotencyKey } from "../chain/tx.js";
 import { type VerifiedCommission, verifyCommission } from "../chain/verify.js";
@@ -180,13 +181,8 @@ function Earnings({ org, code }: { org: string; code: string }) {
   const earnings = useQuery({
     queryKey: ["earnings", org, code],
     queryFn: () => api.earnings(org, code),
-    refetchInterval: 4000,
   });
-  const statement = useQuery({
-    queryKey: ["statement", org, code],
-    queryFn: () => statementLines(org, code),
-    refetchInterval: 4000,
-  });
+  const statement = useStatementLines(org, code);
   const download = (lines: StatementLine[]) =>
     downloadCsv(
       `statement-${org}-${code}.csv`,
@@ -209,7 +205,7 @@ function Earnings({ org, code }: { org: string; code: string }) {
         e.sku ?? "",
         e.policy ?? "",
         e.amountFen,
-        yuan(e.amountFen).replace("¥", ""),
+        yuanDigits(BigInt(e.amountFen)),
         e.partStatus ?? "",
         e.reason ?? "",
         e.height,
@@ -248,7 +244,7 @@ function Earnings({ org, code }: { org: string; code: string }) {
         title={t("earnings.statement")}
         extra={
           statement.data && statement.data.length > 0 ? (
-            <Button size="small" onClick={() => download(statement.data)} data-testid="statement-csv">
+            <Button size="small" onClick={() => download(statement.data!)} data-testid="statement-csv">
               {t("earnings.downloadCsv")}
             </Button>
           ) : null

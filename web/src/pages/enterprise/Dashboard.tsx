@@ -1,24 +1,17 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Card, Col, Row, Space, Statistic, Typography } from "antd";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { api, type SalesJson } from "../../chain/api.js";
-import { type BooksHistory, booksHistory } from "../../chain/history.js";
-import { type ChartOption, yuanChartOption } from "../../components/chart-option.js";
+import { type BooksHistory, useBooksHistory } from "../../chain/history.js";
+import { type ChartOption, CLOCK, timeLabel, yuanChartOption } from "../../components/chart-option.js";
 import { yuan } from "../../components/format.js";
 import { Chart } from "../../components/lazy-chart.js";
 import { EmptyState, QueryState } from "../../components/states.js";
-
-const timeFormat = new Intl.DateTimeFormat(undefined, {
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-});
+import { useSession } from "../../session.js";
 
 function lineOption(history: BooksHistory, series: Array<{ name: string; values: bigint[] }>): ChartOption {
-  const times = history.points.map((p) =>
-    p.timeMs > 0n ? timeFormat.format(Number(p.timeMs)) : `#${p.height}`,
-  );
+  const times = history.points.map((p) => timeLabel(p.timeMs, p.height, CLOCK));
   return yuanChartOption(
     times,
     series.map((s) => ({ ...s, type: "line" })),
@@ -43,11 +36,9 @@ function barOption(
 /** Escrow and sales over time (the chain's state at sampled heights) and sales by product and marketer now. */
 export function Dashboard({ org }: { org: string }) {
   const { t } = useTranslation();
-  const history = useQuery({
-    queryKey: ["books-history", org],
-    queryFn: async () => booksHistory(org, BigInt((await api.status()).height)),
-    refetchInterval: 30_000,
-  });
+  const queryClient = useQueryClient();
+  const { status } = useSession();
+  const history = useBooksHistory(org, status ? BigInt(status.height) : undefined);
   const byProduct = useQuery({
     queryKey: ["sales", org, "product"],
     queryFn: () => api.sales(org, "product"),
@@ -56,8 +47,9 @@ export function Dashboard({ org }: { org: string }) {
     queryKey: ["sales", org, "marketer"],
     queryFn: () => api.sales(org, "marketer"),
   });
+  // A new tip (the status) adds its point; the sampled heights before it never change.
   const refresh = () => {
-    void history.refetch();
+    void queryClient.invalidateQueries({ queryKey: ["status"] });
     void byProduct.refetch();
     void byMarketer.refetch();
   };

@@ -15,7 +15,6 @@ export function Withdrawals({ org }: { org: string }) {
   const list = useQuery({
     queryKey: ["withdrawals", org],
     queryFn: () => api.withdrawals(org),
-    refetchInterval: 5000,
   });
   return (
     <QueryState query={list} isEmpty={(d) => d.withdrawals.length === 0} empty={t("withdrawals.none")}>
@@ -51,10 +50,7 @@ export function Withdrawals({ org }: { org: string }) {
             { title: t("withdrawals.reference"), dataIndex: "externalReference" },
             {
               title: "",
-              render: (_, w) =>
-                w.status === "requested" ? (
-                  <Decide org={org} w={w} onDone={() => void list.refetch()} />
-                ) : null,
+              render: (_, w) => (w.status === "requested" ? <Decide org={org} w={w} /> : null),
             },
           ]}
         />
@@ -63,12 +59,13 @@ export function Withdrawals({ org }: { org: string }) {
   );
 }
 
-function Decide({ org, w, onDone }: { org: string; w: WithdrawalJson; onDone: () => void }) {
+/** A decision's block refreshes the list by itself (live invalidation), so nothing is refetched here. */
+function Decide({ org, w }: { org: string; w: WithdrawalJson }) {
   const { t } = useTranslation();
   const { submit, busy } = useSubmit();
   const [reference, setReference] = useState("");
   const decide = async (paid: boolean) => {
-    const done = await submit({
+    await submit({
       kind: "decideWithdrawal",
       value: {
         idempotencyKey: idempotencyKey("decide"),
@@ -78,7 +75,6 @@ function Decide({ org, w, onDone }: { org: string; w: WithdrawalJson; onDone: ()
         externalReference: paid ? reference.trim() : "",
       },
     });
-    if (done) onDone();
   };
   return (
     <Space wrap>

@@ -2,17 +2,11 @@ import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import type { StatementEntryJson } from "../../chain/api.js";
 import { runningTotals } from "../../chain/statement.js";
-import { yuanChartOption } from "../../components/chart-option.js";
+import { DAY_CLOCK, timeLabel, yuanChartOption } from "../../components/chart-option.js";
 import { Chart } from "../../components/lazy-chart.js";
 import { EmptyState } from "../../components/states.js";
 
 const KINDS = ["settled", "payable", "clawback", "withdrawal-paid"] as const;
-const timeFormat = new Intl.DateTimeFormat(undefined, {
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-});
 
 /** Earnings over time: the running total of each statement kind (settled, payable, clawed back, withdrawn). */
 export function EarningsChart({ entries }: { entries: readonly StatementEntryJson[] }) {
@@ -20,7 +14,7 @@ export function EarningsChart({ entries }: { entries: readonly StatementEntryJso
   const option = useMemo(() => {
     const series = runningTotals(entries, KINDS);
     return yuanChartOption(
-      series.timesMs.map((ms, i) => (ms !== "0" ? timeFormat.format(Number(ms)) : `#${series.heights[i]}`)),
+      series.timesMs.map((ms, i) => timeLabel(ms, series.heights[i]!, DAY_CLOCK)),
       KINDS.map((k) => ({ name: t(`entryKinds.${k}`), type: "line", step: true, values: series.totals[k]! })),
     );
   }, [entries, t]);
