@@ -10,27 +10,52 @@ export type WithdrawalJson = WithdrawalsJson["withdrawals"][number];
 
 // Plain fetch rather than the SDK client, so the first page does not load the SDK's schemas.
 
-/** GET a JSON answer of the node that served the console (same origin), errors as LedgerError with the node's code. */
-export async function getJson<T>(path: string): Promise<T> {
+type ErrorAnswer = { error?: { code: string; message: string } } | undefined;
+
+/**
+ * One request to the node that served the console (same origin): its status and JSON answer
+ * (undefined when it sent none). A failure is a LedgerError with the node's code (HTTP_ERROR
+ * when it gave none, NODE_UNREACHABLE when it could not be reached).
+ */
+async function request(
+  method: "GET" | "POST" | "DELETE",
+  path: string,
+  body?: object,
+): Promise<{ status: number; answer: unknown }> {
   let response: Response;
   try {
-    response = await fetch(path, { headers: { accept: "application/json" } });
+    response = await fetch(path, {
+      method,
+      headers: {
+        accept: "application/json",
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   } catch (error) {
     throw new LedgerError("NODE_UNREACHABLE", `cannot reach the node: ${(error as Error).message}`);
   }
-  const body = (await response.json().catch(() => undefined)) as
-    | (T & { error?: { code: string; message: string } })
-    | undefined;
-  if (!response.ok || body === undefined) {
-    throw new LedgerError(
-      body?.error?.code ?? "HTTP_ERROR",
-      body?.error?.message ?? `HTTP ${response.status}`,
-      {
-        status: response.status,
-      },
-    );
-  }
-  return body;
+  const answer = (await response.json().catch(() => undefined)) as unknown;
+  if (!response.ok) throw httpError(response.status, answer as ErrorAnswer);
+  return { status: response.status, answer };
+}
+
+function httpError(status: number, answer: ErrorAnswer): LedgerError {
+  return new LedgerError(answer?.error?.code ?? "HTTP_ERROR", answer?.error?.message ?? `HTTP ${status}`, {
+    status,
+  });
+}
+
+/** GET a JSON answer of the node (an answer that is not JSON is an HTTP_ERROR). */
+export async function getJson<T>(path: string): Promise<T> {
+  const { status, answer } = await request("GET", path);
+  if (answer === undefined) throw httpError(status, undefined);
+  return answer as T;
+}
+
+/** POST or DELETE to the node, its answer not needed (the monitor's acknowledgements and silences). */
+export async function sendJson(method: "POST" | "DELETE", path: string, body?: object): Promise<void> {
+  await request(method, path, body);
 }
 
 export interface ProductJson {

@@ -8,15 +8,19 @@ import { client } from "./client.js";
 
 export { client };
 
-/** A transaction that committed with a result other than OK: its stable code, translated by the UI. */
+/**
+ * A transaction that committed with a result other than OK: its stable code, translated by the
+ * UI, and the result's details (the offending data, e.g. an import's `row`) beside height and hash.
+ */
 export class ChainRefusal extends LedgerError {
   constructor(
     code: string,
     message: string,
     readonly height: string,
     readonly hash: string,
+    details: Readonly<Record<string, string>> = {},
   ) {
-    super(code, message, { height, hash });
+    super(code, message, { ...details, height, hash });
   }
 }
 
@@ -48,7 +52,13 @@ export async function signAndSubmit(
   const hash = await client.submitTx(tx.bytes);
   const status = await client.waitForTx(hash, { timeoutMs: 60_000, pollMs: 250 });
   if (status.result.code !== "OK") {
-    throw new ChainRefusal(status.result.code, status.result.message, status.height, hash);
+    throw new ChainRefusal(
+      status.result.code,
+      status.result.message,
+      status.height,
+      hash,
+      status.result.details,
+    );
   }
   return { hash, height: status.height, result: status.result };
 }

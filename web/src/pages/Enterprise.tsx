@@ -20,6 +20,7 @@ import {
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { computeCommission } from "../../../src/app/marketing/policy.js";
+import { yuan as yuanDigits } from "../../../src/app/marketing/queries.js";
 import type { ProductInput } from "../../../src/app/marketing/records.js";
 import {
   type PolicyRules,
@@ -32,7 +33,7 @@ import { importBatch, PRODUCT_COLUMNS, PRODUCT_EXAMPLE, parseProductsCsv } from 
 import { recentOrders } from "../chain/orders.js";
 import { checkRefundRequest, parseRefundRequest, type RefundRequest } from "../chain/refund-request.js";
 import { useSuite } from "../chain/suite.js";
-import { idempotencyKey } from "../chain/tx.js";
+import { eventAttribute, idempotencyKey } from "../chain/tx.js";
 import { parseYuan, percentOfBps, yuan } from "../components/format.js";
 import { ErrorState, QueryState, useErrorText } from "../components/states.js";
 import { statusTag } from "../components/status-tag.js";
@@ -77,8 +78,8 @@ function formOf(p: ProductJson): ProductForm {
     sku: p.sku,
     name: p.name,
     category: p.category,
-    price: yuan(p.priceFen).replace("¥", ""),
-    cost: yuan(p.costFen).replace("¥", ""),
+    price: yuanDigits(BigInt(p.priceFen)),
+    cost: yuanDigits(BigInt(p.costFen)),
     stock: Number(p.stock),
     channels: p.channels,
     returnWindowDays: p.returnWindowDays,
@@ -342,7 +343,6 @@ function Policy({ org }: { org: string }) {
   const [form] = Form.useForm<PolicyForm>();
   const values = Form.useWatch([], form) ?? {};
   const [published, setPublished] = useState<string>();
-  const [publishCount, setPublishCount] = useState(0);
   const onFinish = async (v: PolicyForm) => {
     const done = await submit({
       kind: "setRoyaltyPolicy",
@@ -354,12 +354,8 @@ function Policy({ org }: { org: string }) {
         rules: rulesOf(v),
       },
     });
-    if (done) {
-      setPublished(
-        done.result.events.find((e) => e.type.startsWith("royaltyPolicy"))?.attributes.version ?? "1",
-      );
-      setPublishCount((n) => n + 1);
-    }
+    // The publishing block refreshes the versions below (live invalidation).
+    if (done) setPublished(eventAttribute(done.result, "royaltyPolicyPublished", "version"));
   };
   return (
     <Space direction="vertical" size="large" className="full-width">
@@ -442,7 +438,7 @@ function Policy({ org }: { org: string }) {
           ) : null}
         </Form>
       </Card>
-      <PolicyVersions org={org} initialId="default" refreshKey={publishCount} />
+      <PolicyVersions org={org} initialId="default" />
     </Space>
   );
 }
@@ -461,8 +457,7 @@ function OrderActions({
   const { submit, busy } = useSubmit();
   // Until the user types an amount, the refund is what is left of the amount received (now, not at first render).
   const [typed, setRefund] = useState<string>();
-  const refund =
-    typed ?? yuan(BigInt(view.order.receivedFen) - BigInt(view.order.refundedFen)).replace("¥", "");
+  const refund = typed ?? yuanDigits(BigInt(view.order.receivedFen) - BigInt(view.order.refundedFen));
   const [reason, setReason] = useState<ReasonCode>("not-as-described");
   const o = view.order;
   const orderId = BigInt(o.id);

@@ -10,10 +10,10 @@ import { useSubmit } from "../../components/submit.js";
 
 type Outcome = { state: "imported"; height: string } | { state: "refused"; message: string };
 
-/** The row a refused batch names ("product row 3: ..."), 1-based within the batch. */
+/** The row a refused batch names in its result's details, 1-based within the batch. */
 function refusedRow(error: unknown, rows: number): number | undefined {
   if (!(error instanceof LedgerError) || error.code !== "IMPORT_ROW_INVALID") return undefined;
-  const row = Number(/row (\d+)/.exec(error.message)?.[1]);
+  const row = Number(error.details.row);
   return Number.isInteger(row) && row >= 1 && row <= rows ? row : undefined;
 }
 

@@ -9,7 +9,7 @@ import { percentOfBps, yuan } from "../../components/format.js";
 import { QueryState } from "../../components/states.js";
 
 /** A rule's value in words: percentages, yuan, days, the tier and channel lists. */
-export function ruleText(t: TFunction, rule: RuleName, value: PolicyRules[RuleName]): string {
+function ruleText(t: TFunction, rule: RuleName, value: PolicyRules[RuleName]): string {
   if (value === undefined) return t("policyRule.none");
   switch (rule) {
     case "baseBps":
@@ -39,20 +39,12 @@ export function ruleText(t: TFunction, rule: RuleName, value: PolicyRules[RuleNa
 }
 
 /** The stored versions of a policy and, rule by rule, what changed between two of them. */
-export function PolicyVersions({
-  org,
-  initialId,
-  refreshKey,
-}: {
-  org: string;
-  initialId: string;
-  refreshKey: number;
-}) {
+export function PolicyVersions({ org, initialId }: { org: string; initialId: string }) {
   const { t } = useTranslation();
   const [policyId, setPolicyId] = useState(initialId);
   const [picked, setPicked] = useState<{ from?: number; to?: number }>({});
   const versions = useQuery({
-    queryKey: ["policy-versions", org, policyId, refreshKey],
+    queryKey: ["policy-versions", org, policyId],
     queryFn: () => policyVersions(org, policyId),
     enabled: policyId !== "",
   });

@@ -1,9 +1,11 @@
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
 import { LedgerError } from "../../../../src/errors.js";
-import { getJson } from "../../chain/api.js";
+import type { Alert as MonitorAlert, Silence } from "../../../../src/ops/monitor/alerts.js";
+import type { NodeView } from "../../../../src/ops/monitor/view.js";
+import { getJson, sendJson } from "../../chain/api.js";
 import { QueryState } from "../../components/states.js";
 
 /**
@@ -13,54 +15,9 @@ import { QueryState } from "../../components/states.js";
  * silencing need no key: the monitor's own API takes them, as `mkl ops` does.
  */
 
-interface OpsAlert {
-  id: string;
-  rule: string;
-  severity: string;
-  summary: string;
-  node: string;
-  state: "pending" | "firing" | "resolved";
-  activeSinceMs: number;
-  acknowledged?: { by: string; atMs: number };
-  silenced?: boolean;
-}
-interface OpsNode {
-  name: string;
-  up: boolean;
-  error?: string;
-  height?: number;
-  lagBlocks?: number;
-  role?: string;
-}
-interface OpsSilence {
-  id: string;
-  rule?: string;
-  node?: string;
-  untilMs: number;
-  comment: string;
-}
-
 const SILENCE_FOR = ["30m", "1h", "4h", "24h"] as const;
 const SEVERITY_COLOR: Record<string, string> = { critical: "red", warning: "orange", info: "blue" };
 const time = (ms: number) => new Date(ms).toLocaleString();
-
-async function opsSend(method: "POST" | "DELETE", path: string, body?: object): Promise<void> {
-  const response = await fetch(path, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
-  });
-  if (!response.ok) {
-    const answer = (await response.json().catch(() => undefined)) as
-      | { error?: { code: string; message: string } }
-      | undefined;
-    throw new LedgerError(
-      answer?.error?.code ?? "HTTP_ERROR",
-      answer?.error?.message ?? `HTTP ${response.status}`,
-    );
-  }
-}
 
 /** A 404 from this node means it was started without a monitor to pass /v1/ops on to. */
 function isNoMonitor(error: unknown): boolean {
@@ -71,13 +28,13 @@ function Nodes() {
   const { t } = useTranslation();
   const nodes = useQuery({
     queryKey: ["opsNodes"],
-    queryFn: () => getJson<{ nodes: OpsNode[] }>("/v1/ops/nodes"),
+    queryFn: () => getJson<{ nodes: NodeView[] }>("/v1/ops/nodes"),
     refetchInterval: 2000,
   });
   return (
     <QueryState query={nodes}>
       {({ nodes: list }) => (
-        <Table<OpsNode>
+        <Table<NodeView>
           rowKey="name"
           size="small"
           pagination={false}
@@ -105,13 +62,25 @@ function Nodes() {
   );
 }
 
-function ActiveAlerts({ onChange }: { onChange: () => void }) {
+/** An acknowledgement or silence changes the monitor's alerts and silences (no block does: live.ts does not see it). */
+function useAfterOpsChange(): () => Promise<void> {
+  const queryClient = useQueryClient();
+  return async () => {
+    await Promise.all([
+      queryClient.invalidateQueries({ queryKey: ["opsAlerts"] }),
+      queryClient.invalidateQueries({ queryKey: ["opsSilences"] }),
+    ]);
+  };
+}
+
+function ActiveAlerts() {
   const { t } = useTranslation();
+  const afterChange = useAfterOpsChange();
   const [silenceFor, setSilenceFor] = useState<string>("1h");
   const [failure, setFailure] = useState<string>();
   const alerts = useQuery({
     queryKey: ["opsAlerts"],
-    queryFn: () => getJson<{ alerts: OpsAlert[] }>("/v1/ops/alerts"),
+    queryFn: () => getJson<{ alerts: MonitorAlert[] }>("/v1/ops/alerts"),
     refetchInterval: 2000,
   });
   const act = async (send: () => Promise<void>) => {
@@ -121,8 +90,7 @@ function ActiveAlerts({ onChange }: { onChange: () => void }) {
     } catch (error) {
       setFailure((error as Error).message);
     }
-    await alerts.refetch();
-    onChange();
+    await afterChange();
   };
   return (
     <Space direction="vertical" className="full-width">
@@ -138,7 +106,7 @@ function ActiveAlerts({ onChange }: { onChange: () => void }) {
       </Space>
       <QueryState query={alerts}>
         {({ alerts: list }) => (
-          <Table<OpsAlert>
+          <Table<MonitorAlert>
             rowKey="id"
             size="small"
             pagination={false}
@@ -178,7 +146,7 @@ function ActiveAlerts({ onChange }: { onChange: () => void }) {
                       data-testid={`ack-${a.rule}-${a.node}`}
                       onClick={() =>
                         void act(() =>
-                          opsSend("POST", `/v1/ops/alerts/${encodeURIComponent(a.id)}/ack`, {
+                          sendJson("POST", `/v1/ops/alerts/${encodeURIComponent(a.id)}/ack`, {
                             by: "console",
                           }),
                         )
@@ -191,7 +159,7 @@ function ActiveAlerts({ onChange }: { onChange: () => void }) {
                       data-testid={`silence-${a.rule}-${a.node}`}
                       onClick={() =>
                         void act(() =>
-                          opsSend("POST", "/v1/ops/silences", {
+                          sendJson("POST", "/v1/ops/silences", {
                             rule: a.rule,
                             node: a.node,
                             duration: silenceFor,
@@ -213,17 +181,18 @@ function ActiveAlerts({ onChange }: { onChange: () => void }) {
   );
 }
 
-function Silences({ version }: { version: number }) {
+function Silences() {
   const { t } = useTranslation();
+  const afterChange = useAfterOpsChange();
   const silences = useQuery({
-    queryKey: ["opsSilences", version],
-    queryFn: () => getJson<{ silences: OpsSilence[] }>("/v1/ops/silences"),
+    queryKey: ["opsSilences"],
+    queryFn: () => getJson<{ silences: Silence[] }>("/v1/ops/silences"),
     refetchInterval: 5000,
   });
   return (
     <QueryState query={silences}>
       {({ silences: list }) => (
-        <Table<OpsSilence>
+        <Table<Silence>
           rowKey="id"
           size="small"
           pagination={false}
@@ -242,8 +211,8 @@ function Silences({ version }: { version: number }) {
                   size="small"
                   data-testid={`unsilence-${s.id}`}
                   onClick={() =>
-                    void opsSend("DELETE", `/v1/ops/silences/${encodeURIComponent(s.id)}`).finally(
-                      () => void silences.refetch(),
+                    void sendJson("DELETE", `/v1/ops/silences/${encodeURIComponent(s.id)}`).finally(
+                      () => void afterChange(),
                     )
                   }
                 >
@@ -260,7 +229,6 @@ function Silences({ version }: { version: number }) {
 
 export function OperatorAlerts() {
   const { t } = useTranslation();
-  const [version, setVersion] = useState(0);
   const monitor = useQuery({
     queryKey: ["opsNetwork"],
     queryFn: () => getJson<{ nodes: number }>("/v1/ops/network"),
@@ -277,11 +245,11 @@ export function OperatorAlerts() {
   return (
     <Card title={t("operator.ops.title")} data-testid="ops-card">
       <Space direction="vertical" className="full-width">
-        <ActiveAlerts onChange={() => setVersion((v) => v + 1)} />
+        <ActiveAlerts />
         <Typography.Title level={5}>{t("operator.ops.nodes")}</Typography.Title>
         <Nodes />
         <Typography.Title level={5}>{t("operator.ops.silences")}</Typography.Title>
-        <Silences version={version} />
+        <Silences />
       </Space>
     </Card>
   );
