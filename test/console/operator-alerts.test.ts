@@ -75,7 +75,22 @@ describe("the operator page's alerts", () => {
     const stopped = nodes[3]!;
     const stoppedName = new URL(await stopped.apiUrl).host;
     const ack = page.getByTestId(`ack-${RULE}-${stoppedName}`);
-    // The monitor started before the nodes: any alert of their start-up has resolved first.
+    // The monitor started before the nodes: any alert of their start-up has resolved first. Only
+    // once the alerts table has rendered and every node is up does "no ack button" mean that
+    // (while the table loads there is no button either).
+    await page.getByTestId("ops-alerts").waitFor();
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId("ops-nodes")
+            .locator("tbody tr.ant-table-row", { hasText: /\bup\b/ })
+            .count(),
+        {
+          timeout: 60_000,
+        },
+      )
+      .toBe(4);
     await expect.poll(() => ack.count(), { timeout: 60_000 }).toBe(0);
     await stopChild(stopped.child);
     await ack.waitFor({ timeout: 60_000 });
