@@ -80,16 +80,7 @@ describe("the operator page's alerts", () => {
     // (while the table loads there is no button either).
     await page.getByTestId("ops-alerts").waitFor();
     await expect
-      .poll(
-        () =>
-          page
-            .getByTestId("ops-nodes")
-            .locator("tbody tr.ant-table-row", { hasText: /\bup\b/ })
-            .count(),
-        {
-          timeout: 60_000,
-        },
-      )
+      .poll(() => page.getByTestId("ops-nodes").getByTestId("node-up").count(), { timeout: 60_000 })
       .toBe(4);
     await expect.poll(() => ack.count(), { timeout: 60_000 }).toBe(0);
     await stopChild(stopped.child);

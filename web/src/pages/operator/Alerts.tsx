@@ -47,7 +47,9 @@ function Nodes() {
               title: t("operator.ops.state"),
               render: (_, n) =>
                 n.up ? (
-                  <Tag color="green">{t("operator.ops.up")}</Tag>
+                  <Tag color="green" data-testid="node-up">
+                    {t("operator.ops.up")}
+                  </Tag>
                 ) : (
                   <Tag color="red">{t("operator.ops.down")}</Tag>
                 ),
