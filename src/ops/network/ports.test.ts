@@ -21,7 +21,8 @@ let heldPort: number;
 beforeAll(async () => {
   writeNetwork(
     net,
-    planNetwork(planContext("ecdsa-p256", 30n), localTopology("ports-test", 3, 40_001)),
+    // Below the ephemeral range (32768-60999 here), so no other test's socket can hold them.
+    planNetwork(planContext("ecdsa-p256", 30n), localTopology("ports-test", 3, 20_001)),
     undefined,
   );
   heldPort = await freePort();
@@ -41,12 +42,12 @@ describe("ports of a network on this machine", () => {
   it("lists every listener and refuses a busy one in one line that names the node", async () => {
     const listeners = listenersOf(net);
     expect(listeners.map((l) => `${l.what} ${l.port}`)).toEqual([
-      "node1 API 40001",
-      "node1 p2p 40011",
-      "node2 API 40002",
-      "node2 p2p 40012",
-      "node3 API 40003",
-      "node3 p2p 40013",
+      "node1 API 20001",
+      "node1 p2p 20011",
+      "node2 API 20002",
+      "node2 p2p 20012",
+      "node3 API 20003",
+      "node3 p2p 20013",
     ]);
     await expect(refuseBusyPorts(listeners, "try another")).resolves.toBeUndefined();
     const busy = [...listeners, { what: "node9 API", host: "127.0.0.1", port: heldPort }];
@@ -56,17 +57,17 @@ describe("ports of a network on this machine", () => {
   });
 
   it("moves every node and its peers to a new base port, keeping the rest of each config", () => {
-    expect(basePortOf(net)).toBe(40_001);
-    moveLocalPorts(net, 41_001);
-    expect(basePortOf(net)).toBe(41_001);
+    expect(basePortOf(net)).toBe(20_001);
+    moveLocalPorts(net, 21_001);
+    expect(basePortOf(net)).toBe(21_001);
     for (const n of [1, 2, 3]) {
       expect(config(n)).toMatchObject({
         moniker: `node${n}`,
-        api: { host: "127.0.0.1", port: 41_000 + n },
-        p2p: { host: "127.0.0.1", port: 41_010 + n },
+        api: { host: "127.0.0.1", port: 21_000 + n },
+        p2p: { host: "127.0.0.1", port: 21_010 + n },
       });
       expect(config(n).peers.map((p: { port: number }) => p.port)).toEqual(
-        [1, 2, 3].filter((m) => m !== n).map((m) => 41_010 + m),
+        [1, 2, 3].filter((m) => m !== n).map((m) => 21_010 + m),
       );
     }
   });
