@@ -18,12 +18,13 @@ describe("the coded error classes", () => {
     expect(new AccountError("INVALID_AMOUNT", "zero").details).toEqual({});
   });
 
-  it("take only their own codes, and only scalar details for an operation (checked by the compiler)", () => {
+  // Checked by the compiler, not at run time: `npm test` runs `tsc` first, and an
+  // expect-error directive over a line that compiles fails it.
+  it("take only their own codes, and only scalar details for an operation", () => {
     // @ts-expect-error a code of another layer
-    const wrongCode = new PkiError("GOVERNANCE_CLOSED", "x");
+    void new PkiError("GOVERNANCE_CLOSED", "x");
     // @ts-expect-error an operation's details are hashed: scalars only
-    const objectDetail = new GovernanceError("GOVERNANCE_CLOSED", "x", { at: { height: 1 } });
-    expect([wrongCode.code, objectDetail.code]).toEqual(["GOVERNANCE_CLOSED", "GOVERNANCE_CLOSED"]);
+    void new GovernanceError("GOVERNANCE_CLOSED", "x", { at: { height: 1 } });
   });
 
   it("tell a failed operation from other bad input and from a bug", () => {
