@@ -1,5 +1,12 @@
+import { LedgerError } from "../errors.js";
 import { listenersOf, refuseBusyPorts } from "./network/port-check.js";
-import { nodeStarter, type StartNetworkOptions, startNetwork } from "./network-up.js";
+import {
+  formatRecent,
+  type NodeProcessInfo,
+  nodeStarter,
+  type StartNetworkOptions,
+  startNetwork,
+} from "./network-up.js";
 import { type RestartBackoffPolicy, type Supervision, superviseNodes } from "./supervise.js";
 
 export interface LaunchOptions extends StartNetworkOptions {
@@ -14,7 +21,12 @@ export interface LaunchOptions extends StartNetworkOptions {
   readonly backoff?: RestartBackoffPolicy;
   /** Called once every node has exited and none will be restarted. */
   readonly onAllExited?: () => void;
+  /** A node that has not served this long after it was started fails the start-up (default 120 s). */
+  readonly startupTimeoutMs?: number;
 }
+
+/** Long enough for a node to open a big store and replay its log on a loaded machine. */
+export const DEFAULT_STARTUP_TIMEOUT_MS = 120_000;
 
 export interface LaunchedNetwork extends Supervision {
   /** Each node's name, API URL and pid once all of them serve. */
@@ -23,8 +35,9 @@ export interface LaunchedNetwork extends Supervision {
 
 /**
  * Starts every node of a network on this machine, all or nothing: a busy port is refused before
- * any node starts, and a node that exits before it serves stops the others (none is left running
- * behind the error, which names the node, its exit and its last lines). Once all serve, each is
+ * any node starts, and a node that exits before it serves, or has not served within the
+ * start-up timeout (it hangs, silent or not), stops the others (none is left running behind the
+ * error, which names the node, what became of it and its last lines). Once all serve, each is
  * supervised: an exit is reported and, with `restart`, the node is started again with backoff.
  */
 export async function launchNetwork(networkDir: string, options: LaunchOptions): Promise<LaunchedNetwork> {
@@ -32,8 +45,13 @@ export async function launchNetwork(networkDir: string, options: LaunchOptions):
   // One starter for the first start and every restart, so a restart runs the node the same way.
   const start = nodeStarter(options.print, options);
   const network = startNetwork(networkDir, start);
+  const timeoutMs = options.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS;
   const serving = await Promise.all(
-    network.nodes.map(async (node) => ({ name: node.name, url: await node.apiUrl, pid: node.child.pid })),
+    network.nodes.map(async (node) => ({
+      name: node.name,
+      url: await servedWithin(node, timeoutMs),
+      pid: node.child.pid,
+    })),
   ).catch(async (error: unknown) => {
     await network.stop();
     throw error;
@@ -46,4 +64,22 @@ export async function launchNetwork(networkDir: string, options: LaunchOptions):
     ...(options.onAllExited === undefined ? {} : { onAllExited: options.onAllExited }),
   });
   return { serving, ...supervision };
+}
+
+/** The node's API URL once it serves, or NODE_STARTUP_TIMEOUT when it has not within `timeoutMs`. */
+function servedWithin(node: NodeProcessInfo, timeoutMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const seconds = timeoutMs < 1_000 ? `${timeoutMs} ms` : `${(timeoutMs / 1000).toFixed(0)} s`;
+      reject(
+        new LedgerError(
+          "NODE_STARTUP_TIMEOUT",
+          `${node.name} (pid ${node.child.pid}) did not serve within ${seconds} of starting${formatRecent(node.recentLines())}`,
+          { node: node.name, timeoutMs },
+        ),
+      );
+    }, timeoutMs);
+  });
+  return Promise.race([node.apiUrl, timedOut]).finally(() => clearTimeout(timer));
 }

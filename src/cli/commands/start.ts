@@ -12,7 +12,12 @@ import { listenersOf, refuseBusyPorts } from "../../ops/network/port-check.js";
 import { DEFAULT_BASE_PORT } from "../../ops/network/ports.js";
 import { parseSuiteOption } from "./cert.js";
 import { initNetwork, parsePortOption } from "./network.js";
-import { launchOrRefuse } from "./network-up.js";
+import {
+  launchOrRefuse,
+  parseStartupTimeout,
+  STARTUP_TIMEOUT_FLAG,
+  STARTUP_TIMEOUT_HELP,
+} from "./network-up.js";
 import { stopOnSignals } from "./node.js";
 
 const LOCAL_ORGS = 4;
@@ -29,6 +34,7 @@ interface StartOptions {
   monitor: boolean;
   monitorPort?: string;
   restart: boolean;
+  startupTimeout?: string;
 }
 
 /**
@@ -50,8 +56,10 @@ export function registerStartCommand(program: Command): void {
     )
     .option("--monitor-port <port>", "the monitor API's port (default base+19; another free one if taken)")
     .option("--restart", "restart a node that exits, with backoff (as mkl network up --restart)", false)
+    .option(STARTUP_TIMEOUT_FLAG, STARTUP_TIMEOUT_HELP)
     .action(async (opts: StartOptions) => {
       const home = resolve(opts.home);
+      const startupTimeoutMs = parseStartupTimeout(opts.startupTimeout);
       const suite = parseSuiteOption(opts.suite);
       const basePort =
         opts.basePort === undefined ? undefined : parsePortOption("--base-port", opts.basePort);
@@ -103,6 +111,7 @@ export function registerStartCommand(program: Command): void {
         log: (line) => console.error(`mkl: ${line}`),
         busyPortHint: BUSY_PORT_HINT,
         restart: opts.restart,
+        startupTimeoutMs,
       }).catch(async (error: unknown) => {
         await monitor?.stop();
         throw error;
