@@ -12,13 +12,18 @@ export { until };
 export const ROOT = new URL("../../", import.meta.url).pathname;
 export const CLI = [process.execPath, "--import", "tsx", join(ROOT, "src/cli/main.ts")] as const;
 
-/** `mkl node start --home HOME` as its own process, the way `mkl network up` starts one. */
+/**
+ * `mkl node start --home HOME` as its own process, the way `mkl network up` starts one; under
+ * `wrapper` (e.g. `ip netns exec NS`), which must exec the node in its place.
+ */
 export function startNode(
   home: string,
   env: Record<string, string> = {},
   print: (line: string) => void = () => {},
+  wrapper: readonly string[] = [],
 ): NodeProcessInfo {
-  return startNodeProcess(home, CLI[0], CLI.slice(1), print, {
+  const [executable, ...prefix] = [...wrapper, ...CLI];
+  return startNodeProcess(home, executable, prefix, print, {
     ...process.env,
     MKL_LOG_LEVEL: "warn",
     ...env,

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { planNetwork } from "../../src/ops/network/plan.js";
 import { hostsTopology } from "../../src/ops/network/topology.js";
 import { type NodeProcessInfo, startNodeProcess, stopChild } from "../../src/ops/network-up.js";
 import { CLI, until, writeTestConfig } from "./harness.js";
+import { ip, mustIp, namespacesUnavailable } from "./netns.js";
 
 /**
  * Four hosts: each node in its own network namespace with its own address on a bridge (the
@@ -26,21 +26,7 @@ const HOSTS = [1, 2, 3, 4].map((i) => ({
 }));
 const API_PORT = 26651;
 
-function ip(args: string[]): { ok: boolean; error: string } {
-  const run = spawnSync("ip", args, { encoding: "utf8" });
-  return { ok: run.status === 0, error: `${run.stderr ?? ""}${run.error?.message ?? ""}`.trim() };
-}
-
-/** Whether namespaces can be made here (root, iproute2): probed once by making and removing one. */
-function namespacesWork(): string | undefined {
-  const probe = `mkl-probe-${tag}`;
-  const made = ip(["netns", "add", probe]);
-  if (!made.ok) return made.error || "ip netns add failed";
-  ip(["netns", "delete", probe]);
-  return undefined;
-}
-
-const unavailable = namespacesWork();
+const unavailable = namespacesUnavailable(`mkl-probe-${tag}`);
 if (unavailable !== undefined) {
   console.warn(`skipping the multi-host test: network namespaces cannot be made here (${unavailable})`);
 }
@@ -48,11 +34,6 @@ if (unavailable !== undefined) {
 function teardown(): void {
   for (const host of HOSTS) ip(["netns", "delete", host.ns]);
   ip(["link", "delete", bridge]);
-}
-
-function must(args: string[]): void {
-  const run = ip(args);
-  if (!run.ok) throw new Error(`ip ${args.join(" ")}: ${run.error}`);
 }
 
 const subnet = (address: string) => `${address}/24`;
@@ -65,18 +46,18 @@ describe.skipIf(unavailable !== undefined)("a network of four hosts, each in its
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "mkl-hosts-"));
     teardown();
-    must(["link", "add", bridge, "type", "bridge"]);
-    must(["addr", "add", subnet(HOSTS[0]!.ip.replace(/\.\d+$/, ".254")), "dev", bridge]);
-    must(["link", "set", bridge, "up"]);
+    mustIp(["link", "add", bridge, "type", "bridge"]);
+    mustIp(["addr", "add", subnet(HOSTS[0]!.ip.replace(/\.\d+$/, ".254")), "dev", bridge]);
+    mustIp(["link", "set", bridge, "up"]);
     for (const host of HOSTS) {
-      must(["netns", "add", host.ns]);
-      must(["link", "add", host.veth, "type", "veth", "peer", "name", host.peer]);
-      must(["link", "set", host.peer, "netns", host.ns]);
-      must(["link", "set", host.veth, "master", bridge]);
-      must(["link", "set", host.veth, "up"]);
-      must(["-n", host.ns, "addr", "add", subnet(host.ip), "dev", host.peer]);
-      must(["-n", host.ns, "link", "set", host.peer, "up"]);
-      must(["-n", host.ns, "link", "set", "lo", "up"]);
+      mustIp(["netns", "add", host.ns]);
+      mustIp(["link", "add", host.veth, "type", "veth", "peer", "name", host.peer]);
+      mustIp(["link", "set", host.peer, "netns", host.ns]);
+      mustIp(["link", "set", host.veth, "master", bridge]);
+      mustIp(["link", "set", host.veth, "up"]);
+      mustIp(["-n", host.ns, "addr", "add", subnet(host.ip), "dev", host.peer]);
+      mustIp(["-n", host.ns, "link", "set", host.peer, "up"]);
+      mustIp(["-n", host.ns, "link", "set", "lo", "up"]);
     }
     const topology = hostsTopology(
       "multi-host",
@@ -119,12 +100,12 @@ describe.skipIf(unavailable !== undefined)("a network of four hosts, each in its
     await until(() => allAtLeast([0, 1, 2, 3], 3n), 60_000);
 
     // Cut host 4 off the bridge: three of four validators (> 2/3 of the power) keep the chain going.
-    must(["link", "set", HOSTS[3]!.veth, "down"]);
+    mustIp(["link", "set", HOSTS[3]!.veth, "down"]);
     const cut = await height(0);
     await expect(height(3), "host 4 is cut off").rejects.toThrow();
     await until(() => allAtLeast([0, 1, 2], cut + 3n), 60_000);
 
-    must(["link", "set", HOSTS[3]!.veth, "up"]);
+    mustIp(["link", "set", HOSTS[3]!.veth, "up"]);
     const target = (await height(0)) + 2n;
     await until(() => allAtLeast([0, 1, 2, 3], target), 90_000);
     expect(await height(3)).toBeGreaterThanOrEqual(target);

@@ -16,7 +16,7 @@ import { ALREADY_IN } from "./committer.js";
  */
 export interface HostileTarget {
   readonly apiUrl: string;
-  readonly p2pPort: number;
+  readonly p2p: { readonly host: string; readonly port: number };
 }
 
 export interface HostileContext {
@@ -47,7 +47,7 @@ export function holdSockets(target: HostileTarget): { release(): void } {
   const sockets: Socket[] = [];
   const api = new URL(target.apiUrl);
   for (let i = 0; i < IDLE_SOCKETS; i++) {
-    const p2p = connect({ host: "127.0.0.1", port: target.p2pPort });
+    const p2p = connect(target.p2p);
     const slow = connect({ host: api.hostname, port: Number(api.port) }, () =>
       slow.write(`GET /v1/status HTTP/1.1\r\nHost: ${api.host}\r\nX-Slow: `),
     );

@@ -3,7 +3,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
 
 /**
- * A TCP proxy on loopback for every directed p2p link of a network (node i dialling node j goes
+ * A TCP proxy in this process for every directed p2p link of a network (node i dialling node j goes
  * through its own port), so the harness can cut a node off, split the network, or slow a node's
  * links, without network namespaces. A cut link destroys its sockets and refuses new ones, as a
  * partition looks to TCP once keep-alives give up; a slow link delays every chunk, in order.
@@ -32,25 +32,40 @@ export class LinkProxies {
 
   /**
    * Puts a proxy on every link between the nodes of `homes` (already wired with their p2p
-   * ports): each node's config.json then names the proxies instead of its peers' listeners.
+   * ports and hosts): each node's config.json then names the proxies instead of its peers'
+   * listeners. `gatewayOf(i)` is where node i reaches this process (loopback unless the node
+   * is in a network namespace of its own); its proxies listen there.
    */
-  static async install(homes: readonly string[]): Promise<LinkProxies> {
+  static async install(
+    homes: readonly string[],
+    gatewayOf: (index: number) => string = () => "127.0.0.1",
+  ): Promise<LinkProxies> {
     const proxies = new LinkProxies();
     const configs = homes.map((home) => JSON.parse(readFileSync(join(home, "config.json"), "utf8")));
-    const portOf = (index: number) => (configs[index].p2p as { port: number }).port;
-    const indexOfPort = new Map(configs.map((_, i) => [portOf(i), i]));
+    const listenerOf = (index: number) => configs[index].p2p as { host?: string; port: number };
+    const indexOfPort = new Map(configs.map((_, i) => [listenerOf(i).port, i]));
     for (const [from, config] of configs.entries()) {
       for (const peer of config.peers as PeerEntry[]) {
         const to = indexOfPort.get(peer.port);
         if (to === undefined) throw new Error(`peer port ${peer.port} of node ${from + 1} is no node's`);
-        peer.port = await proxies.open(from, to, portOf(to));
+        const target = listenerOf(to);
+        peer.host = gatewayOf(from);
+        peer.port = await proxies.open(from, to, peer.host, {
+          host: target.host ?? "127.0.0.1",
+          port: target.port,
+        });
       }
       writeFileSync(join(homes[from] as string, "config.json"), JSON.stringify(config));
     }
     return proxies;
   }
 
-  private async open(from: number, to: number, targetPort: number): Promise<number> {
+  private async open(
+    from: number,
+    to: number,
+    listenHost: string,
+    target: { host: string; port: number },
+  ): Promise<number> {
     const sockets = new Set<Socket>();
     const key = `${from}>${to}`;
     const server = createServer({ pauseOnConnect: true }, (inbound) => {
@@ -58,7 +73,7 @@ export class LinkProxies {
         inbound.destroy();
         return;
       }
-      const outbound = connect({ host: "127.0.0.1", port: targetPort });
+      const outbound = connect(target);
       for (const socket of [inbound, outbound]) {
         sockets.add(socket);
         socket.on("error", () => {});
@@ -72,7 +87,7 @@ export class LinkProxies {
       this.pipe(outbound, inbound, from, to);
       inbound.resume();
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    await new Promise<void>((resolve) => server.listen(0, listenHost, resolve));
     this.links.push({ from, to, server, sockets });
     return (server.address() as { port: number }).port;
   }

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Prng } from "../../src/consensus/sim/prng.js";
@@ -18,14 +18,16 @@ import { ClockSkew } from "./clock-skew.js";
 import { Committer, SoakStopping, sleep } from "./committer.js";
 import { holdSockets, hostileBurst } from "./hostile.js";
 import { LinkProxies } from "./link-proxy.js";
+import { LossyHost } from "./lossy-host.js";
 
 /**
  * The fault harness: a 4-validator network of real processes under a transfer load and a
  * marketing load (orders through payment, shipment, delivery, completion and settlement,
  * cancellations and refunds), while a seeded schedule applies one fault at a time and heals it:
  * SIGKILL and restart of one, two or all four validators; one node cut off, or the network split
- * in halves (TCP proxies on every p2p link); one node's links slowed; one validator's wall clock
- * skewed by minutes (libfaketime); one node's disk filled (a tmpfs), which must stop it with exit
+ * in halves (TCP proxies on every p2p link); one node's links slowed; one node's packets dropped
+ * and duplicated by the kernel (node2 runs in a network namespace of its own); one validator's
+ * wall clock skewed by minutes (libfaketime); one node's disk filled (a tmpfs), which must stop it with exit
  * code 3 and one log line, and it must recover once space is back; and hostile clients (silent
  * sockets, half-sent requests, forged, replayed, mis-addressed and malformed transactions).
  * Every kind runs once first, in a seeded order, then kinds are drawn until the time is up.
@@ -48,6 +50,7 @@ export const FAULT_KINDS = [
   "isolateOne",
   "splitHalves",
   "slowLinks",
+  "lossyLinks",
   "clockSkew",
   "diskFull",
   "hostile",
@@ -69,6 +72,8 @@ export interface SoakReport {
   readonly skipped: Record<string, string>;
   /** Hostile requests refused in the documented shape. */
   readonly hostileRefused: number;
+  /** Packets the kernel dropped and duplicated on the lossy node's link. */
+  readonly packets: { dropped: number; duplicated: number };
   /** Seconds from each heal to the next commit. */
   readonly resumeSeconds: number[];
   readonly problems: string[];
@@ -85,7 +90,8 @@ const PAYERS: readonly DemoParty[] = Array.from({ length: 3 }, (_, i) => ({
 const HOSTILE: DemoParty = { name: "soak-hostile", role: "buyer", balanceFen: 10n ** 6n };
 const PARTIES = [...DEMO_PARTIES, ...PAYERS, HOSTILE];
 const RESUME_LIMIT_S = 5;
-/** The validator whose clock is skewed and the one whose disk fills (node3, node4). */
+/** The validator that runs in a namespace of its own, the one whose clock is skewed and the one whose disk fills (node2, node3, node4). */
+const LOSSY = 1;
 const SKEWED = 2;
 const SMALL_DISK = 3;
 
@@ -100,28 +106,49 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const skipped: Record<string, string> = {};
   const resumeSeconds: number[] = [];
   let hostileRefused = 0;
+  const packets = { dropped: 0, duplicated: 0 };
   const started = performance.now();
   const disk = mountSmallDisk("512m");
   if ("reason" in disk) skipped.diskFull = `cannot mount a tmpfs: ${disk.reason}`;
+  const lossy = LossyHost.create();
+  if (!(lossy instanceof LossyHost)) skipped.lossyLinks = lossy.reason;
+  for (const [kind, reason] of Object.entries(skipped)) print(`skipping the ${kind} fault: ${reason}`);
   let proxies: LinkProxies | undefined;
   let stopDemo = () => {};
   let committer: Committer | undefined;
   try {
-    // The harness's checker and loads are one trusted client on loopback: never rate-limited.
-    const api = { host: "127.0.0.1", port: 0, rateLimit: { allow: ["127.0.0.1"] } };
-    const homes = await initTestNetwork(dir, (i) => ({
-      api,
-      ...(i === SMALL_DISK && "dir" in disk ? { dataDir: join(disk.dir, "data") } : {}),
-    }));
+    // The harness's checker and loads are one trusted client: never rate-limited.
+    const inNamespace = (i: number): LossyHost | undefined =>
+      i === LOSSY && lossy instanceof LossyHost ? lossy : undefined;
+    const homes = await initTestNetwork(dir, (i) => {
+      const host = inNamespace(i);
+      return {
+        api: {
+          host: host?.nodeAddress ?? "127.0.0.1",
+          port: 0,
+          rateLimit: { allow: [host?.hostAddress ?? "127.0.0.1"] },
+        },
+        ...(i === SMALL_DISK && "dir" in disk ? { dataDir: join(disk.dir, "data") } : {}),
+      };
+    });
+    const p2pListeners = homes.map((home, i) => {
+      const path = join(home, "config.json");
+      const config = JSON.parse(readFileSync(path, "utf8"));
+      config.p2p.host = inNamespace(i)?.nodeAddress ?? config.p2p.host ?? "127.0.0.1";
+      writeFileSync(path, JSON.stringify(config));
+      return config.p2p as { host: string; port: number };
+    });
     seedDemoGenesis(dir, PARTIES);
-    proxies = await LinkProxies.install(homes);
+    proxies = await LinkProxies.install(homes, (i) => inNamespace(i)?.hostAddress ?? "127.0.0.1");
     const skew = ClockSkew.create(root);
     if (!(skew instanceof ClockSkew)) skipped.clockSkew = skew.reason;
-    const p2pPorts = homes.map(
-      (home) => JSON.parse(readFileSync(join(home, "config.json"), "utf8")).p2p.port,
-    );
     const start = (i: number) => {
-      nodes[i] = startNode(homes[i] as string, i === SKEWED && skew instanceof ClockSkew ? skew.env() : {});
+      nodes[i] = startNode(
+        homes[i] as string,
+        i === SKEWED && skew instanceof ClockSkew ? skew.env() : {},
+        () => {},
+        inNamespace(i)?.wrapper,
+      );
     };
     homes.forEach((_, i) => {
       start(i);
@@ -131,7 +158,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const all = homes.map((_, i) => i);
     const heightOf = async (i: number) => {
       try {
-        return BigInt((await (await clientOf(i)).status()).height);
+        // Bounded: a status request to a node whose packets are being dropped may take a while.
+        const client = new MarketLedgerClient(await nodes[i]!.apiUrl, { timeoutMs: 1_000 });
+        return BigInt((await client.status()).height);
       } catch {
         return 0n;
       }
@@ -249,6 +278,24 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         proxies!.heal();
         await afterHeal("slowLinks");
       },
+      lossyLinks: async () => {
+        if (!(lossy instanceof LossyHost)) return;
+        const impairment = { lossPercent: 10 + schedule.int(21), duplicatePercent: schedule.int(6) };
+        const what = `${name(LOSSY)} lost ${impairment.lossPercent}% of its packets each way`;
+        print(`fault: lossyLinks (${what}, ${impairment.duplicatePercent}% of those it sent twice)`);
+        lossy.impair(impairment);
+        await keepsCommitting(`while ${what}`);
+        const healed = lossy.heal();
+        packets.dropped += healed.dropped;
+        packets.duplicated += healed.duplicated;
+        // Proof the fault was real, not a rule that matched nothing.
+        if (healed.dropped === 0) problems.push(`no packet of ${name(LOSSY)} was dropped while ${what}`);
+        await afterHeal("lossyLinks");
+        const at = await maxHeight();
+        await until(async () => (await heightOf(LOSSY)) >= at, 30_000).catch(() =>
+          problems.push(`${name(LOSSY)} did not catch up with height ${at} within 30 s of its link healing`),
+        );
+      },
       clockSkew: async () => {
         if (!(skew instanceof ClockSkew)) return;
         const seconds = (schedule.int(2) === 0 ? -1 : 1) * (30 + schedule.int(600));
@@ -295,11 +342,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         const held = await Promise.all(
           all
             .filter(up)
-            .map(async (i) => holdSockets({ apiUrl: await nodes[i]!.apiUrl, p2pPort: p2pPorts[i] })),
+            .map(async (i) => holdSockets({ apiUrl: await nodes[i]!.apiUrl, p2p: p2pListeners[i]! })),
         );
         for (const i of all.filter(up)) {
           const outcome = await hostileBurst(
-            { apiUrl: await nodes[i]!.apiUrl, p2pPort: p2pPorts[i] },
+            { apiUrl: await nodes[i]!.apiUrl, p2p: p2pListeners[i]! },
             { suite, chainId, key: hostileKey, committed: () => sender.lastCommitted, prng: schedule },
           );
           hostileRefused += Object.values(outcome.refused).reduce((a, b) => a + b, 0);
@@ -329,7 +376,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       if (kind === undefined) break;
       await sleep(1_000 + schedule.int(3_000));
       if (kind in skipped) continue;
+      const began = performance.now();
       await apply[kind]();
+      print(`  ${kind} applied and healed in ${((performance.now() - began) / 1000).toFixed(1)} s`);
     }
 
     // Stop the loads, let every node reach one height, then the checks.
@@ -392,6 +441,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       faults,
       skipped,
       hostileRefused,
+      packets,
       resumeSeconds,
       problems,
     };
@@ -400,6 +450,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     committer?.stop();
     await Promise.all(nodes.map((n) => stopChild(n.child)));
     await proxies?.close();
+    if (lossy instanceof LossyHost) lossy.remove();
     if ("dir" in disk && existsSync(disk.dir)) unmountSmallDisk(disk.dir);
     rmSync(root, { recursive: true, force: true });
   }
@@ -459,7 +510,8 @@ export function describeReport(r: SoakReport): string {
     `soak seed ${r.seed}: ${r.seconds.toFixed(0)} s, height ${r.height}, ${r.acknowledged} acknowledged txs ` +
     `${JSON.stringify(r.operations)}, refused results ${JSON.stringify(r.refusedResults)}, ` +
     `faults ${JSON.stringify(r.faults)}, skipped ${JSON.stringify(r.skipped)}, ` +
-    `${r.hostileRefused} hostile requests refused, commits resumed ${resume} after a heal, ${r.problems.length} problems`
+    `${r.hostileRefused} hostile requests refused, ${r.packets.dropped} packets dropped and ` +
+    `${r.packets.duplicated} duplicated, commits resumed ${resume} after a heal, ${r.problems.length} problems`
   );
 }
 
