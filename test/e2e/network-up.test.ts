@@ -64,6 +64,40 @@ describe("mkl network up", () => {
     }
   });
 
+  it("without --restart, reports a node killed with SIGKILL, does not restart it, and the others keep committing", async () => {
+    const cli = startCli(["network", "up", "--home", dir], /network is up/);
+    clis.push(cli);
+    await cli.ready;
+    await until(() => /node4 +\S+ +\(pid \d+\)\n/.test(cli.output()));
+    expect(cli.output()).toMatch(/a node that exits is reported \(--restart restarts it\)/);
+    const urls = ["node1", "node2", "node4"].map(
+      (name) => (new RegExp(`${name} +(\\S+)/v1/status`).exec(cli.output()) as RegExpExecArray)[1] as string,
+    );
+    const pid = /node3 +\S+\/v1\/status +\(pid (\d+)\)/.exec(cli.output())?.[1];
+    expect(pid, cli.output()).toBeDefined();
+
+    process.kill(Number(pid), "SIGKILL");
+    await until(() =>
+      new RegExp(`mkl: node3 \\(pid ${pid}\\) exited \\(signal SIGKILL\\) after [\\d.]+ s`).test(cli.output()),
+    );
+    // The three others (more than 2/3 of the power) go on: each commits past where the chain was.
+    const clients = urls.map((url) => new MarketLedgerClient(url));
+    const at = (await Promise.all(clients.map(async (c) => BigInt((await c.status()).height)))).reduce(
+      (a, b) => (a > b ? a : b),
+    );
+    for (const client of clients)
+      await until(async () => BigInt((await client.status()).height) >= at + 3n, 60_000);
+    // "restarting" would have been printed with the exit report, long before those blocks.
+    expect(cli.output()).not.toMatch(/restarting node3/);
+    expect(cli.child.exitCode, "network up goes on").toBeNull();
+    expect(nodePids()).toHaveLength(3);
+
+    cli.child.kill("SIGINT");
+    const [code] = await exitOf(cli);
+    expect(code, cli.output()).toBe(0);
+    expect(nodePids()).toEqual([]);
+  }, 120_000);
+
   it("reports a node killed with SIGKILL and restarts it with --restart; Ctrl-C leaves no node behind", async () => {
     const cli = startCli(["network", "up", "--home", dir, "--restart"], /network is up/);
     clis.push(cli);
