@@ -78,7 +78,9 @@ describe("mkl network up", () => {
 
     process.kill(Number(pid), "SIGKILL");
     await until(() =>
-      new RegExp(`mkl: node3 \\(pid ${pid}\\) exited \\(signal SIGKILL\\) after [\\d.]+ s`).test(cli.output()),
+      new RegExp(`mkl: node3 \\(pid ${pid}\\) exited \\(signal SIGKILL\\) after [\\d.]+ s`).test(
+        cli.output(),
+      ),
     );
     // The three others (more than 2/3 of the power) go on: each commits past where the chain was.
     const clients = urls.map((url) => new MarketLedgerClient(url));
