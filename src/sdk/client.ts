@@ -150,6 +150,14 @@ export class MarketLedgerClient {
     }
   }
 
+  /**
+   * The identity a public key (hex) signs for, if the chain would take its signature now; an
+   * SdkError with the chain's code (IDENTITY_UNKNOWN, IDENTITY_REVOKED, ...) otherwise.
+   */
+  signer(publicKeyHex: string): Promise<IdentityJson> {
+    return this.request(identitySchema, "GET", `/v1/signers/${encodeURIComponent(publicKeyHex)}`);
+  }
+
   /** Organisation CAs and active identities whose certificates lapse before `beforeMs`. */
   expiringCertificates(beforeMs: bigint): Promise<ExpiringCertificatesJson> {
     return this.request(expiringCertificatesSchema, "GET", `/v1/certificates/expiring?beforeMs=${beforeMs}`);

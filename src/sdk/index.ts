@@ -2,6 +2,7 @@
 export * from "./client.js";
 export * from "./event-filter.js";
 export * from "./events.js";
+export * from "./ops-request.js";
 export * from "./sender.js";
 export * from "./transactions.js";
 export * from "./verify.js";

@@ -34,7 +34,7 @@ describe("alerts", () => {
 
   it("are acknowledged by id, and silences keep matching alerts quiet for their time", () => {
     const book = new AlertBook();
-    const silence = book.silence({ node: "n2" }, 10_000, "maintenance", 0);
+    const silence = book.silence({ node: "n2" }, 10_000, { comment: "maintenance", by: "mkl1operator" }, 0);
     book.update([down("n1"), down("n2")], 0);
     const events = book.update([down("n1"), down("n2")], 2_000);
     expect(events.map((e) => e.alert.node)).toEqual(["n1"]);

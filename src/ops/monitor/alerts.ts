@@ -28,6 +28,8 @@ export interface Silence {
   readonly node?: string;
   readonly untilMs: number;
   readonly comment: string;
+  /** The user code of the operator who signed the request. */
+  readonly by: string;
 }
 
 export type AlertEvent = { readonly kind: "firing" | "resolved"; readonly alert: Alert };
@@ -115,7 +117,7 @@ export class AlertBook {
   silence(
     matchers: { rule?: string; node?: string },
     durationMs: number,
-    comment: string,
+    note: { comment: string; by: string },
     nowMs: number,
   ): Silence {
     const silence: Silence = {
@@ -123,7 +125,8 @@ export class AlertBook {
       ...(matchers.rule === undefined ? {} : { rule: matchers.rule }),
       ...(matchers.node === undefined ? {} : { node: matchers.node }),
       untilMs: nowMs + durationMs,
-      comment,
+      comment: note.comment,
+      by: note.by,
     };
     this.silences.set(silence.id, silence);
     return silence;

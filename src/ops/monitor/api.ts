@@ -1,13 +1,16 @@
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { systemClock } from "../../clock.js";
 import { LedgerError } from "../../errors.js";
 import { loadMonitorConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
+import type { IdentityJson } from "../../sdk/index.js";
+import { bestNode } from "./best-node.js";
 import { MonitorError } from "./errors.js";
 import { governanceRoutes } from "./governance.js";
 import type { Monitor } from "./monitor.js";
 import { MONITOR_OPENAPI } from "./openapi.js";
+import { OperatorAuth } from "./operator-auth.js";
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const parsed = schema.safeParse(value ?? {});
@@ -37,6 +40,29 @@ const silenceBody = z
   })
   .strict();
 
+/** The HTTP status of each refusal code; any other LedgerError is a 400. */
+const STATUS_BY_CODE: Record<string, number> = {
+  NOT_FOUND: 404,
+  NODE_UNREACHABLE: 502,
+  OPS_UNSIGNED: 401,
+  OPS_SIGNATURE_INVALID: 401,
+  OPS_REQUEST_STALE: 401,
+  OPS_REQUEST_REPLAYED: 409,
+  IDENTITY_UNKNOWN: 403,
+  KEY_RETIRED: 403,
+  IDENTITY_REVOKED: 403,
+  ORG_REMOVED: 403,
+  CERT_EXPIRED: 403,
+  ROLE_UNKNOWN: 403,
+  ROLE_NOT_PERMITTED: 403,
+};
+
+/**
+ * Writes a governance transaction carries its own signature, which the chain checks: the
+ * monitor only relays it. Every other write must be a signed operator request.
+ */
+const SIGNED_BY_ITSELF = "/v1/ops/governance/txs";
+
 /** Every route, as "METHOD /path": a test holds the OpenAPI document to it. */
 export const monitorRoutes = new WeakMap<FastifyInstance, string[]>();
 
@@ -54,7 +80,7 @@ export async function buildMonitorApi(monitor: Monitor, configPath?: string): Pr
   });
   app.setErrorHandler((error, _request, reply) => {
     if (error instanceof LedgerError) {
-      const status = error.code === "NOT_FOUND" ? 404 : error.code === "NODE_UNREACHABLE" ? 502 : 400;
+      const status = STATUS_BY_CODE[error.code] ?? 400;
       return reply.status(status).send({ error: { code: error.code, message: error.message } });
     }
     const status = (error as { statusCode?: number }).statusCode ?? 500;
@@ -63,6 +89,14 @@ export async function buildMonitorApi(monitor: Monitor, configPath?: string): Pr
     });
   });
   const now = () => systemClock.now();
+  // Who signed each write (the hook below runs once the body is parsed, before the handler).
+  const auth = new OperatorAuth(() => bestNode(monitor), now);
+  const operators = new WeakMap<FastifyRequest, IdentityJson>();
+  app.addHook("preHandler", async (request) => {
+    if (request.method === "GET" || request.method === "HEAD" || request.url === SIGNED_BY_ITSELF) return;
+    operators.set(request, await auth.verify(request));
+  });
+  const operator = (request: FastifyRequest) => (operators.get(request) as IdentityJson).code;
 
   app.get("/openapi.json", async () => MONITOR_OPENAPI);
   app.get("/v1/ops/network", async () => {
@@ -108,8 +142,8 @@ export async function buildMonitorApi(monitor: Monitor, configPath?: string): Pr
   app.get("/v1/ops/alerts/history", async () => ({ alerts: await monitor.history.alertHistory() }));
   app.post("/v1/ops/alerts/:id/ack", async (request) => {
     const { id } = parse(z.object({ id: z.string() }), request.params);
-    const { by } = parse(z.object({ by: z.string().min(1).max(100).default("operator") }), request.body);
-    const alert = monitor.alerts.acknowledge(id, by, now());
+    parse(z.object({}).strict(), request.body);
+    const alert = monitor.alerts.acknowledge(id, operator(request), now());
     if (alert === undefined) throw new MonitorError("NOT_FOUND", `no active alert ${id}`);
     return alert;
   });
@@ -123,7 +157,7 @@ export async function buildMonitorApi(monitor: Monitor, configPath?: string): Pr
         ...(body.node === undefined ? {} : { node: body.node }),
       },
       durationMs,
-      body.comment,
+      { comment: body.comment, by: operator(request) },
       now(),
     );
     return reply.status(201).send(silence);

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { txCodecs } from "../../app/executor.js";
 import { fromHex } from "../../ledger/bytes.js";
 import { decodeSignedTx } from "../../ledger/tx.js";
-import { MarketLedgerClient } from "../../sdk/index.js";
+import { bestNode } from "./best-node.js";
 import { MonitorError } from "./errors.js";
 import type { Monitor } from "./monitor.js";
 
@@ -12,14 +12,6 @@ const GOVERNANCE_KINDS: ReadonlySet<string> = new Set(["proposeGovernance", "app
 const submitBody = z
   .object({ tx: z.string().regex(/^([0-9a-f]{2})+$/, "the signed transaction's encoding, in hex") })
   .strict();
-
-/** The reachable node with the highest height: the freshest view of governance. */
-function bestNode(monitor: Monitor): { name: string; client: MarketLedgerClient } {
-  const up = monitor.nodes().filter((n) => n.up && n.height !== undefined);
-  const best = up.sort((a, b) => (b.height as number) - (a.height as number))[0];
-  if (best === undefined) throw new MonitorError("NODE_UNREACHABLE", "no node of the network answers");
-  return { name: best.name, client: new MarketLedgerClient(best.url, { timeoutMs: 10_000 }) };
-}
 
 /**
  * Governance through the monitor (`/v1/ops/governance/...`): the proposals with their approvals,

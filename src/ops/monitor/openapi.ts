@@ -17,13 +17,36 @@ const param = (name: string, where: "path" | "query", description: string, requi
   schema: { type: "string" },
 });
 
+/** A write's refusals when it is not a good signed operator request (src/sdk/ops-request.ts). */
+const signed = {
+  security: [{ operatorKey: [], operatorTime: [], operatorNonce: [], operatorSignature: [] }],
+  refusals: {
+    401: json("OPS_UNSIGNED, OPS_SIGNATURE_INVALID or OPS_REQUEST_STALE", error.content["application/json"].schema),
+    403: json(
+      "the signer may not operate: IDENTITY_UNKNOWN, KEY_RETIRED, IDENTITY_REVOKED, ORG_REMOVED, CERT_EXPIRED or ROLE_NOT_PERMITTED",
+      error.content["application/json"].schema,
+    ),
+    409: json("OPS_REQUEST_REPLAYED: the nonce was already taken", error.content["application/json"].schema),
+    502: json("NODE_UNREACHABLE: no node answers who the signer is", error.content["application/json"].schema),
+  },
+};
+const header = (name: string, description: string) => ({ type: "apiKey", in: "header", name, description });
+
 export const MONITOR_OPENAPI = {
   openapi: "3.1.0",
   info: {
     title: "MarketLedger monitor",
     version: "1",
     description:
-      "The operations monitor: every node's figures and reachability, history for charts, early-warning rules and alerts.",
+      "The operations monitor: every node's figures and reachability, history for charts, early-warning rules and alerts. Every write but a governance transaction (which carries its own signature) is a signed operator request: the four mkl-ops-* headers, signed by a platform-operator or node-operator identity registered on the chain, over the domain tag MKL/ops-request/v1 followed by the JSON array [METHOD, path and query, time ms, nonce hex, public key hex, the body's JSON with sorted keys ({} for none)].",
+  },
+  components: {
+    securitySchemes: {
+      operatorKey: header("mkl-ops-key", "the operator's public key, hex"),
+      operatorTime: header("mkl-ops-time", "when it was signed, ms since 1970 (within 5 minutes of the monitor's clock)"),
+      operatorNonce: header("mkl-ops-nonce", "16 random bytes or more, hex, never used twice"),
+      operatorSignature: header("mkl-ops-signature", "the signature of the request's canonical bytes, hex"),
+    },
   },
   paths: {
     "/openapi.json": { get: { summary: "this document", responses: { 200: json("the document") } } },
@@ -69,7 +92,8 @@ export const MONITOR_OPENAPI = {
     "/v1/ops/rules/reload": {
       post: {
         summary: "read the monitor's file again; a bad file is refused and the rules in force stay",
-        responses: { 200: json("count of rules"), 400: error },
+        security: signed.security,
+        responses: { 200: json("count of rules"), 400: error, ...signed.refusals },
       },
     },
     "/v1/ops/alerts": { get: { summary: "pending and firing alerts", responses: { 200: json("alerts") } } },
@@ -78,14 +102,15 @@ export const MONITOR_OPENAPI = {
     },
     "/v1/ops/alerts/{id}/ack": {
       post: {
-        summary: "acknowledge an active alert",
+        summary: "acknowledge an active alert (recorded as by the signer's user code)",
         parameters: [param("id", "path", "the alert's id")],
+        security: signed.security,
         requestBody: {
           content: {
-            "application/json": { schema: { type: "object", properties: { by: { type: "string" } } } },
+            "application/json": { schema: { type: "object", additionalProperties: false } },
           },
         },
-        responses: { 200: json("the alert"), 404: error },
+        responses: { 200: json("the alert"), 404: error, ...signed.refusals },
       },
     },
     "/v1/ops/silences": {
@@ -108,14 +133,16 @@ export const MONITOR_OPENAPI = {
             },
           },
         },
-        responses: { 201: json("the silence"), 400: error },
+        security: signed.security,
+        responses: { 201: json("the silence, with the signer's user code as by"), 400: error, ...signed.refusals },
       },
     },
     "/v1/ops/silences/{id}": {
       delete: {
         summary: "end a silence",
         parameters: [param("id", "path", "the silence's id")],
-        responses: { 200: json("removed"), 404: error },
+        security: signed.security,
+        responses: { 200: json("removed"), 404: error, ...signed.refusals },
       },
     },
     "/v1/ops/notifiers": {

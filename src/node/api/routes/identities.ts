@@ -1,11 +1,15 @@
 import { z } from "zod";
+import { addressOf } from "../../../app/address.js";
 import { IDENTITY_KEY_PREFIX } from "../../../app/identity/records.js";
 import {
   expiringIdentities,
   type IdentityView,
+  identityView,
   listOrganisations,
   lookupIdentity,
 } from "../../../app/identity/registry.js";
+import { activeSigner } from "../../../app/identity/signer.js";
+import { fromHex } from "../../../ledger/bytes.js";
 import { expiringCertificatesSchema, identitySchema } from "../../../sdk/wire/index.js";
 import { notFound } from "../errors.js";
 import { toJson } from "../json.js";
@@ -39,6 +43,33 @@ export const identityRoutes: RouteModule = async (app, { node }) => {
       const identity = lookupIdentity(node.chain.state, code);
       if (identity === undefined) throw notFound(`identity ${code}`);
       return { ...identityJson(identity), height: node.chain.height.toString() };
+    },
+  );
+
+  app.get(
+    "/v1/signers/:publicKey",
+    {
+      schema: {
+        operationId: "getSigner",
+        tags: ["identities"],
+        summary:
+          "The identity a public key signs for, if it may sign now (at the head block's time): the chain's own checks, refused with their codes (IDENTITY_UNKNOWN, KEY_RETIRED, IDENTITY_REVOKED, ORG_REMOVED, CERT_EXPIRED)",
+        params: z.object({
+          publicKey: z
+            .string()
+            .regex(/^([0-9a-f]{2}){32,65}$/, "publicKey must be a public key in lowercase hex")
+            .describe("the key's bytes, hex"),
+        }),
+        response: { 200: identitySchema, ...refusals },
+      },
+    },
+    async (request) => {
+      // The checks every transaction's sender passes (app/identity/signer.ts), so the monitor
+      // trusts an operator's request exactly as far as the chain would trust their transaction.
+      const key = node.suite.publicKeyFromBytes(fromHex(request.params.publicKey));
+      const head = node.chain.latestHeader();
+      const signer = activeSigner(node.chain.state, head.timeMs, addressOf(node.suite.hash, key.bytes));
+      return { ...identityJson(identityView(signer)), height: head.height.toString() };
     },
   );
 

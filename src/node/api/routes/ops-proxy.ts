@@ -1,6 +1,7 @@
 import { BlockList, isIPv6 } from "node:net";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
+import { OPS_HEADERS } from "../../../sdk/ops-request.js";
 import { ApiError } from "../errors.js";
 import { refusals } from "../params.js";
 import type { RouteModule } from "./types.js";
@@ -26,12 +27,24 @@ export function opsWriterCheck(writers: readonly string[]): (address: string) =>
   return (address) => allowed.check(address, isIPv6(address) ? "ipv6" : "ipv4");
 }
 
+/** The signed operator request's headers, passed on as they came (the monitor checks them). */
+function signatureHeaders(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.values(OPS_HEADERS)) {
+    const value = request.headers[name];
+    if (typeof value === "string") out[name] = value;
+  }
+  return out;
+}
+
 /**
  * `/v1/ops/...` of the embedded monitor, on this node's own origin: the console's CSP allows
  * `connect-src 'self'` only, and the monitor listens on another port. Registered only when the
  * node's config names the monitor (`opsProxy.url`); the path and query pass on unchanged, the
- * method and a JSON body too, and the monitor's status and JSON come back as they are. Writes
- * come only from the configured writers (`opsProxy.writers`, this machine by default).
+ * method, a JSON body and the operator's signature headers too, and the monitor's status and JSON
+ * come back as they are. The monitor takes a write only when an operator's chain identity signed
+ * it; the node takes it only from the configured writers (`opsProxy.writers`, this machine by
+ * default), a second fence by network position.
  */
 export const opsProxyRoutes: RouteModule = async (app, { node }) => {
   const proxy = node.config.opsProxy;
@@ -55,7 +68,11 @@ export const opsProxyRoutes: RouteModule = async (app, { node }) => {
       answer = await fetch(url, {
         method: request.method,
         signal: AbortSignal.timeout(TIMEOUT_MS),
-        ...(body === undefined ? {} : { body, headers: { "content-type": "application/json" } }),
+        headers: {
+          ...signatureHeaders(request),
+          ...(body === undefined ? {} : { "content-type": "application/json" }),
+        },
+        ...(body === undefined ? {} : { body }),
       });
     } catch (error) {
       throw new ApiError(
