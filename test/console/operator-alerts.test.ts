@@ -1,24 +1,32 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getSuite } from "../../src/crypto/index.js";
+import { HOME_FILES } from "../../src/node/config.js";
+import { readKeyPairFile } from "../../src/node/key-files.js";
 import { type RunningMonitor, runMonitor } from "../../src/ops/monitor/run.js";
 import { targetsFromUrls } from "../../src/ops/monitor/targets.js";
 import { type NodeProcessInfo, stopChild } from "../../src/ops/network-up.js";
 import { freePort } from "../../src/ops/peers.js";
+import { userCodeOf } from "../../src/pki/user-code.js";
 import { initTestNetwork, startNode } from "../e2e/harness.js";
 
 /**
  * The console's operator alerts in headless Chromium, against four validator processes and the
  * real embedded monitor: node1 passes /v1/ops on to the monitor (its opsProxy, as `npm start`
  * sets it), so the page reaches it under its CSP. A validator is stopped; its alert appears,
- * is acknowledged and silenced from the page, and the page shows every node's height and state.
+ * is acknowledged and silenced from the page with requests signed in the browser by node1's
+ * operator key (imported into the console's keystore), and the page shows every node's height
+ * and state.
  */
 const BROWSER_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--disable-sync"];
 const RULE = "NodeUnreachable";
+const PASS = "correct horse 42";
 
 let root: string;
+let homes: string[];
 let nodes: NodeProcessInfo[] = [];
 let monitor: RunningMonitor | undefined;
 let browser: Browser;
@@ -38,7 +46,7 @@ beforeAll(async () => {
     port: 0,
     log: () => {},
   });
-  const homes = await initTestNetwork(join(root, "net"), (i) => ({
+  homes = await initTestNetwork(join(root, "net"), (i) => ({
     api: { host: "127.0.0.1", port: apiPorts[i] },
     emptyBlockIntervalMs: 500,
     ...(i === 0 ? { opsProxy: { url: monitor?.url } } : {}),
@@ -64,10 +72,21 @@ afterAll(async () => {
 const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? "";
 
 describe("the operator page's alerts", () => {
-  it("shows every node, a stopped validator's alert, and acknowledges and silences it", async () => {
-    await page.goto(`${await nodes[0]!.apiUrl}/operator`);
+  it("shows every node, a stopped validator's alert, and acknowledges and silences it, signed", async () => {
+    const origin = await nodes[0]!.apiUrl;
+    await page.goto(`${origin}/keys`);
     await page.evaluate(`localStorage.setItem("mkl.lang", "en")`);
     await page.reload();
+    // node1's key: a node-operator identity at genesis, so the monitor takes its requests.
+    const keyPath = join(homes[0]!, HOME_FILES.nodeKey);
+    const key = readKeyPairFile(keyPath);
+    const operatorCode = userCodeOf(getSuite(key.privateKey.suite).hash, key.publicKey.bytes);
+    await page.getByTestId("import-label").fill("node1-operator");
+    await page.getByTestId("import-pem").fill(readFileSync(keyPath, "utf8"));
+    await page.getByTestId("import-passphrase").fill(PASS);
+    await page.getByTestId("import-key").click();
+    await page.getByTestId("identity-registered").waitFor();
+    await page.goto(`${origin}/operator`);
     await page.getByTestId("ops-card").waitFor();
     // Every node, with its height, through this node's origin.
     await expect.poll(() => text("ops-nodes"), { timeout: 60_000 }).toMatch(/127\.0\.0\.1[\s\S]*up/);
@@ -89,19 +108,27 @@ describe("the operator page's alerts", () => {
     await expect.poll(async () => (await row.textContent()) ?? "", { timeout: 30_000 }).toContain("firing");
     await expect.poll(() => text("ops-nodes")).toContain("down");
 
+    // Locked (a page load forgets the unlocked key), the page refuses to send; unlocked, it signs.
     await ack.click();
-    await expect.poll(async () => (await row.textContent()) ?? "").toContain("acknowledged by console");
+    await expect.poll(() => text("ops-failure")).toContain("Unlock a key first");
+    await page.getByTestId("unlock-passphrase").fill(PASS);
+    await page.getByTestId("unlock").click();
+    await page.getByTestId("unlock").waitFor({ state: "detached" });
+    await ack.click();
+    await expect
+      .poll(async () => (await row.textContent()) ?? "")
+      .toContain(`acknowledged by ${operatorCode}`);
     const listed = (await (await fetch(`${monitor!.url}/v1/ops/alerts`)).json()) as {
       alerts: Array<{ rule: string; acknowledged?: { by: string } }>;
     };
-    expect(listed.alerts.find((a) => a.rule === RULE)?.acknowledged?.by).toBe("console");
+    expect(listed.alerts.find((a) => a.rule === RULE)?.acknowledged?.by).toBe(operatorCode);
 
     await page.getByTestId(`silence-${RULE}-${stoppedName}`).click();
     await expect.poll(() => text("ops-silences")).toContain(RULE);
     const silences = (await (await fetch(`${monitor!.url}/v1/ops/silences`)).json()) as {
       silences: Array<{ rule?: string; node?: string }>;
     };
-    expect(silences.silences).toMatchObject([{ rule: RULE, node: stoppedName }]);
+    expect(silences.silences).toMatchObject([{ rule: RULE, node: stoppedName, by: operatorCode }]);
     expect(cspViolations).toEqual([]);
   }, 180_000);
 });

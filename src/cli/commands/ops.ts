@@ -7,8 +7,10 @@ import { runMonitor } from "../../ops/monitor/run.js";
 import { scrapeNode, withNetworkFigures } from "../../ops/monitor/scrape.js";
 import { type Target, targetsFromNetwork, targetsFromUrls } from "../../ops/monitor/targets.js";
 import { type NodeView, nodeView, renderStatus } from "../../ops/monitor/view.js";
+import { DEFAULT_MONITOR_URL } from "../../ops/network/ports.js";
 import { CliError } from "../io.js";
 import { stopOnSignals } from "./node.js";
+import { registerOpsWriteCommands } from "./ops-writes.js";
 
 function targetsOf(o: { network?: string; nodes?: string }): Target[] {
   if ((o.network === undefined) === (o.nodes === undefined))
@@ -46,7 +48,7 @@ export function registerOpsCommands(program: Command): void {
     .option("--config <file>", "the monitor's file: interval, retention, rules, notifications (JSON)")
     .option("--data <dir>", "where the history is kept", ".data/monitor")
     .option("--host <host>", "the monitor API's address", "127.0.0.1")
-    .option("--port <port>", "the monitor API's port (0: any free one)", "26670")
+    .option("--port <port>", "the monitor API's port (0: any free one)", new URL(DEFAULT_MONITOR_URL).port)
     .action(
       async (o: {
         network?: string;
@@ -107,4 +109,5 @@ export function registerOpsCommands(program: Command): void {
         for (const r of config.rules)
           console.log(`${r.name.padEnd(26)} ${r.severity.padEnd(8)} for ${r.for.padEnd(4)} ${r.summary}`);
     });
+  registerOpsWriteCommands(ops);
 }

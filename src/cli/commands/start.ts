@@ -9,7 +9,7 @@ import { targetsFromNetwork } from "../../ops/monitor/targets.js";
 import { basePortOf, moveLocalPorts } from "../../ops/network/move-ports.js";
 import { pointNodesAtMonitor } from "../../ops/network/ops-proxy.js";
 import { listenersOf, refuseBusyPorts } from "../../ops/network/port-check.js";
-import { DEFAULT_BASE_PORT } from "../../ops/network/ports.js";
+import { DEFAULT_BASE_PORT, MONITOR_ABOVE_BASE } from "../../ops/network/ports.js";
 import { parseSuiteOption } from "./cert.js";
 import { initNetwork, parsePortOption } from "./network.js";
 import {
@@ -21,8 +21,6 @@ import {
 import { stopOnSignals } from "./node.js";
 
 const LOCAL_ORGS = 4;
-/** The monitor's default port sits past the nodes' ports: 26670 for the default base 26651. */
-const MONITOR_ABOVE_BASE = 19;
 const BUSY_PORT_HINT =
   "stop what holds it, or choose other ports with --base-port N (npm start -- --base-port N)";
 

@@ -142,6 +142,13 @@ describe("node API", () => {
     );
     const typo = `${code.slice(0, -1)}${code.endsWith("q") ? "p" : "q"}`;
     expect((await fetch(`${running.apiUrl}/v1/identities/${typo}`)).status).toBe(400);
+    // Who a public key signs for, with the chain's own checks (the monitor asks it of operators).
+    const signer = await client.signer(Buffer.from(alice.publicKey.bytes).toString("hex"));
+    expect(signer).toMatchObject({ code, role: "buyer", status: "active" });
+    const strangerKey = Buffer.from(stranger.publicKey.bytes).toString("hex");
+    expect(await errorCode(client.signer(strangerKey))).toEqual(["IDENTITY_UNKNOWN", 403]);
+    expect((await fetch(`${running.apiUrl}/v1/signers/${"00".repeat(65)}`)).status).toBe(400);
+    expect((await fetch(`${running.apiUrl}/v1/signers/nothex`)).status).toBe(400);
   });
 
   it("admits or refuses each transaction of a batch on its own", async () => {

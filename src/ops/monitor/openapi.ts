@@ -21,13 +21,19 @@ const param = (name: string, where: "path" | "query", description: string, requi
 const signed = {
   security: [{ operatorKey: [], operatorTime: [], operatorNonce: [], operatorSignature: [] }],
   refusals: {
-    401: json("OPS_UNSIGNED, OPS_SIGNATURE_INVALID or OPS_REQUEST_STALE", error.content["application/json"].schema),
+    401: json(
+      "OPS_UNSIGNED, OPS_SIGNATURE_INVALID or OPS_REQUEST_STALE",
+      error.content["application/json"].schema,
+    ),
     403: json(
       "the signer may not operate: IDENTITY_UNKNOWN, KEY_RETIRED, IDENTITY_REVOKED, ORG_REMOVED, CERT_EXPIRED or ROLE_NOT_PERMITTED",
       error.content["application/json"].schema,
     ),
     409: json("OPS_REQUEST_REPLAYED: the nonce was already taken", error.content["application/json"].schema),
-    502: json("NODE_UNREACHABLE: no node answers who the signer is", error.content["application/json"].schema),
+    502: json(
+      "NODE_UNREACHABLE: no node answers who the signer is",
+      error.content["application/json"].schema,
+    ),
   },
 };
 const header = (name: string, description: string) => ({ type: "apiKey", in: "header", name, description });
@@ -43,7 +49,10 @@ export const MONITOR_OPENAPI = {
   components: {
     securitySchemes: {
       operatorKey: header("mkl-ops-key", "the operator's public key, hex"),
-      operatorTime: header("mkl-ops-time", "when it was signed, ms since 1970 (within 5 minutes of the monitor's clock)"),
+      operatorTime: header(
+        "mkl-ops-time",
+        "when it was signed, ms since 1970 (within 5 minutes of the monitor's clock)",
+      ),
       operatorNonce: header("mkl-ops-nonce", "16 random bytes or more, hex, never used twice"),
       operatorSignature: header("mkl-ops-signature", "the signature of the request's canonical bytes, hex"),
     },
@@ -134,7 +143,11 @@ export const MONITOR_OPENAPI = {
           },
         },
         security: signed.security,
-        responses: { 201: json("the silence, with the signer's user code as by"), 400: error, ...signed.refusals },
+        responses: {
+          201: json("the silence, with the signer's user code as by"),
+          400: error,
+          ...signed.refusals,
+        },
       },
     },
     "/v1/ops/silences/{id}": {

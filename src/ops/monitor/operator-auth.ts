@@ -1,6 +1,7 @@
 import { getSuite } from "../../crypto/index.js";
 import { isSuiteId, type Suite } from "../../crypto/suite.js";
 import { fromHex } from "../../ledger/bytes.js";
+import type { MarketLedgerClient } from "../../sdk/index.js";
 import {
   type IdentityJson,
   OPERATOR_ROLES,
@@ -9,7 +10,6 @@ import {
   opsRequestBytes,
   SdkError,
 } from "../../sdk/index.js";
-import type { MarketLedgerClient } from "../../sdk/index.js";
 import { MonitorError } from "./errors.js";
 
 /** Codes the chain refuses a signer with (GET /v1/signers/:publicKey), passed on as they are. */
@@ -151,6 +151,7 @@ export class OperatorAuth {
 
   /** Nonces older than the window can never be taken again: their time is refused as stale. */
   private forget(now: number): void {
-    for (const [nonce, timeMs] of this.seen) if (timeMs < now - OPS_REQUEST_WINDOW_MS) this.seen.delete(nonce);
+    for (const [nonce, timeMs] of this.seen)
+      if (timeMs < now - OPS_REQUEST_WINDOW_MS) this.seen.delete(nonce);
   }
 }

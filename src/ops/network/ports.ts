@@ -2,6 +2,14 @@ import { NetworkError } from "./errors.js";
 
 /** The base port when none is given: node1's API on 26651 and its p2p on 26661, as always. */
 export const DEFAULT_BASE_PORT = 26651;
+/**
+ * The embedded monitor's port is this far above the base port (26670 at the default base):
+ * past the API and p2p ports of a host of up to nine nodes, below their metrics ports
+ * (node/config.ts: API port + 20 unless set).
+ */
+export const MONITOR_ABOVE_BASE = 19;
+export const DEFAULT_MONITOR_URL = `http://127.0.0.1:${DEFAULT_BASE_PORT + MONITOR_ABOVE_BASE}`;
+
 /** The p2p ports start this far above the API ports, or further when a host has more nodes. */
 const P2P_OFFSET = 10;
 

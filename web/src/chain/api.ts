@@ -21,12 +21,14 @@ async function request(
   method: "GET" | "POST" | "DELETE",
   path: string,
   body?: object,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; answer: unknown }> {
   let response: Response;
   try {
     response = await fetch(path, {
       method,
       headers: {
+        ...headers,
         accept: "application/json",
         ...(body === undefined ? {} : { "content-type": "application/json" }),
       },
@@ -54,8 +56,13 @@ export async function getJson<T>(path: string): Promise<T> {
 }
 
 /** POST or DELETE to the node, its answer not needed (the monitor's acknowledgements and silences). */
-export async function sendJson(method: "POST" | "DELETE", path: string, body?: object): Promise<void> {
-  await request(method, path, body);
+export async function sendJson(
+  method: "POST" | "DELETE",
+  path: string,
+  body?: object,
+  headers?: Record<string, string>,
+): Promise<void> {
+  await request(method, path, body, headers);
 }
 
 export interface ProductJson {

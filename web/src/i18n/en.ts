@@ -429,6 +429,8 @@ export const en: Same<typeof zhCN> = {
       silencedFromConsole: "silenced from the console",
       until: "Until",
       unsilence: "Lift",
+      signedHint:
+        "Acknowledging and silencing are signed with your unlocked key, which must be a node operator or platform operator on the chain.",
     },
     action: {
       admitOrganisation: "admit organisation {{id}}",

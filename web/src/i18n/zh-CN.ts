@@ -416,6 +416,7 @@ export const zhCN = {
       silencedFromConsole: "从控制台静默",
       until: "截至",
       unsilence: "解除",
+      signedHint: "确认与静默用已解锁的密钥签名，该密钥须是链上的节点运维或平台运营身份。",
     },
     action: {
       admitOrganisation: "接纳机构 {{id}}",

@@ -3,9 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getSuite } from "../../../crypto/index.js";
+import type { KeyPair } from "../../../crypto/suite.js";
 import { type RunningMonitor, runMonitor } from "../../../ops/monitor/run.js";
 import { targetsFromUrls } from "../../../ops/monitor/targets.js";
 import { freePort } from "../../../ops/peers.js";
+import { signedOpsInit } from "../../../sdk/ops-request.js";
+import { HOME_FILES } from "../../config.js";
+import { readKeyPairFile } from "../../key-files.js";
 import { type RunningNode, runNode } from "../../run.js";
 import { type SoloTestHome, soloTestHome } from "../../solo-home.test-util.js";
 import { opsWriterCheck } from "./ops-proxy.js";
@@ -18,8 +23,11 @@ let solo: SoloTestHome;
 let node: RunningNode;
 let monitor: RunningMonitor;
 let monitorDir: string;
+/** The solo validator's key: a node-operator identity at genesis, so it may operate. */
+let operator: KeyPair;
 const ops = (path: string, init?: RequestInit) => fetch(`${node.apiUrl}${path}`, init);
-const json = { "content-type": "application/json" };
+const signed = (method: "POST" | "DELETE", path: string, body?: object) =>
+  signedOpsInit(getSuite("sm"), operator, method, path, body);
 
 beforeAll(async () => {
   const [apiPort, monitorPort] = [await freePort(), await freePort()];
@@ -37,6 +45,7 @@ beforeAll(async () => {
     emptyBlockIntervalMs: 100,
     opsProxy: { url: monitor.url },
   });
+  operator = readKeyPairFile(join(solo.home, HOME_FILES.nodeKey));
   node = await runNode(solo.home, pino({ level: "silent" }));
 });
 
@@ -74,7 +83,7 @@ describe("who may write through the proxy", () => {
 });
 
 describe("/v1/ops on the node's origin", () => {
-  it("passes reads, writes and refusals through, query and body included", async () => {
+  it("passes reads, signed writes and refusals through, query, body and signature included", async () => {
     await expect
       .poll(
         async () => ((await (await ops("/v1/ops/nodes")).json()) as { nodes: Array<{ up: boolean }> }).nodes,
@@ -83,24 +92,32 @@ describe("/v1/ops on the node's origin", () => {
     const series = await ops("/v1/ops/series?node=nope&series=height&maxPoints=0");
     expect(series.status).toBe(400); // the monitor's own refusal of maxPoints=0, as it gave it
     expect(((await series.json()) as { error: { message: string } }).error.message).toContain("maxPoints");
-    const created = await ops("/v1/ops/silences", {
+    const body = { node: "127.0.0.1", duration: "1h", comment: "maintenance" };
+    // Unsigned, the monitor refuses it; the proxy passes its refusal on.
+    const bare = await ops("/v1/ops/silences", {
       method: "POST",
-      headers: json,
-      body: JSON.stringify({ node: "127.0.0.1", duration: "1h", comment: "maintenance" }),
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
     });
+    expect(bare.status).toBe(401);
+    expect(((await bare.json()) as { error: { code: string } }).error.code).toBe("OPS_UNSIGNED");
+    const created = await ops("/v1/ops/silences", signed("POST", "/v1/ops/silences", body));
     expect(created.status).toBe(201);
     const silence = (await created.json()) as { id: string; comment: string };
     expect(silence.comment).toBe("maintenance");
     expect((await (await ops("/v1/ops/silences")).json()) as object).toMatchObject({
       silences: [{ id: silence.id }],
     });
-    const removed = await ops(`/v1/ops/silences/${silence.id}`, { method: "DELETE" });
+    const removed = await ops(
+      `/v1/ops/silences/${silence.id}`,
+      signed("DELETE", `/v1/ops/silences/${silence.id}`),
+    );
     expect(await removed.json()).toEqual({ removed: silence.id });
-    const unknown = await ops("/v1/ops/alerts/nope/ack", { method: "POST", headers: json, body: "{}" });
+    const unknown = await ops("/v1/ops/alerts/nope/ack", signed("POST", "/v1/ops/alerts/nope/ack", {}));
     expect(unknown.status).toBe(404);
   });
 
-  it("takes writes only from opsProxy.writers (this machine by default), reads from anyone", async () => {
+  it("takes writes only from opsProxy.writers (this machine by default), signed or not, reads from anyone", async () => {
     // A second node whose writers exclude this machine: the test's loopback client is refused.
     const other = soloTestHome("ops-proxy-writers", {
       api: { host: "127.0.0.1", port: await freePort() },
@@ -110,16 +127,18 @@ describe("/v1/ops on the node's origin", () => {
     const strict = await runNode(other.home, pino({ level: "silent" }));
     try {
       expect((await fetch(`${strict.apiUrl}/v1/ops/silences`)).status).toBe(200);
-      const write = await fetch(`${strict.apiUrl}/v1/ops/silences`, {
-        method: "POST",
-        headers: json,
-        body: JSON.stringify({ node: "127.0.0.1", duration: "1h", comment: "from afar" }),
-      });
+      const write = await fetch(
+        `${strict.apiUrl}/v1/ops/silences`,
+        signed("POST", "/v1/ops/silences", { node: "127.0.0.1", duration: "1h", comment: "from afar" }),
+      );
       expect(write.status).toBe(403);
       const refusal = (await write.json()) as { error: { code: string; message: string } };
       expect(refusal.error).toMatchObject({ code: "OPS_WRITE_NOT_PERMITTED" });
       expect(refusal.error.message).toContain("192.0.2.0/24");
-      const removal = await fetch(`${strict.apiUrl}/v1/ops/silences/any`, { method: "DELETE" });
+      const removal = await fetch(
+        `${strict.apiUrl}/v1/ops/silences/any`,
+        signed("DELETE", "/v1/ops/silences/any"),
+      );
       expect(removal.status).toBe(403);
       expect((await (await ops("/v1/ops/silences")).json()) as object).toMatchObject({ silences: [] });
     } finally {

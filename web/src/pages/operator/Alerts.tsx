@@ -2,22 +2,43 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
+import { systemClock } from "../../../../src/clock.js";
 import { LedgerError } from "../../../../src/errors.js";
 import type { Alert as MonitorAlert, Silence } from "../../../../src/ops/monitor/alerts.js";
 import type { NodeView } from "../../../../src/ops/monitor/view.js";
+import { signOpsRequest } from "../../../../src/sdk/ops-request.js";
 import { getJson, sendJson } from "../../chain/api.js";
+import { useSuite } from "../../chain/suite.js";
 import { QueryState } from "../../components/states.js";
+import { useSession } from "../../session.js";
 
 /**
  * The operator's alerts and every node's height and lag, from the embedded monitor. The node
  * serving this console passes `/v1/ops` on to the monitor (its opsProxy setting, on in
  * `npm start`), because this page's CSP allows `connect-src 'self'` only. Acknowledging and
- * silencing need no key: the monitor's own API takes them, as `mkl ops` does.
+ * silencing are requests signed here with the unlocked key, as `mkl ops` signs with a key file;
+ * the monitor takes them from node-operator and platform-operator identities only.
  */
 
 const SILENCE_FOR = ["30m", "1h", "4h", "24h"] as const;
 const SEVERITY_COLOR: Record<string, string> = { critical: "red", warning: "orange", info: "blue" };
 const time = (ms: number) => new Date(ms).toLocaleString();
+
+type OpsSend = (method: "POST" | "DELETE", path: string, body?: object) => Promise<void>;
+
+/** Sends a write signed with the session's unlocked key; refused here while the key is locked. */
+function useOpsSend(): OpsSend {
+  const { t } = useTranslation();
+  const suite = useSuite();
+  const { unlocked } = useSession();
+  return async (method, path, body) => {
+    if (suite === undefined || unlocked === undefined)
+      throw new LedgerError("KEY_LOCKED", t("keys.unlockFirst"));
+    const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
+    const headers = signOpsRequest(suite, unlocked, { method, path, body }, systemClock.now(), random);
+    await sendJson(method, path, body, headers);
+  };
+}
 
 /** A 404 from this node means it was started without a monitor to pass /v1/ops on to. */
 function isNoMonitor(error: unknown): boolean {
@@ -78,6 +99,7 @@ function useAfterOpsChange(): () => Promise<void> {
 function ActiveAlerts() {
   const { t } = useTranslation();
   const afterChange = useAfterOpsChange();
+  const send = useOpsSend();
   const [silenceFor, setSilenceFor] = useState<string>("1h");
   const [failure, setFailure] = useState<string>();
   const alerts = useQuery({
@@ -96,7 +118,8 @@ function ActiveAlerts() {
   };
   return (
     <Space direction="vertical" className="full-width">
-      {failure ? <Alert type="error" showIcon title={failure} /> : null}
+      <Typography.Text type="secondary">{t("operator.ops.signedHint")}</Typography.Text>
+      {failure ? <Alert type="error" showIcon title={failure} data-testid="ops-failure" /> : null}
       <Space>
         <Typography.Text>{t("operator.ops.silenceFor")}</Typography.Text>
         <Select
@@ -147,11 +170,7 @@ function ActiveAlerts() {
                       disabled={a.acknowledged !== undefined}
                       data-testid={`ack-${a.rule}-${a.node}`}
                       onClick={() =>
-                        void act(() =>
-                          sendJson("POST", `/v1/ops/alerts/${encodeURIComponent(a.id)}/ack`, {
-                            by: "console",
-                          }),
-                        )
+                        void act(() => send("POST", `/v1/ops/alerts/${encodeURIComponent(a.id)}/ack`, {}))
                       }
                     >
                       {t("operator.ops.ack")}
@@ -161,7 +180,7 @@ function ActiveAlerts() {
                       data-testid={`silence-${a.rule}-${a.node}`}
                       onClick={() =>
                         void act(() =>
-                          sendJson("POST", "/v1/ops/silences", {
+                          send("POST", "/v1/ops/silences", {
                             rule: a.rule,
                             node: a.node,
                             duration: silenceFor,
@@ -186,6 +205,7 @@ function ActiveAlerts() {
 function Silences() {
   const { t } = useTranslation();
   const afterChange = useAfterOpsChange();
+  const send = useOpsSend();
   const silences = useQuery({
     queryKey: ["opsSilences"],
     queryFn: () => getJson<{ silences: Silence[] }>("/v1/ops/silences"),
@@ -213,7 +233,7 @@ function Silences() {
                   size="small"
                   data-testid={`unsilence-${s.id}`}
                   onClick={() =>
-                    void sendJson("DELETE", `/v1/ops/silences/${encodeURIComponent(s.id)}`).finally(
+                    void send("DELETE", `/v1/ops/silences/${encodeURIComponent(s.id)}`).finally(
                       () => void afterChange(),
                     )
                   }
