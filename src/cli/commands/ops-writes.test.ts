@@ -67,8 +67,10 @@ afterAll(async () => {
 
 describe("mkl ops writes", () => {
   it("signs acknowledgements, silences and reloads with the operator's key; refuses other roles", async () => {
-    await until(() => monitor.monitor.firingAlerts().length > 0 && monitor.monitor.nodes().some((n) => n.up));
-    const alert = monitor.monitor.firingAlerts()[0]!;
+    const dead = monitor.monitor.targets[1]!.name;
+    const firing = () => monitor.monitor.firingAlerts().find((a) => a.node === dead);
+    await until(() => firing() !== undefined);
+    const alert = firing()!;
     const listed = await mkl("ops", "alerts", "--monitor", monitor.url);
     expect(listed.out).toContain(`${alert.id}  critical`);
 
@@ -76,7 +78,7 @@ describe("mkl ops writes", () => {
     expect(refused.exit).toBe(1);
     expect(refused.error?.code).toBe("ROLE_NOT_PERMITTED");
     expect(refused.out).toMatch(/org-admin/);
-    expect(monitor.monitor.alerts.list()[0]?.acknowledged).toBeUndefined();
+    expect(monitor.monitor.alerts.get(alert.id)?.acknowledged).toBeUndefined();
 
     const code = userCodeOf(getSuite("ed25519").hash, readKeyPairFile(nodeKey).publicKey.bytes);
     const acked = await mkl("ops", "ack", alert.id, "--monitor", monitor.url, "--key", nodeKey);

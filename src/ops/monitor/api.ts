@@ -3,7 +3,7 @@ import { z } from "zod";
 import { systemClock } from "../../clock.js";
 import { LedgerError } from "../../errors.js";
 import type { IdentityJson } from "../../sdk/index.js";
-import { bestNode } from "./best-node.js";
+import { nodesBestFirst } from "./best-node.js";
 import { loadMonitorConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
 import { MonitorError } from "./errors.js";
@@ -90,7 +90,7 @@ export async function buildMonitorApi(monitor: Monitor, configPath?: string): Pr
   });
   const now = () => systemClock.now();
   // Who signed each write (the hook below runs once the body is parsed, before the handler).
-  const auth = new OperatorAuth(() => bestNode(monitor), now);
+  const auth = new OperatorAuth(() => nodesBestFirst(monitor), now);
   const operators = new WeakMap<FastifyRequest, IdentityJson>();
   app.addHook("preHandler", async (request) => {
     if (request.method === "GET" || request.method === "HEAD" || request.url === SIGNED_BY_ITSELF) return;

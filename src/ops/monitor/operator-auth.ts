@@ -51,7 +51,8 @@ export class OperatorAuth {
   private suite: Suite | undefined;
 
   constructor(
-    private readonly node: () => { client: MarketLedgerClient },
+    /** The nodes to ask, in order: the first that answers says who signed. */
+    private readonly nodes: () => MarketLedgerClient[],
     private readonly now: () => number,
   ) {}
 
@@ -79,8 +80,7 @@ export class OperatorAuth {
         `the request was signed at ${new Date(timeMs).toISOString()}, more than ${OPS_REQUEST_WINDOW_MS / 1000} s from this monitor's clock (${new Date(now).toISOString()}): sign it again (and check the clocks)`,
       );
     }
-    const { client } = this.node();
-    const suite = await this.chainSuite(client);
+    const suite = await this.chainSuite();
     const message = opsRequestBytes({
       method: request.method,
       path: request.url,
@@ -101,7 +101,7 @@ export class OperatorAuth {
         `the signature does not verify for ${request.method} ${request.url} under the chain's ${suite.id} key ${key.slice(0, 16)}…`,
       );
     }
-    const signer = await this.signer(client, key);
+    const signer = await this.signer(key);
     if (!(OPERATOR_ROLES as readonly string[]).includes(signer.role)) {
       throw new MonitorError(
         "ROLE_NOT_PERMITTED",
@@ -115,37 +115,42 @@ export class OperatorAuth {
     return signer;
   }
 
-  private async chainSuite(client: MarketLedgerClient): Promise<Suite> {
+  private async chainSuite(): Promise<Suite> {
     if (this.suite !== undefined) return this.suite;
-    const status = await this.ask(() => client.status());
+    const status = await this.ask((client) => client.status());
     const id = status.crypto.suite;
     if (!isSuiteId(id)) throw new MonitorError("NODE_UNREACHABLE", `the node names an unknown suite ${id}`);
     this.suite = getSuite(id);
     return this.suite;
   }
 
-  private async signer(client: MarketLedgerClient, key: string): Promise<IdentityJson> {
+  private async signer(key: string): Promise<IdentityJson> {
     try {
-      return await client.signer(key);
+      return await this.ask((client) => client.signer(key));
     } catch (error) {
       if (error instanceof SdkError && SIGNER_REFUSALS.has(error.code))
         throw new MonitorError(error.code, `the request's signer: ${error.message}`);
-      throw this.unreachable(error);
+      throw error;
     }
   }
 
-  private async ask<T>(call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw this.unreachable(error);
+  /**
+   * The first answer of the nodes in turn. The chain's refusal of the signer is an answer; a node
+   * that cannot be reached or fails is skipped, and when none answers the request is refused.
+   */
+  private async ask<T>(call: (client: MarketLedgerClient) => Promise<T>): Promise<T> {
+    let last: unknown = new Error("the monitor follows no node");
+    for (const client of this.nodes()) {
+      try {
+        return await call(client);
+      } catch (error) {
+        if (error instanceof SdkError && SIGNER_REFUSALS.has(error.code)) throw error;
+        last = error;
+      }
     }
-  }
-
-  private unreachable(error: unknown): MonitorError {
-    return new MonitorError(
+    throw new MonitorError(
       "NODE_UNREACHABLE",
-      `cannot ask the chain who signed the request: ${(error as Error).message}`,
+      `cannot ask the chain who signed the request: ${(last as Error).message}`,
     );
   }
 
