@@ -50,9 +50,11 @@ export type ProtocolParams = z.infer<typeof paramsSchema>;
  * (OperationHandler.checkValue), with idempotency keys of printable ASCII, no empty import,
  * no 0-unit line (QUANTITY_INVALID), and revocation reasons as a closed enumeration;
  * 7: one governance proposal of tagged actions (tag 302; validator changes, organisations,
- * observers, node certificates) under gov/proposals/, tag 300 retired, removed organisations.
+ * observers, node certificates) under gov/proposals/, tag 300 retired, removed organisations;
+ * 8: organisations join only by governance (admitOrganisation): registerOrganisation, with which
+ * the platform operator admitted one alone, is retired (tag 100).
  */
-export const PROTOCOL_VERSION = 7;
+export const PROTOCOL_VERSION = 8;
 
 export const genesisSchema = z.object({
   protocolVersion: z

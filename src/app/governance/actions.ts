@@ -3,11 +3,7 @@ import { bytes, type CodecType, list, string, struct, taggedUnion } from "../../
 import { appEvent } from "../events.js";
 import type { GenesisValidator } from "../genesis.js";
 import { IdentityError } from "../identity/errors.js";
-import {
-  admitOrganisation,
-  checkOrganisationValue,
-  registerOrganisationCodec,
-} from "../identity/operations.js";
+import { admitOrganisation, checkOrganisationValue, organisationCodec } from "../identity/operations.js";
 import {
   isOrganisationRemoved,
   listOrganisationIds,
@@ -42,7 +38,7 @@ import {
  */
 export const proposalActionCodec = taggedUnion("u8", {
   changeValidators: { tag: 1, codec: struct({ changes: validatorChangesCodec }) },
-  admitOrganisation: { tag: 2, codec: registerOrganisationCodec },
+  admitOrganisation: { tag: 2, codec: organisationCodec },
   removeOrganisation: { tag: 3, codec: struct({ id: string(32) }) },
   addObserver: { tag: 4, codec: struct({ certificate: bytes(MAX_CERT_BYTES) }) },
   removeObserver: { tag: 5, codec: struct({ publicKey: bytes(65) }) },

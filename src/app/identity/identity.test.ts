@@ -66,7 +66,7 @@ describe.each(["sm", "ecdsa-p256"] as const)("identity registry on the %s suite"
   });
 
   it("registers a marketer from a CSR; after revocation its transactions are rejected, earlier ones stay verifiable", () => {
-    const { chain, admin1 } = setup(suiteId);
+    const { chain, admin1, operator } = setup(suiteId);
     const marketer = chain.member("org1", "employee-marketer");
     expect(chain.run(admin1.keys, register(marketer)).code).toBe("OK");
     const view = lookupIdentity(chain.state, marketer.code)!;
@@ -75,12 +75,7 @@ describe.each(["sm", "ecdsa-p256"] as const)("identity registry on the %s suite"
 
     // Fund the marketer, who then pays; both succeed.
     const earlier = chain.tx(marketer.keys, transfer(chain.address(admin1.keys), 0n));
-    expect(
-      chain.run(admin1.keys, {
-        kind: "registerOrganisation",
-        value: { id: "x", name: "X", caCertificate: new Uint8Array(), tlsCaCertificate: undefined },
-      }).code,
-    ).toBe("ROLE_NOT_PERMITTED");
+    expect(chain.run(admin1.keys, revoke(operator)).code).toBe("ROLE_NOT_PERMITTED");
     expect(chain.block(earlier)[0]!.code).toBe("INVALID_AMOUNT");
 
     expect(chain.run(admin1.keys, revoke(marketer)).code).toBe("OK");
@@ -189,15 +184,22 @@ describe.each(["sm", "ecdsa-p256"] as const)("identity registry on the %s suite"
     expect(listOrganisations(chain.state)[0]!.caNotAfterMs).toBe(chain.orgs.get("org1")!.cert.notAfterMs);
   });
 
-  it("grows the consortium: the operator registers an organisation and its admin, who registers members", () => {
-    const { chain, operator, admin1 } = setup(suiteId);
+  it("grows the consortium: governance admits an organisation, the operator registers its admin, who registers members", () => {
+    const { chain, operator, admin1, admin2 } = setup(suiteId);
     const acme = chain.makeCa("org-ca", "acme");
-    const op = {
-      kind: "registerOrganisation" as const,
+    const admit = {
+      kind: "admitOrganisation" as const,
       value: { id: "acme", name: "Acme Ltd", caCertificate: acme.cert.der, tlsCaCertificate: undefined },
     };
-    expect(chain.run(operator.keys, op).code).toBe("OK");
-    expect(chain.run(operator.keys, op).code).toBe("ORG_EXISTS");
+    const propose = { kind: "proposeGovernance" as const, value: { proposalId: "acme", actions: [admit] } };
+    const approve = { kind: "approveProposal" as const, value: { proposalId: "acme" } };
+    // The platform operator alone cannot admit one: it does not vote.
+    expect(chain.run(operator.keys, propose).code).toBe("ROLE_NOT_PERMITTED");
+    expect(chain.run(admin1.keys, propose).code).toBe("OK");
+    expect(listOrganisations(chain.state).map((o) => o.id)).toEqual(["org1", "org2"]); // 1 of 2
+    expect(chain.run(admin2.keys, approve).code).toBe("OK");
+    const again = { ...propose, value: { proposalId: "acme-again", actions: [admit] } };
+    expect(chain.run(admin1.keys, again).code).toBe("ORG_EXISTS");
     chain.orgs.set("acme", acme);
     const acmeAdmin = chain.member("acme", "org-admin");
     expect(chain.run(admin1.keys, register(acmeAdmin)).code).toBe("ROLE_NOT_PERMITTED");
@@ -239,23 +241,31 @@ describe.each(["sm", "ecdsa-p256"] as const)("identity registry on the %s suite"
     expect(chain.run(shortAdmin.keys, rotateOther).code).toBe("CERT_EXPIRED");
   });
 
-  it("lets the platform operator register an organisation whose CA chains to the root", () => {
-    const { chain, operator, admin1 } = setup(suiteId);
+  it("admits by governance only an organisation whose CA is a CA of the consortium root", () => {
+    const { chain, admin1 } = setup(suiteId);
     const org3 = chain.suite.generateKeyPair();
     const ca = chain.member("org3", "org-admin", { keys: org3, ca: chain.root });
-    // A user profile certificate is not a CA: refused.
+    // A user profile certificate is not a CA: refused when proposed, and nothing is recorded.
     const op = (der: Uint8Array) => ({
-      kind: "registerOrganisation" as const,
-      value: { id: "org3", name: "Org 3", caCertificate: der, tlsCaCertificate: undefined },
+      kind: "proposeGovernance" as const,
+      value: {
+        proposalId: "org3",
+        actions: [
+          {
+            kind: "admitOrganisation" as const,
+            value: { id: "org3", name: "Org 3", caCertificate: der, tlsCaCertificate: undefined },
+          },
+        ],
+      },
     });
-    expect(chain.run(operator.keys, op(ca.cert.der)).code).toBe("CERT_NOT_CA");
-    expect(chain.run(admin1.keys, op(ca.cert.der)).code).toBe("ROLE_NOT_PERMITTED");
+    expect(chain.run(admin1.keys, op(ca.cert.der)).code).toBe("CERT_NOT_CA");
+    expect(listOrganisations(chain.state).map((o) => o.id)).toEqual(["org1", "org2"]);
   });
 });
 
 describe("hostile and replayed input", () => {
   it("a malformed certificate in a transaction fails that transaction, never the node", () => {
-    const { chain, admin1, operator } = setup("sm");
+    const { chain, admin1, admin2 } = setup("sm");
     const good = chain.member("org1", "buyer").cert.der;
     fc.assert(
       fc.property(
@@ -268,10 +278,18 @@ describe("hostile and replayed input", () => {
           const results = chain.dryRun([
             chain.tx(admin1.keys, { kind: "registerIdentity", value: { certificate: bad } }, 0n),
             chain.tx(
-              operator.keys,
+              admin2.keys,
               {
-                kind: "registerOrganisation",
-                value: { id: "orgx", name: "X", caCertificate: bad, tlsCaCertificate: undefined },
+                kind: "proposeGovernance",
+                value: {
+                  proposalId: "orgx",
+                  actions: [
+                    {
+                      kind: "admitOrganisation",
+                      value: { id: "orgx", name: "X", caCertificate: bad, tlsCaCertificate: undefined },
+                    },
+                  ],
+                },
               },
               0n,
             ),

@@ -24,18 +24,22 @@ import {
 import { createIdentity } from "./register.js";
 import { activeSigner, isExpired, type Signer } from "./signer.js";
 
-/** Identity operations, tags 100..103. Who may sign each is in permissions.ts. */
+/**
+ * Identity operations, tags 101..103 (100 is retired: organisations join by governance, see
+ * governance/actions.ts). Who may sign each is in permissions.ts.
+ */
 
 const certificateBytes = bytes(MAX_CERT_BYTES);
 const userCode = fixedBytes(USER_CODE_BYTES);
 
-export const registerOrganisationCodec = struct({
+/** An organisation and its CAs, as governance's admitOrganisation action carries it. */
+export const organisationCodec = struct({
   id: string(32),
   name: string(128),
   caCertificate: certificateBytes,
   tlsCaCertificate: optional(certificateBytes),
 });
-export type RegisterOrganisation = CodecType<typeof registerOrganisationCodec>;
+export type OrganisationAdmission = CodecType<typeof organisationCodec>;
 
 export const registerIdentityCodec = struct({ certificate: certificateBytes });
 export type RegisterIdentity = CodecType<typeof registerIdentityCodec>;
@@ -74,17 +78,18 @@ function requireManage(signer: Signer, role: string, organisation: string): void
   }
 }
 
-/** What an organisation's registration needs before any state is read. */
-export function checkOrganisationValue(op: RegisterOrganisation): void {
+/** What an organisation's admission needs before any state is read. */
+export function checkOrganisationValue(op: OrganisationAdmission): void {
   if (!isOrgId(op.id)) throw new IdentityError("ORG_INVALID_ID", `bad organisation id "${op.id}"`);
   if (op.name.length === 0) throw new IdentityError("ORG_INVALID_NAME", "an organisation needs a name");
 }
 
 /**
- * Admits an organisation and its CA (checked against the consortium roots). An id is never
- * reused, not even one governance removed: its old members must not come back with it.
+ * Admits an organisation and its CA (checked against the consortium roots), once governance
+ * approved it. An id is never reused, not even one governance removed: its old members must
+ * not come back with it.
  */
-export function admitOrganisation(ctx: TxContext, op: RegisterOrganisation): void {
+export function admitOrganisation(ctx: TxContext, op: OrganisationAdmission): void {
   if (readOrganisation(ctx.state, op.id)) {
     throw new IdentityError("ORG_EXISTS", `organisation "${op.id}" already exists or existed`, { id: op.id });
   }
@@ -92,13 +97,6 @@ export function admitOrganisation(ctx: TxContext, op: RegisterOrganisation): voi
   writeOrganisation(ctx.state, { ...op, registeredHeight: ctx.height });
   ctx.emit(appEvent("organisationRegistered", { id: op.id, name: op.name }));
 }
-
-export const registerOrganisationOperation: OperationHandler<RegisterOrganisation> = {
-  tag: 100,
-  codec: registerOrganisationCodec,
-  checkValue: checkOrganisationValue,
-  execute: admitOrganisation,
-};
 
 export const registerIdentityOperation: OperationHandler<RegisterIdentity> = {
   tag: 101,

@@ -109,7 +109,9 @@ describe("the permission matrix", () => {
 
   it("keeps the consortium's separations of duty", () => {
     const signers = (k: string) => ROLES.filter((r) => maySign(r, k));
-    expect(signers("registerOrganisation")).toEqual(["platform-operator"]);
+    // Organisations join by a vote of organisation admins; the platform operator has none.
+    expect(signers("proposeGovernance")).toEqual(["org-admin"]);
+    expect(signers("approveProposal")).toEqual(["org-admin"]);
     for (const k of KINDS) if (k !== "rotateKey") expect(maySign("auditor", k), k).toBe(false);
     // A node signs only its own key's renewal and the evidence of double signing it witnessed.
     const nodeDuties = ["rotateKey", "reportDoubleSign"];

@@ -15,7 +15,6 @@ export const PERMISSIONS: Partial<Record<OperationKind, readonly Role[]>> = {
     "outside-marketer",
     "buyer",
   ],
-  registerOrganisation: ["platform-operator"],
   // One organisation, one vote: its admin speaks for it (governance/proposals.ts).
   proposeGovernance: ["org-admin"],
   approveProposal: ["org-admin"],

@@ -1,11 +1,11 @@
 // Golden vectors of every operation outside marketing (marketing's are in its own module):
 // the exact bytes of operationCodec, tag and body. A new operation must add its vector here.
 import { describe, expect, it } from "vitest";
-import { toHex } from "../../ledger/bytes.js";
-import { encode } from "../../ledger/codec.js";
+import { fromHex, toHex } from "../../ledger/bytes.js";
+import { decode, encode } from "../../ledger/codec.js";
 import { golden } from "../../ledger/golden.test-util.js";
 import { MARKETING_OPERATIONS } from "../marketing/operations.js";
-import { OPERATIONS, type Operation, operationCodec } from "./index.js";
+import { OPERATIONS, type Operation, operationCodec, RETIRED_OPERATION_TAGS } from "./index.js";
 
 type CoreKind = Exclude<Operation["kind"], keyof typeof MARKETING_OPERATIONS>;
 type Sample = { [K in CoreKind]: { value: Extract<Operation, { kind: K }>["value"]; hex: string } };
@@ -25,10 +25,6 @@ const SAMPLES: Sample = {
   transfer: {
     value: { to: b(20, 0xa1), amountFen: 12_345n, memo: "rent" },
     hex: "0001a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a100000000000030390000000472656e74",
-  },
-  registerOrganisation: {
-    value: { id: "org7", name: "Seventh", caCertificate: b(3, 0xc1), tlsCaCertificate: b(2, 0xc2) },
-    hex: "0064000000046f72673700000007536576656e746800000003c1c1c10100000002c2c2",
   },
   registerIdentity: { value: { certificate: b(4, 0xce) }, hex: "006500000004cececece" },
   revokeCertificate: {
@@ -69,6 +65,16 @@ describe("operation golden vectors", () => {
   it("cover every operation outside marketing", () => {
     const core = Object.keys(OPERATIONS).filter((kind) => !(kind in MARKETING_OPERATIONS));
     expect(Object.keys(SAMPLES).sort()).toEqual(core.sort());
+  });
+
+  // Bytes a retired tag once meant: they must never decode again (protocol 8 retired tag 100).
+  it("refuses retired tags, registerOrganisation's old bytes included", () => {
+    const oldRegisterOrganisation = "0064000000046f72673700000007536576656e746800000003c1c1c10100000002c2c2";
+    expect(() => decode(operationCodec, fromHex(oldRegisterOrganisation))).toThrow();
+    for (const tag of RETIRED_OPERATION_TAGS) {
+      expect(Object.values(OPERATIONS).some((op) => op.tag === tag)).toBe(false);
+      expect(() => decode(operationCodec, Uint8Array.of(tag >> 8, tag & 0xff, 0, 0, 0, 0))).toThrow();
+    }
   });
 
   for (const [kind, sample] of Object.entries(SAMPLES)) {

@@ -3,7 +3,6 @@ import { reportDoubleSignOperation } from "../governance/evidence.js";
 import { approveProposalOperation, proposeGovernanceOperation } from "../governance/proposals.js";
 import {
   registerIdentityOperation,
-  registerOrganisationOperation,
   revokeCertificateOperation,
   rotateKeyOperation,
 } from "../identity/operations.js";
@@ -17,7 +16,6 @@ import { transferOperation } from "./transfer.js";
  */
 export const OPERATIONS = {
   transfer: transferOperation,
-  registerOrganisation: registerOrganisationOperation,
   registerIdentity: registerIdentityOperation,
   revokeCertificate: revokeCertificateOperation,
   rotateKey: rotateKeyOperation,
@@ -30,9 +28,11 @@ export const OPERATIONS = {
 /**
  * Tags that meant an operation once and mean nothing now: they do not decode, and a new
  * operation never takes them. 220: recordPayout, merged into decideWithdrawal (protocol 5);
- * 300: proposeValidatorChange, replaced by proposeGovernance's tagged actions (protocol 7).
+ * 300: proposeValidatorChange, replaced by proposeGovernance's tagged actions (protocol 7);
+ * 100: registerOrganisation, which let the platform operator admit an organisation alone;
+ * governance's admitOrganisation action is the only way in after genesis (protocol 8).
  */
-export const RETIRED_OPERATION_TAGS: readonly number[] = [220, 300];
+export const RETIRED_OPERATION_TAGS: readonly number[] = [100, 220, 300];
 
 export const operationCodec = taggedUnion("u16", OPERATIONS);
 export type Operation = UnionType<typeof OPERATIONS>;

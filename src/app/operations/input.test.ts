@@ -29,7 +29,6 @@ const step = { idempotencyKey: "k", orderId: "7", reason: "shipped" };
 /** One valid JSON value per kind: a new operation without an example fails the first test. */
 const EXAMPLES: Record<string, object> = {
   transfer: { to: "11".repeat(20), amountFen: "5" },
-  registerOrganisation: { id: "org2", name: "Org 2", caCertificate: ca, tlsCaCertificate: null },
   registerIdentity: { certificate: ca },
   revokeCertificate: { code, reason: "keyCompromise" },
   rotateKey: { code, certificate: ca },
@@ -39,6 +38,10 @@ const EXAMPLES: Record<string, object> = {
       {
         kind: "changeValidators",
         value: { changes: [{ name: "n5", publicKey: "22".repeat(32), power: 10 }] },
+      },
+      {
+        kind: "admitOrganisation",
+        value: { id: "org2", name: "Org 2", caCertificate: ca, tlsCaCertificate: null },
       },
       { kind: "removeOrganisation", value: { id: "org9" } },
       { kind: "removeObserver", value: { publicKey: "23".repeat(32) } },

@@ -193,12 +193,6 @@ export const OPERATION_INPUT_SCHEMAS = {
     amountFen: u64Field,
     memo: textField(256).default(""),
   }),
-  registerOrganisation: z.strictObject({
-    id: orgIdField,
-    name: requiredText(128),
-    caCertificate: certificateField,
-    tlsCaCertificate: maybe(certificateField),
-  }),
   registerIdentity: z.strictObject({ certificate: certificateField }),
   revokeCertificate: z.strictObject({
     code: userCodeField,

@@ -511,13 +511,13 @@ describe("mkl network with encrypted keys", () => {
       "MKL_NET_PASS",
     );
     expect(added.error).toBeUndefined();
-    const op = JSON.parse(readFileSync(join(out, "orgs", "beta", "register-organisation.json"), "utf8"));
-    expect(op).toMatchObject({
-      kind: "registerOrganisation",
-      id: "beta",
-      name: "Beta",
-      tlsCaCertificate: null,
-    });
+    // Governance admits it: the printed steps name the proposal and the admin's registration.
+    expect(added.out).toContain(
+      'mkl gov propose admit-org --org beta --name "Beta" --ca-cert orgs/beta/ca.cert.pem',
+    );
+    expect(existsSync(join(out, "orgs", "beta", "register-organisation.json"))).toBe(false);
+    const op = JSON.parse(readFileSync(join(out, "orgs", "beta", "register-admin.json"), "utf8"));
+    expect(op).toMatchObject({ kind: "registerIdentity" });
     expect(readdirSync(join(out, "orgs")).sort()).toEqual(["beta", "org1"]);
     const genesis = JSON.parse(readFileSync(join(out, "genesis.json"), "utf8"));
     expect(genesis.organisations.map((o: { id: string }) => o.id)).toEqual(["org1"]);

@@ -119,8 +119,12 @@ function addOrg(o: AddOrgOptions, print: (line: string) => void): void {
   if (o.genesis) {
     print("genesis.json updated in DIR and every node (only before the chain starts)");
   } else {
+    const tlsCa = org.tlsCa ? ` --tls-ca-cert orgs/${org.id}/tls-ca.cert.pem` : "";
     print(
-      `the platform operator submits them: mkl tx registerOrganisation --value-file orgs/${org.id}/register-organisation.json, then mkl tx registerIdentity --value-file orgs/${org.id}/register-admin.json`,
+      `governance admits it: an admin proposes mkl gov propose admit-org --org ${org.id} --name ${JSON.stringify(org.name)} --ca-cert orgs/${org.id}/ca.cert.pem${tlsCa}, the others approve (mkl gov approve)`,
+    );
+    print(
+      `then the platform operator registers its admin: mkl tx registerIdentity --value-file orgs/${org.id}/register-admin.json`,
     );
   }
 }

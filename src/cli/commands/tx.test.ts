@@ -174,24 +174,31 @@ describe("mkl tx: every operation from the command line", () => {
     await ok(step("cancelOrder", zhao, "customer-request", second));
     await ok(tx("transfer", enterprise, { to: "00".repeat(20), amountFen: "1", memo: "cli" }));
 
-    // A second organisation joins (as mkl network add-org prepares it), then one of its identities.
+    // A second organisation joins (as mkl network add-org prepares it) by governance: the one
+    // member's admin is more than 2/3. Then its admin, then one of its identities.
     expect(
       (await runCliCaptured("network", "add-org", "--dir", file("net"), "--id", "org2", "--name", "Pay Co"))
         .exit,
     ).toBe(0);
     const operator = file("net", "operator", "operator.key.pem");
-    await ok(
+    const admitted = await ok(
       runCliCaptured(
-        "tx",
-        "registerOrganisation",
+        "gov",
+        "propose",
+        "admit-org",
         "--node",
         node,
         "--key",
-        operator,
-        "--value-file",
-        file("net", "orgs", "org2", "register-organisation.json"),
+        file("net", "orgs", "org1", "admin.key.pem"),
+        "--org",
+        "org2",
+        "--name",
+        "Pay Co",
+        "--ca-cert",
+        file("net", "orgs", "org2", "ca.cert.pem"),
       ),
     );
+    expect(admitted).toContain("organisationRegistered");
     await ok(
       runCliCaptured(
         "tx",

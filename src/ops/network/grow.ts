@@ -55,7 +55,7 @@ export interface AddOrgRequest {
   readonly id: string;
   readonly name: string;
   readonly days: bigint;
-  /** Into genesis.json (only before the chain starts); otherwise the registration operations are written. */
+  /** Into genesis.json (only before the chain starts); otherwise its admin's registration is written, for after governance admits it. */
   readonly genesis: boolean;
   readonly passphrase: string | undefined;
 }
@@ -90,14 +90,8 @@ export function addOrganisation(dir: string, request: AddOrgRequest): OrgPlan {
   rmSync(work, { recursive: true, force: true });
   try {
     writeOrg(work, org, request.passphrase);
+    // Governance admits it (mkl gov propose admit-org with its CA files); then its first admin is registered.
     if (!next) {
-      writeJsonFile(join(work, "register-organisation.json"), {
-        kind: "registerOrganisation",
-        id: org.id,
-        name: org.name,
-        caCertificate: toHex(org.ca.cert.der),
-        tlsCaCertificate: org.tlsCa ? toHex(org.tlsCa.cert.der) : null,
-      });
       writeJsonFile(join(work, "register-admin.json"), {
         kind: "registerIdentity",
         certificate: toHex(org.admin.chain[0]!.der),
