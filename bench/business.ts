@@ -9,6 +9,7 @@ import { CpuProfiles, type HotFunction } from "./workload/cpu-profile.js";
 import { startBenchNetwork } from "./workload/fixture.js";
 import { MarketingWorkload, marketingParties, seedMarketing, TXS_PER_ORDER } from "./workload/marketing.js";
 import { CommitObserver } from "./workload/observer.js";
+import { PoolSampler } from "./workload/pool-sampler.js";
 import { diskBytes, type ProcessFigures, ProcessSampler } from "./workload/proc-stats.js";
 import { type LoadRun, type RateStep, runLoad, type Workload } from "./workload/run.js";
 import { LoadSigner } from "./workload/signer.js";
@@ -29,6 +30,12 @@ export interface WorkloadBench {
   readonly half: LoadRun;
   readonly processes: readonly ProcessFigures[];
   readonly diskBytesPerTx: number;
+  /** The four nodes' CPU time per committed transaction, ramp and half-rate run together. */
+  readonly cpuMsPerTx: number;
+  /** Refused submissions (every refused try of a transaction counts) per committed transaction. */
+  readonly refusedPerTx: number;
+  /** In the overload step, the most runnable and most queued transactions one node's pool held. */
+  readonly overloadPool: { runnable: number; queued: number };
   readonly ordersCompletedPerS?: number;
   readonly settlementsPerS?: number;
   readonly hot?: readonly HotFunction[];
@@ -86,12 +93,18 @@ export async function runWorkloadBench(
     const diskBefore = dataDirs.reduce((a, d) => a + diskBytes(d), 0);
     const sampler = new ProcessSampler(net.nodes.map((n) => ({ name: n.name, pid: n.pid })));
     sampler.start();
+    const pools = new PoolSampler(net.urls);
+    pools.start();
     const rampRun = await runLoad(load, ramp, submitter, observer);
+    pools.stop();
+    const overload = rampRun.steps.at(-1);
     const halfRate = Math.max(20, Math.round((rampRun.saturationTps ?? rampRun.committedTps) / 2));
     load.prepare?.(halfRate * 8);
     const halfRun = await runLoad(load, [{ txPerSecond: halfRate, seconds: 8 }], submitter, observer);
     const processes = sampler.stop();
     const committed = rampRun.committed + halfRun.committed;
+    const refused = [...submitter.refusals.values()].reduce((a, n) => a + n, 0);
+    const cpuMsPerTx = (processes.reduce((a, p) => a + p.cpuSeconds, 0) * 1000) / Math.max(1, committed);
     const diskBytesPerTx =
       (dataDirs.reduce((a, d) => a + diskBytes(d), 0) - diskBefore) / VALIDATORS / Math.max(1, committed);
     const spanS = rampRun.durationS + halfRun.durationS;
@@ -109,6 +122,9 @@ export async function runWorkloadBench(
       half: halfRun,
       processes,
       diskBytesPerTx,
+      cpuMsPerTx,
+      refusedPerTx: refused / Math.max(1, committed),
+      overloadPool: overload ? pools.peak(overload.fromMs, overload.toMs) : { runnable: 0, queued: 0 },
       ...(ordersCompletedPerS === undefined ? {} : { ordersCompletedPerS }),
       ...(settlementsPerS === undefined ? {} : { settlementsPerS }),
       rows: [],
@@ -184,6 +200,21 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
       reference: 5000,
       limit: "<= 5000 ms",
       ratio: (worst?.p99Ms ?? 0) / 5000,
+    },
+    {
+      name: `${label}: nodes' CPU time per committed tx (4 nodes together, ramp and half rate)`,
+      value: b.cpuMsPerTx,
+      unit: "ms",
+    },
+    {
+      name: `${label}: refused submissions per committed tx (each refused try counts)`,
+      value: b.refusedPerTx,
+      unit: "tries",
+    },
+    {
+      name: `${label}: pool in the overload step, most runnable on one node (queued behind a gap: ${b.overloadPool.queued})`,
+      value: b.overloadPool.runnable,
+      unit: "txs",
     },
     { name: `${label}: block interval (mean, under load)`, value: b.ramp.blockIntervalMs, unit: "ms" },
     { name: `${label}: txs per non-empty block`, value: b.ramp.txsPerBlock, unit: "txs" },

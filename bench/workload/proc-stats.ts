@@ -33,6 +33,8 @@ export interface ProcessFigures {
   readonly name: string;
   /** Mean CPU over the sampled span, in % of one core. */
   readonly cpuPercent: number;
+  /** CPU time the process used over the sampled span (user + system). */
+  readonly cpuSeconds: number;
   readonly peakRssBytes: number;
 }
 
@@ -71,7 +73,8 @@ export class ProcessSampler {
       const b = this.last.get(pid);
       const seconds = a && b ? (b.at - a.at) / 1000 : 0;
       const cpuPercent = a && b && seconds > 0 ? ((b.ticks - a.ticks) / TICKS_PER_SECOND / seconds) * 100 : 0;
-      return { name, cpuPercent, peakRssBytes: this.peakRss.get(pid) ?? 0 };
+      const cpuSeconds = a && b ? (b.ticks - a.ticks) / TICKS_PER_SECOND : 0;
+      return { name, cpuPercent, cpuSeconds, peakRssBytes: this.peakRss.get(pid) ?? 0 };
     });
   }
 }

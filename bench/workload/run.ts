@@ -26,6 +26,9 @@ export interface SecondSample {
 export interface StepFigures extends RateStep {
   readonly committedTps: number;
   readonly p99Ms: number;
+  /** The step's span, in performance.now() time. */
+  readonly fromMs: number;
+  readonly toMs: number;
 }
 
 export interface LoadRun {
@@ -128,6 +131,8 @@ function analyse(
     return {
       txPerSecond: w.txPerSecond,
       seconds: w.seconds,
+      fromMs: w.from,
+      toMs: w.to,
       committedTps: (inWindow.length * 1000) / (w.to - w.from),
       p99Ms: quantile(
         inWindow.map(([h, at]) => latency(h, at)),
