@@ -122,6 +122,8 @@ export const nodeConfigSchema = z.strictObject({
       maxTxs: z.number().int().min(1).max(1_000_000).default(50_000),
       /** Most transactions one sender may have pending (at most the chain's nonce window). */
       maxTxsPerSender: z.number().int().min(1).max(10_000).optional(),
+      /** Most transactions held that wait for an earlier nonce of their sender (default maxTxs / 4). */
+      maxQueuedTxs: z.number().int().min(1).max(1_000_000).optional(),
       maxBytes: z
         .number()
         .int()

@@ -67,6 +67,98 @@ describe("Mempool admission", () => {
     pool.add(tx("b", 0n), 0n, 1n);
     expect(codeOf(() => pool.check(tx("c", 0n), 0n, 1n, 50))).toBe("MEMPOOL_FULL");
   });
+
+  it("counts only runnable transactions against the caller's bound, not those waiting for a gap", () => {
+    const pool = new Mempool(limits);
+    pool.add(tx("a", 1n), 0n, 1n);
+    pool.add(tx("a", 2n), 0n, 1n);
+    expect([pool.runnable, pool.queued]).toEqual([0, 2]);
+    pool.check(tx("b", 0n), 0n, 1n, 1);
+    pool.add(tx("b", 0n), 0n, 1n);
+    expect([pool.runnable, pool.queued]).toEqual([1, 2]);
+    expect(codeOf(() => pool.check(tx("c", 0n), 0n, 1n, 1))).toBe("MEMPOOL_FULL");
+    expect(codeOf(() => pool.check(tx("b", 1n), 0n, 1n, 1))).toBe("MEMPOOL_FULL");
+  });
+
+  it("takes the transaction that fills a sender's gap past the caller's bound, never past its own", () => {
+    // a's nonce 0 was refused a moment ago (or elsewhere) while 1 and 2 were admitted.
+    const pool = new Mempool({ ...limits, maxTxs: 4, maxQueuedTxs: 2 });
+    pool.add(tx("a", 1n), 0n, 1n);
+    pool.add(tx("a", 2n), 0n, 1n);
+    pool.add(tx("b", 0n), 0n, 1n);
+    const pace = 1;
+    expect(pool.reap(10, 10_000, () => 0n).map((t) => t.senderHex)).toEqual(["b"]);
+    expect(codeOf(() => pool.check(tx("c", 0n), 0n, 1n, pace))).toBe("MEMPOOL_FULL");
+    // A client's gapped transaction meets the pace too: it would only wait behind its gap.
+    expect(codeOf(() => pool.check(tx("c", 1n), 0n, 1n, pace))).toBe("MEMPOOL_FULL");
+    expect(codeOf(() => pool.check(tx("a", 3n), 0n, 1n, pace))).toBe("MEMPOOL_FULL");
+    pool.check(tx("a", 0n), 0n, 1n, pace);
+    pool.add(tx("a", 0n), 0n, 1n);
+    expect([pool.runnable, pool.queued]).toEqual([4, 0]);
+    expect(pool.reap(10, 10_000, () => 0n).map((t) => `${t.senderHex}${t.nonce}`)).toEqual([
+      "a0",
+      "b0",
+      "a1",
+      "a2",
+    ]);
+    // The pool's own bound holds for a gap filler too.
+    const full = new Mempool({ ...limits, maxTxs: 3, maxQueuedTxs: 3 });
+    full.add(tx("a", 1n), 0n, 1n);
+    full.add(tx("b", 0n), 0n, 1n);
+    full.add(tx("c", 0n), 0n, 1n);
+    expect(codeOf(() => full.check(tx("a", 0n), 0n, 1n))).toBe("MEMPOOL_FULL");
+  });
+
+  it("bounds the transactions waiting for a gap, so they cannot crowd out runnable ones", () => {
+    const pool = new Mempool({ ...limits, maxTxs: 6, maxQueuedTxs: 2 });
+    pool.add(tx("a", 1n), 0n, 1n);
+    pool.add(tx("b", 3n), 0n, 1n);
+    expect(codeOf(() => pool.check(tx("a", 2n), 0n, 1n))).toBe("MEMPOOL_FULL");
+    expect(codeOf(() => pool.check(tx("c", 1n), 0n, 1n))).toBe("MEMPOOL_FULL");
+    for (const sender of ["c", "d", "e", "f"]) pool.add(tx(sender, 0n), 0n, 1n);
+    expect([pool.runnable, pool.queued, pool.size]).toEqual([4, 2, 6]);
+  });
+
+  it("keeps its runnable and queued counts equal to a recount through any adds, commits and evictions", () => {
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant("add" as const),
+        sender: fc.constantFrom("a", "b", "c"),
+        offset: fc.nat(7),
+      }),
+      fc.record({
+        kind: fc.constant("commit" as const),
+        sender: fc.constantFrom("a", "b", "c"),
+        by: fc.nat(3),
+      }),
+      fc.record({ kind: fc.constant("evict" as const), pick: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        const pool = new Mempool(limits);
+        const next = new Map<string, bigint>();
+        const nonceOf = (sender: string) => next.get(sender) ?? 0n;
+        const held: PoolTx[] = [];
+        for (const s of steps) {
+          if (s.kind === "add") {
+            const t = tx(s.sender, nonceOf(s.sender) + BigInt(s.offset));
+            if (codeOf(() => pool.add(t, nonceOf(s.sender), 1n)) === undefined) held.push(t);
+          } else if (s.kind === "commit") {
+            next.set(s.sender, nonceOf(s.sender) + BigInt(s.by));
+            pool.update(0n, nonceOf);
+          } else if (held.length > 0) {
+            pool.evict((held[s.pick % held.length] as PoolTx).hashHex);
+          }
+          let runnable = 0;
+          for (const sender of ["a", "b", "c"]) {
+            for (let n = nonceOf(sender); pool.has(`${sender}:${n}:10`); n++) runnable++;
+          }
+          expect(pool.runnable).toBe(runnable);
+          expect(pool.queued).toBe(pool.size - runnable);
+        }
+      }),
+    );
+  });
 });
 
 describe("Mempool reaping", () => {

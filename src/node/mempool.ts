@@ -18,6 +18,17 @@ export interface MempoolLimits {
   readonly nonceWindow: number;
   /** Most transactions one sender may have pending (default: the nonce window). */
   readonly maxTxsPerSender?: number | undefined;
+  /**
+   * Most transactions held that wait for an earlier nonce of their sender (default: a quarter of
+   * maxTxs), so that gapped transactions can never fill the pool against runnable ones.
+   */
+  readonly maxQueuedTxs?: number | undefined;
+}
+
+/** A sender's runnable run: the nonces from its committed next nonce `from` up to `to` (exclusive). */
+interface Run {
+  from: bigint;
+  to: bigint;
 }
 
 export class MempoolError extends LedgerError {}
@@ -25,16 +36,38 @@ export class MempoolError extends LedgerError {}
 /**
  * Pending transactions, per sender in nonce order. Bounded in count and bytes; a full pool
  * rejects with MEMPOOL_FULL rather than evicting, so a client always learns its fate.
+ *
+ * A transaction is runnable when every earlier nonce of its sender is committed or pending
+ * here, and queued when it waits for a missing one (refused at this node a moment ago, or not
+ * yet relayed). The caller's lower bound (the commit pace) counts runnable transactions only:
+ * queued ones cannot be reaped, so counting them would refuse the very transactions that
+ * drain the pool, and a transaction that fills a sender's gap is bound only by the pool's own
+ * limits, or what it unblocks would wait until it expires. Queued ones have their own bound.
  */
 export class Mempool {
   private readonly bySender = new Map<string, Map<bigint, PoolTx>>();
   private readonly byHash = new Map<string, PoolTx>();
+  private readonly runs = new Map<string, Run>();
+  private runnableCount = 0;
   private bytesHeld = 0;
+  private readonly maxQueued: number;
 
-  constructor(private readonly limits: MempoolLimits) {}
+  constructor(private readonly limits: MempoolLimits) {
+    this.maxQueued = limits.maxQueuedTxs ?? Math.max(1, Math.floor(limits.maxTxs / 4));
+  }
 
   get size(): number {
     return this.byHash.size;
+  }
+
+  /** Transactions whose sender has every earlier nonce committed or pending. */
+  get runnable(): number {
+    return this.runnableCount;
+  }
+
+  /** Transactions waiting for an earlier nonce of their sender. */
+  get queued(): number {
+    return this.byHash.size - this.runnableCount;
   }
 
   get bytes(): number {
@@ -51,11 +84,17 @@ export class Mempool {
    */
   add(tx: PoolTx, accountNonce: bigint, nextHeight: bigint): void {
     this.check(tx, accountNonce, nextHeight);
-    const queue = this.bySender.get(tx.senderHex);
-    if (queue === undefined) this.bySender.set(tx.senderHex, new Map([[tx.nonce, tx]]));
-    else queue.set(tx.nonce, tx);
+    let queue = this.bySender.get(tx.senderHex);
+    if (queue === undefined) {
+      queue = new Map();
+      this.bySender.set(tx.senderHex, queue);
+    }
+    queue.set(tx.nonce, tx);
     this.byHash.set(tx.hashHex, tx);
     this.bytesHeld += tx.bytes.length;
+    const run = this.runs.get(tx.senderHex);
+    if (run !== undefined && run.from === accountNonce && tx.nonce !== run.to) return;
+    this.recount(tx.senderHex, queue, accountNonce);
   }
 
   /**
@@ -106,14 +145,52 @@ export class Mempool {
         },
       );
     }
-    const most = Math.min(maxTxs, this.limits.maxTxs);
-    if (this.byHash.size >= most || this.bytesHeld + tx.bytes.length > this.limits.maxBytes) {
-      throw new MempoolError("MEMPOOL_FULL", "the mempool is full; retry later", {
-        size: this.byHash.size,
-        bytes: this.bytesHeld,
-        maxTxs: most,
-      });
+    if (this.byHash.size >= this.limits.maxTxs || this.bytesHeld + tx.bytes.length > this.limits.maxBytes) {
+      throw this.full(this.limits.maxTxs);
     }
+    // The caller's bound counts runnable transactions only, and does not hold the one that
+    // fills the gap before the sender's queued nonces: they are already held, and wait for it.
+    const runEnd = this.runEnd(tx.senderHex, queue, accountNonce);
+    const fillsGap = tx.nonce === runEnd && hasLater(queue, runEnd);
+    if (!fillsGap && this.runnableCount >= Math.min(maxTxs, this.limits.maxTxs)) throw this.full(maxTxs);
+    if (tx.nonce !== runEnd && this.queued >= this.maxQueued) {
+      throw new MempoolError(
+        "MEMPOOL_FULL",
+        `the mempool holds ${this.queued} transactions waiting for an earlier nonce; send nonce ${runEnd} first`,
+        { queued: this.queued, maxQueued: this.maxQueued, expected: runEnd.toString() },
+      );
+    }
+  }
+
+  private full(maxTxs: number): MempoolError {
+    return new MempoolError("MEMPOOL_FULL", "the mempool is full; retry later", {
+      size: this.byHash.size,
+      runnable: this.runnableCount,
+      bytes: this.bytesHeld,
+      maxTxs: Math.min(maxTxs, this.limits.maxTxs),
+    });
+  }
+
+  /** The sender's first nonce missing from the pool at or after `accountNonce`. */
+  private runEnd(sender: string, queue: Map<bigint, PoolTx> | undefined, accountNonce: bigint): bigint {
+    const run = this.runs.get(sender);
+    let next = run !== undefined && run.from === accountNonce ? run.to : accountNonce;
+    while (queue?.has(next)) next++;
+    return next;
+  }
+
+  /** Recomputes a sender's runnable run from its committed next nonce, and the runnable count. */
+  private recount(sender: string, queue: Map<bigint, PoolTx> | undefined, accountNonce: bigint): void {
+    const run = this.runs.get(sender);
+    if (run !== undefined) this.runnableCount -= Number(run.to - run.from);
+    if (queue === undefined || queue.size === 0) {
+      this.runs.delete(sender);
+      return;
+    }
+    let to = accountNonce;
+    while (queue.has(to)) to++;
+    this.runs.set(sender, { from: accountNonce, to });
+    this.runnableCount += Number(to - accountNonce);
   }
 
   /**
@@ -151,6 +228,7 @@ export class Mempool {
       for (const [nonce, tx] of queue) {
         if (nonce < next || tx.expiryHeight <= committedHeight) this.remove(queue, tx);
       }
+      this.recount(sender, queue, next);
       if (queue.size === 0) this.bySender.delete(sender);
     }
   }
@@ -169,6 +247,8 @@ export class Mempool {
     const queue = tx === undefined ? undefined : this.bySender.get(tx.senderHex);
     if (tx === undefined || queue === undefined) return false;
     this.remove(queue, tx);
+    const run = this.runs.get(tx.senderHex);
+    if (run !== undefined) this.recount(tx.senderHex, queue, run.from);
     if (queue.size === 0) this.bySender.delete(tx.senderHex);
     return true;
   }
@@ -178,4 +258,9 @@ export class Mempool {
     this.byHash.delete(tx.hashHex);
     this.bytesHeld -= tx.bytes.length;
   }
+}
+
+function hasLater(queue: Map<bigint, PoolTx> | undefined, nonce: bigint): boolean {
+  for (const pending of queue?.keys() ?? []) if (pending > nonce) return true;
+  return false;
 }

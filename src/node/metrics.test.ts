@@ -25,6 +25,7 @@ const FIGURES = [
   "mkl_p2p_received_bytes_total",
   "mkl_p2p_reconnects_total",
   "mkl_mempool_txs",
+  "mkl_mempool_queued_txs",
   "mkl_mempool_bytes",
   "mkl_txs_admitted_total",
   "mkl_txs_rejected_total",

@@ -190,6 +190,11 @@ export class NodeMetrics {
     help: "Transactions waiting in the mempool",
     registers: this.r,
   });
+  readonly mempoolQueued = new Gauge({
+    name: "mkl_mempool_queued_txs",
+    help: "Transactions in the mempool waiting for an earlier nonce of their sender (not yet runnable)",
+    registers: this.r,
+  });
   readonly mempoolBytes = new Gauge({
     name: "mkl_mempool_bytes",
     help: "Bytes waiting in the mempool",

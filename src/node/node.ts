@@ -378,7 +378,12 @@ export class LedgerNode {
         power: v.power.toString(),
       })),
       peers: this.transport?.peers() ?? [],
-      mempool: { txs: this.mempool.size, bytes: this.mempool.bytes },
+      mempool: {
+        txs: this.mempool.size,
+        runnable: this.mempool.runnable,
+        queued: this.mempool.queued,
+        bytes: this.mempool.bytes,
+      },
       crypto: {
         suite: this.suite.id,
         hash: this.suite.hashName,
@@ -560,6 +565,7 @@ export class LedgerNode {
 
   private updateMempoolMetrics(): void {
     this.metrics.mempoolSize.set(this.mempool.size);
+    this.metrics.mempoolQueued.set(this.mempool.queued);
     this.metrics.mempoolBytes.set(this.mempool.bytes);
   }
 

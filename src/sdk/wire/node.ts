@@ -60,7 +60,13 @@ export const statusSchema = z
     lastCommitSeconds: z.number().nullable(),
     validators: z.array(z.object({ name: z.string(), publicKey: hex, address: hex, power: decimal })),
     peers: z.array(peerSchema),
-    mempool: z.object({ txs: z.number().int(), bytes: z.number().int() }),
+    mempool: z.object({
+      txs: z.number().int(),
+      /** Of those, runnable (every earlier nonce committed or pending) and queued (waiting for one). */
+      runnable: z.number().int(),
+      queued: z.number().int(),
+      bytes: z.number().int(),
+    }),
     crypto: z.object({
       suite: z.string(),
       hash: z.string(),
