@@ -21,6 +21,7 @@ const PER_SENDER_IN_FLIGHT = 200;
  */
 const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 1_000;
+const GOLDEN_FRACTION = 0.618_033_988_75;
 
 /** Where a workload sends its signed transactions. */
 export interface TxSink {
@@ -60,9 +61,7 @@ export class Submitter implements TxSink {
   private released = 0;
   /** Per node: no batch before this time, and the current backoff. */
   private readonly backoff: Array<{ untilMs: number; delayMs: number }>;
-  /** Batches sent, and those a node refused (some transaction "not now"). */
-  batches = 0;
-  backedOff = 0;
+  private jitter = 0;
   private readonly held = new Map<string, QueuedTx[]>();
   private readonly outstanding = new Map<string, number>();
   private next = 0;
@@ -146,7 +145,6 @@ export class Submitter implements TxSink {
   private send(node: number, entries: Released[]): void {
     const client = this.clients[node] as MarketLedgerClient;
     const batch = entries.map((e) => e.tx);
-    this.batches++;
     const now = performance.now();
     for (const tx of batch)
       if (!this.firstSubmittedAt.has(tx.hashHex)) this.firstSubmittedAt.set(tx.hashHex, now);
@@ -177,12 +175,14 @@ export class Submitter implements TxSink {
         const backoff = this.backoff[node] as { untilMs: number; delayMs: number };
         if (again.length === 0) backoff.delayMs = 0;
         else {
-          this.backedOff++;
           backoff.delayMs = Math.min(
             BACKOFF_MAX_MS,
             backoff.delayMs === 0 ? BACKOFF_FIRST_MS : backoff.delayMs * 2,
           );
-          backoff.untilMs = performance.now() + backoff.delayMs * (0.5 + Math.random() / 2);
+          // Spread over the second half of the delay by a low-discrepancy sequence (no seedless
+          // randomness in this repository), so four nodes' backoffs do not end in step.
+          this.jitter = (this.jitter + GOLDEN_FRACTION) % 1;
+          backoff.untilMs = performance.now() + backoff.delayMs * (0.5 + this.jitter / 2);
         }
         this.putBack(again);
       });
