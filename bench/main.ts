@@ -6,6 +6,7 @@ import { runCatchUpBench } from "./catchup.js";
 import { runCodecBench } from "./codec.js";
 import { runCryptoBench } from "./crypto.js";
 import { runExecutionBench } from "./execution.js";
+import { runFootprintBench } from "./footprint.js";
 import { runNetworkBench } from "./network.js";
 import { runNodeBench } from "./node.js";
 import { runScalingBench } from "./scaling.js";
@@ -25,14 +26,15 @@ const PARTS = [
   "storm",
   "scaling",
   "catchup",
+  "footprint",
 ] as const;
-/** Long parts that run only when named. */
-const ON_REQUEST = new Set(["scaling", "catchup"]);
+/** Long parts, and analyses, that run only when named. */
+const ON_REQUEST = new Set(["scaling", "catchup", "footprint"]);
 
 /**
  * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N]
- * [--scaling-orders 10000,1000000] [--catchup-blocks N] [--catchup-txs N] [--cpu-prof]`
- * (`scaling` and `catchup` run only when named):
+ * [--scaling-orders 10000,1000000] [--catchup-blocks N] [--catchup-txs N] [--footprint-orders N]
+ * [--footprint-block-txs N] [--cpu-prof]` (`scaling`, `catchup` and `footprint` run only when named):
  * every figure beside the limit or reference it is measured against, as a table, and the
  * business workloads also as bench/out/report.json and report.html (throughput and latency
  * over time).
@@ -49,6 +51,8 @@ async function main(): Promise<void> {
       "scaling-orders": { type: "string", default: "10000,1000000" },
       "catchup-blocks": { type: "string", default: "50000" },
       "catchup-txs": { type: "string", default: "8" },
+      "footprint-orders": { type: "string", default: "2000" },
+      "footprint-block-txs": { type: "string", default: "300" },
       out: { type: "string", default: join(new URL("../../bench/out/", import.meta.url).pathname) },
     },
   });
@@ -119,6 +123,16 @@ async function main(): Promise<void> {
     });
     rows.push(...run.rows);
     if (run.hot) printHot(`the syncing node (${suite} catch-up)`, run.hot);
+  }
+  for (const suite of wanted("footprint") ? suites : []) {
+    console.log(`disk and memory of the marketing workload (${suite})…`);
+    rows.push(
+      ...(await runFootprintBench(
+        suite,
+        Number(values["footprint-orders"]),
+        Number(values["footprint-block-txs"]),
+      )),
+    );
   }
   console.log("");
   printTable(rows);

@@ -55,6 +55,11 @@ export class LocalChain implements TxSink, CommitSource {
     return new LocalChain(node, keys, root, blockTxs);
   }
 
+  /** Where the node's LMDB store lives. */
+  get dataDir(): string {
+    return this.node.config.dataDir;
+  }
+
   get height(): bigint {
     return this.node.chain.height;
   }
