@@ -1,6 +1,8 @@
 import { join } from "node:path";
 import { systemClock } from "../../clock.js";
+import { type ChainNodeJson, MarketLedgerClient } from "../../sdk/client.js";
 import { type Alert, AlertBook, type AlertEvent } from "./alerts.js";
+import { withRegisteredCertificates } from "./chain-certificates.js";
 import { DEFAULT_CONFIG, type MonitorConfig } from "./config.js";
 import { type Condition, evaluateRules, type HistoryPoint } from "./evaluate.js";
 import { MonitorHistory } from "./history.js";
@@ -40,6 +42,8 @@ export class Monitor {
   private readonly recent = new Map<string, HistoryPoint[]>();
   private readonly latest = new Map<string, NodeSample>();
   private readonly lastSeen = new Map<string, number>();
+  /** The nodes the chain registered (gov/node/), as last read; kept while no node answers. */
+  private registered: readonly ChainNodeJson[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private lastPruneMs = 0;
@@ -119,9 +123,11 @@ export class Monitor {
   async tick(): Promise<void> {
     try {
       const timeoutMs = Math.max(500, Math.min(this.config.intervalMs, 3_000));
-      const samples = withNetworkFigures(
+      const scraped = withNetworkFigures(
         await Promise.all(this.options.targets.map((t) => scrapeNode(t, timeoutMs, this.nowMs))),
       );
+      await this.readRegisteredNodes(scraped, timeoutMs);
+      const samples = withRegisteredCertificates(scraped, this.registered);
       for (const sample of samples) this.observe(sample);
       const now = this.nowMs();
       const events = this.alerts.update(this.evaluate(now), now);
@@ -134,6 +140,21 @@ export class Monitor {
       this.log(`monitor cycle failed: ${(error as Error).stack ?? error}`);
     }
     this.cycles++;
+  }
+
+  /** The chain's registered nodes, from the highest node that answered; a failure keeps the last. */
+  private async readRegisteredNodes(samples: readonly NodeSample[], timeoutMs: number): Promise<void> {
+    const best = samples
+      .filter((s) => s.status !== undefined)
+      .sort((a, b) => Number(b.status?.height) - Number(a.status?.height))[0];
+    if (best === undefined) return;
+    try {
+      this.registered = (await new MarketLedgerClient(best.target.url, { timeoutMs }).chainNodes()).nodes;
+    } catch (error) {
+      this.log(
+        `cannot read the chain's registered nodes from ${best.target.name}: ${(error as Error).message}`,
+      );
+    }
   }
 
   evaluate(nowMs: number): Condition[] {
