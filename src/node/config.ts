@@ -64,11 +64,14 @@ export type ApiConfig = z.infer<typeof apiConfigSchema>;
 export const nodeConfigSchema = z.strictObject({
   moniker: z.string().min(1).max(64).default("node"),
   api: apiConfigSchema.default(apiConfigSchema.parse({})),
-  /** Prometheus metrics on their own listener (never on the API port); none when absent. */
+  /**
+   * Prometheus metrics on their own listener (never on the API port); none when absent. The
+   * port defaults to the API port + METRICS_ABOVE_API (any free one when the API's is).
+   */
   metrics: z
     .strictObject({
       host: z.string().default("127.0.0.1"),
-      port: listenPort.default(26670),
+      port: listenPort.optional(),
     })
     .optional(),
   p2p: z
@@ -190,7 +193,21 @@ export const nodeConfigSchema = z.strictObject({
    */
   testFaults: z.strictObject({ crashMidCommitAtHeight: z.number().int().min(1).optional() }).optional(),
 });
-export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+/** A node's config once loaded: the metrics port, when metrics are on, is resolved. */
+export type NodeConfig = Omit<z.infer<typeof nodeConfigSchema>, "metrics"> & {
+  readonly metrics?: { readonly host: string; readonly port: number };
+};
+
+/**
+ * The metrics port's distance above the API port: node i of a host takes base+20+i, past its
+ * API (base+i) and p2p ports (base+10+i, up to ten nodes a host) and the embedded monitor
+ * (base+19, ops/network/ports.ts), so `mkl start` with metrics on never clashes with itself.
+ */
+export const METRICS_ABOVE_API = 20;
+
+export function defaultMetricsPort(apiPort: number): number {
+  return apiPort === 0 || apiPort + METRICS_ABOVE_API > 65_535 ? 0 : apiPort + METRICS_ABOVE_API;
+}
 
 export class ConfigError extends LedgerError {}
 
@@ -224,15 +241,20 @@ export function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = process.en
     );
   }
   const port = env.MKL_API_PORT;
+  const apiPort =
+    port === undefined
+      ? config.api.port
+      : parseWith(z.coerce.number().pipe(listenPort), port, "MKL_API_PORT");
+  const { metrics, ...rest } = config;
   return {
-    ...config,
+    ...rest,
+    ...(metrics === undefined
+      ? {}
+      : { metrics: { host: metrics.host, port: metrics.port ?? defaultMetricsPort(apiPort) } }),
     api: {
       ...config.api,
       host: env.MKL_API_HOST ?? config.api.host,
-      port:
-        port === undefined
-          ? config.api.port
-          : parseWith(z.coerce.number().pipe(listenPort), port, "MKL_API_PORT"),
+      port: apiPort,
     },
     logLevel: parseWith(
       nodeConfigSchema.shape.logLevel,

@@ -96,7 +96,7 @@ export function startNodeProcess(
       const lines = buffered.split("\n");
       buffered = lines.pop() ?? "";
       for (const line of lines) {
-        const match = /API (http:\/\/\S+)/.exec(line);
+        const match = /API (http:\/\/[^\s,]+)/.exec(line); // a comma follows when metrics are on
         if (match?.[1] !== undefined) resolve(match[1]);
         recent.push(line);
         if (recent.length > RECENT_LINES) recent.shift();

@@ -6,6 +6,7 @@ import { loadDemoKeys, seedDemoGenesis } from "../../ops/demo-genesis.js";
 import { demoMarketingKeys, startDemoMarketing } from "../../ops/demo-marketing.js";
 import { runMonitor } from "../../ops/monitor/run.js";
 import { targetsFromNetwork } from "../../ops/monitor/targets.js";
+import { turnOnMetrics } from "../../ops/network/metrics-on.js";
 import { basePortOf, moveLocalPorts } from "../../ops/network/move-ports.js";
 import { pointNodesAtMonitor } from "../../ops/network/ops-proxy.js";
 import { listenersOf, refuseBusyPorts } from "../../ops/network/port-check.js";
@@ -29,6 +30,7 @@ interface StartOptions {
   suite: string;
   basePort?: string;
   demo: boolean;
+  metrics?: boolean;
   monitor: boolean;
   monitorPort?: string;
   restart: boolean;
@@ -53,6 +55,10 @@ export function registerStartCommand(program: Command): void {
       `node1's API port (default ${DEFAULT_BASE_PORT}): APIs base..base+3, p2p base+10..base+13; moves a resumed network`,
     )
     .option("--monitor-port <port>", "the monitor API's port (default base+19; another free one if taken)")
+    .option(
+      "--metrics",
+      "give every node its own /metrics listener too (API port + 20: 26671-26674 at the default base)",
+    )
     .option("--restart", "restart a node that exits, with backoff (as mkl network up --restart)", false)
     .option(STARTUP_TIMEOUT_FLAG, STARTUP_TIMEOUT_HELP)
     .action(async (opts: StartOptions) => {
@@ -84,6 +90,7 @@ export function registerStartCommand(program: Command): void {
           console.log(`  moved its nodes to base port ${basePort}`);
         }
       }
+      if (opts.metrics === true) turnOnMetrics(home);
       // A busy port is refused before anything starts or any node's config is rewritten.
       await refuseBusyPorts(listenersOf(home), BUSY_PORT_HINT);
       // The monitor first: the nodes' configs then name it, so the console reaches /v1/ops.
