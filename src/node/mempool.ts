@@ -151,8 +151,8 @@ export class Mempool {
     // The caller's bound counts runnable transactions only, and does not hold the one that
     // fills the gap before the sender's queued nonces: they are already held, and wait for it.
     const runEnd = this.runEnd(tx.senderHex, queue, accountNonce);
-    const fillsGap = tx.nonce === runEnd && hasLater(queue, runEnd);
-    if (!fillsGap && this.runnableCount >= Math.min(maxTxs, this.limits.maxTxs)) throw this.full(maxTxs);
+    const atPace = this.runnableCount >= Math.min(maxTxs, this.limits.maxTxs);
+    if (atPace && !(tx.nonce === runEnd && hasLater(queue, runEnd))) throw this.full(maxTxs);
     if (tx.nonce !== runEnd && this.queued >= this.maxQueued) {
       throw new MempoolError(
         "MEMPOOL_FULL",
