@@ -84,9 +84,11 @@ describe("who may write through the proxy", () => {
 
 describe("/v1/ops on the node's origin", () => {
   it("passes reads, signed writes and refusals through, query, body and signature included", async () => {
+    // Until the monitor's first scrape of the node (seconds on a loaded machine, not poll's default 1 s).
     await expect
       .poll(
         async () => ((await (await ops("/v1/ops/nodes")).json()) as { nodes: Array<{ up: boolean }> }).nodes,
+        { timeout: 30_000 },
       )
       .toMatchObject([{ up: true }]);
     const series = await ops("/v1/ops/series?node=nope&series=height&maxPoints=0");
