@@ -52,9 +52,11 @@ export type ProtocolParams = z.infer<typeof paramsSchema>;
  * 7: one governance proposal of tagged actions (tag 302; validator changes, organisations,
  * observers, node certificates) under gov/proposals/, tag 300 retired, removed organisations;
  * 8: organisations join only by governance (admitOrganisation): registerOrganisation, with which
- * the platform operator admitted one alone, is retired (tag 100).
+ * the platform operator admitted one alone, is retired (tag 100);
+ * 9: an order line records its unit cost at creation, sales records their cost, and anomalies
+ * are counted per enterprise and kind (mkt/anomalies/).
  */
-export const PROTOCOL_VERSION = 8;
+export const PROTOCOL_VERSION = 9;
 
 export const genesisSchema = z.object({
   protocolVersion: z

@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import { toHex } from "../../ledger/bytes.js";
 import type { Operation } from "../operations/index.js";
 import { endBlockEventsCodec, endEventsKey } from "./end-block.js";
-import { enterpriseCost, marketerEarnings, payoutCsv, productView } from "./queries.js";
+import {
+  anomalyCounts,
+  enterpriseCost,
+  marketerEarnings,
+  payoutCsv,
+  productView,
+  salesBy,
+} from "./queries.js";
 import { read, readCommission, readOrder, type ScopeKind } from "./records.js";
 import { attr, DAY_MS, eventsOf, MarketChain, plainRules, productRow } from "./testkit.test-util.js";
 
@@ -220,6 +227,11 @@ describe("marketing operations", () => {
     });
     const anomaly = eventsOf(r, "anomaly")[0]!;
     expect(attr(anomaly, "kind")).toBe("self-referral");
+    expect(anomalyCounts(c.state, "org1")).toEqual({
+      "self-referral": 1n,
+      "abnormal-refund-rate": 0n,
+      "completion-failed": 0n,
+    });
     const id = BigInt(attr(r.events[0]!, "orderId")!);
     toDelivered(c, id, 10_000n);
     c.advance(8n * DAY_MS);
@@ -253,7 +265,37 @@ describe("marketing operations", () => {
       "2",
       "6",
     ]);
+    expect(anomalyCounts(c.state, "org1")["abnormal-refund-rate"]).toBe(1n);
     expect(productView(c.state, "org1", "TEA")).toMatchObject({ stock: 6n, reserved: 4n });
+  });
+
+  it("counts a sale's cost at the unit cost its order recorded, net of returns, whatever the product costs later", () => {
+    const { c } = setup();
+    const cost = (costFen: bigint) =>
+      c.ok("enterprise", {
+        kind: "importBatch",
+        value: { idempotencyKey: k(), products: [product("TEA", { costFen })], marketers: [] },
+      });
+    cost(3_000n);
+    const first = createOrder(c, "zhao", undefined, 3).id;
+    cost(4_500n);
+    const second = createOrder(c, "zhao", undefined, 1).id;
+    expect(readOrder(c.state, first)?.unitCostFen).toBe(3_000n);
+    expect(readOrder(c.state, second)?.unitCostFen).toBe(4_500n);
+    for (const [id, fen] of [
+      [first, 30_000n],
+      [second, 10_000n],
+    ] as const)
+      toDelivered(c, id, fen);
+    c.advance(8n * DAY_MS);
+    const channel = () => salesBy(c.state, "org1", "channel")[0]!;
+    expect(channel()).toMatchObject({ units: 4n, netReceivedFen: 40_000n, costFen: 3n * 3_000n + 4_500n });
+    c.ok("enterprise", {
+      kind: "refundOrder",
+      value: { idempotencyKey: k(), orderId: first, amountFen: 10_000n, returnedUnits: 1, reason: "damaged" },
+    });
+    expect(channel()).toMatchObject({ units: 3n, netReceivedFen: 30_000n, costFen: 2n * 3_000n + 4_500n });
+    expect(salesBy(c.state, "org1", "product")[0]?.costFen).toBe(2n * 3_000n + 4_500n);
   });
 
   it("imports all rows or none, naming the bad row", () => {

@@ -539,6 +539,7 @@ export const createOrderOperation = idempotent(204, createOrderCodec, checkOrder
       quantity: line.quantity,
       channel: op.channel,
       listValueFen: product.priceFen * units,
+      unitCostFen: product.costFen,
       status: "created",
       referralCode: referral?.code,
       marketer: referral?.marketer,

@@ -9,6 +9,7 @@ import { MarketingError } from "./errors.js";
 import { mulDivFloor } from "./money.js";
 import { computeCommission, DAY_MS, periodIndex, resolvePolicy, type StoredPolicy } from "./policy.js";
 import {
+  type AnomalyKind,
   amountCodec,
   type Commission,
   type CommissionPart,
@@ -23,6 +24,7 @@ import {
   readCount,
   readOrder,
   readProduct,
+  type Sales,
   updateSales,
   write,
   writeCommission,
@@ -95,16 +97,24 @@ export function isSelfReferral(
   return !!buyer && !!seller && bytesEqual(buyer.settlementAccount, seller.settlementAccount);
 }
 
+/** An anomaly: its event, and one more of its kind in the enterprise's count (the dashboards draw it over time). */
+export function recordAnomaly(
+  ctx: MarketingContext,
+  kind: AnomalyKind,
+  enterprise: string,
+  attributes: Record<string, string | bigint | number>,
+): void {
+  const key = keys.anomalies(enterprise, kind);
+  writeCount(ctx.state, key, readCount(ctx.state, key) + 1n);
+  ctx.emit(appEvent("anomaly", { kind, enterprise, ...attributes }));
+}
+
 export function flagSelfReferral(ctx: MarketingContext, order: Order): void {
   if (!order.selfReferral || !order.marketer) return;
-  ctx.emit(
-    appEvent("anomaly", {
-      kind: "self-referral",
-      enterprise: order.enterprise,
-      orderId: order.id,
-      marketer: encodeUserCode(order.marketer),
-    }),
-  );
+  recordAnomaly(ctx, "self-referral", order.enterprise, {
+    orderId: order.id,
+    marketer: encodeUserCode(order.marketer),
+  });
 }
 
 // ---------------------------------------------------------------- due queue
@@ -201,14 +211,7 @@ function completeIsolated(ctx: MarketingContext, order: Order): void {
   } catch (error) {
     // Only an operation's failure becomes an anomaly; an invariant or a corrupt record stops the node.
     if (!isOperationError(error)) throw error;
-    ctx.emit(
-      appEvent("anomaly", {
-        kind: "completion-failed",
-        enterprise: order.enterprise,
-        orderId: order.id,
-        code: error.code,
-      }),
-    );
+    recordAnomaly(ctx, "completion-failed", order.enterprise, { orderId: order.id, code: error.code });
     return;
   }
   ctx.state.merge(scratch);
@@ -248,22 +251,18 @@ export function completeOrder(ctx: MarketingContext, order: Order): void {
   const commissionFen = done.marketer ? settleCommission(ctx, done, units, policy || undefined) : 0n;
   if (done.marketer && inTierVolume)
     addTierVolume(ctx.state, done.enterprise, done.marketer, dayOf(ctx.timeMs), net);
-  const add = (s: {
-    completedOrders: number;
-    units: bigint;
-    netReceivedFen: bigint;
-    commissionFen: bigint;
-  }) => ({
+  const add = (s: Sales): Sales => ({
     ...s,
     completedOrders: s.completedOrders + 1,
     units: s.units + units,
     netReceivedFen: s.netReceivedFen + net,
     commissionFen: s.commissionFen + commissionFen,
+    costFen: s.costFen + order.unitCostFen * units,
   });
-  updateSales(ctx.state, order.enterprise, "product", order.sku, (s) => ({ ...s, ...add(s) }));
-  updateSales(ctx.state, order.enterprise, "channel", order.channel, (s) => ({ ...s, ...add(s) }));
+  updateSales(ctx.state, order.enterprise, "product", order.sku, add);
+  updateSales(ctx.state, order.enterprise, "channel", order.channel, add);
   if (done.marketer) {
-    updateSales(ctx.state, order.enterprise, "marketer", toHex(done.marketer), (s) => ({ ...s, ...add(s) }));
+    updateSales(ctx.state, order.enterprise, "marketer", toHex(done.marketer), add);
     const e = loadEarnings(ctx.state, order.enterprise, done.marketer);
     writeEarnings(ctx.state, order.enterprise, done.marketer, {
       ...e,
@@ -411,29 +410,18 @@ export function refundOrder(
     addTierVolume(ctx.state, order.enterprise, order.marketer, dayOf(order.completedAtMs), -amountFen);
   }
   if (completed) {
-    const sub = (s: { units: bigint; netReceivedFen: bigint; refundedFen: bigint }) => ({
+    const clawed = clawBackCommission(ctx, next, reason);
+    const sub = (s: Sales): Sales => ({
+      ...s,
       units: s.units - units,
       netReceivedFen: s.netReceivedFen - amountFen,
       refundedFen: s.refundedFen + amountFen,
+      commissionFen: s.commissionFen - clawed,
+      costFen: s.costFen - order.unitCostFen * units,
     });
-    const clawed = clawBackCommission(ctx, next, reason);
-    updateSales(ctx.state, order.enterprise, "product", order.sku, (s) => ({
-      ...s,
-      ...sub(s),
-      commissionFen: s.commissionFen - clawed,
-    }));
-    updateSales(ctx.state, order.enterprise, "channel", order.channel, (s) => ({
-      ...s,
-      ...sub(s),
-      commissionFen: s.commissionFen - clawed,
-    }));
-    if (order.marketer) {
-      updateSales(ctx.state, order.enterprise, "marketer", toHex(order.marketer), (s) => ({
-        ...s,
-        ...sub(s),
-        commissionFen: s.commissionFen - clawed,
-      }));
-    }
+    updateSales(ctx.state, order.enterprise, "product", order.sku, sub);
+    updateSales(ctx.state, order.enterprise, "channel", order.channel, sub);
+    if (order.marketer) updateSales(ctx.state, order.enterprise, "marketer", toHex(order.marketer), sub);
   }
   return next;
 }
@@ -470,14 +458,10 @@ function noteRefund(ctx: MarketingContext, order: Order, amountFen: bigint, comp
     e.referredOrders >= REFUND_ALERT_MIN_ORDERS &&
     BigInt(refundedOrders) * 10_000n >= BigInt(REFUND_ALERT_RATE_BPS) * BigInt(e.referredOrders)
   ) {
-    ctx.emit(
-      appEvent("anomaly", {
-        kind: "abnormal-refund-rate",
-        enterprise: order.enterprise,
-        marketer: encodeUserCode(marketer),
-        referredOrders: e.referredOrders,
-        refundedOrders,
-      }),
-    );
+    recordAnomaly(ctx, "abnormal-refund-rate", order.enterprise, {
+      marketer: encodeUserCode(marketer),
+      referredOrders: e.referredOrders,
+      refundedOrders,
+    });
   }
 }

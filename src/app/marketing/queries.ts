@@ -2,6 +2,8 @@ import { fromHex, toHex } from "../../ledger/bytes.js";
 import { encodeUserCode } from "../../pki/user-code.js";
 import type { StateReader } from "../state.js";
 import {
+  ANOMALY_KINDS,
+  type AnomalyKind,
   type Earnings,
   EMPTY_EARNINGS,
   EMPTY_ESCROW,
@@ -9,6 +11,7 @@ import {
   keys,
   type Product,
   readCommission,
+  readCount,
   readEarnings,
   readEscrow,
   readIndex,
@@ -65,6 +68,13 @@ export function salesBy(
     const s = readSales(state, org, dim, value);
     return s ? [{ key: dim === "marketer" ? encodeUserCode(fromHex(value)) : value, ...s }] : [];
   });
+}
+
+/** How many anomalies of each kind the chain flagged for the enterprise. */
+export function anomalyCounts(state: StateReader, org: string): Record<AnomalyKind, bigint> {
+  return Object.fromEntries(
+    ANOMALY_KINDS.map((k) => [k, readCount(state, keys.anomalies(org, k))]),
+  ) as Record<AnomalyKind, bigint>;
 }
 
 export function statements(

@@ -60,6 +60,9 @@ export const STATEMENT_KINDS = [
   "withdrawal-rejected",
 ] as const;
 export type StatementKind = (typeof STATEMENT_KINDS)[number];
+/** What the chain flags as an anomaly (an event, and a count per enterprise in state). */
+export const ANOMALY_KINDS = ["self-referral", "abnormal-refund-rate", "completion-failed"] as const;
+export type AnomalyKind = (typeof ANOMALY_KINDS)[number];
 
 /** Why an order changed, shown to the marketer with every change. */
 export const REASON_CODES = [
@@ -175,6 +178,8 @@ export const orderCodec = struct({
   quantity: u32,
   channel: string(32),
   listValueFen: u64,
+  /** The product's cost per unit when the order was created: profit is counted at it, as the price is. */
+  unitCostFen: u64,
   status: oneOf(ORDER_STATUSES),
   referralCode: optional(string(32)),
   marketer: optional(codeBytes),
@@ -292,6 +297,8 @@ export const salesCodec = struct({
   netReceivedFen: u64,
   refundedFen: u64,
   commissionFen: u64,
+  /** What the units sold, net of returns, cost at their orders' unit costs. */
+  costFen: u64,
 });
 export type Sales = CodecType<typeof salesCodec>;
 export const EMPTY_SALES: Sales = {
@@ -300,6 +307,7 @@ export const EMPTY_SALES: Sales = {
   netReceivedFen: 0n,
   refundedFen: 0n,
   commissionFen: 0n,
+  costFen: 0n,
 };
 
 export const withdrawalCodec = struct({
@@ -358,6 +366,8 @@ export const keys = {
     mktKey("stmt/", org, "/", toHex(code), "/", String(n)),
   sales: (org: string, dim: "product" | "channel" | "marketer", value: string) =>
     mktKey("sales/", org, "/", dim, "/", value),
+  /** How many anomalies of one kind the chain recorded for an enterprise (a countCodec). */
+  anomalies: (org: string, kind: AnomalyKind) => mktKey("anomalies/", org, "/", kind),
   index: (org: string, dim: string, n: bigint) => mktKey("idx/", org, "/", dim, "/", be64(n)),
   indexCount: (org: string, dim: string) => mktKey("idx-count/", org, "/", dim),
   withdrawal: (org: string, id: number) => mktKey("wd/", org, "/", String(id)),

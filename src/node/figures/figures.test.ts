@@ -36,6 +36,7 @@ const order = (id: number, status: OrderStatus): Order => ({
   quantity: 1,
   channel: "web",
   listValueFen: 100n,
+  unitCostFen: 40n,
   status,
   referralCode: undefined,
   marketer: undefined,

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { SalesRow } from "../../app/marketing/queries.js";
 import {
+  ANOMALY_KINDS,
+  type AnomalyKind,
   COMMISSION_NOTES,
   type Commission,
   type Earnings,
@@ -96,12 +98,20 @@ const salesRowSchema = z.object({
   netReceivedFen: decimal,
   refundedFen: decimal,
   commissionFen: decimal,
+  costFen: decimal.describe("what the units sold net of returns cost, at their orders' unit costs"),
 });
 export const salesSchema = proved({
   enterprise: z.string(),
   dimension: z.enum(["product", "channel", "marketer"]),
   rows: z.array(salesRowSchema),
 }).meta({ id: "Sales" });
+
+export const anomaliesSchema = proved({
+  enterprise: z.string(),
+  counts: z
+    .object(Object.fromEntries(ANOMALY_KINDS.map((k) => [k, decimal])) as Record<AnomalyKind, typeof decimal>)
+    .describe("how many of each kind the chain flagged for the enterprise"),
+}).meta({ id: "Anomalies" });
 
 const productShape = {
   enterprise: z.string(),
@@ -154,6 +164,7 @@ const orderSchema = z.object({
   quantity: z.number().int(),
   channel: z.string(),
   listValueFen: decimal,
+  unitCostFen: decimal.describe("the product's cost per unit when the order was created"),
   status: z.enum(ORDER_STATUSES),
   referralCode: z.string().optional(),
   marketer: userCode.optional(),

@@ -3,6 +3,7 @@ import { readAccount } from "../../../app/accounts.js";
 import { addressHex } from "../../../app/address.js";
 import { endBlockEventsCodec, endEventsKey } from "../../../app/marketing/end-block.js";
 import {
+  anomalyCounts,
   enterpriseCost,
   listProducts,
   marketerEarnings,
@@ -20,6 +21,7 @@ import { toHex } from "../../../ledger/bytes.js";
 import { encode, stateProofCodec } from "../../../ledger/index.js";
 import { decodeUserCode, encodeUserCode } from "../../../pki/user-code.js";
 import {
+  anomaliesSchema,
   blockEndEventsSchema,
   costSchema,
   earningsSchema,
@@ -198,6 +200,26 @@ export const marketingRoutes: RouteModule = async (app, { node }) => {
       const r = reader(node, q.prove === "true");
       const rows = salesBy(r.state, org, dimension, BigInt(q.offset), BigInt(q.limit));
       return answer(r, { enterprise: org, dimension, rows });
+    },
+  );
+
+  app.get(
+    `${base}/anomalies`,
+    {
+      schema: {
+        ...get(
+          "getAnomalies",
+          "How many anomalies of each kind the chain flagged for the enterprise: self-referrals, abnormal refund rates, completions that failed",
+        ),
+        params: z.object({ org }),
+        querystring: proveQuery,
+        response: { 200: anomaliesSchema, ...refusals },
+      },
+    },
+    async (request) => {
+      const { org } = request.params;
+      const r = reader(node, request.query.prove === "true");
+      return answer(r, { enterprise: org, counts: anomalyCounts(r.state, org) });
     },
   );
 
