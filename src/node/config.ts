@@ -185,6 +185,12 @@ export const nodeConfigSchema = z.strictObject({
         .default(["127.0.0.0/8", "::1/128"]),
     })
     .optional(),
+  /**
+   * Demo and tests only: a SIMULATED payment provider in this node (payment-simulator.ts). The
+   * key file (relative to the home) is a payment-service identity's; when the buyer pays in the
+   * console's simulator, this node signs confirmPayment as it. Off when absent.
+   */
+  paymentSimulator: z.strictObject({ keyFile: z.string().min(1) }).optional(),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   dataDir: z.string().default("data"),
   /**
@@ -262,6 +268,9 @@ export function loadNodeConfig(home: string, env: NodeJS.ProcessEnv = process.en
       "MKL_LOG_LEVEL",
     ),
     dataDir: resolve(home, config.dataDir),
+    ...(config.paymentSimulator === undefined
+      ? {}
+      : { paymentSimulator: { keyFile: resolve(home, config.paymentSimulator.keyFile) } }),
     tls: {
       key: resolve(home, config.tls.key),
       cert: resolve(home, config.tls.cert),

@@ -5,6 +5,7 @@ import { getSuite, isSuiteId } from "../crypto/index.js";
 import type { KeyPair } from "../crypto/suite.js";
 import { LedgerError } from "../errors.js";
 import { toHex } from "../ledger/bytes.js";
+import { readJsonFile, writeJsonFile } from "../node/files.js";
 import type { Role } from "../pki/roles.js";
 import { nodeHomes } from "./network-up.js";
 
@@ -22,6 +23,36 @@ export const DEMO_PARTIES: readonly DemoParty[] = [
   { name: "marketer-wang", role: "outside-marketer", balanceFen: 1_000_000n },
   { name: "buyer-zhao", role: "buyer", balanceFen: 5_000_000n },
 ];
+
+/**
+ * The demo's payment service: an enterprise identity of org2 (a payment company) whose key the
+ * nodes' SIMULATED payment provider holds (`paymentSimulator` in their config), never a browser.
+ */
+export const DEMO_PAYMENT_SERVICE: DemoParty = {
+  name: "payment-sim",
+  role: "enterprise",
+  organisation: "org2",
+  balanceFen: 0n,
+};
+
+/** Where seedDemoGenesis wrote a party's key. */
+export const demoKeyPath = (networkDir: string, name: string) => join(networkDir, "demo", `${name}.key.pem`);
+
+/**
+ * Gives every node of a demo network the payment simulator, holding DEMO_PAYMENT_SERVICE's key
+ * (demo and tests only). Several nodes sign as one identity: two payments at the same moment
+ * through two nodes can take one nonce, and the second is then refused (TX_NONCE_TAKEN) and paid again.
+ */
+export function configurePaymentSimulator(networkDir: string): void {
+  const keyFile = demoKeyPath(networkDir, DEMO_PAYMENT_SERVICE.name);
+  for (const home of nodeHomes(networkDir)) {
+    const path = join(home, "config.json");
+    writeJsonFile(path, {
+      ...(readJsonFile(path) as Record<string, unknown>),
+      paymentSimulator: { keyFile },
+    });
+  }
+}
 
 /**
  * Adds demo identities with funded accounts to a generated network's genesis (before its first
@@ -44,7 +75,7 @@ export function seedDemoGenesis(
   for (const party of parties) {
     const key = suite.generateKeyPair();
     keys.set(party.name, key);
-    writeFileSync(join(networkDir, "demo", `${party.name}.key.pem`), suite.privateKeyToPem(key.privateKey), {
+    writeFileSync(demoKeyPath(networkDir, party.name), suite.privateKeyToPem(key.privateKey), {
       mode: 0o600,
     });
   }
@@ -75,9 +106,7 @@ export function loadDemoKeys(networkDir: string, parties: readonly DemoParty[] =
   if (!isSuiteId(genesis.suite)) throw new LedgerError("GENESIS_INVALID", `unknown suite ${genesis.suite}`);
   const suite = getSuite(genesis.suite);
   return parties.map((p) => {
-    const privateKey = suite.privateKeyFromPem(
-      readFileSync(join(networkDir, "demo", `${p.name}.key.pem`), "utf8"),
-    );
+    const privateKey = suite.privateKeyFromPem(readFileSync(demoKeyPath(networkDir, p.name), "utf8"));
     return { privateKey, publicKey: suite.publicKeyOf(privateKey) };
   });
 }

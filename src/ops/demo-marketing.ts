@@ -33,6 +33,8 @@ export interface DemoMarketingOptions {
   readonly keys: DemoMarketingKeys;
   /** The enterprise's organisation id (enterprise-a's, "org1" in npm start's network). */
   readonly enterprise?: string;
+  /** The public key of a payment service the enterprise authorises (the nodes' payment simulator). */
+  readonly paymentService?: Uint8Array;
   /** One demo step (a transaction) every this many ms; modest by default. */
   readonly stepMs?: number;
   /** At most this many demo orders in flight at once. */
@@ -161,6 +163,16 @@ export async function startDemoMarketing(options: DemoMarketingOptions): Promise
     kind: "depositEscrow",
     value: { idempotencyKey: "demo-seed-escrow", amountFen: DEMO_ESCROW_FEN, reference: "DEMO-FIN-0001" },
   });
+  if (options.paymentService) {
+    await ok(keys.enterprise, {
+      kind: "authorisePaymentService",
+      value: {
+        idempotencyKey: "demo-seed-payment-simulator",
+        code: userCodeBytesOf(options.suite.hash, options.paymentService),
+        authorised: true,
+      },
+    });
+  }
   const referrals = new Map<string, string[]>();
   for (const marketer of [keys.marketerLi, keys.marketerWang]) {
     for (const p of DEMO_PRODUCTS) {

@@ -159,9 +159,12 @@ async function chainJson<T>(path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-/** Fen as the console prints it: "2980" -> "¥29.80". */
-const yuanText = (fen: string) =>
-  `¥${BigInt(fen) / 100n}.${(BigInt(fen) % 100n).toString().padStart(2, "0")}`;
+/** Fen as the console prints it: "2980" -> "¥29.80", -150n -> "-¥1.50". */
+const yuanText = (fen: string | bigint) => {
+  const v = BigInt(fen);
+  const abs = v < 0n ? -v : v;
+  return `${v < 0n ? "-" : ""}¥${abs / 100n}.${(abs % 100n).toString().padStart(2, "0")}`;
+};
 
 /**
  * At a 390 px phone width the page scrolls only vertically (a wide table scrolls inside its
@@ -302,7 +305,7 @@ describe("the web console in headless Chromium", () => {
   });
 
   step(
-    "a buyer on a 390 px phone orders a two-line basket through the link and pays with the labelled simulator",
+    "a buyer on a 390 px phone orders a two-line basket through the link and pays with the labelled simulator; the payment service confirms it on the chain once the seller authorised it",
     async () => {
       const origin = net.apiUrls[2]!;
       const buyer = await person("buyer", origin, { width: 390, height: 844 });
@@ -337,31 +340,52 @@ describe("the web console in headless Chromium", () => {
       await buyer.getByTestId(`pay-${orderId}`).click();
       await expect(buyer.getByTestId("simulator-banner").textContent()).resolves.toContain("模拟器");
       await screenshot(buyer, "buyer-payment-simulator");
+      // The seller has not authorised the simulator's payment service yet: refused before anything is signed.
       await buyer.getByTestId("simulate-pay").click();
-      await buyer.getByText("已模拟支付").waitFor();
-    },
-  );
+      await buyer.getByTestId("simulate-error").getByText("商家尚未授权这个支付服务").waitFor();
+      const before = await chainJson<{ order: { status: string } }>(`/v1/marketing/orders/${orderId}`);
+      expect(before.order.status).toBe("created");
 
-  step(
-    "the enterprise confirms payment, ships and marks the order delivered; the buyer confirms receipt",
-    async () => {
-      const id = shared.orderId;
+      // The seller authorises it, signed in its browser (the service's key is in the node, not here).
       const { page } = people.enterprise!;
       await nav(page, "/enterprise");
       await tab(page, "订单");
-      await expect(page.getByTestId(`confirm-payment-${id}`).textContent()).resolves.toContain("¥356.00");
-      await page.getByTestId(`confirm-payment-${id}`).click();
-      await page.getByTestId(`ship-${id}`).click();
-      await page.getByTestId(`deliver-${id}`).click();
-      await page.getByTestId(`order-status-${id}`).getByText("已送达").waitFor();
-      await screenshot(page, "enterprise-orders");
+      await page.getByTestId("payment-service-state").getByText("未授权").waitFor();
+      await page.getByTestId("payment-service-toggle").click();
+      await page.getByTestId("payment-service-state").getByText("已授权").waitFor();
 
-      const buyer = people.buyer!.page;
-      await buyer.getByTestId(`receipt-${id}`).click();
-      await buyer.getByTestId(`my-status-${id}`).getByText("交易完成").waitFor();
-      await screenshot(buyer, "buyer-completed-390px");
+      // Paying again: the payment service confirms the whole basket on the chain, no step of the seller's.
+      await buyer.getByTestId("simulate-pay").click();
+      await buyer.getByTestId(`my-status-${orderId}`).getByText("已付款").waitFor();
+      const paid = await chainJson<{ order: { status: string; receivedFen: string } }>(
+        `/v1/marketing/orders/${orderId}`,
+      );
+      expect(paid.order).toMatchObject({ status: "paid" });
+      const second = await chainJson<{ order: { status: string; receivedFen: string } }>(
+        `/v1/marketing/orders/${BigInt(orderId) + 1n}`,
+      );
+      expect(BigInt(paid.order.receivedFen) + BigInt(second.order.receivedFen)).toBe(35_600n);
     },
   );
+
+  step("the enterprise ships the paid order and marks it delivered; the buyer confirms receipt", async () => {
+    const id = shared.orderId;
+    const { page } = people.enterprise!;
+    await nav(page, "/enterprise");
+    await tab(page, "订单");
+    // Already paid through the payment service: nothing for the seller to confirm.
+    await page.getByTestId(`order-status-${id}`).getByText("已付款").waitFor();
+    await expect(page.getByTestId(`confirm-payment-${id}`).count()).resolves.toBe(0);
+    await page.getByTestId(`ship-${id}`).click();
+    await page.getByTestId(`deliver-${id}`).click();
+    await page.getByTestId(`order-status-${id}`).getByText("已送达").waitFor();
+    await screenshot(page, "enterprise-orders");
+
+    const buyer = people.buyer!.page;
+    await buyer.getByTestId(`receipt-${id}`).click();
+    await buyer.getByTestId(`my-status-${id}`).getByText("交易完成").waitFor();
+    await screenshot(buyer, "buyer-completed-390px");
+  });
 
   step("the marketer sees the settled commission and Verify checks it in the browser", async () => {
     const id = shared.orderId;
@@ -602,6 +626,39 @@ describe("the web console in headless Chromium", () => {
       await page.getByTestId(`active-${codes.li}`).getByText("已停用").waitFor();
       await atPhoneWidth(page, "enterprise-employees");
 
+      // A row the browser's check passes but the chain refuses: the node's answer is made to call
+      // the buyer an outside marketer, the chain knows better; that row is taken out, the other imported.
+      await page.route(`**/v1/identities/${codes.zhao}`, async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as Record<string, unknown>;
+        await route.fulfill({ response, json: { ...body, role: "outside-marketer", organisation: "" } });
+      });
+      await page
+        .getByTestId("hr-csv")
+        .fill(["user_code,team_lead,active", `${codes.zhao},,true`, `${codes.wang},,true`].join("\n"));
+      await page.getByTestId("hr-check").click();
+      await expect
+        .poll(() => page.getByTestId("hr-row-2").getAttribute("data-state"), { timeout: 30_000 })
+        .toBe("ready");
+      await expect(page.getByTestId("hr-submit").textContent()).resolves.toContain("2");
+      await page.getByTestId("hr-submit").click();
+      await expect
+        .poll(() => page.getByTestId("hr-row-2").getAttribute("data-state"), { timeout: 60_000 })
+        .toBe("refused");
+      await page.getByTestId("hr-row-2").getByText("链拒绝了这一行").waitFor();
+      await page.getByTestId("hr-row-3").getByText("已导入").waitFor();
+      await page.unroute(`**/v1/identities/${codes.zhao}`);
+      await expect(roster.locator("tr", { hasText: codes.zhao }).count()).resolves.toBe(0);
+
+      // The deactivated marketer, in their own browser: what the chain refuses is a translated sentence.
+      const origin = people.enterprise!.origin;
+      const li = await person("li", origin);
+      await importKey(li, origin, "marketer-li", pem("demo/marketer-li.key.pem"));
+      await nav(li, "/marketer");
+      await li.getByTestId(`take-${SKU}`).click();
+      await li.getByRole("alert").getByText("该营销人员已被企业停用").waitFor();
+      await screenshot(li, "marketer-deactivated-refused");
+
       await tab(page, "经营看板");
       await page.getByTestId("chart-escrow").locator("canvas").first().waitFor();
       await page.getByTestId("chart-sales").locator("canvas").first().waitFor();
@@ -609,14 +666,38 @@ describe("the web console in headless Chromium", () => {
       const cost = await chainJson<{ balanceFen: string; settledFen: string }>(
         "/v1/marketing/enterprises/org1/cost",
       );
-      const sales = await chainJson<{ rows: Array<{ netReceivedFen: string }> }>(
-        "/v1/marketing/enterprises/org1/sales/channel",
-      );
+      const sales = await chainJson<{
+        rows: Array<{ netReceivedFen: string; costFen: string; commissionFen: string }>;
+      }>("/v1/marketing/enterprises/org1/sales/channel");
       const salesFen = sales.rows.reduce((sum, r) => sum + BigInt(r.netReceivedFen), 0n).toString();
       expect(salesFen).not.toBe("0");
+      // Profit after cost (each unit at the cost its order recorded) and commission, from the chain's records.
+      const profitFen = sales.rows.reduce(
+        (sum, r) => sum + BigInt(r.netReceivedFen) - BigInt(r.costFen) - BigInt(r.commissionFen),
+        0n,
+      );
+      expect(sales.rows.some((r) => r.costFen !== "0")).toBe(true);
+      const { products } = await chainJson<{ products: Array<{ stockClearedUnits: string }> }>(
+        "/v1/marketing/enterprises/org1/products",
+      );
+      const cleared = products.reduce((sum, p) => sum + BigInt(p.stockClearedUnits), 0n);
+      expect(cleared).toBeGreaterThan(0n);
+      const { counts } = await chainJson<{ counts: Record<string, string> }>(
+        "/v1/marketing/enterprises/org1/anomalies",
+      );
+      expect(Object.keys(counts).sort()).toEqual(
+        ["abnormal-refund-rate", "completion-failed", "self-referral"].sort(),
+      );
       await page.getByTestId("dash-balance").getByText(yuanText(cost.balanceFen)).waitFor();
       await page.getByTestId("dash-settled").getByText(yuanText(cost.settledFen)).waitFor();
       await page.getByTestId("dash-sales").getByText(yuanText(salesFen)).waitFor();
+      await page.getByTestId("dash-profit").getByText(yuanText(profitFen)).waitFor();
+      await page.getByTestId("dash-cleared").getByText(cleared.toString(), { exact: true }).waitFor();
+      for (const [kind, n] of Object.entries(counts)) {
+        await page.getByTestId(`dash-anomaly-${kind}`).getByText(n, { exact: true }).waitFor();
+      }
+      for (const chart of ["chart-profit", "chart-cleared", "chart-anomalies"])
+        await page.getByTestId(chart).locator("canvas").first().waitFor();
       await screenshot(page, "enterprise-dashboard");
       await atPhoneWidth(page, "enterprise-dashboard");
     },
@@ -726,6 +807,22 @@ describe("the web console in headless Chromium", () => {
       await search(page, "order", id);
       await page.getByText("已退款").first().waitFor();
       await screenshot(page, "auditor-order");
+    },
+  );
+
+  step(
+    "the storefront names a referral code the chain does not know, and says when the node cannot be reached",
+    async () => {
+      const { page, origin } = people.buyer!;
+      // The right form, but no such code on the chain (a random 48-bit code is this one 1 time in 2^48).
+      await page.goto(`${origin}/shop/RC000000000000`);
+      await page.getByTestId("storefront-unknown-code").getByText("推广码「RC000000000000」不存在").waitFor();
+      await screenshot(page, "buyer-unknown-code-390px");
+      // The node down, as the browser sees it: its requests fail.
+      await page.route("**/v1/marketing/referrals/*", (route) => route.abort("connectionrefused"));
+      await page.goto(shared.link.replace(people.marketer!.origin, origin));
+      await page.getByRole("alert").getByText("无法连接节点").waitFor();
+      await page.unroute("**/v1/marketing/referrals/*");
     },
   );
 

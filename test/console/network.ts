@@ -2,7 +2,12 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { seedDemoGenesis } from "../../src/ops/demo-genesis.js";
+import {
+  configurePaymentSimulator,
+  DEMO_PARTIES,
+  DEMO_PAYMENT_SERVICE,
+  seedDemoGenesis,
+} from "../../src/ops/demo-genesis.js";
 import { type NodeProcessInfo, nodeHomes, stopChild } from "../../src/ops/network-up.js";
 import { freePort, wirePeers } from "../../src/ops/peers.js";
 import { CLI, ROOT, startNode, writeTestConfig } from "../e2e/harness.js";
@@ -16,7 +21,8 @@ export interface ConsoleNetwork {
 
 /**
  * What `npm start` makes, on ephemeral ports: four organisations, one validator process each
- * over mutual TLS, with the demo identities (enterprise-a of org1, ...) in genesis. No demo
+ * over mutual TLS, with the demo identities (enterprise-a of org1, ...) and the payment
+ * simulator's payment service (of org2, its key held by every node) in genesis. No demo
  * traffic: the browser test makes every transaction itself.
  */
 export async function startConsoleNetwork(suite = "sm"): Promise<ConsoleNetwork> {
@@ -26,10 +32,11 @@ export async function startConsoleNetwork(suite = "sm"): Promise<ConsoleNetwork>
     cwd: ROOT,
     stdio: "pipe",
   });
-  seedDemoGenesis(dir);
+  seedDemoGenesis(dir, [...DEMO_PARTIES, DEMO_PAYMENT_SERVICE]);
   const homes = nodeHomes(dir);
   wirePeers(dir, { p2pPorts: await Promise.all(homes.map(() => freePort())) });
   for (const home of homes) writeTestConfig(home, { emptyBlockIntervalMs: 500 });
+  configurePaymentSimulator(dir);
   const nodes: NodeProcessInfo[] = homes.map((home) => startNode(home));
   const apiUrls = await Promise.all(nodes.map((n) => n.apiUrl));
   return {

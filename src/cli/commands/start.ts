@@ -2,7 +2,14 @@ import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
 import { getSuite, isSuiteId } from "../../crypto/index.js";
-import { loadDemoKeys, seedDemoGenesis } from "../../ops/demo-genesis.js";
+import {
+  configurePaymentSimulator,
+  DEMO_PARTIES,
+  DEMO_PAYMENT_SERVICE,
+  demoKeyPath,
+  loadDemoKeys,
+  seedDemoGenesis,
+} from "../../ops/demo-genesis.js";
 import { demoMarketingKeys, startDemoMarketing } from "../../ops/demo-marketing.js";
 import { runMonitor } from "../../ops/monitor/run.js";
 import { targetsFromNetwork } from "../../ops/monitor/targets.js";
@@ -82,7 +89,7 @@ export function registerStartCommand(program: Command): void {
           },
           (line) => console.log(`  ${line}`),
         );
-        seedDemoGenesis(home);
+        seedDemoGenesis(home, [...DEMO_PARTIES, DEMO_PAYMENT_SERVICE]);
       } else {
         console.log(`resuming the local network in ${home}`);
         if (basePort !== undefined && basePort !== basePortOf(home)) {
@@ -108,6 +115,10 @@ export function registerStartCommand(program: Command): void {
           })
         : undefined;
       pointNodesAtMonitor(home, monitor?.url);
+      // The console's payment simulator: the nodes hold the demo payment service's key.
+      const simulatorKey = demoKeyPath(home, DEMO_PAYMENT_SERVICE.name);
+      const simulator = existsSync(simulatorKey);
+      if (simulator) configurePaymentSimulator(home);
       // All or none: a port taken meanwhile or a node that cannot start leaves nothing running behind the error.
       const network = await launchOrRefuse(home, {
         print: (line) => {
@@ -133,6 +144,9 @@ export function registerStartCommand(program: Command): void {
             suite: getSuite(isSuiteId(status.suite) ? status.suite : "sm"),
             chainId: status.chainId,
             keys: demoMarketingKeys(loadDemoKeys(home)),
+            ...(simulator
+              ? { paymentService: loadDemoKeys(home, [DEMO_PAYMENT_SERVICE])[0]!.publicKey.bytes }
+              : {}),
             log: (line) => console.log(`[demo] ${line}`),
           })
         : () => {};

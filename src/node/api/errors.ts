@@ -31,6 +31,11 @@ const STATUS_BY_CODE: Record<string, number> = {
   MONITOR_UNREACHABLE: 502,
   MONITOR_ANSWER_TOO_LARGE: 502,
   OPS_WRITE_NOT_PERMITTED: 403,
+  // The payment simulator (payment-simulator.ts) refuses before signing.
+  ORDER_NOT_BASKET: 409,
+  ORDER_BAD_STATE: 409,
+  PAYMENT_SERVICE_NOT_AUTHORISED: 409,
+  PAYMENT_SIMULATOR_OFF: 404,
 };
 
 export function httpStatusOf(error: LedgerError): number {

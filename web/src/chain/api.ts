@@ -1,12 +1,36 @@
 import type { z } from "zod";
 import { LedgerError } from "../../../src/errors.js";
 import type { StatusJson } from "../../../src/sdk/client.js";
-import type { salesSchema, withdrawalsSchema } from "../../../src/sdk/wire/index.js";
+import type {
+  anomaliesSchema,
+  costSchema,
+  earningsSchema,
+  IdentityJson,
+  orderViewSchema,
+  productSchema,
+  productsSchema,
+  referralSchema,
+  salesSchema,
+  statementSchema,
+  withdrawalsSchema,
+} from "../../../src/sdk/wire/index.js";
 
-/** Answers typed by the node's own wire schemas (types only: nothing of zod is loaded here). */
+// Answers typed by the node's own wire schemas, the SDK's types (types only: nothing of zod is
+// loaded here), so the console's types follow every record the chain changes.
 export type SalesJson = z.infer<typeof salesSchema>;
 export type WithdrawalsJson = z.infer<typeof withdrawalsSchema>;
 export type WithdrawalJson = WithdrawalsJson["withdrawals"][number];
+export type ProductJson = z.infer<typeof productSchema>;
+export type OrderViewJson = z.infer<typeof orderViewSchema>;
+export type OrderJson = OrderViewJson["order"];
+export type CommissionJson = NonNullable<OrderViewJson["commission"]>;
+export type ProofsJson = NonNullable<OrderViewJson["proofs"]>;
+export type EarningsJson = z.infer<typeof earningsSchema>;
+export type CostJson = z.infer<typeof costSchema>;
+export type StatementEntryJson = z.infer<typeof statementSchema>["entries"][number];
+export type ReferralJson = z.infer<typeof referralSchema>;
+export type AnomaliesJson = z.infer<typeof anomaliesSchema>;
+export type { IdentityJson };
 
 // Plain fetch rather than the SDK client, so the first page does not load the SDK's schemas.
 
@@ -55,6 +79,13 @@ export async function getJson<T>(path: string): Promise<T> {
   return answer as T;
 }
 
+/** POST a JSON body and read the node's JSON answer. */
+export async function postJson<T>(path: string, body: object): Promise<T> {
+  const { status, answer } = await request("POST", path, body);
+  if (answer === undefined) throw httpError(status, undefined);
+  return answer as T;
+}
+
 /** POST or DELETE to the node, its answer not needed (the monitor's acknowledgements and silences). */
 export async function sendJson(
   method: "POST" | "DELETE",
@@ -65,133 +96,17 @@ export async function sendJson(
   await request(method, path, body, headers);
 }
 
-export interface ProductJson {
-  sku: string;
-  name: string;
-  category: string;
-  priceFen: string;
-  costFen: string;
-  stock: string;
-  reserved: string;
-  sold: string;
-  channels: string[];
-  serviceTerms: string;
-  returnWindowDays: number;
-  status: string;
-}
-
-export interface OrderJson {
-  id: string;
-  basketId: string;
-  lines: number;
-  enterprise: string;
-  sku: string;
-  quantity: number;
-  channel: string;
-  listValueFen: string;
-  status: string;
-  referralCode?: string;
-  marketer?: string;
-  buyerCode?: string;
-  receivedFen: string;
-  refundedFen: string;
-  returnedUnits: number;
-  createdAtMs: string;
-  completedAtMs: string;
-  lastReason: string;
-}
-
-export interface CommissionJson {
-  orderId: string;
-  enterprise: string;
-  policyId: string;
-  policyVersion: number;
-  policyHash: string;
-  rateBps: number;
-  baseFen: string;
-  totalFen: string;
-  note: string;
-  parts: Array<{
-    payee: string;
-    role: string;
-    grossFen: string;
-    clawedBackFen: string;
-    settledFen: string;
-    status: string;
-  }>;
-}
-
-export interface ProofsJson {
-  height: string;
-  stateRoot: string | null;
-  entries: Array<{ key: string; value: string | null; proof: string }>;
-}
-
-export interface OrderViewJson {
-  order: OrderJson;
-  commission: CommissionJson | null;
-  proofs?: ProofsJson;
-}
-
-export interface EarningsJson {
-  balanceFen: string;
-  debtFen: string;
-  payableFen: string;
-  settledFen: string;
-  clawedBackFen: string;
-  withdrawnFen: string;
-  pendingWithdrawalFen: string;
-  pendingSalesFen: string;
-  referredOrders: number;
-  refundedOrders: number;
-}
-
-export interface CostJson {
-  balanceFen: string;
-  depositedFen: string;
-  settledFen: string;
-  payableFen: string;
-  returnedFen: string;
-  withdrawnFen: string;
-  netCommissionCostFen: string;
-}
-
-export interface StatementEntryJson {
-  kind: string;
-  orderId: string;
-  amountFen: string;
-  height: string;
-  timeMs: string;
-  reference: string;
-}
-
-export interface ReferralJson {
-  code: string;
-  enterprise: string;
-  sku: string;
-  marketer: string;
-}
-
-export interface IdentityJson {
-  code: string;
-  role: string;
-  organisation: string;
-  status: string;
-  /** The address of the key now registered for the code (it follows key rotation). */
-  settlementAccount: string;
-}
-
 const enterprise = (org: string) => `/v1/marketing/enterprises/${encodeURIComponent(org)}`;
 
 export const api = {
   status: () => getJson<StatusJson>("/v1/status"),
-  products: (org: string) => getJson<{ products: ProductJson[] }>(`${enterprise(org)}/products`),
+  products: (org: string) => getJson<z.infer<typeof productsSchema>>(`${enterprise(org)}/products`),
   product: (org: string, sku: string) =>
     getJson<ProductJson>(`${enterprise(org)}/products/${encodeURIComponent(sku)}`),
   earnings: (org: string, code: string) =>
     getJson<EarningsJson>(`${enterprise(org)}/marketers/${code}/earnings`),
   statement: (org: string, code: string) =>
-    getJson<{ entries: StatementEntryJson[] }>(`${enterprise(org)}/marketers/${code}/statement?limit=1000`),
+    getJson<z.infer<typeof statementSchema>>(`${enterprise(org)}/marketers/${code}/statement?limit=1000`),
   cost: (org: string) => getJson<CostJson>(`${enterprise(org)}/cost`),
   order: (id: string, prove = false) =>
     getJson<OrderViewJson>(`/v1/marketing/orders/${id}${prove ? "?prove=true" : ""}`),
@@ -200,6 +115,15 @@ export const api = {
   sales: (org: string, dimension: "product" | "channel" | "marketer") =>
     getJson<SalesJson>(`${enterprise(org)}/sales/${dimension}`),
   withdrawals: (org: string) => getJson<WithdrawalsJson>(`${enterprise(org)}/withdrawals?limit=1000`),
+  anomalies: (org: string) => getJson<AnomaliesJson>(`${enterprise(org)}/anomalies`),
+  /** This node's SIMULATED payment service (404 when it has none), and whether `org` authorised it. */
+  paymentSimulator: (org?: string) =>
+    getJson<{ simulated: true; code: string; authorised?: boolean }>(
+      `/v1/payment-simulator${org ? `?enterprise=${encodeURIComponent(org)}` : ""}`,
+    ),
+  /** Pays a basket in the simulator: the payment service signs its confirmation on the node. */
+  simulatePayment: (orderId: string) =>
+    postJson<{ hash: string; amountFen: string }>("/v1/payment-simulator/payments", { orderId }),
 };
 
 /** The identity a code names, or undefined when the chain has none (any other failure is thrown). */

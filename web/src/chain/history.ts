@@ -1,6 +1,14 @@
 import { useQueries } from "@tanstack/react-query";
 import { useMemo } from "react";
-import { escrowCodec, keys, salesCodec } from "../../../src/app/marketing/records.js";
+import {
+  ANOMALY_KINDS,
+  type AnomalyKind,
+  countCodec,
+  escrowCodec,
+  keys,
+  productCodec,
+  salesCodec,
+} from "../../../src/app/marketing/records.js";
 import { useLastComplete } from "./last-complete.js";
 import { BOOKS_AT } from "./query-keys.js";
 import { readIndexValues, readState } from "./state-reads.js";
@@ -15,10 +23,20 @@ export interface BooksAt {
   returnedFen: bigint;
   /** Net amount received on completed orders, by channel (the channels the chain knew then). */
   salesFen: Record<string, bigint>;
+  /**
+   * Profit after cost and commission on completed orders, summed over the channels: net received,
+   * less the units' cost at the unit costs their orders recorded, less the commission net of clawbacks.
+   */
+  profitFen: bigint;
+  /** Units cleared (completed, net of returns), by product (the products the chain knew then). */
+  clearedUnits: Record<string, bigint>;
+  /** How many anomalies of each kind the chain had flagged by then. */
+  anomalies: Record<AnomalyKind, bigint>;
 }
 
 export interface BooksHistory {
   channels: string[];
+  products: string[];
   points: BooksAt[];
 }
 
@@ -38,12 +56,17 @@ export function sampleHeights(tip: bigint, count: number): bigint[] {
   return heights;
 }
 
-/** The enterprise's escrow and sales at one height, read from the chain's own state then (`GET /v1/state/:key?height=`). */
+/** The enterprise's books at one height, read from the chain's own state then (`GET /v1/state/:key?height=`). */
 export async function booksAt(org: string, height: bigint): Promise<BooksAt> {
-  const channels = await readIndexValues(org, "channel", height);
-  const [escrow, ...sales] = await Promise.all([
+  const [channels, skus] = await Promise.all([
+    readIndexValues(org, "channel", height),
+    readIndexValues(org, "product", height),
+  ]);
+  const [escrow, sales, products, anomalies] = await Promise.all([
     readState(keys.escrow(org), escrowCodec, height),
-    ...channels.map((c) => readState(keys.sales(org, "channel", c), salesCodec, height)),
+    Promise.all(channels.map((c) => readState(keys.sales(org, "channel", c), salesCodec, height))),
+    Promise.all(skus.map((sku) => readState(keys.product(org, sku), productCodec, height))),
+    Promise.all(ANOMALY_KINDS.map((k) => readState(keys.anomalies(org, k), countCodec, height))),
   ]);
   const e = escrow.value;
   return {
@@ -54,7 +77,18 @@ export async function booksAt(org: string, height: bigint): Promise<BooksAt> {
     payableFen: e?.payableFen ?? 0n,
     returnedFen: e?.returnedFen ?? 0n,
     salesFen: Object.fromEntries(channels.map((c, i) => [c, sales[i]?.value?.netReceivedFen ?? 0n])),
+    profitFen: sales.reduce((sum, { value: s }) => sum + (s ? profitOf(s) : 0n), 0n),
+    clearedUnits: Object.fromEntries(skus.map((sku, i) => [sku, products[i]?.value?.sold ?? 0n])),
+    anomalies: Object.fromEntries(ANOMALY_KINDS.map((k, i) => [k, anomalies[i]?.value?.n ?? 0n])) as Record<
+      AnomalyKind,
+      bigint
+    >,
   };
+}
+
+/** A sales record's profit after cost and commission (negative when they exceed what was received). */
+export function profitOf(s: { netReceivedFen: bigint; costFen: bigint; commissionFen: bigint }): bigint {
+  return s.netReceivedFen - s.costFen - s.commissionFen;
 }
 
 /**
@@ -84,6 +118,7 @@ export function useBooksHistory(
       tip !== undefined && points.points
         ? {
             channels: [...new Set(points.points.flatMap((p) => Object.keys(p.salesFen)))],
+            products: [...new Set(points.points.flatMap((p) => Object.keys(p.clearedUnits)))],
             points: points.points,
           }
         : undefined,

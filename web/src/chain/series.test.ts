@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { policyRules } from "../../../src/app/marketing/records.js";
+import { policyRules, type StatementKind } from "../../../src/app/marketing/records.js";
 import { sampleHeights } from "./history.js";
 import { diffRules } from "./policies.js";
 import { runningTotals } from "./statement.js";
@@ -15,7 +15,7 @@ describe("the console's chart series and policy diff", () => {
   });
 
   it("runs each statement kind's total over heights, one point per height", () => {
-    const entry = (kind: string, amountFen: string, height: string) => ({
+    const entry = (kind: StatementKind, amountFen: string, height: string) => ({
       kind,
       orderId: "0",
       amountFen,

@@ -44,17 +44,36 @@ export function yuanChartOption(
   series: readonly YuanSeries[],
   rotateLabels = false,
 ): ChartOption {
+  return chartOption(categories, series, { name: "¥", whole: false }, yuanForChart, rotateLabels);
+}
+
+/** The same shape for counts (units, anomalies): whole numbers up y, named by `unit`. */
+export function countChartOption(
+  categories: readonly string[],
+  series: readonly YuanSeries[],
+  unit: string,
+): ChartOption {
+  return chartOption(categories, series, { name: unit, whole: true }, Number);
+}
+
+function chartOption(
+  categories: readonly string[],
+  series: readonly YuanSeries[],
+  axis: { name: string; whole: boolean },
+  toNumber: (v: bigint) => number,
+  rotateLabels = false,
+): ChartOption {
   return {
     tooltip: { trigger: "axis" },
     legend: { top: 0 },
     grid: { left: 56, right: 16, top: 40, bottom: rotateLabels ? 48 : 32 },
     xAxis: { type: "category", data: categories, ...(rotateLabels ? { axisLabel: { rotate: 20 } } : {}) },
-    yAxis: { type: "value", name: "¥" },
+    yAxis: { type: "value", name: axis.name, ...(axis.whole ? { minInterval: 1 } : {}) },
     series: series.map((s) => ({
       name: s.name,
       type: s.type,
       ...(s.step ? { step: "end" } : {}),
-      data: s.values.map(yuanForChart),
+      data: s.values.map(toNumber),
     })),
   };
 }

@@ -303,6 +303,8 @@ export const en: Same<typeof zhCN> = {
     awaitingConfirmation: "Paid at the simulator; waiting for the seller to confirm",
     confirmReceipt: "Confirm receipt",
     badCode: "“{{code}}” is not a referral code",
+    unknownCode:
+      "The referral code {{code}} does not exist on the chain: ask the marketer for the link again",
     open: "Open",
     enterCode: "Enter a referral code",
     basket: "Basket",
@@ -315,10 +317,11 @@ export const en: Same<typeof zhCN> = {
     title: "Payment simulator",
     simulatorBanner: "This is a payment SIMULATOR, not a real payment",
     simulatorHelp:
-      "No money moves. The order becomes paid on the chain when the seller confirms the amount received.",
+      "No money moves. The simulated payment service (its key is on the node, not in this browser) confirms the amount on the chain and the order becomes paid; on a node without one, the seller confirms the amount received.",
     forOrder: "Order {{id}}",
     payNow: "Simulate payment",
     done: "Simulated payment done, reference {{reference}}",
+    confirmedOnChain: "Simulated payment done: the payment service confirmed it in block {{height}}",
   },
   refundRequest: {
     title: "Refund request",
@@ -492,6 +495,11 @@ export const en: Same<typeof zhCN> = {
     WITHDRAWAL_UNKNOWN: "There is no such withdrawal",
     EXTERNAL_REFERENCE_REQUIRED: "Approving a withdrawal needs finance's payment reference",
     OPERATION_INPUT_INVALID: "Invalid input: {{message}}",
+    MARKETER_INACTIVE:
+      "The marketer has been deactivated by the enterprise: no new referral codes, and their codes attach to no new order",
+    PAYMENT_SERVICE_NOT_AUTHORISED: "The seller has not authorised this payment service: you cannot pay yet",
+    PAYMENT_SERVICE_INVALID: "A payment service must be an enterprise identity of another organisation",
+    ORDER_NOT_BASKET: "This is not a basket's first line: {{message}}",
   },
   ...businessEn,
 };

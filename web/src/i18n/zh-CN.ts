@@ -293,6 +293,7 @@ export const zhCN = {
     awaitingConfirmation: "已模拟支付，等待商家确认收款",
     confirmReceipt: "确认收货",
     badCode: "推广码「{{code}}」格式不对",
+    unknownCode: "推广码「{{code}}」不存在：链上没有这个推广码，请向营销人员确认链接",
     open: "打开",
     enterCode: "输入推广码",
     basket: "购物篮",
@@ -304,10 +305,12 @@ export const zhCN = {
   pay: {
     title: "支付模拟器",
     simulatorBanner: "这是支付模拟器，不是真实支付",
-    simulatorHelp: "不会发生任何资金划转。商家确认收款后，订单在链上变为已付款。",
+    simulatorHelp:
+      "不会发生任何资金划转。模拟的支付服务（密钥在节点上，不在本浏览器）会在链上确认收款，订单随即变为已付款；节点没有模拟支付服务时，由商家确认收款。",
     forOrder: "订单 {{id}}",
     payNow: "模拟支付",
     done: "模拟支付完成，流水号 {{reference}}",
+    confirmedOnChain: "模拟支付完成：支付服务已在第 {{height}} 块确认收款",
   },
   refundRequest: {
     title: "退款申请",
@@ -478,6 +481,10 @@ export const zhCN = {
     WITHDRAWAL_UNKNOWN: "没有这笔提现",
     EXTERNAL_REFERENCE_REQUIRED: "批准提现需要填写财务付款凭证号",
     OPERATION_INPUT_INVALID: "输入有误：{{message}}",
+    MARKETER_INACTIVE: "该营销人员已被企业停用：不能再领取推广码，推广码也不再关联新订单",
+    PAYMENT_SERVICE_NOT_AUTHORISED: "商家尚未授权这个支付服务，暂时无法付款",
+    PAYMENT_SERVICE_INVALID: "支付服务必须是另一家机构的企业身份",
+    ORDER_NOT_BASKET: "这不是购物篮的第一件商品：{{message}}",
   },
   ...businessZhCN,
 };

@@ -43,6 +43,7 @@ import { useSession } from "../session.js";
 import { Dashboard } from "./enterprise/Dashboard.js";
 import { Employees } from "./enterprise/Employees.js";
 import { ImportCsv } from "./enterprise/ImportCsv.js";
+import { PaymentService } from "./enterprise/PaymentService.js";
 import { PolicyVersions } from "./enterprise/PolicyVersions.js";
 import { Withdrawals } from "./enterprise/Withdrawals.js";
 
@@ -589,6 +590,7 @@ function Orders({ org }: { org: string }) {
   });
   return (
     <Space direction="vertical" className="full-width">
+      <PaymentService org={org} />
       <RefundRequests onDone={() => void orders.refetch()} />
       <QueryState query={orders} isEmpty={(d) => d.length === 0} empty={t("orders.none")}>
         {(d) => <OrderTable views={d} onDone={() => void orders.refetch()} />}

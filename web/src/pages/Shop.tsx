@@ -22,13 +22,14 @@ import { useNavigate, useParams } from "react-router-dom";
 import type { ReasonCode } from "../../../src/app/marketing/records.js";
 import { systemClock } from "../../../src/clock.js";
 import { bytesToHex, randomBytes } from "../../../src/crypto/bytes.js";
+import { LedgerError } from "../../../src/errors.js";
 import { decodeUserCode } from "../../../src/pki/user-code.js";
 import { api, type OrderViewJson, type ProductJson } from "../chain/api.js";
 import { signRefundRequest } from "../chain/refund-request.js";
 import { useSuite } from "../chain/suite.js";
-import { eventAttribute, idempotencyKey } from "../chain/tx.js";
+import { ChainRefusal, client, eventAttribute, idempotencyKey } from "../chain/tx.js";
 import { yuan } from "../components/format.js";
-import { QueryState } from "../components/states.js";
+import { ErrorState, QueryState } from "../components/states.js";
 import { statusTag } from "../components/status-tag.js";
 import { useSubmit } from "../components/submit.js";
 import { UnlockGate } from "../components/unlock.js";
@@ -127,6 +128,17 @@ function Storefront({ code }: { code: string }) {
       void navigate("/shop");
     }
   };
+  // A code of the right form that the chain does not know: say which, not just "not found".
+  if (referral.error instanceof LedgerError && referral.error.code === "NOT_FOUND")
+    return (
+      <Alert
+        type="error"
+        showIcon
+        role="alert"
+        title={t("shop.unknownCode", { code })}
+        data-testid="storefront-unknown-code"
+      />
+    );
   return (
     <QueryState query={referral}>
       {(r) => (
@@ -270,17 +282,44 @@ function basketOf(lines: OrderViewJson[]): Basket {
   };
 }
 
-/** A payment-service simulator: no money moves; the enterprise then confirms the amount received on the chain. */
+/**
+ * A payment-service simulator: no money moves. Paying asks the node's simulated payment service
+ * (its key stays in the node) to confirm the basket's amount on the chain, as a provider's
+ * notification would; the order is then paid with no step of the seller's. A node without one
+ * only records the payment here, and the seller confirms the amount received.
+ */
 function PaySimulator({ basket, onClose }: { basket: Basket; onClose: () => void }) {
   const { t } = useTranslation();
   const { message } = AntApp.useApp();
-  const pay = () => {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const record = (reference: string) => {
     const payments = load<{ orderId: string; reference: string; amountFen: string }>(PAYMENTS_KEY);
-    const reference = `SIM-${bytesToHex(randomBytes(4)).toUpperCase()}`;
     payments.push({ orderId: basket.id, reference, amountFen: basket.listValueFen.toString() });
     localStorage.setItem(PAYMENTS_KEY, JSON.stringify(payments));
-    void message.success(t("pay.done", { reference }));
-    onClose();
+  };
+  const pay = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const { hash } = await api.simulatePayment(basket.id);
+      const status = await client.waitForTx(hash, { timeoutMs: 60_000, pollMs: 250 });
+      if (status.result.code !== "OK")
+        throw new ChainRefusal(status.result.code, status.result.message, status.height, hash);
+      record(hash);
+      void message.success(t("pay.confirmedOnChain", { height: status.height }));
+      onClose();
+    } catch (e) {
+      if (e instanceof LedgerError && e.code === "PAYMENT_SIMULATOR_OFF") {
+        // This node runs no simulator: the payment is only noted here, for the seller to confirm.
+        const reference = `SIM-${bytesToHex(randomBytes(4)).toUpperCase()}`;
+        record(reference);
+        void message.success(t("pay.done", { reference }));
+        onClose();
+      } else setError(e);
+    } finally {
+      setBusy(false);
+    }
   };
   return (
     <Modal open title={t("pay.title")} onCancel={onClose} footer={null}>
@@ -296,11 +335,16 @@ function PaySimulator({ basket, onClose }: { basket: Basket; onClose: () => void
         title={yuan(basket.listValueFen)}
         subTitle={t("pay.forOrder", { id: basket.id })}
         extra={
-          <Button type="primary" onClick={pay} data-testid="simulate-pay">
+          <Button type="primary" loading={busy} onClick={() => void pay()} data-testid="simulate-pay">
             {t("pay.payNow")}
           </Button>
         }
       />
+      {error ? (
+        <div data-testid="simulate-error">
+          <ErrorState error={error} />
+        </div>
+      ) : null}
     </Modal>
   );
 }

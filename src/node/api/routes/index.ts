@@ -8,6 +8,7 @@ import { marketingRoutes } from "./marketing.js";
 import { metricsRoutes } from "./metrics.js";
 import { openApiRoutes } from "./openapi.js";
 import { opsProxyRoutes } from "./ops-proxy.js";
+import { paymentSimulatorRoutes } from "./payment-simulator.js";
 import { proposalRoutes } from "./proposals.js";
 import { stateRoutes } from "./state.js";
 import { statusRoutes } from "./status.js";
@@ -32,5 +33,6 @@ export const ROUTE_MODULES: readonly RouteModule[] = [
   marketingRoutes,
   eventRoutes,
   opsProxyRoutes,
+  paymentSimulatorRoutes,
   consoleRoutes,
 ];

@@ -2,38 +2,67 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Card, Col, Row, Space, Statistic, Typography } from "antd";
 import { useMemo } from "react";
 import { useTranslation } from "react-i18next";
+import { ANOMALY_KINDS } from "../../../../src/app/marketing/records.js";
 import { api, type SalesJson } from "../../chain/api.js";
-import { type BooksHistory, useBooksHistory } from "../../chain/history.js";
-import { type ChartOption, CLOCK, timeLabel, yuanChartOption } from "../../components/chart-option.js";
+import { type BooksHistory, profitOf, useBooksHistory } from "../../chain/history.js";
+import {
+  type ChartOption,
+  CLOCK,
+  countChartOption,
+  timeLabel,
+  yuanChartOption,
+} from "../../components/chart-option.js";
 import { yuan } from "../../components/format.js";
 import { Chart } from "../../components/lazy-chart.js";
 import { EmptyState, QueryState } from "../../components/states.js";
 import { useSession } from "../../session.js";
 
+const timesOf = (history: BooksHistory) => history.points.map((p) => timeLabel(p.timeMs, p.height, CLOCK));
+
 function lineOption(history: BooksHistory, series: Array<{ name: string; values: bigint[] }>): ChartOption {
-  const times = history.points.map((p) => timeLabel(p.timeMs, p.height, CLOCK));
   return yuanChartOption(
-    times,
+    timesOf(history),
     series.map((s) => ({ ...s, type: "line" })),
+  );
+}
+
+function countLineOption(
+  history: BooksHistory,
+  series: Array<{ name: string; values: bigint[] }>,
+  unit: string,
+): ChartOption {
+  return countChartOption(
+    timesOf(history),
+    series.map((s) => ({ ...s, type: "line", step: true })),
+    unit,
   );
 }
 
 function barOption(
   sales: SalesJson,
-  names: { received: string; commission: string },
+  names: { received: string; commission: string; profit: string },
   short?: (k: string) => string,
 ): ChartOption {
+  const fen = (r: SalesJson["rows"][number]) => ({
+    netReceivedFen: BigInt(r.netReceivedFen),
+    costFen: BigInt(r.costFen),
+    commissionFen: BigInt(r.commissionFen),
+  });
   return yuanChartOption(
     sales.rows.map((r) => (short ? short(r.key) : r.key)),
     [
       { name: names.received, type: "bar", values: sales.rows.map((r) => BigInt(r.netReceivedFen)) },
       { name: names.commission, type: "bar", values: sales.rows.map((r) => BigInt(r.commissionFen)) },
+      { name: names.profit, type: "bar", values: sales.rows.map((r) => profitOf(fen(r))) },
     ],
     true,
   );
 }
 
-/** Escrow and sales over time (the chain's state at sampled heights) and sales by product and marketer now. */
+/**
+ * Escrow, sales, profit, stock cleared and anomalies over time (the chain's state at sampled
+ * heights), and sales by product and marketer now.
+ */
 export function Dashboard({ org }: { org: string }) {
   const { t } = useTranslation();
   const queryClient = useQueryClient();
@@ -53,7 +82,11 @@ export function Dashboard({ org }: { org: string }) {
     void byProduct.refetch();
     void byMarketer.refetch();
   };
-  const barNames = { received: t("dashboard.netReceived"), commission: t("dashboard.commission") };
+  const barNames = {
+    received: t("dashboard.netReceived"),
+    commission: t("dashboard.commission"),
+    profit: t("dashboard.profit"),
+  };
   return (
     <Space direction="vertical" size="large" className="full-width">
       <Space wrap>
@@ -122,7 +155,37 @@ function HistoryCharts({ history }: { history: BooksHistory }) {
       ]),
     [history, t],
   );
+  const profit = useMemo(
+    () =>
+      lineOption(history, [{ name: t("dashboard.profit"), values: history.points.map((p) => p.profitFen) }]),
+    [history, t],
+  );
+  const cleared = useMemo(
+    () =>
+      countLineOption(
+        history,
+        history.products.map((sku) => ({
+          name: sku,
+          values: history.points.map((p) => p.clearedUnits[sku] ?? 0n),
+        })),
+        t("dashboard.unitsAxis"),
+      ),
+    [history, t],
+  );
+  const anomalies = useMemo(
+    () =>
+      countLineOption(
+        history,
+        ANOMALY_KINDS.map((k) => ({
+          name: t(`dashboard.anomalyKind.${k}`),
+          values: history.points.map((p) => p.anomalies[k]),
+        })),
+        t("dashboard.anomaliesAxis"),
+      ),
+    [history, t],
+  );
   const totalSales = Object.values(last.salesFen).reduce((a, b) => a + b, 0n);
+  const totalCleared = Object.values(last.clearedUnits).reduce((a, b) => a + b, 0n);
   return (
     <Row gutter={[16, 16]}>
       <Col xs={24} lg={12}>
@@ -149,6 +212,43 @@ function HistoryCharts({ history }: { history: BooksHistory }) {
             <Statistic title={t("escrow.payable")} value={yuan(last.payableFen)} />
           </Space>
           <Chart testId="chart-escrow" label={t("dashboard.escrowOverTime")} option={escrow} />
+        </Card>
+      </Col>
+      <Col xs={24} lg={12}>
+        <Card size="small" title={t("dashboard.profitOverTime")}>
+          <div data-testid="dash-profit">
+            <Statistic title={t("dashboard.profitNow")} value={yuan(last.profitFen)} />
+          </div>
+          <Typography.Paragraph type="secondary">{t("dashboard.profitRule")}</Typography.Paragraph>
+          {history.channels.length === 0 ? (
+            <EmptyState>{t("dashboard.noSales")}</EmptyState>
+          ) : (
+            <Chart testId="chart-profit" label={t("dashboard.profitOverTime")} option={profit} />
+          )}
+        </Card>
+      </Col>
+      <Col xs={24} lg={12}>
+        <Card size="small" title={t("dashboard.clearedOverTime")}>
+          <div data-testid="dash-cleared">
+            <Statistic title={t("dashboard.clearedNow")} value={totalCleared.toString()} />
+          </div>
+          {history.products.length === 0 ? (
+            <EmptyState>{t("dashboard.noProducts")}</EmptyState>
+          ) : (
+            <Chart testId="chart-cleared" label={t("dashboard.clearedOverTime")} option={cleared} />
+          )}
+        </Card>
+      </Col>
+      <Col xs={24}>
+        <Card size="small" title={t("dashboard.anomaliesOverTime")}>
+          <Space wrap size="large">
+            {ANOMALY_KINDS.map((k) => (
+              <div key={k} data-testid={`dash-anomaly-${k}`}>
+                <Statistic title={t(`dashboard.anomalyKind.${k}`)} value={last.anomalies[k].toString()} />
+              </div>
+            ))}
+          </Space>
+          <Chart testId="chart-anomalies" label={t("dashboard.anomaliesOverTime")} option={anomalies} />
         </Card>
       </Col>
     </Row>
