@@ -12,7 +12,7 @@ import type { KeyPair } from "../../../crypto/suite.js";
 import { fromHex, toHex } from "../../../ledger/bytes.js";
 import { decode, stateProofCodec, verifyStateProof } from "../../../ledger/index.js";
 import { startDemoMarketing } from "../../../ops/demo-marketing.js";
-import { userCodeOf } from "../../../pki/user-code.js";
+import { userCodeBytesOf, userCodeOf } from "../../../pki/user-code.js";
 import { MarketLedgerClient, TxSender } from "../../../sdk/index.js";
 import { until } from "../../../until.test-util.js";
 import { initSoloHome } from "../../home.js";
@@ -24,7 +24,7 @@ import { type RunningNode, runNode } from "../../run.js";
  */
 
 const suite = getSuite("ed25519");
-const names = ["enterprise-a", "marketer-li", "marketer-wang", "buyer-zhao"] as const;
+const names = ["enterprise-a", "marketer-li", "marketer-wang", "buyer-zhao", "payment-sim"] as const;
 const keys = new Map<string, KeyPair>(names.map((n) => [n, suite.generateKeyPair()]));
 const key = (n: string) => keys.get(n) as KeyPair;
 let home: string;
@@ -47,13 +47,19 @@ beforeAll(async () => {
     "marketer-li": "employee-marketer",
     "marketer-wang": "outside-marketer",
     "buyer-zhao": "buyer",
+    "payment-sim": "enterprise",
+  };
+  const orgOf: Partial<Record<(typeof names)[number], string>> = {
+    "enterprise-a": "org1",
+    "marketer-li": "org1",
+    "payment-sim": "org2",
   };
   Object.assign(genesis, {
     pki,
     organisations,
     identities: names.map((n) => ({
       role: roles[n],
-      ...(n === "enterprise-a" || n === "marketer-li" ? { organisation: "org1" } : {}),
+      ...(orgOf[n] ? { organisation: orgOf[n] } : {}),
       publicKey: toHex(key(n).publicKey.bytes),
     })),
     accounts: [
@@ -63,8 +69,14 @@ beforeAll(async () => {
   writeFileSync(join(home, "genesis.json"), JSON.stringify(genesis));
   writeFileSync(
     join(home, "config.json"),
-    JSON.stringify({ moniker: "mkt", api: { host: "127.0.0.1", port: 0 }, emptyBlockIntervalMs: 50 }),
+    JSON.stringify({
+      moniker: "mkt",
+      api: { host: "127.0.0.1", port: 0 },
+      emptyBlockIntervalMs: 50,
+      paymentSimulator: { keyFile: "payment-sim.key.pem" },
+    }),
   );
+  writeFileSync(join(home, "payment-sim.key.pem"), suite.privateKeyToPem(key("payment-sim").privateKey));
   running = await runNode(home, pino({ level: "silent" }));
 }, 30_000);
 
@@ -225,4 +237,86 @@ describe("marketing on a running node", () => {
     expect((await get("/v1/marketing/enterprises/org1/products/IMP-2")).status).toBe(404);
     rmSync(dir, { recursive: true, force: true });
   }, 30_000);
+  it("pays a basket through the node's payment simulator once the enterprise authorised it, refusing before signing otherwise", async () => {
+    const client = new MarketLedgerClient(running.apiUrl);
+    const sender = new TxSender(client, suite, "mkt-api");
+    const enterprise = key("enterprise-a");
+    const pay = async (orderId: string) => {
+      const response = await fetch(`${running.apiUrl}/v1/payment-simulator/payments`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ orderId }),
+      });
+      // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
+      return { status: response.status, body: (await response.json()) as any };
+    };
+    const simulator = await get("/v1/payment-simulator?enterprise=org1");
+    expect(simulator.body).toEqual({
+      simulated: true,
+      code: userCodeOf(suite.hash, key("payment-sim").publicKey.bytes),
+      authorised: false,
+    });
+    const sku = "SIM-1";
+    const product = { name: "simulated", category: "tea", costFen: 100n, stock: 10n, channels: ["online"] };
+    await sender.ok(enterprise, {
+      kind: "importBatch",
+      value: {
+        idempotencyKey: "sim-products",
+        products: [
+          { sku, priceFen: 1_000n, ...product, serviceTerms: "", returnWindowDays: 7, status: "active" },
+          {
+            sku: "SIM-2",
+            priceFen: 250n,
+            ...product,
+            serviceTerms: "",
+            returnWindowDays: 7,
+            status: "active",
+          },
+        ],
+        marketers: [],
+      },
+    });
+    const created = await sender.ok(enterprise, {
+      kind: "createOrder",
+      value: {
+        idempotencyKey: "sim-order",
+        enterprise: "org1",
+        channel: "online",
+        lines: [
+          { sku, quantity: 2, referralCode: undefined },
+          { sku: "SIM-2", quantity: 1, referralCode: undefined },
+        ],
+        buyerCommitment: new Uint8Array(32),
+        buyerCode: undefined,
+      },
+    });
+    const basket = created.events.find((e) => e.type === "orderCreated")!.attributes.orderId!;
+    const status = async (id: string) => (await get(`/v1/marketing/orders/${id}`)).body.order.status;
+
+    expect((await pay(basket)).body.error.code).toBe("PAYMENT_SERVICE_NOT_AUTHORISED");
+    expect(await status(basket)).toBe("created");
+    await sender.ok(enterprise, {
+      kind: "authorisePaymentService",
+      value: {
+        idempotencyKey: "sim-authorise",
+        code: userCodeBytesOf(suite.hash, key("payment-sim").publicKey.bytes),
+        authorised: true,
+      },
+    });
+    expect((await get("/v1/payment-simulator?enterprise=org1")).body.authorised).toBe(true);
+    const second = (BigInt(basket) + 1n).toString();
+    expect(await pay(second)).toMatchObject({ status: 409, body: { error: { code: "ORDER_NOT_BASKET" } } });
+    expect(await pay("999999")).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND" } } });
+
+    const paid = await pay(basket);
+    expect(paid).toMatchObject({ status: 202, body: { amountFen: "2250" } });
+    const committed = await client.waitForTx(paid.body.hash, { timeoutMs: 30_000 });
+    expect(committed.result.code).toBe("OK");
+    const lines = await Promise.all([basket, second].map((id) => get(`/v1/marketing/orders/${id}`)));
+    expect(lines.map((l) => [l.body.order.status, l.body.order.receivedFen])).toEqual([
+      ["paid", "2000"],
+      ["paid", "250"],
+    ]);
+    expect(await pay(basket)).toMatchObject({ status: 409, body: { error: { code: "ORDER_BAD_STATE" } } });
+  });
 });
