@@ -12,6 +12,7 @@ import { apiConnectionCap, openFilesSoftLimit } from "../fd-limit.js";
 import type { LedgerNode } from "../node.js";
 import { ApiError, clientErrorHandler, frameworkErrors, refusalOf } from "./errors.js";
 import { OPENAPI_OPTIONS } from "./openapi.js";
+import { monotonicRateLimitStore } from "./rate-limit-store.js";
 import { ROUTE_MODULES } from "./routes/index.js";
 
 /** Every route registered, as "METHOD /path" with OpenAPI-style {params}: tests hold the document to it. */
@@ -118,8 +119,9 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
     max: limits.rateLimit.requestsPerSecond,
     timeWindow: 1_000,
     allowList: limits.rateLimit.allow,
-    // Bounded memory: the least recently seen clients are forgotten first.
-    cache: 10_000,
+    // Bounded memory: the least recently seen clients are forgotten first. Windows timed on the
+    // monotonic clock, so a step of the wall clock neither shortens nor lengthens them.
+    store: monotonicRateLimitStore(10_000),
     errorResponseBuilder: (_request, context) =>
       new ApiError(
         "RATE_LIMITED",
