@@ -28,15 +28,26 @@ import {
   txStatusSchema,
 } from "./wire/index.js";
 
-/** An error the node answered with (its stable code and message), or a transport failure. */
+/**
+ * An error the node answered with (its stable code and message), or a transport failure. A
+ * refusal that says when to ask again (429 RATE_LIMITED with Retry-After) carries `retryAfterMs`.
+ */
 export class SdkError extends LedgerError {
   constructor(
     code: string,
     message: string,
     readonly status?: number,
+    readonly retryAfterMs?: number,
   ) {
     super(code, message, status === undefined ? {} : { status });
   }
+}
+
+export interface ClientOptions {
+  /** Give up on a request after this long (NODE_UNREACHABLE); default, never. */
+  readonly timeoutMs?: number;
+  /** The fetch to send requests with (e.g. one bound to a source address or a proxy); default, the global one. */
+  readonly fetch?: typeof fetch;
 }
 
 export type {
@@ -72,11 +83,12 @@ export interface WaitOptions {
 export class MarketLedgerClient {
   private readonly baseUrl: string;
   private readonly timeoutMs: number | undefined;
+  private readonly fetch: typeof fetch;
 
-  /** `timeoutMs`: give up on a request after this long (NODE_UNREACHABLE); default, never. */
-  constructor(baseUrl: string, options: { timeoutMs?: number } = {}) {
+  constructor(baseUrl: string, options: ClientOptions = {}) {
     this.baseUrl = baseUrl.replace(/\/+$/, "");
     this.timeoutMs = options.timeoutMs;
+    this.fetch = options.fetch ?? ((input, init) => fetch(input, init));
   }
 
   status(): Promise<StatusJson> {
@@ -181,7 +193,7 @@ export class MarketLedgerClient {
   ): Promise<z.infer<S>> {
     let response: Response;
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      response = await this.fetch(`${this.baseUrl}${path}`, {
         method,
         ...(this.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(this.timeoutMs) }),
         ...(body === undefined
@@ -208,6 +220,7 @@ export class MarketLedgerClient {
         refusal.success ? refusal.data.error.code : "HTTP_ERROR",
         refusal.success ? refusal.data.error.message : `HTTP ${response.status}`,
         response.status,
+        retryAfterMs(response.headers.get("retry-after")),
       );
     }
     const answer = schema.safeParse(parsed);
@@ -223,4 +236,9 @@ export class MarketLedgerClient {
     }
     return answer.data;
   }
+}
+
+/** Retry-After in whole seconds (what the node sends with a 429), in ms; undefined when absent or a date. */
+function retryAfterMs(header: string | null): number | undefined {
+  return header !== null && /^\d{1,6}$/.test(header.trim()) ? Number(header.trim()) * 1000 : undefined;
 }
