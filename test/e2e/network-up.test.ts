@@ -34,6 +34,23 @@ function exitOf(cli: CliProcess): Promise<[number | null, NodeJS.Signals | null]
   return once(cli.child, "exit") as Promise<[number | null, NodeJS.Signals | null]>;
 }
 
+/** `mkl network up --home DIR …`, once it printed every node's line. */
+async function networkUp(...flags: string[]): Promise<CliProcess> {
+  const cli = startCli(["network", "up", "--home", dir, ...flags], /network is up/);
+  clis.push(cli);
+  await cli.ready;
+  await until(() => /node4 +\S+ +\(pid \d+\)\n/.test(cli.output()));
+  return cli;
+}
+
+/** Ctrl-C: `network up` exits 0 and leaves no node behind. */
+async function ctrlC(cli: CliProcess): Promise<void> {
+  cli.child.kill("SIGINT");
+  const [code] = await exitOf(cli);
+  expect(code, cli.output()).toBe(0);
+  expect(nodePids()).toEqual([]);
+}
+
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "mkl-up-"));
   dir = join(root, "net");
@@ -65,10 +82,7 @@ describe("mkl network up", () => {
   });
 
   it("without --restart, reports a node killed with SIGKILL, does not restart it, and the others keep committing", async () => {
-    const cli = startCli(["network", "up", "--home", dir], /network is up/);
-    clis.push(cli);
-    await cli.ready;
-    await until(() => /node4 +\S+ +\(pid \d+\)\n/.test(cli.output()));
+    const cli = await networkUp();
     expect(cli.output()).toMatch(/a node that exits is reported \(--restart restarts it\)/);
     const urls = ["node1", "node2", "node4"].map(
       (name) => (new RegExp(`${name} +(\\S+)/v1/status`).exec(cli.output()) as RegExpExecArray)[1] as string,
@@ -94,17 +108,11 @@ describe("mkl network up", () => {
     expect(cli.child.exitCode, "network up goes on").toBeNull();
     expect(nodePids()).toHaveLength(3);
 
-    cli.child.kill("SIGINT");
-    const [code] = await exitOf(cli);
-    expect(code, cli.output()).toBe(0);
-    expect(nodePids()).toEqual([]);
+    await ctrlC(cli);
   }, 120_000);
 
   it("reports a node killed with SIGKILL and restarts it with --restart; Ctrl-C leaves no node behind", async () => {
-    const cli = startCli(["network", "up", "--home", dir, "--restart"], /network is up/);
-    clis.push(cli);
-    await cli.ready;
-    await until(() => /node4 +\S+ +\(pid \d+\)\n/.test(cli.output()));
+    const cli = await networkUp("--restart");
     const line = /node2 +(\S+)\/v1\/status +\(pid (\d+)\)/.exec(cli.output());
     expect(line, cli.output()).not.toBeNull();
     const [, url, pid] = line as RegExpExecArray;
@@ -122,9 +130,6 @@ describe("mkl network up", () => {
     await until(async () => BigInt((await restarted.status()).height) > before + 2n, 60_000);
     expect(nodePids()).toHaveLength(4);
 
-    cli.child.kill("SIGINT");
-    const [code] = await exitOf(cli);
-    expect(code, cli.output()).toBe(0);
-    expect(nodePids()).toEqual([]);
+    await ctrlC(cli);
   }, 120_000);
 });

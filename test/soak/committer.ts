@@ -7,6 +7,7 @@ import {
   buildSignedTx,
   type MarketLedgerClient,
   type ResultJson,
+  SdkError,
 } from "../../src/sdk/index.js";
 
 /** Refusals that mean "this very transaction is already in": wait for it all the same. */
@@ -22,11 +23,15 @@ export class SoakStopping extends Error {
   }
 }
 
+/** The live nodes, as clients of one connection source. */
+export type LiveClients = () => Promise<MarketLedgerClient[]>;
+
 /**
  * Sends transactions the way a careful client does while nodes die: one nonce at a time per
  * key, each transaction signed once and offered again (the same bytes) to a random live node
- * until one answers that it is committed. What is acknowledged is recorded with its height, for
- * the final check that no node lost it.
+ * until one answers that it is committed. A rate-limit refusal (429 RATE_LIMITED) is counted and
+ * waited out for as long as its Retry-After says, then the same bytes are offered again. What is
+ * acknowledged is recorded with its height, for the final check that no node lost it.
  */
 export class Committer {
   /** Every acknowledged transaction: hash, height. */
@@ -36,6 +41,10 @@ export class Committer {
   readonly notOk: Record<string, number> = {};
   /** The bytes of the last acknowledged transaction (a replay for the hostile clients). */
   lastCommitted: Uint8Array | undefined;
+  /** Rate-limit refusals in the documented shape: of the address's requests, of the signer's transactions. */
+  readonly rateLimited = { address: 0, signer: 0 };
+  /** 429s in another shape or with another code. */
+  readonly misshapenRefusals: string[] = [];
   private readonly nonces = new Map<string, bigint>();
   private readonly queues = new Map<string, Promise<unknown>>();
   private stopping = false;
@@ -43,7 +52,7 @@ export class Committer {
   constructor(
     private readonly suite: Suite,
     private readonly chainId: string,
-    private readonly live: () => Promise<MarketLedgerClient[]>,
+    private readonly live: LiveClients,
     private readonly prng: Prng,
   ) {}
 
@@ -51,23 +60,27 @@ export class Committer {
     this.stopping = true;
   }
 
-  /** Commits `op` signed by `key` after every earlier one of the same key; its result. */
-  send(key: KeyPair, op: Operation): Promise<ResultJson> {
+  /**
+   * Commits `op` signed by `key` after every earlier one of the same key; its result. `via`:
+   * the clients to send through (default, the trusted ones this committer was made with).
+   */
+  send(key: KeyPair, op: Operation, via: LiveClients = this.live): Promise<ResultJson> {
     const address = toHex(addressOfKey(this.suite, key.publicKey.bytes));
     const previous = this.queues.get(address) ?? Promise.resolve();
-    const next = previous.catch(() => {}).then(() => this.commit(address, key, op));
+    const next = previous.catch(() => {}).then(() => this.commit(address, key, op, via));
     this.queues.set(address, next);
     return next;
   }
 
-  private async commit(address: string, key: KeyPair, op: Operation): Promise<ResultJson> {
+  private async commit(address: string, key: KeyPair, op: Operation, via: LiveClients): Promise<ResultJson> {
     let nonce = this.nonces.get(address);
     while (nonce === undefined) {
-      const client = await this.pick();
-      nonce = await client.account(addressOfKey(this.suite, key.publicKey.bytes)).then(
-        (account) => account.nonce,
-        () => undefined,
-      );
+      const client = await this.pick(via);
+      try {
+        nonce = (await client.account(addressOfKey(this.suite, key.publicKey.bytes))).nonce;
+      } catch (error) {
+        await sleep(this.retryDelayMs(error));
+      }
     }
     const signed = buildSignedTx(
       this.suite,
@@ -77,7 +90,7 @@ export class Committer {
     );
     const hash = toHex(signed.hash);
     for (;;) {
-      const client = await this.pick();
+      const client = await this.pick(via);
       try {
         await client.submitTx(signed.bytes).catch((error: { code?: string }) => {
           if (!ALREADY_IN.has(error.code ?? "")) throw error;
@@ -90,17 +103,28 @@ export class Committer {
         if (committed.result.code !== "OK")
           this.notOk[committed.result.code] = (this.notOk[committed.result.code] ?? 0) + 1;
         return committed.result;
-      } catch {
-        await sleep(50);
+      } catch (error) {
+        await sleep(this.retryDelayMs(error));
       }
     }
   }
 
+  /** How long to wait before trying again after `error`: a 429 says how long, anything else is brief. */
+  private retryDelayMs(error: unknown): number {
+    if (!(error instanceof SdkError) || error.status !== 429) return 50;
+    if (error.code !== "RATE_LIMITED") {
+      this.misshapenRefusals.push(`429 with ${error.code}: ${error.message}`);
+      return 1_000;
+    }
+    this.rateLimited[/from this signer/.test(error.message) ? "signer" : "address"]++;
+    return error.retryAfterMs ?? 1_000;
+  }
+
   /** A random node that is up; waits while none is. */
-  private async pick(): Promise<MarketLedgerClient> {
+  private async pick(live: LiveClients): Promise<MarketLedgerClient> {
     for (;;) {
       if (this.stopping) throw new SoakStopping();
-      const clients = await this.live();
+      const clients = await live();
       const client = clients[this.prng.int(Math.max(1, clients.length))];
       if (client !== undefined) return client;
       await sleep(100);

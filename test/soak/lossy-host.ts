@@ -99,17 +99,22 @@ export class LossyHost {
     ]);
   }
 
-  /** The link whole again; how many packets were dropped and duplicated while it was not. */
-  heal(): { dropped: number; duplicated: number } {
+  /** How many packets were dropped and duplicated since `impair`. */
+  counts(): { dropped: number; duplicated: number } {
     const listed = this.nft(["list", "table", "ip", TABLE]);
     const counted = (action: string) =>
       [...listed.matchAll(new RegExp(`counter packets (\\d+) bytes \\d+ ${action}`, "g"))].reduce(
         (sum, match) => sum + Number(match[1]),
         0,
       );
-    const healed = { dropped: counted("drop"), duplicated: counted("dup") };
+    return { dropped: counted("drop"), duplicated: counted("dup") };
+  }
+
+  /** The link whole again; how many packets were dropped and duplicated while it was not. */
+  heal(): { dropped: number; duplicated: number } {
+    const counts = this.counts();
     this.nft(["delete", "table", "ip", TABLE]);
-    return healed;
+    return counts;
   }
 
   /** Removes the namespace and its link (its processes must have stopped); safe to call twice. */

@@ -16,5 +16,6 @@ describe("the fault harness", () => {
     expect(report.acknowledged).toBeGreaterThan(0);
     for (const kind of FAULT_KINDS) if (!(kind in report.skipped)) expect(report.faults[kind], kind).toBe(1);
     expect(report.hostileRefused).toBeGreaterThan(0);
+    expect(report.rateLimited.address + report.rateLimited.signer).toBeGreaterThan(0);
   }, 600_000);
 });

@@ -14,8 +14,9 @@ import { encodeUserCode, userCodeBytesOf } from "../../src/pki/user-code.js";
 import { addressOfKey, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
 import { initTestNetwork, killNode, startNode, until } from "../e2e/harness.js";
 import { fillDisk, mountSmallDisk, unmountSmallDisk } from "../e2e/small-disk.js";
+import { fetchFrom } from "./bound-fetch.js";
 import { ClockSkew } from "./clock-skew.js";
-import { Committer, SoakStopping, sleep } from "./committer.js";
+import { Committer, type LiveClients, SoakStopping, sleep } from "./committer.js";
 import { holdSockets, hostileBurst } from "./hostile.js";
 import { LinkProxies } from "./link-proxy.js";
 import { LossyHost } from "./lossy-host.js";
@@ -72,6 +73,8 @@ export interface SoakReport {
   readonly skipped: Record<string, string>;
   /** Hostile requests refused in the documented shape. */
   readonly hostileRefused: number;
+  /** Rate-limit refusals the untrusted client was given (and waited out), by what was limited. */
+  readonly rateLimited: { address: number; signer: number };
   /** Packets the kernel dropped and duplicated on the lossy node's link. */
   readonly packets: { dropped: number; duplicated: number };
   /** Seconds from each heal to the next commit. */
@@ -90,7 +93,15 @@ const PAYERS: readonly DemoParty[] = Array.from({ length: 3 }, (_, i) => ({
 const HOSTILE: DemoParty = { name: "soak-hostile", role: "buyer", balanceFen: 10n ** 6n };
 const PARTIES = [...DEMO_PARTIES, ...PAYERS, HOSTILE];
 const RESUME_LIMIT_S = 5;
-/** The validator that runs in a namespace of its own, the one whose clock is skewed and the one whose disk fills (node2, node3, node4). */
+/**
+ * The nodes' rate limits, low enough that the payer sending from an address off the allow-list
+ * (127.0.0.2, or the lossy node's link's second address) is refused with 429 again and again:
+ * it asks one node for its nonce, submits and polls every 50 ms until the transaction commits,
+ * and offers each transaction again after any failure.
+ */
+const RATE_LIMIT = { requestsPerSecond: 5, txsPerSignerPerSecond: 1 };
+const UNTRUSTED_PAYER = 2;
+/** The validators in a network namespace of their own (node2), with a skewed clock (node3), on a small disk (node4). */
 const LOSSY = 1;
 const SKEWED = 2;
 const SMALL_DISK = 3;
@@ -115,9 +126,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   for (const [kind, reason] of Object.entries(skipped)) print(`skipping the ${kind} fault: ${reason}`);
   let proxies: LinkProxies | undefined;
   let stopDemo = () => {};
+  const untrusted = {
+    loopback: fetchFrom("127.0.0.2"),
+    lossy: fetchFrom(lossy instanceof LossyHost ? lossy.otherHostAddress : "127.0.0.2"),
+  };
   let committer: Committer | undefined;
   try {
-    // The harness's checker and loads are one trusted client: never rate-limited.
+    // The harness's checker and loads are one trusted client, never rate-limited, but for one payer.
     const inNamespace = (i: number): LossyHost | undefined =>
       i === LOSSY && lossy instanceof LossyHost ? lossy : undefined;
     const homes = await initTestNetwork(dir, (i) => {
@@ -126,7 +141,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         api: {
           host: host?.nodeAddress ?? "127.0.0.1",
           port: 0,
-          rateLimit: { allow: [host?.hostAddress ?? "127.0.0.1"] },
+          rateLimit: { ...RATE_LIMIT, allow: [host?.hostAddress ?? "127.0.0.1"] },
         },
         ...(i === SMALL_DISK && "dir" in disk ? { dataDir: join(disk.dir, "data") } : {}),
       };
@@ -194,10 +209,26 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       new Prng(seed ^ 0x5eed),
     );
     const sender = committer;
-    const transfers = payers.map((payer) =>
+    // One payer's transfers through clients the nodes do not know: they are rate-limited.
+    const untrustedClients: LiveClients = async () =>
+      Promise.all(
+        all.filter(up).map(
+          async (i) =>
+            new MarketLedgerClient(await nodes[i]!.apiUrl, {
+              fetch: (inNamespace(i) ? untrusted.lossy : untrusted.loopback).fetch,
+            }),
+        ),
+      );
+    let untrustedTransfers = 0;
+    const transfers = payers.map((payer, p) =>
       (async () => {
         for (let n = 0n; ; n++) {
-          await sender.send(payer, transferOp(recipients[Number(n % BigInt(RECIPIENTS))]!, 1n + (n % 7n)));
+          const op = transferOp(recipients[Number(n % BigInt(RECIPIENTS))]!, 1n + (n % 7n));
+          if (p !== UNTRUSTED_PAYER) await sender.send(payer, op);
+          else {
+            await sender.send(payer, op, untrustedClients);
+            untrustedTransfers++;
+          }
         }
       })().catch((error: unknown) => {
         if (!(error instanceof SoakStopping)) problems.push(`transfer load: ${(error as Error).message}`);
@@ -285,11 +316,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         print(`fault: lossyLinks (${what}, ${impairment.duplicatePercent}% of those it sent twice)`);
         lossy.impair(impairment);
         await keepsCommitting(`while ${what}`);
+        // Proof the fault was real, not a rule that matched nothing: it holds until the kernel dropped some.
+        await until(() => lossy.counts().dropped > 0, 20_000).catch(() =>
+          problems.push(`no packet of ${name(LOSSY)} was dropped in 20 s while ${what}`),
+        );
         const healed = lossy.heal();
         packets.dropped += healed.dropped;
         packets.duplicated += healed.duplicated;
-        // Proof the fault was real, not a rule that matched nothing.
-        if (healed.dropped === 0) problems.push(`no packet of ${name(LOSSY)} was dropped while ${what}`);
         await afterHeal("lossyLinks");
         const at = await maxHeight();
         await until(async () => (await heightOf(LOSSY)) >= at, 30_000).catch(() =>
@@ -429,6 +462,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     for (const [code, count] of Object.entries(committer.notOk))
       problems.push(`${count} acknowledged transactions were refused by the chain with ${code}`);
     if ((await totalBalance(clients[0]!, recipients)) === 0n) problems.push("no transfer moved money");
+    if (untrustedTransfers === 0) problems.push("the payer off the allow-list committed no transfer");
+    problems.push(
+      ...committer.misshapenRefusals.map((r) => `a rate-limit refusal not in the documented shape: ${r}`),
+    );
     for (const kind of ["transfer", "createOrder", "confirmDelivery", "refundOrder"])
       if ((committer.byKind[kind] ?? 0) === 0) problems.push(`the marketing load never committed a ${kind}`);
     return {
@@ -441,6 +478,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       faults,
       skipped,
       hostileRefused,
+      rateLimited: committer.rateLimited,
       packets,
       resumeSeconds,
       problems,
@@ -451,6 +489,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await Promise.all(nodes.map((n) => stopChild(n.child)));
     await proxies?.close();
     if (lossy instanceof LossyHost) lossy.remove();
+    await Promise.all([untrusted.loopback.close(), untrusted.lossy.close()]);
     if ("dir" in disk && existsSync(disk.dir)) unmountSmallDisk(disk.dir);
     rmSync(root, { recursive: true, force: true });
   }
@@ -510,7 +549,8 @@ export function describeReport(r: SoakReport): string {
     `soak seed ${r.seed}: ${r.seconds.toFixed(0)} s, height ${r.height}, ${r.acknowledged} acknowledged txs ` +
     `${JSON.stringify(r.operations)}, refused results ${JSON.stringify(r.refusedResults)}, ` +
     `faults ${JSON.stringify(r.faults)}, skipped ${JSON.stringify(r.skipped)}, ` +
-    `${r.hostileRefused} hostile requests refused, ${r.packets.dropped} packets dropped and ` +
+    `${r.hostileRefused} hostile requests refused, ${r.rateLimited.address} + ${r.rateLimited.signer} ` +
+    `rate-limit refusals (address + signer) waited out, ${r.packets.dropped} packets dropped and ` +
     `${r.packets.duplicated} duplicated, commits resumed ${resume} after a heal, ${r.problems.length} problems`
   );
 }
