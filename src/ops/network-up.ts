@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LedgerError } from "../errors.js";
 
@@ -23,15 +23,61 @@ export interface RunningNetwork {
   stop(): Promise<void>;
 }
 
-/** The node homes of a generated network: every DIR/nodeN with a config.json, in order. */
-export function nodeHomes(networkDir: string): string[] {
+/** One node of a network directory: its name (nodeN), its home and, in a bundle, its host. */
+export interface NetworkNode {
+  readonly name: string;
+  readonly home: string;
+  /** The machine of its bundle (bundle.json's host); undefined in the one-machine layout. */
+  readonly host?: string;
+}
+
+const NODE_DIR = /^node\d+$/;
+const byNumber = (a: { name: string }, b: { name: string }) =>
+  Number(a.name.slice(4)) - Number(b.name.slice(4));
+
+function nodesIn(dir: string, host: string | undefined): NetworkNode[] {
+  return readdirSync(dir)
+    .filter((name) => NODE_DIR.test(name) && existsSync(join(dir, name, "config.json")))
+    .map((name) => ({ name, home: join(dir, name), ...(host === undefined ? {} : { host }) }));
+}
+
+function bundleHost(dir: string): string | undefined {
+  const path = join(dir, "bundle.json");
+  if (!existsSync(path)) return undefined;
+  const { host } = JSON.parse(readFileSync(path, "utf8")) as { host?: unknown };
+  return typeof host === "string" ? host : undefined;
+}
+
+/**
+ * The one reader of a network directory, for every command that takes one: its nodes in order,
+ * whatever the layout. DIR/nodeN (`mkl network init`, one machine); DIR/hosts/HOST/nodeN (one
+ * bundle per host, `mkl network init --hosts`); or one bundle (DIR/nodeN beside DIR/bundle.json).
+ */
+export function networkNodes(networkDir: string): NetworkNode[] {
   if (!existsSync(networkDir)) throw new LedgerError("NETWORK_NOT_FOUND", `no network in ${networkDir}`);
-  const homes = readdirSync(networkDir)
-    .filter((name) => /^node\d+$/.test(name) && existsSync(join(networkDir, name, "config.json")))
-    .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
-  if (homes.length === 0)
-    throw new LedgerError("NETWORK_NOT_FOUND", `${networkDir} holds no nodeN directories`);
-  return homes.map((name) => join(networkDir, name));
+  const local = nodesIn(networkDir, bundleHost(networkDir));
+  const hostsDir = join(networkDir, "hosts");
+  const bundled =
+    local.length === 0 && existsSync(hostsDir)
+      ? readdirSync(hostsDir).flatMap((b) => nodesIn(join(hostsDir, b), bundleHost(join(hostsDir, b))))
+      : [];
+  const nodes = [...local, ...bundled].sort(byNumber);
+  if (nodes.length === 0)
+    throw new LedgerError(
+      "NETWORK_NOT_FOUND",
+      `${networkDir} holds no nodeN directories, nor hosts/HOST/nodeN bundles`,
+    );
+  return nodes;
+}
+
+/** The node homes of a network directory, in order (see networkNodes). */
+export function nodeHomes(networkDir: string): string[] {
+  return networkNodes(networkDir).map((node) => node.home);
+}
+
+/** The home of one node of a network directory, in either layout. */
+export function nodeHomeOf(networkDir: string, name: string): string | undefined {
+  return networkNodes(networkDir).find((node) => node.name === name)?.home;
 }
 
 /** How `nodeStarter` runs a node. */

@@ -2,6 +2,10 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { targetsFromNetwork } from "../../ops/monitor/targets.js";
+import { listenersOf } from "../../ops/network/port-check.js";
+import { networkNodes } from "../../ops/network-up.js";
+import { parseCertificate } from "../../pki/index.js";
 import { runCliCaptured as mkl } from "../run.test-util.js";
 
 const base = mkdtempSync(join(tmpdir(), "mkl-hosts-"));
@@ -31,6 +35,33 @@ describe("mkl network init --hosts | --manifest", () => {
       "198.18.1.1:28010",
       "198.18.1.3:28010",
     ]);
+  });
+
+  it("is read as a network by every command that takes a directory: the whole, or one bundle", async () => {
+    const out = join(base, "hosts-net");
+    const hosts = ["198.18.1.1", "198.18.1.2", "198.18.1.3"];
+    // The one reader: every node in order, each with its bundle's host.
+    expect(networkNodes(out).map((n) => `${n.name}@${n.host}`)).toEqual(
+      hosts.map((host, i) => `node${i + 1}@${host}`),
+    );
+    expect(networkNodes(join(out, "hosts", hosts[1]!)).map((n) => n.name)).toEqual(["node2"]);
+    // mkl ops monitor --network: each node at its host's address (the API listens on all of them).
+    expect(targetsFromNetwork(out)).toEqual(
+      hosts.map((host, i) => ({ name: `node${i + 1}`, url: `http://${host}:28000` })),
+    );
+    // mkl network up of one bundle (on its host) checks that bundle's listeners.
+    expect(listenersOf(join(out, "hosts", hosts[2]!)).map((l) => `${l.what} ${l.port}`)).toEqual([
+      "node3 API 28000",
+      "node3 p2p 28010",
+    ]);
+    // mkl network renew-node-cert finds the node's home in its bundle.
+    const certPath = join(out, "hosts", hosts[1]!, "node2", "node.cert.pem");
+    const before = parseCertificate(readFileSync(certPath, "utf8")).notAfterMs;
+    const renewed = await mkl("network", "renew-node-cert", "--dir", out, "--node", "node2", "--days", "400");
+    expect(renewed.error).toBeUndefined();
+    expect(renewed.out).toContain(certPath);
+    expect(parseCertificate(readFileSync(certPath, "utf8")).notAfterMs).toBeGreaterThan(before);
+    expect(existsSync(join(out, "node2"))).toBe(false);
   });
 
   it("refuses a bad manifest or host list with what is wrong, and writes nothing", async () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
+import { isIPv6 } from "node:net";
 import { join } from "node:path";
-import { nodeHomes } from "../network-up.js";
+import { networkNodes } from "../network-up.js";
 import { MonitorError } from "./errors.js";
 
 /** A node the monitor follows: a name for people and the base URL of its API. */
@@ -31,15 +32,20 @@ export function targetsFromUrls(list: string): Target[] {
   });
 }
 
-/** `--network DIR`: every DIR/nodeN, at the API address of its config.json. */
+/**
+ * `--network DIR`: every node of the directory (nodeN, or hosts/HOST/nodeN bundles) at the API
+ * address of its config.json; a wildcard address is reached at the bundle's host, or loopback.
+ */
 export function targetsFromNetwork(dir: string): Target[] {
-  return nodeHomes(dir).map((home) => {
-    const config = JSON.parse(readFileSync(join(home, "config.json"), "utf8")) as {
+  return networkNodes(dir).map((node) => {
+    const config = JSON.parse(readFileSync(join(node.home, "config.json"), "utf8")) as {
       api?: { host?: string; port?: number };
     };
     const host = config.api?.host ?? "127.0.0.1";
     const port = config.api?.port ?? 26650;
-    const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
-    return { name: home.split("/").pop() as string, url: `http://${reachable}:${port}` };
+    const wildcard = host === "0.0.0.0" || host === "::";
+    const reachable = wildcard ? (node.host ?? "127.0.0.1") : host;
+    const address = isIPv6(reachable) ? `[${reachable}]` : reachable;
+    return { name: node.name, url: `http://${address}:${port}` };
   });
 }

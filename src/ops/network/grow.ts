@@ -7,6 +7,7 @@ import { toHex } from "../../ledger/bytes.js";
 import { readJsonFile, writeJsonFile, writePublicFile } from "../../node/files.js";
 import { randomSerial, readCertificateFile, readKeyFile, validityStartMs } from "../../node/key-files.js";
 import { isOrgId } from "../../pki/index.js";
+import { nodeHomeOf, nodeHomes } from "../network-up.js";
 import { wirePeers } from "../peers.js";
 import { NetworkError } from "./errors.js";
 import type { Ca } from "./issue.js";
@@ -104,7 +105,7 @@ export function addOrganisation(dir: string, request: AddOrgRequest): OrgPlan {
   }
   if (next) {
     writeJsonFile(genesisPath, next);
-    for (const node of manifest.nodes) writeJsonFile(join(dir, node.moniker, "genesis.json"), next);
+    for (const home of nodeHomes(dir)) writeJsonFile(join(home, "genesis.json"), next);
   }
   manifest.orgs.push({ id: org.id, name: org.name });
   writeJsonFile(join(dir, "network.json"), manifest);
@@ -161,13 +162,10 @@ export function renewNodeCertificates(
   const node = manifest.nodes.find((n) => n.moniker === moniker);
   if (node === undefined)
     throw new NetworkError("NETWORK_NOT_FOUND", `no node "${moniker}" in ${dir}/network.json`);
-  const home = join(dir, moniker);
-  if (!existsSync(join(home, "node.key.pem"))) {
-    throw new NetworkError(
-      "NETWORK_NOT_FOUND",
-      `no node home ${home} (a --hosts node's home is in its bundle)`,
-    );
-  }
+  // Its home in either layout: DIR/nodeN, or its host's bundle DIR/hosts/HOST/nodeN.
+  const home = nodeHomeOf(dir, moniker) ?? join(dir, moniker);
+  if (!existsSync(join(home, "node.key.pem")))
+    throw new NetworkError("NETWORK_NOT_FOUND", `no node home for ${moniker} in ${dir} (nor in hosts/*/)`);
   const orgDir = join(dir, "orgs", node.organisation);
   const ca = loadCa(orgDir, "ca", passphrase);
   const tlsCa = manifest.separateTls ? loadCa(orgDir, "tls-ca", passphrase) : ca;
