@@ -25,7 +25,8 @@ export type StateErrorCode =
   | "STATE_CORRUPT_NODE"
   | "STATE_KEY_COLLISION"
   | "STATE_KEY_TOO_LONG"
-  | "STATE_VALUE_TOO_LONG";
+  | "STATE_VALUE_TOO_LONG"
+  | "STATE_UNSORTED";
 
 /** World-state failures: a node store that lacks a node or holds bytes that do not match their hash. */
 export class StateError extends CodedError<StateErrorCode> {}

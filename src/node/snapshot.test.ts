@@ -1,12 +1,17 @@
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decode, encode } from "../ledger/codec.js";
+import { genesisSchema } from "../app/genesis.js";
+import { getSuite } from "../crypto/index.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, SdkError, transferOp } from "../sdk/index.js";
+import { ChainStore, type RestoreBatch } from "../storage/chain-store.js";
 import { until } from "../until.test-util.js";
+import { Chain } from "./chain.js";
+import { loadNodeConfig, parseWith } from "./config.js";
 import { type RunningNode, runNode } from "./run.js";
-import { snapshotCodec } from "./snapshot.js";
+import { snapshotState, verifySnapshot } from "./snapshot.js";
+import { rewriteSnapshot } from "./snapshot-file.test-util.js";
 import { restoreSnapshot, writeSnapshot } from "./snapshot-home.js";
 import { type SoloTestHome, soloTestHome } from "./solo-home.test-util.js";
 
@@ -91,11 +96,8 @@ describe("state snapshots", () => {
   });
 
   it("refuses a tampered state, a forged certificate, another chain and a height not committed, writing nothing", async () => {
-    const original = readFileSync(file());
-    const snapshot = decode(snapshotCodec, original);
-    const tampered = (name: string, change: (s: typeof snapshot) => typeof snapshot) => {
-      const path = `${file()}.${name}`;
-      writeFileSync(path, encode(snapshotCodec, change(structuredClone(snapshot))));
+    const tampered = (name: string, change: Parameters<typeof rewriteSnapshot>[2]) => {
+      const path = rewriteSnapshot(file(), `${file()}.${name}`, change);
       copies.push(path);
       return path;
     };
@@ -110,17 +112,32 @@ describe("state snapshots", () => {
       /^SNAPSHOT_STATE_MISMATCH: snapshot refused: its \d+ entries hash to state root [0-9a-f]{16}…, block \d+ certifies/,
     );
     const forged = tampered("commit", (s) => {
-      const bytes = Uint8Array.from(s.block);
+      const bytes = Uint8Array.from(s.header.block);
       bytes[bytes.length - 5] = (bytes[bytes.length - 5] as number) ^ 0xff; // inside the certificate's signature
-      s.block = bytes;
+      s.header.block = bytes;
       return s;
     });
     expect(await refusal(restoreSnapshot(home, forged))).toMatch(
       /^SNAPSHOT_BAD_CERTIFICATE: snapshot refused: block \d+ is not signed by > 2\/3 of its validators \(bad signature/,
     );
-    const otherChain = tampered("chain", (s) => ({ ...s, chainId: "another-chain" }));
+    const otherChain = tampered("chain", (s) => ({
+      ...s,
+      header: { ...s.header, chainId: "another-chain" },
+    }));
     expect(await refusal(restoreSnapshot(home, otherChain))).toMatch(
       /^SNAPSHOT_OTHER_CHAIN: .*another-chain/,
+    );
+    const swapped = tampered("order", (s) => ({ ...s, entries: [...s.entries].reverse() }));
+    expect(await refusal(restoreSnapshot(home, swapped))).toMatch(
+      /^SNAPSHOT_MALFORMED: snapshot refused: entry 1 is out of order or repeated/,
+    );
+    const cut = tampered("cut", (s) => s);
+    truncateSync(cut, readFileSync(cut).length - 3);
+    expect(await refusal(restoreSnapshot(home, cut))).toMatch(/^SNAPSHOT_MALFORMED: .*ends early/);
+    const longer = tampered("longer", (s) => s);
+    writeFileSync(longer, Buffer.concat([readFileSync(longer), Buffer.of(0)]));
+    expect(await refusal(restoreSnapshot(home, longer))).toMatch(
+      /^SNAPSHOT_MALFORMED: .*follow its last entry/,
     );
     writeFileSync(`${file()}.junk`, "not a snapshot");
     copies.push(`${file()}.junk`);
@@ -129,5 +146,39 @@ describe("state snapshots", () => {
     expect(await refusal(writeSnapshot(solo.home, 10_000n, `${file()}.far`))).toMatch(
       /^SNAPSHOT_NO_HEIGHT: height 10000 is not committed here/,
     );
+  });
+
+  it("takes up a restore that stopped halfway; until then the store refuses to serve", async () => {
+    const home = copyHome("interrupted");
+    copies.push(home);
+    const config = loadNodeConfig(home);
+    const genesis = parseWith(
+      genesisSchema,
+      JSON.parse(readFileSync(join(home, "genesis.json"), "utf8")),
+      "genesis",
+    );
+    const suite = getSuite(genesis.suite);
+    const verified = verifySnapshot(file(), suite, genesis);
+    expect(verified.entries).toBeGreaterThan(2);
+    const store = ChainStore.open(config.dataDir);
+    Chain.open(store, suite, genesis);
+    // One entry a batch; the second batch never comes (a crash, a full disk).
+    function* halfway() {
+      const batches = snapshotState(file(), suite, verified, 1);
+      yield batches.next().value as RestoreBatch;
+      throw new Error("stopped");
+    }
+    expect(() => store.restore(verified, halfway())).toThrow("stopped");
+    expect(() => store.head()).toThrow(expect.objectContaining({ code: "STORE_RESTORE_INCOMPLETE" }));
+    await store.close();
+    expect(await restoreSnapshot(home, file())).toEqual({
+      height: snapshotHeight,
+      entries: verified.entries,
+    });
+    const reopened = ChainStore.open(config.dataDir);
+    expect(reopened.head()).toBe(snapshotHeight);
+    expect(reopened.stateRootAt(snapshotHeight)).toEqual(verified.stateRoot);
+    expect([...reopened.stateEntries()]).toHaveLength(verified.entries);
+    await reopened.close();
   });
 });

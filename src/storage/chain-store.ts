@@ -33,6 +33,20 @@ export interface CommitBatch {
   readonly previousBlockBytes?: Uint8Array;
 }
 
+/** Block H of a snapshot and the root its state rebuilds (ChainStore.restore). */
+export interface RestoredHead {
+  readonly height: bigint;
+  readonly blockHash: Uint8Array;
+  readonly blockBytes: Uint8Array;
+  readonly stateRoot: Uint8Array;
+}
+
+/** Some of a snapshot's state entries, with the tree nodes they complete (by hash). */
+export interface RestoreBatch {
+  readonly writes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array }>;
+  readonly nodes: ReadonlyArray<readonly [Uint8Array, Uint8Array]>;
+}
+
 export interface TxLocation {
   readonly height: bigint;
   readonly index: number;
@@ -58,6 +72,8 @@ export function refuseHeightGap(head: bigint | undefined, height: bigint): void 
 export type StoreFault = "crashMidCommit";
 
 const HEAD_KEY = "head";
+/** The head while a snapshot restore is under way: not a height (heights are 8 bytes). */
+const RESTORING = Buffer.from("restoring");
 
 export function heightKey(height: bigint): Uint8Array {
   const key = new Uint8Array(8);
@@ -147,6 +163,11 @@ export class ChainStore {
   head(): bigint | undefined {
     const bytes = this.meta.get(HEAD_KEY);
     if (bytes === undefined) return undefined;
+    if (bytes.length !== 8)
+      throw new StorageError(
+        "STORE_RESTORE_INCOMPLETE",
+        "a snapshot restore into this store did not finish: run mkl node restore again, or remove the data directory",
+      );
     return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0);
   }
 
@@ -232,29 +253,40 @@ export class ChainStore {
 
   /**
    * Starts a store that holds only genesis (height 0) at a later height H from a verified
-   * snapshot: block H, the whole state of H (replacing genesis state), its tree and root, in
-   * one transaction. Blocks 1..H-1 stay absent; block sync fetches H+1 onwards.
+   * snapshot: block H, the whole state of H (replacing genesis state) and its tree, written
+   * batch by batch as `state` yields them, then the root and head in a last transaction. Until
+   * that one, the head says a restore is under way: the store refuses to serve
+   * (STORE_RESTORE_INCOMPLETE) and only a new restore may take it up. Blocks 1..H-1 stay
+   * absent; block sync fetches H+1 onwards.
    */
-  restore(snapshot: Omit<CommitBatch, "resultsBytes" | "txHashes" | "previousBlockBytes">): void {
-    const head = this.head();
-    if (head !== 0n) {
+  restore(snapshot: RestoredHead, state: Iterable<RestoreBatch>): void {
+    if (!this.restoreIncomplete() && this.head() !== 0n) {
       throw new StorageError(
         "STORE_NOT_EMPTY",
-        `a snapshot restores into a new node only; this store is at height ${head ?? "nothing"}`,
+        `a snapshot restores into a new node only; this store is at height ${this.head()}`,
       );
+    }
+    this.root.transactionSync(() => this.meta.putSync(HEAD_KEY, RESTORING));
+    this.state.clearSync();
+    for (const batch of state) {
+      this.root.transactionSync(() => {
+        for (const write of batch.writes) this.state.putSync(write.key, write.value);
+        for (const [hash, node] of batch.nodes) this.stateNodes.putSync(hash, node);
+      });
     }
     const key = heightKey(snapshot.height);
     this.root.transactionSync(() => {
-      for (const { key: stateKey } of this.state.getRange({}))
-        this.state.removeSync(Uint8Array.from(stateKey));
-      for (const write of snapshot.stateWrites)
-        if (write.value !== undefined) this.state.putSync(write.key, write.value);
-      for (const [hashHex, node] of snapshot.stateNodes) this.stateNodes.putSync(hexToBytes(hashHex), node);
       this.blocks.putSync(key, snapshot.blockBytes);
       this.blockHashes.putSync(snapshot.blockHash, key);
       this.stateRoots.putSync(key, snapshot.stateRoot);
       this.meta.putSync(HEAD_KEY, key);
     });
+  }
+
+  /** Whether a restore began here and did not finish (its state is partial). */
+  restoreIncomplete(): boolean {
+    const head = this.meta.get(HEAD_KEY);
+    return head !== undefined && Buffer.compare(head, RESTORING) === 0;
   }
 
   /** Nested in this, each commit's transaction becomes a child of one outer transaction: one fsync for all. */

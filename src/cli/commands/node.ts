@@ -61,7 +61,7 @@ export function registerNodeCommands(program: Command): void {
         throw new CliError(`--height must be a height from 1, got "${opts.height}"`);
       const written = await writeSnapshot(resolve(opts.home), BigInt(opts.height), resolve(opts.out));
       console.log(
-        `snapshot of height ${opts.height} in ${resolve(opts.out)}: ${written.bytes} bytes, state root ${written.stateRoot}, verified`,
+        `snapshot of height ${opts.height} in ${resolve(opts.out)}: ${written.bytes} bytes, ${written.entries} entries, state root ${written.stateRoot}, verified`,
       );
     });
   node
