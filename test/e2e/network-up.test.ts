@@ -121,7 +121,8 @@ describe("mkl network up", () => {
 
     process.kill(Number(pid), "SIGKILL");
     await until(() => /node2 \(pid \d+\) exited \(signal SIGKILL\) after [\d.]+ s/.test(cli.output()));
-    expect(cli.output()).toMatch(/restarting node2 in 1\.0 s \(restart 1\)/);
+    // The exit and the restart are two lines, which may reach the pipe apart.
+    await until(() => /restarting node2 in 1\.0 s \(restart 1\)/.test(cli.output()));
     await until(() => /node2 restarted \(pid \d+\), serving/.test(cli.output()), 60_000);
     const again = /node2 restarted \(pid (\d+)\), serving (\S+)/.exec(cli.output()) as RegExpExecArray;
     expect(again[1]).not.toBe(pid);
