@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -399,12 +399,7 @@ describe("changing a running network", () => {
 
     // Renewal: new certificates for the same keys, recorded by governance with a later expiry.
     const before = /node7 {2}observer {2}org4 {2}\S+ {2}certificate to (\S+)/.exec(nodes)?.[1];
-    const renewed = spawnSync(
-      CLI[0],
-      [...CLI.slice(1), "network", "renew-node-cert", "--dir", dir, "--node", "node7", "--days", "730"],
-      { cwd: ROOT, encoding: "utf8" },
-    );
-    expect(renewed.stderr).toBe("");
+    await cliFiles("network", "renew-node-cert", "--dir", dir, "--node", "node7", "--days", "730");
     const renewal = await gov(
       "propose",
       "renew-node-cert",
@@ -434,10 +429,18 @@ describe("changing a running network", () => {
     const node6 = homes[5] as string;
     const h = await answeredHeight(source);
     const file = join(tempRoot, "snapshot.bin");
+    // As its own process, but not spawnSync (see cliFiles): its exit status and output.
     const run = (...args: string[]) =>
-      spawnSync(CLI[0], [...CLI.slice(1), "node", ...args], { cwd: ROOT, encoding: "utf8" });
+      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(
+          CLI[0],
+          [...CLI.slice(1), "node", ...args],
+          { cwd: ROOT, encoding: "utf8" },
+          (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
+        ),
+      );
     // Written while the node runs, with every validator-set change so far in it.
-    const written = run("snapshot", "--home", source, "--height", h.toString(), "--out", file);
+    const written = await run("snapshot", "--home", source, "--height", h.toString(), "--out", file);
     expect(written.stderr).toBe("");
     expect(written.stdout).toMatch(new RegExp(`^snapshot of height ${h} in .*verified`));
     expect(readSnapshotContents(file).header.setChanges).toHaveLength(validatorSetChanges);
@@ -447,12 +450,12 @@ describe("changing a running network", () => {
       last.value = Uint8Array.from([...last.value, 1]);
       return s;
     });
-    const refused = run("restore", "--home", node6, "--snapshot", tamperedFile);
+    const refused = await run("restore", "--home", node6, "--snapshot", tamperedFile);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(
       /snapshot refused: its \d+ entries hash to state root .* \[SNAPSHOT_STATE_MISMATCH\]/,
     );
-    const restored = run("restore", "--home", node6, "--snapshot", file);
+    const restored = await run("restore", "--home", node6, "--snapshot", file);
     expect(restored.stderr).toBe("");
     expect(restored.status).toBe(0);
     expect(restored.stdout).toContain(`restored height ${h}`);
