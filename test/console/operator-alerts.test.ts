@@ -90,7 +90,8 @@ describe("the operator page's alerts", () => {
     await page.getByTestId("ops-card").waitFor();
     // Every node, with its height, through this node's origin.
     await expect.poll(() => text("ops-nodes"), { timeout: 60_000 }).toMatch(/127\.0\.0\.1[\s\S]*up/);
-    await expect.poll(() => page.getByTestId("ops-nodes").locator("tbody tr.ant-table-row").count()).toBe(4);
+    const nodeRows = page.getByTestId("ops-nodes").locator("tbody tr.ant-table-row");
+    await expect.poll(() => nodeRows.count(), { timeout: 30_000 }).toBe(4);
     const stopped = nodes[3]!;
     const stoppedName = new URL(await stopped.apiUrl).host;
     const ack = page.getByTestId(`ack-${RULE}-${stoppedName}`);
@@ -106,11 +107,11 @@ describe("the operator page's alerts", () => {
     await ack.waitFor({ timeout: 60_000 });
     const row = page.getByTestId("ops-alerts").locator("tr", { has: ack });
     await expect.poll(async () => (await row.textContent()) ?? "", { timeout: 30_000 }).toContain("firing");
-    await expect.poll(() => text("ops-nodes")).toContain("down");
+    await expect.poll(() => text("ops-nodes"), { timeout: 30_000 }).toContain("down");
 
     // Locked (a page load forgets the unlocked key), the page refuses to send; unlocked, it signs.
     await ack.click();
-    await expect.poll(() => text("ops-failure")).toContain("Unlock a key first");
+    await expect.poll(() => text("ops-failure"), { timeout: 30_000 }).toContain("Unlock a key first");
     await page.getByTestId("unlock-passphrase").fill(PASS);
     await page.getByTestId("unlock").click();
     await page.getByTestId("unlock").waitFor({ state: "detached" });
@@ -124,7 +125,7 @@ describe("the operator page's alerts", () => {
     expect(listed.alerts.find((a) => a.rule === RULE)?.acknowledged?.by).toBe(operatorCode);
 
     await page.getByTestId(`silence-${RULE}-${stoppedName}`).click();
-    await expect.poll(() => text("ops-silences")).toContain(RULE);
+    await expect.poll(() => text("ops-silences"), { timeout: 30_000 }).toContain(RULE);
     const silences = (await (await fetch(`${monitor!.url}/v1/ops/silences`)).json()) as {
       silences: Array<{ rule?: string; node?: string }>;
     };

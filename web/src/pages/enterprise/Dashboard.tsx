@@ -1,6 +1,6 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Button, Card, Col, Row, Space, Statistic, Typography } from "antd";
-import { useMemo } from "react";
+import { type ReactNode, useMemo } from "react";
 import { useTranslation } from "react-i18next";
 import { ANOMALY_KINDS } from "../../../../src/app/marketing/records.js";
 import { api, type SalesJson } from "../../chain/api.js";
@@ -186,71 +186,76 @@ function HistoryCharts({ history }: { history: BooksHistory }) {
   );
   const totalSales = Object.values(last.salesFen).reduce((a, b) => a + b, 0n);
   const totalCleared = Object.values(last.clearedUnits).reduce((a, b) => a + b, 0n);
+  const noSales = history.channels.length === 0 ? t("dashboard.noSales") : undefined;
   return (
     <Row gutter={[16, 16]}>
-      <Col xs={24} lg={12}>
-        <Card size="small" title={t("dashboard.salesOverTime")}>
-          <div data-testid="dash-sales">
-            <Statistic title={t("dashboard.salesNow")} value={yuan(totalSales)} />
-          </div>
-          {history.channels.length === 0 ? (
-            <EmptyState>{t("dashboard.noSales")}</EmptyState>
-          ) : (
-            <Chart testId="chart-sales" label={t("dashboard.salesOverTime")} option={sales} />
-          )}
-        </Card>
-      </Col>
-      <Col xs={24} lg={12}>
-        <Card size="small" title={t("dashboard.escrowOverTime")}>
-          <Space wrap size="large">
-            <div data-testid="dash-balance">
-              <Statistic title={t("escrow.balance")} value={yuan(last.balanceFen)} />
-            </div>
-            <div data-testid="dash-settled">
-              <Statistic title={t("escrow.settled")} value={yuan(last.settledFen)} />
-            </div>
-            <Statistic title={t("escrow.payable")} value={yuan(last.payableFen)} />
-          </Space>
-          <Chart testId="chart-escrow" label={t("dashboard.escrowOverTime")} option={escrow} />
-        </Card>
-      </Col>
-      <Col xs={24} lg={12}>
-        <Card size="small" title={t("dashboard.profitOverTime")}>
-          <div data-testid="dash-profit">
-            <Statistic title={t("dashboard.profitNow")} value={yuan(last.profitFen)} />
-          </div>
-          <Typography.Paragraph type="secondary">{t("dashboard.profitRule")}</Typography.Paragraph>
-          {history.channels.length === 0 ? (
-            <EmptyState>{t("dashboard.noSales")}</EmptyState>
-          ) : (
-            <Chart testId="chart-profit" label={t("dashboard.profitOverTime")} option={profit} />
-          )}
-        </Card>
-      </Col>
-      <Col xs={24} lg={12}>
-        <Card size="small" title={t("dashboard.clearedOverTime")}>
-          <div data-testid="dash-cleared">
-            <Statistic title={t("dashboard.clearedNow")} value={totalCleared.toString()} />
-          </div>
-          {history.products.length === 0 ? (
-            <EmptyState>{t("dashboard.noProducts")}</EmptyState>
-          ) : (
-            <Chart testId="chart-cleared" label={t("dashboard.clearedOverTime")} option={cleared} />
-          )}
-        </Card>
-      </Col>
-      <Col xs={24}>
-        <Card size="small" title={t("dashboard.anomaliesOverTime")}>
-          <Space wrap size="large">
-            {ANOMALY_KINDS.map((k) => (
-              <div key={k} data-testid={`dash-anomaly-${k}`}>
-                <Statistic title={t(`dashboard.anomalyKind.${k}`)} value={last.anomalies[k].toString()} />
-              </div>
-            ))}
-          </Space>
-          <Chart testId="chart-anomalies" label={t("dashboard.anomaliesOverTime")} option={anomalies} />
-        </Card>
-      </Col>
+      <ChartCard title={t("dashboard.salesOverTime")} testId="chart-sales" option={sales} empty={noSales}>
+        <Figure testId="dash-sales" title={t("dashboard.salesNow")} value={yuan(totalSales)} />
+      </ChartCard>
+      <ChartCard title={t("dashboard.escrowOverTime")} testId="chart-escrow" option={escrow}>
+        <Space wrap size="large">
+          <Figure testId="dash-balance" title={t("escrow.balance")} value={yuan(last.balanceFen)} />
+          <Figure testId="dash-settled" title={t("escrow.settled")} value={yuan(last.settledFen)} />
+          <Statistic title={t("escrow.payable")} value={yuan(last.payableFen)} />
+        </Space>
+      </ChartCard>
+      <ChartCard title={t("dashboard.profitOverTime")} testId="chart-profit" option={profit} empty={noSales}>
+        <Figure testId="dash-profit" title={t("dashboard.profitNow")} value={yuan(last.profitFen)} />
+        <Typography.Paragraph type="secondary">{t("dashboard.profitRule")}</Typography.Paragraph>
+      </ChartCard>
+      <ChartCard
+        title={t("dashboard.clearedOverTime")}
+        testId="chart-cleared"
+        option={cleared}
+        empty={history.products.length === 0 ? t("dashboard.noProducts") : undefined}
+      >
+        <Figure testId="dash-cleared" title={t("dashboard.clearedNow")} value={totalCleared.toString()} />
+      </ChartCard>
+      <ChartCard title={t("dashboard.anomaliesOverTime")} testId="chart-anomalies" option={anomalies} wide>
+        <Space wrap size="large">
+          {ANOMALY_KINDS.map((k) => (
+            <Figure
+              key={k}
+              testId={`dash-anomaly-${k}`}
+              title={t(`dashboard.anomalyKind.${k}`)}
+              value={last.anomalies[k].toString()}
+            />
+          ))}
+        </Space>
+      </ChartCard>
     </Row>
+  );
+}
+
+/** A figure now, found by the browser tests through its test id. */
+function Figure({ testId, title, value }: { testId: string; title: string; value: string }) {
+  return (
+    <div data-testid={testId}>
+      <Statistic title={title} value={value} />
+    </div>
+  );
+}
+
+/** One chart of the history under the figures it explains, or a sentence when there is nothing to draw. */
+function ChartCard(props: {
+  title: string;
+  testId: string;
+  option: ChartOption;
+  /** Shown instead of the chart when there is nothing to draw. */
+  empty?: string | undefined;
+  wide?: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <Col xs={24} lg={props.wide ? 24 : 12}>
+      <Card size="small" title={props.title}>
+        {props.children}
+        {props.empty ? (
+          <EmptyState>{props.empty}</EmptyState>
+        ) : (
+          <Chart testId={props.testId} label={props.title} option={props.option} />
+        )}
+      </Card>
+    </Col>
   );
 }
