@@ -10,6 +10,7 @@ import { runFootprintBench } from "./footprint.js";
 import { runNetworkBench } from "./network.js";
 import { runNodeBench } from "./node.js";
 import { runScalingBench } from "./scaling.js";
+import { runSnapshotBench } from "./snapshot.js";
 import { runStormExecutionBench } from "./storm-execution.js";
 import { type BenchRow, formatTable, printTable } from "./table.js";
 import type { HotFunction } from "./workload/cpu-profile.js";
@@ -27,14 +28,16 @@ const PARTS = [
   "scaling",
   "catchup",
   "footprint",
+  "snapshot",
 ] as const;
 /** Long parts, and analyses, that run only when named. */
-const ON_REQUEST = new Set(["scaling", "catchup", "footprint"]);
+const ON_REQUEST = new Set(["scaling", "catchup", "footprint", "snapshot"]);
 
 /**
  * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N]
  * [--scaling-orders 10000,1000000] [--catchup-blocks N] [--catchup-txs N] [--footprint-orders N]
- * [--footprint-block-txs N] [--cpu-prof]` (`scaling`, `catchup` and `footprint` run only when named):
+ * [--footprint-block-txs N] [--snapshot-accounts N] [--snapshot-repo DIR] [--cpu-prof]` (`scaling`,
+ * `catchup`, `footprint` and `snapshot` run only when named):
  * every figure beside the limit or reference it is measured against, as a table, and the
  * business workloads also as bench/out/report.json and report.html (throughput and latency
  * over time).
@@ -53,6 +56,9 @@ async function main(): Promise<void> {
       "catchup-txs": { type: "string", default: "8" },
       "footprint-orders": { type: "string", default: "2000" },
       "footprint-block-txs": { type: "string", default: "300" },
+      "snapshot-accounts": { type: "string", default: "300000" },
+      /** Another checkout whose built CLI the snapshot part measures (an A/B of two commits). */
+      "snapshot-repo": { type: "string" },
       out: { type: "string", default: join(new URL("../../bench/out/", import.meta.url).pathname) },
     },
   });
@@ -132,6 +138,16 @@ async function main(): Promise<void> {
         Number(values["footprint-orders"]),
         Number(values["footprint-block-txs"]),
       )),
+    );
+  }
+  if (wanted("snapshot")) {
+    const accounts = Number(values["snapshot-accounts"]);
+    console.log(`snapshot and restore memory (${accounts} accounts)…`);
+    rows.push(
+      ...(await runSnapshotBench({
+        accounts,
+        ...(values["snapshot-repo"] === undefined ? {} : { repo: values["snapshot-repo"] }),
+      })),
     );
   }
   console.log("");
