@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
-import { Prng } from "../../src/consensus/sim/prng.js";
+import type { Prng } from "../../src/consensus/sim/prng.js";
+import { inputPrng, MAX_FAILURES, type Progress, progressReporter, type Shard } from "./shard.js";
 
 /**
  * Fuzzing of every API route: requests generated from the node's own OpenAPI document (so a new
@@ -29,7 +30,9 @@ export interface RouteFuzzFailure {
 }
 
 export interface RouteFuzzReport {
-  readonly inputs: number;
+  readonly shard: Shard;
+  /** Requests sent (fewer than the shard's count only when it stopped at MAX_FAILURES). */
+  readonly done: number;
   /** Per "METHOD /path": requests, answers 2xx, refusals 4xx. */
   readonly byRoute: Record<string, { tried: number; ok: number; refused: number }>;
   readonly failures: RouteFuzzFailure[];
@@ -225,20 +228,27 @@ export function isDocumentedRefusal(body: string): boolean {
 /** Probes answer 503 by design, in their own documented shape, when the node is not ready. */
 const PROBES = new Set(["/livez", "/readyz", "/healthz"]);
 
-/** Sends `inputs` seeded requests round robin over `operations`; collects failures (up to 20). */
+/**
+ * Sends the shard's requests, round robin over `operations` (request `index` goes to operation
+ * `index mod operations`); collects failures, stopping at MAX_FAILURES. `onProgress` hears every ~10 s.
+ */
 export async function runRouteFuzz(
   app: FastifyInstance,
   operations: readonly Operation[],
-  inputs: number,
-  seed: number,
+  shard: Shard,
+  onProgress?: (progress: Progress) => void,
 ): Promise<RouteFuzzReport> {
-  const prng = new Prng(seed);
+  const { seed, from, count } = shard;
   const byRoute: RouteFuzzReport["byRoute"] = {};
   const failures: RouteFuzzFailure[] = [];
+  const progress = progressReporter(10_000, onProgress);
   for (const op of operations) byRoute[`${op.method} ${op.path}`] = { tried: 0, ok: 0, refused: 0 };
-  for (let index = 0; index < inputs && failures.length < 20; index++) {
+  let done = 0;
+  for (; done < count && failures.length < MAX_FAILURES; done++) {
+    const index = from + done;
+    progress({ done, failures: failures.length });
     const operation = operations[index % operations.length] as Operation;
-    const request = fuzzRequest(prng, operation);
+    const request = fuzzRequest(inputPrng(seed, index), operation);
     const counts = byRoute[request.route] as { tried: number; ok: number; refused: number };
     counts.tried++;
     const fail = (problem: string) =>
@@ -267,5 +277,5 @@ export async function runRouteFuzz(
     else if (request.method === "HEAD" || isDocumentedRefusal(answer.body)) counts.refused++;
     else fail(`${statusCode} in another shape: ${answer.body.slice(0, 200)}`);
   }
-  return { inputs, byRoute, failures };
+  return { shard, done, byRoute, failures };
 }
