@@ -46,6 +46,16 @@ export function httpStatusOf(error: LedgerError): number {
 
 export class ApiError extends LedgerError {}
 
+/** 429 RATE_LIMITED that says when to ask again: answered with a Retry-After header of its seconds. */
+export class RateLimitedError extends ApiError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super("RATE_LIMITED", message);
+  }
+}
+
 /**
  * A refusal the client is told about: its input is invalid (isInvalidInput), the pool refused it,
  * or the API did (not found, rate limited). Anything else (an InvariantError, a storage fault) is

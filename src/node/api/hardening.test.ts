@@ -208,6 +208,37 @@ describe("the API under hostile clients", () => {
     const refused = results.filter((r) => r.error?.code === "RATE_LIMITED").length;
     expect(refused).toBeGreaterThanOrEqual(SIGNER_RATE * 2);
     expect(results.slice(0, SIGNER_RATE).every((r) => r.error === undefined)).toBe(true);
+    expect(response.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
+  });
+
+  it("limits one signer's transactions sent one request each, with a Retry-After, in the error shape", async () => {
+    await untilAnswered();
+    const suite = running.node.suite;
+    const bob = addressOfKey(suite, suite.generateKeyPair().publicKey.bytes);
+    // A signer of its own, so the batch case's window cannot count here; pipelined, far inside one window.
+    const carol = suite.generateKeyPair();
+    const requests = Array.from({ length: SIGNER_RATE * 4 }, (_, i) => {
+      const tx = buildSignedTx(
+        suite,
+        carol,
+        { chainId: "hard", nonce: BigInt(i), expiryHeight: 10_000n },
+        transferOp(bob, 1n, "s"),
+      );
+      const body = JSON.stringify({ tx: Buffer.from(tx.bytes).toString("hex") });
+      const close = i === SIGNER_RATE * 4 - 1 ? "Connection: close\r\n" : "";
+      return `POST /v1/txs HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n${close}\r\n${body}`;
+    });
+    const answers = await raw(requests.join(""), 5_000, true);
+    // Each answer: its status line, its headers, its body.
+    const limited = answers
+      .split(/(?=HTTP\/1\.1 \d{3} )/)
+      .filter((answer) => answer.startsWith("HTTP/1.1 429 "));
+    expect(limited.length).toBeGreaterThanOrEqual(SIGNER_RATE);
+    for (const answer of limited) {
+      expect(answer).toMatch(/^retry-after: [1-9]\d*\r$/im);
+      expect(answer).toContain('"code":"RATE_LIMITED"');
+      expect(answer).toContain("transactions per second from this signer; retry in");
+    }
   });
 
   it("bounds WebSocket subscribers, refusing the next before the upgrade", async () => {

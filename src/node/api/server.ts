@@ -10,7 +10,7 @@ import { InvariantError } from "../../errors.js";
 import type { ApiConfig } from "../config.js";
 import { apiConnectionCap, openFilesSoftLimit } from "../fd-limit.js";
 import type { LedgerNode } from "../node.js";
-import { ApiError, clientErrorHandler, frameworkErrors, refusalOf } from "./errors.js";
+import { ApiError, clientErrorHandler, frameworkErrors, RateLimitedError, refusalOf } from "./errors.js";
 import { OPENAPI_OPTIONS } from "./openapi.js";
 import { monotonicRateLimitStore } from "./rate-limit-store.js";
 import { ROUTE_MODULES } from "./routes/index.js";
@@ -105,6 +105,7 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
     const { status, body } = refusalOf(error);
     if (error instanceof InvariantError) node.stopOnBug(error);
     else if (status >= 500) node.log.error({ err: error }, "request failed");
+    if (error instanceof RateLimitedError) void reply.header("retry-after", error.retryAfterSeconds);
     return reply.status(status).send(body);
   });
   await app.register(helmet, {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { toHex } from "../../../ledger/bytes.js";
 import { senderOf } from "../../../ledger/tx.js";
 import { submittedBatchSchema, submittedSchema, txStatusSchema } from "../../../sdk/wire/index.js";
-import { ApiError, isRefusal, notFound } from "../errors.js";
+import { isRefusal, notFound, RateLimitedError } from "../errors.js";
 import { headerJson, resultJson } from "../json.js";
 import { hash32, refusals, signedTxHex } from "../params.js";
 import type { RouteModule } from "./types.js";
@@ -24,15 +24,19 @@ export const txRoutes: RouteModule = async (app, { node }) => {
     keyGenerator: (request) => (request as SignerRequest)[SIGNER],
     allowList: (request) => allow.includes(request.ip),
   });
-  /** Refuses a transaction whose signer is over its rate; undecodable bytes share one budget. */
+  /**
+   * Refuses a transaction whose signer is over its rate, saying when its window ends (Retry-After);
+   * undecodable bytes share one budget. Before admission, so a refused one costs no signature check.
+   */
   const checkSigner = async (request: FastifyRequest, tx: Uint8Array) => {
     const sender = senderOf(tx);
     const keyed = Object.create(request, { [SIGNER]: { value: sender ? toHex(sender) : "undecodable" } });
     const verdict = await signerLimit(keyed);
     if (!verdict.isAllowed && verdict.isExceeded) {
-      throw new ApiError(
-        "RATE_LIMITED",
-        `more than ${txsPerSignerPerSecond} transactions per second from this signer`,
+      const seconds = Math.max(1, verdict.ttlInSeconds);
+      throw new RateLimitedError(
+        `more than ${txsPerSignerPerSecond} transactions per second from this signer; retry in ${seconds} s`,
+        seconds,
       );
     }
   };
@@ -47,8 +51,10 @@ export const txRoutes: RouteModule = async (app, { node }) => {
         response: { 202: submittedSchema.describe("admitted to the mempool"), ...refusals },
       },
     },
-    async (request, reply) =>
-      reply.status(202).send({ hash: toHex(node.submitTx(request.body.tx, request.ip)) }),
+    async (request, reply) => {
+      await checkSigner(request, request.body.tx);
+      return reply.status(202).send({ hash: toHex(node.submitTx(request.body.tx, request.ip)) });
+    },
   );
 
   app.post(
@@ -69,15 +75,20 @@ export const txRoutes: RouteModule = async (app, { node }) => {
     },
     async (request, reply) => {
       const results = [];
+      let retryAfterSeconds = 0;
       for (const tx of request.body.txs) {
         try {
           await checkSigner(request, tx);
           results.push({ hash: toHex(node.submitTx(tx, request.ip)) });
         } catch (error) {
           if (!isRefusal(error)) throw error;
+          if (error instanceof RateLimitedError)
+            retryAfterSeconds = Math.max(retryAfterSeconds, error.retryAfterSeconds);
           results.push({ error: { code: error.code, message: error.message } });
         }
       }
+      // When the last of its rate-limited transactions may be offered again.
+      if (retryAfterSeconds > 0) void reply.header("retry-after", retryAfterSeconds);
       return reply.status(202).send({ results });
     },
   );
