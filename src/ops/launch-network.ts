@@ -1,12 +1,5 @@
-import { LedgerError } from "../errors.js";
 import { listenersOf, refuseBusyPorts } from "./network/port-check.js";
-import {
-  formatRecent,
-  type NodeProcessInfo,
-  nodeStarter,
-  type StartNetworkOptions,
-  startNetwork,
-} from "./network-up.js";
+import { nodeStarter, type StartNetworkOptions, servedWithin, startNetwork } from "./network-up.js";
 import { type RestartBackoffPolicy, type Supervision, superviseNodes } from "./supervise.js";
 
 export interface LaunchOptions extends StartNetworkOptions {
@@ -21,7 +14,10 @@ export interface LaunchOptions extends StartNetworkOptions {
   readonly backoff?: RestartBackoffPolicy;
   /** Called once every node has exited and none will be restarted. */
   readonly onAllExited?: () => void;
-  /** A node that has not served this long after it was started fails the start-up (default 120 s). */
+  /**
+   * A node that has not served this long after it was started fails the start-up (default 120 s);
+   * one restarted that has not served this long after its restart is stopped and restarted again.
+   */
   readonly startupTimeoutMs?: number;
 }
 
@@ -38,7 +34,8 @@ export interface LaunchedNetwork extends Supervision {
  * any node starts, and a node that exits before it serves, or has not served within the
  * start-up timeout (it hangs, silent or not), stops the others (none is left running behind the
  * error, which names the node, what became of it and its last lines). Once all serve, each is
- * supervised: an exit is reported and, with `restart`, the node is started again with backoff.
+ * supervised: an exit is reported and, with `restart`, the node is started again with backoff
+ * (and held to the same start-up timeout).
  */
 export async function launchNetwork(networkDir: string, options: LaunchOptions): Promise<LaunchedNetwork> {
   await refuseBusyPorts(listenersOf(networkDir), options.busyPortHint);
@@ -59,27 +56,10 @@ export async function launchNetwork(networkDir: string, options: LaunchOptions):
   const supervision = superviseNodes(network.nodes, {
     restart: options.restart,
     start,
+    startupTimeoutMs: timeoutMs,
     log: options.log,
     ...(options.backoff === undefined ? {} : { backoff: options.backoff }),
     ...(options.onAllExited === undefined ? {} : { onAllExited: options.onAllExited }),
   });
   return { serving, ...supervision };
-}
-
-/** The node's API URL once it serves, or NODE_STARTUP_TIMEOUT when it has not within `timeoutMs`. */
-function servedWithin(node: NodeProcessInfo, timeoutMs: number): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const seconds = timeoutMs < 1_000 ? `${timeoutMs} ms` : `${(timeoutMs / 1000).toFixed(0)} s`;
-      reject(
-        new LedgerError(
-          "NODE_STARTUP_TIMEOUT",
-          `${node.name} (pid ${node.child.pid}) did not serve within ${seconds} of starting${formatRecent(node.recentLines())}`,
-          { node: node.name, timeoutMs },
-        ),
-      );
-    }, timeoutMs);
-  });
-  return Promise.race([node.apiUrl, timedOut]).finally(() => clearTimeout(timer));
 }

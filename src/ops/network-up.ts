@@ -179,3 +179,21 @@ export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<
 export function formatRecent(lines: readonly string[]): string {
   return lines.length === 0 ? "" : `; its last lines:\n${lines.map((line) => `    ${line}`).join("\n")}`;
 }
+
+/** The node's API URL once it serves, or NODE_STARTUP_TIMEOUT when it has not within `timeoutMs`. */
+export function servedWithin(node: NodeProcessInfo, timeoutMs: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const seconds = timeoutMs < 1_000 ? `${timeoutMs} ms` : `${(timeoutMs / 1000).toFixed(0)} s`;
+      reject(
+        new LedgerError(
+          "NODE_STARTUP_TIMEOUT",
+          `${node.name} (pid ${node.child.pid}) did not serve within ${seconds} of starting${formatRecent(node.recentLines())}`,
+          { node: node.name, timeoutMs },
+        ),
+      );
+    }, timeoutMs);
+  });
+  return Promise.race([node.apiUrl, timedOut]).finally(() => clearTimeout(timer));
+}

@@ -90,4 +90,43 @@ describe("the node supervisor", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(starts).toBe(startsAtStop);
   });
+
+  it("holds a restart to the start-up timeout: one that never serves is reported, stopped and restarted with backoff", async () => {
+    const lines: string[] = [];
+    let restarts = 0;
+    // Serves, then exits; every restart hangs without printing (a node stuck opening its store).
+    const hang = () => {
+      restarts++;
+      return fakeNode("node1", "setInterval(() => {}, 60_000);");
+    };
+    const supervision = superviseNodes([fakeNode("node1", serveThen("process.exit(1)"))], {
+      restart: true,
+      // A hung run outlasts stableMs: the delays still double, since a run that never served is no stable run.
+      backoff: { initialMs: 10, maxMs: 1_000, stableMs: 100 },
+      startupTimeoutMs: 300,
+      start: hang,
+      log: (line) => lines.push(line),
+    });
+    await until(() => lines.filter((l) => l.startsWith("restarting")).length >= 3, 30_000, "three restarts");
+    await supervision.stop();
+    expect(lines.filter((l) => l.startsWith("restarting")).slice(0, 3)).toEqual([
+      "restarting node1 in 10 ms (restart 1)",
+      "restarting node1 in 20 ms (restart 2)",
+      "restarting node1 in 40 ms (restart 3)",
+    ]);
+    const timeouts = lines.filter((l) => l.includes("NODE_STARTUP_TIMEOUT"));
+    expect(timeouts.length).toBeGreaterThanOrEqual(2);
+    for (const line of timeouts)
+      expect(line).toMatch(
+        /^node1 \(pid \d+\) did not serve within 300 ms of starting \[NODE_STARTUP_TIMEOUT\]; stopping it, to restart it with backoff$/,
+      );
+    // Each hung process was ended (SIGTERM) and that exit reported like any other.
+    expect(
+      lines.filter((l) => /^node1 \(pid \d+\) exited \(signal SIGTERM\)/.test(l)).length,
+    ).toBeGreaterThanOrEqual(2);
+    expect(supervision.nodes().every((n) => n.child.exitCode !== null || n.child.signalCode !== null)).toBe(
+      true,
+    );
+    expect(restarts).toBeGreaterThanOrEqual(2);
+  });
 });

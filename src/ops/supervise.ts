@@ -1,5 +1,6 @@
+import { LedgerError } from "../errors.js";
 import { backoffDelayMs } from "../node/p2p/backoff.js";
-import { describeExit, formatRecent, type NodeProcessInfo, stopChild } from "./network-up.js";
+import { describeExit, formatRecent, type NodeProcessInfo, servedWithin, stopChild } from "./network-up.js";
 
 /**
  * How long to wait before restarting a node that exited: doubling from `initialMs` up to
@@ -48,6 +49,11 @@ export interface SuperviseOptions {
   readonly backoff?: RestartBackoffPolicy;
   /** Starts a node home again, as the first start did. */
   readonly start: (home: string) => NodeProcessInfo;
+  /**
+   * A restarted node that has not served this long is reported (NODE_STARTUP_TIMEOUT), stopped
+   * and restarted again with backoff, as if it had exited. Default: no limit.
+   */
+  readonly startupTimeoutMs?: number;
   readonly log: (line: string) => void;
   /** Called once every node has exited and none will be restarted. */
   readonly onAllExited?: () => void;
@@ -63,7 +69,8 @@ export interface Supervision {
 /**
  * Watches the node processes of a running network: a node that exits while nobody asked it to
  * is reported (which node, its exit code or signal, how long it ran, its last lines) and, when
- * asked, restarted after a backoff that grows while it keeps failing.
+ * asked, restarted after a backoff that grows while it keeps failing; a restart that hangs without
+ * serving for `startupTimeoutMs` is a failure too.
  */
 export function superviseNodes(started: readonly NodeProcessInfo[], options: SuperviseOptions): Supervision {
   const current = new Map(started.map((node) => [node.home, node]));
@@ -71,7 +78,8 @@ export function superviseNodes(started: readonly NodeProcessInfo[], options: Sup
   const exited = new Set<string>();
   let stopping = false;
 
-  const watch = (node: NodeProcessInfo, backoff: RestartBackoff) => {
+  /** `served`: the process has served (the first starts have); one that never did is no stable run. */
+  const watch = (node: NodeProcessInfo, backoff: RestartBackoff, served: () => boolean) => {
     const since = performance.now();
     const onClose = (code: number | null, signal: NodeJS.Signals | null) => {
       if (stopping) return;
@@ -84,7 +92,7 @@ export function superviseNodes(started: readonly NodeProcessInfo[], options: Sup
         if (exited.size === current.size) options.onAllExited?.();
         return;
       }
-      const delay = backoff.delayAfter(ranS * 1000);
+      const delay = backoff.delayAfter(served() ? ranS * 1000 : 0);
       const after = delay < 1_000 ? `${delay} ms` : `${(delay / 1000).toFixed(1)} s`;
       options.log(`restarting ${node.name} in ${after} (restart ${backoff.restarts})`);
       const timer = setTimeout(() => {
@@ -92,10 +100,21 @@ export function superviseNodes(started: readonly NodeProcessInfo[], options: Sup
         if (stopping) return;
         const next = options.start(node.home);
         current.set(node.home, next);
-        watch(next, backoff);
-        next.apiUrl.then(
-          (url) => options.log(`${node.name} restarted (pid ${next.child.pid}), serving ${url}`),
-          () => {}, // its exit is reported by the watch above
+        let nextServed = false;
+        watch(next, backoff, () => nextServed);
+        const serving =
+          options.startupTimeoutMs === undefined ? next.apiUrl : servedWithin(next, options.startupTimeoutMs);
+        serving.then(
+          (url) => {
+            nextServed = true;
+            options.log(`${node.name} restarted (pid ${next.child.pid}), serving ${url}`);
+          },
+          (error: unknown) => {
+            // An exit is reported by the watch above; a hang is reported here, then ended like one.
+            if (stopping || !(error instanceof LedgerError) || error.code !== "NODE_STARTUP_TIMEOUT") return;
+            options.log(`${error.message} [NODE_STARTUP_TIMEOUT]; stopping it, to restart it with backoff`);
+            void stopChild(next.child);
+          },
         );
       }, delay);
       pending.add(timer);
@@ -105,7 +124,8 @@ export function superviseNodes(started: readonly NodeProcessInfo[], options: Sup
       onClose(node.child.exitCode, node.child.signalCode);
     } else node.child.once("close", onClose);
   };
-  for (const node of started) watch(node, new RestartBackoff(options.backoff ?? DEFAULT_RESTART_BACKOFF));
+  for (const node of started)
+    watch(node, new RestartBackoff(options.backoff ?? DEFAULT_RESTART_BACKOFF), () => true);
 
   let stopped: Promise<void> | undefined;
   return {
