@@ -3,6 +3,12 @@ import type { Command } from "commander";
 import { readJsonFile } from "../../node/files.js";
 import { bundleName, DEFAULT_INSTALL_DIR, hostsOf, writeHostBundles } from "../../ops/network/bundles.js";
 import { addObserver, addOrganisation, planContext, renewNodeCertificates } from "../../ops/network/grow.js";
+import {
+  addHostObserver,
+  checkNewOrganisationHosts,
+  type HostGrowth,
+  isHostsNetwork,
+} from "../../ops/network/grow-hosts.js";
 import { type NetworkPlan, planNetwork } from "../../ops/network/plan.js";
 import { DEFAULT_BASE_PORT } from "../../ops/network/ports.js";
 import { hostsTopology, localTopology, manifestTopology } from "../../ops/network/topology.js";
@@ -102,31 +108,63 @@ interface AddOrgOptions {
   name: string;
   days: string;
   genesis: boolean;
+  host?: string;
   passphraseEnv?: string;
 }
+
+/** `--host a,b`: the hosts named, trimmed. */
+const hostList = (value: string) => value.split(",").map((h) => h.trim());
 
 function addOrg(o: AddOrgOptions, print: (line: string) => void): void {
   const days = parseDays(o.days);
   const passphrase = passphraseFrom(o.passphraseEnv);
-  const org = addOrganisation(resolve(o.dir), {
-    id: o.id,
-    name: o.name,
-    days,
-    genesis: o.genesis,
-    passphrase,
-  });
+  const dir = resolve(o.dir);
+  const hosts = o.host === undefined ? [] : hostList(o.host);
+  const bundled = isHostsNetwork(dir);
+  if (hosts.length > 0) {
+    if (o.genesis) throw new CliError("--host adds nodes after genesis: give --genesis or --host, not both");
+    if (!bundled)
+      throw new CliError(
+        `${dir} is a network on this machine: add the organisation's node with mkl network add-observer --org ${o.id}`,
+      );
+    checkNewOrganisationHosts(dir, hosts);
+  }
+  const org = addOrganisation(dir, { id: o.id, name: o.name, days, genesis: o.genesis, passphrase });
   print(`${org.id}: CA ${org.ca.cert.serialHex}, admin ${org.admin.code}`);
   if (o.genesis) {
     print("genesis.json updated in DIR and every node (only before the chain starts)");
-  } else {
-    const tlsCa = org.tlsCa ? ` --tls-ca-cert orgs/${org.id}/tls-ca.cert.pem` : "";
-    print(
-      `governance admits it: an admin proposes mkl gov propose admit-org --org ${org.id} --name ${JSON.stringify(org.name)} --ca-cert orgs/${org.id}/ca.cert.pem${tlsCa}, the others approve (mkl gov approve)`,
-    );
-    print(
-      `then the platform operator registers its admin: mkl tx registerIdentity --value-file orgs/${org.id}/register-admin.json`,
-    );
+    return;
   }
+  const tlsCa = org.tlsCa ? ` --tls-ca-cert orgs/${org.id}/tls-ca.cert.pem` : "";
+  print(
+    `governance admits it: an admin proposes mkl gov propose admit-org --org ${org.id} --name ${JSON.stringify(org.name)} --ca-cert orgs/${org.id}/ca.cert.pem${tlsCa}, the others approve (mkl gov approve)`,
+  );
+  print(
+    `then the platform operator registers its admin: mkl tx registerIdentity --value-file orgs/${org.id}/register-admin.json`,
+  );
+  for (const host of hosts) printGrowth(dir, addHostObserver(dir, org.id, host, passphrase), print);
+  if (bundled && hosts.length === 0)
+    print(
+      `its nodes, one bundle per host: mkl network add-observer --dir ${o.dir} --org ${org.id} --host HOST`,
+    );
+}
+
+/** What a grown bundle network asks of its operators: the new bundle, governance, and each host's new files. */
+function printGrowth(dir: string, g: HostGrowth, print: (line: string) => void): void {
+  const where = g.newBundle ? "a new bundle" : "its bundle, which gains it";
+  print(
+    `observer ${g.moniker} of ${g.organisation} on ${g.host} (api ${g.ports.api}, p2p ${g.ports.p2p}) in ${g.bundleDir}, ${where}:`,
+  );
+  print(`  copy ${g.bundleDir} to ${g.host} and follow its README.md (it installs ${g.moniker})`);
+  print(
+    `  register it: mkl gov propose add-observer --key ${join(dir, "orgs", g.organisation, "admin.key.pem")} --node-cert ${join(g.home, "node.cert.pem")}, the other admins approve; then it syncs (to make it a validator: mkl gov propose add-validator --validator-key ${join(g.home, "node.key.pem")} --name ${g.moniker})`,
+  );
+  print(
+    "  every other node's config.json now lists it (a node takes its peer list when it starts; the chain lets a registered observer in without one):",
+  );
+  for (const node of g.changed)
+    print(`    ${node.host}: copy ${node.configPath} to ${node.installedHome}/config.json`);
+  for (const rule of g.firewall) print(`    ${rule.host}: let its p2p in: ${rule.rule}`);
 }
 
 export function registerNetworkCommands(program: Command): void {
@@ -163,6 +201,10 @@ export function registerNetworkCommands(program: Command): void {
     .requiredOption("--dir <dir>", "the network directory")
     .requiredOption("--id <id>", "organisation id, e.g. acme")
     .requiredOption("--name <name>", "organisation name")
+    .option(
+      "--host <hosts>",
+      "in a network of host bundles: a node of the organisation on each (new) host, comma-separated",
+    )
     .option("--days <n>", "validity of the admin certificate, in days", "365")
     .option(
       "--genesis",
@@ -176,9 +218,23 @@ export function registerNetworkCommands(program: Command): void {
     .description("add an observer node (follows the chain, never votes) for an organisation, e.g. an auditor")
     .requiredOption("--dir <dir>", "the network directory")
     .requiredOption("--org <id>", "the organisation that runs it")
+    .option(
+      "--host <host>",
+      "in a network of host bundles: the host it runs on (new, or one of its organisation's)",
+    )
     .option("--passphrase-env <var>", "passphrase of the CA keys");
-  observer.action((o: { dir: string; org: string; passphraseEnv?: string }) => {
-    const home = addObserver(resolve(o.dir), o.org, passphraseFrom(o.passphraseEnv));
+  observer.action((o: { dir: string; org: string; host?: string; passphraseEnv?: string }) => {
+    const dir = resolve(o.dir);
+    const passphrase = passphraseFrom(o.passphraseEnv);
+    if (o.host !== undefined || isHostsNetwork(dir)) {
+      if (o.host === undefined)
+        throw new CliError(
+          `${o.dir} is a network of host bundles: name the observer's host with --host HOST`,
+        );
+      printGrowth(dir, addHostObserver(dir, o.org, o.host, passphrase), printer(observer));
+      return;
+    }
+    const home = addObserver(dir, o.org, passphrase);
     printer(observer)(
       `observer ${home.split("/").pop()} of ${o.org} in ${home}; every node's peer list now includes it`,
     );

@@ -80,12 +80,12 @@ WantedBy=multi-user.target
 }
 
 /** An nftables rule accepting p2p from one peer (a DNS name is resolved when the rule is added). */
-function nftAccept(host: string, ports: string): string {
+export function nftAccept(host: string, ports: string): string {
   const family = isIP(host) === 6 ? "ip6" : "ip";
   return `nft add rule inet filter input ${family} saddr ${host} tcp dport { ${ports} } accept`;
 }
 
-function hostReadme(bundle: BundleManifest, installDir: string): string {
+export function hostReadme(bundle: BundleManifest, installDir: string): string {
   const rows = bundle.nodes.flatMap((node) => [
     `| ${node.p2pPort} | TCP | ${node.moniker} p2p: consensus and block sync (mutual TLS 1.3) | the peers below |`,
     `| ${node.apiPort} | TCP | ${node.moniker} HTTP API, web console, /metrics | clients, the monitor, Prometheus |`,

@@ -40,13 +40,13 @@ export function readManifest(dir: string): NetworkManifest {
   return doc;
 }
 
-function loadCa(dir: string, name: string, passphrase: string | undefined): Ca {
+export function loadCa(dir: string, name: string, passphrase: string | undefined): Ca {
   const cert = readCertificateFile(join(dir, `${name}.cert.pem`));
   const privateKey = readKeyFile(join(dir, `${name}.key.pem`), passphrase);
   return { cert, keys: { privateKey, publicKey: getSuite(privateKey.suite).publicKeyOf(privateKey) } };
 }
 
-function loadRoots(dir: string, manifest: NetworkManifest, passphrase: string | undefined) {
+export function loadRoots(dir: string, manifest: NetworkManifest, passphrase: string | undefined) {
   const root = loadCa(join(dir, "ca"), "root", passphrase);
   const tlsRoot = manifest.separateTls ? loadCa(join(dir, "ca"), "tls-root", passphrase) : undefined;
   return { root, tlsRoot };
@@ -124,7 +124,7 @@ export function addObserver(dir: string, orgId: string, passphrase: string | und
   if (manifest.nodes.some((node) => node.host !== undefined)) {
     throw new NetworkError(
       "NETWORK_NOT_LOCAL",
-      `${dir} is a network of several hosts: add-observer grows a network on this machine only`,
+      `${dir} is a network of several hosts: name the new node's host (addHostObserver, mkl network add-observer --host)`,
     );
   }
   const { root, tlsRoot } = loadRoots(dir, manifest, passphrase);

@@ -31,6 +31,16 @@ const LOOPBACK = "127.0.0.1";
 /** What a node on its own machine listens on: every address (its config's host is where peers dial). */
 const ANY_ADDRESS = "0.0.0.0";
 
+/**
+ * Where a node of a host bundle listens: every address, but a loopback host (127.0.0.0/8, ::1)
+ * is this machine itself, so its nodes listen on that address alone and a whole directory of
+ * such bundles runs on one machine (`mkl network up --home DIR`), each host on its own address.
+ */
+export function listenAddressOf(host: string): string {
+  const loopback = (isIP(host) === 4 && host.startsWith("127.")) || host === "::1";
+  return loopback ? host : ANY_ADDRESS;
+}
+
 /** The shape of network.json: what add-org and add-observer need to know of a generated network. */
 export interface NetworkManifest {
   chainId: string;
@@ -243,12 +253,11 @@ export function placeNodes(topology: Topology): Array<NodePlacement & { organisa
     const count = flat.filter((node) => node.host === host).length;
     portsByHost.set(host, hostPorts(topology.basePort, count));
   }
-  const listen = topology.placement === "local" ? LOOPBACK : ANY_ADDRESS;
   return flat.map((node, index) => ({
     ...node,
     n: index + 1,
     ports: portsByHost.get(node.host)!.shift()!,
-    listen,
+    listen: topology.placement === "local" ? LOOPBACK : listenAddressOf(node.host),
   }));
 }
 
