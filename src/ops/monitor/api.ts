@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { z } from "zod";
 import { systemClock } from "../../clock.js";
 import { LedgerError } from "../../errors.js";
-import type { IdentityJson } from "../../sdk/index.js";
+import { type IdentityJson, OPS_REQUEST, refusalStatuses } from "../../sdk/index.js";
 import { nodesBestFirst } from "./best-node.js";
 import { loadMonitorConfig } from "./config.js";
 import { parseDuration } from "./duration.js";
@@ -10,7 +10,7 @@ import { MonitorError } from "./errors.js";
 import { governanceRoutes } from "./governance.js";
 import type { Monitor } from "./monitor.js";
 import { MONITOR_OPENAPI } from "./openapi.js";
-import { OperatorAuth } from "./operator-auth.js";
+import { OperatorAuth, SIGNER_REFUSALS } from "./operator-auth.js";
 
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const parsed = schema.safeParse(value ?? {});
@@ -44,16 +44,9 @@ const silenceBody = z
 const STATUS_BY_CODE: Record<string, number> = {
   NOT_FOUND: 404,
   NODE_UNREACHABLE: 502,
-  OPS_UNSIGNED: 401,
-  OPS_SIGNATURE_INVALID: 401,
-  OPS_REQUEST_STALE: 401,
-  OPS_REQUEST_REPLAYED: 409,
-  IDENTITY_UNKNOWN: 403,
-  KEY_RETIRED: 403,
-  IDENTITY_REVOKED: 403,
-  ORG_REMOVED: 403,
-  CERT_EXPIRED: 403,
-  ROLE_UNKNOWN: 403,
+  ...refusalStatuses(OPS_REQUEST),
+  // The chain's refusals of the signer, and a signer whose role may not operate.
+  ...Object.fromEntries([...SIGNER_REFUSALS].map((code) => [code, 403])),
   ROLE_NOT_PERMITTED: 403,
 };
 
@@ -90,7 +83,7 @@ export async function buildMonitorApi(monitor: Monitor, configPath?: string): Pr
   });
   const now = () => systemClock.now();
   // Who signed each write (the hook below runs once the body is parsed, before the handler).
-  const auth = new OperatorAuth(() => nodesBestFirst(monitor), now);
+  const auth = new OperatorAuth(() => nodesBestFirst(monitor), now, monitor.history.nonceBook(now()));
   const operators = new WeakMap<FastifyRequest, IdentityJson>();
   app.addHook("preHandler", async (request) => {
     if (request.method === "GET" || request.method === "HEAD" || request.url === SIGNED_BY_ITSELF) return;

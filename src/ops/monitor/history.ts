@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { type Database, open, type RootDatabase } from "lmdb";
 import type { Alert } from "./alerts.js";
+import { StoredNonceBook } from "./nonces.js";
 import type { SeriesValue } from "./series.js";
 import { seriesKey } from "./series.js";
 
@@ -44,6 +45,7 @@ export class MonitorHistory {
   private readonly samples: Database<Buffer, string>;
   private readonly seriesIds: Database<number, [string, string]>;
   private readonly alerts: Database<Alert, string>;
+  private nonces: StoredNonceBook | undefined;
   private readonly ids = new Map<string, Map<string, number>>();
   private readonly buckets = new Map<string, MinuteBucket>();
   /** The last write made: batched, so a read first waits for it to commit (see settled()). */
@@ -55,7 +57,7 @@ export class MonitorHistory {
     mkdirSync(options.path, { recursive: true });
     this.retentionMs = options.retentionMs ?? 7 * 86_400_000;
     this.rawRetentionMs = Math.min(options.rawRetentionMs ?? 6 * 3_600_000, this.retentionMs);
-    this.root = open({ path: options.path, maxDbs: 4, compression: false });
+    this.root = open({ path: options.path, maxDbs: 5, compression: false });
     this.samples = this.root.openDB({ name: "samples", encoding: "binary" });
     this.seriesIds = this.root.openDB({ name: "series" });
     this.alerts = this.root.openDB({ name: "alerts" });
@@ -167,6 +169,12 @@ export class MonitorHistory {
     this.lastWrite = this.alerts.put(`${at(alert.resolvedAtMs ?? alert.activeSinceMs)}\u0000${alert.id}`, {
       ...alert,
     });
+  }
+
+  /** The operator requests' nonces still inside their time window (operator-auth.ts), loaded once. */
+  nonceBook(nowMs: number): StoredNonceBook {
+    this.nonces ??= new StoredNonceBook(this.root.openDB({ name: "nonces" }), nowMs);
+    return this.nonces;
   }
 
   /** Resolved alerts, newest first. */

@@ -250,6 +250,17 @@ describe("the monitor", () => {
     expect((await send(good)).status).toBe(201);
     expect(refusal(await send(good))).toEqual({ status: 409, code: "OPS_REQUEST_REPLAYED" });
     expect(await count()).toBe(before + 1);
+
+    // A restarted monitor still knows the nonce: its store kept it (the window has not passed).
+    await running.stop();
+    running = await runMonitor({
+      targets: targetsFromUrls(node.apiUrl),
+      dataDir: join(dir, "history"),
+      log: (line) => lines.push(line),
+    });
+    await until(() => running.monitor.nodes().some((n) => n.up));
+    expect(refusal(await send(good))).toEqual({ status: 409, code: "OPS_REQUEST_REPLAYED" });
+    expect((await send(sign(operator, systemClock.now()))).status).toBe(201);
   });
 
   it("reads governance from the best node and forwards governance transactions only", async () => {

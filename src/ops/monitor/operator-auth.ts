@@ -1,19 +1,23 @@
 import { getSuite } from "../../crypto/index.js";
 import { isSuiteId, type Suite } from "../../crypto/suite.js";
-import { fromHex } from "../../ledger/bytes.js";
+import { LedgerError } from "../../errors.js";
 import type { MarketLedgerClient } from "../../sdk/index.js";
 import {
   type IdentityJson,
+  type NonceBook,
   OPERATOR_ROLES,
-  OPS_HEADERS,
-  OPS_REQUEST_WINDOW_MS,
-  opsRequestBytes,
+  OPS_REQUEST,
+  type ReceivedRequest,
+  readSignedHeaders,
+  refuseReplay,
   SdkError,
+  takeNonce,
+  verifySignedRequest,
 } from "../../sdk/index.js";
 import { MonitorError } from "./errors.js";
 
 /** Codes the chain refuses a signer with (GET /v1/signers/:publicKey), passed on as they are. */
-const SIGNER_REFUSALS: ReadonlySet<string> = new Set([
+export const SIGNER_REFUSALS: ReadonlySet<string> = new Set([
   "IDENTITY_UNKNOWN",
   "KEY_RETIRED",
   "IDENTITY_REVOKED",
@@ -22,97 +26,47 @@ const SIGNER_REFUSALS: ReadonlySet<string> = new Set([
   "ROLE_UNKNOWN",
 ]);
 
-const HEX = /^([0-9a-f]{2})+$/;
-const TIME = /^[0-9]{1,15}$/;
-
-export interface OpsWrite {
-  readonly method: string;
-  /** Path and query as received. */
-  readonly url: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  readonly body: unknown;
-}
-
-function header(request: OpsWrite, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
+export type OpsWrite = ReceivedRequest;
 
 /**
  * Verifies a signed operator request (src/sdk/ops-request.ts): its four headers are there and
- * well formed, its time is within the window of this monitor's clock, the signature is good for
- * its canonical bytes under the chain's suite, the chain takes its key as an active identity
- * (asked of the best node), the identity's role may operate, and its nonce is new. Throws a
- * MonitorError with the code that says which; changes nothing until all of it holds.
+ * well formed, its time is within the window of this monitor's clock, its nonce is not one
+ * taken before, the signature is good for its canonical bytes under the chain's suite, the
+ * chain takes its key as an active identity (asked of the best node), and the identity's role
+ * may operate. Only then is the nonce taken (in `nonces`, which the monitor keeps in its store,
+ * so a restart does not forget it). Throws a MonitorError with the code that says which.
  */
 export class OperatorAuth {
-  /** Nonces seen, with the request time: a replay inside the window is refused, older ones are stale. */
-  private readonly seen = new Map<string, number>();
   private suite: Suite | undefined;
 
   constructor(
     /** The nodes to ask, in order: the first that answers says who signed. */
     private readonly nodes: () => MarketLedgerClient[],
     private readonly now: () => number,
+    private readonly nonces: NonceBook,
   ) {}
 
   async verify(request: OpsWrite): Promise<IdentityJson> {
-    const key = header(request, OPS_HEADERS.key);
-    const time = header(request, OPS_HEADERS.time);
-    const nonce = header(request, OPS_HEADERS.nonce);
-    const signature = header(request, OPS_HEADERS.signature);
-    if (key === undefined || time === undefined || nonce === undefined || signature === undefined) {
-      throw new MonitorError(
-        "OPS_UNSIGNED",
-        `${request.method} ${request.url} must be signed by an operator's key (headers ${Object.values(OPS_HEADERS).join(", ")}; mkl ops and the console sign)`,
-      );
-    }
-    if (!HEX.test(key) || !HEX.test(nonce) || nonce.length < 32 || !HEX.test(signature) || !TIME.test(time))
-      throw new MonitorError(
-        "OPS_SIGNATURE_INVALID",
-        `the signed request's headers are malformed: ${OPS_HEADERS.key}, ${OPS_HEADERS.nonce} (16 bytes or more) and ${OPS_HEADERS.signature} are lowercase hex, ${OPS_HEADERS.time} is ms since 1970`,
-      );
-    const timeMs = Number(time);
-    const now = this.now();
-    if (Math.abs(now - timeMs) > OPS_REQUEST_WINDOW_MS) {
-      throw new MonitorError(
-        "OPS_REQUEST_STALE",
-        `the request was signed at ${new Date(timeMs).toISOString()}, more than ${OPS_REQUEST_WINDOW_MS / 1000} s from this monitor's clock (${new Date(now).toISOString()}): sign it again (and check the clocks)`,
-      );
-    }
-    const suite = await this.chainSuite();
-    const message = opsRequestBytes({
-      method: request.method,
-      path: request.url,
-      body: request.body ?? {},
-      timeMs,
-      nonce,
-      publicKey: key,
-    });
-    let good: boolean;
     try {
-      good = suite.verify(suite.publicKeyFromBytes(fromHex(key)), message, fromHex(signature));
-    } catch {
-      good = false; // a key off the curve or of another suite
+      const signed = readSignedHeaders(OPS_REQUEST, request, this.now());
+      // A replay is refused before it costs a question to a node.
+      refuseReplay(OPS_REQUEST, this.nonces, signed.nonce);
+      const verified = verifySignedRequest(OPS_REQUEST, await this.chainSuite(), request, signed);
+      const signer = await this.signer(verified.publicKeyHex);
+      if (!(OPERATOR_ROLES as readonly string[]).includes(signer.role)) {
+        throw new MonitorError(
+          "ROLE_NOT_PERMITTED",
+          `${signer.code} is ${signer.role}: only ${OPERATOR_ROLES.join(" or ")} identities operate the monitor`,
+        );
+      }
+      // Again, now that the lookups are done: two copies may have been in flight at once.
+      await takeNonce(OPS_REQUEST, this.nonces, signed, this.now());
+      return signer;
+    } catch (error) {
+      if (error instanceof LedgerError && !(error instanceof MonitorError))
+        throw new MonitorError(error.code, error.message);
+      throw error;
     }
-    if (!good) {
-      throw new MonitorError(
-        "OPS_SIGNATURE_INVALID",
-        `the signature does not verify for ${request.method} ${request.url} under the chain's ${suite.id} key ${key.slice(0, 16)}…`,
-      );
-    }
-    const signer = await this.signer(key);
-    if (!(OPERATOR_ROLES as readonly string[]).includes(signer.role)) {
-      throw new MonitorError(
-        "ROLE_NOT_PERMITTED",
-        `${signer.code} is ${signer.role}: only ${OPERATOR_ROLES.join(" or ")} identities operate the monitor`,
-      );
-    }
-    this.forget(now);
-    if (this.seen.has(nonce))
-      throw new MonitorError("OPS_REQUEST_REPLAYED", `the request with nonce ${nonce} was already taken`);
-    this.seen.set(nonce, timeMs);
-    return signer;
   }
 
   private async chainSuite(): Promise<Suite> {
@@ -152,11 +106,5 @@ export class OperatorAuth {
       "NODE_UNREACHABLE",
       `cannot ask the chain who signed the request: ${(last as Error).message}`,
     );
-  }
-
-  /** Nonces older than the window can never be taken again: their time is refused as stale. */
-  private forget(now: number): void {
-    for (const [nonce, timeMs] of this.seen)
-      if (timeMs < now - OPS_REQUEST_WINDOW_MS) this.seen.delete(nonce);
   }
 }
