@@ -41,7 +41,8 @@ export const demoKeyPath = (networkDir: string, name: string) => join(networkDir
 /**
  * Gives every node of a demo network the payment simulator, holding DEMO_PAYMENT_SERVICE's key
  * (demo and tests only). Several nodes sign as one identity: two payments at the same moment
- * through two nodes can take one nonce, and the second is then refused (TX_NONCE_TAKEN) and paid again.
+ * through two nodes can draw one nonce; the one the chain drops is signed again with a fresh
+ * nonce (PaymentSimulator.settle).
  */
 export function configurePaymentSimulator(networkDir: string): void {
   const keyFile = demoKeyPath(networkDir, DEMO_PAYMENT_SERVICE.name);

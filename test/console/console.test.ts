@@ -355,8 +355,31 @@ describe("the web console in headless Chromium", () => {
       await page.getByTestId("payment-service-state").getByText("已授权").waitFor();
 
       // Paying again: the payment service confirms the whole basket on the chain, no step of the seller's.
+      const sent = buyer.waitForRequest(
+        (r) => r.method() === "POST" && r.url().endsWith("/v1/payment-simulator/payments"),
+      );
       await buyer.getByTestId("simulate-pay").click();
       await buyer.getByTestId(`my-status-${orderId}`).getByText("已付款").waitFor();
+      // The browser signed it with the buyer's unlocked key; the same request again is a replay.
+      const request = await sent;
+      const payer = Object.fromEntries(
+        Object.entries(request.headers()).filter(([name]) => name.startsWith("mkl-payer-")),
+      );
+      expect(Object.keys(payer).sort()).toEqual([
+        "mkl-payer-key",
+        "mkl-payer-nonce",
+        "mkl-payer-signature",
+        "mkl-payer-time",
+      ]);
+      const replay = await fetch(request.url(), {
+        method: "POST",
+        headers: { ...payer, "content-type": "application/json" },
+        body: request.postData() ?? "",
+      });
+      expect(replay.status).toBe(409);
+      expect(((await replay.json()) as { error: { code: string } }).error.code).toBe(
+        "PAYMENT_REQUEST_REPLAYED",
+      );
       const paid = await chainJson<{ order: { status: string; receivedFen: string } }>(
         `/v1/marketing/orders/${orderId}`,
       );

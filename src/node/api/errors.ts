@@ -3,6 +3,8 @@ import type { Socket } from "node:net";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { LedgerError } from "../../errors.js";
+import { PAYMENT_REQUEST } from "../../sdk/payment-request.js";
+import { refusalStatuses } from "../../sdk/signed-request.js";
 import type { ErrorJson } from "../../sdk/wire/index.js";
 import { isTxRefusal } from "../tx-admission.js";
 
@@ -36,6 +38,10 @@ const STATUS_BY_CODE: Record<string, number> = {
   ORDER_BAD_STATE: 409,
   PAYMENT_SERVICE_NOT_AUTHORISED: 409,
   PAYMENT_SIMULATOR_OFF: 404,
+  // ... and takes a payment only signed by the basket's buyer.
+  ...refusalStatuses(PAYMENT_REQUEST),
+  PAYMENT_NOT_BUYER: 403,
+  PAYMENT_TIMEOUT: 504,
 };
 
 export function httpStatusOf(error: LedgerError): number {

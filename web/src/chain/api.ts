@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { LedgerError } from "../../../src/errors.js";
 import type { StatusJson } from "../../../src/sdk/client.js";
+import { SIMULATED_PAYMENTS_PATH } from "../../../src/sdk/payment-request.js";
 import type {
   anomaliesSchema,
   costSchema,
@@ -79,9 +80,9 @@ export async function getJson<T>(path: string): Promise<T> {
   return answer as T;
 }
 
-/** POST a JSON body and read the node's JSON answer. */
-export async function postJson<T>(path: string, body: object): Promise<T> {
-  const { status, answer } = await request("POST", path, body);
+/** POST a JSON body (with `headers`, e.g. a signed request's) and read the node's JSON answer. */
+export async function postJson<T>(path: string, body: object, headers?: Record<string, string>): Promise<T> {
+  const { status, answer } = await request("POST", path, body, headers);
   if (answer === undefined) throw httpError(status, undefined);
   return answer as T;
 }
@@ -121,9 +122,16 @@ export const api = {
     getJson<{ simulated: true; code: string; authorised?: boolean }>(
       `/v1/payment-simulator${org ? `?enterprise=${encodeURIComponent(org)}` : ""}`,
     ),
-  /** Pays a basket in the simulator: the payment service signs its confirmation on the node. */
-  simulatePayment: (orderId: string) =>
-    postJson<{ hash: string; amountFen: string }>("/v1/payment-simulator/payments", { orderId }),
+  /**
+   * Pays a basket in the simulator: a request signed with the buyer's key (`sign` gives its
+   * headers for the path and body); the payment service signs its confirmation on the node.
+   */
+  simulatePayment: (orderId: string, sign: (path: string, body: object) => Record<string, string>) =>
+    postJson<{ hash: string; amountFen: string }>(
+      SIMULATED_PAYMENTS_PATH,
+      { orderId },
+      sign(SIMULATED_PAYMENTS_PATH, { orderId }),
+    ),
 };
 
 /** The identity a code names, or undefined when the chain has none (any other failure is thrown). */

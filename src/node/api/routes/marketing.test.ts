@@ -13,9 +13,16 @@ import { fromHex, toHex } from "../../../ledger/bytes.js";
 import { decode, stateProofCodec, verifyStateProof } from "../../../ledger/index.js";
 import { startDemoMarketing } from "../../../ops/demo-marketing.js";
 import { userCodeBytesOf, userCodeOf } from "../../../pki/user-code.js";
-import { MarketLedgerClient, TxSender } from "../../../sdk/index.js";
+import {
+  MarketLedgerClient,
+  PAYMENT_REQUEST,
+  SIMULATED_PAYMENTS_PATH,
+  signedInit,
+  TxSender,
+} from "../../../sdk/index.js";
 import { until } from "../../../until.test-util.js";
 import { initSoloHome } from "../../home.js";
+import { PaymentSimulator } from "../../payment-simulator.js";
 import { type RunningNode, runNode } from "../../run.js";
 
 /**
@@ -24,7 +31,15 @@ import { type RunningNode, runNode } from "../../run.js";
  */
 
 const suite = getSuite("ed25519");
-const names = ["enterprise-a", "marketer-li", "marketer-wang", "buyer-zhao", "payment-sim"] as const;
+// buyer-qian pays in the simulator; buyer-zhao is the demo's, which signs in the background.
+const names = [
+  "enterprise-a",
+  "marketer-li",
+  "marketer-wang",
+  "buyer-zhao",
+  "payment-sim",
+  "buyer-qian",
+] as const;
 const keys = new Map<string, KeyPair>(names.map((n) => [n, suite.generateKeyPair()]));
 const key = (n: string) => keys.get(n) as KeyPair;
 let home: string;
@@ -48,6 +63,7 @@ beforeAll(async () => {
     "marketer-wang": "outside-marketer",
     "buyer-zhao": "buyer",
     "payment-sim": "enterprise",
+    "buyer-qian": "buyer",
   };
   const orgOf: Partial<Record<(typeof names)[number], string>> = {
     "enterprise-a": "org1",
@@ -241,15 +257,16 @@ describe("marketing on a running node", () => {
     const client = new MarketLedgerClient(running.apiUrl);
     const sender = new TxSender(client, suite, "mkt-api");
     const enterprise = key("enterprise-a");
-    const pay = async (orderId: string) => {
-      const response = await fetch(`${running.apiUrl}/v1/payment-simulator/payments`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ orderId }),
-      });
+    const buyer = key("buyer-qian");
+    const send = async (init: RequestInit) => {
+      const response = await fetch(`${running.apiUrl}${SIMULATED_PAYMENTS_PATH}`, init);
       // biome-ignore lint/suspicious/noExplicitAny: JSON answers are checked field by field
       return { status: response.status, body: (await response.json()) as any };
     };
+    /** The request the console sends: signed by the basket's buyer (or by `signer`). */
+    const signedPay = (orderId: string, signer: KeyPair = buyer) =>
+      signedInit(PAYMENT_REQUEST, suite, signer, "POST", SIMULATED_PAYMENTS_PATH, { orderId });
+    const pay = (orderId: string) => send(signedPay(orderId));
     const simulator = await get("/v1/payment-simulator?enterprise=org1");
     expect(simulator.body).toEqual({
       simulated: true,
@@ -276,7 +293,8 @@ describe("marketing on a running node", () => {
         marketers: [],
       },
     });
-    const created = await sender.ok(enterprise, {
+    // Ordered by the buyer with their own key: the basket names them, and only they may pay it.
+    const created = await sender.ok(buyer, {
       kind: "createOrder",
       value: {
         idempotencyKey: "sim-order",
@@ -308,8 +326,32 @@ describe("marketing on a running node", () => {
     expect(await pay(second)).toMatchObject({ status: 409, body: { error: { code: "ORDER_NOT_BASKET" } } });
     expect(await pay("999999")).toMatchObject({ status: 404, body: { error: { code: "NOT_FOUND" } } });
 
-    const paid = await pay(basket);
-    expect(paid).toMatchObject({ status: 202, body: { amountFen: "2250" } });
+    // Unsigned, signed by another user, or a signature for another body: refused, nothing paid.
+    const unsigned = await send({
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ orderId: basket }),
+    });
+    expect(unsigned).toMatchObject({ status: 401, body: { error: { code: "PAYMENT_UNSIGNED" } } });
+    expect(await send(signedPay(basket, enterprise))).toMatchObject({
+      status: 403,
+      body: { error: { code: "PAYMENT_NOT_BUYER" } },
+    });
+    const forSecond = signedPay(second);
+    expect(await send({ ...forSecond, body: JSON.stringify({ orderId: basket }) })).toMatchObject({
+      status: 401,
+      body: { error: { code: "PAYMENT_SIGNATURE_INVALID" } },
+    });
+    expect(await status(basket)).toBe("created");
+
+    const request = signedPay(basket);
+    const paid = await send(request);
+    expect(paid).toMatchObject({ status: 200, body: { amountFen: "2250", height: expect.any(String) } });
+    // The same signed request again is a replay, refused before anything else is looked at.
+    expect(await send(request)).toMatchObject({
+      status: 409,
+      body: { error: { code: "PAYMENT_REQUEST_REPLAYED" } },
+    });
     const committed = await client.waitForTx(paid.body.hash, { timeoutMs: 30_000 });
     expect(committed.result.code).toBe("OK");
     const lines = await Promise.all([basket, second].map((id) => get(`/v1/marketing/orders/${id}`)));
@@ -318,5 +360,34 @@ describe("marketing on a running node", () => {
       ["paid", "250"],
     ]);
     expect(await pay(basket)).toMatchObject({ status: 409, body: { error: { code: "ORDER_BAD_STATE" } } });
+
+    // Two nodes' simulators sign as one key and may draw one nonce: the block that takes the other's
+    // confirmation drops this one, which is then signed again with a fresh nonce and commits.
+    const order = async (idempotencyKey: string) => {
+      const done = await sender.ok(buyer, {
+        kind: "createOrder",
+        value: {
+          idempotencyKey,
+          enterprise: "org1",
+          channel: "online",
+          lines: [{ sku: "SIM-2", quantity: 1, referralCode: undefined }],
+          buyerCommitment: new Uint8Array(32),
+          buyerCode: undefined,
+        },
+      });
+      return BigInt(done.events.find((e) => e.type === "orderCreated")!.attributes.orderId!);
+    };
+    const [mine, theirs] = [await order("sim-twin-1"), await order("sim-twin-2")];
+    const here = new PaymentSimulator(running.node, key("payment-sim"));
+    const payer = buyer.publicKey.bytes;
+    const dropped = here.submit(mine, payer);
+    // In one node, what the other node's block does: this confirmation leaves the pool, and the
+    // other simulator's confirmation of another basket draws the same nonce and commits.
+    expect(running.node.mempool.evict(toHex(dropped.hash))).toBe(true);
+    expect(here.submit(theirs, payer).nonce).toBe(dropped.nonce);
+    const settled = await here.settle(dropped, mine, payer);
+    expect(toHex(settled.hash)).not.toBe(toHex(dropped.hash));
+    expect((await client.waitForTx(toHex(settled.hash), { timeoutMs: 30_000 })).result.code).toBe("OK");
+    expect([await status(mine.toString()), await status(theirs.toString())]).toEqual(["paid", "paid"]);
   });
 });
