@@ -1,17 +1,30 @@
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCliCaptured } from "../../src/cli/run.test-util.js";
 import { getSuite } from "../../src/crypto/index.js";
 import type { KeyPair } from "../../src/crypto/suite.js";
+import { toHex } from "../../src/ledger/bytes.js";
 import { readSnapshotContents, rewriteSnapshot } from "../../src/node/snapshot-file.test-util.js";
+import type { Alert } from "../../src/ops/monitor/alerts.js";
 import { type RunningMonitor, runMonitor } from "../../src/ops/monitor/run.js";
 import { targetsFromUrls } from "../../src/ops/monitor/targets.js";
+import {
+  addObserver,
+  addOrganisation,
+  loadCa,
+  planContext,
+  renewNodeCertificates,
+} from "../../src/ops/network/grow.js";
+import { newMember } from "../../src/ops/network/issue.js";
+import { planNetwork } from "../../src/ops/network/plan.js";
+import { localTopology } from "../../src/ops/network/topology.js";
+import { writeMember, writeNetwork } from "../../src/ops/network/write.js";
 import { type NodeProcessInfo, nodeHomes, stopChild } from "../../src/ops/network-up.js";
 import { freePort, wirePeers } from "../../src/ops/peers.js";
+import { userCodeOf } from "../../src/pki/user-code.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
 import { CLI, ROOT, startNode, until, writeTestConfig } from "./harness.js";
 
@@ -27,7 +40,6 @@ import { CLI, ROOT, startNode, until, writeTestConfig } from "./harness.js";
  * renewed by governance and taken up on a restart. The chain keeps committing throughout.
  * Each case passes alone and in any order: approvals follow the members the chain has.
  */
-const execFileAsync = promisify(execFile);
 const suite = getSuite("ecdsa-p256");
 const CHAIN = "marketledger-local";
 let tempRoot: string;
@@ -95,28 +107,13 @@ async function pass(org: string, verb: string, ...args: string[]): Promise<strin
 }
 
 /**
- * `mkl ...` as its own process, for commands that only write files. Not spawnSync: the event
- * loop must go on meanwhile, or a kept-alive socket the node closed looks alive to the next request.
+ * A member certificate of `org` with `role` for a fresh key, issued in this process by the
+ * organisation's CA (as `mkl cert keygen|csr|issue` would, without three processes): the files.
  */
-async function cliFiles(...args: string[]): Promise<void> {
-  const { stderr } = await execFileAsync(CLI[0], [...CLI.slice(1), ...args], { cwd: ROOT, encoding: "utf8" });
-  expect(stderr).toBe("");
-}
-
-/** A member certificate of `org` with `role`, for a fresh key: the key and certificate files. */
-async function issueMember(org: string, name: string, role: string): Promise<{ key: string; cert: string }> {
-  const key = join(tempRoot, `${name}.key.pem`);
-  const cert = join(tempRoot, `${name}.cert.pem`);
-  await cliFiles("cert", "keygen", "--suite", "ecdsa-p256", "--out", key);
-  await cliFiles("cert", "csr", "--key", key, "--org", org, "--role", role, "--out", `${key}.csr`);
-  const orgDir = join(dir, "orgs", org);
-  await cliFiles(
-    "cert",
-    "issue",
-    ...["--ca-cert", join(orgDir, "ca.cert.pem"), "--ca-key", join(orgDir, "ca.key.pem")],
-    ...["--csr", `${key}.csr`, "--out", cert],
-  );
-  return { key, cert };
+function issueMember(org: string, name: string, role: "buyer"): { key: string; cert: string } {
+  const ca = loadCa(join(dir, "orgs", org), "ca", undefined);
+  writeMember(tempRoot, { ...newMember(planContext("ecdsa-p256", 365n), ca, org, role, name) }, undefined);
+  return { key: join(tempRoot, `${name}.key.pem`), cert: join(tempRoot, `${name}.cert.pem`) };
 }
 
 /**
@@ -137,7 +134,7 @@ async function admitOrganisation(org: string): Promise<string> {
   );
   expect(adminRegistered.out).toMatch(/^OK at height/);
   members.add(org);
-  const buyer = await issueMember(org, `${org}-buyer`, "buyer");
+  const buyer = issueMember(org, `${org}-buyer`, "buyer");
   const buyerRegistered = await mklAt(
     "tx",
     "registerIdentity",
@@ -148,6 +145,13 @@ async function admitOrganisation(org: string): Promise<string> {
   return buyer.key;
 }
 
+/** `mkl network add-org`'s files for `org`, to be admitted by governance. */
+const addOrg = (org: string) =>
+  addOrganisation(dir, { id: org, name: `Member ${org}`, days: 365n, genesis: false, passphrase: undefined });
+
+/** `mkl network renew-node-cert`'s files: the node's certificates again, valid `days` from now. */
+const renew = (node: string, days: bigint) => renewNodeCertificates(dir, node, days, undefined);
+
 /** A transfer of 1 fen signed by `key`: what the node or the chain answers. */
 const transferBy = (key: string) =>
   mklAt("tx", "transfer", "--key", key, "--value", JSON.stringify({ to: "00".repeat(20), amountFen: "1" }));
@@ -155,17 +159,16 @@ const transferBy = (key: string) =>
 beforeAll(async () => {
   tempRoot = mkdtempSync(join(tmpdir(), "mkl-ops-"));
   dir = join(tempRoot, "net");
-  const cli = (...args: string[]) =>
-    execFileSync(CLI[0], [...CLI.slice(1), ...args], { cwd: ROOT, stdio: "pipe" });
-  cli("network", "init", "--orgs", "4", "--suite", "ecdsa-p256", "--out", dir);
+  // What `mkl network init|add-observer|add-org` write, in this process (their CLI has tests of its own).
+  writeNetwork(dir, planNetwork(planContext("ecdsa-p256", 365n), localTopology(CHAIN, 4)), undefined);
   // node5 will join the validator set and leave it; node6 will start from a snapshot.
-  cli("network", "add-observer", "--dir", dir, "--org", "org2");
-  cli("network", "add-observer", "--dir", dir, "--org", "org3");
+  addObserver(dir, "org2", undefined);
+  addObserver(dir, "org3", undefined);
   // node7 knows every node but node8, and no node's config knows node7: only the chain can let it in.
-  cli("network", "add-observer", "--dir", dir, "--org", "org4");
+  addObserver(dir, "org4", undefined);
   // org5 is not in genesis (governance admits it); node8 is its observer, known only by the chain too.
-  cli("network", "add-org", "--dir", dir, "--id", "org5", "--name", "Member org5");
-  cli("network", "add-observer", "--dir", dir, "--org", "org5");
+  addOrg("org5");
+  addObserver(dir, "org5", undefined);
   homes = nodeHomes(dir);
   wirePeers(dir, { p2pPorts: await Promise.all(homes.map(() => freePort())) });
   const unknown = [homes[6], homes[7]].map((home) =>
@@ -399,7 +402,7 @@ describe("changing a running network", () => {
 
     // Renewal: new certificates for the same keys, recorded by governance with a later expiry.
     const before = /node7 {2}observer {2}org4 {2}\S+ {2}certificate to (\S+)/.exec(nodes)?.[1];
-    await cliFiles("network", "renew-node-cert", "--dir", dir, "--node", "node7", "--days", "730");
+    renew("node7", 730n);
     const renewal = await gov(
       "propose",
       "renew-node-cert",
@@ -429,7 +432,8 @@ describe("changing a running network", () => {
     const node6 = homes[5] as string;
     const h = await answeredHeight(source);
     const file = join(tempRoot, "snapshot.bin");
-    // As its own process, but not spawnSync (see cliFiles): its exit status and output.
+    // As its own process, but not spawnSync: the event loop must go on meanwhile, or a kept-alive
+    // socket the node closed looks alive to the next request. Its exit status and output.
     const run = (...args: string[]) =>
       new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
         execFile(
@@ -480,6 +484,25 @@ describe("changing a running network", () => {
     const paid = await transferBy(buyer);
     expect(paid.exit).toBe(1);
     expect(paid.out).toContain("INSUFFICIENT_FUNDS");
+    // The chain's own sender checks at GET /v1/signers (what the monitor asks of an operator's key):
+    // active now, refused with IDENTITY_REVOKED once its admin revokes it.
+    const entry = await client(homes[0] as string);
+    const buyerKey = keyOf(buyer).publicKey.bytes;
+    expect(await entry.signer(toHex(buyerKey))).toMatchObject({ role: "buyer", status: "active" });
+    const revocation = { code: userCodeOf(suite.hash, buyerKey), reason: "keyCompromise" };
+    const revoked = await mklAt(
+      "tx",
+      "revokeCertificate",
+      "--key",
+      adminKey("org5"),
+      "--value",
+      JSON.stringify(revocation),
+    );
+    expect(revoked.out).toMatch(/^OK at height/);
+    await expect(entry.signer(toHex(buyerKey))).rejects.toMatchObject({
+      code: "IDENTITY_REVOKED",
+      status: 403,
+    });
     // Its observer is refused until governance registers it; its own admin proposes that.
     expect(await height(node8)).toBe(0n);
     await pass("org5", "add-observer", "--node-cert", join(node8, "node.cert.pem"));
@@ -493,7 +516,7 @@ describe("changing a running network", () => {
   }, 120_000);
 
   it("removes an organisation by governance: its admin and members can no longer sign (ORG_REMOVED)", async () => {
-    await cliFiles("network", "add-org", "--dir", dir, "--id", "org6", "--name", "Member org6");
+    addOrg("org6");
     const buyer = await admitOrganisation("org6");
     expect((await transferBy(buyer)).out).toContain("INSUFFICIENT_FUNDS");
     await pass("org1", "remove-org", "--org", "org6");
@@ -503,20 +526,77 @@ describe("changing a running network", () => {
       expect(refused.exit).toBe(1);
       expect(refused.out).toContain("ORG_REMOVED");
     }
+    await expect(
+      (await client(homes[0] as string)).signer(toHex(keyOf(buyer).publicKey.bytes)),
+    ).rejects.toMatchObject({
+      code: "ORG_REMOVED",
+      status: 403,
+    });
     const vote = await mklAt("gov", "propose", "remove-org", "--key", adminKey("org6"), "--org", "org1");
     expect(vote.exit).toBe(1);
     expect(vote.out).toContain("ORG_REMOVED");
     expect(await gov("list")).toContain(`${members.size} member organisations`);
   }, 120_000);
 
-  it("renews a validator's node certificate by governance; restarted on the new files, it signs again and the chain keeps committing", async () => {
+  it("renews a validator's node certificate by governance: registered near expiry it alerts (source chain), renewed again the alert resolves; restarted on the new files, it signs again", async () => {
     const node2 = homes[1] as string;
     const recorded = async () =>
       (/node2 {2}validator power \d+ {2}org2 {2}\S+ {2}(.*)/.exec(await gov("nodes")) as RegExpExecArray)[1];
     const before = await recorded();
     const startHeight = await answeredHeight(homes[0] as string);
-    await cliFiles("network", "renew-node-cert", "--dir", dir, "--node", "node2", "--days", "730");
-    await pass("org2", "renew-node-cert", "--node-cert", join(node2, "node.cert.pem"));
+    // The monitor reads what the chain registered for each node (gov/node/) as source="chain".
+    const targets = await Promise.all(
+      validators().map(async (home, i) => ({ name: `node${i + 1}`, url: await url(home) })),
+    );
+    const configPath = join(tempRoot, "expiry-monitor.json");
+    writeFileSync(configPath, JSON.stringify({ interval: "300ms" }));
+    const watching = await runMonitor({
+      targets,
+      dataDir: join(tempRoot, "expiry-monitor"),
+      configPath,
+      port: 0,
+      log: () => {},
+    });
+    const chainExpiry = () =>
+      watching.monitor.alerts
+        .list()
+        .find(
+          (a: Alert) =>
+            a.rule === "NodeCertificateExpiring" && a.node === "node2" && a.labels.source === "chain",
+        );
+    try {
+      // Registered to lapse in 5 days, inside the rule's 14.
+      renew("node2", 5n);
+      await pass(
+        "org2",
+        "renew-node-cert",
+        "--node-cert",
+        join(node2, "node.cert.pem"),
+        "--id",
+        "renew-node2-short",
+      );
+      await until(() => chainExpiry()?.state === "firing", 30_000, "the chain's expiry of node2 alerts");
+      expect(chainExpiry()?.labels).toEqual({ scope: "node", source: "chain" });
+      // Renewed for two years: the registered expiry moves out of the window and the alert resolves.
+      renew("node2", 730n);
+      await pass(
+        "org2",
+        "renew-node-cert",
+        "--node-cert",
+        join(node2, "node.cert.pem"),
+        "--id",
+        "renew-node2",
+      );
+      await until(() => chainExpiry() === undefined, 30_000, "the alert resolves");
+      const history = await watching.monitor.history.alertHistory();
+      expect(
+        history.find(
+          (a) => a.rule === "NodeCertificateExpiring" && a.node === "node2" && a.labels.source === "chain",
+        ),
+      ).toMatchObject({ state: "resolved" });
+    } finally {
+      await watching.stop();
+    }
     expect(await gov("list", "--all")).toContain("renew node certificate: node2 of org2");
     const after = await recorded();
     expect(after).toMatch(/^certificate to \d{4}-\d{2}-\d{2}$/);
@@ -540,5 +620,5 @@ describe("changing a running network", () => {
       "node2 signs again",
     );
     expect(await answeredHeight(homes[0] as string)).toBeGreaterThan(startHeight);
-  }, 120_000);
+  }, 150_000);
 });

@@ -28,6 +28,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   ROLE_NOT_PERMITTED: 403,
   KEY_RETIRED: 403,
   CERT_EXPIRED: 403,
+  // A signer of a removed organisation, or of a role the chain does not know (app/identity/signer.ts).
+  ORG_REMOVED: 403,
+  ROLE_UNKNOWN: 403,
   INVARIANT_VIOLATED: 500,
   // The embedded monitor behind /v1/ops (routes/ops-proxy.ts) does not answer, or too much.
   MONITOR_UNREACHABLE: 502,
