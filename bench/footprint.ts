@@ -4,6 +4,7 @@ import { getSuite } from "../src/crypto/index.js";
 import type { SuiteId } from "../src/crypto/suite.js";
 import { decode } from "../src/ledger/codec.js";
 import { smtNodeCodec } from "../src/ledger/state/nodes.js";
+import { DEFAULT_PRUNE_BATCH_NODES, RECOMMENDED_KEEP_HEIGHTS } from "../src/node/state-pruner.js";
 import type { BenchRow } from "./table.js";
 import { LocalChain } from "./workload/local-chain.js";
 import { MarketingWorkload, marketingParties, seedMarketing } from "./workload/marketing.js";
@@ -18,6 +19,9 @@ const DATABASES = [
   "state",
   "state-nodes",
   "state-roots",
+  "stale-nodes",
+  "remade-nodes",
+  "pinned-roots",
   "meta",
 ] as const;
 
@@ -53,25 +57,54 @@ export async function runFootprintBench(
   suiteId: SuiteId,
   orders = 2_000,
   blockTxs = 300,
+  keepHeights = RECOMMENDED_KEEP_HEIGHTS,
 ): Promise<BenchRow[]> {
   const suite = getSuite(suiteId);
-  const local = await LocalChain.open(suiteId, marketingParties(), blockTxs);
+  const local = await LocalChain.open(suiteId, marketingParties(), blockTxs, {
+    keepHeights,
+    batchNodes: DEFAULT_PRUNE_BATCH_NODES,
+  });
   try {
     const signer = new LoadSigner(suite);
     const setup = await seedMarketing(suite, local.keys, signer, local, local, 7);
     const txsBefore = local.blocks.reduce((a, b) => a + b.txs, 0);
     const load = new MarketingWorkload(setup, signer, local, local, "refunded");
-    load.createOrders(orders);
+    // In two halves: how the file and its pages in use grow over the second half, once the
+    // pruner (when on) deletes as much as the chain supersedes and LMDB may reuse freed pages.
+    const committedTxs = () => local.blocks.reduce((a, b) => a + b.txs, 0);
+    load.createOrders(orders >> 1);
+    await local.drained();
+    const half = { txs: committedTxs(), pages: local.store.pageStats() };
+    load.createOrders(orders - (orders >> 1));
     await local.drained();
     if (load.failures.size > 0) throw new Error(`footprint: failures ${[...load.failures].join(" ")}`);
-    const txs = local.blocks.reduce((a, b) => a + b.txs, 0);
+    const txs = committedTxs();
+    const end = local.store.pageStats();
+    const per1000 = (pages: number) => (1000 * pages * end.pageSize) / (txs - half.txs);
     const memory = process.memoryUsage();
     // Resident memory by kind: anonymous (heap, buffers, allocator) or file-backed (LMDB's map, code).
     const rollup = readFileSync("/proc/self/smaps_rollup", "utf8");
     const kB = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0);
-    const label = `${suiteId} marketing, ${orders} orders (${txs} txs incl. ${txsBefore} of set-up, ${local.blocks.length} blocks of <= ${blockTxs})`;
+    const pruning = keepHeights === 0 ? "archive (no pruning)" : `pruning, last ${keepHeights} roots kept`;
+    const label = `${suiteId} marketing, ${orders} orders (${txs} txs incl. ${txsBefore} of set-up, ${local.blocks.length} blocks of <= ${blockTxs}; ${pruning})`;
     const root = open({ path: local.dataDir, maxDbs: 16, readOnly: true });
-    const rows: BenchRow[] = [];
+    const rows: BenchRow[] = [
+      {
+        name: `${label}: second half, file growth per 1,000 txs (${half.txs} to ${txs} txs)`,
+        value: per1000(end.filePages - half.pages.filePages) / 1024,
+        unit: "KB",
+      },
+      {
+        name: `${label}: second half, growth of the pages in use per 1,000 txs`,
+        value: per1000(end.pagesInUse - half.pages.pagesInUse) / 1024,
+        unit: "KB",
+      },
+      {
+        name: `${label}: pruning batches ${local.pruning.batches}, nodes deleted ${local.pruning.deleted}, wall ms per batch (off the commit path)`,
+        value: local.pruning.batches === 0 ? 0 : local.pruning.ms / local.pruning.batches,
+        unit: "ms",
+      },
+    ];
     try {
       const perTx = (bytes: number) => bytes / txs;
       let pagesTotal = 0;

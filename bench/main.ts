@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { SuiteId } from "../src/crypto/suite.js";
+import { RECOMMENDED_KEEP_HEIGHTS } from "../src/node/state-pruner.js";
 import { runCompletionStorm, runWorkloadBench, type WorkloadBench } from "./business.js";
 import { runCatchUpBench } from "./catchup.js";
 import { runCodecBench } from "./codec.js";
@@ -36,8 +37,8 @@ const ON_REQUEST = new Set(["scaling", "catchup", "footprint", "snapshot"]);
 /**
  * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N]
  * [--scaling-orders 10000,1000000] [--catchup-blocks N] [--catchup-txs N] [--footprint-orders N]
- * [--footprint-block-txs N] [--snapshot-accounts N] [--snapshot-repo DIR] [--cpu-prof]` (`scaling`,
- * `catchup`, `footprint` and `snapshot` run only when named):
+ * [--footprint-block-txs N] [--footprint-keep-heights N,...] [--snapshot-accounts N] [--snapshot-repo DIR]
+ * [--cpu-prof]` (`scaling`, `catchup`, `footprint` and `snapshot` run only when named):
  * every figure beside the limit or reference it is measured against, as a table, and the
  * business workloads also as bench/out/report.json and report.html (throughput and latency
  * over time).
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
       "catchup-txs": { type: "string", default: "8" },
       "footprint-orders": { type: "string", default: "2000" },
       "footprint-block-txs": { type: "string", default: "300" },
+      "footprint-keep-heights": { type: "string" },
       "snapshot-accounts": { type: "string", default: "300000" },
       /** Another checkout whose built CLI the snapshot part measures (an A/B of two commits). */
       "snapshot-repo": { type: "string" },
@@ -130,15 +132,19 @@ async function main(): Promise<void> {
     rows.push(...run.rows);
     if (run.hot) printHot(`the syncing node (${suite} catch-up)`, run.hot);
   }
+  const keeps = (values["footprint-keep-heights"] ?? `0,${RECOMMENDED_KEEP_HEIGHTS}`).split(",").map(Number);
   for (const suite of wanted("footprint") ? suites : []) {
-    console.log(`disk and memory of the marketing workload (${suite})…`);
-    rows.push(
-      ...(await runFootprintBench(
-        suite,
-        Number(values["footprint-orders"]),
-        Number(values["footprint-block-txs"]),
-      )),
-    );
+    for (const keepHeights of keeps) {
+      console.log(`disk and memory of the marketing workload (${suite}, keep ${keepHeights} roots)…`);
+      rows.push(
+        ...(await runFootprintBench(
+          suite,
+          Number(values["footprint-orders"]),
+          Number(values["footprint-block-txs"]),
+          keepHeights,
+        )),
+      );
+    }
   }
   if (wanted("snapshot")) {
     const accounts = Number(values["snapshot-accounts"]);

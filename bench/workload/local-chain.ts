@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
@@ -7,8 +7,10 @@ import { keys, readCount } from "../../src/app/marketing/records.js";
 import type { KeyPair, SuiteId } from "../../src/crypto/suite.js";
 import { fromHex } from "../../src/ledger/bytes.js";
 import { LedgerNode } from "../../src/node/node.js";
+import { type PruningOptions, StatePruner } from "../../src/node/state-pruner.js";
 import { type DemoParty, seedDemoGenesis } from "../../src/ops/demo-genesis.js";
 import { nodeHomes } from "../../src/ops/network-up.js";
+import type { ChainStore } from "../../src/storage/chain-store.js";
 import type { CommitSource, ObservedResult } from "./observer.js";
 import type { QueuedTx, TxSink } from "./submitter.js";
 
@@ -32,15 +34,41 @@ export class LocalChain implements TxSink, CommitSource {
    * completed.
    */
   readonly blocks: { ms: number; cpuMs: number; txs: number; completions: number }[] = [];
+  /** The node's pruning job, as the node runs it after each commit (off the commit path). */
+  private readonly pruner: StatePruner;
+  /** What the pruner did: batches, nodes deleted, and their wall milliseconds (not in the blocks' figures). */
+  readonly pruning = { batches: 0, deleted: 0, ms: 0 };
 
   private constructor(
     private readonly node: LedgerNode,
     readonly keys: ReadonlyMap<string, KeyPair>,
     private readonly root: string,
     private readonly blockTxs: number,
-  ) {}
+  ) {
+    this.pruner = new StatePruner(
+      this.store,
+      node.config.statePruning,
+      (error) => {
+        throw error;
+      },
+      (progress, seconds) => {
+        this.pruning.batches++;
+        this.pruning.deleted += progress.deleted;
+        this.pruning.ms += seconds * 1000;
+      },
+    );
+  }
 
-  static async open(suiteId: SuiteId, parties: readonly DemoParty[], blockTxs = 1_000): Promise<LocalChain> {
+  /**
+   * `statePruning` replaces the node config's (default: the node's own default); `keepHeights`
+   * 0 is an archive node.
+   */
+  static async open(
+    suiteId: SuiteId,
+    parties: readonly DemoParty[],
+    blockTxs = 1_000,
+    statePruning?: PruningOptions,
+  ): Promise<LocalChain> {
     const root = mkdtempSync(join(tmpdir(), "mkl-local-chain-"));
     const dir = join(root, "net");
     execFileSync(
@@ -51,8 +79,19 @@ export class LocalChain implements TxSink, CommitSource {
       },
     );
     const keys = seedDemoGenesis(dir, parties);
-    const node = await LedgerNode.open(nodeHomes(dir)[0] as string, pino({ level: "silent" }));
+    const home = nodeHomes(dir)[0] as string;
+    if (statePruning !== undefined) {
+      const configPath = join(home, "config.json");
+      const config = JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
+      writeFileSync(configPath, JSON.stringify({ ...config, statePruning }));
+    }
+    const node = await LedgerNode.open(home, pino({ level: "silent" }));
     return new LocalChain(node, keys, root, blockTxs);
+  }
+
+  /** The node's LMDB store. */
+  get store(): ChainStore {
+    return this.node.chain.store as ChainStore;
   }
 
   /** Where the node's LMDB store lives. */
@@ -116,6 +155,7 @@ export class LocalChain implements TxSink, CommitSource {
     chain.commit(prepared, chain.signCommit(prepared, [key], timeMs + 1n));
     const ms = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
+    this.pruner.committed(chain.height);
     const completions = (prepared.outcome.endBlockEvents ?? []).filter(
       (e) => e.type === "orderCompleted",
     ).length;
@@ -137,10 +177,12 @@ export class LocalChain implements TxSink, CommitSource {
 
   /** Resolves once nothing is queued any more (follow-ups queued by callbacks included). */
   async drained(): Promise<void> {
-    while (this.pending.length > 0 || this.scheduled) await new Promise((resolve) => setImmediate(resolve));
+    while (this.pending.length > 0 || this.scheduled || !this.pruner.idle)
+      await new Promise((resolve) => setImmediate(resolve));
   }
 
   async close(): Promise<void> {
+    this.pruner.stop();
     await this.node.stop();
     rmSync(this.root, { recursive: true, force: true });
   }

@@ -17,7 +17,14 @@ export {
   smtNodeCodec,
 } from "./state/nodes.js";
 export { type ProofEnd, proveAt, type StateProof, stateProofCodec, verifyStateProof } from "./state/proof.js";
-export { applyBatch, type BatchResult, getAt, type SmtNodeStore, type StateChange } from "./state/smt.js";
+export {
+  applyBatch,
+  type BatchResult,
+  getAt,
+  nodesOnPath,
+  type SmtNodeStore,
+  type StateChange,
+} from "./state/smt.js";
 export type { Hasher, LedgerSuite } from "./suite.js";
 export * from "./tx.js";
 export * from "./validators.js";

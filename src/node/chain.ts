@@ -33,6 +33,7 @@ import {
   list,
   MemoryNodeStore,
   merkleRoot,
+  nodesOnPath,
   proveAt,
   type SmtNodeStore,
   type StateProof,
@@ -55,6 +56,8 @@ export interface PreparedBlock {
   readonly hash: Uint8Array;
   readonly outcome: BlockOutcome;
   readonly stateNodes: Map<string, Uint8Array>;
+  /** Nodes of the head's state root that this block's root no longer reaches. */
+  readonly staleNodes: readonly string[];
 }
 
 /** A block as committed, with what executing it produced (for metrics and event streams). */
@@ -214,6 +217,7 @@ export class Chain {
       hash: blockHash(this.suite, header),
       outcome,
       stateNodes: batch.newNodes,
+      staleNodes: batch.staleNodes,
     };
   }
 
@@ -370,11 +374,26 @@ export class Chain {
       txHashes: prepared.outcome.txHashes,
       stateWrites: prepared.outcome.writes,
       stateNodes: prepared.stateNodes,
+      staleNodes: prepared.staleNodes,
+      ...this.pinnedNodes(prepared, certified.header.stateRoot),
       stateRoot: certified.header.stateRoot,
     });
     this.lastBlockNodes = prepared.stateNodes;
     this.observer.stage?.("fsync", (performance.now() - started) / 1000);
     afterCommit?.();
+  }
+
+  /**
+   * Where a block writes the validator set (genesis, and each change), the set's path in its
+   * root stays stored for good, so the set can be proved at that height on a pruning node: a
+   * chain check (the console's, a snapshot's) reads it there, at every change from genesis on.
+   */
+  private pinnedNodes(prepared: PreparedBlock, root: Uint8Array): { pinnedNodes?: string[] } {
+    if (!prepared.outcome.writes.some((w) => bytesEqual(w.key, VALIDATORS_KEY))) return {};
+    const nodes: SmtNodeStore = {
+      get: (hash) => prepared.stateNodes.get(toHex(hash)) ?? this.nodes.get(hash),
+    };
+    return { pinnedNodes: nodesOnPath(nodes, this.hash, root, VALIDATORS_KEY) };
   }
 
   /** A committed transaction with its result and inclusion proof. */
@@ -394,7 +413,11 @@ export class Chain {
     };
   }
 
-  /** The value of a state key at a committed height, with a proof against that height's state root. */
+  /**
+   * The value of a state key at a committed height, with a proof against that height's state
+   * root. A height whose root a pruning node no longer keeps whole is refused (STATE_PRUNED,
+   * with the oldest height it keeps), except the validator set where it changed (pinned).
+   */
   proveState(
     key: Uint8Array,
     height: bigint,
@@ -405,6 +428,9 @@ export class Chain {
         height: height.toString(),
       });
     }
+    const availableFrom = this.store.stateAvailableFrom();
+    if (height < availableFrom && !(bytesEqual(key, VALIDATORS_KEY) && this.store.hasPinnedRoot(height)))
+      throw statePruned(height, availableFrom);
     const proof = proveAt(this.nodes, this.hash, root, key);
     const value = getAt(this.nodes, this.hash, root, key);
     return { value, proof, root };
@@ -452,6 +478,7 @@ export class Chain {
       hash: blockHash(this.suite, header),
       outcome: { results: [], txHashes: [], writes },
       stateNodes: batch.newNodes,
+      staleNodes: batch.staleNodes,
       writes,
     };
   }
@@ -472,6 +499,15 @@ export class Chain {
       );
     }
   }
+}
+
+/** The typed refusal of a read of a root that pruning no longer keeps whole. */
+export function statePruned(height: bigint, availableFrom: bigint): StorageError {
+  return new StorageError(
+    "STATE_PRUNED",
+    `the state at height ${height} is pruned on this node; it keeps the state from height ${availableFrom} (ask an archive node for older heights)`,
+    { height: height.toString(), oldestAvailable: availableFrom.toString() },
+  );
 }
 
 function sameCommit(a: CommitCertificate | undefined, b: CommitCertificate): boolean {

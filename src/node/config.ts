@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { LedgerError } from "../errors.js";
 import { readJsonFile } from "./files.js";
+import { DEFAULT_KEEP_HEIGHTS, DEFAULT_PRUNE_BATCH_NODES } from "./state-pruner.js";
 
 /**
  * Node options (not protocol parameters, which live in the genesis file): where to listen,
@@ -191,13 +192,31 @@ export const nodeConfigSchema = z.strictObject({
    * console's simulator, this node signs confirmPayment as it. Off when absent.
    */
   paymentSimulator: z.strictObject({ keyFile: z.string().min(1) }).optional(),
+  /**
+   * Superseded state-tree nodes are deleted behind the chain (state-pruner.ts): the roots of the
+   * last `keepHeights` heights stay whole (proofs and snapshots at those heights), older ones
+   * answer STATE_PRUNED. 0 keeps every root (an archive node). `batchNodes` bounds one pruning
+   * transaction. Changing keepHeights from 0 later prunes only what was superseded since.
+   */
+  statePruning: z
+    .strictObject({
+      keepHeights: z.number().int().min(0).max(1_000_000_000).default(DEFAULT_KEEP_HEIGHTS),
+      batchNodes: z.number().int().min(1).max(1_000_000).default(DEFAULT_PRUNE_BATCH_NODES),
+    })
+    .default({ keepHeights: DEFAULT_KEEP_HEIGHTS, batchNodes: DEFAULT_PRUNE_BATCH_NODES }),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   dataDir: z.string().default("data"),
   /**
    * Test only: faults the end-to-end tests inject into a real node process (see test-faults.ts).
-   * `crashMidCommitAtHeight`: the process kills itself (SIGKILL) halfway through that commit.
+   * `crashMidCommitAtHeight`: the process kills itself (SIGKILL) halfway through that commit;
+   * `crashMidPrune`: halfway through the first pruning batch that deletes nodes.
    */
-  testFaults: z.strictObject({ crashMidCommitAtHeight: z.number().int().min(1).optional() }).optional(),
+  testFaults: z
+    .strictObject({
+      crashMidCommitAtHeight: z.number().int().min(1).optional(),
+      crashMidPrune: z.boolean().optional(),
+    })
+    .optional(),
 });
 /** A node's config once loaded: the metrics port, when metrics are on, is resolved. */
 export type NodeConfig = Omit<z.infer<typeof nodeConfigSchema>, "metrics"> & {

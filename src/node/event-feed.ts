@@ -1,7 +1,7 @@
 import { isInvalidInput } from "../app/errors.js";
 import type { AppEvent } from "../app/events.js";
-import { endBlockEventsCodec, endEventsKey } from "../app/marketing/end-block.js";
-import { invariant } from "../errors.js";
+import { END_EVENT_SLOTS, endBlockEventsCodec, endEventsKey } from "../app/marketing/end-block.js";
+import { invariant, LedgerError } from "../errors.js";
 import { blockHash } from "../ledger/block.js";
 import { toHex } from "../ledger/bytes.js";
 import { decode } from "../ledger/codec.js";
@@ -95,7 +95,11 @@ export function storedBlockEvents(chain: Chain, height: bigint): BlockEvents | u
   const block = chain.blockAt(height);
   const results = chain.resultsAt(height);
   if (block === undefined || results === undefined) return undefined;
-  const stored = chain.proveState(endEventsKey(height), height).value;
+  // The ring of end-event slots is rewritten only END_EVENT_SLOTS heights later, so within that
+  // the latest state holds what the height's own root did (and pruning never takes it).
+  const key = endEventsKey(height);
+  const stored =
+    chain.height - height < END_EVENT_SLOTS ? chain.state.get(key) : chain.proveState(key, height).value;
   const end = stored === undefined ? undefined : decode(endBlockEventsCodec, stored);
   const txs = results.map((r, i) => ({
     hash: txHash(chain.suite, block.txs[i]!),
@@ -219,7 +223,7 @@ export class EventFeed {
     sub.replaying = true;
     void this.replayLoop(sub)
       .catch((error: unknown) => {
-        if (isInvalidInput(error)) {
+        if (isInvalidInput(error) || (error instanceof LedgerError && error.code === "STATE_PRUNED")) {
           sub.socket.close(1011, error.code);
           return;
         }

@@ -55,6 +55,22 @@ export class NodeMetrics {
     buckets: [512, 1024, 4096, 16_384, 65_536, 262_144, 1_048_576, 4_194_304, 16_777_216],
     registers: this.r,
   });
+  readonly stateNodesPruned = new Counter({
+    name: "mkl_state_nodes_pruned_total",
+    help: "Superseded state-tree nodes deleted by pruning since the process started",
+    registers: this.r,
+  });
+  readonly stateAvailableFrom = new Gauge({
+    name: "mkl_state_available_from_height",
+    help: "Oldest height whose state root this node keeps whole (proofs and snapshots from it on)",
+    registers: this.r,
+  });
+  readonly pruneBatchSeconds = new Histogram({
+    name: "mkl_state_prune_batch_seconds",
+    help: "Time of one pruning transaction (off the commit path, between blocks)",
+    buckets: SECONDS_BUCKETS,
+    registers: this.r,
+  });
   readonly blockTxs = new Histogram({
     name: "mkl_block_txs",
     help: "Transactions per committed block",

@@ -28,6 +28,7 @@ import { NodeMetrics } from "./metrics.js";
 import { Transport } from "./p2p/index.js";
 import { livenessChecks, type ReadinessCheck, readinessChecks } from "./readiness.js";
 import { SoloEngine } from "./solo-engine.js";
+import { pinValidatorSetsOfOlderStore, StatePruner } from "./state-pruner.js";
 import { storeFaultsOf } from "./test-faults.js";
 import { admitToMempool, type TxAdmissionDeps, type TxSource } from "./tx-admission.js";
 import { VerifyBudget } from "./verify-budget.js";
@@ -58,6 +59,7 @@ export class LedgerNode {
   readonly mempool: Mempool;
   private engine: BlockEngine | undefined;
   private bft: BftEngine | undefined;
+  private pruner: StatePruner | undefined;
   private transport: Transport | undefined;
   private lastCommit: CommittedBlock | undefined;
   private failure: unknown;
@@ -244,20 +246,31 @@ export class LedgerNode {
     let onFault = (error: unknown): void => {
       throw error;
     };
-    const store = ChainStore.open(config.dataDir, storeFaultsOf(config.testFaults));
-    const chain = Chain.open(
-      reportingFaults(store, (error) => onFault(error)),
-      suite,
-      genesis,
-    );
+    const pruning = config.statePruning;
+    const store = ChainStore.open(config.dataDir, storeFaultsOf(config.testFaults), {
+      staleIndex: pruning.keepHeights > 0,
+    });
+    const reporting = reportingFaults(store, (error) => onFault(error));
+    const chain = Chain.open(reporting, suite, genesis);
+    if (pruning.keepHeights > 0) {
+      const pinned = pinValidatorSetsOfOlderStore(reporting, chain);
+      if (pinned > 0) log.info({ pinned }, "pinned the validator sets of a store made before pruning");
+    }
     const node = new LedgerNode(config, genesis, suite, chain, key, log, home);
     onFault = node.onStorageFault;
+    node.pruner = new StatePruner(reporting, pruning, node.onStorageFault, (progress, seconds) => {
+      node.metrics.stateNodesPruned.inc(progress.deleted);
+      node.metrics.stateAvailableFrom.set(Number(progress.availableFrom));
+      node.metrics.pruneBatchSeconds.observe(seconds);
+    });
+    node.metrics.stateAvailableFrom.set(Number(store.stateAvailableFrom()));
     node.logCryptoBackend();
     try {
       node.engine = config.p2p === undefined ? node.soloEngine() : await node.bftEngine(config.p2p);
     } catch (error) {
       // Nothing is left half-started: the WAL, the links and the store close again.
       node.bft?.stop();
+      node.pruner?.stop();
       await node.transport?.stop();
       await store.close();
       const p2p = config.p2p === undefined ? "" : ` on ${config.p2p.host}:${config.p2p.port}`;
@@ -331,6 +344,7 @@ export class LedgerNode {
 
   async stop(): Promise<void> {
     this.engine?.stop();
+    this.pruner?.stop();
     await this.transport?.stop();
     await this.chain.store.close();
     this.log.info("node stopped");
@@ -450,6 +464,7 @@ export class LedgerNode {
     if (this.transport !== undefined && batch.some((committed) => changesPeers(committed.outcome.writes))) {
       this.transport.permit(chainPeerIds(this.chain, this.suite.hash));
     }
+    this.pruner?.committed(this.chain.height);
     for (const committed of batch) {
       this.lastCommit = committed;
       this.lastCommitAtMs = systemClock.now();

@@ -71,6 +71,15 @@ export function takeSnapshot(
       `height ${height} is not committed here (this store holds 1 to ${head ?? "nothing"})`,
     );
   }
+  // The validator sets at earlier heights are read where they changed, whose paths stay pinned.
+  const availableFrom = store.stateAvailableFrom();
+  if (height < availableFrom) {
+    throw new SnapshotError(
+      "STATE_PRUNED",
+      `the state at height ${height} is pruned on this node; it keeps the state from height ${availableFrom}`,
+      { height: height.toString(), oldestAvailable: availableFrom.toString() },
+    );
+  }
   const certified = (h: bigint): { bytes: Uint8Array; block: Block; commit: CommitCertificate } => {
     const encoded = store.getBlock(h);
     if (encoded === undefined)

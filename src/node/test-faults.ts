@@ -13,6 +13,8 @@ export function storeFaultsOf(testFaults: NodeConfig["testFaults"]): Faults<Stor
     fires: (point, at) => {
       if (point === "crashMidCommit" && crashAt !== undefined && at === BigInt(crashAt))
         process.kill(process.pid, "SIGKILL");
+      if (point === "crashMidPrune" && testFaults?.crashMidPrune === true)
+        process.kill(process.pid, "SIGKILL");
       return false;
     },
   };

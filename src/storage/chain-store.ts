@@ -25,6 +25,16 @@ export interface CommitBatch {
   readonly stateWrites: readonly StateWrite[];
   /** New content-addressed nodes of the state tree (hex hash -> node bytes). */
   readonly stateNodes: ReadonlyMap<string, Uint8Array>;
+  /**
+   * Nodes (hex hashes) of the previous root that this block's root no longer reaches: the
+   * stale-node index a pruning store keeps per height (applyBatch's staleNodes).
+   */
+  readonly staleNodes?: readonly string[];
+  /**
+   * Nodes (hex hashes) of this block's root that pruning must never delete: the path of a key
+   * whose proof at this height is served forever (the validator set where it changed).
+   */
+  readonly pinnedNodes?: readonly string[];
   readonly stateRoot: Uint8Array;
   /**
    * The previous block again, with the commit certificate that the new block's proposer
@@ -67,11 +77,39 @@ export function refuseHeightGap(head: bigint | undefined, height: bigint): void 
 
 /**
  * Where a test may make the store fail: `crashMidCommit` halfway through a commit's writes (at
- * the height being committed), to prove that a crash there leaves the previous height intact.
+ * the height being committed), to prove that a crash there leaves the previous height intact;
+ * `crashMidPrune` halfway through a pruning batch (at the height whose superseded nodes it is
+ * deleting), to prove that a crash there deletes nothing.
  */
-export type StoreFault = "crashMidCommit";
+export type StoreFault = "crashMidCommit" | "crashMidPrune";
+
+/** How a store keeps old state roots. */
+export interface StoreOptions {
+  /**
+   * Write the stale-node index with every commit, so that pruneState can delete superseded
+   * tree nodes. Off (an archive node), old roots stay whole forever and nothing is indexed.
+   */
+  readonly staleIndex?: boolean;
+}
+
+/** What one pruneState call did. */
+export interface PruneProgress {
+  /** Tree nodes deleted. */
+  readonly deleted: number;
+  /** True once every indexed height up to the asked one is pruned. */
+  readonly done: boolean;
+  /** The oldest height whose state root is still whole (stateAvailableFrom). */
+  readonly availableFrom: bigint;
+}
 
 const HEAD_KEY = "head";
+/** The oldest height whose root is whole: pruning deleted nodes that only older roots reach. */
+const STATE_FROM_KEY = "state-from";
+/** Where pruning stopped inside a height's list of superseded nodes: height (8) and index (4). */
+const PRUNE_CURSOR_KEY = "prune-cursor";
+/** Set in a store whose every pinned root is recorded (from its genesis, or caught up once). */
+const PINS_RECORDED_KEY = "pins-recorded";
+const HASH_BYTES = 32;
 /** The head while a snapshot restore is under way: not a height (heights are 8 bytes). */
 const RESTORING = Buffer.from("restoring");
 
@@ -110,6 +148,23 @@ function hexToBytes(hex: string): Uint8Array {
   return Buffer.from(hex, "hex");
 }
 
+function readHeight(bytes: Uint8Array): bigint {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0);
+}
+
+/**
+ * Writes the key unless it is there (LMDB's NOOVERWRITE, in the same lookup as the write); true
+ * if it wrote. lmdb-js returns that flag from putSync, though its types say void.
+ */
+function putIfAbsent(db: Database<Uint8Array, Uint8Array>, key: Uint8Array, value: Uint8Array): boolean {
+  return db.putSync(key, value, { noOverwrite: true }) as unknown as boolean;
+}
+
+/** Hex hashes as one value of 32-byte hashes back to back. */
+function packHashes(hashes: readonly string[]): Uint8Array {
+  return Buffer.from(hashes.join(""), "hex");
+}
+
 /** Copies LMDB's buffer into a plain Uint8Array so callers never hold a view into the map. */
 function plain(buffer: Uint8Array | undefined): Uint8Array | undefined {
   // The typed-array constructor copies; Uint8Array.from would walk an iterator byte by byte.
@@ -131,11 +186,24 @@ export class ChainStore {
   private readonly state: Database<Uint8Array, Uint8Array>;
   private readonly stateNodes: Database<Uint8Array, Uint8Array>;
   private readonly stateRoots: Database<Uint8Array, Uint8Array>;
+  /** Height -> the nodes its block superseded (32-byte hashes back to back), until pruned. */
+  private readonly staleByHeight: Database<Uint8Array, Uint8Array>;
+  /**
+   * Node hash -> the last height that made it again while it was still stored: a node
+   * superseded at H and made again later is live again, so its entry at H must not delete it.
+   */
+  private readonly remade: Database<Uint8Array, Uint8Array>;
+  /** Height -> the nodes its root keeps forever (CommitBatch.pinnedNodes). */
+  private readonly pinnedRoots: Database<Uint8Array, Uint8Array>;
+  /** Every pinned node (hex), read once at open: pruning asks for each node it deletes. */
+  private readonly pinned = new Set<string>();
+  private readonly staleIndex: boolean;
 
   private constructor(
     path: string,
     private readonly faults: Faults<StoreFault>,
     readOnly = false,
+    options: StoreOptions = {},
   ) {
     // overlappingSync off: a commit returns only once it is flushed, so "committed" means durable.
     this.root = open({ path, maxDbs: 16, overlappingSync: false, compression: false, readOnly });
@@ -148,10 +216,15 @@ export class ChainStore {
     this.state = this.root.openDB({ name: "state", ...binary });
     this.stateNodes = this.root.openDB({ name: "state-nodes", ...binary });
     this.stateRoots = this.root.openDB({ name: "state-roots", ...binary });
+    this.staleByHeight = this.root.openDB({ name: "stale-nodes", ...binary });
+    this.remade = this.root.openDB({ name: "remade-nodes", ...binary });
+    this.pinnedRoots = this.root.openDB({ name: "pinned-roots", ...binary });
+    for (const { value } of this.pinnedRoots.getRange({})) this.addPins(value);
+    this.staleIndex = options.staleIndex ?? false;
   }
 
-  static open(path: string, faults: Faults<StoreFault> = noFaults()): ChainStore {
-    return new ChainStore(path, faults);
+  static open(path: string, faults: Faults<StoreFault> = noFaults(), options: StoreOptions = {}): ChainStore {
+    return new ChainStore(path, faults, false, options);
   }
 
   /** The store of a node that may be running in another process, for reading only (snapshots). */
@@ -222,11 +295,150 @@ export class ChainStore {
     return plain(this.stateRoots.getBinary(heightKey(height)));
   }
 
+  /**
+   * The oldest height whose whole state tree is still stored (0 on a store never pruned): the
+   * roots of lower heights may lack nodes that pruning deleted.
+   */
+  stateAvailableFrom(): bigint {
+    const bytes = this.meta.get(STATE_FROM_KEY);
+    return bytes === undefined ? 0n : readHeight(bytes);
+  }
+
+  /** Whether the root of this height keeps pinned nodes (CommitBatch.pinnedNodes) forever. */
+  hasPinnedRoot(height: bigint): boolean {
+    return this.pinnedRoots.doesExist(heightKey(height));
+  }
+
+  /**
+   * Pins nodes of an already committed root (a store made before pins were written catches up
+   * with this once, while every root is still whole).
+   */
+  pinRoot(height: bigint, nodes: readonly string[]): void {
+    const packed = packHashes(nodes);
+    this.root.transactionSync(() => this.pinnedRoots.putSync(heightKey(height), packed));
+    this.addPins(packed);
+  }
+
+  /**
+   * Pages of the LMDB file: up to its last page (LMDB never shrinks the file), and in use by the
+   * databases (the rest is on LMDB's free list, for later writes to reuse). For benchmarks.
+   */
+  pageStats(): { readonly pageSize: number; readonly filePages: number; readonly pagesInUse: number } {
+    const env = this.root.getStats() as { lastPageNumber: number; pageSize: number };
+    let pagesInUse = 0;
+    for (const db of [
+      this.meta,
+      this.blocks,
+      this.results,
+      this.blockHashes,
+      this.txIndex,
+      this.state,
+      this.stateNodes,
+      this.stateRoots,
+      this.staleByHeight,
+      this.remade,
+      this.pinnedRoots,
+    ]) {
+      const stats = db.getStats() as {
+        treeBranchPageCount: number;
+        treeLeafPageCount: number;
+        overflowPages: number;
+      };
+      pagesInUse += stats.treeBranchPageCount + stats.treeLeafPageCount + stats.overflowPages;
+    }
+    return { pageSize: env.pageSize, filePages: env.lastPageNumber, pagesInUse };
+  }
+
+  /** Whether every root that should be pinned is (false only in a store made before pins). */
+  pinsRecorded(): boolean {
+    return this.meta.get(PINS_RECORDED_KEY) !== undefined;
+  }
+
+  markPinsRecorded(): void {
+    this.root.transactionSync(() => this.meta.putSync(PINS_RECORDED_KEY, new Uint8Array([1])));
+  }
+
+  private addPins(packed: Uint8Array): void {
+    for (let at = 0; at + HASH_BYTES <= packed.length; at += HASH_BYTES)
+      this.pinned.add(Buffer.from(packed.subarray(at, at + HASH_BYTES)).toString("hex"));
+  }
+
+  /**
+   * Deletes, in one durable transaction, up to `maxNodes` tree nodes that only the roots below
+   * `keepFrom` reach, taking the stale-node index in height order: the entry of height H lists
+   * what block H superseded, which no root from H on reaches unless it was made again since
+   * (remade) or is pinned. The oldest whole root advances with the deletions, in the same
+   * transaction, so a reader never finds a root that claims to be whole and is not. A crash
+   * mid-batch loses the whole batch and nothing else; the next call takes it up again.
+   */
+  pruneState(keepFrom: bigint, maxNodes: number): PruneProgress {
+    let deleted = 0;
+    let done = false;
+    this.root.transactionSync(() => {
+      const cursor = this.meta.get(PRUNE_CURSOR_KEY);
+      let resumeHeight = cursor === undefined ? undefined : readHeight(cursor);
+      let resumeAt =
+        cursor === undefined
+          ? 0
+          : new DataView(cursor.buffer, cursor.byteOffset, cursor.byteLength).getUint32(8);
+      let visited = 0;
+      while (visited < maxNodes) {
+        const next = [...this.staleByHeight.getRange({ start: heightKey(resumeHeight ?? 0n), limit: 1 })][0];
+        const height = next === undefined ? undefined : readHeight(next.key);
+        if (next === undefined || height === undefined || height > keepFrom) {
+          done = true;
+          break;
+        }
+        // Copied before any write: a write in this transaction may move the page it points into.
+        const list = plain(next.value) as Uint8Array;
+        if (height !== resumeHeight) resumeAt = 0;
+        if (this.stateAvailableFrom() < height) this.meta.putSync(STATE_FROM_KEY, heightKey(height));
+        const count = list.length / HASH_BYTES;
+        let at = resumeAt;
+        for (; at < count && visited < maxNodes; at++, visited++) {
+          if (at === count >> 1 && this.faults.fires("crashMidPrune", height))
+            throw new StorageError(
+              "STORE_FAULT_INJECTED",
+              `injected crash halfway through pruning ${height}`,
+            );
+          if (this.deleteIfSuperseded(list.subarray(at * HASH_BYTES, (at + 1) * HASH_BYTES), height))
+            deleted++;
+        }
+        if (at < count) {
+          const place = new Uint8Array(12);
+          place.set(heightKey(height));
+          new DataView(place.buffer).setUint32(8, at);
+          this.meta.putSync(PRUNE_CURSOR_KEY, place);
+          break;
+        }
+        this.staleByHeight.removeSync(heightKey(height));
+        this.meta.removeSync(PRUNE_CURSOR_KEY);
+        resumeHeight = height + 1n;
+        resumeAt = 0;
+      }
+    });
+    return { deleted, done, availableFrom: this.stateAvailableFrom() };
+  }
+
+  /** Deletes a node superseded at `height` unless it is pinned or was made again after. */
+  private deleteIfSuperseded(hash: Uint8Array, height: bigint): boolean {
+    if (this.pinned.has(Buffer.from(hash).toString("hex"))) return false;
+    const remadeAt = this.remade.getBinary(hash);
+    if (remadeAt !== undefined) {
+      if (readHeight(remadeAt) > height) return false;
+      this.remade.removeSync(hash);
+    }
+    return this.stateNodes.removeSync(hash);
+  }
+
   /** Commits one block and everything it changed in a single durable LMDB transaction. */
   commit(batch: CommitBatch): void {
-    refuseHeightGap(this.head(), batch.height);
+    const head = this.head();
+    refuseHeightGap(head, batch.height);
     const key = heightKey(batch.height);
     this.root.transactionSync(() => {
+      // A store that begins with this commit records its pins from the start.
+      if (head === undefined) this.meta.putSync(PINS_RECORDED_KEY, new Uint8Array([1]));
       this.blocks.putSync(key, batch.blockBytes);
       if (batch.previousBlockBytes !== undefined)
         this.blocks.putSync(heightKey(batch.height - 1n), batch.previousBlockBytes);
@@ -235,8 +447,15 @@ export class ChainStore {
       batch.txHashes.forEach((hash, index) => {
         this.txIndex.putSync(hash, txLocationBytes({ height: batch.height, index }));
       });
-      for (const [hashHex, node] of sortedNodes(batch.stateNodes))
-        this.stateNodes.putSync(hexToBytes(hashHex), node);
+      for (const [hashHex, node] of sortedNodes(batch.stateNodes)) {
+        const hash = hexToBytes(hashHex);
+        // Still stored: superseded earlier and not yet pruned, now live again.
+        if (!putIfAbsent(this.stateNodes, hash, node)) this.remade.putSync(hash, key);
+      }
+      if (this.staleIndex && batch.staleNodes !== undefined && batch.staleNodes.length > 0)
+        this.staleByHeight.putSync(key, packHashes(batch.staleNodes));
+      if (batch.pinnedNodes !== undefined && batch.pinnedNodes.length > 0)
+        this.pinnedRoots.putSync(key, packHashes(batch.pinnedNodes));
       if (this.faults.fires("crashMidCommit", batch.height))
         throw new StorageError(
           "STORE_FAULT_INJECTED",
@@ -249,6 +468,7 @@ export class ChainStore {
       this.stateRoots.putSync(key, batch.stateRoot);
       this.meta.putSync(HEAD_KEY, key);
     });
+    if (batch.pinnedNodes !== undefined) for (const hash of batch.pinnedNodes) this.pinned.add(hash);
   }
 
   /**

@@ -25,6 +25,7 @@ export class MemoryStore implements ChainStorage {
   private readonly state = new Map<string, Uint8Array>();
   private readonly stateNodes = new Map<string, Uint8Array>();
   private readonly stateRoots = new Map<bigint, Uint8Array>();
+  private readonly pinnedRoots = new Set<bigint>();
 
   constructor(private readonly faults: Faults<StoreFault> = noFaults()) {}
 
@@ -74,6 +75,15 @@ export class MemoryStore implements ChainStorage {
     return copy(this.stateRoots.get(height));
   }
 
+  /** The memory store keeps every root (it never prunes). */
+  stateAvailableFrom(): bigint {
+    return 0n;
+  }
+
+  hasPinnedRoot(height: bigint): boolean {
+    return this.pinnedRoots.has(height);
+  }
+
   /** Memory has no flush to share: the commits run one after another. */
   commitTogether(commits: () => void): void {
     commits();
@@ -98,6 +108,7 @@ export class MemoryStore implements ChainStorage {
       else this.state.set(hex(write.key), Uint8Array.from(write.value));
     }
     this.stateRoots.set(batch.height, Uint8Array.from(batch.stateRoot));
+    if (batch.pinnedNodes !== undefined && batch.pinnedNodes.length > 0) this.pinnedRoots.add(batch.height);
     this.headHeight = batch.height;
   }
 

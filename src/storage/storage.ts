@@ -17,6 +17,10 @@ export interface ChainStorage {
   stateEntries(prefix?: Uint8Array, limit?: number): Generator<{ key: Uint8Array; value: Uint8Array }>;
   getStateNode(hash: Uint8Array): Uint8Array | undefined;
   stateRootAt(height: bigint): Uint8Array | undefined;
+  /** The oldest height whose state tree is whole (0 unless pruning deleted older roots' nodes). */
+  stateAvailableFrom(): bigint;
+  /** Whether this height's root keeps pinned nodes forever (CommitBatch.pinnedNodes). */
+  hasPinnedRoot(height: bigint): boolean;
   /** Commits one block and everything it changed, all or nothing. */
   commit(batch: CommitBatch): void;
   /**

@@ -17,6 +17,7 @@ import {
   fromHex,
   MemoryNodeStore,
 } from "../../src/ledger/index.js";
+import { smtNodeCodec } from "../../src/ledger/state/nodes.js";
 import { initSoloHome } from "../../src/node/home.js";
 import { stopChild } from "../../src/ops/network-up.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
@@ -41,9 +42,12 @@ function makeHome(): { home: string; alice: KeyPair; bob: KeyPair } {
     ],
     genesisTimeMs: 1_700_000_000_000n,
   });
-  writeTestConfig(home, { emptyBlockIntervalMs: 50 });
+  writeTestConfig(home, { emptyBlockIntervalMs: 50, statePruning: AGGRESSIVE_PRUNING });
   return { home, alice: accounts.get("alice") as KeyPair, bob: accounts.get("bob") as KeyPair };
 }
+
+/** Every kill in this file may land in a pruning batch: few roots kept, small batches. */
+const AGGRESSIVE_PRUNING = { keepHeights: 3, batchNodes: 16 };
 
 /**
  * What a committed store must always satisfy: blocks 0..head all present and linked by hash,
@@ -67,6 +71,19 @@ async function checkStoreConsistent(home: string): Promise<bigint> {
     expect(Buffer.from(recomputed).toString("hex")).toBe(
       Buffer.from(headBlock.header.stateRoot).toString("hex"),
     );
+    // Pruning deleted nothing that a root it still claims to keep whole reaches.
+    expect(store.stateAvailableFrom()).toBeLessThanOrEqual(head);
+    for (let h = store.stateAvailableFrom(); h <= head; h++) {
+      const stack = [store.stateRootAt(h) as Uint8Array];
+      while (stack.length > 0) {
+        const hash = stack.pop() as Uint8Array;
+        if (hash.every((b) => b === 0)) continue;
+        const bytes = store.getStateNode(hash);
+        expect(bytes, `a node of the root of height ${h}`).toBeDefined();
+        const node = decode(smtNodeCodec, bytes as Uint8Array);
+        if (node.kind === "inner") stack.push(node.value.left, node.value.right);
+      }
+    }
     return head;
   } finally {
     await store.close();
@@ -76,13 +93,21 @@ async function checkStoreConsistent(home: string): Promise<bigint> {
 describe("a node killed in the middle of a commit", () => {
   it("keeps the previous height intact and resumes from it", async () => {
     const { home, alice, bob } = makeHome();
-    writeTestConfig(home, { emptyBlockIntervalMs: 50, testFaults: { crashMidCommitAtHeight: 6 } });
+    writeTestConfig(home, {
+      emptyBlockIntervalMs: 50,
+      statePruning: AGGRESSIVE_PRUNING,
+      testFaults: { crashMidCommitAtHeight: 6 },
+    });
     const crashing = startNode(home);
     const [, signal] = (await once(crashing.child, "exit")) as [number | null, string | null];
     expect(signal).toBe("SIGKILL");
     expect(await checkStoreConsistent(home)).toBe(5n);
 
-    writeTestConfig(home, { emptyBlockIntervalMs: 50, testFaults: undefined });
+    writeTestConfig(home, {
+      emptyBlockIntervalMs: 50,
+      statePruning: AGGRESSIVE_PRUNING,
+      testFaults: undefined,
+    });
     const restarted = startNode(home);
     try {
       const client = new MarketLedgerClient(await restarted.apiUrl);
@@ -103,6 +128,68 @@ describe("a node killed in the middle of a commit", () => {
       await stopChild(restarted.child);
     }
     expect(await checkStoreConsistent(home)).toBeGreaterThanOrEqual(6n);
+  });
+
+  it("loses nothing live when killed halfway through a pruning batch, and prunes on after a restart", async () => {
+    const { home, alice, bob } = makeHome();
+    writeTestConfig(home, {
+      emptyBlockIntervalMs: 50,
+      statePruning: AGGRESSIVE_PRUNING,
+      testFaults: { crashMidPrune: true },
+    });
+    const suite = getSuite("sm");
+    const transferTx = (nonce: bigint) =>
+      buildSignedTx(
+        suite,
+        alice,
+        { chainId: "crash-test", nonce, expiryHeight: 10_000n },
+        transferOp(addressOfKey(suite, bob.publicKey.bytes), 1n),
+      ).bytes;
+    const crashing = startNode(home);
+    let exited = false;
+    const exit = once(crashing.child, "exit").then((result) => {
+      exited = true;
+      return result as [number | null, string | null];
+    });
+    const client = new MarketLedgerClient(await crashing.apiUrl);
+    // One transfer a block changes state every block, so the pruner has superseded nodes to delete.
+    let nonce = 0n;
+    while (!exited && nonce < 100n) {
+      const hash = await client.submitTx(transferTx(nonce)).catch(() => undefined);
+      if (hash === undefined) break;
+      nonce++;
+      await client.waitForTx(hash, { timeoutMs: 15_000, pollMs: 25 }).catch(() => undefined);
+    }
+    const [, signal] = await exit;
+    expect(signal).toBe("SIGKILL");
+    const crashedAt = await checkStoreConsistent(home);
+
+    writeTestConfig(home, {
+      emptyBlockIntervalMs: 50,
+      statePruning: AGGRESSIVE_PRUNING,
+      testFaults: undefined,
+    });
+    const restarted = startNode(home);
+    try {
+      const again = new MarketLedgerClient(await restarted.apiUrl);
+      const state = await again.state(accountKey(addressOfKey(suite, alice.publicKey.bytes)));
+      nonce = decode(accountCodec, fromHex(state.value as string)).nonce;
+      for (let i = 0; i < 6; i++) {
+        const committed = await again.waitForTx(await again.submitTx(transferTx(nonce++)), {
+          timeoutMs: 15_000,
+          pollMs: 25,
+        });
+        expect(committed.result.code).toBe("OK");
+      }
+      // A height the node no longer keeps is refused with what it does keep.
+      const refused = await again
+        .state(accountKey(addressOfKey(suite, bob.publicKey.bytes)), 1n)
+        .catch((e) => e);
+      expect(refused.code).toBe("STATE_PRUNED");
+    } finally {
+      await stopChild(restarted.child);
+    }
+    expect(await checkStoreConsistent(home)).toBeGreaterThan(crashedAt);
   });
 
   it("survives SIGKILL at arbitrary moments under a stream of transactions", async () => {

@@ -5,7 +5,7 @@ import { decode, encode } from "../codec.js";
 import { CodecError, StateError } from "../errors.js";
 import { cryptoSuite, sha256 } from "../test-suites.test-util.js";
 import { MemoryNodeStore } from "./memory-store.js";
-import { EMPTY_ROOT } from "./nodes.js";
+import { EMPTY_ROOT, smtNodeCodec } from "./nodes.js";
 import { proveAt, type StateProof, stateProofCodec, verifyStateProof } from "./proof.js";
 import { applyBatch, getAt, type StateChange } from "./smt.js";
 
@@ -151,6 +151,47 @@ describe("sparse Merkle world state", () => {
     roots.forEach((r, i) => {
       expect(getAt(store, sha256, r, k)).toEqual(new Uint8Array([i]));
     });
+  });
+
+  it("names as new exactly what the new root adds, and as stale exactly what it no longer reaches", () => {
+    const reach = (store: MemoryNodeStore, root: Uint8Array): Set<string> => {
+      const seen = new Set<string>();
+      const stack = root.every((b) => b === 0) ? [] : [root];
+      while (stack.length > 0) {
+        const hash = stack.pop() as Uint8Array;
+        seen.add(toHex(hash));
+        const node = decode(smtNodeCodec, store.get(hash) as Uint8Array);
+        if (node.kind === "inner")
+          for (const child of [node.value.left, node.value.right])
+            if (!child.every((b) => b === 0)) stack.push(child);
+      }
+      return seen;
+    };
+    // Few keys and values, so that batches often rebuild or bring back a subtree as it was.
+    const smallChange = fc.record({
+      key: fc.constantFrom(...Array.from({ length: 10 }, (_, i) => new Uint8Array([i]))),
+      value: fc.option(fc.constantFrom(new Uint8Array([1]), new Uint8Array([2])), { nil: undefined }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(fc.array(smallChange, { maxLength: 8 }), { minLength: 1, maxLength: 10 }),
+        (batches) => {
+          const store = new MemoryNodeStore();
+          let root: Uint8Array = EMPTY_ROOT;
+          for (const batch of batches) {
+            const before = reach(store, root);
+            const r = applyBatch(store, sha256, root, batch);
+            store.putAll(r.newNodes);
+            const after = reach(store, r.root);
+            expect(new Set(r.newNodes.keys())).toEqual(new Set([...after].filter((h) => !before.has(h))));
+            expect(new Set(r.staleNodes)).toEqual(new Set([...before].filter((h) => !after.has(h))));
+            expect(r.staleNodes).toHaveLength(new Set(r.staleNodes).size);
+            root = r.root;
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it("keeps paths short with shortcut leaves", () => {

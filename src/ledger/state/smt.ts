@@ -5,7 +5,9 @@
  * encoding and hashing: see nodes.ts.
  *
  * Nodes are immutable and content-addressed: an update never changes a stored node, it
- * returns the new nodes to add, so every historical root stays readable.
+ * returns the new nodes to add, so every historical root stays readable until the node layer
+ * prunes it. It also returns the nodes the new root no longer reaches (superseded), which is
+ * what a pruner needs to know.
  */
 import { bytesEqual, compareBytes, type HashFn, toHex } from "../bytes.js";
 import { decode, encode } from "../codec.js";
@@ -36,8 +38,17 @@ export interface StateChange {
 
 export interface BatchResult {
   root: Uint8Array;
-  /** Nodes created by the batch, by lowercase hex hash, to write to the store. */
+  /**
+   * Nodes the new root reaches that the old one did not, by lowercase hex hash, to write to the
+   * store. One the old root already reached is left out (it is in the store), even where the
+   * update rebuilt it with the same hash.
+   */
   newNodes: Map<string, Uint8Array>;
+  /**
+   * Nodes (lowercase hex) the old root reached and the new one does not: superseded at this
+   * batch. A node's hash may come back in a later batch (the same subtree again).
+   */
+  staleNodes: string[];
 }
 
 export function loadNode(store: SmtNodeStore, hash: Uint8Array): SmtNode {
@@ -75,6 +86,28 @@ export function getAt(
   throw new StateError("STATE_CORRUPT_NODE", "state path deeper than 256 levels", { root: toHex(root) });
 }
 
+/**
+ * The nodes (lowercase hex) on key's path in the tree with this root, from the root down to the
+ * key's leaf or to the leaf or empty subtree that proves it absent: all a proof of key reads.
+ */
+export function nodesOnPath(
+  store: SmtNodeStore,
+  hashFn: HashFn,
+  root: Uint8Array,
+  key: Uint8Array,
+): string[] {
+  const path = hashFn(key);
+  const nodes: string[] = [];
+  let hash = root;
+  for (let depth = 0; depth <= 8 * HASH_BYTES && !isEmptyHash(hash); depth++) {
+    nodes.push(toHex(hash));
+    const node = loadNode(store, hash);
+    if (node.kind === "leaf") return nodes;
+    hash = pathBit(path, depth) === 0 ? node.value.left : node.value.right;
+  }
+  return nodes;
+}
+
 /** A change with its path; value undefined deletes. */
 interface Entry {
   path: Uint8Array;
@@ -92,6 +125,8 @@ interface Ctx {
   store: SmtNodeStore;
   hashFn: HashFn;
   newNodes: Map<string, Uint8Array>;
+  /** Nodes of the old root on a changed path: each is rebuilt with the same hash or superseded. */
+  replaced: Set<string>;
 }
 
 const EMPTY: Sub = { hash: EMPTY_ROOT, kind: "empty" };
@@ -109,13 +144,19 @@ export function applyBatch(
   root: Uint8Array,
   changes: readonly StateChange[],
 ): BatchResult {
-  const ctx: Ctx = { store, hashFn, newNodes: new Map() };
+  const ctx: Ctx = { store, hashFn, newNodes: new Map(), replaced: new Set() };
   const entries = normalise(hashFn, changes);
   const startKind: Kind = isEmptyHash(root) ? "empty" : "unknown";
   const result = update(ctx, { hash: root, kind: startKind }, 0, entries, 0, entries.length);
   // A fresh array for the empty root: callers may keep or change the root they get back.
   const newRoot = result.hash === EMPTY_ROOT ? new Uint8Array(HASH_BYTES) : result.hash;
-  return { root: newRoot, newNodes: ctx.newNodes };
+  // Hashes are unique within a tree and the new root reaches only untouched subtrees of the old
+  // one (not on a changed path) and new nodes, so a replaced node lives on only if rebuilt.
+  const staleNodes: string[] = [];
+  for (const hash of ctx.replaced) {
+    if (!ctx.newNodes.delete(hash)) staleNodes.push(hash);
+  }
+  return { root: newRoot, newNodes: ctx.newNodes, staleNodes };
 }
 
 function normalise(hashFn: HashFn, changes: readonly StateChange[]): Entry[] {
@@ -162,6 +203,7 @@ function update(ctx: Ctx, sub: Sub, depth: number, entries: Entry[], lo: number,
   if (lo === hi) return sub;
   if (sub.kind === "empty" || isEmptyHash(sub.hash)) return build(ctx, depth, live(entries.slice(lo, hi)));
   const node = loadNode(ctx.store, sub.hash);
+  ctx.replaced.add(toHex(sub.hash));
   if (node.kind === "leaf") return build(ctx, depth, live(mergeLeaf(ctx, node.value, entries.slice(lo, hi))));
   const mid = splitPoint(entries, lo, hi, depth);
   const left = update(ctx, { hash: node.value.left, kind: "unknown" }, depth + 1, entries, lo, mid);

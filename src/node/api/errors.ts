@@ -12,6 +12,8 @@ import { isTxRefusal } from "../tx-admission.js";
 const STATUS_BY_CODE: Record<string, number> = {
   NOT_FOUND: 404,
   HEIGHT_NOT_FOUND: 404,
+  // A pruning node no longer keeps that height's state (details: oldestAvailable).
+  STATE_PRUNED: 410,
   TX_TOO_LARGE: 413,
   TX_DUPLICATE: 409,
   TX_NONCE_TOO_LOW: 409,
