@@ -10,6 +10,9 @@ export interface Run {
   readonly error: string;
 }
 
+/** How a harness runs a system command (ip, nft, mount): as this process, or as another user. */
+export type CommandRunner = (command: string, args: readonly string[], input?: string) => Run;
+
 /** Runs `command args` (stdin from `input`), never throwing: a missing binary is an error too. */
 export function run(command: string, args: readonly string[], input?: string): Run {
   const done = spawnSync(command, args, { encoding: "utf8", ...(input === undefined ? {} : { input }) });
@@ -20,13 +23,22 @@ export function run(command: string, args: readonly string[], input?: string): R
   };
 }
 
-export function ip(args: readonly string[]): Run {
-  return run("ip", args);
+/**
+ * Commands run as `user` and `group`, with no other groups and so no capabilities (util-linux's
+ * setpriv, from root): what a harness meets where it is not root, for the tests of its skip paths.
+ */
+export function asUser(user: string, group: string): CommandRunner {
+  return (command, args, input) =>
+    run("setpriv", ["--reuid", user, "--regid", group, "--clear-groups", "--", command, ...args], input);
+}
+
+export function ip(args: readonly string[], runner: CommandRunner = run): Run {
+  return runner("ip", args);
 }
 
 /** Like `ip`, but a failure throws with the command and what it printed. */
-export function mustIp(args: readonly string[]): void {
-  const done = ip(args);
+export function mustIp(args: readonly string[], runner: CommandRunner = run): void {
+  const done = ip(args, runner);
   if (!done.ok) throw new Error(`ip ${args.join(" ")}: ${done.error}`);
 }
 

@@ -2,17 +2,22 @@ import { execFileSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type CommandRunner, run } from "./netns.js";
 
-/** A small tmpfs of `size` (e.g. "8m") to fill; root can mount one, elsewhere the reason it cannot. */
-export function mountSmallDisk(size: string): { dir: string } | { reason: string } {
-  const dir = mkdtempSync(join(tmpdir(), "mkl-disk-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "pipe" });
-    return { dir };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    return { reason: ((error as { stderr?: Buffer }).stderr?.toString() || (error as Error).message).trim() };
-  }
+/**
+ * A small tmpfs of `size` (e.g. "8m") to fill, in a new directory under `parent`; root can mount
+ * one, elsewhere the reason it cannot. `runner`: how `mount` runs (the skip path's test: unprivileged).
+ */
+export function mountSmallDisk(
+  size: string,
+  parent = tmpdir(),
+  runner: CommandRunner = run,
+): { dir: string } | { reason: string } {
+  const dir = mkdtempSync(join(parent, "mkl-disk-"));
+  const mounted = runner("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]);
+  if (mounted.ok) return { dir };
+  rmSync(dir, { recursive: true, force: true });
+  return { reason: mounted.error || "mount failed" };
 }
 
 export function unmountSmallDisk(dir: string): void {

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { ip, mustIp, run } from "../e2e/netns.js";
+import { type CommandRunner, ip, mustIp, run } from "../e2e/netns.js";
 
 /**
  * A host of its own for one node of the fault harness: a network namespace joined to this one
@@ -40,6 +40,7 @@ export class LossyHost {
     readonly otherHostAddress: string,
     /** The node's address. */
     readonly nodeAddress: string,
+    private readonly runner: CommandRunner,
   ) {
     this.wrapper = ["ip", "netns", "exec", namespace];
     process.once("exit", this.onExit);
@@ -47,20 +48,29 @@ export class LossyHost {
 
   /**
    * The namespace and its link, after removing what crashed runs left; or why there can be
-   * none here (not root, no iproute2 or nftables), with nothing left behind.
+   * none here (not root, no iproute2 or nftables), with nothing left behind. `runner`: how its
+   * commands run (the skip path's test runs them as an unprivileged user).
    */
-  static create(): LossyHost | { reason: string } {
-    removeLeftovers();
-    const nft = run("nft", ["--version"]);
+  static create(runner: CommandRunner = run): LossyHost | { reason: string } {
+    removeLeftovers(runner);
+    const nft = runner("nft", ["--version"]);
     if (!nft.ok) return { reason: `no nft to drop packets with (apt-get install nftables): ${nft.error}` };
     const namespace = `${NS_PREFIX}${process.pid}`;
     const hostVeth = `mks${process.pid}h`;
-    ip(["netns", "delete", namespace]);
-    ip(["link", "delete", hostVeth]);
-    const address = freeSubnet();
-    const made = ip(["netns", "add", namespace]);
+    ip(["netns", "delete", namespace], runner);
+    ip(["link", "delete", hostVeth], runner);
+    const address = freeSubnet(runner);
+    const made = ip(["netns", "add", namespace], runner);
     if (!made.ok) return { reason: `network namespaces cannot be made here (ip netns add: ${made.error})` };
-    const host = new LossyHost(namespace, hostVeth, `mks${process.pid}n`, address(1), address(3), address(2));
+    const host = new LossyHost(
+      namespace,
+      hostVeth,
+      `mks${process.pid}n`,
+      address(1),
+      address(3),
+      address(2),
+      runner,
+    );
     try {
       host.link();
       // The probe: an empty ruleset loads, or nftables cannot drop anything here.
@@ -75,14 +85,15 @@ export class LossyHost {
 
   private link(): void {
     const subnet = (address: string) => `${address}/29`;
-    mustIp(["link", "add", this.hostVeth, "type", "veth", "peer", "name", this.nodeVeth]);
-    mustIp(["link", "set", this.nodeVeth, "netns", this.namespace]);
-    mustIp(["addr", "add", subnet(this.hostAddress), "dev", this.hostVeth]);
-    mustIp(["addr", "add", subnet(this.otherHostAddress), "dev", this.hostVeth]);
-    mustIp(["link", "set", this.hostVeth, "up"]);
-    mustIp(["-n", this.namespace, "addr", "add", subnet(this.nodeAddress), "dev", this.nodeVeth]);
-    mustIp(["-n", this.namespace, "link", "set", this.nodeVeth, "up"]);
-    mustIp(["-n", this.namespace, "link", "set", "lo", "up"]);
+    const must = (args: readonly string[]) => mustIp(args, this.runner);
+    must(["link", "add", this.hostVeth, "type", "veth", "peer", "name", this.nodeVeth]);
+    must(["link", "set", this.nodeVeth, "netns", this.namespace]);
+    must(["addr", "add", subnet(this.hostAddress), "dev", this.hostVeth]);
+    must(["addr", "add", subnet(this.otherHostAddress), "dev", this.hostVeth]);
+    must(["link", "set", this.hostVeth, "up"]);
+    must(["-n", this.namespace, "addr", "add", subnet(this.nodeAddress), "dev", this.nodeVeth]);
+    must(["-n", this.namespace, "link", "set", this.nodeVeth, "up"]);
+    must(["-n", this.namespace, "link", "set", "lo", "up"]);
   }
 
   /** From now on the node's link loses and duplicates packets as `impairment` says. */
@@ -120,8 +131,8 @@ export class LossyHost {
   /** Removes the namespace and its link (its processes must have stopped); safe to call twice. */
   remove(): void {
     process.removeListener("exit", this.onExit);
-    ip(["netns", "delete", this.namespace]);
-    ip(["link", "delete", this.hostVeth]);
+    ip(["netns", "delete", this.namespace], this.runner);
+    ip(["link", "delete", this.hostVeth], this.runner);
   }
 
   private loadRules(chains: readonly string[]): void {
@@ -129,37 +140,44 @@ export class LossyHost {
   }
 
   private nft(args: readonly string[], input?: string): string {
-    const done = run("ip", ["netns", "exec", this.namespace, "nft", ...args], input);
+    const done = this.runner("ip", ["netns", "exec", this.namespace, "nft", ...args], input);
     if (!done.ok) throw new Error(`nft ${args.join(" ")}: ${done.error}`);
     return done.out;
   }
+}
+
+/** Whether a soak run of process `pid` has its namespace now. */
+export function hasSoakNamespace(pid = process.pid): boolean {
+  return ip(["netns", "list"])
+    .out.split("\n")
+    .some((line) => line.split(" ")[0] === `${NS_PREFIX}${pid}`);
 }
 
 /**
  * Namespaces and links of earlier runs whose process is gone (a crash or a kill skips the
  * cleanup): their processes are stopped and both removed. A live run's are left alone.
  */
-function removeLeftovers(): void {
+function removeLeftovers(runner: CommandRunner): void {
   const alive = (pid: string) => pid === String(process.pid) || existsSync(`/proc/${pid}`);
-  for (const line of ip(["netns", "list"]).out.split("\n")) {
+  for (const line of ip(["netns", "list"], runner).out.split("\n")) {
     const namespace = line.split(" ")[0] ?? "";
     const pid = namespace.startsWith(NS_PREFIX) ? namespace.slice(NS_PREFIX.length) : "";
     if (!/^\d+$/.test(pid) || alive(pid)) continue;
-    for (const orphan of ip(["netns", "pids", namespace]).out.split("\n").filter(Boolean))
-      run("kill", ["-KILL", orphan]);
-    ip(["netns", "delete", namespace]);
+    for (const orphan of ip(["netns", "pids", namespace], runner).out.split("\n").filter(Boolean))
+      runner("kill", ["-KILL", orphan]);
+    ip(["netns", "delete", namespace], runner);
   }
-  for (const line of ip(["-o", "link", "show"]).out.split("\n")) {
+  for (const line of ip(["-o", "link", "show"], runner).out.split("\n")) {
     const match = VETH.exec(line);
     if (match?.[1] !== undefined && match[2] !== undefined && !alive(match[2]))
-      ip(["link", "delete", match[1]]);
+      ip(["link", "delete", match[1]], runner);
   }
 }
 
 /** A /29 of 198.19.0.0/16 with no address of this namespace in it, from one the pid picks: its address n. */
-function freeSubnet(): (n: number) => string {
+function freeSubnet(runner: CommandRunner): (n: number) => string {
   const taken = new Set(
-    [...ip(["-o", "-4", "addr", "show"]).out.matchAll(/inet 198\.19\.(\d+)\.(\d+)\//g)].map(
+    [...ip(["-o", "-4", "addr", "show"], runner).out.matchAll(/inet 198\.19\.(\d+)\.(\d+)\//g)].map(
       ([, third, fourth]) => Number(third) * 32 + Math.floor(Number(fourth) / 8),
     ),
   );
