@@ -74,11 +74,11 @@ export async function runWorkloadBench(
     ...(profiles ? { cpuProfileDir: profiles.dir } : {}),
   });
   const observer = new CommitObserver();
+  const submitter = new Submitter(net.clients, observer);
   let result: WorkloadBench;
   try {
     await observer.connect(net.urls[0] as string);
     const signer = new LoadSigner(suite);
-    const submitter = new Submitter(net.clients, observer);
     const ramp = rampOf(limitTps, options.stepSeconds ?? 4);
     let load: Workload & { prepare?: (n: number) => void };
     if (workload === "transfer") {
@@ -130,6 +130,7 @@ export async function runWorkloadBench(
       rows: [],
     };
   } finally {
+    submitter.stop();
     observer.close();
     await net.stop();
   }
@@ -263,10 +264,10 @@ export async function runCompletionStorm(suiteId: SuiteId, orders = 5_000): Prom
   const suite = getSuite(suiteId);
   const net = await startBenchNetwork({ suiteId, parties: marketingParties(), validators: VALIDATORS });
   const observer = new CommitObserver();
+  const submitter = new Submitter(net.clients, observer, Number.POSITIVE_INFINITY);
   try {
     await observer.connect(net.urls[0] as string);
     const signer = new LoadSigner(suite);
-    const submitter = new Submitter(net.clients, observer, Number.POSITIVE_INFINITY);
     submitter.start();
     const setup = await seedMarketing(suite, net.keys, signer, submitter, observer, 0);
     const load = new MarketingWorkload(setup, signer, submitter, observer, "shipped");
@@ -315,6 +316,8 @@ export async function runCompletionStorm(suiteId: SuiteId, orders = 5_000): Prom
       ],
     };
   } finally {
+    // Its flush timer would keep the bench process alive after the report.
+    submitter.stop();
     observer.close();
     await net.stop();
   }
