@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -26,8 +26,10 @@ describe("a soak run's clean-up", () => {
   it("removes what a dead run left (its node processes, its tmpfs, its directory), not a live run's", async () => {
     // A pid above the kernel's largest can never be a live process.
     const deadPid = Number(readFileSync("/proc/sys/kernel/pid_max", "utf8")) + 1;
-    const dead = join(tmpdir(), `mkl-soak-${deadPid}-leftover`);
-    const live = makeSoakRoot();
+    // In a directory of its own: a soak starting meanwhile in another test file sweeps only $TMPDIR.
+    const parent = mkdtempSync(join(tmpdir(), "mkl-leftovers-"));
+    const dead = join(parent, `mkl-soak-${deadPid}-leftover`);
+    const live = makeSoakRoot(parent);
     mkdirSync(join(dead, "net", "node1"), { recursive: true });
     const disk = isRoot ? mountSmallDisk("1m", dead) : undefined;
     if (disk !== undefined) expect(disk).toHaveProperty("dir");
@@ -42,7 +44,7 @@ describe("a soak run's clean-up", () => {
     const exited = once(orphan, "exit");
     await until(() => processesNaming(dead).includes(orphan.pid!), 10_000);
     try {
-      expect(removeSoakLeftovers()).toContain(dead);
+      expect(removeSoakLeftovers(parent)).toEqual([dead]);
       expect(await exited).toEqual([null, "SIGKILL"]);
       expect(mountsUnder(dead)).toEqual([]);
       expect(existsSync(dead)).toBe(false);
@@ -50,8 +52,7 @@ describe("a soak run's clean-up", () => {
     } finally {
       orphan.kill("SIGKILL");
       for (const point of mountsUnder(dead)) run("umount", ["-l", point]);
-      rmSync(dead, { recursive: true, force: true });
-      rmSync(live, { recursive: true, force: true });
+      rmSync(parent, { recursive: true, force: true });
     }
   });
 

@@ -47,7 +47,7 @@ export class SoakScope {
     else this.undos.push({ what, undo, sync });
   }
 
-  /** Stops every node process, then undoes the rest in reverse order; the problems it met. */
+  /** Stops every node process, then undoes the rest in reverse order (an undo that fails is logged, the rest still run). */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.children].map((child) => stopChild(child)));
