@@ -65,7 +65,7 @@ export async function runWorkloadBench(
   const suite = getSuite(suiteId);
   const limitTps = (verifyRate(suite) * cpus().length) / VALIDATORS;
   const executionTps = (await runExecutionBench(suiteId, 10_000))[0]?.value ?? Number.NaN;
-  const profiles = options.cpuProfile ? new CpuProfiles() : undefined;
+  const profiles = options.cpuProfile ? new CpuProfiles(`${suiteId}-${workload}`) : undefined;
   const parties = workload === "transfer" ? transferParties() : marketingParties();
   const net = await startBenchNetwork({
     suiteId,

@@ -51,7 +51,7 @@ export interface CatchUpBench {
 export async function runCatchUpBench(suiteId: SuiteId, options: CatchUpOptions): Promise<CatchUpBench> {
   const suite = getSuite(suiteId);
   const net = await initBenchNetwork(suiteId, transferParties(), VALIDATORS);
-  const profiles = options.cpuProfile ? new CpuProfiles() : undefined;
+  const profiles = options.cpuProfile ? new CpuProfiles(`${suiteId}-catchup`) : undefined;
   const nodes: Array<ReturnType<typeof startBenchNode>> = [];
   let rows: BenchRow[];
   try {

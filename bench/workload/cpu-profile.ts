@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -56,13 +56,25 @@ export function topSelfTime(dir: string, top = 15): HotFunction[] {
     }));
 }
 
+/** Where the raw profiles are kept, for Chrome DevTools or a closer look than the summary. */
+const KEPT_DIR = new URL("../../../bench/out/profiles/", import.meta.url).pathname;
+
 /** A fresh directory for the profiles of the processes a bench starts (`node --cpu-prof-dir`). */
 export class CpuProfiles {
   readonly dir = mkdtempSync(join(tmpdir(), "mkl-cpuprof-"));
 
-  /** The top functions by self time, once the profiled processes have exited; removes the directory. */
+  /** `label` names the kept copies: bench/out/profiles/<label>-<file>.cpuprofile. */
+  constructor(private readonly label: string) {}
+
+  /**
+   * The top functions by self time, once the profiled processes have exited; keeps a copy of
+   * each profile under bench/out/profiles/ and removes the directory.
+   */
   collect(): HotFunction[] {
     try {
+      mkdirSync(KEPT_DIR, { recursive: true });
+      for (const file of readdirSync(this.dir))
+        copyFileSync(join(this.dir, file), join(KEPT_DIR, `${this.label}-${file}`));
       return topSelfTime(this.dir);
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
