@@ -100,6 +100,8 @@ export class BftEngine {
   private core: ConsensusCore | undefined;
   private readonly queue: Input[] = [];
   private draining = false;
+  /** Records of the step being performed, made durable together before its next send. */
+  private unlogged: WalRecord[] = [];
   private readonly timers = new Set<TimerHandle>();
   private readonly prepared = new PreparedBlocks();
   private readonly votes = new VoteBook();
@@ -294,6 +296,7 @@ export class BftEngine {
         const core = this.core;
         if (core === undefined || !this.running) continue;
         for (const effect of this.ordered(core.step(next))) this.perform(effect);
+        this.logUnlogged();
         this.reportStep();
       }
     } finally {
@@ -317,10 +320,15 @@ export class BftEngine {
   }
 
   private perform(effect: Effect): void {
+    if (effect.kind === "persist") {
+      // The commit record is written by the checkpoint after the block is stored (commitDecided):
+      // one ahead of the store is dropped at restart anyway (startCore), so its fsync buys nothing.
+      if (effect.record.kind !== "commit") this.unlogged.push(effect.record);
+      return;
+    }
+    // Persist before send: whatever the step persisted so far is durable (one fsync) first.
+    this.logUnlogged();
     switch (effect.kind) {
-      case "persist":
-        this.options.wal?.append(effect.record);
-        return;
       case "broadcast":
         this.broadcastOwn(effect.message);
         return;
@@ -359,6 +367,13 @@ export class BftEngine {
         return;
       }
     }
+  }
+
+  private logUnlogged(): void {
+    if (this.unlogged.length === 0) return;
+    const records = this.unlogged;
+    this.unlogged = [];
+    this.options.wal?.append(records);
   }
 
   /** A one-shot timer that the engine cancels when it stops. */
@@ -442,7 +457,7 @@ export class BftEngine {
     this.chain.commit(entry.prepared, certified);
     this.lastRounds = certificate.round + 1;
     this.reportDecided(certificate);
-    this.options.wal?.rewrite([
+    this.options.wal?.checkpoint([
       {
         kind: "commit",
         certificate: {
@@ -649,7 +664,7 @@ export class BftEngine {
     if (this.core !== undefined || this.isValidator) {
       if (this.core === undefined)
         this.options.log.info({ height: height.toString() }, "this node joined the validator set");
-      this.options.wal?.rewrite([]);
+      this.options.wal?.checkpoint([]);
       this.votes.pruneThrough(Number(height));
       const early = this.nextHeight.take(Number(height) + 1);
       this.startCore([]);

@@ -27,14 +27,22 @@ export interface PeerNetwork {
 
 /**
  * The consensus write-ahead log. The engine reads it once at start (the records are passed in
- * with it), appends before it sends what a record holds, and rewrites it after each commit.
+ * with it), appends before it sends what a record holds, and starts it afresh after each commit.
  * `WalFile` (wal-file.ts) is the durable one; the simulator keeps its records in memory.
  */
 export interface ConsensusWal {
-  /** Returns only once the record is durable (fsynced): the engine sends right after. */
-  append(record: WalRecord): void;
-  /** Replaces the whole log with `records`, atomically. */
-  rewrite(records: readonly WalRecord[]): void;
+  /**
+   * Returns only once the records are durable (one fsync for them all): the engine sends right
+   * after. A checkpoint given before is made durable with them, first.
+   */
+  append(records: readonly WalRecord[]): void;
+  /**
+   * After a commit: the log is to hold only `records` from now on. What it replaces concerns
+   * heights the store already holds, which restoring ignores, so the checkpoint need not be
+   * durable at once: it becomes durable with the next append (or never, after a crash, which
+   * leaves those ignored records). Saves a commit's rename and fsyncs on the consensus path.
+   */
+  checkpoint(records: readonly WalRecord[]): void;
   close(): void;
 }
 

@@ -49,7 +49,8 @@ describe("the consensus WAL file", () => {
   it("gives back exactly what was appended, bigints and bytes included, across reopening", () => {
     const path = walIn();
     const { wal } = WalFile.open(path);
-    for (const record of [vote, validators, proposal]) wal.append(record);
+    wal.append([vote]);
+    wal.append([validators, proposal]);
     wal.close();
     expect(WalFile.open(path).records).toEqual([vote, validators, proposal]);
   });
@@ -57,7 +58,7 @@ describe("the consensus WAL file", () => {
   it("ignores a last line torn by a crash, but refuses damage before the end", () => {
     const path = walIn();
     const { wal } = WalFile.open(path);
-    wal.append(vote);
+    wal.append([vote]);
     wal.close();
     appendFileSync(path, '1234abcd {"kind":"vo');
     expect(WalFile.open(path).records).toEqual([vote]);
@@ -69,12 +70,48 @@ describe("the consensus WAL file", () => {
   it("rewrites atomically to what the next height needs", () => {
     const path = walIn();
     const { wal } = WalFile.open(path);
-    wal.append(vote);
-    wal.append(proposal);
+    wal.append([vote]);
+    wal.append([proposal]);
     wal.rewrite([validators]);
-    wal.append(vote);
+    wal.append([vote]);
     wal.close();
     expect(WalFile.open(path).records).toEqual([validators, vote]);
+  });
+
+  it("keeps a checkpoint aside until the next append makes it durable with its records", () => {
+    const path = walIn();
+    const { wal } = WalFile.open(path);
+    wal.append([vote, proposal]);
+    wal.checkpoint([validators]);
+    // A crash now: the file still holds the records the checkpoint replaces.
+    expect(WalFile.open(path).records).toEqual([vote, proposal]);
+    wal.append([vote]);
+    expect(WalFile.open(path).records).toEqual([validators, vote]);
+    wal.checkpoint([]);
+    wal.append([proposal]);
+    wal.close();
+    expect(WalFile.open(path).records).toEqual([proposal]);
+  });
+
+  it("rewrites the file at a checkpoint once it has grown past the compaction size", () => {
+    const path = walIn();
+    const { wal } = WalFile.open(path, undefined, { compactBytes: 2_000 });
+    const big: WalRecord = {
+      ...proposal,
+      proposal: {
+        ...(proposal as { proposal: object }).proposal,
+        value: { valueId: "ff", payload: new Uint8Array(1_500) },
+      },
+    } as WalRecord;
+    wal.append([big]);
+    wal.checkpoint([validators]);
+    expect(WalFile.open(path).records).toEqual([validators]); // durable at once: rewritten
+    const rewritten = readFileSync(path, "utf8").length;
+    wal.checkpoint([vote]);
+    wal.append([vote]);
+    wal.close();
+    expect(WalFile.open(path).records).toEqual([vote, vote]);
+    expect(readFileSync(path, "utf8").length).toBeGreaterThan(rewritten); // appended, not rewritten
   });
 });
 
@@ -118,13 +155,13 @@ describe("a failing rewrite of the consensus WAL", () => {
       const path = walIn();
       const injected = failingFs(step);
       const { wal } = WalFile.open(path, injected);
-      wal.append(vote);
-      wal.append(proposal);
+      wal.append([vote]);
+      wal.append([proposal]);
       injected.armed = true;
       expect(() => wal.rewrite([validators])).toThrow(expect.objectContaining({ code: "WAL_FAILED" }));
       injected.armed = false;
       // Fail-stop: a vote after the failure is refused, never written to a file we would not read.
-      expect(() => wal.append(vote)).toThrow(expect.objectContaining({ code: "WAL_FAILED" }));
+      expect(() => wal.append([vote])).toThrow(expect.objectContaining({ code: "WAL_FAILED" }));
       expect(() => wal.rewrite([])).toThrow(expect.objectContaining({ code: "WAL_FAILED" }));
       const renamed = STEPS.indexOf(step) > STEPS.indexOf("rename");
       expect(WalFile.open(path).records).toEqual(renamed ? [validators] : [vote, proposal]);

@@ -40,11 +40,24 @@ const NODE_FS: WalFs = {
 /** The WAL could not be written: the node must stop, since a vote it sends might not be logged. */
 export class WalError extends LedgerError {}
 
+/** Past this size a checkpoint rewrites the file (rename, fsyncs) instead of appending to it. */
+const COMPACT_BYTES = 8 * 1024 * 1024;
+
+export interface WalFileOptions {
+  /** The size past which a checkpoint rewrites the file (default 8 MiB). */
+  readonly compactBytes?: number;
+}
+
 /**
  * The consensus write-ahead log: one line per record, `crc32 json`, appended and fsynced before
- * the vote or proposal it records is sent. A crash can tear only the last line; reading stops
- * at the first line whose checksum fails. After each commit the log is rewritten to hold only
- * what the next height needs (the commit and the validator-set records), so it stays small.
+ * the vote or proposal it records is sent (the records of one step together, one fsync). A
+ * crash can tear only the last line; reading stops at the first line whose checksum fails.
+ *
+ * After each commit the log is to hold only what the next height needs (a checkpoint). That is
+ * a marker line and the records, written with the next append (one write, one fsync): the
+ * reader keeps what follows the last marker. Once the file passes COMPACT_BYTES, a checkpoint
+ * rewrites it instead (written aside, renamed over it), so it stays small. Before, every commit
+ * rewrote the file: two fsyncs, a rename and the folder's fsync on the consensus path.
  *
  * Fail-stop: after any failed write, fsync, open or rename the WalFile refuses every later call
  * with the same WAL_FAILED error, so nothing is ever appended where it would not be read back.
@@ -52,10 +65,15 @@ export class WalError extends LedgerError {}
 export class WalFile {
   private fd: number | undefined;
   private failure: WalError | undefined;
+  /** A checkpoint's lines, written ahead of the next append's. */
+  private pendingCheckpoint = "";
 
   private constructor(
     private readonly path: string,
     private readonly fs: WalFs,
+    /** Bytes in the file (compaction is decided by it). */
+    private bytes: number,
+    private readonly compactBytes: number,
   ) {
     try {
       this.fd = fs.openSync(path, "a");
@@ -65,21 +83,38 @@ export class WalFile {
   }
 
   /** Opens (or creates) the log and returns it with the records it already holds. */
-  static open(path: string, fs: WalFs = NODE_FS): { wal: WalFile; records: WalRecord[] } {
+  static open(
+    path: string,
+    fs: WalFs = NODE_FS,
+    options: WalFileOptions = {},
+  ): { wal: WalFile; records: WalRecord[] } {
     // A rewrite that stopped before its rename leaves its temporary file; the log is the old one.
     if (fs.existsSync(temporaryOf(path))) fs.unlinkSync(temporaryOf(path));
-    const records = fs.existsSync(path) ? readRecords(fs.readFileSync(path, "utf8"), path) : [];
-    return { wal: new WalFile(path, fs), records };
+    const text = fs.existsSync(path) ? fs.readFileSync(path, "utf8") : "";
+    const wal = new WalFile(path, fs, Buffer.byteLength(text), options.compactBytes ?? COMPACT_BYTES);
+    return { wal, records: readRecords(text, path) };
   }
 
-  append(record: WalRecord): void {
+  /** Appends the records (after a pending checkpoint) in one write, and fsyncs once. */
+  append(records: readonly WalRecord[]): void {
     const fd = this.usable();
+    const text = this.pendingCheckpoint + records.map(lineOf).join("");
+    if (text === "") return;
     try {
-      this.fs.writeSync(fd, lineOf(record));
+      this.fs.writeSync(fd, text);
       this.fs.fsyncSync(fd);
     } catch (err) {
       throw this.fail("be appended to", err);
     }
+    this.pendingCheckpoint = "";
+    this.bytes += Buffer.byteLength(text);
+  }
+
+  /** See ConsensusWal.checkpoint: written with the next append, or a rewrite once the file is large. */
+  checkpoint(records: readonly WalRecord[]): void {
+    this.usable();
+    if (this.bytes >= this.compactBytes) this.rewrite(records);
+    else this.pendingCheckpoint = CHECKPOINT_LINE + records.map(lineOf).join("");
   }
 
   /**
@@ -102,6 +137,8 @@ export class WalFile {
       throw this.fail("be rewritten", err);
     }
     this.fd = fd;
+    this.pendingCheckpoint = "";
+    this.bytes = Buffer.byteLength(records.map(lineOf).join(""));
     this.closeQuietly(old);
     try {
       const folder = this.fs.openSync(dirname(this.path), "r");
@@ -115,6 +152,7 @@ export class WalFile {
     }
   }
 
+  /** A checkpoint not yet written is dropped: the records it replaces are ignored at restart. */
   close(): void {
     if (this.fd !== undefined) this.closeQuietly(this.fd);
     this.fd = undefined;
@@ -159,19 +197,29 @@ export function walPath(dataDir: string): string {
 }
 
 function lineOf(record: WalRecord): string {
-  const json = JSON.stringify(record, (_key, value: unknown) => {
-    if (typeof value === "bigint") return { $big: value.toString() };
-    if (value instanceof Uint8Array) return { $hex: toHex(value) };
-    return value;
-  });
+  return checkedLine(
+    JSON.stringify(record, (_key, value: unknown) => {
+      if (typeof value === "bigint") return { $big: value.toString() };
+      if (value instanceof Uint8Array) return { $hex: toHex(value) };
+      return value;
+    }),
+  );
+}
+
+function checkedLine(json: string): string {
   return `${crc32(json).toString(16).padStart(8, "0")} ${json}\n`;
 }
 
-function parseLine(line: string): WalRecord | undefined {
+/** The marker a checkpoint starts with: the reader drops every record before it. */
+const CHECKPOINT_JSON = '{"$checkpoint":1}';
+const CHECKPOINT_LINE = checkedLine(CHECKPOINT_JSON);
+
+function parseLine(line: string): WalRecord | typeof CHECKPOINT | undefined {
   const space = line.indexOf(" ");
   if (space !== 8) return undefined;
   const json = line.slice(9);
   if (crc32(json).toString(16).padStart(8, "0") !== line.slice(0, 8)) return undefined;
+  if (json === CHECKPOINT_JSON) return CHECKPOINT;
   return JSON.parse(json, (_key, value: unknown) => {
     if (value !== null && typeof value === "object") {
       const tagged = value as { $big?: string; $hex?: string };
@@ -182,8 +230,10 @@ function parseLine(line: string): WalRecord | undefined {
   }) as WalRecord;
 }
 
+const CHECKPOINT = Symbol("checkpoint");
+
 function readRecords(text: string, path: string): WalRecord[] {
-  const records: WalRecord[] = [];
+  let records: WalRecord[] = [];
   const lines = text.split("\n");
   for (const [index, line] of lines.entries()) {
     if (line === "") continue;
@@ -197,7 +247,8 @@ function readRecords(text: string, path: string): WalRecord[] {
       }
       break;
     }
-    records.push(record);
+    if (record === CHECKPOINT) records = [];
+    else records.push(record);
   }
   return records;
 }

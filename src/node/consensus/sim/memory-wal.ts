@@ -13,26 +13,31 @@ export class SimulatedCrash extends Error {
 
 /**
  * The consensus WAL in memory: the records are the node's "disk" and outlive its crashes.
- * An append is durable once it returns; an injected crash throws before it is.
+ * An append is durable once it returns; an injected crash throws before it is. A checkpoint is
+ * held aside until the next append, as the file does, so a crash loses it as it would there.
  */
 export class MemoryWal implements ConsensusWal {
   private stored: WalRecord[] = [];
+  private checkpointed: WalRecord[] | undefined;
 
   constructor(private readonly faults: Faults<WalFault>) {}
 
-  /** What a restarted node reads. */
+  /** What a (re)started node reads: a checkpoint no append made durable was lost with the crash. */
   records(): WalRecord[] {
+    this.checkpointed = undefined;
     return [...this.stored];
   }
 
-  append(record: WalRecord): void {
+  append(records: readonly WalRecord[]): void {
     if (this.faults.fires("crashBeforeAppend"))
-      throw new SimulatedCrash(`before a WAL append (${record.kind})`);
-    this.stored.push(record);
+      throw new SimulatedCrash(`before a WAL append (${records.map((r) => r.kind).join(", ")})`);
+    if (this.checkpointed !== undefined) this.stored = this.checkpointed;
+    this.checkpointed = undefined;
+    this.stored.push(...records);
   }
 
-  rewrite(records: readonly WalRecord[]): void {
-    this.stored = [...records];
+  checkpoint(records: readonly WalRecord[]): void {
+    this.checkpointed = [...records];
   }
 
   close(): void {}
