@@ -161,6 +161,58 @@ describe("Mempool admission", () => {
   });
 });
 
+describe("Mempool commits", () => {
+  it("holds exactly what a model holds through any adds, commits at rising heights and evictions", () => {
+    const step = fc.oneof(
+      fc.record({
+        kind: fc.constant("add" as const),
+        sender: fc.constantFrom("a", "b", "c"),
+        offset: fc.nat(7),
+        expiry: fc.integer({ min: 1, max: 12 }),
+      }),
+      fc.record({
+        kind: fc.constant("commit" as const),
+        sender: fc.constantFrom("a", "b", "c"),
+        by: fc.nat(3),
+        blocks: fc.nat(2),
+      }),
+      fc.record({ kind: fc.constant("evict" as const), pick: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), (steps) => {
+        const pool = new Mempool(limits);
+        const next = new Map<string, bigint>();
+        const nonceOf = (sender: string) => next.get(sender) ?? 0n;
+        const model = new Map<string, PoolTx>();
+        let height = 0n;
+        for (const s of steps) {
+          if (s.kind === "add") {
+            const t = tx(s.sender, nonceOf(s.sender) + BigInt(s.offset), 10, height + BigInt(s.expiry));
+            if (codeOf(() => pool.add(t, nonceOf(s.sender), height + 1n)) === undefined)
+              model.set(t.hashHex, t);
+          } else if (s.kind === "commit") {
+            next.set(s.sender, nonceOf(s.sender) + BigInt(s.by));
+            height += BigInt(s.blocks);
+            pool.update(height, nonceOf);
+            for (const [hash, t] of model)
+              if (t.nonce < nonceOf(t.senderHex) || t.expiryHeight <= height) model.delete(hash);
+          } else {
+            const held = [...model.values()];
+            const victim = held[s.pick % Math.max(1, held.length)];
+            if (victim !== undefined) {
+              pool.evict(victim.hashHex);
+              model.delete(victim.hashHex);
+            }
+          }
+          expect(pool.size).toBe(model.size);
+          expect(pool.bytes).toBe(10 * model.size);
+          for (const hash of model.keys()) expect(pool.has(hash)).toBe(true);
+        }
+      }),
+    );
+  });
+});
+
 describe("Mempool reaping", () => {
   it("returns, per sender, only an unbroken run of nonces in order, within the limits", () => {
     fc.assert(

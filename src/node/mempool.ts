@@ -34,6 +34,21 @@ interface Run {
 export class MempoolError extends LedgerError {}
 
 /**
+ * A MempoolError without a stack trace: a refusal is an answer to a client (its code says all),
+ * and an overloaded node gives hundreds of thousands; capturing each one's stack was 2 % of a
+ * saturated node's time in its profile.
+ */
+export function refusal(code: string, message: string, details: Record<string, unknown>): MempoolError {
+  const depth = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new MempoolError(code, message, details);
+  } finally {
+    Error.stackTraceLimit = depth;
+  }
+}
+
+/**
  * Pending transactions, per sender in nonce order. Bounded in count and bytes; a full pool
  * rejects with MEMPOOL_FULL rather than evicting, so a client always learns its fate.
  *
@@ -48,6 +63,12 @@ export class Mempool {
   private readonly bySender = new Map<string, Map<bigint, PoolTx>>();
   private readonly byHash = new Map<string, PoolTx>();
   private readonly runs = new Map<string, Run>();
+  /**
+   * Per sender, at most the earliest expiry height among its transactions (removals leave it
+   * low, which costs only a needless scan), so a commit looks for expired ones only where some
+   * may be.
+   */
+  private readonly earliestExpiry = new Map<string, bigint>();
   private runnableCount = 0;
   private bytesHeld = 0;
   private readonly maxQueued: number;
@@ -92,9 +113,24 @@ export class Mempool {
     queue.set(tx.nonce, tx);
     this.byHash.set(tx.hashHex, tx);
     this.bytesHeld += tx.bytes.length;
+    const earliest = this.earliestExpiry.get(tx.senderHex);
+    if (earliest === undefined || tx.expiryHeight < earliest)
+      this.earliestExpiry.set(tx.senderHex, tx.expiryHeight);
     const run = this.runs.get(tx.senderHex);
-    if (run !== undefined && run.from === accountNonce && tx.nonce !== run.to) return;
-    this.recount(tx.senderHex, queue, accountNonce);
+    if (run === undefined || run.from !== accountNonce) {
+      // State ahead of the pool (a commit update() has not seen): drop what it made stale, so
+      // every nonce held stays >= run.from, which update() relies on.
+      if (run !== undefined && accountNonce > run.from)
+        for (const [nonce, held] of queue) if (nonce < accountNonce) this.remove(queue, held);
+      this.recount(tx.senderHex, queue, accountNonce);
+      return;
+    }
+    if (tx.nonce !== run.to) return; // queued behind a gap: the run is unchanged
+    // It extends the run, and may join the queued nonces after it: only those are walked, so
+    // a sender's transactions arriving in order cost O(1) each, not a walk of the whole run.
+    const before = run.to;
+    while (queue.has(run.to)) run.to++;
+    this.runnableCount += Number(run.to - before);
   }
 
   /**
@@ -104,26 +140,22 @@ export class Mempool {
    */
   check(tx: PoolTx, accountNonce: bigint, nextHeight: bigint, maxTxs = this.limits.maxTxs): void {
     if (this.byHash.has(tx.hashHex)) {
-      throw new MempoolError("TX_DUPLICATE", "this transaction is already pending", { hash: tx.hashHex });
+      throw refusal("TX_DUPLICATE", "this transaction is already pending", { hash: tx.hashHex });
     }
     if (tx.expiryHeight < nextHeight) {
-      throw new MempoolError("TX_EXPIRED", `transaction expired at height ${tx.expiryHeight}`, {
+      throw refusal("TX_EXPIRED", `transaction expired at height ${tx.expiryHeight}`, {
         expiryHeight: tx.expiryHeight.toString(),
         nextHeight: nextHeight.toString(),
       });
     }
     if (tx.nonce < accountNonce) {
-      throw new MempoolError(
-        "TX_NONCE_TOO_LOW",
-        `nonce ${tx.nonce} was already used; next is ${accountNonce}`,
-        {
-          nonce: tx.nonce.toString(),
-          expected: accountNonce.toString(),
-        },
-      );
+      throw refusal("TX_NONCE_TOO_LOW", `nonce ${tx.nonce} was already used; next is ${accountNonce}`, {
+        nonce: tx.nonce.toString(),
+        expected: accountNonce.toString(),
+      });
     }
     if (tx.nonce >= accountNonce + BigInt(this.limits.nonceWindow)) {
-      throw new MempoolError(
+      throw refusal(
         "TX_NONCE_TOO_HIGH",
         `nonce ${tx.nonce} is more than ${this.limits.nonceWindow} ahead of the next nonce ${accountNonce}`,
         { nonce: tx.nonce.toString(), expected: accountNonce.toString() },
@@ -131,19 +163,15 @@ export class Mempool {
     }
     const queue = this.bySender.get(tx.senderHex);
     if (queue?.has(tx.nonce)) {
-      throw new MempoolError("TX_NONCE_TAKEN", `another pending transaction already uses nonce ${tx.nonce}`, {
+      throw refusal("TX_NONCE_TAKEN", `another pending transaction already uses nonce ${tx.nonce}`, {
         nonce: tx.nonce.toString(),
       });
     }
     const perSender = this.limits.maxTxsPerSender ?? this.limits.nonceWindow;
     if ((queue?.size ?? 0) >= perSender) {
-      throw new MempoolError(
-        "MEMPOOL_SENDER_FULL",
-        `this sender already has ${perSender} transactions pending`,
-        {
-          pending: queue?.size ?? 0,
-        },
-      );
+      throw refusal("MEMPOOL_SENDER_FULL", `this sender already has ${perSender} transactions pending`, {
+        pending: queue?.size ?? 0,
+      });
     }
     if (this.byHash.size >= this.limits.maxTxs || this.bytesHeld + tx.bytes.length > this.limits.maxBytes) {
       throw this.full(this.limits.maxTxs);
@@ -154,7 +182,7 @@ export class Mempool {
     const atPace = this.runnableCount >= Math.min(maxTxs, this.limits.maxTxs);
     if (atPace && !(tx.nonce === runEnd && hasLater(queue, runEnd))) throw this.full(maxTxs);
     if (tx.nonce !== runEnd && this.queued >= this.maxQueued) {
-      throw new MempoolError(
+      throw refusal(
         "MEMPOOL_FULL",
         `the mempool holds ${this.queued} transactions waiting for an earlier nonce; send nonce ${runEnd} first`,
         { queued: this.queued, maxQueued: this.maxQueued, expected: runEnd.toString() },
@@ -163,7 +191,7 @@ export class Mempool {
   }
 
   private full(maxTxs: number): MempoolError {
-    return new MempoolError("MEMPOOL_FULL", "the mempool is full; retry later", {
+    return refusal("MEMPOOL_FULL", "the mempool is full; retry later", {
       size: this.byHash.size,
       runnable: this.runnableCount,
       bytes: this.bytesHeld,
@@ -221,15 +249,37 @@ export class Mempool {
     return picked;
   }
 
-  /** After a commit: drop what was included, what the new nonces made stale, and what expired. */
+  /**
+   * After a commit: drop what was included, what the new nonces made stale, and what expired.
+   * Per sender, only its committed nonces are visited, unless one of its transactions may have
+   * expired: then all of them (it was once a walk of the whole pool at every commit).
+   */
   update(committedHeight: bigint, accountNonce: (senderHex: string) => bigint): void {
     for (const [sender, queue] of this.bySender) {
       const next = accountNonce(sender);
-      for (const [nonce, tx] of queue) {
-        if (nonce < next || tx.expiryHeight <= committedHeight) this.remove(queue, tx);
+      const run = this.runs.get(sender);
+      const mayExpire = (this.earliestExpiry.get(sender) ?? 0n) <= committedHeight;
+      // Every transaction held has a nonce >= run.from (the nonce at the last commit or add).
+      if (!mayExpire && run !== undefined && next >= run.from && next - run.from <= BigInt(queue.size)) {
+        for (let nonce = run.from; nonce < next; nonce++) {
+          const tx = queue.get(nonce);
+          if (tx !== undefined) this.remove(queue, tx);
+        }
+        this.runnableCount -= Number(run.to - run.from);
+        run.from = next;
+        if (run.to < next) run.to = next;
+        while (queue.has(run.to)) run.to++;
+        this.runnableCount += Number(run.to - run.from);
+      } else {
+        let earliest: bigint | undefined;
+        for (const [nonce, tx] of queue) {
+          if (nonce < next || tx.expiryHeight <= committedHeight) this.remove(queue, tx);
+          else if (earliest === undefined || tx.expiryHeight < earliest) earliest = tx.expiryHeight;
+        }
+        if (earliest !== undefined) this.earliestExpiry.set(sender, earliest);
+        this.recount(sender, queue, next);
       }
-      this.recount(sender, queue, next);
-      if (queue.size === 0) this.bySender.delete(sender);
+      if (queue.size === 0) this.forget(sender);
     }
   }
 
@@ -249,8 +299,15 @@ export class Mempool {
     this.remove(queue, tx);
     const run = this.runs.get(tx.senderHex);
     if (run !== undefined) this.recount(tx.senderHex, queue, run.from);
-    if (queue.size === 0) this.bySender.delete(tx.senderHex);
+    if (queue.size === 0) this.forget(tx.senderHex);
     return true;
+  }
+
+  /** A sender with nothing pending any more. */
+  private forget(sender: string): void {
+    this.bySender.delete(sender);
+    this.runs.delete(sender);
+    this.earliestExpiry.delete(sender);
   }
 
   private remove(queue: Map<bigint, PoolTx>, tx: PoolTx): void {
