@@ -53,10 +53,27 @@ export function toHex(b: Uint8Array): string {
   return s;
 }
 
+// Nibble values by character code, -1 for a character that is not a hex digit.
+const NIBBLES = new Int8Array(128).fill(-1);
+for (let c = 0; c < 16; c++) {
+  NIBBLES["0123456789abcdef".charCodeAt(c)] = c;
+  NIBBLES["0123456789ABCDEF".charCodeAt(c)] = c;
+}
+
+/**
+ * Hex (either case) to bytes; a TypeError for anything else. By character code: a regular
+ * expression and a parseInt per byte made it stand out in the profile of a node taking batches
+ * of hex transactions.
+ */
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError("not a hex string");
+  if (hex.length % 2 !== 0) throw new TypeError("not a hex string");
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const high = NIBBLES[hex.charCodeAt(2 * i)] ?? -1;
+    const low = NIBBLES[hex.charCodeAt(2 * i + 1)] ?? -1;
+    if (high < 0 || low < 0) throw new TypeError("not a hex string");
+    out[i] = (high << 4) | low;
+  }
   return out;
 }
 

@@ -4,7 +4,7 @@ import type { Suite } from "../crypto/suite.js";
 import type { LedgerError } from "../errors.js";
 import { toHex } from "../ledger/bytes.js";
 import type { Chain } from "./chain.js";
-import { type Mempool, MempoolError } from "./mempool.js";
+import { type Mempool, MempoolError, refusal } from "./mempool.js";
 import type { VerifyBudget } from "./verify-budget.js";
 
 /** Who sent a transaction to this node: an API client's address, or a peer's id. */
@@ -66,11 +66,7 @@ export function admitToMempool(deps: TxAdmissionDeps, bytes: Uint8Array, source:
   if (!chain.verifiedTxs.has(admitted.hash)) {
     const budget = source.kind === "peer" ? deps.peerBudget : deps.clientBudget;
     if (!budget.take(source.kind === "peer" ? `peer:${source.id}` : source.address)) {
-      throw new MempoolError(
-        "TX_VERIFY_BUDGET",
-        "too many signatures to verify from this client; retry later",
-        {},
-      );
+      throw refusal("TX_VERIFY_BUDGET", "too many signatures to verify from this client; retry later", {});
     }
     deps.onSignatureCheck?.();
     checkTxSignature(suite, admitted);

@@ -10,9 +10,9 @@ import { errorSchema } from "../../sdk/wire/index.js";
 export const hexBytes = (what: string, maxBytes: number) =>
   z
     .string()
-    .regex(/^([0-9a-fA-F]{2})*$/, `${what} must be hex`)
+    .regex(/^(?:[0-9a-fA-F]{2})*$/, `${what} must be hex`)
     .max(maxBytes * 2, `${what} is longer than ${maxBytes} bytes`)
-    .transform((s) => fromHex(s.toLowerCase()));
+    .transform((s) => fromHex(s));
 
 export const heightString = z
   .string()

@@ -1,0 +1,20 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { fromHex, toHex } from "./bytes.js";
+
+describe("hex", () => {
+  it("round-trips any bytes, and reads upper case as lower", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+        expect(fromHex(toHex(bytes))).toEqual(bytes);
+        expect(fromHex(toHex(bytes).toUpperCase())).toEqual(bytes);
+      }),
+    );
+  });
+
+  it("refuses an odd length and every character that is not a hex digit", () => {
+    expect(() => fromHex("abc")).toThrow(TypeError);
+    for (const bad of ["0g", "g0", " 0", "0x", "é0", "0\u0130", "\u00ff0", "-1"])
+      expect(() => fromHex(bad), bad).toThrow(TypeError);
+  });
+});
