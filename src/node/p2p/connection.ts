@@ -45,6 +45,7 @@ export class Connection {
   private readonly decoder = new FrameDecoder(MAX_HELLO_FRAME_BYTES);
   private queue: OutboundQueue | undefined;
   private needDrain = false;
+  private pumpScheduled = false;
   private closeScheduled = false;
   // Monotonic: a wall-clock step must not kill every link at once.
   private lastReceivedAt = performance.now();
@@ -223,14 +224,33 @@ export class Connection {
     this.pump();
   }
 
-  /** Moves frames from the queue to the socket until the socket asks us to wait for 'drain'. */
+  /**
+   * Pumps once the current task is done: the messages queued meanwhile (a batch of transactions
+   * gossiped as they are admitted, the vote and status after a commit) leave in one write. Each
+   * frame was once a write of its own (a TLS record and a system call per transaction).
+   */
+  schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    queueMicrotask(() => {
+      this.pumpScheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Moves frames from the queue to the socket, corked into one write, until it asks for 'drain'. */
   pump(): void {
     const queue = this.queue;
     if (queue === undefined || this.state !== "open") return;
-    while (!this.needDrain) {
-      const body = queue.shift();
-      if (body === undefined) return;
-      this.writeFrame(body);
+    this.socket.cork();
+    try {
+      while (!this.needDrain) {
+        const body = queue.shift();
+        if (body === undefined) return;
+        this.writeFrame(body);
+      }
+    } finally {
+      this.socket.uncork();
     }
   }
 

@@ -267,7 +267,7 @@ export class Transport {
       );
       return false;
     }
-    if (result === "queued") link.active?.pump();
+    if (result === "queued") link.active?.schedulePump();
     return result === "queued";
   }
 
