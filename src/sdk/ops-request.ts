@@ -1,4 +1,3 @@
-import type { KeyPair, Suite } from "../crypto/suite.js";
 import {
   REQUEST_WINDOW_MS,
   type RequestScheme,
@@ -45,22 +44,12 @@ export type OpsRequestFields = SignedRequestFields;
 /** The bytes an operator signs (signedRequestBytes of this scheme). */
 export const opsRequestBytes = (f: OpsRequestFields): Uint8Array => signedRequestBytes(OPS_REQUEST, f);
 
-/** The four headers of a signed operator request; `randomBytes` and `nowMs` come from the caller. */
-export function signOpsRequest(
-  suite: Suite,
-  key: KeyPair,
-  request: { method: string; path: string; body?: unknown },
-  nowMs: number,
-  randomBytes: (n: number) => Uint8Array,
-): Record<string, string> {
-  return signRequest(OPS_REQUEST, suite, key, request, nowMs, randomBytes);
-}
+/** The four headers of a signed operator request (signRequest of this scheme). */
+export const signOpsRequest = (...args: DropFirst<Parameters<typeof signRequest>>): Record<string, string> =>
+  signRequest(OPS_REQUEST, ...args);
+
+type DropFirst<T extends unknown[]> = T extends [unknown, ...infer Rest] ? Rest : never;
 
 /** `signedInit` of an operator request to `/v1/ops/...`. */
-export const signedOpsInit = (
-  suite: Suite,
-  key: KeyPair,
-  method: "POST" | "DELETE",
-  path: string,
-  body?: object,
-): RequestInit => signedInit(OPS_REQUEST, suite, key, method, path, body);
+export const signedOpsInit = (...args: DropFirst<Parameters<typeof signedInit>>): RequestInit =>
+  signedInit(OPS_REQUEST, ...args);

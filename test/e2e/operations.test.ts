@@ -564,29 +564,18 @@ describe("changing a running network", () => {
           (a: Alert) =>
             a.rule === "NodeCertificateExpiring" && a.node === "node2" && a.labels.source === "chain",
         );
+    /** node2's certificates renewed for `days`, and recorded on the chain by governance. */
+    const renewed = async (days: bigint, id: string) => {
+      renew("node2", days);
+      await pass("org2", "renew-node-cert", "--node-cert", join(node2, "node.cert.pem"), "--id", id);
+    };
     try {
       // Registered to lapse in 5 days, inside the rule's 14.
-      renew("node2", 5n);
-      await pass(
-        "org2",
-        "renew-node-cert",
-        "--node-cert",
-        join(node2, "node.cert.pem"),
-        "--id",
-        "renew-node2-short",
-      );
+      await renewed(5n, "renew-node2-short");
       await until(() => chainExpiry()?.state === "firing", 30_000, "the chain's expiry of node2 alerts");
       expect(chainExpiry()?.labels).toEqual({ scope: "node", source: "chain" });
       // Renewed for two years: the registered expiry moves out of the window and the alert resolves.
-      renew("node2", 730n);
-      await pass(
-        "org2",
-        "renew-node-cert",
-        "--node-cert",
-        join(node2, "node.cert.pem"),
-        "--id",
-        "renew-node2",
-      );
+      await renewed(730n, "renew-node2");
       await until(() => chainExpiry() === undefined, 30_000, "the alert resolves");
       const history = await watching.monitor.history.alertHistory();
       expect(

@@ -13,7 +13,7 @@ import {
   systemdUnit,
 } from "./bundles.js";
 import { NetworkError } from "./errors.js";
-import { loadCa, loadRoots, planContext, readManifest } from "./grow.js";
+import { loadNodeIssuers, nextNodeNumber, planContext, readManifest } from "./grow.js";
 import { listenAddressOf, type NodeConfigJson, type PeerJson, planNode } from "./plan.js";
 import { DEFAULT_BASE_PORT, type NodePorts } from "./ports.js";
 import { isHostAddress } from "./topology.js";
@@ -133,13 +133,8 @@ export function addHostObserver(
   const nodes = bundledNodes(dir);
   const bundleDirs = [...new Set(nodes.map((node) => dirname(node.home)))];
   const installDir = installDirOf(bundleDirs.flatMap((d) => readBundle(d) ?? []));
-  const { root, tlsRoot } = loadRoots(dir, manifest, passphrase);
-  const org = {
-    id: orgId,
-    ca: loadCa(orgDir, "ca", passphrase),
-    tlsCa: manifest.separateTls ? loadCa(orgDir, "tls-ca", passphrase) : undefined,
-  };
-  const n = 1 + Math.max(0, ...manifest.nodes.map((node) => Number(node.moniker.replace(/^node/, ""))));
+  const { root, tlsRoot, org } = loadNodeIssuers(dir, manifest, orgId, passphrase);
+  const n = nextNodeNumber(manifest);
   const ports = nextPorts(manifest.basePort ?? DEFAULT_BASE_PORT, held);
   const place = { n, host, listen: listenAddressOf(host), observer: true, ports };
   const peers = nodes.map((node) => node.peer);

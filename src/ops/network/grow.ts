@@ -52,6 +52,27 @@ export function loadRoots(dir: string, manifest: NetworkManifest, passphrase: st
   return { root, tlsRoot };
 }
 
+/** The roots and organisation `orgId`'s CAs: what a new node of it is issued from. */
+export function loadNodeIssuers(
+  dir: string,
+  manifest: NetworkManifest,
+  orgId: string,
+  passphrase: string | undefined,
+): ReturnType<typeof loadRoots> & { org: { id: string; ca: Ca; tlsCa: Ca | undefined } } {
+  const orgDir = join(dir, "orgs", orgId);
+  const org = {
+    id: orgId,
+    ca: loadCa(orgDir, "ca", passphrase),
+    tlsCa: manifest.separateTls ? loadCa(orgDir, "tls-ca", passphrase) : undefined,
+  };
+  return { ...loadRoots(dir, manifest, passphrase), org };
+}
+
+/** The number of the next node: one past the highest nodeN of the network. */
+export function nextNodeNumber(manifest: NetworkManifest): number {
+  return 1 + Math.max(0, ...manifest.nodes.map((node) => Number(node.moniker.replace(/^node/, ""))));
+}
+
 export interface AddOrgRequest {
   readonly id: string;
   readonly name: string;
@@ -127,13 +148,8 @@ export function addObserver(dir: string, orgId: string, passphrase: string | und
       `${dir} is a network of several hosts: name the new node's host (addHostObserver, mkl network add-observer --host)`,
     );
   }
-  const { root, tlsRoot } = loadRoots(dir, manifest, passphrase);
-  const org = {
-    id: orgId,
-    ca: loadCa(orgDir, "ca", passphrase),
-    tlsCa: manifest.separateTls ? loadCa(orgDir, "tls-ca", passphrase) : undefined,
-  };
-  const n = 1 + Math.max(0, ...manifest.nodes.map((node) => Number(node.moniker.replace(/^node/, ""))));
+  const { root, tlsRoot, org } = loadNodeIssuers(dir, manifest, orgId, passphrase);
+  const n = nextNodeNumber(manifest);
   const base = manifest.basePort ?? DEFAULT_BASE_PORT;
   const ports = { api: base + n - 1, p2p: base + 10 + n - 1 };
   const place = { n, host: "127.0.0.1", listen: "127.0.0.1", observer: true, ports };
