@@ -5,21 +5,25 @@ import { afterEach, describe, expect, it } from "vitest";
 import { accountKey, readAccount } from "../app/accounts.js";
 import { addressOf } from "../app/address.js";
 import { txCodecs } from "../app/executor.js";
-import { parseGenesis } from "../app/genesis.js";
+import { parseGenesis, VALIDATORS_KEY } from "../app/genesis.js";
 import { getSuite } from "../crypto/index.js";
 import type { KeyPair, SuiteId } from "../crypto/suite.js";
+import { LedgerError } from "../errors.js";
 import { encodeSignedTx, signTx, verifyCommit, verifyInclusion, verifyStateProof } from "../ledger/index.js";
-import { ChainStore } from "../storage/chain-store.js";
+import { ChainStore, type StoreOptions } from "../storage/chain-store.js";
 import { Chain } from "./chain.js";
+import { storedBlockEvents } from "./event-feed.js";
 import { Mempool } from "./mempool.js";
 import { prepareFromMempool } from "./propose.js";
+import { takeSnapshot, verifySnapshot } from "./snapshot.js";
+import { StatePruner } from "./state-pruner.js";
 
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function setup(suiteId: SuiteId) {
+function setup(suiteId: SuiteId, storeOptions?: StoreOptions) {
   const suite = getSuite(suiteId);
   const validator = suite.generateKeyPair();
   const alice = suite.generateKeyPair();
@@ -42,7 +46,7 @@ function setup(suiteId: SuiteId) {
   });
   const dir = mkdtempSync(join(tmpdir(), "mkl-chain-"));
   dirs.push(dir);
-  const store = ChainStore.open(dir);
+  const store = ChainStore.open(dir, undefined, storeOptions);
   return { suite, validator, alice, bob, genesis, dir, store, chain: Chain.open(store, suite, genesis) };
 }
 
@@ -219,5 +223,87 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
     expect(
       chain.prepareBlock([good], 1700000001000n, validator.publicKey.bytes).outcome.results[0]?.code,
     ).toBe("OK");
+  });
+});
+
+function refusal(run: () => unknown): LedgerError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof LedgerError) return error;
+    throw error;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("a pruning node's chain", () => {
+  it("proves and snapshots every retained height, refuses older ones with STATE_PRUNED, and keeps the validator set at genesis", async () => {
+    const { suite, validator, alice, bob, genesis, store, chain, dir } = setup("ed25519", {
+      staleIndex: true,
+    });
+    const to = addressOf(suite.hash, bob.publicKey.bytes);
+    for (let nonce = 0n; nonce < 8n; nonce++) {
+      const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
+      const txs = [transfer("ed25519", alice, bob, nonce, 1n + nonce)];
+      const prepared = chain.prepareBlock(txs, timeMs, validator.publicKey.bytes);
+      chain.commit(prepared, chain.signCommit(prepared, [validator], timeMs + 1n));
+    }
+    expect(chain.height).toBe(8n);
+
+    // The node's job, keeping the last 3 roots: batches of 2 nodes until done.
+    let batches = 0;
+    let done = false;
+    const faults: unknown[] = [];
+    const pruner = new StatePruner(
+      store,
+      { keepHeights: 3, batchNodes: 2 },
+      (error) => faults.push(error),
+      (progress) => {
+        batches++;
+        done = progress.done;
+      },
+    );
+    pruner.committed(chain.height);
+    await expect.poll(() => done, { timeout: 30_000 }).toBe(true);
+    pruner.stop();
+    expect(faults).toEqual([]);
+    expect(batches).toBeGreaterThan(1);
+    expect(store.stateAvailableFrom()).toBe(6n);
+
+    const bobKey = accountKey(to);
+    for (let height = 6n; height <= 8n; height++) {
+      const { value, proof, root } = chain.proveState(bobKey, height);
+      expect(verifyStateProof(suite.hash, root, bobKey, value, proof)).toBe(true);
+    }
+    for (const height of [1n, 5n]) {
+      const error = refusal(() => chain.proveState(bobKey, height));
+      expect(error.code).toBe("STATE_PRUNED");
+      expect(error.details).toEqual({ height: height.toString(), oldestAvailable: "6" });
+    }
+    // A height never committed is still not found, not pruned.
+    expect(refusal(() => chain.proveState(bobKey, 9n)).code).toBe("HEIGHT_NOT_FOUND");
+
+    // The validator set where it was written (genesis) stays provable against that root.
+    const genesisSet = chain.proveState(VALIDATORS_KEY, 0n);
+    expect(genesisSet.value).toBeDefined();
+    expect(
+      verifyStateProof(
+        suite.hash,
+        chain.blockAt(0n)!.header.stateRoot,
+        VALIDATORS_KEY,
+        genesisSet.value,
+        genesisSet.proof,
+      ),
+    ).toBe(true);
+    expect(refusal(() => chain.proveState(bobKey, 0n)).code).toBe("STATE_PRUNED");
+
+    // The event feed replays old heights from the ring of end-event slots in the latest state.
+    expect(storedBlockEvents(chain, 2n)?.height).toBe(2n);
+
+    const file = join(dir, "snapshot");
+    expect(refusal(() => takeSnapshot(store, suite, genesis, 5n, file)).code).toBe("STATE_PRUNED");
+    takeSnapshot(store, suite, genesis, 6n, file);
+    expect(verifySnapshot(file, suite, genesis).height).toBe(6n);
+    await store.close();
   });
 });

@@ -49,6 +49,22 @@ function makeHome(): { home: string; alice: KeyPair; bob: KeyPair } {
 /** Every kill in this file may land in a pruning batch: few roots kept, small batches. */
 const AGGRESSIVE_PRUNING = { keepHeights: 3, batchNodes: 16 };
 
+/** The config of a node that injects `testFaults` (none: a clean restart). */
+function writeCrashConfig(home: string, testFaults?: Record<string, unknown>): void {
+  writeTestConfig(home, { emptyBlockIntervalMs: 50, statePruning: AGGRESSIVE_PRUNING, testFaults });
+}
+
+/** A signed transfer of `amountFen` from alice to bob. */
+function transfer(alice: KeyPair, bob: KeyPair, nonce: bigint, amountFen = 1n): Uint8Array {
+  const suite = getSuite("sm");
+  return buildSignedTx(
+    suite,
+    alice,
+    { chainId: "crash-test", nonce, expiryHeight: 10_000n },
+    transferOp(addressOfKey(suite, bob.publicKey.bytes), amountFen),
+  ).bytes;
+}
+
 /**
  * What a committed store must always satisfy: blocks 0..head all present and linked by hash,
  * and the flat state that execution reads hashes to the state root of the head block.
@@ -93,32 +109,17 @@ async function checkStoreConsistent(home: string): Promise<bigint> {
 describe("a node killed in the middle of a commit", () => {
   it("keeps the previous height intact and resumes from it", async () => {
     const { home, alice, bob } = makeHome();
-    writeTestConfig(home, {
-      emptyBlockIntervalMs: 50,
-      statePruning: AGGRESSIVE_PRUNING,
-      testFaults: { crashMidCommitAtHeight: 6 },
-    });
+    writeCrashConfig(home, { crashMidCommitAtHeight: 6 });
     const crashing = startNode(home);
     const [, signal] = (await once(crashing.child, "exit")) as [number | null, string | null];
     expect(signal).toBe("SIGKILL");
     expect(await checkStoreConsistent(home)).toBe(5n);
 
-    writeTestConfig(home, {
-      emptyBlockIntervalMs: 50,
-      statePruning: AGGRESSIVE_PRUNING,
-      testFaults: undefined,
-    });
+    writeCrashConfig(home);
     const restarted = startNode(home);
     try {
       const client = new MarketLedgerClient(await restarted.apiUrl);
-      const suite = getSuite("sm");
-      const tx = buildSignedTx(
-        suite,
-        alice,
-        { chainId: "crash-test", nonce: 0n, expiryHeight: 10_000n },
-        transferOp(addressOfKey(suite, bob.publicKey.bytes), 42n),
-      );
-      const committed = await client.waitForTx(await client.submitTx(tx.bytes), {
+      const committed = await client.waitForTx(await client.submitTx(transfer(alice, bob, 0n, 42n)), {
         timeoutMs: 15_000,
         pollMs: 25,
       });
@@ -132,19 +133,8 @@ describe("a node killed in the middle of a commit", () => {
 
   it("loses nothing live when killed halfway through a pruning batch, and prunes on after a restart", async () => {
     const { home, alice, bob } = makeHome();
-    writeTestConfig(home, {
-      emptyBlockIntervalMs: 50,
-      statePruning: AGGRESSIVE_PRUNING,
-      testFaults: { crashMidPrune: true },
-    });
+    writeCrashConfig(home, { crashMidPrune: true });
     const suite = getSuite("sm");
-    const transferTx = (nonce: bigint) =>
-      buildSignedTx(
-        suite,
-        alice,
-        { chainId: "crash-test", nonce, expiryHeight: 10_000n },
-        transferOp(addressOfKey(suite, bob.publicKey.bytes), 1n),
-      ).bytes;
     const crashing = startNode(home);
     let exited = false;
     const exit = once(crashing.child, "exit").then((result) => {
@@ -155,7 +145,7 @@ describe("a node killed in the middle of a commit", () => {
     // One transfer a block changes state every block, so the pruner has superseded nodes to delete.
     let nonce = 0n;
     while (!exited && nonce < 100n) {
-      const hash = await client.submitTx(transferTx(nonce)).catch(() => undefined);
+      const hash = await client.submitTx(transfer(alice, bob, nonce)).catch(() => undefined);
       if (hash === undefined) break;
       nonce++;
       await client.waitForTx(hash, { timeoutMs: 15_000, pollMs: 25 }).catch(() => undefined);
@@ -164,18 +154,14 @@ describe("a node killed in the middle of a commit", () => {
     expect(signal).toBe("SIGKILL");
     const crashedAt = await checkStoreConsistent(home);
 
-    writeTestConfig(home, {
-      emptyBlockIntervalMs: 50,
-      statePruning: AGGRESSIVE_PRUNING,
-      testFaults: undefined,
-    });
+    writeCrashConfig(home);
     const restarted = startNode(home);
     try {
       const again = new MarketLedgerClient(await restarted.apiUrl);
       const state = await again.state(accountKey(addressOfKey(suite, alice.publicKey.bytes)));
       nonce = decode(accountCodec, fromHex(state.value as string)).nonce;
       for (let i = 0; i < 6; i++) {
-        const committed = await again.waitForTx(await again.submitTx(transferTx(nonce++)), {
+        const committed = await again.waitForTx(await again.submitTx(transfer(alice, bob, nonce++)), {
           timeoutMs: 15_000,
           pollMs: 25,
         });
@@ -204,13 +190,7 @@ describe("a node killed in the middle of a commit", () => {
       if (state.value !== null) nonce = decode(accountCodec, fromHex(state.value)).nonce;
       // Submit a bounded burst, then kill without warning while blocks are being made.
       for (let i = 0; i < 30; i++) {
-        const tx = buildSignedTx(
-          suite,
-          alice,
-          { chainId: "crash-test", nonce: nonce++, expiryHeight: 10_000n },
-          transferOp(addressOfKey(suite, bob.publicKey.bytes), 1n),
-        );
-        await client.submitTx(tx.bytes).catch(() => {});
+        await client.submitTx(transfer(alice, bob, nonce++)).catch(() => {});
       }
       await new Promise((resolve) => setTimeout(resolve, 40 + round * 37));
       await killNode(node.child);
