@@ -1,4 +1,4 @@
-import { cpSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { genesisSchema } from "../src/app/genesis.js";
 import { getSuite } from "../src/crypto/index.js";
@@ -31,6 +31,8 @@ export interface CatchUpOptions {
   readonly live?: { readonly txPerSecond: number; readonly blockIntervalMs: number };
   /** Profile the syncing node's CPU (its top functions by self time come back as `hot`). */
   readonly cpuProfile?: boolean;
+  /** The syncing node's `verifyWorkers` (0: its event loop verifies every signature). */
+  readonly verifyWorkers?: number;
 }
 
 export interface CatchUpBench {
@@ -58,6 +60,9 @@ export async function runCatchUpBench(suiteId: SuiteId, options: CatchUpOptions)
     const builtMs = await buildChain(suite, net.homes, net.keys, options);
     const [first, ...others] = net.homes as [string, ...string[]];
     const behind = others.pop() as string;
+    const configPath = join(behind, "config.json");
+    const config = JSON.parse(readFileSync(configPath, "utf8"));
+    writeFileSync(configPath, JSON.stringify({ ...config, verifyWorkers: options.verifyWorkers ?? 0 }));
     for (const home of others) cpSync(join(first, "data"), join(home, "data"), { recursive: true });
     for (const home of [first, ...others]) nodes.push(startBenchNode(home));
     await Promise.all(nodes.map((n) => n.apiUrl));
@@ -113,7 +118,8 @@ function rowsOf(
   syncing: ProcessFigures,
   builtMs: number,
 ): BenchRow[] {
-  const label = `catch-up ${suiteId}, an empty node syncs ${options.blocks} blocks of ${options.txsPerBlock} transfers`;
+  const workers = options.verifyWorkers ? ` (${options.verifyWorkers} verification workers)` : "";
+  const label = `catch-up ${suiteId}, an empty node${workers} syncs ${options.blocks} blocks of ${options.txsPerBlock} transfers`;
   const blocksPerS = options.blocks / seconds;
   const txPerS = (options.blocks * options.txsPerBlock) / seconds;
   const live = options.live;

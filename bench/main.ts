@@ -36,7 +36,7 @@ const ON_REQUEST = new Set(["scaling", "catchup", "footprint", "snapshot"]);
 
 /**
  * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N]
- * [--scaling-orders 10000,1000000] [--catchup-blocks N] [--catchup-txs N] [--footprint-orders N]
+ * [--scaling-orders 10000,1000000] [--catchup-blocks N] [--catchup-txs N] [--verify-workers N] [--footprint-orders N]
  * [--footprint-block-txs N] [--footprint-keep-heights N,...] [--snapshot-accounts N] [--snapshot-repo DIR]
  * [--cpu-prof]` (`scaling`, `catchup`, `footprint` and `snapshot` run only when named):
  * every figure beside the limit or reference it is measured against, as a table, and the
@@ -55,6 +55,8 @@ async function main(): Promise<void> {
       "scaling-orders": { type: "string", default: "10000,1000000" },
       "catchup-blocks": { type: "string", default: "50000" },
       "catchup-txs": { type: "string", default: "8" },
+      // The syncing node's verification worker threads in `catchup`.
+      "verify-workers": { type: "string", default: "0" },
       "footprint-orders": { type: "string", default: "2000" },
       "footprint-block-txs": { type: "string", default: "300" },
       "footprint-keep-heights": { type: "string" },
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
     const run = await runCatchUpBench(suite, {
       blocks: Number(values["catchup-blocks"]),
       txsPerBlock: Number(values["catchup-txs"]),
+      verifyWorkers: Number(values["verify-workers"]),
       ...(live ? { live: { txPerSecond: live.committedTps, blockIntervalMs: live.blockIntervalMs } } : {}),
       cpuProfile: values["cpu-prof"],
     });

@@ -121,6 +121,12 @@ export const nodeConfigSchema = z.strictObject({
   emptyBlockIntervalMs: z.number().int().min(50).max(3_600_000).default(1_000),
   /** After the first transaction arrives, wait this long to gather more into the block. */
   batchDelayMs: z.number().int().min(0).max(10_000).default(10),
+  /**
+   * Worker threads that verify signatures off the event loop (today: a synced batch of blocks,
+   * while catching up); 0 verifies them inline. Default 0: four validators sharing two cores
+   * (the bench, a test network) have no idle core to give them, and each thread costs memory.
+   */
+  verifyWorkers: z.number().int().min(0).max(64).default(0),
   mempool: z
     .strictObject({
       maxTxs: z.number().int().min(1).max(1_000_000).default(50_000),

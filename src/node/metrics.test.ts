@@ -29,6 +29,7 @@ const FIGURES = [
   "mkl_mempool_bytes",
   "mkl_txs_admitted_total",
   "mkl_txs_rejected_total",
+  "mkl_verify_worker_restarts_total",
   "mkl_block_size_bytes",
   "mkl_block_txs",
   "mkl_block_stage_seconds",

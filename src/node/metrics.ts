@@ -233,6 +233,17 @@ export class NodeMetrics {
     help: "Transaction signatures verified at admission (after every cheaper check passed)",
     registers: this.r,
   });
+  readonly poolSignatureChecks = new Counter({
+    name: "mkl_verify_pool_checks_total",
+    help: "Signatures the verification pool checked, on a worker thread or inline (no workers, a small batch, a full pool)",
+    labelNames: ["thread"],
+    registers: this.r,
+  });
+  readonly verifyWorkerRestarts = new Counter({
+    name: "mkl_verify_worker_restarts_total",
+    help: "Verification worker threads restarted after one died",
+    registers: this.r,
+  });
 
   // ---- storage and host --------------------------------------------------------------------
   readonly walBytes = new Gauge({

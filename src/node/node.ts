@@ -31,6 +31,7 @@ import { SoloEngine } from "./solo-engine.js";
 import { pinValidatorSetsOfOlderStore, StatePruner } from "./state-pruner.js";
 import { storeFaultsOf } from "./test-faults.js";
 import { admitToMempool, type TxAdmissionDeps, type TxSource } from "./tx-admission.js";
+import { VerifyPool } from "./verify/pool.js";
 import { VerifyBudget } from "./verify-budget.js";
 
 export const NODE_VERSION = "0.1.0";
@@ -71,6 +72,8 @@ export class LedgerNode {
   private readonly peersSeen = new Set<string>();
   private readonly admission: TxAdmissionDeps;
   private readonly pace: CommitPace;
+  /** Signature verification on worker threads (config.verifyWorkers; none by default). */
+  private readonly verifyPool: VerifyPool;
 
   private constructor(
     /** As loaded, with what a SIGHUP reload applied since (see reloadConfig). */
@@ -83,6 +86,13 @@ export class LedgerNode {
     home: string,
   ) {
     this.mempool = new Mempool({ ...config.mempool, nonceWindow: genesis.params.nonceWindow });
+    this.verifyPool = new VerifyPool({
+      suite,
+      workers: config.verifyWorkers,
+      log,
+      onVerified: (thread, checks) => this.metrics.poolSignatureChecks.inc({ thread }, checks),
+      onRestart: () => this.metrics.verifyWorkerRestarts.inc(),
+    });
     this.pace = new CommitPace({
       targetWaitMs: config.mempool.targetWaitMs,
       minTxs: genesis.params.maxBlockTxs,
@@ -184,6 +194,7 @@ export class LedgerNode {
       batchDelayMs: this.config.batchDelayMs,
       senderNonce: this.senderNonce,
       log: this.log,
+      verifyPool: this.verifyPool,
       observer: guarded(this.consensusFigures, (err) => this.log.error({ err }, "consensus figures failed")),
       onCommit: (batch) => this.afterCommit(batch),
       onEvidence: (evidence, signed) => {
@@ -272,6 +283,7 @@ export class LedgerNode {
       node.bft?.stop();
       node.pruner?.stop();
       await node.transport?.stop();
+      await node.verifyPool.close();
       await store.close();
       const p2p = config.p2p === undefined ? "" : ` on ${config.p2p.host}:${config.p2p.port}`;
       throw startupFailure(error, `cannot start the p2p transport${p2p}`);
@@ -346,6 +358,7 @@ export class LedgerNode {
     this.engine?.stop();
     this.pruner?.stop();
     await this.transport?.stop();
+    await this.verifyPool.close(); // answers what is in flight, then ends the threads
     await this.chain.store.close();
     this.log.info("node stopped");
   }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { txCodecs } from "../../app/executor.js";
+import { getSuite } from "../../crypto/index.js";
 import { type Block, encodeBlock } from "../../ledger/block.js";
+import { encodeSignedTx, signTx, txHash } from "../../ledger/tx.js";
+import { transferOp } from "../../sdk/transactions.js";
+import type { Chain } from "../chain.js";
+import { VerifiedTxs } from "../verified-txs.js";
+import { VerifyPool } from "../verify/pool.js";
 import { BlockSync } from "./block-sync.js";
 import {
   certify,
@@ -104,5 +111,52 @@ describe("BlockSync", () => {
     time.advance(2_000);
     sync.maybeRequest();
     expect(new Set(sent.map((s) => s.to))).toEqual(new Set(["bad", "good"]));
+  });
+
+  it("verifies a synced batch's transaction signatures in the pool and records exactly those that verify", async () => {
+    const p256 = getSuite("ecdsa-p256");
+    const key = p256.generateKeyPair();
+    const signed = (nonce: bigint) =>
+      encodeSignedTx(
+        signTx(
+          p256,
+          key.privateKey,
+          {
+            chainId: "c",
+            sender: key.publicKey.bytes,
+            nonce,
+            expiryHeight: 9n,
+            op: transferOp(new Uint8Array(20), 1n),
+          },
+          txCodecs,
+        ),
+        txCodecs,
+      );
+    const txs = Array.from({ length: 12 }, (_, i) => signed(BigInt(i)));
+    const forged = Uint8Array.from(txs[5] as Uint8Array);
+    forged[forged.length - 3] = (forged[forged.length - 3] as number) ^ 1; // a signature byte
+    txs[5] = forged;
+    const template = newChain();
+    growChain(template, 1);
+    const blocks = [encodeBlock({ ...(template.blockAt(1n) as Block), txs }), new Uint8Array([1, 2])];
+    // preverify needs only the chain's suite and its record of verified transactions.
+    const chain = { suite: p256, verifiedTxs: new VerifiedTxs() } as unknown as Chain;
+    const time = manualTime();
+    const sync = new BlockSync({
+      chain,
+      network: recordingNetwork().network,
+      clock: time.clock,
+      refusals: refusalsFor(time.clock).refusals,
+      onApplied: () => {},
+    });
+    const where: string[] = [];
+    const pool = new VerifyPool({ suite: p256, workers: 1, minBatch: 1, onVerified: (w) => where.push(w) });
+    try {
+      await sync.preverify(pool, blocks);
+    } finally {
+      await pool.close();
+    }
+    expect(txs.map((tx) => chain.verifiedTxs.has(txHash(p256, tx)))).toEqual(txs.map((_, i) => i !== 5));
+    expect(where).toEqual(["worker"]);
   });
 });

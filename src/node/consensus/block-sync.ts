@@ -1,7 +1,10 @@
 import { InvalidBlockError, isInvalidInput } from "../../app/errors.js";
+import { txCodecs } from "../../app/executor.js";
 import { type Block, decodeBlock } from "../../ledger/block.js";
 import { verifyCommit } from "../../ledger/commit.js";
+import { decodeSignedTx, txHash, txSignBytes } from "../../ledger/tx.js";
 import type { Chain, PreparedBlock } from "../chain.js";
+import type { SignatureCheck, VerifyPool } from "../verify/pool.js";
 import type { Clock, PeerNetwork } from "./ports.js";
 import type { Refusals } from "./refusals.js";
 import { encodePeerMessage } from "./wire.js";
@@ -126,6 +129,42 @@ export class BlockSync {
     if (applied.length > 0) this.options.onApplied(applied);
     if (failure !== undefined) throw failure.error;
     return applied.length;
+  }
+
+  /**
+   * Verifies the signatures of the synced blocks' transactions in the pool's workers, and
+   * records those that verify as this node does at admission (VerifiedTxs): executing the
+   * blocks then checks no signature twice. What does not decode or verify is left for the
+   * execution to refuse, exactly as without the pool.
+   */
+  async preverify(pool: VerifyPool, encodedBlocks: readonly Uint8Array[]): Promise<void> {
+    const { chain } = this.options;
+    const hashes: Uint8Array[] = [];
+    const checks: SignatureCheck[] = [];
+    for (const encoded of encodedBlocks) {
+      let txs: Uint8Array[];
+      try {
+        txs = decodeBlock(encoded).txs;
+      } catch (error) {
+        if (isInvalidInput(error)) continue;
+        throw error;
+      }
+      for (const bytes of txs) {
+        const hash = txHash(chain.suite, bytes);
+        if (chain.verifiedTxs.has(hash)) continue;
+        try {
+          const tx = decodeSignedTx(bytes, txCodecs);
+          checks.push({ publicKey: tx.sender, message: txSignBytes(tx, txCodecs), signature: tx.signature });
+          hashes.push(hash);
+        } catch (error) {
+          if (!isInvalidInput(error)) throw error;
+        }
+      }
+    }
+    const valid = await pool.verify(checks);
+    valid.forEach((ok, i) => {
+      if (ok) chain.verifiedTxs.add(hashes[i] as Uint8Array);
+    });
   }
 
   /** Our next block, executed, if its certificate verifies; undefined for another height; throws if invalid. */

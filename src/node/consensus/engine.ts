@@ -14,6 +14,7 @@ import {
   type WalRecord,
 } from "../../consensus/index.js";
 import type { KeyPair, Suite } from "../../crypto/suite.js";
+import { InvariantError } from "../../errors.js";
 import { type Faults, noFaults } from "../../faults.js";
 import { type Block, blockHash, lastCommitHash } from "../../ledger/block.js";
 import { bytesEqual, toHex } from "../../ledger/bytes.js";
@@ -21,6 +22,7 @@ import type { SignedVote } from "../../ledger/signed-vote.js";
 import type { Chain, CommittedBlock } from "../chain.js";
 import type { Mempool } from "../mempool.js";
 import { isTxRefusal } from "../tx-admission.js";
+import type { VerifyPool } from "../verify/pool.js";
 import { type AppliedBlock, BlockSync } from "./block-sync.js";
 import { type BufferedMessage, NextHeightBuffer } from "./next-height-buffer.js";
 import type { Clock, ConsensusWal, EngineObserver, PeerNetwork, TimerHandle, Timers } from "./ports.js";
@@ -64,6 +66,11 @@ export interface BftEngineOptions {
   readonly maxBlockBytes: number;
   readonly senderNonce: (senderHex: string) => bigint;
   readonly log: Logger;
+  /**
+   * Worker threads that verify a synced batch's transaction signatures while the event loop goes
+   * on (catching up); without it, or with no workers, execution verifies them inline.
+   */
+  readonly verifyPool?: VerifyPool;
   /** Consensus events for metrics and the simulator (see ports.ts). */
   readonly observer?: EngineObserver;
   /** Deliberate bugs, for the simulator's broken-engine tests only; the node passes none. */
@@ -120,6 +127,8 @@ export class BftEngine {
   private lastStep = "";
   /** The scheduled validator-set change already given to the core. */
   private fedScheduledSet: string | undefined;
+  /** Synced batches being verified in the pool, applied in the order they arrived. */
+  private syncing: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: BftEngineOptions) {
     this.observer = options.observer ?? {};
@@ -649,8 +658,33 @@ export class BftEngine {
     }
   }
 
-  /** Blocks a peer sent (see BlockSync); then the core restarts after the new head. */
+  /**
+   * Blocks a peer sent (see BlockSync). With verification workers, their transactions'
+   * signatures are verified there first, batch after batch in arrival order; a fault meets the
+   * same fate as on the synchronous path (the transport's callback: logged, or a crash for a bug).
+   */
   private applySyncedBlocks(peerId: string, encodedBlocks: Uint8Array[]): void {
+    const pool = this.options.verifyPool;
+    if (pool === undefined || pool.workers === 0) {
+      this.applyVerifiedBlocks(peerId, encodedBlocks);
+      return;
+    }
+    this.syncing = this.syncing
+      .then(() => this.sync.preverify(pool, encodedBlocks))
+      .then(() => {
+        if (this.running) this.applyVerifiedBlocks(peerId, encodedBlocks);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof InvariantError)
+          queueMicrotask(() => {
+            throw err;
+          });
+        else this.options.log.error({ err }, "applying synced blocks failed");
+      });
+  }
+
+  /** Blocks a peer sent, applied (see BlockSync); then the core restarts after the new head. */
+  private applyVerifiedBlocks(peerId: string, encodedBlocks: Uint8Array[]): void {
     const applied = this.sync.apply(peerId, encodedBlocks);
     if (applied === 0) return;
     const height = this.chain.height;
