@@ -25,9 +25,9 @@ import { bytesToHex, randomBytes } from "../../../src/crypto/bytes.js";
 import { LedgerError } from "../../../src/errors.js";
 import { decodeUserCode } from "../../../src/pki/user-code.js";
 import { PAYMENT_REQUEST } from "../../../src/sdk/payment-request.js";
-import { signRequest } from "../../../src/sdk/signed-request.js";
 import { api, type OrderViewJson, type ProductJson } from "../chain/api.js";
 import { signRefundRequest } from "../chain/refund-request.js";
+import { useRequestSigner } from "../chain/request-signer.js";
 import { useSuite } from "../chain/suite.js";
 import { ChainRefusal, client, eventAttribute, idempotencyKey } from "../chain/tx.js";
 import { yuan } from "../components/format.js";
@@ -293,22 +293,8 @@ function basketOf(lines: OrderViewJson[]): Basket {
 function PaySimulator({ basket, onClose }: { basket: Basket; onClose: () => void }) {
   const { t } = useTranslation();
   const { message } = AntApp.useApp();
-  const suite = useSuite();
-  const { unlocked } = useSession();
-  /** The payment is the buyer's request, signed here with the unlocked key (the node checks it is the basket's buyer). */
-  const sign = (path: string, body: object) => {
-    if (suite === undefined || unlocked === undefined)
-      throw new LedgerError("KEY_LOCKED", t("keys.unlockFirst"));
-    const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
-    return signRequest(
-      PAYMENT_REQUEST,
-      suite,
-      unlocked,
-      { method: "POST", path, body },
-      systemClock.now(),
-      random,
-    );
-  };
+  // The payment is the buyer's request, signed with the unlocked key (the node checks it is the basket's buyer).
+  const sign = useRequestSigner(PAYMENT_REQUEST);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const record = (reference: string) => {
@@ -320,7 +306,7 @@ function PaySimulator({ basket, onClose }: { basket: Basket; onClose: () => void
     setBusy(true);
     setError(undefined);
     try {
-      const { hash } = await api.simulatePayment(basket.id, sign);
+      const { hash } = await api.simulatePayment(basket.id, (path, body) => sign("POST", path, body));
       const status = await client.waitForTx(hash, { timeoutMs: 60_000, pollMs: 250 });
       if (status.result.code !== "OK")
         throw new ChainRefusal(status.result.code, status.result.message, status.height, hash);

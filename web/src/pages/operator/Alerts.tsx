@@ -2,15 +2,13 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { Alert, Button, Card, Select, Space, Table, Tag, Typography } from "antd";
 import { useState } from "react";
 import { useTranslation } from "react-i18next";
-import { systemClock } from "../../../../src/clock.js";
 import { LedgerError } from "../../../../src/errors.js";
 import type { Alert as MonitorAlert, Silence } from "../../../../src/ops/monitor/alerts.js";
 import type { NodeView } from "../../../../src/ops/monitor/view.js";
-import { signOpsRequest } from "../../../../src/sdk/ops-request.js";
+import { OPS_REQUEST } from "../../../../src/sdk/ops-request.js";
 import { getJson, sendJson } from "../../chain/api.js";
-import { useSuite } from "../../chain/suite.js";
+import { useRequestSigner } from "../../chain/request-signer.js";
 import { QueryState } from "../../components/states.js";
-import { useSession } from "../../session.js";
 
 /**
  * The operator's alerts and every node's height and lag, from the embedded monitor. The node
@@ -28,15 +26,9 @@ type OpsSend = (method: "POST" | "DELETE", path: string, body?: object) => Promi
 
 /** Sends a write signed with the session's unlocked key; refused here while the key is locked. */
 function useOpsSend(): OpsSend {
-  const { t } = useTranslation();
-  const suite = useSuite();
-  const { unlocked } = useSession();
+  const sign = useRequestSigner(OPS_REQUEST);
   return async (method, path, body) => {
-    if (suite === undefined || unlocked === undefined)
-      throw new LedgerError("KEY_LOCKED", t("keys.unlockFirst"));
-    const random = (n: number) => crypto.getRandomValues(new Uint8Array(n));
-    const headers = signOpsRequest(suite, unlocked, { method, path, body }, systemClock.now(), random);
-    await sendJson(method, path, body, headers);
+    await sendJson(method, path, body, sign(method, path, body));
   };
 }
 
