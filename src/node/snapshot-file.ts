@@ -57,7 +57,7 @@ class Sink {
 
   write(data: Uint8Array): void {
     if (this.used + data.length > this.buffer.length) this.flush();
-    if (data.length > this.buffer.length) writeSync(this.fd, data);
+    if (data.length > this.buffer.length) this.writeAll(data, data.length);
     else {
       this.buffer.set(data, this.used);
       this.used += data.length;
@@ -71,9 +71,14 @@ class Sink {
   }
 
   flush(): void {
-    let at = 0;
-    while (at < this.used) at += writeSync(this.fd, this.buffer, at, this.used - at);
+    this.writeAll(this.buffer, this.used);
     this.used = 0;
+  }
+
+  /** writeSync may write less than asked: on until all `length` bytes are out. */
+  private writeAll(data: Uint8Array, length: number): void {
+    let at = 0;
+    while (at < length) at += writeSync(this.fd, data, at, length - at);
   }
 }
 

@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { genesisSchema } from "../app/genesis.js";
 import { getSuite } from "../crypto/index.js";
+import { type CommitCertificate, decodeBlock } from "../ledger/block.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, SdkError, transferOp } from "../sdk/index.js";
 import { ChainStore, type RestoreBatch } from "../storage/chain-store.js";
 import { until } from "../until.test-util.js";
@@ -126,6 +127,18 @@ describe("state snapshots", () => {
     }));
     expect(await refusal(restoreSnapshot(home, otherChain))).toMatch(
       /^SNAPSHOT_OTHER_CHAIN: .*another-chain/,
+    );
+    // A validator-set change taken from another chain (validators may reuse their keys there).
+    const spliced = tampered("spliced-change", (s) => {
+      const block = decodeBlock(s.header.block);
+      const announced = {
+        header: { ...block.header, chainId: "another-chain", height: 1n },
+        commit: block.commit as CommitCertificate,
+      };
+      return { ...s, header: { ...s.header, setChanges: [{ announced, validators: [] }] } };
+    });
+    expect(await refusal(restoreSnapshot(home, spliced))).toMatch(
+      /^SNAPSHOT_OTHER_CHAIN: .*change at height 1 is of chain another-chain/,
     );
     const swapped = tampered("order", (s) => ({ ...s, entries: [...s.entries].reverse() }));
     expect(await refusal(restoreSnapshot(home, swapped))).toMatch(

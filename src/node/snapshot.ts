@@ -31,9 +31,12 @@ import {
  */
 export { SnapshotError };
 
+/** The store's state-tree nodes, as the tree code reads them. */
+const treeNodes = (store: ChainStorage) => ({ get: (hash: Uint8Array) => store.getStateNode(hash) });
+
 /** Every leaf of the state tree with this root, in tree order (H(key) order), one at a time. */
 function* stateEntries(store: ChainStorage, root: Uint8Array): Generator<SnapshotEntry> {
-  const nodes = { get: (hash: Uint8Array) => store.getStateNode(hash) };
+  const nodes = treeNodes(store);
   const stack: Uint8Array[] = isEmptyHash(root) ? [] : [root];
   while (stack.length > 0) {
     const node = loadNode(nodes, stack.pop() as Uint8Array);
@@ -47,8 +50,7 @@ function* stateEntries(store: ChainStorage, root: Uint8Array): Generator<Snapsho
 
 /** The validator set in the state with this root (written at the end of the block that changed it). */
 function validatorsAtRoot(store: ChainStorage, suite: Suite, root: Uint8Array): GenesisValidator[] {
-  const nodes = { get: (hash: Uint8Array) => store.getStateNode(hash) };
-  const value = getAt(nodes, (d) => suite.hash(d), root, VALIDATORS_KEY);
+  const value = getAt(treeNodes(store), (d) => suite.hash(d), root, VALIDATORS_KEY);
   if (value === undefined) throw new SnapshotError("SNAPSHOT_NO_VALIDATORS", "a state without validators");
   return decode(validatorSetCodec, value);
 }
@@ -135,6 +137,12 @@ function verifyHeader(header: SnapshotHeader, suite: Suite, genesis: Genesis): B
   let after = 0n;
   for (const { announced, validators: next } of header.setChanges) {
     const { header: announcing, commit } = announced;
+    // Validators may sign other chains with the same keys: a change announced on one is no change here.
+    if (announcing.chainId !== genesis.chainId)
+      refuse(
+        "SNAPSHOT_OTHER_CHAIN",
+        `the validator-set change at height ${announcing.height} is of chain ${announcing.chainId}`,
+      );
     if (announcing.height <= after || announcing.height >= header.height)
       refuse(
         "SNAPSHOT_BAD_CERTIFICATE",
