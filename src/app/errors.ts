@@ -30,8 +30,18 @@ export type AccountErrorCode = (typeof ACCOUNT_ERROR_CODES)[number];
 
 export class AccountError extends OperationError<AccountErrorCode> {}
 
-/** Why a block is invalid: what it carries (txs, nonces, its certificate of the head, its time, its header). */
+/**
+ * Why a block is invalid: what it carries (txs, nonces, its certificate of the head, its time, its
+ * header); BACKFILL_: a block below a restored node's snapshot that the block above does not certify.
+ */
 export const INVALID_BLOCK_CODES = [
+  "BACKFILL_COMMIT_MISMATCH",
+  "BACKFILL_GENESIS_MISMATCH",
+  "BACKFILL_HASH_MISMATCH",
+  "BACKFILL_LAST_COMMIT_MISMATCH",
+  "BACKFILL_RESULTS_MISMATCH",
+  "BACKFILL_TXS_MISMATCH",
+  "BACKFILL_WRONG_HEIGHT",
   "BLOCK_BAD_LAST_COMMIT",
   "BLOCK_BAD_NONCE",
   "BLOCK_BAD_TIME",

@@ -34,6 +34,8 @@ export const txResultCodec = struct({
   events: list(eventCodec, 64),
 });
 export type TxResult = CodecType<typeof txResultCodec>;
+/** A block's results as stored and sent with it, one per transaction in block order. */
+export const txResultsCodec = list(txResultCodec, 20_000);
 
 /** A value an operation error may carry as a detail: each has one text form. */
 export type DetailValue = string | number | bigint | boolean;

@@ -54,9 +54,11 @@ export type ProtocolParams = z.infer<typeof paramsSchema>;
  * 8: organisations join only by governance (admitOrganisation): registerOrganisation, with which
  * the platform operator admitted one alone, is retired (tag 100);
  * 9: an order line records its unit cost at creation, sales records their cost, and anomalies
- * are counted per enterprise and kind (mkt/anomalies/).
+ * are counted per enterprise and kind (mkt/anomalies/);
+ * 10: p2p messages backfillRequest (tag 7) and backfillBlocks (tag 8), with which a node
+ * restored from a snapshot fetches the blocks below it with their results.
  */
-export const PROTOCOL_VERSION = 9;
+export const PROTOCOL_VERSION = 10;
 
 export const genesisSchema = z.object({
   protocolVersion: z

@@ -1,6 +1,6 @@
 import { readAccount } from "../app/accounts.js";
 import { InvalidBlockError } from "../app/errors.js";
-import { type TxResult, txResultCodec } from "../app/events.js";
+import { type TxResult, txResultCodec, txResultsCodec } from "../app/events.js";
 import { type BlockOutcome, executeBlock } from "../app/executor.js";
 import {
   type Genesis,
@@ -30,7 +30,6 @@ import {
   getAt,
   inclusionProof,
   lastCommitHash,
-  list,
   MemoryNodeStore,
   merkleRoot,
   nodesOnPath,
@@ -46,7 +45,6 @@ import { StorageError } from "../storage/chain-store.js";
 import type { ChainStorage } from "../storage/storage.js";
 import { VerifiedTxs } from "./verified-txs.js";
 
-const resultsCodec = list(txResultCodec, 20_000);
 const genesisBlocks = new WeakMap<Genesis, Map<Suite, PreparedBlock & { writes: StateWriteEntry[] }>>();
 const ZERO_HASH = new Uint8Array(32);
 
@@ -157,7 +155,7 @@ export class Chain {
 
   resultsAt(height: bigint): TxResult[] | undefined {
     const bytes = this.store.getResults(height);
-    return bytes === undefined ? undefined : decode(resultsCodec, bytes);
+    return bytes === undefined ? undefined : decode(txResultsCodec, bytes);
   }
 
   validators(): Validator[] {
@@ -370,7 +368,7 @@ export class Chain {
       height: certified.header.height,
       blockHash: prepared.hash,
       blockBytes: encodeBlock(certified),
-      resultsBytes: encode(resultsCodec, prepared.outcome.results),
+      resultsBytes: encode(txResultsCodec, prepared.outcome.results),
       txHashes: prepared.outcome.txHashes,
       stateWrites: prepared.outcome.writes,
       stateNodes: prepared.stateNodes,
@@ -424,6 +422,12 @@ export class Chain {
   ): { value: Uint8Array | undefined; proof: StateProof; root: Uint8Array } {
     const root = this.store.stateRootAt(height);
     if (root === undefined) {
+      if (height <= this.height)
+        throw new StorageError(
+          "STATE_NOT_HELD",
+          `the state at height ${height} is not held here: this node started from a snapshot above it`,
+          { height: height.toString() },
+        );
       throw new StorageError("HEIGHT_NOT_FOUND", `no committed block at height ${height}`, {
         height: height.toString(),
       });

@@ -216,11 +216,13 @@ export const nodeConfigSchema = z.strictObject({
    * Test only: faults the end-to-end tests inject into a real node process (see test-faults.ts).
    * `crashMidCommitAtHeight`: the process kills itself (SIGKILL) halfway through that commit;
    * `crashMidPrune`: halfway through the first pruning batch that deletes nodes.
+   * `crashMidBackfillAtHeight`: halfway through the backfill write that stores that height.
    */
   testFaults: z
     .strictObject({
       crashMidCommitAtHeight: z.number().int().min(1).optional(),
       crashMidPrune: z.boolean().optional(),
+      crashMidBackfillAtHeight: z.number().int().min(1).optional(),
     })
     .optional(),
 });

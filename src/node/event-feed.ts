@@ -223,7 +223,10 @@ export class EventFeed {
     sub.replaying = true;
     void this.replayLoop(sub)
       .catch((error: unknown) => {
-        if (isInvalidInput(error) || (error instanceof LedgerError && error.code === "STATE_PRUNED")) {
+        // A state this node does not keep (pruned) or never held (below its snapshot).
+        const unheld =
+          error instanceof LedgerError && (error.code === "STATE_PRUNED" || error.code === "STATE_NOT_HELD");
+        if (isInvalidInput(error) || unheld) {
           sub.socket.close(1011, error.code);
           return;
         }
@@ -237,6 +240,12 @@ export class EventFeed {
 
   private async replayLoop(sub: Subscriber): Promise<void> {
     for (let sent = 1; !sub.closed && sub.nextHeight <= this.chain.height; sent++) {
+      // A node restored from a snapshot: a block below it that backfill has not stored yet.
+      const from = this.chain.store.historyFrom();
+      if (from !== undefined && sub.nextHeight < from) {
+        sub.socket.close(1011, "BLOCK_NOT_YET_BACKFILLED");
+        return;
+      }
       const block = storedBlockEvents(this.chain, sub.nextHeight);
       invariant(block !== undefined, "every block up to the chain's height is stored", {
         height: sub.nextHeight.toString(),

@@ -92,6 +92,21 @@ describe("node wire golden vectors", () => {
       toHex(encodePeerMessage({ kind: "blocks", value: [h(0xb0, 2), h(0xb1, 1)] })),
       "060000000200000002b0b000000001b1",
     );
+    golden(
+      "backfill request message",
+      toHex(encodePeerMessage({ kind: "backfillRequest", value: { toHeight: 9n, max: 32 } })),
+      "07000000000000000900000020",
+    );
+    golden(
+      "backfill blocks message",
+      toHex(
+        encodePeerMessage({
+          kind: "backfillBlocks",
+          value: { toHeight: 9n, blocks: [{ block: h(0xb0, 2), results: h(0xc0, 1) }] },
+        }),
+      ),
+      "0800000000000000090000000100000002b0b000000001c0",
+    );
   });
 
   it("p2p hello: the frame message and the bytes it signs", () => {

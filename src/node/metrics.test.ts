@@ -36,6 +36,8 @@ const FIGURES = [
   "mkl_wal_bytes",
   "mkl_sync_lag_blocks",
   "mkl_blocks_synced_total",
+  "mkl_history_lowest_height",
+  "mkl_blocks_backfilled_total",
   "mkl_double_sign_evidence_total",
   "mkl_certificate_earliest_expiry_timestamp_seconds",
   "mkl_disk_free_bytes",

@@ -161,6 +161,16 @@ export class NodeMetrics {
     help: "Blocks applied from peers by block sync",
     registers: this.r,
   });
+  readonly historyLowest = new Gauge({
+    name: "mkl_history_lowest_height",
+    help: "Lowest height from which on this node holds every block with its results: 1 with the whole chain; a node restored from a snapshot backfills down to 1",
+    registers: this.r,
+  });
+  readonly blocksBackfilled = new Counter({
+    name: "mkl_blocks_backfilled_total",
+    help: "Blocks below this node's snapshot fetched from peers, checked and stored by backfill",
+    registers: this.r,
+  });
   readonly peersConnected = new Gauge({
     name: "mkl_peers_connected",
     help: "Configured peers with an open link",

@@ -422,8 +422,15 @@ export class LedgerNode {
         nodeId: toHex(this.key.publicKey.bytes),
         lastCommitTimeMs: latest.timeMs.toString(),
       },
+      history: this.history(),
       figures,
     };
+  }
+
+  /** How much of the chain below its head this node holds (a node restored from a snapshot backfills the rest). */
+  private history(): StatusJson["history"] {
+    const from = this.chain.store.historyFrom();
+    return { lowestHeight: (from ?? 1n).toString(), complete: from === undefined };
   }
 
   /** What /livez answers: a storage or WAL fault is the one thing a restart cures. */
@@ -526,6 +533,7 @@ export class LedgerNode {
     for (const step of ["propose", "prevote", "precommit", "sync"])
       metrics.consensusStep.set({ step }, view.step === step ? 1 : 0);
     metrics.syncLag.set(Math.max(0, Number(BigInt(view.bestPeerHeight) - this.chain.height)));
+    metrics.historyLowest.set(Number(this.chain.store.historyFrom() ?? 1n));
     const peers = this.transport?.peers() ?? [];
     const connected = new Set(peers.filter((p) => p.connected).map((p) => p.id));
     metrics.peersConnected.set(connected.size);

@@ -85,10 +85,25 @@ describe("state snapshots", () => {
     await pastHeight(client, snapshotHeight + 1n);
     const bob = await client.account(addressOfKey(running.node.suite, solo.bob.publicKey.bytes));
     expect(bob.balanceFen).toBe(300n);
-    expect((await client.block(snapshotHeight)).header.height).toBe(snapshotHeight.toString());
-    // The blocks before it were never fetched: asked for, the node says so.
+    // A lone validator has no peer to backfill from: the blocks below stay missing, and say so.
     const missing = await client.block(snapshotHeight - 1n).catch((error: unknown) => error);
     expect(missing).toBeInstanceOf(SdkError);
+    expect(missing).toMatchObject({ code: "BLOCK_NOT_YET_BACKFILLED", status: 404 });
+    expect((missing as Error).message).toContain(`it holds every block from ${snapshotHeight + 1n} on`);
+    // The snapshot's own block is held, but not its results, until backfill.
+    expect(await client.block(snapshotHeight).catch((error: unknown) => error)).toMatchObject({
+      code: "BLOCK_NOT_YET_BACKFILLED",
+    });
+    expect((await client.block(snapshotHeight + 1n)).header.height).toBe((snapshotHeight + 1n).toString());
+    expect((await client.status()).history).toEqual({
+      lowestHeight: (snapshotHeight + 1n).toString(),
+      complete: false,
+    });
+    expect(
+      await client.state(new TextEncoder().encode("params"), snapshotHeight - 1n).catch((e: unknown) => e),
+    ).toMatchObject({
+      code: "STATE_NOT_HELD",
+    });
     await running.stop();
     running = undefined;
     expect(await refusal(restoreSnapshot(home, file()))).toMatch(

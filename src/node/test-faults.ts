@@ -8,10 +8,13 @@ import type { NodeConfig } from "./config.js";
  * cut would leave the disk.
  */
 export function storeFaultsOf(testFaults: NodeConfig["testFaults"]): Faults<StoreFault> {
-  const crashAt = testFaults?.crashMidCommitAtHeight;
+  const crashCommitAt = testFaults?.crashMidCommitAtHeight;
+  const crashBackfillAt = testFaults?.crashMidBackfillAtHeight;
   return {
     fires: (point, at) => {
-      if (point === "crashMidCommit" && crashAt !== undefined && at === BigInt(crashAt))
+      if (point === "crashMidCommit" && crashCommitAt !== undefined && at === BigInt(crashCommitAt))
+        process.kill(process.pid, "SIGKILL");
+      if (point === "crashMidBackfill" && crashBackfillAt !== undefined && at === BigInt(crashBackfillAt))
         process.kill(process.pid, "SIGKILL");
       if (point === "crashMidPrune" && testFaults?.crashMidPrune === true)
         process.kill(process.pid, "SIGKILL");

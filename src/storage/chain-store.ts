@@ -57,6 +57,19 @@ export interface RestoreBatch {
   readonly nodes: ReadonlyArray<readonly [Uint8Array, Uint8Array]>;
 }
 
+/**
+ * A block below a restored node's snapshot, checked against the block above it (backfill): its
+ * encoding with the certificate the block above carries, its results and its transactions' hashes.
+ */
+export interface BackfilledBlock {
+  readonly height: bigint;
+  readonly blockHash: Uint8Array;
+  /** Undefined for the snapshot's own block, which the store holds already (without its results). */
+  readonly blockBytes: Uint8Array | undefined;
+  readonly resultsBytes: Uint8Array;
+  readonly txHashes: readonly Uint8Array[];
+}
+
 export interface TxLocation {
   readonly height: bigint;
   readonly index: number;
@@ -75,13 +88,27 @@ export function refuseHeightGap(head: bigint | undefined, height: bigint): void 
   }
 }
 
+/** Either store's rule for backfill: blocks run down without a gap from just below historyFrom(). */
+export function refuseBackfillGap(from: bigint | undefined, blocks: readonly BackfilledBlock[]): void {
+  let expected = from;
+  for (const block of blocks) {
+    if (expected === undefined || block.height !== expected - 1n)
+      throw new StorageError(
+        "STORE_HEIGHT_GAP",
+        `cannot backfill height ${block.height}: next is ${expected === undefined ? "none" : expected - 1n}`,
+      );
+    expected = block.height;
+  }
+}
+
 /**
  * Where a test may make the store fail: `crashMidCommit` halfway through a commit's writes (at
  * the height being committed), to prove that a crash there leaves the previous height intact;
  * `crashMidPrune` halfway through a pruning batch (at the height whose superseded nodes it is
- * deleting), to prove that a crash there deletes nothing.
+ * deleting), to prove that a crash there deletes nothing; `crashMidBackfill` halfway through a
+ * backfill's writes (at the height being written).
  */
-export type StoreFault = "crashMidCommit" | "crashMidPrune";
+export type StoreFault = "crashMidCommit" | "crashMidPrune" | "crashMidBackfill";
 
 /** How a store keeps old state roots. */
 export interface StoreOptions {
@@ -103,6 +130,8 @@ export interface PruneProgress {
 }
 
 const HEAD_KEY = "head";
+/** Where a restored store's full history begins (historyFrom); absent once it holds the whole chain. */
+const HISTORY_KEY = "history-from";
 /** The oldest height whose root is whole: pruning deleted nodes that only older roots reach. */
 const STATE_FROM_KEY = "state-from";
 /** Where pruning stopped inside a height's list of superseded nodes: height (8) and index (4). */
@@ -241,7 +270,7 @@ export class ChainStore {
         "STORE_RESTORE_INCOMPLETE",
         "a snapshot restore into this store did not finish: run mkl node restore again, or remove the data directory",
       );
-    return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigUint64(0);
+    return readHeight(bytes);
   }
 
   getBlock(height: bigint): Uint8Array | undefined {
@@ -431,6 +460,52 @@ export class ChainStore {
     return this.stateNodes.removeSync(hash);
   }
 
+  /**
+   * The lowest height from which on this store holds every block with its results, when it lacks
+   * some below (a node restored from a snapshot at H holds block H without its results: H + 1,
+   * lowered as backfill stores the blocks below); undefined when it holds the whole chain.
+   */
+  historyFrom(): bigint | undefined {
+    const stored = this.meta.get(HISTORY_KEY);
+    if (stored !== undefined) return readHeight(stored);
+    // A store restored before backfill existed holds block H but no block 1 and no mark.
+    const head = this.meta.get(HEAD_KEY);
+    if (head === undefined || head.length !== 8 || readHeight(head) === 0n) return undefined;
+    if (this.blocks.getBinary(heightKey(1n)) !== undefined) return undefined;
+    for (const key of this.blocks.getKeys({ start: heightKey(1n), limit: 1 })) return readHeight(key) + 1n;
+    return undefined;
+  }
+
+  /**
+   * Stores checked blocks below historyFrom(), descending without a gap from just below it,
+   * with their results and indexes, and the lower mark, in one durable transaction (a synchronous
+   * one like every commit's: lmdb-js would let a block commit made during an asynchronous write
+   * join that write and return before it is flushed): all of them or, after a crash, none.
+   */
+  backfill(blocks: readonly BackfilledBlock[]): void {
+    refuseBackfillGap(this.historyFrom(), blocks);
+    const lowest = blocks.at(-1);
+    if (lowest === undefined) return;
+    this.root.transactionSync(() => {
+      for (const block of blocks) {
+        const key = heightKey(block.height);
+        if (block.blockBytes !== undefined) this.blocks.putSync(key, block.blockBytes);
+        if (this.faults.fires("crashMidBackfill", block.height))
+          throw new StorageError(
+            "STORE_FAULT_INJECTED",
+            `injected crash halfway through backfill ${block.height}`,
+          );
+        this.results.putSync(key, block.resultsBytes);
+        this.blockHashes.putSync(block.blockHash, key);
+        block.txHashes.forEach((hash, index) => {
+          this.txIndex.putSync(hash, txLocationBytes({ height: block.height, index }));
+        });
+      }
+      if (lowest.height <= 1n) this.meta.removeSync(HISTORY_KEY);
+      else this.meta.putSync(HISTORY_KEY, heightKey(lowest.height));
+    });
+  }
+
   /** Commits one block and everything it changed in a single durable LMDB transaction. */
   commit(batch: CommitBatch): void {
     const head = this.head();
@@ -476,8 +551,9 @@ export class ChainStore {
    * snapshot: block H, the whole state of H (replacing genesis state) and its tree, written
    * batch by batch as `state` yields them, then the root and head in a last transaction. Until
    * that one, the head says a restore is under way: the store refuses to serve
-   * (STORE_RESTORE_INCOMPLETE) and only a new restore may take it up. Blocks 1..H-1 stay
-   * absent; block sync fetches H+1 onwards.
+   * (STORE_RESTORE_INCOMPLETE) and only a new restore may take it up. Blocks 1..H-1 and the
+   * results of H are absent (historyFrom() is H + 1): backfill fetches them from peers, block
+   * sync H+1 onwards.
    */
   restore(snapshot: RestoredHead, state: Iterable<RestoreBatch>): void {
     if (!this.restoreIncomplete() && this.head() !== 0n) {
@@ -499,6 +575,7 @@ export class ChainStore {
       this.blocks.putSync(key, snapshot.blockBytes);
       this.blockHashes.putSync(snapshot.blockHash, key);
       this.stateRoots.putSync(key, snapshot.stateRoot);
+      this.meta.putSync(HISTORY_KEY, heightKey(snapshot.height + 1n));
       this.meta.putSync(HEAD_KEY, key);
     });
   }

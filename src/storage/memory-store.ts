@@ -1,6 +1,8 @@
 import { type Faults, noFaults } from "../faults.js";
 import {
+  type BackfilledBlock,
   type CommitBatch,
+  refuseBackfillGap,
   refuseHeightGap,
   StorageError,
   type StoreFault,
@@ -82,6 +84,26 @@ export class MemoryStore implements ChainStorage {
 
   hasPinnedRoot(height: bigint): boolean {
     return this.pinnedRoots.has(height);
+  }
+
+  /** Always undefined unless a test set it: a memory store is never restored from a snapshot. */
+  historyFromHeight: bigint | undefined;
+
+  historyFrom(): bigint | undefined {
+    return this.historyFromHeight;
+  }
+
+  backfill(blocks: readonly BackfilledBlock[]): void {
+    refuseBackfillGap(this.historyFromHeight, blocks);
+    for (const block of blocks) {
+      if (block.blockBytes !== undefined) this.blocks.set(block.height, Uint8Array.from(block.blockBytes));
+      this.results.set(block.height, Uint8Array.from(block.resultsBytes));
+      this.blockHashes.set(hex(block.blockHash), block.height);
+      block.txHashes.forEach((hash, index) => {
+        this.txIndex.set(hex(hash), { height: block.height, index });
+      });
+      this.historyFromHeight = block.height <= 1n ? undefined : block.height;
+    }
   }
 
   /** Memory has no flush to share: the commits run one after another. */

@@ -1,4 +1,4 @@
-import type { CommitBatch, TxLocation } from "./chain-store.js";
+import type { BackfilledBlock, CommitBatch, TxLocation } from "./chain-store.js";
 
 /**
  * What the chain needs of its store. `ChainStore` (LMDB, durable) is the node's; `MemoryStore`
@@ -21,6 +21,13 @@ export interface ChainStorage {
   stateAvailableFrom(): bigint;
   /** Whether this height's root keeps pinned nodes forever (CommitBatch.pinnedNodes). */
   hasPinnedRoot(height: bigint): boolean;
+  /**
+   * The lowest height from which on every block is held with its results, when some below are
+   * not (a node restored from a snapshot, until backfill has stored them); undefined when all are.
+   */
+  historyFrom(): bigint | undefined;
+  /** Stores checked blocks just below historyFrom(), in descending order, all or none (backfill). */
+  backfill(blocks: readonly BackfilledBlock[]): void;
   /** Commits one block and everything it changed, all or nothing. */
   commit(batch: CommitBatch): void;
   /**

@@ -14,6 +14,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   HEIGHT_NOT_FOUND: 404,
   // A pruning node no longer keeps that height's state (details: oldestAvailable).
   STATE_PRUNED: 410,
+  // A node restored from a snapshot: blocks below it until backfill has them, and their state.
+  BLOCK_NOT_YET_BACKFILLED: 404,
+  STATE_NOT_HELD: 404,
   TX_TOO_LARGE: 413,
   TX_DUPLICATE: 409,
   TX_NONCE_TOO_LOW: 409,
@@ -78,6 +81,15 @@ export function isRefusal(error: unknown): error is LedgerError {
 
 export function notFound(what: string): ApiError {
   return new ApiError("NOT_FOUND", `${what} not found`);
+}
+
+/** A block below a restored node's snapshot that backfill has not stored yet (historyFrom: where its full history begins). */
+export function notYetBackfilled(height: bigint, historyFrom: bigint): ApiError {
+  return new ApiError(
+    "BLOCK_NOT_YET_BACKFILLED",
+    `block ${height} is below this node's snapshot and not yet fetched from its peers: it holds every block from ${historyFrom} on`,
+    { height: height.toString(), historyFrom: historyFrom.toString() },
+  );
 }
 
 /** Fastify's own refusals under our stable codes (their FST_ names are not part of our contract). */

@@ -51,6 +51,11 @@ export class BlockSync {
     this.maybeRequest();
   }
 
+  /** Peers that reported a height of at least `height`, in the order they were first heard. */
+  peersHolding(height: bigint): string[] {
+    return [...this.peerHeights].filter(([, h]) => h >= height).map(([peer]) => peer);
+  }
+
   /** The highest height a peer reported, or ours when none is ahead (for the sync-lag figure). */
   bestPeerHeight(): bigint {
     let best = this.options.chain.height;

@@ -23,6 +23,7 @@ import type { Chain, CommittedBlock } from "../chain.js";
 import type { Mempool } from "../mempool.js";
 import { isTxRefusal } from "../tx-admission.js";
 import type { VerifyPool } from "../verify/pool.js";
+import { Backfill } from "./backfill.js";
 import { type AppliedBlock, BlockSync } from "./block-sync.js";
 import { type BufferedMessage, NextHeightBuffer } from "./next-height-buffer.js";
 import type { Clock, ConsensusWal, EngineObserver, PeerNetwork, TimerHandle, Timers } from "./ports.js";
@@ -118,6 +119,7 @@ export class BftEngine {
   private readonly refusals: Refusals;
   private readonly builder: ProposalBuilder | undefined;
   private readonly sync: BlockSync;
+  private readonly backfill: Backfill;
   private readonly observer: EngineObserver;
   private readonly faults: Faults<EngineFault>;
   private lastProgressHeight = -1n;
@@ -151,6 +153,12 @@ export class BftEngine {
       ...options,
       refusals: this.refusals,
       onApplied: (applied) => this.afterCommit(applied),
+    });
+    this.backfill = new Backfill({
+      ...options,
+      refusals: this.refusals,
+      observer: this.observer,
+      peersHolding: (height) => this.sync.peersHolding(height),
     });
   }
 
@@ -261,12 +269,19 @@ export class BftEngine {
         return;
       case "status":
         this.sync.onStatus(peerId, message.value.height);
+        this.backfill.maybeRequest();
         return;
       case "blocksRequest":
         this.sync.answer(peerId, message.value.fromHeight, message.value.max);
         return;
       case "blocks":
         this.applySyncedBlocks(peerId, message.value);
+        return;
+      case "backfillRequest":
+        this.backfill.answer(peerId, message.value.toHeight, message.value.max);
+        return;
+      case "backfillBlocks":
+        this.backfill.receive(peerId, message.value);
         return;
     }
   }
@@ -639,6 +654,7 @@ export class BftEngine {
     if (this.chain.height === this.lastProgressHeight) this.resendOwnMessages();
     this.lastProgressHeight = this.chain.height;
     this.sync.maybeRequest();
+    this.backfill.maybeRequest();
   }
 
   private broadcastStatus(): void {

@@ -80,6 +80,11 @@ export interface EngineObserver {
   ticked?(): void;
   /** Blocks applied from a peer by block sync. */
   synced?(event: { peer: string; blocks: number; height: bigint }): void;
+  /**
+   * Blocks below a restored node's snapshot, checked and stored (backfill); `historyFrom`, the
+   * lowest height from which on every block is held, undefined once all are.
+   */
+  backfilled?(event: { peer: string; blocks: number; historyFrom: bigint | undefined }): void;
   /** A peer's message was refused (bad signature, undecodable, invalid block): one line of the warn log. */
   refused?(event: { peer: string; reason: string }): void;
 }

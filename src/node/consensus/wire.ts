@@ -58,6 +58,22 @@ export const peerMessageCodec = taggedUnion("u8", {
   blocksRequest: { tag: 5, codec: struct({ fromHeight: u64, max: u32 }) },
   /** Committed blocks (canonical encoding, each with its commit certificate), in height order. */
   blocks: { tag: 6, codec: list(bytes(48 * 1024 * 1024), 64) },
+  /**
+   * Ask for committed blocks with their results from a height downwards (backfill: a node restored
+   * from a snapshot fetches the blocks below it).
+   */
+  backfillRequest: { tag: 7, codec: struct({ toHeight: u64, max: u32 }) },
+  /**
+   * The answer: blocks (each with its commit certificate) and their encoded results, from
+   * toHeight down without a gap; none when the sender does not hold toHeight.
+   */
+  backfillBlocks: {
+    tag: 8,
+    codec: struct({
+      toHeight: u64,
+      blocks: list(struct({ block: bytes(48 * 1024 * 1024), results: bytes(48 * 1024 * 1024) }), 64),
+    }),
+  },
 });
 export type PeerMessage = CodecType<typeof peerMessageCodec>;
 

@@ -60,6 +60,10 @@ export class ConsensusFigures implements EngineObserver {
     this.options.metrics.blocksSynced.inc(blocks);
   };
 
+  readonly backfilled = ({ blocks }: { blocks: number }): void => {
+    this.options.metrics.blocksBackfilled.inc(blocks);
+  };
+
   /** The set of a height, rebuilt only when it changes (the proposer schedule is cached per set). */
   private validatorSet(height: bigint): ValidatorSet {
     const validators = this.options

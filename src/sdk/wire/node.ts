@@ -78,6 +78,11 @@ export const statusSchema = z
       }),
     }),
     consensus: consensusViewSchema,
+    /**
+     * The blocks this node holds: every one (with its results) from lowestHeight to its head; a
+     * node restored from a snapshot backfills those below from its peers until complete.
+     */
+    history: z.object({ lowestHeight: decimal, complete: z.boolean() }).optional(),
     figures: figuresSchema,
   })
   .meta({ id: "Status" });

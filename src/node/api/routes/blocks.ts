@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { blockHash, decodeBlock } from "../../../ledger/index.js";
 import { blockSchema } from "../../../sdk/wire/index.js";
-import { notFound } from "../errors.js";
+import { notFound, notYetBackfilled } from "../errors.js";
 import { blockJson } from "../json.js";
 import { height, refusals } from "../params.js";
 import type { RouteModule } from "./types.js";
@@ -9,6 +9,8 @@ import type { RouteModule } from "./types.js";
 /** Committed blocks with their certificates, results and canonical bytes. */
 export const blockRoutes: RouteModule = async (app, { node }) => {
   const blockAt = (h: bigint) => {
+    const from = node.chain.store.historyFrom();
+    if (from !== undefined && h >= 1n && h < from) throw notYetBackfilled(h, from);
     const encoded = node.chain.store.getBlock(h);
     if (encoded === undefined) throw notFound(`block ${h}`);
     const block = decodeBlock(encoded);

@@ -109,7 +109,12 @@ export const txRoutes: RouteModule = async (app, { node }) => {
       const record = node.chain.txRecord(hash);
       if (record === undefined) {
         if (node.mempool.has(toHex(hash))) return { hash: toHex(hash), status: "pending" as const };
-        throw notFound(`transaction ${toHex(hash)}`);
+        const from = node.chain.store.historyFrom();
+        const held =
+          from === undefined
+            ? ""
+            : ` (this node holds the blocks from ${from} on; those below are not fetched yet)`;
+        throw notFound(`transaction ${toHex(hash)}${held}`);
       }
       return {
         hash: toHex(hash),
