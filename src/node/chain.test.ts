@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { open } from "lmdb";
 import { afterEach, describe, expect, it } from "vitest";
 import { accountKey, readAccount } from "../app/accounts.js";
 import { addressOf } from "../app/address.js";
@@ -16,7 +17,7 @@ import { storedBlockEvents } from "./event-feed.js";
 import { Mempool } from "./mempool.js";
 import { prepareFromMempool } from "./propose.js";
 import { takeSnapshot, verifySnapshot } from "./snapshot.js";
-import { StatePruner } from "./state-pruner.js";
+import { pinValidatorSetsOfOlderStore, StatePruner } from "./state-pruner.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -305,5 +306,51 @@ describe("a pruning node's chain", () => {
     takeSnapshot(store, suite, genesis, 6n, file);
     expect(verifySnapshot(file, suite, genesis).height).toBe(6n);
     await store.close();
+  });
+});
+
+describe("a store made before pins", () => {
+  it("pins the validator set's path once when it first prunes, so the set stays provable at genesis", async () => {
+    // Indexed from genesis, so that pruning reaches genesis's root: only the pins keep its set.
+    const { suite, validator, alice, bob, genesis, chain, store, dir } = setup("ed25519", {
+      staleIndex: true,
+    });
+    for (let nonce = 0n; nonce < 3n; nonce++) {
+      const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
+      const prepared = chain.prepareBlock(
+        [transfer("ed25519", alice, bob, nonce, 1n)],
+        timeMs,
+        validator.publicKey.bytes,
+      );
+      chain.commit(prepared, chain.signCommit(prepared, [validator], timeMs + 1n));
+    }
+    await store.close();
+    // What an older store lacks: its pins and the mark that they are recorded.
+    const raw = open({ path: dir, maxDbs: 16 });
+    await raw.openDB({ name: "pinned-roots", encoding: "binary", keyEncoding: "binary" }).clearAsync();
+    await raw.openDB({ name: "meta", encoding: "binary" }).remove("pins-recorded");
+    await raw.close();
+
+    const older = ChainStore.open(dir, undefined, { staleIndex: true });
+    const reopened = Chain.open(older, suite, genesis);
+    expect(older.hasPinnedRoot(0n)).toBe(false);
+    expect(pinValidatorSetsOfOlderStore(older, reopened)).toBe(1);
+    expect(pinValidatorSetsOfOlderStore(older, reopened)).toBe(0);
+    for (let nonce = 3n; nonce < 6n; nonce++) {
+      const timeMs = reopened.nextBlockTime(reopened.latestBlock().commit) as bigint;
+      const prepared = reopened.prepareBlock(
+        [transfer("ed25519", alice, bob, nonce, 1n)],
+        timeMs,
+        validator.publicKey.bytes,
+      );
+      reopened.commit(prepared, reopened.signCommit(prepared, [validator], timeMs + 1n));
+    }
+    while (!older.pruneState(6n, 64).done);
+    expect(older.stateAvailableFrom()).toBe(6n);
+    const { value, proof } = reopened.proveState(VALIDATORS_KEY, 0n);
+    expect(
+      verifyStateProof(suite.hash, reopened.blockAt(0n)!.header.stateRoot, VALIDATORS_KEY, value, proof),
+    ).toBe(true);
+    await older.close();
   });
 });
