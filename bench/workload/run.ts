@@ -65,6 +65,9 @@ export async function runLoad(
   drainMs = 60_000,
 ): Promise<LoadRun> {
   const started = performance.now();
+  // The submitter may have served an earlier run (the ramp before the half-rate run): this run's
+  // figures count only what it sent itself.
+  const refusalsBefore = new Map(submitter.refusals);
   const stepWindows: Array<RateStep & { from: number; to: number }> = [];
   submitter.start();
   let due = started;
@@ -87,16 +90,23 @@ export async function runLoad(
   const settled = () => submitter.backlog === 0;
   await observer.until(settled, drainMs);
   submitter.stop();
-  return analyse(started, stepWindows, submitter, observer);
+  return analyse(started, refusalsBefore, stepWindows, submitter, observer);
 }
 
 function analyse(
   started: number,
+  refusalsBefore: ReadonlyMap<string, number>,
   stepWindows: ReadonlyArray<RateStep & { from: number; to: number }>,
   submitter: Submitter,
   observer: CommitObserver,
 ): LoadRun {
-  const sent = [...submitter.firstSubmittedAt];
+  const sent = [...submitter.firstSubmittedAt].filter(([, at]) => at >= started);
+  const ours = new Set(sent.map(([h]) => h));
+  const refusals = new Map(
+    [...submitter.refusals]
+      .map(([code, n]) => [code, n - (refusalsBefore.get(code) ?? 0)] as const)
+      .filter(([, n]) => n > 0),
+  );
   const committed = sent.filter(([h]) => observer.committedAt.has(h));
   // Submit-to-commit: from the submission the node admitted (a refused try is the client's wait, not the chain's).
   const latency = (h: string, at: number) =>
@@ -151,8 +161,8 @@ function analyse(
     submitted: sent.length,
     committed: committed.length,
     succeeded: committed.filter(([h]) => observer.results.get(h)?.code === "OK").length,
-    refusedFinal: submitter.finalRefusals.size,
-    refusals: submitter.refusals,
+    refusedFinal: [...submitter.finalRefusals].filter((h) => ours.has(h)).length,
+    refusals,
     failures: committed.reduce((m, [h]) => {
       const code = observer.results.get(h)?.code ?? "UNKNOWN";
       if (code !== "OK") m.set(code, (m.get(code) ?? 0) + 1);

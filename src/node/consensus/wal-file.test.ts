@@ -67,6 +67,42 @@ describe("the consensus WAL file", () => {
     expect(() => WalFile.open(path)).toThrow(/damaged at line 1/);
   });
 
+  it("cuts a torn last line off when it opens, so records appended after a crash read back", () => {
+    const path = walIn();
+    const { wal } = WalFile.open(path);
+    wal.append([vote]);
+    wal.close();
+    appendFileSync(path, '1234abcd {"kind":"vo');
+    const reopened = WalFile.open(path);
+    expect(reopened.records).toEqual([vote]);
+    reopened.wal.append([proposal]);
+    reopened.wal.close();
+    expect(WalFile.open(path).records).toEqual([vote, proposal]);
+
+    // A whole line whose newline was not written is torn as well: its write never returned.
+    const whole = readFileSync(path, "utf8");
+    appendFileSync(path, whole.slice(0, whole.indexOf("\n")));
+    const again = WalFile.open(path);
+    expect(again.records).toEqual([vote, proposal]);
+    again.wal.append([validators]);
+    again.wal.close();
+    expect(WalFile.open(path).records).toEqual([vote, proposal, validators]);
+  });
+
+  it("writes a record whole although the disk takes a few bytes per write", () => {
+    const path = walIn();
+    const shortWrites: WalFs = {
+      ...nodeFs(),
+      writeSync: (fd, data) => fs.writeSync(fd, data.subarray(0, 7)),
+    };
+    const { wal } = WalFile.open(path, shortWrites);
+    wal.append([vote, proposal]);
+    wal.rewrite([validators]);
+    wal.append([vote]);
+    wal.close();
+    expect(WalFile.open(path).records).toEqual([validators, vote]);
+  });
+
   it("rewrites atomically to what the next height needs", () => {
     const path = walIn();
     const { wal } = WalFile.open(path);
@@ -115,6 +151,21 @@ describe("the consensus WAL file", () => {
   });
 });
 
+/** The real file system, as the WAL calls it. */
+function nodeFs(): WalFs {
+  return {
+    openSync: (path, flags) => fs.openSync(path, flags),
+    writeSync: (fd, data) => fs.writeSync(fd, data),
+    fsyncSync: fs.fsyncSync,
+    ftruncateSync: (fd, length) => fs.ftruncateSync(fd, length),
+    closeSync: fs.closeSync,
+    renameSync: fs.renameSync,
+    unlinkSync: fs.unlinkSync,
+    existsSync: fs.existsSync,
+    readFileSync: (path, encoding) => fs.readFileSync(path, encoding),
+  };
+}
+
 /** The real file system, with one call of a rewrite made to fail once armed. */
 function failingFs(step: RewriteStep): WalFs & { armed: boolean } {
   const boom = () => Object.assign(new Error(`injected failure of ${step}`), { code: "EIO" });
@@ -133,6 +184,7 @@ function failingFs(step: RewriteStep): WalFs & { armed: boolean } {
       if (injected.armed && step === (isFolder ? "fsync folder" : "fsync")) throw boom();
       fs.fsyncSync(fd);
     },
+    ftruncateSync: fs.ftruncateSync,
     closeSync: fs.closeSync,
     renameSync: (from, to) => {
       if (injected.armed && step === "rename") throw boom();

@@ -2,6 +2,7 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  ftruncateSync,
   openSync,
   readFileSync,
   renameSync,
@@ -17,8 +18,10 @@ import { fromHex, toHex } from "../../ledger/bytes.js";
 /** The file system calls the WAL makes; tests inject failures through this. */
 export interface WalFs {
   openSync(path: string, flags: string): number;
-  writeSync(fd: number, data: string): number;
+  /** Writes some of `data` (perhaps not all: a short write) and says how many bytes. */
+  writeSync(fd: number, data: Uint8Array): number;
   fsyncSync(fd: number): void;
+  ftruncateSync(fd: number, length: number): void;
   closeSync(fd: number): void;
   renameSync(from: string, to: string): void;
   unlinkSync(path: string): void;
@@ -30,6 +33,7 @@ const NODE_FS: WalFs = {
   openSync,
   writeSync,
   fsyncSync,
+  ftruncateSync,
   closeSync,
   renameSync,
   unlinkSync,
@@ -51,7 +55,9 @@ export interface WalFileOptions {
 /**
  * The consensus write-ahead log: one line per record, `crc32 json`, appended and fsynced before
  * the vote or proposal it records is sent (the records of one step together, one fsync). A
- * crash can tear only the last line; reading stops at the first line whose checksum fails.
+ * crash can tear only the last line; reading stops at the first line whose checksum fails, and
+ * opening cuts such a torn tail off before anything is appended after it (else the next append
+ * would leave it in the middle, where it reads as damage).
  *
  * After each commit the log is to hold only what the next height needs (a checkpoint). That is
  * a marker line and the records, written with the next append (one write, one fsync): the
@@ -71,14 +77,21 @@ export class WalFile {
   private constructor(
     private readonly path: string,
     private readonly fs: WalFs,
-    /** Bytes in the file (compaction is decided by it). */
+    /** Bytes in the file's intact lines (compaction is decided by it). */
     private bytes: number,
     private readonly compactBytes: number,
+    /** The file holds a torn tail after its intact lines: cut it off first. */
+    tornTail: boolean,
   ) {
     try {
       this.fd = fs.openSync(path, "a");
+      if (tornTail) {
+        // The torn line's write never returned, so its vote was never sent: it may go.
+        fs.ftruncateSync(this.fd, bytes);
+        fs.fsyncSync(this.fd);
+      }
     } catch (err) {
-      throw this.fail("be opened", err);
+      throw this.fail(tornTail ? "have its torn last line cut off" : "be opened", err);
     }
   }
 
@@ -91,8 +104,16 @@ export class WalFile {
     // A rewrite that stopped before its rename leaves its temporary file; the log is the old one.
     if (fs.existsSync(temporaryOf(path))) fs.unlinkSync(temporaryOf(path));
     const text = fs.existsSync(path) ? fs.readFileSync(path, "utf8") : "";
-    const wal = new WalFile(path, fs, Buffer.byteLength(text), options.compactBytes ?? COMPACT_BYTES);
-    return { wal, records: readRecords(text, path) };
+    const { records, intact } = readRecords(text, path);
+    const intactBytes = Buffer.byteLength(intact);
+    const wal = new WalFile(
+      path,
+      fs,
+      intactBytes,
+      options.compactBytes ?? COMPACT_BYTES,
+      intactBytes < Buffer.byteLength(text),
+    );
+    return { wal, records };
   }
 
   /** Appends the records (after a pending checkpoint) in one write, and fsyncs once. */
@@ -101,7 +122,7 @@ export class WalFile {
     const text = this.pendingCheckpoint + records.map(lineOf).join("");
     if (text === "") return;
     try {
-      this.fs.writeSync(fd, text);
+      this.writeAll(fd, text);
       this.fs.fsyncSync(fd);
     } catch (err) {
       throw this.fail("be appended to", err);
@@ -129,7 +150,7 @@ export class WalFile {
     let fd: number | undefined;
     try {
       fd = this.fs.openSync(temporary, "w");
-      this.fs.writeSync(fd, records.map(lineOf).join(""));
+      this.writeAll(fd, records.map(lineOf).join(""));
       this.fs.fsyncSync(fd);
       this.fs.renameSync(temporary, this.path);
     } catch (err) {
@@ -156,6 +177,20 @@ export class WalFile {
   close(): void {
     if (this.fd !== undefined) this.closeQuietly(this.fd);
     this.fd = undefined;
+  }
+
+  /**
+   * write(2) may write less than it was given (a disk nearly full): the rest goes in further
+   * writes, so an fsync never makes a record durable with its tail missing.
+   */
+  private writeAll(fd: number, text: string): void {
+    const data = Buffer.from(text);
+    for (let offset = 0; offset < data.length; ) {
+      const written = this.fs.writeSync(fd, data.subarray(offset));
+      if (written <= 0)
+        throw Object.assign(new Error("write wrote nothing"), { code: "EIO", syscall: "write" });
+      offset += written;
+    }
   }
 
   private usable(): number {
@@ -232,12 +267,21 @@ function parseLine(line: string): WalRecord | typeof CHECKPOINT | undefined {
 
 const CHECKPOINT = Symbol("checkpoint");
 
-function readRecords(text: string, path: string): WalRecord[] {
+/**
+ * The records the log holds, and its intact text: every whole line up to a torn last one. A last
+ * line without its newline is torn too, whatever its checksum: its write did not return.
+ */
+function readRecords(text: string, path: string): { records: WalRecord[]; intact: string } {
   let records: WalRecord[] = [];
   const lines = text.split("\n");
+  let intactLength = 0;
   for (const [index, line] of lines.entries()) {
-    if (line === "") continue;
-    const record = parseLine(line);
+    const isLast = index === lines.length - 1;
+    if (line === "") {
+      if (!isLast) intactLength += 1;
+      continue;
+    }
+    const record = isLast ? undefined : parseLine(line);
     if (record === undefined) {
       // Only the last line may be torn by a crash; damage before it is not a crash.
       if (lines.slice(index + 1).some((rest) => rest !== "")) {
@@ -247,8 +291,9 @@ function readRecords(text: string, path: string): WalRecord[] {
       }
       break;
     }
+    intactLength += line.length + 1;
     if (record === CHECKPOINT) records = [];
     else records.push(record);
   }
-  return records;
+  return { records, intact: text.slice(0, intactLength) };
 }
