@@ -227,6 +227,24 @@ describe.each(["sm", "ed25519"] as const)("Chain on the %s suite", (suiteId) => 
   });
 });
 
+/** Commits the next block, holding one transfer of `amountFen` from alice at `nonce`, signed by the one validator. */
+function commitTransfer(
+  chain: Chain,
+  validator: KeyPair,
+  alice: KeyPair,
+  bob: KeyPair,
+  nonce: bigint,
+  amountFen: bigint,
+): void {
+  const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
+  const prepared = chain.prepareBlock(
+    [transfer("ed25519", alice, bob, nonce, amountFen)],
+    timeMs,
+    validator.publicKey.bytes,
+  );
+  chain.commit(prepared, chain.signCommit(prepared, [validator], timeMs + 1n));
+}
+
 function refusal(run: () => unknown): LedgerError {
   try {
     run();
@@ -243,12 +261,7 @@ describe("a pruning node's chain", () => {
       staleIndex: true,
     });
     const to = addressOf(suite.hash, bob.publicKey.bytes);
-    for (let nonce = 0n; nonce < 8n; nonce++) {
-      const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
-      const txs = [transfer("ed25519", alice, bob, nonce, 1n + nonce)];
-      const prepared = chain.prepareBlock(txs, timeMs, validator.publicKey.bytes);
-      chain.commit(prepared, chain.signCommit(prepared, [validator], timeMs + 1n));
-    }
+    for (let nonce = 0n; nonce < 8n; nonce++) commitTransfer(chain, validator, alice, bob, nonce, 1n + nonce);
     expect(chain.height).toBe(8n);
 
     // The node's job, keeping the last 3 roots: batches of 2 nodes until done.
@@ -315,15 +328,7 @@ describe("a store made before pins", () => {
     const { suite, validator, alice, bob, genesis, chain, store, dir } = setup("ed25519", {
       staleIndex: true,
     });
-    for (let nonce = 0n; nonce < 3n; nonce++) {
-      const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
-      const prepared = chain.prepareBlock(
-        [transfer("ed25519", alice, bob, nonce, 1n)],
-        timeMs,
-        validator.publicKey.bytes,
-      );
-      chain.commit(prepared, chain.signCommit(prepared, [validator], timeMs + 1n));
-    }
+    for (let nonce = 0n; nonce < 3n; nonce++) commitTransfer(chain, validator, alice, bob, nonce, 1n);
     await store.close();
     // What an older store lacks: its pins and the mark that they are recorded.
     const raw = open({ path: dir, maxDbs: 16 });
@@ -336,15 +341,7 @@ describe("a store made before pins", () => {
     expect(older.hasPinnedRoot(0n)).toBe(false);
     expect(pinValidatorSetsOfOlderStore(older, reopened)).toBe(1);
     expect(pinValidatorSetsOfOlderStore(older, reopened)).toBe(0);
-    for (let nonce = 3n; nonce < 6n; nonce++) {
-      const timeMs = reopened.nextBlockTime(reopened.latestBlock().commit) as bigint;
-      const prepared = reopened.prepareBlock(
-        [transfer("ed25519", alice, bob, nonce, 1n)],
-        timeMs,
-        validator.publicKey.bytes,
-      );
-      reopened.commit(prepared, reopened.signCommit(prepared, [validator], timeMs + 1n));
-    }
+    for (let nonce = 3n; nonce < 6n; nonce++) commitTransfer(reopened, validator, alice, bob, nonce, 1n);
     while (!older.pruneState(6n, 64).done);
     expect(older.stateAvailableFrom()).toBe(6n);
     const { value, proof } = reopened.proveState(VALIDATORS_KEY, 0n);
