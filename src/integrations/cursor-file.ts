@@ -6,7 +6,7 @@ import {
   openSync,
   readFileSync,
   renameSync,
-  writeSync,
+  writeFileSync,
 } from "node:fs";
 import { dirname } from "node:path";
 
@@ -34,7 +34,8 @@ export class CursorFile {
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, "w");
     try {
-      writeSync(fd, JSON.stringify({ height: height.toString() }));
+      // writeFileSync loops until every byte is written (a bare writeSync may write fewer).
+      writeFileSync(fd, JSON.stringify({ height: height.toString() }));
       fsyncSync(fd);
     } finally {
       closeSync(fd);

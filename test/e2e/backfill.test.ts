@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +18,7 @@ import {
   transferOp,
 } from "../../src/sdk/index.js";
 import { ChainStore } from "../../src/storage/chain-store.js";
-import { CLI, ROOT, startNode, until, writeTestConfig } from "./harness.js";
+import { runMklNode, startNode, until, writeTestConfig } from "./harness.js";
 
 /**
  * Backfill with real processes on loopback. node1, the one validator, makes a chain of a few
@@ -57,16 +56,6 @@ const config = (home: string) =>
   JSON.parse(readFileSync(join(home, "config.json"), "utf8")) as Record<string, unknown>;
 const rewriteConfig = (home: string, change: (c: Record<string, unknown>) => Record<string, unknown>) =>
   writeFileSync(join(home, "config.json"), JSON.stringify(change(config(home))));
-/** `mkl node ARGS` as its own process (not spawnSync: the test talks HTTP meanwhile). */
-const mklNode = (...args: string[]) =>
-  new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-    execFile(
-      CLI[0],
-      [...CLI.slice(1), "node", ...args],
-      { cwd: ROOT, encoding: "utf8" },
-      (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
-    ),
-  );
 const codeOf = (promise: Promise<unknown>) =>
   promise.then(
     () => "answered",
@@ -123,7 +112,7 @@ describe("backfill below a restored node's snapshot", () => {
   it("restores node2, which fetches the blocks below its snapshot, survives SIGKILL mid-write, then serves them to a new node", async () => {
     const [node1, node2, node3] = homes as [string, string, string];
     const file = join(tempRoot, "snapshot.bin");
-    const written = await mklNode(
+    const written = await runMklNode(
       "snapshot",
       "--home",
       node1,
@@ -133,7 +122,7 @@ describe("backfill below a restored node's snapshot", () => {
       file,
     );
     expect(written.stderr).toBe("");
-    const restored = await mklNode("restore", "--home", node2, "--snapshot", file);
+    const restored = await runMklNode("restore", "--home", node2, "--snapshot", file);
     expect(restored.stderr).toBe("");
     expect(restored.stdout).toContain(`restored height ${SNAPSHOT}`);
 

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -61,6 +61,27 @@ export function startCli(args: readonly string[], ready: RegExp): CliProcess {
   matched.catch(() => {});
   return { child, ready: matched, output: () => text };
 }
+
+export interface CliRun {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * `mkl node ARGS` run to its end as its own process: its exit status and output. Not spawnSync,
+ * because the test talks HTTP to nodes meanwhile: a blocked event loop misses a node closing a
+ * kept-alive socket, and the next request reuses it.
+ */
+export const runMklNode = (...args: string[]): Promise<CliRun> =>
+  new Promise((resolve) =>
+    execFile(
+      CLI[0],
+      [...CLI.slice(1), "node", ...args],
+      { cwd: ROOT, encoding: "utf8" },
+      (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
+    ),
+  );
 
 /** Kills a node without warning and waits until it is gone. */
 export async function killNode(child: ChildProcess): Promise<void> {

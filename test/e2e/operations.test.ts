@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,7 +25,7 @@ import { type NodeProcessInfo, nodeHomes, stopChild } from "../../src/ops/networ
 import { freePort, wirePeers } from "../../src/ops/peers.js";
 import { userCodeOf } from "../../src/pki/user-code.js";
 import { addressOfKey, buildSignedTx, MarketLedgerClient, transferOp } from "../../src/sdk/index.js";
-import { CLI, ROOT, startNode, until, writeTestConfig } from "./harness.js";
+import { runMklNode, startNode, until, writeTestConfig } from "./harness.js";
 
 /**
  * Changing a running network, with real processes: four validators restarted one by one under
@@ -432,19 +431,8 @@ describe("changing a running network", () => {
     const node6 = homes[5] as string;
     const h = await answeredHeight(source);
     const file = join(tempRoot, "snapshot.bin");
-    // As its own process, but not spawnSync: the event loop must go on meanwhile, or a kept-alive
-    // socket the node closed looks alive to the next request. Its exit status and output.
-    const run = (...args: string[]) =>
-      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
-        execFile(
-          CLI[0],
-          [...CLI.slice(1), "node", ...args],
-          { cwd: ROOT, encoding: "utf8" },
-          (error, stdout, stderr) => resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
-        ),
-      );
     // Written while the node runs, with every validator-set change so far in it.
-    const written = await run("snapshot", "--home", source, "--height", h.toString(), "--out", file);
+    const written = await runMklNode("snapshot", "--home", source, "--height", h.toString(), "--out", file);
     expect(written.stderr).toBe("");
     expect(written.stdout).toMatch(new RegExp(`^snapshot of height ${h} in .*verified`));
     expect(readSnapshotContents(file).header.setChanges).toHaveLength(validatorSetChanges);
@@ -454,12 +442,12 @@ describe("changing a running network", () => {
       last.value = Uint8Array.from([...last.value, 1]);
       return s;
     });
-    const refused = await run("restore", "--home", node6, "--snapshot", tamperedFile);
+    const refused = await runMklNode("restore", "--home", node6, "--snapshot", tamperedFile);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toMatch(
       /snapshot refused: its \d+ entries hash to state root .* \[SNAPSHOT_STATE_MISMATCH\]/,
     );
-    const restored = await run("restore", "--home", node6, "--snapshot", file);
+    const restored = await runMklNode("restore", "--home", node6, "--snapshot", file);
     expect(restored.stderr).toBe("");
     expect(restored.status).toBe(0);
     expect(restored.stdout).toContain(`restored height ${h}`);
