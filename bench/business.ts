@@ -15,6 +15,7 @@ import { type LoadRun, type RateStep, runLoad, type Workload } from "./workload/
 import { LoadSigner } from "./workload/signer.js";
 import { Submitter } from "./workload/submitter.js";
 import { TransferWorkload, transferParties } from "./workload/transfer.js";
+import { CountingFetch, p2pSentBytes } from "./workload/wire-bytes.js";
 
 const VALIDATORS = 4;
 
@@ -32,6 +33,10 @@ export interface WorkloadBench {
   readonly diskBytesPerTx: number;
   /** The four nodes' CPU time per committed transaction, ramp and half-rate run together. */
   readonly cpuMsPerTx: number;
+  /** p2p frame bytes the four nodes sent one another per committed transaction (before TLS). */
+  readonly p2pBytesPerTx: number;
+  /** Request body bytes the load generator sent the nodes per committed transaction. */
+  readonly submitBytesPerTx: number;
   /** Refused submissions (every refused try of a transaction counts) per committed transaction. */
   readonly refusedPerTx: number;
   /** In the overload step, the most runnable and most queued transactions one node's pool held. */
@@ -67,10 +72,12 @@ export async function runWorkloadBench(
   const executionTps = (await runExecutionBench(suiteId, 10_000))[0]?.value ?? Number.NaN;
   const profiles = options.cpuProfile ? new CpuProfiles(`${suiteId}-${workload}`) : undefined;
   const parties = workload === "transfer" ? transferParties() : marketingParties();
+  const counting = new CountingFetch();
   const net = await startBenchNetwork({
     suiteId,
     parties,
     validators: VALIDATORS,
+    fetch: counting.fetch,
     ...(profiles ? { cpuProfileDir: profiles.dir } : {}),
   });
   const observer = new CommitObserver();
@@ -92,6 +99,8 @@ export async function runWorkloadBench(
     const dataDirs = net.nodes.map((n) => join(n.home, "data"));
     const diskBefore = dataDirs.reduce((a, d) => a + diskBytes(d), 0);
     const sampler = new ProcessSampler(net.nodes.map((n) => ({ name: n.name, pid: n.pid })));
+    const p2pBefore = await p2pSentBytes(net.urls);
+    const submitBefore = counting.bodyBytes;
     sampler.start();
     const pools = new PoolSampler(net.urls);
     pools.start();
@@ -103,6 +112,8 @@ export async function runWorkloadBench(
     const halfRun = await runLoad(load, [{ txPerSecond: halfRate, seconds: 8 }], submitter, observer);
     const processes = sampler.stop();
     const committed = rampRun.committed + halfRun.committed;
+    const p2pBytesPerTx = ((await p2pSentBytes(net.urls)) - p2pBefore) / Math.max(1, committed);
+    const submitBytesPerTx = (counting.bodyBytes - submitBefore) / Math.max(1, committed);
     const refused = [...submitter.refusals.values()].reduce((a, n) => a + n, 0);
     const cpuMsPerTx = (processes.reduce((a, p) => a + p.cpuSeconds, 0) * 1000) / Math.max(1, committed);
     const diskBytesPerTx =
@@ -123,6 +134,8 @@ export async function runWorkloadBench(
       processes,
       diskBytesPerTx,
       cpuMsPerTx,
+      p2pBytesPerTx,
+      submitBytesPerTx,
       refusedPerTx: refused / Math.max(1, committed),
       overloadPool: overload ? pools.peak(overload.fromMs, overload.toMs) : { runnable: 0, queued: 0 },
       ...(ordersCompletedPerS === undefined ? {} : { ordersCompletedPerS }),
@@ -206,6 +219,16 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
       name: `${label}: nodes' CPU time per committed tx (4 nodes together, ramp and half rate)`,
       value: b.cpuMsPerTx,
       unit: "ms",
+    },
+    {
+      name: `${label}: p2p bytes sent per committed tx (4 nodes together, frames before TLS)`,
+      value: b.p2pBytesPerTx,
+      unit: "B",
+    },
+    {
+      name: `${label}: submit request bytes per committed tx (load generator to the nodes)`,
+      value: b.submitBytesPerTx,
+      unit: "B",
     },
     {
       name: `${label}: refused submissions per committed tx (each refused try counts)`,

@@ -44,6 +44,8 @@ export interface BenchNetworkOptions {
   readonly validators?: number;
   /** Write a V8 CPU profile of node1 into this directory when it exits. */
   readonly cpuProfileDir?: string;
+  /** The fetch the clients send with (one that counts bytes, say). */
+  readonly fetch?: typeof fetch;
 }
 
 /** A generated network on disk, not started: its directory and the funded identities' keys. */
@@ -120,7 +122,9 @@ export async function startBenchNetwork(options: BenchNetworkOptions): Promise<B
       dir,
       suite: getSuite(options.suiteId),
       urls,
-      clients: urls.map((url) => new MarketLedgerClient(url)),
+      clients: urls.map(
+        (url) => new MarketLedgerClient(url, options.fetch === undefined ? {} : { fetch: options.fetch }),
+      ),
       keys,
       nodes,
       stop,
