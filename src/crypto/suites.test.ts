@@ -94,6 +94,20 @@ describe.each(cases)("suite %s (%s)", (id, backend) => {
     );
   });
 
+  it("publicKeyFromBytes answers a key met before as the first time, and junk every time", () => {
+    const first = suite.publicKeyFromBytes(kp.publicKey.bytes);
+    first.bytes.fill(0); // a caller that scribbles on its copy changes nobody else's
+    for (let i = 0; i < 3; i++)
+      expect(bytesToHex(suite.publicKeyFromBytes(kp.publicKey.bytes).bytes)).toBe(
+        bytesToHex(kp.publicKey.bytes),
+      );
+    const junk = id === "ed25519" ? new Uint8Array(32).fill(0xff) : new Uint8Array(65);
+    for (let i = 0; i < 2; i++)
+      expect(() => suite.publicKeyFromBytes(junk)).toThrow(
+        expect.objectContaining({ code: "INVALID_PUBLIC_KEY" }),
+      );
+  });
+
   it("seal/open roundtrip with associated data; any tampering fails", () => {
     const key = new Uint8Array(suite.sealKeyBytes).fill(7);
     fc.assert(

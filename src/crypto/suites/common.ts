@@ -2,6 +2,7 @@ import { bigIntToBytes, compareBytes, randomBytes, toUint8Array } from "../bytes
 import { CURVES } from "../curves.js";
 import { CryptoError } from "../errors.js";
 import { digest } from "../hash.js";
+import { Lru } from "../lru.js";
 import { decodePrivateKeyPem, decodePublicKeyPem, encodePrivateKeyPem, encodePublicKeyPem } from "../pem.js";
 import { aesGcmOpen, aesGcmSeal, sm4Open, sm4Seal } from "../seal.js";
 import { randomScalar } from "../sm2-pure.js";
@@ -72,7 +73,15 @@ export function buildSuite({ id, scheme, checkPublic }: SuiteParts): Suite {
   const sm = id === "sm";
   const hashName = sm ? "sm3" : "sha256";
 
+  // Decoding a point (a field square root or an on-curve check) costs more than a tenth of a
+  // verification, and a chain's signers are few and sign again and again: a key validated once
+  // is known by its bytes. Only valid keys are kept; bounded like every cache here.
+  const validated = new Lru<string, Uint8Array>(4096);
   const publicKeyFromBytes = (bytes: Uint8Array): PublicKey => {
+    const key =
+      bytes.length <= 128 ? String.fromCharCode.apply(null, bytes as unknown as number[]) : undefined;
+    const known = key === undefined ? undefined : validated.get(key);
+    if (known !== undefined) return { suite: id, bytes: known.slice() };
     const canonical = canonicalPublicBytes(id, bytes);
     if (checkPublic) {
       try {
@@ -84,6 +93,7 @@ export function buildSuite({ id, scheme, checkPublic }: SuiteParts): Suite {
         });
       }
     }
+    if (key !== undefined) validated.set(key, canonical.slice());
     return { suite: id, bytes: canonical };
   };
   const privateKeyFromBytes = (bytes: Uint8Array): PrivateKey => {
