@@ -54,6 +54,18 @@ export interface AdmittedTx {
 export type KnownValid = (txHash: Uint8Array) => boolean;
 
 /**
+ * What a node knows of transactions beyond their hashes: the admitted form of the very byte
+ * arrays its pool holds (by identity, so a lookup costs no hash), made when they were decoded
+ * and verified at admission. A block built from the pool, or one whose transactions were
+ * resolved from the pool, then executes without decoding or hashing them again; the outcome is
+ * the same, since the admitted form is what decoding those bytes gives.
+ */
+export interface KnownTxs {
+  readonly valid: KnownValid;
+  readonly admitted: (bytes: Uint8Array) => AdmittedTx | undefined;
+}
+
+/**
  * The stateless checks of a transaction (decoding, size, chain, expiry, signature), shared by
  * mempool admission and block execution so that both judge a transaction the same way.
  */
@@ -100,13 +112,14 @@ export function executeBlock(
   committed: StateReader,
   env: BlockEnv,
   txs: readonly Uint8Array[],
-  knownValid?: KnownValid,
+  known?: KnownValid | KnownTxs,
 ): BlockOutcome {
+  const knownTxs = typeof known === "function" ? { valid: known, admitted: () => undefined } : known;
   const block = new StateOverlay(new ReadOnce(committed));
   const results: TxResult[] = [];
   const txHashes: Uint8Array[] = [];
   txs.forEach((bytes, index) => {
-    const admitted = admitInBlock(suite, env, bytes, index, knownValid);
+    const admitted = admitInBlock(suite, env, bytes, index, knownTxs);
     takeNonce(block, admitted, index);
     results.push(runOperation(suite, block, env, admitted));
     txHashes.push(admitted.hash);
@@ -129,10 +142,14 @@ function admitInBlock(
   env: BlockEnv,
   bytes: Uint8Array,
   index: number,
-  knownValid: KnownValid | undefined,
+  known: KnownTxs | undefined,
 ): AdmittedTx {
   try {
-    return admitTx(suite, env, bytes, knownValid);
+    const admitted = known?.admitted(bytes);
+    if (admitted === undefined) return admitTx(suite, env, bytes, known?.valid);
+    // Verified when admitted; its height may not be (the expiry), so the envelope is checked again.
+    checkTxEnvelope(admitted.tx, env.chainId, env.height);
+    return admitted;
   } catch (error) {
     if (!isInvalidInput(error)) throw error;
     throw new InvalidBlockError("BLOCK_INVALID_TX", `transaction ${index}: ${error.message}`, {

@@ -188,7 +188,7 @@ export class Chain {
     const height = previous.height + 1n;
     const env = { chainId: this.genesis.chainId, height, timeMs };
     const started = performance.now();
-    const outcome = executeBlock(this.suite, this.state, env, txs, this.verifiedTxs.has);
+    const outcome = executeBlock(this.suite, this.state, env, txs, this.verifiedTxs);
     const executed = performance.now();
     const batch = applyBatch(this.nodes, this.hash, previous.stateRoot, outcome.writes);
     this.observer.stage?.("execute", (executed - started) / 1000);

@@ -73,5 +73,6 @@ export function admitToMempool(deps: TxAdmissionDeps, bytes: Uint8Array, source:
     chain.verifiedTxs.add(admitted.hash);
   }
   mempool.add(poolTx, accountNonce, nextHeight);
+  chain.verifiedTxs.remember(admitted);
   return admitted.hash;
 }
