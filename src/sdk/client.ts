@@ -12,6 +12,7 @@ import {
   type CommittedTxJson,
   chainNodeListSchema,
   type ExpiringCertificatesJson,
+  encodeTxBatch,
   errorSchema,
   expiringCertificatesSchema,
   type IdentityJson,
@@ -24,6 +25,7 @@ import {
   statusSchema,
   submittedBatchSchema,
   submittedSchema,
+  TX_BATCH_CONTENT_TYPE,
   type TxStatusJson,
   txStatusSchema,
 } from "./wire/index.js";
@@ -100,11 +102,17 @@ export class MarketLedgerClient {
     return answer.hash;
   }
 
-  /** Submits many transactions at once; each result is a hash or the error that refused it. */
+  /**
+   * Submits many transactions at once (at most MAX_BATCH_TXS), as bytes: the binary batch route,
+   * no hex and no JSON for the node to parse. Each result is a hash or the error that refused it.
+   */
   async submitTxs(encodedTxs: readonly Uint8Array[]): Promise<BatchResultJson[]> {
-    const answer = await this.request(submittedBatchSchema, "POST", "/v1/txs/batch", {
-      txs: encodedTxs.map(toHex),
-    });
+    const answer = await this.request(
+      submittedBatchSchema,
+      "POST",
+      "/v1/txs/batch/binary",
+      new RawBody(encodeTxBatch(encodedTxs), TX_BATCH_CONTENT_TYPE),
+    );
     return answer.results;
   }
 
@@ -198,7 +206,9 @@ export class MarketLedgerClient {
         ...(this.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(this.timeoutMs) }),
         ...(body === undefined
           ? {}
-          : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+          : body instanceof RawBody
+            ? { body: body.bytes, headers: { "content-type": body.contentType } }
+            : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
       });
     } catch (error) {
       throw new SdkError("NODE_UNREACHABLE", `cannot reach ${this.baseUrl}: ${(error as Error).message}`);
@@ -235,6 +245,19 @@ export class MarketLedgerClient {
       );
     }
     return answer.data;
+  }
+}
+
+/** A request body sent as it is, not as JSON. */
+class RawBody {
+  /** A copy on its own ArrayBuffer, which is what fetch takes. */
+  readonly bytes: Uint8Array<ArrayBuffer>;
+
+  constructor(
+    bytes: Uint8Array,
+    readonly contentType: string,
+  ) {
+    this.bytes = new Uint8Array(bytes);
   }
 }
 

@@ -20,6 +20,8 @@ export interface Operation {
   readonly path: string;
   readonly parameters: readonly Parameter[];
   readonly hasBody: boolean;
+  /** The body takes bytes (application/octet-stream) rather than JSON. */
+  readonly binaryBody: boolean;
 }
 
 export interface RouteFuzzFailure {
@@ -42,12 +44,13 @@ export interface RouteFuzzReport {
 export function operationsOf(document: { paths: Record<string, Record<string, unknown>> }): Operation[] {
   return Object.entries(document.paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, raw]) => {
-      const op = raw as { parameters?: Parameter[]; requestBody?: unknown };
+      const op = raw as { parameters?: Parameter[]; requestBody?: { content?: Record<string, unknown> } };
       return {
         method: method.toUpperCase(),
         path,
         parameters: op.parameters ?? [],
         hasBody: op.requestBody !== undefined,
+        binaryBody: Object.keys(op.requestBody?.content ?? {}).includes("application/octet-stream"),
       };
     }),
   );
@@ -152,7 +155,25 @@ export interface FuzzRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: Record<string, string>;
-  readonly payload?: string;
+  readonly payload?: string | Buffer;
+}
+
+/**
+ * A binary body: random bytes, or a batch's frame (a u32 count, then u32 lengths) whose counts
+ * and lengths are right, off by one, zero or huge, around random transaction bytes.
+ */
+function binaryBody(prng: Prng): Buffer {
+  if (prng.int(4) === 0) return Buffer.from(Array.from({ length: prng.int(300) }, () => prng.int(256)));
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n >>> 0);
+    return b;
+  };
+  const edge = (n: number) => pick(prng, [n, n, n, n + 1, Math.max(0, n - 1), 0, 0xffff_ffff, 501]);
+  const txs = Array.from({ length: prng.int(5) }, () =>
+    Buffer.from(Array.from({ length: prng.int(200) }, () => prng.int(256))),
+  );
+  return Buffer.concat([u32(edge(txs.length)), ...txs.flatMap((tx) => [u32(edge(tx.length)), tx])]);
 }
 
 /** One seeded request against `operation`. */
@@ -176,8 +197,11 @@ export function fuzzRequest(prng: Prng, operation: Operation): FuzzRequest {
     prng.int(24) === 0 ? pick(prng, ["PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]) : operation.method;
   const headers: Record<string, string> = {};
   if (prng.int(6) === 0) headers.accept = pick(prng, ["text/csv", "*/*", "application/xml", "", "\u00ff"]);
-  let payload: string | undefined;
-  if (operation.hasBody || prng.int(12) === 0) {
+  let payload: string | Buffer | undefined;
+  if (operation.binaryBody && prng.int(4) !== 0) {
+    headers["content-type"] = "application/octet-stream";
+    payload = binaryBody(prng);
+  } else if (operation.hasBody || prng.int(12) === 0) {
     const kind = prng.int(10);
     headers["content-type"] =
       kind === 0
@@ -255,7 +279,9 @@ export async function runRouteFuzz(
       failures.push({
         seed,
         index,
-        request: `${request.method} ${request.url} ${request.payload ?? ""}`.slice(0, 400),
+        request: `${request.method} ${request.url} ${
+          typeof request.payload === "string" ? request.payload : (request.payload?.toString("hex") ?? "")
+        }`.slice(0, 400),
         problem,
       });
     let answer: Awaited<ReturnType<FastifyInstance["inject"]>>;

@@ -30,6 +30,7 @@ import { createCrl, parseAndVerifyCrl } from "../../src/pki/crl.js";
 import { createCsr, parseAndVerifyCsr } from "../../src/pki/csr.js";
 import { toPem } from "../../src/pki/pem.js";
 import { decodeUserCode, userCodeOf } from "../../src/pki/user-code.js";
+import { decodeTxBatch, encodeTxBatch } from "../../src/sdk/wire/tx-batch.js";
 import { MemoryStore } from "../../src/storage/memory-store.js";
 
 /**
@@ -143,6 +144,11 @@ export function buildTargets(): FuzzTarget[] {
 
   return [
     { name: "tx", seed: tx, run: (b) => encodeSignedTx(decodeSignedTx(b, txCodecs), txCodecs) },
+    {
+      name: "binary tx batch (submit route)",
+      seed: encodeTxBatch([tx, tx]),
+      run: (b) => encodeTxBatch(decodeTxBatch(b)),
+    },
     { name: "block", seed: blockBytes, run: (b) => encodeBlock(decodeBlock(b)) },
     { name: "block header", seed: encode(blockHeaderCodec, block.header), run: canonical(blockHeaderCodec) },
     {

@@ -164,6 +164,59 @@ describe("node API", () => {
     expect((await errorCode(client.submitTxs([])))[0]).toBe("BAD_REQUEST");
   });
 
+  it("answers a JSON batch (hex) as the binary one, and refuses a malformed binary body whole", async () => {
+    const { nonce } = await client.account(addressOfKey(running.node.suite, alice.publicKey.bytes));
+    const [a, b] = [transfer(nonce, 1n), transfer(nonce + 1n, 1n)];
+    const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString("hex");
+    const json = await fetch(`${running.apiUrl}/v1/txs/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ txs: [hex(a.bytes), hex(a.bytes)] }),
+    });
+    expect(json.status).toBe(202);
+    expect(((await json.json()) as { results: unknown[] }).results).toEqual([
+      { hash: hex(a.hash) },
+      { error: { code: "TX_DUPLICATE", message: expect.any(String) } },
+    ]);
+    const binary = (body: Uint8Array) =>
+      fetch(`${running.apiUrl}/v1/txs/batch/binary`, {
+        method: "POST",
+        headers: { "content-type": "application/octet-stream" },
+        body,
+      });
+    const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+    const framed = (...txs: Uint8Array[]) =>
+      Buffer.concat([u32(txs.length), ...txs.flatMap((tx) => [u32(tx.length), tx])]);
+    const whole = framed(b.bytes);
+    const malformed = [
+      ["an empty batch", framed(), "txs is empty"],
+      ["more than 500", Buffer.concat([u32(501), whole.subarray(4)]), "at most 500 transactions"],
+      ["a length past the end", whole.subarray(0, whole.length - 1), "not a batch"],
+      ["bytes left over", Buffer.concat([whole, Uint8Array.of(0)]), "not a batch"],
+      ["an empty transaction", framed(b.bytes, new Uint8Array(0)), "transaction 1 is empty"],
+      ["no body", new Uint8Array(0), "txs is empty"],
+    ] as const;
+    for (const [what, body, message] of malformed) {
+      const answer = await binary(body);
+      expect(answer.status, what).toBe(400);
+      const refused = (await answer.json()) as { error: { code: string; message: string } };
+      expect(refused.error.code, what).toBe("BAD_REQUEST");
+      expect(refused.error.message, what).toContain(message);
+    }
+    // None of them admitted b, which the well-formed batch then does.
+    expect(running.node.mempool.has(hex(b.hash))).toBe(false);
+    const answer = await binary(whole);
+    expect(answer.status).toBe(202);
+    expect(await answer.json()).toEqual({ results: [{ hash: hex(b.hash) }] });
+    // JSON sent to the binary route is not a batch.
+    const wrongType = await fetch(`${running.apiUrl}/v1/txs/batch/binary`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ txs: [hex(a.bytes)] }),
+    });
+    expect(wrongType.status).toBe(400);
+  });
+
   it("records a failed operation as a failed result and moves no money", async () => {
     const before = running.node.chain.height;
     const nonce = decode(

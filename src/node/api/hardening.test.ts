@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
 import type { KeyPair } from "../../crypto/suite.js";
 import { addressOfKey, buildSignedTx, transferOp } from "../../sdk/index.js";
+import { encodeTxBatch } from "../../sdk/wire/index.js";
 import { until } from "../../until.test-util.js";
 import { initSoloHome } from "../home.js";
 import { type RunningNode, runNode } from "../run.js";
@@ -208,6 +209,34 @@ describe("the API under hostile clients", () => {
     const refused = results.filter((r) => r.error?.code === "RATE_LIMITED").length;
     expect(refused).toBeGreaterThanOrEqual(SIGNER_RATE * 2);
     expect(results.slice(0, SIGNER_RATE).every((r) => r.error === undefined)).toBe(true);
+    expect(response.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
+  });
+
+  it("limits one signer's transactions in a binary batch as in a JSON one", async () => {
+    await untilAnswered();
+    const suite = running.node.suite;
+    const bob = addressOfKey(suite, suite.generateKeyPair().publicKey.bytes);
+    const dave = suite.generateKeyPair(); // a signer of its own: no other case's window counts here
+    const txs = Array.from(
+      { length: SIGNER_RATE * 4 },
+      (_, i) =>
+        buildSignedTx(
+          suite,
+          dave,
+          { chainId: "hard", nonce: BigInt(i), expiryHeight: 10_000n },
+          transferOp(bob, 1n, "b"),
+        ).bytes,
+    );
+    const response = await fetch(`${running.apiUrl}/v1/txs/batch/binary`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: encodeTxBatch(txs),
+    });
+    expect(response.status).toBe(202);
+    const { results } = (await response.json()) as { results: Array<{ error?: { code: string } }> };
+    expect(results.filter((r) => r.error?.code === "RATE_LIMITED").length).toBeGreaterThanOrEqual(
+      SIGNER_RATE * 2,
+    );
     expect(response.headers.get("retry-after")).toMatch(/^[1-9]\d*$/);
   });
 

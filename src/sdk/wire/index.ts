@@ -8,3 +8,4 @@ export * from "./events.js";
 export * from "./governance.js";
 export * from "./marketing.js";
 export * from "./node.js";
+export * from "./tx-batch.js";

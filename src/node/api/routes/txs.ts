@@ -1,8 +1,15 @@
-import type { FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import { toHex } from "../../../ledger/bytes.js";
 import { senderOf } from "../../../ledger/tx.js";
-import { submittedBatchSchema, submittedSchema, txStatusSchema } from "../../../sdk/wire/index.js";
+import {
+  decodeTxBatch,
+  MAX_BATCH_TXS,
+  submittedBatchSchema,
+  submittedSchema,
+  TX_BATCH_CONTENT_TYPE,
+  txStatusSchema,
+} from "../../../sdk/wire/index.js";
 import { isRefusal, notFound, RateLimitedError } from "../errors.js";
 import { headerJson, resultJson } from "../json.js";
 import { hash32, refusals, signedTxHex } from "../params.js";
@@ -10,9 +17,6 @@ import type { RouteModule } from "./types.js";
 
 const SIGNER = Symbol("signer");
 type SignerRequest = FastifyRequest & { [SIGNER]: string };
-
-/** Most transactions in one batch request (the body limit bounds their bytes too). */
-const MAX_BATCH_TXS = 500;
 
 /** Submitting transactions, and asking what became of one. */
 export const txRoutes: RouteModule = async (app, { node }) => {
@@ -73,25 +77,47 @@ export const txRoutes: RouteModule = async (app, { node }) => {
         response: { 202: submittedBatchSchema, ...refusals },
       },
     },
-    async (request, reply) => {
-      const results = [];
-      let retryAfterSeconds = 0;
-      for (const tx of request.body.txs) {
-        try {
-          await checkSigner(request, tx);
-          results.push({ hash: toHex(node.submitTx(tx, request.ip)) });
-        } catch (error) {
-          if (!isRefusal(error)) throw error;
-          if (error instanceof RateLimitedError)
-            retryAfterSeconds = Math.max(retryAfterSeconds, error.retryAfterSeconds);
-          results.push({ error: { code: error.code, message: error.message } });
-        }
-      }
-      // When the last of its rate-limited transactions may be offered again.
-      if (retryAfterSeconds > 0) void reply.header("retry-after", retryAfterSeconds);
-      return reply.status(202).send({ results });
-    },
+    (request, reply) => submitBatch(request, reply, request.body.txs),
   );
+
+  // The binary batch's body arrives as one Buffer, bounded by the server's body limit.
+  app.addContentTypeParser(TX_BATCH_CONTENT_TYPE, { parseAs: "buffer" }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.post(
+    "/v1/txs/batch/binary",
+    {
+      schema: {
+        operationId: "submitTxBatchBinary",
+        tags: ["transactions"],
+        summary: `Submit up to ${MAX_BATCH_TXS} signed transactions as bytes (${TX_BATCH_CONTENT_TYPE}: a u32 count, then each transaction as a u32 length and its canonical encoding, big-endian); answered as the JSON batch`,
+        consumes: [TX_BATCH_CONTENT_TYPE],
+        body: z.instanceof(Buffer).describe("u32 count, then per transaction u32 length + canonical bytes"),
+        response: { 202: submittedBatchSchema, ...refusals },
+      },
+    },
+    (request, reply) => submitBatch(request, reply, decodeTxBatch(request.body)),
+  );
+
+  /** Each transaction admitted or refused on its own, in order, under the same per-signer limit. */
+  async function submitBatch(request: FastifyRequest, reply: FastifyReply, txs: readonly Uint8Array[]) {
+    const results = [];
+    let retryAfterSeconds = 0;
+    for (const tx of txs) {
+      try {
+        await checkSigner(request, tx);
+        results.push({ hash: toHex(node.submitTx(tx, request.ip)) });
+      } catch (error) {
+        if (!isRefusal(error)) throw error;
+        if (error instanceof RateLimitedError)
+          retryAfterSeconds = Math.max(retryAfterSeconds, error.retryAfterSeconds);
+        results.push({ error: { code: error.code, message: error.message } });
+      }
+    }
+    // When the last of its rate-limited transactions may be offered again.
+    if (retryAfterSeconds > 0) void reply.header("retry-after", retryAfterSeconds);
+    return reply.status(202).send({ results });
+  }
 
   app.get(
     "/v1/txs/:hash",
