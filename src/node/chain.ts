@@ -54,7 +54,7 @@ export interface PreparedBlock {
   readonly hash: Uint8Array;
   readonly outcome: BlockOutcome;
   readonly stateNodes: Map<string, Uint8Array>;
-  /** Nodes of the head's state root that this block's root no longer reaches. */
+  /** Nodes of the head's state root that this block's root no longer reaches (a pruning store's; else empty). */
   readonly staleNodes: readonly string[];
 }
 
@@ -190,7 +190,9 @@ export class Chain {
     const started = performance.now();
     const outcome = executeBlock(this.suite, this.state, env, txs, this.verifiedTxs);
     const executed = performance.now();
-    const batch = applyBatch(this.nodes, this.hash, previous.stateRoot, outcome.writes);
+    const batch = applyBatch(this.nodes, this.hash, previous.stateRoot, outcome.writes, {
+      superseded: this.store.indexesStaleNodes(),
+    });
     this.observer.stage?.("execute", (executed - started) / 1000);
     this.observer.stage?.("stateTree", (performance.now() - executed) / 1000);
     const validatorsHash = validatorSetHash(this.hash, this.validators());

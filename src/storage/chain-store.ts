@@ -333,6 +333,11 @@ export class ChainStore {
     return bytes === undefined ? 0n : readHeight(bytes);
   }
 
+  /** Whether commits write the stale-node index (StoreOptions.staleIndex): a pruning store. */
+  indexesStaleNodes(): boolean {
+    return this.staleIndex;
+  }
+
   /** Whether the root of this height keeps pinned nodes (CommitBatch.pinnedNodes) forever. */
   hasPinnedRoot(height: bigint): boolean {
     return this.pinnedRoots.doesExist(heightKey(height));
@@ -524,8 +529,10 @@ export class ChainStore {
       });
       for (const [hashHex, node] of sortedNodes(batch.stateNodes)) {
         const hash = hexToBytes(hashHex);
+        // An archive store never deletes a node, so one made again is just written again.
+        if (!this.staleIndex) this.stateNodes.putSync(hash, node);
         // Still stored: superseded earlier and not yet pruned, now live again.
-        if (!putIfAbsent(this.stateNodes, hash, node)) this.remade.putSync(hash, key);
+        else if (!putIfAbsent(this.stateNodes, hash, node)) this.remade.putSync(hash, key);
       }
       if (this.staleIndex && batch.staleNodes !== undefined && batch.staleNodes.length > 0)
         this.staleByHeight.putSync(key, packHashes(batch.staleNodes));

@@ -82,6 +82,10 @@ export class MemoryStore implements ChainStorage {
     return 0n;
   }
 
+  indexesStaleNodes(): boolean {
+    return false;
+  }
+
   hasPinnedRoot(height: bigint): boolean {
     return this.pinnedRoots.has(height);
   }

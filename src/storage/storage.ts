@@ -22,6 +22,11 @@ export interface ChainStorage {
   /** Whether this height's root keeps pinned nodes forever (CommitBatch.pinnedNodes). */
   hasPinnedRoot(height: bigint): boolean;
   /**
+   * Whether commits keep the stale-node index (a pruning store): only then do they need
+   * CommitBatch.staleNodes, which costs the tree update work an archive store need not pay.
+   */
+  indexesStaleNodes(): boolean;
+  /**
    * The lowest height from which on every block is held with its results, when some below are
    * not (a node restored from a snapshot, until backfill has stored them); undefined when all are.
    */

@@ -153,7 +153,7 @@ describe("sparse Merkle world state", () => {
     });
   });
 
-  it("names as new exactly what the new root adds, and as stale exactly what it no longer reaches", () => {
+  it("names as new exactly what the new root adds, and as stale exactly what it no longer reaches (an archive update: the same root, no stale)", () => {
     const reach = (store: MemoryNodeStore, root: Uint8Array): Set<string> => {
       const seen = new Set<string>();
       const stack = root.every((b) => b === 0) ? [] : [root];
@@ -186,6 +186,14 @@ describe("sparse Merkle world state", () => {
             expect(new Set(r.newNodes.keys())).toEqual(new Set([...after].filter((h) => !before.has(h))));
             expect(new Set(r.staleNodes)).toEqual(new Set([...before].filter((h) => !after.has(h))));
             expect(r.staleNodes).toHaveLength(new Set(r.staleNodes).size);
+            // An archive store's update: the same root, no superseded nodes, and besides the new
+            // nodes only ones the old root reached (rebuilt with the same hash).
+            const archive = applyBatch(store, sha256, root, batch, { superseded: false });
+            expect(archive.root).toEqual(r.root);
+            expect(archive.staleNodes).toEqual([]);
+            for (const hash of r.newNodes.keys()) expect(archive.newNodes.has(hash)).toBe(true);
+            for (const hash of archive.newNodes.keys())
+              expect(r.newNodes.has(hash) || before.has(hash)).toBe(true);
             root = r.root;
           }
         },

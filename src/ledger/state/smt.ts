@@ -6,8 +6,8 @@
  *
  * Nodes are immutable and content-addressed: an update never changes a stored node, it
  * returns the new nodes to add, so every historical root stays readable until the node layer
- * prunes it. It also returns the nodes the new root no longer reaches (superseded), which is
- * what a pruner needs to know.
+ * prunes it. Asked to, it also returns the nodes the new root no longer reaches (superseded),
+ * which is what a pruner needs to know.
  */
 import { bytesEqual, compareBytes, type HashFn, toHex } from "../bytes.js";
 import { decode, encode } from "../codec.js";
@@ -39,16 +39,27 @@ export interface StateChange {
 export interface BatchResult {
   root: Uint8Array;
   /**
-   * Nodes the new root reaches that the old one did not, by lowercase hex hash, to write to the
-   * store. One the old root already reached is left out (it is in the store), even where the
-   * update rebuilt it with the same hash.
+   * Nodes the update built, by lowercase hex hash, to write to the store: every node the new
+   * root reaches that the old one did not. With `superseded`, one the old root already reached
+   * is left out (it is in the store), even where the update rebuilt it with the same hash;
+   * without, such a node may be among them (writing it again changes nothing).
    */
   newNodes: Map<string, Uint8Array>;
   /**
-   * Nodes (lowercase hex) the old root reached and the new one does not: superseded at this
-   * batch. A node's hash may come back in a later batch (the same subtree again).
+   * With `superseded`, the nodes (lowercase hex) the old root reached and the new one does not:
+   * superseded at this batch (a node's hash may come back in a later batch, the same subtree
+   * again). Empty without.
    */
   staleNodes: string[];
+}
+
+export interface BatchOptions {
+  /**
+   * Work out which nodes the new root no longer reaches (staleNodes), for a store that prunes.
+   * It costs a hex string and a set entry for every node read on a changed path, so an archive
+   * store, which keeps every root, leaves it off.
+   */
+  readonly superseded: boolean;
 }
 
 export function loadNode(store: SmtNodeStore, hash: Uint8Array): SmtNode {
@@ -125,8 +136,11 @@ interface Ctx {
   store: SmtNodeStore;
   hashFn: HashFn;
   newNodes: Map<string, Uint8Array>;
-  /** Nodes of the old root on a changed path: each is rebuilt with the same hash or superseded. */
-  replaced: Set<string>;
+  /**
+   * Nodes of the old root on a changed path (each is rebuilt with the same hash or superseded);
+   * undefined when the caller does not ask for superseded nodes.
+   */
+  replaced: Set<string> | undefined;
 }
 
 const EMPTY: Sub = { hash: EMPTY_ROOT, kind: "empty" };
@@ -143,8 +157,10 @@ export function applyBatch(
   hashFn: HashFn,
   root: Uint8Array,
   changes: readonly StateChange[],
+  options: BatchOptions = { superseded: true },
 ): BatchResult {
-  const ctx: Ctx = { store, hashFn, newNodes: new Map(), replaced: new Set() };
+  const replaced = options.superseded ? new Set<string>() : undefined;
+  const ctx: Ctx = { store, hashFn, newNodes: new Map(), replaced };
   const entries = normalise(hashFn, changes);
   const startKind: Kind = isEmptyHash(root) ? "empty" : "unknown";
   const result = update(ctx, { hash: root, kind: startKind }, 0, entries, 0, entries.length);
@@ -153,7 +169,7 @@ export function applyBatch(
   // Hashes are unique within a tree and the new root reaches only untouched subtrees of the old
   // one (not on a changed path) and new nodes, so a replaced node lives on only if rebuilt.
   const staleNodes: string[] = [];
-  for (const hash of ctx.replaced) {
+  for (const hash of replaced ?? []) {
     if (!ctx.newNodes.delete(hash)) staleNodes.push(hash);
   }
   return { root: newRoot, newNodes: ctx.newNodes, staleNodes };
@@ -203,7 +219,7 @@ function update(ctx: Ctx, sub: Sub, depth: number, entries: Entry[], lo: number,
   if (lo === hi) return sub;
   if (sub.kind === "empty" || isEmptyHash(sub.hash)) return build(ctx, depth, live(entries.slice(lo, hi)));
   const node = loadNode(ctx.store, sub.hash);
-  ctx.replaced.add(toHex(sub.hash));
+  ctx.replaced?.add(toHex(sub.hash));
   if (node.kind === "leaf") return build(ctx, depth, live(mergeLeaf(ctx, node.value, entries.slice(lo, hi))));
   const mid = splitPoint(entries, lo, hi, depth);
   const left = update(ctx, { hash: node.value.left, kind: "unknown" }, depth + 1, entries, lo, mid);
