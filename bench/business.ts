@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { getSuite } from "../src/crypto/index.js";
 import type { SuiteId } from "../src/crypto/suite.js";
 import { runExecutionBench } from "./execution.js";
-import { verifyRate } from "./measure.js";
+import { quantile, verifyRate } from "./measure.js";
 import type { BenchRow } from "./table.js";
 import { CpuProfiles, type HotFunction } from "./workload/cpu-profile.js";
 import { startBenchNetwork } from "./workload/fixture.js";
@@ -274,7 +274,28 @@ export interface StormBench {
   readonly completions: number;
   readonly worstBlockIntervalMs: number;
   readonly blocks: number;
+  /** Each block of the drain: height, the interval before it, completions, txs and its commit round. */
+  readonly stormBlocks: ReadonlyArray<{
+    height: number;
+    intervalMs: number;
+    completions: number;
+    txs: number;
+    round: number;
+  }>;
+  /** Each node's CPU time over the drain, per block of it. */
+  readonly cpuMsPerBlock: readonly number[];
   readonly rows: readonly BenchRow[];
+}
+
+/** The round each height was committed in (its certificate's), from one node's API. */
+async function commitRounds(url: string, heights: readonly number[]): Promise<number[]> {
+  return Promise.all(
+    heights.map(async (height) => {
+      const response = await fetch(`${url}/v1/blocks/${height}`);
+      const block = (await response.json()) as { commit: { round: number } | null };
+      return block.commit?.round ?? -1;
+    }),
+  );
 }
 
 /**
@@ -302,14 +323,30 @@ export async function runCompletionStorm(suiteId: SuiteId, orders = 5_000): Prom
     const before = observer.blocks.length;
     const released = performance.now();
     const completionsBefore = observer.blocks.reduce((a, b) => a + b.completions, 0);
+    const sampler = new ProcessSampler(net.nodes.map((n) => ({ name: n.name, pid: n.pid })));
+    sampler.start();
     load.releaseAll("shipped", "delivered");
     const completed = () => observer.blocks.reduce((a, b) => a + b.completions, 0) - completionsBefore;
     await observer.until(() => completed() >= lines, 600_000);
+    const processes = sampler.stop();
     const storm = observer.blocks.slice(before);
     const lastCompletion = [...storm].reverse().find((b) => b.completions > 0)?.seenAtMs ?? released;
     const gaps = storm.slice(1).map((b, i) => b.seenAtMs - (storm[i] as (typeof storm)[number]).seenAtMs);
     const drainS = (lastCompletion - released) / 1000;
     const worst = Math.max(0, ...gaps);
+    const rounds = await commitRounds(
+      net.urls[0] as string,
+      storm.map((b) => b.height),
+    );
+    const stormBlocks = storm.map((b, i) => ({
+      height: b.height,
+      intervalMs: i === 0 ? 0 : (gaps[i - 1] as number),
+      completions: b.completions,
+      txs: b.txs,
+      round: rounds[i] as number,
+    }));
+    const cpuMsPerBlock = processes.map((p) => (p.cpuSeconds * 1000) / Math.max(1, storm.length));
+    const worstAt = stormBlocks.find((b) => b.intervalMs === worst);
     const label = `4 validators ${suiteId} completion storm, ${orders} baskets (${lines} orders) due at once`;
     return {
       orders,
@@ -317,6 +354,8 @@ export async function runCompletionStorm(suiteId: SuiteId, orders = 5_000): Prom
       completions: completed(),
       worstBlockIntervalMs: worst,
       blocks: storm.length,
+      stormBlocks,
+      cpuMsPerBlock,
       rows: [
         {
           name: `${label}: time to drain (${completed()} completed in ${storm.length} blocks)`,
@@ -329,13 +368,23 @@ export async function runCompletionStorm(suiteId: SuiteId, orders = 5_000): Prom
           unit: "/s",
         },
         {
-          name: `${label}: worst block interval (bounds execution)`,
+          name: `${label}: worst block interval (bounds execution; height ${worstAt?.height}, ${worstAt?.completions} completions, ${worstAt?.txs} txs, round ${worstAt?.round})`,
           value: worst,
           unit: "ms",
           reference: 1000,
           limit: "execution <= 1000 ms",
           ratio: worst / 1000,
         },
+        {
+          name: `${label}: median block interval (blocks not in round 0: ${stormBlocks.filter((b) => b.round > 0).length})`,
+          value: quantile(gaps, 0.5),
+          unit: "ms",
+        },
+        ...processes.map((p, i) => ({
+          name: `${label}: ${p.name} CPU time per block of the drain`,
+          value: cpuMsPerBlock[i] as number,
+          unit: "ms",
+        })),
       ],
     };
   } finally {

@@ -80,11 +80,18 @@ export class LocalChain implements TxSink, CommitSource {
     );
     const keys = seedDemoGenesis(dir, parties);
     const home = nodeHomes(dir)[0] as string;
-    if (statePruning !== undefined) {
-      const configPath = join(home, "config.json");
-      const config = JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
-      writeFileSync(configPath, JSON.stringify({ ...config, statePruning }));
-    }
+    // No p2p listener: the chain is driven here, and a fixed port would clash with any other
+    // local chain on the machine (benches run side by side).
+    const configPath = join(home, "config.json");
+    const {
+      p2p: _p2p,
+      peers: _peers,
+      ...config
+    } = JSON.parse(readFileSync(configPath, "utf8")) as Record<string, unknown>;
+    writeFileSync(
+      configPath,
+      JSON.stringify({ ...config, ...(statePruning === undefined ? {} : { statePruning }) }),
+    );
     const node = await LedgerNode.open(home, pino({ level: "silent" }));
     return new LocalChain(node, keys, root, blockTxs);
   }
