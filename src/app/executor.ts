@@ -16,6 +16,7 @@ import { applyScheduledValidatorSet } from "./governance/validator-set.js";
 import { authorizeSender } from "./identity/authorize.js";
 import type { Signer } from "./identity/signer.js";
 import { marketingEndBlock } from "./marketing/end-block.js";
+import { dueAt } from "./marketing/orders.js";
 import { executeOperation, type Operation, operationCodec } from "./operations/index.js";
 import { ReadOnce, StateOverlay, type StateReader, type StateWriteEntry } from "./state.js";
 
@@ -115,7 +116,8 @@ export function executeBlock(
   known?: KnownValid | KnownTxs,
 ): BlockOutcome {
   const knownTxs = typeof known === "function" ? { valid: known, admitted: () => undefined } : known;
-  const block = new StateOverlay(new ReadOnce(committed));
+  const below = new ReadOnce(committed);
+  const block = new StateOverlay(below);
   const results: TxResult[] = [];
   const txHashes: Uint8Array[] = [];
   txs.forEach((bytes, index) => {
@@ -134,7 +136,20 @@ export function executeBlock(
     state: block,
     hash: suite.hash,
   });
-  return { results, txHashes, writes: block.sortedWrites(), endBlockEvents };
+  // A key made and removed within the block (a commission queued and settled at once) leaves
+  // a delete of what committed state never held: no change, yet each would cost the state tree
+  // a walk down its path and the store a removal.
+  const writes = block.sortedWrites().filter((w) => w.value !== undefined || below.get(w.key) !== undefined);
+  return { results, txHashes, writes, endBlockEvents };
+}
+
+/**
+ * Whether a block at `timeMs` on top of `committed` has end-block work even without
+ * transactions (orders whose return window has passed): a proposer then proposes at once
+ * rather than after the idle interval. Only a hint for when to propose; it changes no outcome.
+ */
+export function endBlockWorkAt(committed: StateReader, timeMs: bigint): boolean {
+  return dueAt(committed, timeMs);
 }
 
 function admitInBlock(

@@ -1,4 +1,5 @@
 import { InvalidBlockError } from "../app/errors.js";
+import { endBlockWorkAt } from "../app/executor.js";
 import type { Chain, PreparedBlock } from "./chain.js";
 import type { Mempool, PoolTx } from "./mempool.js";
 
@@ -32,4 +33,10 @@ export function prepareFromMempool(
       onDropped(dropped.hashHex, (error as InvalidBlockError).message);
     }
   }
+}
+
+/** Whether the next block, at the time the head's certificate gives it, has end-block work. */
+export function hasEndBlockWork(chain: Chain): boolean {
+  const timeMs = chain.nextBlockTime(chain.latestBlock().commit);
+  return timeMs !== undefined && endBlockWorkAt(chain.state, timeMs);
 }

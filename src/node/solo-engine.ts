@@ -2,7 +2,7 @@ import { voteTimestamp } from "../consensus/index.js";
 import type { PrivateKey, PublicKey } from "../crypto/suite.js";
 import type { Chain, CommittedBlock } from "./chain.js";
 import type { Mempool, PoolTx } from "./mempool.js";
-import { prepareFromMempool } from "./propose.js";
+import { hasEndBlockWork, prepareFromMempool } from "./propose.js";
 
 export interface SoloEngineOptions {
   readonly chain: Chain;
@@ -71,7 +71,11 @@ export class SoloEngine {
     mempool.update(chain.height, this.options.senderNonce);
     this.options.onCommit({ ...block, commitSeconds: (performance.now() - started) / 1000 });
     if (this.running)
-      this.schedule(mempool.size > 0 ? this.options.batchDelayMs : this.options.emptyBlockIntervalMs);
+      this.schedule(
+        mempool.size > 0 || hasEndBlockWork(chain)
+          ? this.options.batchDelayMs
+          : this.options.emptyBlockIntervalMs,
+      );
   }
 
   private commitBlock(candidates: PoolTx[]): Omit<CommittedBlock, "commitSeconds"> {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { getSuite } from "../../crypto/index.js";
 import { StateOverlay } from "../state.js";
-import { enqueueDue, MAX_DUE_COMPLETIONS_PER_BLOCK, popDue } from "./orders.js";
+import { dueAt, enqueueDue, MAX_DUE_COMPLETIONS_PER_BLOCK, popDue } from "./orders.js";
 import { readOrder } from "./records.js";
 import { attr, DAY_MS, MarketChain, plainRules } from "./testkit.test-util.js";
 
@@ -38,6 +38,21 @@ describe("the due queue (a min-heap in state)", () => {
         },
       ),
     );
+  });
+
+  it("says whether its earliest entry is due at a time (a proposer's hint that a block has work)", () => {
+    const state = new StateOverlay({ get: () => undefined });
+    const ctx = { height: 1n, timeMs: 0n, state, hash, emit: () => {} };
+    expect(dueAt(state, 1n << 62n)).toBe(false);
+    enqueueDue(ctx, 7n, 50n);
+    enqueueDue(ctx, 3n, 20n);
+    expect(dueAt(state, 19n)).toBe(false);
+    expect(dueAt(state, 20n)).toBe(true);
+    popDue(ctx, 20n);
+    expect(dueAt(state, 49n)).toBe(false);
+    expect(dueAt(state, 50n)).toBe(true);
+    popDue(ctx, 50n);
+    expect(dueAt(state, 1n << 62n)).toBe(false);
   });
 
   it(`completes at most ${MAX_DUE_COMPLETIONS_PER_BLOCK} orders per block and the rest in the next block`, () => {

@@ -4,6 +4,7 @@ import { encodeUserCode } from "../../pki/user-code.js";
 import { isOperationError } from "../errors.js";
 import { type AppEvent, appEvent } from "../events.js";
 import { readIdentity } from "../identity/records.js";
+import type { StateReader } from "../state.js";
 import type { MarketingContext } from "./context.js";
 import { MarketingError } from "./errors.js";
 import { mulDivFloor } from "./money.js";
@@ -178,6 +179,16 @@ export function popDue(ctx: MarketingContext, timeMs: bigint): DueEntry | undefi
   }
   heapSet(ctx, i, last);
   return top;
+}
+
+/**
+ * Whether the due queue's earliest entry is due at `timeMs`: the end-block work of a block at
+ * that time has orders to complete even with no transaction in it.
+ */
+export function dueAt(state: StateReader, timeMs: bigint): boolean {
+  if (readCount(state, keys.dueSize()) === 0n) return false;
+  const top = read(state, keys.dueHeap(0n), dueEntryCodec);
+  return top !== undefined && top.dueAtMs <= timeMs;
 }
 
 /**

@@ -26,7 +26,7 @@ import {
 
 export const T0 = 1_767_225_600_000n; // 2026-01-01T00:00:00Z
 export const DAY_MS = 86_400_000n;
-const CHAIN = "marketing-test";
+export const CHAIN = "marketing-test";
 
 export interface Actor {
   readonly name: string;

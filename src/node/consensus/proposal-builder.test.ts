@@ -9,7 +9,7 @@ import { ProposalBuilder } from "./proposal-builder.js";
 import { clientKey, signedTx, transfer } from "./sim/fixture.js";
 import { decodeProposalPayload } from "./wire.js";
 
-function setup() {
+function setup(hasEndBlockWork?: () => boolean) {
   const chain = newChain();
   growChain(chain, 1);
   const mempool = newMempool();
@@ -30,6 +30,7 @@ function setup() {
     senderNonce: (hex) => chain.accountNonce(Buffer.from(hex, "hex")),
     log: pino({ level: "silent" }),
     onValue: (height, round, value) => values.push({ height, round, value }),
+    ...(hasEndBlockWork === undefined ? {} : { hasEndBlockWork }),
   });
   return { chain, mempool, time, values, prepared, builder };
 }
@@ -49,6 +50,23 @@ describe("ProposalBuilder", () => {
     expect(payload.header.timeMs).toBe(chain.nextBlockTime(previous.commit));
     expect(payload.lastCommit).toEqual(previous.commit);
     expect(prepared.get((values[0] as { value: Value }).value.valueId)).toBeDefined();
+  });
+
+  it("proposes an empty block after the batching delay when its end-block work is due (a completion storm)", () => {
+    let due = true;
+    const { time, values, builder } = setup(() => due);
+    builder.request(2, 0);
+    time.advance(19);
+    expect(values).toEqual([]);
+    time.advance(1);
+    expect(values).toHaveLength(1);
+    expect(decodeProposalPayload((values[0] as { value: Value }).value.payload).txs).toEqual([]);
+    due = false;
+    builder.request(2, 1);
+    time.advance(999);
+    expect(values).toHaveLength(1);
+    time.advance(1);
+    expect(values).toHaveLength(2);
   });
 
   it("proposes after the batching delay once a transaction arrives, with it in the block", () => {

@@ -5,7 +5,7 @@ import { invariant } from "../../errors.js";
 import { toHex } from "../../ledger/bytes.js";
 import type { Chain } from "../chain.js";
 import type { Mempool } from "../mempool.js";
-import { prepareFromMempool } from "../propose.js";
+import { hasEndBlockWork, prepareFromMempool } from "../propose.js";
 import type { Clock, TimerHandle, Timers } from "./ports.js";
 import type { PreparedBlocks } from "./prepared-blocks.js";
 import { encodeProposalPayload } from "./wire.js";
@@ -25,6 +25,8 @@ export interface ProposalBuilderOptions {
   readonly batchDelayMs: number;
   readonly senderNonce: (senderHex: string) => bigint;
   readonly log: Logger;
+  /** Whether the next block has end-block work without transactions (default: due orders in its state). */
+  readonly hasEndBlockWork?: (chain: Chain) => boolean;
   /** The block is built: give it to the core, if it still wants a value for (height, round). */
   readonly onValue: (height: number, round: number, value: Value) => void;
 }
@@ -40,10 +42,15 @@ export class ProposalBuilder {
 
   constructor(private readonly options: ProposalBuilderOptions) {}
 
-  /** The core asked for a value (line 18 of the paper). */
+  /**
+   * The core asked for a value (line 18 of the paper). A block with work to do (transactions, or
+   * orders falling due at its time: a completion storm drains with no transaction) is proposed
+   * after the batching delay, an idle one after the idle interval.
+   */
   request(height: number, round: number): void {
     const { mempool, batchDelayMs, emptyBlockIntervalMs } = this.options;
-    this.schedule(height, round, mempool.size > 0 ? batchDelayMs : emptyBlockIntervalMs);
+    const busy = mempool.size > 0 || (this.options.hasEndBlockWork ?? hasEndBlockWork)(this.options.chain);
+    this.schedule(height, round, busy ? batchDelayMs : emptyBlockIntervalMs);
   }
 
   /** A transaction arrived: a proposer that is waiting proposes after the batching delay. */
