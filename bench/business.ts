@@ -10,7 +10,7 @@ import { startBenchNetwork } from "./workload/fixture.js";
 import { MarketingWorkload, marketingParties, seedMarketing, TXS_PER_ORDER } from "./workload/marketing.js";
 import { CommitObserver } from "./workload/observer.js";
 import { PoolSampler } from "./workload/pool-sampler.js";
-import { diskBytes, type ProcessFigures, ProcessSampler } from "./workload/proc-stats.js";
+import { diskBytes, type ProcessFigures, ProcessSampler, peakRssRow } from "./workload/proc-stats.js";
 import { type LoadRun, type RateStep, runLoad, type Workload } from "./workload/run.js";
 import { LoadSigner } from "./workload/signer.js";
 import { Submitter } from "./workload/submitter.js";
@@ -252,10 +252,11 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
       ratio: b.diskBytesPerTx / 1024,
     },
     ...b.processes.map((p) => ({
-      name: `${label}: ${p.name} CPU (mean) / peak RSS ${Math.round(p.peakRssBytes / 2 ** 20)} MB`,
+      name: `${label}: ${p.name} CPU (mean)`,
       value: p.cpuPercent,
       unit: "% core",
     })),
+    ...b.processes.map((p) => peakRssRow(`${label}: ${p.name}`, p)),
   ];
   if (b.ordersCompletedPerS !== undefined)
     rows.push({

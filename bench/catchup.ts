@@ -13,7 +13,7 @@ import { ChainStore } from "../src/storage/chain-store.js";
 import type { BenchRow } from "./table.js";
 import { CpuProfiles, type HotFunction } from "./workload/cpu-profile.js";
 import { initBenchNetwork, startBenchNode } from "./workload/fixture.js";
-import { type ProcessFigures, ProcessSampler } from "./workload/proc-stats.js";
+import { type ProcessFigures, ProcessSampler, peakRssRow } from "./workload/proc-stats.js";
 import { LoadSigner } from "./workload/signer.js";
 import { transferParties } from "./workload/transfer.js";
 
@@ -139,7 +139,7 @@ function rowsOf(
     },
     {
       // Hardly moved by other work on the cores: what the node's own replay costs.
-      name: `${label}: blocks replayed per CPU second of the syncing node (${syncing.cpuSeconds.toFixed(1)} CPU s, peak RSS ${Math.round(syncing.peakRssBytes / 2 ** 20)} MB)`,
+      name: `${label}: blocks replayed per CPU second of the syncing node (${syncing.cpuSeconds.toFixed(1)} CPU s)`,
       value: options.blocks / Math.max(0.01, syncing.cpuSeconds),
       unit: "blocks/s",
     },
@@ -148,6 +148,7 @@ function rowsOf(
       value: (options.blocks * options.txsPerBlock) / Math.max(0.01, syncing.cpuSeconds),
       unit: "tx/s",
     },
+    peakRssRow(`${label}: the syncing node`, syncing),
     {
       name: `${label}: tx/s replayed`,
       value: txPerS,

@@ -7,9 +7,8 @@ import { initSoloHome } from "../src/node/home.js";
 import { startNodeProcess, stopChild } from "../src/ops/network-up.js";
 import { MarketLedgerClient } from "../src/sdk/index.js";
 import type { BenchRow } from "./table.js";
+import { NODE_RSS_LIMIT_BYTES, statusBytes } from "./workload/proc-stats.js";
 
-/** The node RSS limit of issue 14, which a restore must also stay under. */
-const RSS_LIMIT_BYTES = 300_000_000;
 const PEAK_RSS_PRELOAD = new URL("./workload/peak-rss.js", import.meta.url).pathname;
 
 export interface SnapshotBenchOptions {
@@ -27,22 +26,12 @@ interface Measured {
   readonly out: string;
 }
 
-/** kB fields of /proc/PID/status, or undefined once the process is gone. */
-function statusKb(pid: number, field: string): number | undefined {
-  try {
-    const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
-    return kb === undefined ? undefined : Number(kb);
-  } catch {
-    return undefined;
-  }
-}
-
 /** Runs `mkl ARGS` of `cli` as a child: its peak RSS (it reports its own VmHWM at exit), its sampled parts and output. */
 function measured(cli: string, args: readonly string[], dir: string): Promise<Measured> {
   const file = join(dir, "peak-rss");
   rmSync(file, { force: true });
-  let anonKb = 0;
-  let fileKb = 0;
+  let anonBytes = 0;
+  let fileBytes = 0;
   return new Promise((done, fail) => {
     const child = execFile(
       process.execPath,
@@ -53,13 +42,13 @@ function measured(cli: string, args: readonly string[], dir: string): Promise<Me
         if (error) return fail(new Error(`mkl ${args.join(" ")} failed: ${stderr || error.message}`));
         const bytes = Number(readFileSync(file, "utf8"));
         if (!(bytes > 0)) return fail(new Error(`mkl ${args[0]} ${args[1]} reported no peak RSS`));
-        done({ bytes, anonBytes: anonKb * 1024, fileBytes: fileKb * 1024, out: stdout.trim() });
+        done({ bytes, anonBytes, fileBytes, out: stdout.trim() });
       },
     );
     const sampler = setInterval(() => {
       const pid = child.pid as number;
-      anonKb = Math.max(anonKb, statusKb(pid, "RssAnon") ?? 0);
-      fileKb = Math.max(fileKb, statusKb(pid, "RssFile") ?? 0);
+      anonBytes = Math.max(anonBytes, statusBytes(pid, "RssAnon") ?? 0);
+      fileBytes = Math.max(fileBytes, statusBytes(pid, "RssFile") ?? 0);
     }, 100);
   });
 }
@@ -124,7 +113,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions): Promise<B
       name: `${label}: mkl node ${command}, peak RSS (sampled: anonymous ≥ ${mibOf(anonBytes)}, file-backed ≥ ${mibOf(fileBytes)} MiB)`,
       value: bytes / 2 ** 20,
       unit: "MiB",
-      ratio: bytes / RSS_LIMIT_BYTES,
+      ratio: bytes / NODE_RSS_LIMIT_BYTES,
       limit: "≤ 300 MB node RSS (issue 14); ratio to it",
     });
     return [row("snapshot", taken), row("restore", put)];
