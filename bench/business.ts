@@ -7,7 +7,9 @@ import { quantile, verifyRate } from "./measure.js";
 import type { BenchRow } from "./table.js";
 import { CpuProfiles, type HotFunction } from "./workload/cpu-profile.js";
 import { startBenchNetwork } from "./workload/fixture.js";
+import type { LatencySummary } from "./workload/latency-parts.js";
 import { MarketingWorkload, marketingParties, seedMarketing, TXS_PER_ORDER } from "./workload/marketing.js";
+import { NodeTimingReader, type NodeTimings } from "./workload/node-timings.js";
 import { CommitObserver } from "./workload/observer.js";
 import { PoolSampler } from "./workload/pool-sampler.js";
 import { diskBytes, type ProcessFigures, ProcessSampler, peakRssRow } from "./workload/proc-stats.js";
@@ -29,6 +31,11 @@ export interface WorkloadBench {
   readonly executionTps: number;
   readonly ramp: LoadRun;
   readonly half: LoadRun;
+  /** The ramp's transactions still unadmitted after its drain, given up before the half-rate run. */
+  readonly abandoned: number;
+  /** The nodes' own timings of a height during the ramp and the half-rate run. */
+  readonly rampTimings: NodeTimings;
+  readonly halfTimings: NodeTimings;
   readonly processes: readonly ProcessFigures[];
   readonly diskBytesPerTx: number;
   /** The four nodes' CPU time per committed transaction, ramp and half-rate run together. */
@@ -87,7 +94,7 @@ export async function runWorkloadBench(
     await observer.connect(net.urls[0] as string);
     const signer = new LoadSigner(suite);
     const ramp = rampOf(limitTps, options.stepSeconds ?? 4);
-    let load: Workload & { prepare?: (n: number) => void };
+    let load: Workload & { prepare?: (n: number) => void; retire?: () => void };
     if (workload === "transfer") {
       load = new TransferWorkload(submitter, signer, suite, net.keys);
     } else {
@@ -104,12 +111,23 @@ export async function runWorkloadBench(
     sampler.start();
     const pools = new PoolSampler(net.urls);
     pools.start();
+    const timings = new NodeTimingReader(net.urls);
+    await timings.start();
     const rampRun = await runLoad(load, ramp, submitter, observer);
+    const rampTimings = await timings.stop();
     pools.stop();
+    // What the ramp left unadmitted is given up, so the half-rate run starts on a drained chain
+    // (the marketing ramp's orders would otherwise go on offering their next steps into it).
+    load.retire?.();
+    const abandoned = submitter.abandon();
+    await observer.until(() => submitter.backlog === 0, 60_000);
+    signer.resync((h) => observer.committedAt.has(h));
     const overload = rampRun.steps.at(-1);
     const halfRate = Math.max(20, Math.round((rampRun.saturationTps ?? rampRun.committedTps) / 2));
     load.prepare?.(halfRate * 8);
+    await timings.start();
     const halfRun = await runLoad(load, [{ txPerSecond: halfRate, seconds: 8 }], submitter, observer);
+    const halfTimings = await timings.stop();
     const processes = sampler.stop();
     const committed = rampRun.committed + halfRun.committed;
     const p2pBytesPerTx = ((await p2pSentBytes(net.urls)) - p2pBefore) / Math.max(1, committed);
@@ -131,6 +149,9 @@ export async function runWorkloadBench(
       executionTps,
       ramp: rampRun,
       half: halfRun,
+      abandoned,
+      rampTimings,
+      halfTimings,
       processes,
       diskBytesPerTx,
       cpuMsPerTx,
@@ -158,7 +179,7 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
   const worst = b.ramp.steps.at(-1);
   const rows: BenchRow[] = [
     {
-      name: `${label}: committed tx/s, ramp to ${worst?.txPerSecond ?? 0} tx/s (${b.ramp.committed}/${b.ramp.submitted} committed, ${b.ramp.succeeded} OK${[...b.ramp.failures].map(([c, n]) => ` ${c}×${n}`).join("")}${refusals ? `; refused ${refusals}` : ""})`,
+      name: `${label}: committed tx/s, ramp to ${worst?.txPerSecond ?? 0} tx/s (${b.ramp.committed}/${b.ramp.submitted} committed, ${b.ramp.succeeded} OK${[...b.ramp.failures].map(([c, n]) => ` ${c}×${n}`).join("")}${refusals ? `; refused ${refusals}` : ""}; ${b.abandoned} unadmitted after the drain given up)`,
       value: b.ramp.committedTps,
       unit: "tx/s",
       reference: b.limitTps,
@@ -174,7 +195,7 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
       ratio: b.ramp.committedTps / b.executionTps,
     },
     {
-      name: `${label}: saturation point (highest step kept up with, >= 95 % committed)`,
+      name: `${label}: saturation point (highest step kept up with: >= 95 % of its rate committed over a window as long as the step, one median latency of its transactions later)`,
       value: sat ?? 0,
       unit: "tx/s",
       reference: b.limitTps,
@@ -182,14 +203,14 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
       ratio: (sat ?? 0) / b.limitTps,
     },
     ...b.ramp.steps.map((s) => ({
-      name: `${label}:   step ${s.txPerSecond} tx/s offered: committed (p99 ${Math.round(s.p99Ms)} ms)`,
+      name: `${label}:   step ${s.txPerSecond} tx/s offered: committed over the step's length ${Math.round(s.lagMs)} ms (its median latency) later (within the step ${Math.round(s.committedInStepTps)}; p99 from admission ${Math.round(s.p99Ms)} ms, from first try ${Math.round(s.latency.p99Ms.fromFirstTry)} ms)`,
       value: s.committedTps,
       unit: "tx/s",
       reference: s.txPerSecond,
       ratio: s.committedTps / s.txPerSecond,
     })),
     {
-      name: `${label}: success rate at half saturation`,
+      name: `${label}: success rate at half saturation (${b.half.submitted} offered, ${b.half.committed} committed)`,
       value: (100 * b.half.succeeded) / Math.max(1, b.half.submitted),
       unit: "%",
     },
@@ -207,14 +228,16 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
       limit: "<= 1000 ms",
       ratio: b.half.latencyMs.p99 / 1000,
     },
+    ...latencyRows(`${label}: half saturation`, b.half.latency),
     {
-      name: `${label}: latency p99 in the overload step (${worst?.txPerSecond} tx/s)`,
+      name: `${label}: latency p99 in the overload step (${worst?.txPerSecond} tx/s), from admission`,
       value: worst?.p99Ms ?? 0,
       unit: "ms",
       reference: 5000,
       limit: "<= 5000 ms",
       ratio: (worst?.p99Ms ?? 0) / 5000,
     },
+    ...(worst ? latencyRows(`${label}: overload step`, worst.latency) : []),
     {
       name: `${label}: nodes' CPU time per committed tx (4 nodes together, ramp and half rate)`,
       value: b.cpuMsPerTx,
@@ -241,6 +264,8 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
       unit: "txs",
     },
     { name: `${label}: block interval (mean, under load)`, value: b.ramp.blockIntervalMs, unit: "ms" },
+    heightRow(`${label}: ramp`, b.rampTimings),
+    heightRow(`${label}: half saturation`, b.halfTimings),
     { name: `${label}: txs per non-empty block`, value: b.ramp.txsPerBlock, unit: "txs" },
     { name: `${label}: tx bytes per non-empty block`, value: b.ramp.blockBytes, unit: "B" },
     {
@@ -267,6 +292,38 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
   if (b.settlementsPerS !== undefined)
     rows.push({ name: `${label}: commissions settled per second`, value: b.settlementsPerS, unit: "/s" });
   return rows;
+}
+
+/**
+ * Where committed transactions' time went (means, which add up to the mean latency from the
+ * offer), and their p99 counted from the first try (a user's wait, refusals and retries in it)
+ * and from the offer (the client's own queue in it too).
+ */
+function latencyRows(label: string, l: LatencySummary): BenchRow[] {
+  const m = l.meanMs;
+  return [
+    {
+      name: `${label}: p99 from first try (a user's wait, retries in it); from the offer ${Math.round(l.p99Ms.fromOffer)} ms`,
+      value: l.p99Ms.fromFirstTry,
+      unit: "ms",
+    },
+    {
+      name: `${label}: mean ms held by the client ${Math.round(m.client)}, refused and retried ${Math.round(m.retries)}, queued behind its sender's earlier nonce ${Math.round(m.gap)}, then pool to commit`,
+      value: m.chain,
+      unit: "ms",
+    },
+  ];
+}
+
+/** What a height waited for, by the nodes' own timings (means over every node and height). */
+function heightRow(label: string, t: NodeTimings): BenchRow {
+  const ms = (key: string) => Math.round(t.means.get(key)?.ms ?? Number.NaN);
+  const steps = ["step/propose", "step/prevote", "step/precommit"];
+  return {
+    name: `${label}: a round's steps, mean ms: propose ${ms("step/propose")} (the proposer waits ${ms("proposal/wait")}, builds ${ms("proposal/build")}), prevote ${ms("step/prevote")}, precommit ${ms("step/precommit")}; block stages execute ${ms("stage/execute")}, state tree ${ms("stage/stateTree")}, fsync ${ms("stage/fsync")}`,
+    value: steps.reduce((a, k) => a + (t.means.get(k)?.ms ?? 0), 0),
+    unit: "ms",
+  };
 }
 
 export interface StormBench {

@@ -287,7 +287,19 @@ export class MarketingWorkload implements Workload {
     this.reached.set(stage, (this.reached.get(stage) ?? 0) + 1);
   }
 
+  /** Orders numbered below this take no further step (see retire). */
+  private retiredBelow = 0;
+
+  /**
+   * The orders started so far take no further step: between two runs, so that the next one's
+   * load is its own (the ramp's unfinished orders would otherwise go on offering their steps).
+   */
+  retire(): void {
+    this.retiredBelow = this.created;
+  }
+
   private advance(order: OpenOrder): void {
+    if (order.n < this.retiredBelow) return;
     const orderId = order.id as bigint;
     const idem = `bench-${order.n}-${order.stage}`;
     const next = (stage: Stage) => (result: ObservedResult) => {

@@ -1,4 +1,5 @@
 import { quantile } from "../measure.js";
+import { type LatencySummary, latencies, summarise, type TxLatency } from "./latency-parts.js";
 import type { CommitObserver } from "./observer.js";
 import { type Submitter, TICK_MS } from "./submitter.js";
 
@@ -24,8 +25,19 @@ export interface SecondSample {
 }
 
 export interface StepFigures extends RateStep {
+  /**
+   * Committed per second over a window as long as the step, starting one median latency (from
+   * the offer) of the step's own transactions after the step began: what the step is judged by.
+   */
   readonly committedTps: number;
+  /** That median latency, by which the window is shifted. */
+  readonly lagMs: number;
+  /** Committed per second within the step itself (the judgement before). */
+  readonly committedInStepTps: number;
+  /** p99 from admission of the transactions offered in the step. */
   readonly p99Ms: number;
+  /** The step's own transactions: where their time went. */
+  readonly latency: LatencySummary;
   /** The step's span, in performance.now() time. */
   readonly fromMs: number;
   readonly toMs: number;
@@ -41,9 +53,12 @@ export interface LoadRun {
   /** Committed transactions whose operation failed, by result code. */
   readonly failures: ReadonlyMap<string, number>;
   readonly committedTps: number;
+  /** Submit-to-commit, from the try a node admitted. */
   readonly latencyMs: { p50: number; p95: number; p99: number };
+  /** The same transactions counted from their first try and from their offer, and split by where the time went. */
+  readonly latency: LatencySummary;
   readonly steps: readonly StepFigures[];
-  /** The highest offered step whose committed rate kept up (>= 95 % of offered). */
+  /** The highest offered step whose committed rate kept up (>= 95 % of offered, see StepFigures). */
   readonly saturationTps: number | undefined;
   readonly series: readonly SecondSample[];
   readonly blockIntervalMs: number;
@@ -100,7 +115,20 @@ function analyse(
   submitter: Submitter,
   observer: CommitObserver,
 ): LoadRun {
-  const sent = [...submitter.firstSubmittedAt].filter(([, at]) => at >= started);
+  const times = {
+    offeredAt: submitter.offeredAt,
+    firstSubmittedAt: submitter.firstSubmittedAt,
+    acceptedAt: submitter.acceptedAt,
+    bySender: submitter.bySender,
+    committedAt: observer.committedAt,
+  };
+  // This run's transactions: those its workload offered after it started (a follow-up step of an
+  // earlier run's order, offered now, is load of this run).
+  const offeredAt = (h: string) =>
+    submitter.offeredAt.get(h) ?? (submitter.firstSubmittedAt.get(h) as number);
+  const sent: Array<[string, number]> = [...submitter.firstSubmittedAt.keys()]
+    .map((h): [string, number] => [h, offeredAt(h)])
+    .filter(([, at]) => at >= started);
   const ours = new Set(sent.map(([h]) => h));
   const refusals = new Map(
     [...submitter.refusals]
@@ -108,22 +136,22 @@ function analyse(
       .filter(([, n]) => n > 0),
   );
   const committed = sent.filter(([h]) => observer.committedAt.has(h));
-  // Submit-to-commit: from the submission the node admitted (a refused try is the client's wait, not the chain's).
-  const latency = (h: string, at: number) =>
-    (observer.committedAt.get(h) as number) - (submitter.acceptedAt.get(h) ?? at);
-  const latencies = committed.map(([h, at]) => latency(h, at));
-  const lastCommit = Math.max(started, ...committed.map(([h]) => observer.committedAt.get(h) as number));
+  const commitOf = (h: string) => observer.committedAt.get(h) as number;
+  const split = latencies(
+    times,
+    committed.map(([h]) => h),
+  );
+  const partsOf = (hashes: readonly string[]) => hashes.map((h) => split.get(h) as TxLatency);
+  const parts = [...split.values()];
+  const lastCommit = Math.max(started, ...committed.map(([h]) => commitOf(h)));
   const durationS = (lastCommit - started) / 1000;
 
   const seconds = Math.ceil(durationS);
   const series: SecondSample[] = Array.from({ length: seconds }, (_, s) => {
     const lo = started + s * 1000;
-    const inSecond = committed.filter(([h]) => {
-      const t = observer.committedAt.get(h) as number;
-      return t >= lo && t < lo + 1000;
-    });
+    const inSecond = committed.filter(([h]) => commitOf(h) >= lo && commitOf(h) < lo + 1000);
     const offered = sent.filter(([, at]) => at >= lo && at < lo + 1000).length;
-    const lat = inSecond.map(([h, at]) => latency(h, at));
+    const lat = partsOf(inSecond.map(([h]) => h)).map((t) => t.fromAdmission);
     return {
       second: s,
       offeredTps: offered,
@@ -133,21 +161,26 @@ function analyse(
     };
   });
 
-  const steps = stepWindows.map((w) => {
-    const inWindow = committed.filter(([h]) => {
-      const t = observer.committedAt.get(h) as number;
-      return t >= w.from && t < w.to;
-    });
+  const commitTimes = committed.map(([h]) => commitOf(h));
+  const committedBetween = (from: number, to: number) =>
+    commitTimes.reduce((n, t) => n + (t >= from && t < to ? 1 : 0), 0);
+  const steps = stepWindows.map((w): StepFigures => {
+    const own = committed.filter(([, at]) => at >= w.from && at < w.to).map(([h]) => h);
+    const summary = summarise(partsOf(own));
+    // A transaction offered in the step's last second cannot commit inside it: the step is judged
+    // over a window as long as itself, one median latency of its own transactions later.
+    const lagMs = Number.isFinite(summary.p50Ms.fromOffer) ? summary.p50Ms.fromOffer : 0;
+    const ms = w.to - w.from;
     return {
       txPerSecond: w.txPerSecond,
       seconds: w.seconds,
       fromMs: w.from,
       toMs: w.to,
-      committedTps: (inWindow.length * 1000) / (w.to - w.from),
-      p99Ms: quantile(
-        inWindow.map(([h, at]) => latency(h, at)),
-        0.99,
-      ),
+      lagMs,
+      committedTps: (committedBetween(w.from + lagMs, w.to + lagMs) * 1000) / ms,
+      committedInStepTps: (committedBetween(w.from, w.to) * 1000) / ms,
+      p99Ms: summary.p99Ms.fromAdmission,
+      latency: summary,
     };
   });
   const keptUp = steps.filter((s) => s.committedTps >= 0.95 * s.txPerSecond);
@@ -156,6 +189,7 @@ function analyse(
   const busy = blocks.filter((b) => b.txs > 0);
   const gaps = blocks.slice(1).map((b, i) => b.seenAtMs - (blocks[i] as typeof b).seenAtMs);
   const bytesOf = (h: string) => submitter.txBytes.get(h) ?? 0;
+  const latency = summarise(parts);
   return {
     durationS,
     submitted: sent.length,
@@ -170,10 +204,17 @@ function analyse(
     }, new Map<string, number>()),
     committedTps: durationS > 0 ? committed.length / durationS : 0,
     latencyMs: {
-      p50: quantile(latencies, 0.5),
-      p95: quantile(latencies, 0.95),
-      p99: quantile(latencies, 0.99),
+      p50: quantile(
+        parts.map((t) => t.fromAdmission),
+        0.5,
+      ),
+      p95: quantile(
+        parts.map((t) => t.fromAdmission),
+        0.95,
+      ),
+      p99: latency.p99Ms.fromAdmission,
     },
+    latency,
     steps,
     saturationTps: keptUp.length > 0 ? Math.max(...keptUp.map((s) => s.txPerSecond)) : undefined,
     series,

@@ -13,6 +13,8 @@ import type { QueuedTx } from "./submitter.js";
 export class LoadSigner {
   private readonly nonces = new Map<KeyPair, bigint>();
   private readonly ids = new Map<KeyPair, string>();
+  /** Each key's transactions, in nonce order from 0. */
+  private readonly hashes = new Map<KeyPair, string[]>();
   signed = 0;
 
   constructor(private readonly suite: Suite) {}
@@ -31,6 +33,24 @@ export class LoadSigner {
     this.nonces.set(key, nonce + 1n);
     this.signed++;
     const tx = buildSignedTx(this.suite, key, { chainId: CHAIN_ID, nonce, expiryHeight: 10_000_000n }, op);
-    return { bytes: tx.bytes, hashHex: toHex(tx.hash), sender: this.idOf(key) };
+    const hashHex = toHex(tx.hash);
+    const ofKey = this.hashes.get(key);
+    if (ofKey) ofKey.push(hashHex);
+    else this.hashes.set(key, [hashHex]);
+    return { bytes: tx.bytes, hashHex, sender: this.idOf(key) };
+  }
+
+  /**
+   * After transactions were given up (never to commit): each key signs on from its first nonce
+   * that did not commit, which is the chain's next nonce for it once nothing is in flight (a
+   * key's committed transactions are always a prefix of its nonces).
+   */
+  resync(committed: (hashHex: string) => boolean): void {
+    for (const [key, hashes] of this.hashes) {
+      let next = 0;
+      while (next < hashes.length && committed(hashes[next] as string)) next++;
+      hashes.length = next;
+      this.nonces.set(key, BigInt(next));
+    }
   }
 }

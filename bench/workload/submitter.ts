@@ -47,9 +47,14 @@ export interface QueuedTx {
  * PER_SENDER_IN_FLIGHT transactions out at once, the rest wait here in nonce order. A transient
  * refusal (mempool full, rate limit) puts the transaction back in its place (release order, so
  * each sender's stay in nonce order) and backs off from that node; a final one is counted by
- * code. Latency is measured from the submission the node admitted.
+ * code. Each transaction's times are kept (offered, first sent, admitted) for the run's
+ * figures to split its latency (see latency-parts.ts).
  */
 export class Submitter implements TxSink {
+  /** When the workload offered it (an open-loop arrival): a user's wait starts here. */
+  readonly offeredAt = new Map<string, number>();
+  /** Each sender's transactions in the order offered (its nonce order). */
+  readonly bySender = new Map<string, string[]>();
   readonly firstSubmittedAt = new Map<string, number>();
   /** When the node admitted it (the attempt that was not refused): latency counts from here. */
   readonly acceptedAt = new Map<string, number>();
@@ -67,6 +72,9 @@ export class Submitter implements TxSink {
   private next = 0;
   private timer: NodeJS.Timeout | undefined;
   private waiting = 0;
+  private abandoning = false;
+  /** Dropped by abandon(): a late commit of one (a try whose answer was lost) is not counted twice. */
+  private readonly abandoned = new Set<string>();
 
   constructor(
     private readonly clients: readonly MarketLedgerClient[],
@@ -80,6 +88,10 @@ export class Submitter implements TxSink {
 
   enqueue(tx: QueuedTx): void {
     this.txBytes.set(tx.hashHex, tx.bytes.length);
+    this.offeredAt.set(tx.hashHex, performance.now());
+    const ofSender = this.bySender.get(tx.sender);
+    if (ofSender) ofSender.push(tx.hashHex);
+    else this.bySender.set(tx.sender, [tx.hashHex]);
     this.waiting++;
     const out = this.outstanding.get(tx.sender) ?? 0;
     if (out < PER_SENDER_IN_FLIGHT && !this.held.has(tx.sender)) this.release(tx);
@@ -96,7 +108,28 @@ export class Submitter implements TxSink {
   }
 
   start(): void {
+    this.abandoning = false;
     this.timer ??= setInterval(() => this.flush(), TICK_MS);
+  }
+
+  /**
+   * Gives up everything not yet admitted: what waits here is dropped, and what a node refuses
+   * from now until the next start() is not offered again. Returns how many were dropped here.
+   * Between two runs, so that the next starts on a chain that is not still draining the last.
+   */
+  abandon(): number {
+    this.abandoning = true;
+    const released = this.ready.map((r) => r.tx);
+    const dropped = [...released, ...[...this.held.values()].flat()];
+    for (const tx of released) this.outstanding.set(tx.sender, (this.outstanding.get(tx.sender) ?? 1) - 1);
+    this.ready = [];
+    this.held.clear();
+    this.waiting -= dropped.length;
+    for (const tx of dropped) {
+      this.finalRefusals.add(tx.hashHex);
+      this.abandoned.add(tx.hashHex);
+    }
+    return dropped.length;
   }
 
   stop(): void {
@@ -111,6 +144,7 @@ export class Submitter implements TxSink {
   }
 
   private done(tx: QueuedTx): void {
+    if (this.abandoned.has(tx.hashHex)) return;
     this.waiting--;
     this.outstanding.set(tx.sender, (this.outstanding.get(tx.sender) ?? 1) - 1);
     const queue = this.held.get(tx.sender);
@@ -165,7 +199,7 @@ export class Submitter implements TxSink {
           const code = result?.error.code ?? "NO_ANSWER";
           this.refusals.set(code, (this.refusals.get(code) ?? 0) + 1);
           const first = this.firstSubmittedAt.get(tx.hashHex) ?? now;
-          if (TRANSIENT.has(code) && performance.now() - first < this.giveUpMs)
+          if (!this.abandoning && TRANSIENT.has(code) && performance.now() - first < this.giveUpMs)
             again.push(entries[i] as Released);
           else {
             this.finalRefusals.add(tx.hashHex);

@@ -40,6 +40,11 @@ export class TransferWorkload implements Workload {
       this.signed.push(this.signer.sign(senders[i % SENDERS] as KeyPair, transferOp(to, 1n)));
   }
 
+  /** Transfers signed but not yet offered are dropped (their nonces are signed again, see LoadSigner.resync). */
+  retire(): void {
+    this.signed.length = this.next;
+  }
+
   arrive(txs: number): void {
     for (let i = 0; i < txs && this.next < this.signed.length; i++)
       this.submitter.enqueue(this.signed[this.next++] as QueuedTx);

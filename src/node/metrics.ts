@@ -111,6 +111,20 @@ export class NodeMetrics {
     buckets: [1, 2, 3, 4, 6, 8, 16],
     registers: this.r,
   });
+  readonly stepSeconds = new Histogram({
+    name: "mkl_consensus_step_seconds",
+    help: "Time the engine spent in one step of a round (propose: until it prevoted, prevote: until it precommitted, precommit: until the height was committed or the round ended)",
+    labelNames: ["step"],
+    buckets: SECONDS_BUCKETS,
+    registers: this.r,
+  });
+  readonly proposalSeconds = new Histogram({
+    name: "mkl_consensus_proposal_seconds",
+    help: "This node's proposals: wait (asked for a value until it began building: the batching delay, or no transaction pending) and build (reap, execute, encode)",
+    labelNames: ["phase"],
+    buckets: SECONDS_BUCKETS,
+    registers: this.r,
+  });
   readonly ticks = new Counter({
     name: "mkl_consensus_ticks_total",
     help: "Status ticks of the consensus engine (every 500 ms, stalled or not): time passing inside the node",

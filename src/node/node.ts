@@ -122,6 +122,7 @@ export class LedgerNode {
       metrics: this.metrics,
       validatorsAt: (height) => chain.validatorsAt(height),
       nameOf: (id) => this.validatorName(id),
+      nowMs: () => systemClock.now(),
     });
     this.marketingFigures = new MarketingFigures(this.metrics, chain.state);
     this.marketingFigures.load([

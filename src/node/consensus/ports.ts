@@ -58,6 +58,18 @@ export interface EngineObserver {
    * set, also the late ones of the height just decided (who voted at all, not only in time).
    */
   voted?(vote: Vote): void;
+  /**
+   * This node built a block to propose: how long the request for a value waited before building
+   * began (the batching delay, or the idle interval with nothing pending) and how long building
+   * took (reap, execute, encode), in the engine's clock.
+   */
+  proposalBuilt?(event: {
+    height: number;
+    round: number;
+    txs: number;
+    waitedMs: number;
+    buildMs: number;
+  }): void;
   /** This node signed and sent a proposal. */
   proposed?(event: { height: number; round: number; validRound: number }): void;
   /**

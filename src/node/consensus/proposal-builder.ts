@@ -6,7 +6,7 @@ import { toHex } from "../../ledger/bytes.js";
 import type { Chain } from "../chain.js";
 import type { Mempool } from "../mempool.js";
 import { hasEndBlockWork, prepareFromMempool } from "../propose.js";
-import type { Clock, TimerHandle, Timers } from "./ports.js";
+import type { Clock, EngineObserver, TimerHandle, Timers } from "./ports.js";
 import type { PreparedBlocks } from "./prepared-blocks.js";
 import { encodeProposalPayload } from "./wire.js";
 
@@ -29,6 +29,8 @@ export interface ProposalBuilderOptions {
   readonly hasEndBlockWork?: (chain: Chain) => boolean;
   /** The block is built: give it to the core, if it still wants a value for (height, round). */
   readonly onValue: (height: number, round: number, value: Value) => void;
+  /** Told how long each proposal waited and took to build (metrics). */
+  readonly observer?: EngineObserver;
 }
 
 /**
@@ -38,7 +40,9 @@ export interface ProposalBuilderOptions {
  * longer than that interval (checked at start-up).
  */
 export class ProposalBuilder {
-  private pending: { height: number; round: number; timer: TimerHandle; dueAt: number } | undefined;
+  private pending:
+    | { height: number; round: number; timer: TimerHandle; dueAt: number; requestedAt: number }
+    | undefined;
 
   constructor(private readonly options: ProposalBuilderOptions) {}
 
@@ -67,17 +71,22 @@ export class ProposalBuilder {
   }
 
   private schedule(height: number, round: number, delayMs: number): void {
+    const now = this.options.clock.now();
+    // A reschedule (a transaction arrived) keeps the time the core asked.
+    const requestedAt =
+      this.pending?.height === height && this.pending.round === round ? this.pending.requestedAt : now;
     this.cancel();
     const timer = this.options.timers.after(delayMs, () => {
       this.pending = undefined;
-      this.build(height, round);
+      this.build(height, round, requestedAt);
     });
-    this.pending = { height, round, timer, dueAt: this.options.clock.now() + delayMs };
+    this.pending = { height, round, timer, dueAt: now + delayMs, requestedAt };
   }
 
   /** Executes the next block from the mempool, keeps it prepared and hands it over. */
-  build(height: number, round: number): void {
-    const { chain, mempool, key, log } = this.options;
+  build(height: number, round: number, requestedAt = this.options.clock.now()): void {
+    const { chain, mempool, key, log, clock } = this.options;
+    const startedAt = clock.now();
     const previous = chain.latestBlock();
     if (previous.header.height + 1n !== BigInt(height)) return; // committed meanwhile (block sync)
     const lastCommit = previous.commit;
@@ -94,9 +103,14 @@ export class ProposalBuilder {
     const valueId = toHex(prepared.hash);
     const { header, txs } = prepared.block;
     this.options.prepared.keep(valueId, { prepared, payload: { header, txs, lastCommit } });
-    this.options.onValue(height, round, {
-      valueId,
-      payload: encodeProposalPayload(prepared.block, lastCommit),
+    const payload = encodeProposalPayload(prepared.block, lastCommit);
+    this.options.observer?.proposalBuilt?.({
+      height,
+      round,
+      txs: txs.length,
+      waitedMs: startedAt - requestedAt,
+      buildMs: clock.now() - startedAt,
     });
+    this.options.onValue(height, round, { valueId, payload });
   }
 }

@@ -1,4 +1,4 @@
-import { proposer, ValidatorSet, type Vote } from "../../consensus/index.js";
+import { proposer, type Step, ValidatorSet, type Vote } from "../../consensus/index.js";
 import type { Block } from "../../ledger/block.js";
 import { toHex } from "../../ledger/bytes.js";
 import type { Validator } from "../../ledger/index.js";
@@ -17,6 +17,8 @@ export interface ConsensusFiguresOptions {
   readonly validatorsAt: (height: bigint) => Validator[];
   /** A readable label for a validator id (hex public key): its name in the set, else a short id. */
   readonly nameOf: (id: string) => string;
+  /** The node's clock, for the time spent in each step (a figure, never consensus). */
+  readonly nowMs: () => number;
 }
 
 /**
@@ -29,8 +31,23 @@ export class ConsensusFigures implements EngineObserver {
   private readonly votes = new Map<number, HeightVotes>();
   private undecided: { height: number; round: number } | undefined;
   private lastSet: { key: string; set: ValidatorSet } | undefined;
+  /** The step the engine is in, and since when. */
+  private step: { name: Step; sinceMs: number } | undefined;
 
   constructor(private readonly options: ConsensusFiguresOptions) {}
+
+  /** The step before ends (a new step, round or height): its time is observed under its name. */
+  readonly stepChanged = ({ step }: { height: number; round: number; step: Step }): void => {
+    const now = this.options.nowMs();
+    if (this.step !== undefined)
+      this.options.metrics.stepSeconds.observe({ step: this.step.name }, (now - this.step.sinceMs) / 1000);
+    this.step = { name: step, sinceMs: now };
+  };
+
+  readonly proposalBuilt = ({ waitedMs, buildMs }: { waitedMs: number; buildMs: number }): void => {
+    this.options.metrics.proposalSeconds.observe({ phase: "wait" }, waitedMs / 1000);
+    this.options.metrics.proposalSeconds.observe({ phase: "build" }, buildMs / 1000);
+  };
 
   // Arrow properties: the engine may call a hook detached from this object.
   readonly voted = (vote: Vote): void => {

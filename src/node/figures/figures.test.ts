@@ -128,15 +128,68 @@ describe("marketing figures", () => {
 describe("consensus figures", () => {
   const ids = ["a1", "b2", "c3", "d4"];
   const validators = ids.map((id) => ({ publicKey: fromHex(id), power: 1n }));
-  const make = () => {
+  const make = (clock = { ms: 0 }) => {
     const metrics = new NodeMetrics();
     const figures = new ConsensusFigures({
       metrics,
       validatorsAt: () => validators,
       nameOf: (id) => `v-${id}`,
+      nowMs: () => clock.ms,
     });
     return { metrics, figures };
   };
+  /** A histogram's sum and count for one label set. */
+  const histogram = async (metrics: NodeMetrics, name: string, labels: Record<string, string>) => {
+    const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+    const values = (metric?.values ?? []) as Array<{
+      metricName?: string;
+      labels: Record<string, unknown>;
+      value: number;
+    }>;
+    const of = (suffix: string) =>
+      values.find(
+        (v) =>
+          v.metricName === `${name}${suffix}` && Object.entries(labels).every(([k, x]) => v.labels[k] === x),
+      )?.value ?? 0;
+    return { sum: of("_sum"), count: of("_count") };
+  };
+
+  it("times each step from the step change that began it to the one that ended it", async () => {
+    const clock = { ms: 1_000 };
+    const { metrics, figures } = make(clock);
+    const at = (ms: number, height: number, round: number, step: "propose" | "prevote" | "precommit") => {
+      clock.ms = ms;
+      figures.stepChanged({ height, round, step });
+    };
+    at(1_000, 7, 0, "propose");
+    at(1_300, 7, 0, "prevote");
+    at(1_350, 7, 0, "precommit");
+    at(1_450, 8, 0, "propose"); // committed: the precommit step ends with the height
+    at(1_500, 8, 0, "prevote");
+    at(2_500, 8, 0, "precommit");
+    at(3_500, 8, 1, "propose"); // the round ended without a commit
+    expect(await histogram(metrics, "mkl_consensus_step_seconds", { step: "propose" })).toMatchObject({
+      count: 2,
+      sum: expect.closeTo(0.35, 9),
+    });
+    expect(await histogram(metrics, "mkl_consensus_step_seconds", { step: "prevote" })).toMatchObject({
+      count: 2,
+      sum: expect.closeTo(1.05, 9),
+    });
+    expect(await histogram(metrics, "mkl_consensus_step_seconds", { step: "precommit" })).toMatchObject({
+      count: 2,
+      sum: expect.closeTo(1.1, 9),
+    });
+    figures.proposalBuilt({ waitedMs: 10, buildMs: 250 });
+    expect(await histogram(metrics, "mkl_consensus_proposal_seconds", { phase: "wait" })).toMatchObject({
+      count: 1,
+      sum: expect.closeTo(0.01, 9),
+    });
+    expect(await histogram(metrics, "mkl_consensus_proposal_seconds", { phase: "build" })).toMatchObject({
+      count: 1,
+      sum: expect.closeTo(0.25, 9),
+    });
+  });
   const vote = (height: number, round: number, type: "prevote" | "precommit", validator: string) =>
     ({ type, height, round, valueId: "x", validator, timestampMs: 0 }) as const;
 
