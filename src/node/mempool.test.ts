@@ -109,6 +109,25 @@ describe("Mempool admission", () => {
     expect(codeOf(() => full.check(tx("a", 0n), 0n, 1n))).toBe("MEMPOOL_FULL");
   });
 
+  it("holds a client's transaction that would wait behind a gap to the bound counting queued ones too", () => {
+    // Filling a gap makes what waits behind it runnable at once, so at the bound the pool takes
+    // no more of those; runnable ones are still held to the runnable count, and fillers pass.
+    const pool = new Mempool(limits);
+    pool.add(tx("a", 1n), 0n, 1n);
+    pool.add(tx("a", 2n), 0n, 1n);
+    pool.add(tx("b", 0n), 0n, 1n);
+    const bound = 3;
+    expect([pool.runnable, pool.queued]).toEqual([1, 2]);
+    expect(codeOf(() => pool.check(tx("c", 1n), 0n, 1n, bound))).toBe("MEMPOOL_FULL");
+    expect(codeOf(() => pool.check(tx("b", 2n), 0n, 1n, bound))).toBe("MEMPOOL_FULL");
+    pool.check(tx("c", 0n), 0n, 1n, bound);
+    pool.check(tx("a", 0n), 0n, 1n, bound);
+    pool.add(tx("a", 0n), 0n, 1n);
+    expect([pool.runnable, pool.queued]).toEqual([4, 0]);
+    // A peer's relay is held to the pool's own bounds only.
+    pool.check(tx("c", 1n), 0n, 1n);
+  });
+
   it("bounds the transactions waiting for a gap, so they cannot crowd out runnable ones", () => {
     const pool = new Mempool({ ...limits, maxTxs: 6, maxQueuedTxs: 2 });
     pool.add(tx("a", 1n), 0n, 1n);

@@ -54,10 +54,12 @@ export function refusal(code: string, message: string, details: Record<string, u
  *
  * A transaction is runnable when every earlier nonce of its sender is committed or pending
  * here, and queued when it waits for a missing one (refused at this node a moment ago, or not
- * yet relayed). The caller's lower bound (the commit pace) counts runnable transactions only:
- * queued ones cannot be reaped, so counting them would refuse the very transactions that
- * drain the pool, and a transaction that fills a sender's gap is bound only by the pool's own
- * limits, or what it unblocks would wait until it expires. Queued ones have their own bound.
+ * yet relayed). The caller's lower bound (the commit pace) counts runnable transactions only
+ * for a transaction that would be runnable: queued ones cannot be reaped, so counting them would
+ * refuse the very transactions that drain the pool. A transaction that would itself be queued
+ * counts them all: the gap's filler turns them runnable at once. The filler is bound only by
+ * the pool's own limits, or what it unblocks would wait until it expires. Queued ones also have
+ * their own bound.
  */
 export class Mempool {
   private readonly bySender = new Map<string, Map<bigint, PoolTx>>();
@@ -176,11 +178,17 @@ export class Mempool {
     if (this.byHash.size >= this.limits.maxTxs || this.bytesHeld + tx.bytes.length > this.limits.maxBytes) {
       throw this.full(this.limits.maxTxs);
     }
-    // The caller's bound counts runnable transactions only, and does not hold the one that
-    // fills the gap before the sender's queued nonces: they are already held, and wait for it.
+    // The caller's bound does not hold the one that fills the gap before the sender's queued
+    // nonces: they are already held, and wait for it. A runnable transaction meets it counting
+    // runnable ones only (queued ones cannot be reaped, and must not refuse what drains the
+    // pool); one that would wait behind a gap counts the queued ones too, since filling a gap
+    // makes them all runnable at once: else a pool at pace could hold maxQueuedTxs more
+    // runnable transactions a moment later, and everything admitted after them waits that long.
     const runEnd = this.runEnd(tx.senderHex, queue, accountNonce);
-    const atPace = this.runnableCount >= Math.min(maxTxs, this.limits.maxTxs);
-    if (atPace && !(tx.nonce === runEnd && hasLater(queue, runEnd))) throw this.full(maxTxs);
+    const bound = Math.min(maxTxs, this.limits.maxTxs);
+    const fillsGap = tx.nonce === runEnd && hasLater(queue, runEnd);
+    const held = tx.nonce === runEnd ? this.runnableCount : this.byHash.size;
+    if (held >= bound && !fillsGap) throw this.full(maxTxs);
     if (tx.nonce !== runEnd && this.queued >= this.maxQueued) {
       throw refusal(
         "MEMPOOL_FULL",
