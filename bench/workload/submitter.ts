@@ -5,11 +5,13 @@ export const TICK_MS = 20;
 /** Refusals that say "not now" rather than "never": the transaction is offered again next tick. */
 const TRANSIENT = new Set(["MEMPOOL_FULL", "RATE_LIMITED", "TX_NONCE_TOO_HIGH", "NETWORK"]);
 /**
- * An open-loop run gives a transaction refused as "not now" up after this long (counted as
- * refused). A run that needs every transaction through (the completion storm) passes Infinity:
- * it offers its backlog again until the paced pool takes it.
+ * By default a transaction refused as "not now" is offered again until a node takes it: giving
+ * one up strands every later nonce of its sender (they can never commit), which in one loaded
+ * run left 12,500 transactions queued behind gaps on every node and the chain making empty
+ * blocks. What a run leaves unadmitted is given up between runs (abandon()), its nonces signed
+ * again.
  */
-const GIVE_UP_MS = 30_000;
+const GIVE_UP_MS = Number.POSITIVE_INFINITY;
 /** At most this many of one sender's transactions in flight: the chain's nonce window is 256. */
 const PER_SENDER_IN_FLIGHT = 200;
 /**
@@ -42,8 +44,11 @@ export interface QueuedTx {
 }
 
 /**
- * Open-loop submission: every TICK_MS, whatever is ready goes out as one batch to the next
- * node in turn (so the load is spread over all nodes). A sender has at most
+ * Open-loop submission: every TICK_MS, whatever is ready goes out in batches, each sender's
+ * transactions to one node (senders are spread over the nodes in turn, as clients of a
+ * gateway are): a sender's later nonce sent to another node while an earlier one was refused
+ * would wait there behind the gap, and no other node could take the one that fills it past the
+ * pace (they do not hold what it unblocks). A sender has at most
  * PER_SENDER_IN_FLIGHT transactions out at once, the rest wait here in nonce order. A transient
  * refusal (mempool full, rate limit) puts the transaction back in its place (release order, so
  * each sender's stay in nonce order) and backs off from that node; a final one is counted by
@@ -61,15 +66,16 @@ export class Submitter implements TxSink {
   readonly txBytes = new Map<string, number>();
   readonly refusals = new Map<string, number>();
   readonly finalRefusals = new Set<string>();
-  /** Released and not in flight, in release order. */
-  private ready: Released[] = [];
+  /** Per node: released and not in flight, in release order. */
+  private ready: Released[][];
+  /** The node each sender's transactions go to. */
+  private readonly nodeOf = new Map<string, number>();
   private released = 0;
   /** Per node: no batch before this time, and the current backoff. */
   private readonly backoff: Array<{ untilMs: number; delayMs: number }>;
   private jitter = 0;
   private readonly held = new Map<string, QueuedTx[]>();
   private readonly outstanding = new Map<string, number>();
-  private next = 0;
   private timer: NodeJS.Timeout | undefined;
   private waiting = 0;
   private abandoning = false;
@@ -84,6 +90,7 @@ export class Submitter implements TxSink {
     private readonly maxBatch = 500,
   ) {
     this.backoff = clients.map(() => ({ untilMs: 0, delayMs: 0 }));
+    this.ready = clients.map(() => []);
   }
 
   enqueue(tx: QueuedTx): void {
@@ -119,10 +126,10 @@ export class Submitter implements TxSink {
    */
   abandon(): number {
     this.abandoning = true;
-    const released = this.ready.map((r) => r.tx);
+    const released = this.ready.flat().map((r) => r.tx);
     const dropped = [...released, ...[...this.held.values()].flat()];
     for (const tx of released) this.outstanding.set(tx.sender, (this.outstanding.get(tx.sender) ?? 1) - 1);
-    this.ready = [];
+    this.ready = this.clients.map(() => []);
     this.held.clear();
     this.waiting -= dropped.length;
     for (const tx of dropped) {
@@ -139,7 +146,12 @@ export class Submitter implements TxSink {
 
   private release(tx: QueuedTx): void {
     this.outstanding.set(tx.sender, (this.outstanding.get(tx.sender) ?? 0) + 1);
-    this.ready.push({ tx, seq: this.released++ });
+    let node = this.nodeOf.get(tx.sender);
+    if (node === undefined) {
+      node = this.nodeOf.size % this.clients.length;
+      this.nodeOf.set(tx.sender, node);
+    }
+    (this.ready[node] as Released[]).push({ tx, seq: this.released++ });
     this.observer.onCommit(tx.hashHex, () => this.done(tx));
   }
 
@@ -153,27 +165,28 @@ export class Submitter implements TxSink {
     if (next) this.release(next);
   }
 
-  /** One tick: the ready transactions, in batches of at most maxBatch, to the nodes in turn that are not backed off. */
+  /** One tick: to each node that is not backed off, its ready transactions in at most two batches of maxBatch. */
   private flush(): void {
     const now = performance.now();
-    for (let i = 0; i < this.clients.length * 2 && this.ready.length > 0; i++) {
-      const node = this.next++ % this.clients.length;
+    for (let node = 0; node < this.clients.length; node++) {
       if ((this.backoff[node] as { untilMs: number }).untilMs > now) continue;
-      this.send(node, this.ready.splice(0, this.maxBatch));
+      const ready = this.ready[node] as Released[];
+      for (let batch = 0; batch < 2 && ready.length > 0; batch++)
+        this.send(node, ready.splice(0, this.maxBatch));
     }
   }
 
-  /** Puts refused transactions back in release order among the ready ones. */
-  private putBack(refused: Released[]): void {
+  /** Puts a node's refused transactions back in release order among its ready ones. */
+  private putBack(node: number, refused: Released[]): void {
     if (refused.length === 0) return;
     const merged: Released[] = [];
     let i = 0;
-    for (const r of this.ready) {
+    for (const r of this.ready[node] as Released[]) {
       for (let next = refused[i]; next !== undefined && next.seq < r.seq; next = refused[++i])
         merged.push(next);
       merged.push(r);
     }
-    this.ready = merged.concat(refused.slice(i));
+    this.ready[node] = merged.concat(refused.slice(i));
   }
 
   private send(node: number, entries: Released[]): void {
@@ -218,7 +231,7 @@ export class Submitter implements TxSink {
           this.jitter = (this.jitter + GOLDEN_FRACTION) % 1;
           backoff.untilMs = performance.now() + backoff.delayMs * (0.5 + this.jitter / 2);
         }
-        this.putBack(again);
+        this.putBack(node, again);
       });
   }
 }

@@ -72,7 +72,7 @@ export class SoloEngine {
     this.options.onCommit({ ...block, commitSeconds: (performance.now() - started) / 1000 });
     if (this.running)
       this.schedule(
-        mempool.size > 0 || hasEndBlockWork(chain)
+        mempool.runnable > 0 || hasEndBlockWork(chain)
           ? this.options.batchDelayMs
           : this.options.emptyBlockIntervalMs,
       );

@@ -93,6 +93,30 @@ describe("ProposalBuilder", () => {
     expect(decodeProposalPayload((values[0] as { value: Value }).value.payload).txs).toEqual([bytes]);
   });
 
+  it("waits the idle interval while every pending transaction waits behind its sender's nonce gap", () => {
+    const { chain, mempool, time, values, builder } = setup();
+    const bytes = signedTx(suite, clientKey, 1n, transfer(5n));
+    const sender = toHex(addressOf(suite.hash, clientKey.publicKey.bytes));
+    mempool.add(
+      {
+        hashHex: toHex(suite.hash(bytes)),
+        senderHex: toHex(clientKey.publicKey.bytes),
+        nonce: 1n,
+        expiryHeight: 1_000_000n,
+        bytes,
+      },
+      chain.accountNonce(Buffer.from(sender, "hex")),
+      2n,
+    );
+    expect([mempool.runnable, mempool.queued]).toEqual([0, 1]);
+    builder.request(2, 0);
+    builder.onTxAdmitted();
+    time.advance(999);
+    expect(values).toEqual([]);
+    time.advance(1);
+    expect(decodeProposalPayload((values[0] as { value: Value }).value.payload).txs).toEqual([]);
+  });
+
   it("proposes nothing once cancelled, or when the head moved past the height asked for", () => {
     const { chain, time, values, builder } = setup();
     builder.request(2, 0);

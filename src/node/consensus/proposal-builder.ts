@@ -47,20 +47,27 @@ export class ProposalBuilder {
   constructor(private readonly options: ProposalBuilderOptions) {}
 
   /**
-   * The core asked for a value (line 18 of the paper). A block with work to do (transactions, or
-   * orders falling due at its time: a completion storm drains with no transaction) is proposed
-   * after the batching delay, an idle one after the idle interval.
+   * The core asked for a value (line 18 of the paper). A block with work to do (runnable
+   * transactions, or orders falling due at its time: a completion storm drains with no
+   * transaction) is proposed after the batching delay, an idle one after the idle interval.
+   * Transactions queued behind a sender's nonce gap cannot go in a block: proposing for them
+   * made empty blocks every few milliseconds while a gap stayed open.
    */
   request(height: number, round: number): void {
     const { mempool, batchDelayMs, emptyBlockIntervalMs } = this.options;
-    const busy = mempool.size > 0 || (this.options.hasEndBlockWork ?? hasEndBlockWork)(this.options.chain);
+    const busy =
+      mempool.runnable > 0 || (this.options.hasEndBlockWork ?? hasEndBlockWork)(this.options.chain);
     this.schedule(height, round, busy ? batchDelayMs : emptyBlockIntervalMs);
   }
 
   /** A transaction arrived: a proposer that is waiting proposes after the batching delay. */
   onTxAdmitted(): void {
     const pending = this.pending;
-    if (pending === undefined || pending.dueAt - this.options.clock.now() <= this.options.batchDelayMs)
+    if (
+      pending === undefined ||
+      this.options.mempool.runnable === 0 ||
+      pending.dueAt - this.options.clock.now() <= this.options.batchDelayMs
+    )
       return;
     this.schedule(pending.height, pending.round, this.options.batchDelayMs);
   }
