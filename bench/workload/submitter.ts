@@ -66,8 +66,10 @@ export class Submitter implements TxSink {
   readonly txBytes = new Map<string, number>();
   readonly refusals = new Map<string, number>();
   readonly finalRefusals = new Set<string>();
-  /** Per node: released and not in flight, in release order. */
-  private ready: Released[][];
+  /** Per node, per sender: released and not in flight, in release order. */
+  private ready: Array<Map<string, Released[]>>;
+  /** Senders with a request in flight. */
+  private readonly sending = new Set<string>();
   /** The node each sender's transactions go to. */
   private readonly nodeOf = new Map<string, number>();
   private released = 0;
@@ -90,7 +92,7 @@ export class Submitter implements TxSink {
     private readonly maxBatch = 500,
   ) {
     this.backoff = clients.map(() => ({ untilMs: 0, delayMs: 0 }));
-    this.ready = clients.map(() => []);
+    this.ready = clients.map(() => new Map());
   }
 
   enqueue(tx: QueuedTx): void {
@@ -126,11 +128,12 @@ export class Submitter implements TxSink {
    */
   abandon(): number {
     this.abandoning = true;
-    const released = this.ready.flat().map((r) => r.tx);
+    const released = this.ready.flatMap((m) => [...m.values()].flat()).map((r) => r.tx);
     const dropped = [...released, ...[...this.held.values()].flat()];
     for (const tx of released) this.outstanding.set(tx.sender, (this.outstanding.get(tx.sender) ?? 1) - 1);
-    this.ready = this.clients.map(() => []);
+    this.ready = this.clients.map(() => new Map());
     this.held.clear();
+    this.sending.clear();
     this.waiting -= dropped.length;
     for (const tx of dropped) {
       this.finalRefusals.add(tx.hashHex);
@@ -151,7 +154,11 @@ export class Submitter implements TxSink {
       node = this.nodeOf.size % this.clients.length;
       this.nodeOf.set(tx.sender, node);
     }
-    (this.ready[node] as Released[]).push({ tx, seq: this.released++ });
+    const ready = this.ready[node] as Map<string, Released[]>;
+    const entry = { tx, seq: this.released++ };
+    const queue = ready.get(tx.sender);
+    if (queue) queue.push(entry);
+    else ready.set(tx.sender, [entry]);
     this.observer.onCommit(tx.hashHex, () => this.done(tx));
   }
 
@@ -165,31 +172,46 @@ export class Submitter implements TxSink {
     if (next) this.release(next);
   }
 
-  /** One tick: to each node that is not backed off, its ready transactions in at most two batches of maxBatch. */
+  /**
+   * One tick: to each node that is not backed off, one batch of its ready transactions of
+   * senders with no request in flight. A sender's transactions travel in one request at a time
+   * (the node takes them in order): a later request could otherwise be admitted after an
+   * earlier one was refused, just as a commit made room, and wait behind the refused nonce.
+   */
   private flush(): void {
     const now = performance.now();
     for (let node = 0; node < this.clients.length; node++) {
       if ((this.backoff[node] as { untilMs: number }).untilMs > now) continue;
-      const ready = this.ready[node] as Released[];
-      for (let batch = 0; batch < 2 && ready.length > 0; batch++)
-        this.send(node, ready.splice(0, this.maxBatch));
+      const ready = this.ready[node] as Map<string, Released[]>;
+      const batch: Released[] = [];
+      const senders = new Set<string>();
+      for (const [sender, queue] of ready) {
+        if (batch.length >= this.maxBatch) break;
+        if (this.sending.has(sender)) continue;
+        batch.push(...queue.splice(0, this.maxBatch - batch.length));
+        if (queue.length === 0) ready.delete(sender);
+        senders.add(sender);
+        this.sending.add(sender);
+      }
+      if (batch.length > 0) this.send(node, batch, senders);
     }
   }
 
-  /** Puts a node's refused transactions back in release order among its ready ones. */
+  /** Puts a node's refused transactions back before their senders' later ready ones (nonce order). */
   private putBack(node: number, refused: Released[]): void {
-    if (refused.length === 0) return;
-    const merged: Released[] = [];
-    let i = 0;
-    for (const r of this.ready[node] as Released[]) {
-      for (let next = refused[i]; next !== undefined && next.seq < r.seq; next = refused[++i])
-        merged.push(next);
-      merged.push(r);
+    const ready = this.ready[node] as Map<string, Released[]>;
+    for (const entry of refused) {
+      const queue = ready.get(entry.tx.sender);
+      if (queue === undefined) ready.set(entry.tx.sender, [entry]);
+      else {
+        let at = 0;
+        while (at < queue.length && (queue[at] as Released).seq < entry.seq) at++;
+        queue.splice(at, 0, entry);
+      }
     }
-    this.ready[node] = merged.concat(refused.slice(i));
   }
 
-  private send(node: number, entries: Released[]): void {
+  private send(node: number, entries: Released[], senders: ReadonlySet<string>): void {
     const client = this.clients[node] as MarketLedgerClient;
     const batch = entries.map((e) => e.tx);
     const now = performance.now();
@@ -231,6 +253,7 @@ export class Submitter implements TxSink {
           this.jitter = (this.jitter + GOLDEN_FRACTION) % 1;
           backoff.untilMs = performance.now() + backoff.delayMs * (0.5 + this.jitter / 2);
         }
+        for (const sender of senders) this.sending.delete(sender);
         this.putBack(node, again);
       });
   }
