@@ -125,7 +125,7 @@ function analyse(
   // This run's transactions: those its workload offered after it started (a follow-up step of an
   // earlier run's order, offered now, is load of this run).
   const offeredAt = (h: string) =>
-    submitter.offeredAt.get(h) ?? (submitter.firstSubmittedAt.get(h) as number);
+    submitter.offeredAt.get(h) ?? submitter.firstSubmittedAt.get(h) ?? Number.NaN;
   const sent: Array<[string, number]> = [...submitter.firstSubmittedAt.keys()]
     .map((h): [string, number] => [h, offeredAt(h)])
     .filter(([, at]) => at >= started);
