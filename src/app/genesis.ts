@@ -56,9 +56,12 @@ export type ProtocolParams = z.infer<typeof paramsSchema>;
  * 9: an order line records its unit cost at creation, sales records their cost, and anomalies
  * are counted per enterprise and kind (mkt/anomalies/);
  * 10: p2p messages backfillRequest (tag 7) and backfillBlocks (tag 8), with which a node
- * restored from a snapshot fetches the blocks below it with their results.
+ * restored from a snapshot fetches the blocks below it with their results;
+ * 11: p2p messages compactProposal (tag 9: a signed proposal whose block names its
+ * transactions by hash, resolved from the receiver's pool) and proposalRequest (tag 10: a height
+ * and round, answered with the whole proposal by its proposer).
  */
-export const PROTOCOL_VERSION = 10;
+export const PROTOCOL_VERSION = 11;
 
 export const genesisSchema = z.object({
   protocolVersion: z

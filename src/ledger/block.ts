@@ -32,7 +32,8 @@ import { BlockError } from "./errors.js";
 import type { Hasher } from "./suite.js";
 import { MAX_CHAIN_ID_BYTES, MAX_TX_BYTES, publicKeyCodec, signatureCodec } from "./tx.js";
 
-const HASH_BYTES = 32;
+/** Every hash the ledger stores or names: block, tx, state root (SHA-256 and SM3 alike). */
+export const HASH_BYTES = 32;
 export const MAX_BLOCK_TXS = 10_000;
 export const MAX_BLOCK_BYTES = 32 * 1024 * 1024;
 export const MAX_VALIDATORS = 1024;

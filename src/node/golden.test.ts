@@ -4,7 +4,7 @@ import { describe, it } from "vitest";
 import type { BlockHeader, CommitCertificate } from "../ledger/block.js";
 import { toHex } from "../ledger/bytes.js";
 import { golden } from "../ledger/golden.test-util.js";
-import { encodePeerMessage, encodeProposalPayload } from "./consensus/wire.js";
+import { encodeCompactPayload, encodePeerMessage, encodeProposalPayload } from "./consensus/wire.js";
 import { helloSignBytes } from "./p2p/hello.js";
 import { encodeWire } from "./p2p/wire.js";
 
@@ -58,6 +58,32 @@ describe("node wire golden vectors", () => {
       "proposal message, no valid round",
       toHex(encodePeerMessage({ kind: "proposal", value: { ...signed, validRound: undefined } })),
       "0100000000000000020000000100000000200a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a00000004eeeeeeee00000040a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3",
+    );
+  });
+
+  it("compact proposal (protocol 11): the block's transactions by hash, and the request for the whole", () => {
+    golden(
+      "compact proposal payload",
+      toHex(encodeCompactPayload({ header, txHashes: [h(0x7b)], lastCommit })),
+      "0000000a6d6b6c2d676f6c64656e00000000000000020000019b76daa80011111111111111111111111111111111111111111111111111111111111111111212121212121212121212121212121212121212121212121212121212121212222222222222222222222222222222222222222222222222222222222222222233333333333333333333333333333333333333333333333333333333333333334444444444444444444444444444444444444444444444444444444444444444000000200a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a55555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555000000017b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b7b01000000000000000100000000111111111111111111111111111111111111111111111111111111111111111100000001000000200a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0000019b76daa80000000040a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1",
+    );
+    const signed = {
+      height: 2n,
+      round: 1,
+      validRound: undefined,
+      proposer: h(0x0a),
+      payload: h(0xee, 4),
+      signature: h(0xa3, 64),
+    };
+    golden(
+      "compact proposal message",
+      toHex(encodePeerMessage({ kind: "compactProposal", value: signed })),
+      "0900000000000000020000000100000000200a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a0a00000004eeeeeeee00000040a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3a3",
+    );
+    golden(
+      "proposal request message",
+      toHex(encodePeerMessage({ kind: "proposalRequest", value: { height: 2n, round: 1 } })),
+      "0a000000000000000200000001",
     );
   });
 

@@ -101,6 +101,11 @@ export class Mempool {
     return this.byHash.has(hashHex);
   }
 
+  /** The pending transaction of this hash, if the pool holds it. */
+  get(hashHex: string): PoolTx | undefined {
+    return this.byHash.get(hashHex);
+  }
+
   /**
    * Admits a transaction. `accountNonce` is the sender's next nonce in committed state and
    * `nextHeight` the height the transaction could first be included at.

@@ -18,8 +18,10 @@ import {
 import { signedVoteCodec } from "../../src/ledger/signed-vote.js";
 import { Chain } from "../../src/node/chain.js";
 import {
+  decodeCompactPayload,
   decodePeerMessage,
   decodeProposalPayload,
+  encodeCompactPayload,
   encodePeerMessage,
   encodeProposalPayload,
 } from "../../src/node/consensus/wire.js";
@@ -106,6 +108,22 @@ export function buildTargets(): FuzzTarget[] {
       signature: new Uint8Array(64).fill(9),
     },
   });
+  const compactPayload = encodeCompactPayload({
+    header: block.header,
+    txHashes: prepared.outcome.txHashes,
+    lastCommit: commit,
+  });
+  const compactMessage = encodePeerMessage({
+    kind: "compactProposal",
+    value: {
+      height: 1n,
+      round: 0,
+      validRound: 2,
+      proposer: validator.publicKey.bytes,
+      payload: compactPayload,
+      signature: new Uint8Array(64).fill(9),
+    },
+  });
   const hello = encodeWire({
     kind: "hello",
     value: {
@@ -176,6 +194,21 @@ export function buildTargets(): FuzzTarget[] {
         const p = decodeProposalPayload(b);
         return encodeProposalPayload({ ...block, header: p.header, txs: p.txs }, p.lastCommit);
       },
+    },
+    {
+      name: "compact proposal payload",
+      seed: compactPayload,
+      run: (b) => encodeCompactPayload(decodeCompactPayload(b)),
+    },
+    {
+      name: "compact proposal message",
+      seed: compactMessage,
+      run: (b) => encodePeerMessage(decodePeerMessage(b)),
+    },
+    {
+      name: "proposal request message",
+      seed: encodePeerMessage({ kind: "proposalRequest", value: { height: 3n, round: 1 } }),
+      run: (b) => encodePeerMessage(decodePeerMessage(b)),
     },
     { name: "p2p wire message", seed: hello, run: (b) => encodeWire(decodeWire(b)) },
     {

@@ -8,6 +8,8 @@ import { TxError } from "../../ledger/errors.js";
 import { StorageError } from "../../storage/chain-store.js";
 import type { Chain } from "../chain.js";
 import { MempoolError } from "../mempool.js";
+import { admitToMempool } from "../tx-admission.js";
+import { VerifyBudget } from "../verify-budget.js";
 import { BftEngine } from "./engine.js";
 import {
   certify,
@@ -19,9 +21,9 @@ import {
   validators,
 } from "./engine-kit.test-util.js";
 import { signProposal, signVote } from "./signing.js";
-import { CHAIN_ID } from "./sim/fixture.js";
+import { CHAIN_ID, clientKey, signedTx, transfer } from "./sim/fixture.js";
 import { MemoryWal } from "./sim/memory-wal.js";
-import { decodePeerMessage, encodePeerMessage, encodeProposalPayload } from "./wire.js";
+import { decodePeerMessage, encodeCompactPayload, encodePeerMessage, encodeProposalPayload } from "./wire.js";
 
 const set = new ValidatorSet(validators.map((k) => ({ id: toHex(k.publicKey.bytes), power: 10n })));
 const keyOf = (id: string) => validators.find((k) => toHex(k.publicKey.bytes) === id) as KeyPair;
@@ -75,9 +77,10 @@ function engineFor(self: KeyPair) {
   const time = manualTime();
   const { network, sent } = recordingNetwork();
   const chain = newChain();
+  const mempool = newMempool();
   const engine = new BftEngine({
     chain,
-    mempool: newMempool(),
+    mempool,
     key: self,
     network,
     wal: new MemoryWal({ fires: () => false }),
@@ -101,8 +104,45 @@ function engineFor(self: KeyPair) {
     onCommit: () => {},
     onEvidence: () => {},
   });
-  return { engine, chain, sent };
+  return { engine, chain, sent, mempool, time };
 }
+
+/** Height 1's round-0 proposal of `txs` on a fresh chain, compact and whole, by its proposer. */
+function proposalOf(txs: Uint8Array[]) {
+  const chain = newChain();
+  const author = keyOf(proposer(set, 1, 0));
+  const prepared = chain.prepareBlock(txs, chain.nextBlockTime(undefined) as bigint, author.publicKey.bytes);
+  const valueId = toHex(prepared.hash);
+  const signed = signProposal(suite, author, CHAIN_ID, {
+    type: "proposal",
+    height: 1,
+    round: 0,
+    value: { valueId, payload: encodeProposalPayload(prepared.block, undefined) },
+    validRound: -1,
+    proposer: toHex(author.publicKey.bytes),
+  });
+  const compact = encodeCompactPayload({
+    header: prepared.block.header,
+    txHashes: prepared.outcome.txHashes,
+    lastCommit: undefined,
+  });
+  return {
+    author,
+    valueId,
+    whole: encodePeerMessage({ kind: "proposal", value: signed }),
+    compact: encodePeerMessage({ kind: "compactProposal", value: { ...signed, payload: compact } }),
+  };
+}
+
+const kinds = (sent: ReturnType<typeof recordingNetwork>["sent"]) =>
+  sent.map((s) => ({ to: s.to, message: decodePeerMessage(s.data) }));
+
+const prevotedFor = (sent: ReturnType<typeof recordingNetwork>["sent"]) =>
+  kinds(sent).flatMap(({ message: m }) =>
+    m.kind === "vote" && m.value.voteType === 1 && m.value.blockHash !== undefined
+      ? [toHex(m.value.blockHash)]
+      : [],
+  );
 
 describe("BftEngine gossip", () => {
   it("keeps a proposal of the next height and gives it to the core once it gets there", () => {
@@ -188,6 +228,78 @@ describe("BftEngine gossip", () => {
     expect(failing(new TxError("TX_EXPIRED", "expired"))).not.toThrow();
     expect(failing(new StorageError("STORE_CORRUPT", "a damaged page"))).toThrow(StorageError);
     expect(failing(new InvariantError("two heads"))).toThrow(InvariantError);
+    engine.stop();
+  });
+
+  it("takes a compact proposal from the pool's transactions, and asks its sender for the whole when one is missing", () => {
+    const txs = [0n, 1n].map((nonce) => signedTx(suite, clientKey, nonce, transfer(5n)));
+    const { author, valueId, whole, compact } = proposalOf(txs);
+    const self = validators.find((k) => k !== author) as KeyPair;
+    const budget = new VerifyBudget({ perSecond: 1e6, burst: 1e6, maxClients: 10 }, () => 0);
+
+    // A pool that holds both: the core gets the block and we prevote it, asking nothing.
+    const holding = engineFor(self);
+    const deps = {
+      suite,
+      chain: holding.chain,
+      mempool: holding.mempool,
+      clientBudget: budget,
+      peerBudget: budget,
+    };
+    for (const tx of txs) admitToMempool(deps, tx, { kind: "peer", id: "peer" });
+    holding.engine.start();
+    holding.engine.onPeerMessage("peer", compact, () => {});
+    expect(prevotedFor(holding.sent)).toEqual([valueId]);
+    expect(kinds(holding.sent).some(({ message }) => message.kind === "proposalRequest")).toBe(false);
+    holding.engine.stop();
+
+    // A pool that lacks the second: ask the sender, once per status interval, then take the whole.
+    const lacking = engineFor(self);
+    admitToMempool({ ...deps, chain: lacking.chain, mempool: lacking.mempool }, txs[0] as Uint8Array, {
+      kind: "peer",
+      id: "peer",
+    });
+    lacking.engine.start();
+    const requests = () => kinds(lacking.sent).filter(({ message }) => message.kind === "proposalRequest");
+    lacking.engine.onPeerMessage("peer", compact, () => {});
+    lacking.engine.onPeerMessage("peer", compact, () => {});
+    expect(requests()).toEqual([
+      { to: "peer", message: { kind: "proposalRequest", value: { height: 1n, round: 0 } } },
+    ]);
+    expect(prevotedFor(lacking.sent)).toEqual([]);
+    lacking.time.advance(500);
+    lacking.engine.onPeerMessage("peer", compact, () => {});
+    expect(requests()).toHaveLength(2);
+    lacking.engine.onPeerMessage("peer", whole, () => {});
+    expect(prevotedFor(lacking.sent)).toEqual([valueId]);
+    lacking.engine.stop();
+  });
+
+  it("sends its own proposal compact, and whole to a peer that asks for it, once per status interval", () => {
+    const author = keyOf(proposer(set, 1, 0));
+    const { engine, sent, time } = engineFor(author);
+    engine.start();
+    time.advance(1_000); // the idle interval: an empty block
+    // Sent compact to all (and again at a status tick with no commit); never whole unasked.
+    const proposals = kinds(sent).filter(({ message }) => message.kind === "compactProposal");
+    expect(proposals.length).toBeGreaterThan(0);
+    expect(new Set(proposals.map(({ to }) => to))).toEqual(new Set(["all"]));
+    const ask = encodePeerMessage({ kind: "proposalRequest", value: { height: 1n, round: 0 } });
+    const wholes = () => kinds(sent).filter(({ message }) => message.kind === "proposal");
+    expect(wholes()).toEqual([]);
+    engine.onPeerMessage("peer", ask, () => {});
+    engine.onPeerMessage("peer", ask, () => {});
+    expect(wholes().map(({ to }) => to)).toEqual(["peer"]);
+    // A round we did not propose in is no one's to answer.
+    engine.onPeerMessage(
+      "peer",
+      encodePeerMessage({ kind: "proposalRequest", value: { height: 1n, round: 3 } }),
+      () => {},
+    );
+    expect(wholes()).toHaveLength(1);
+    time.advance(500);
+    engine.onPeerMessage("peer", ask, () => {});
+    expect(wholes().map(({ to }) => to)).toEqual(["peer", "peer"]);
     engine.stop();
   });
 });

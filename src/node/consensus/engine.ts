@@ -8,6 +8,7 @@ import {
   type DuplicateVoteEvidence,
   type Effect,
   type Input,
+  type Proposal,
   proposer,
   type TimeoutConfig,
   ValidatorSet,
@@ -34,9 +35,12 @@ import { Refusals } from "./refusals.js";
 import { openProposal, openVote, signProposal, signVote } from "./signing.js";
 import { VoteBook } from "./vote-book.js";
 import {
+  decodeCompactPayload,
   decodePeerMessage,
   decodeProposalPayload,
+  encodeCompactPayload,
   encodePeerMessage,
+  encodeProposalPayload,
   type PeerMessage,
   type ProposalPayload,
   type SignedProposal,
@@ -131,6 +135,19 @@ export class BftEngine {
   private fedScheduledSet: string | undefined;
   /** Synced batches being verified in the pool, applied in the order they arrived. */
   private syncing: Promise<void> = Promise.resolve();
+  /**
+   * The decoded form of each proposal payload received, keyed by the very bytes the core holds
+   * for its value, so validating it decodes nothing again (a compact proposal's transactions
+   * are the pool's own arrays, whose admitted form execution reuses).
+   */
+  private readonly decodedPayloads = new WeakMap<Uint8Array, ProposalPayload>();
+  /**
+   * Full proposals asked of peers (compact ones naming transactions our pool lacks) and sent to
+   * peers that asked, at this height: when, by peer/height/round, so each is repeated at most
+   * once per status interval.
+   */
+  private readonly asked = new Map<string, number>();
+  private readonly answered = new Map<string, number>();
 
   constructor(private readonly options: BftEngineOptions) {
     this.observer = options.observer ?? {};
@@ -256,6 +273,12 @@ export class BftEngine {
       case "proposal":
         this.receiveProposal(peerId, message.value);
         return;
+      case "compactProposal":
+        this.receiveCompactProposal(peerId, message.value);
+        return;
+      case "proposalRequest":
+        this.answerProposalRequest(peerId, message.value.height, message.value.round);
+        return;
       case "vote":
         this.receiveVote(peerId, message.value);
         return;
@@ -373,6 +396,7 @@ export class BftEngine {
           effect.valueId,
           effect.payload,
           this.faults.fires("acceptSwappedCertificate"),
+          this.decodedPayloads.get(effect.payload),
         );
         const { height, valueId } = effect;
         this.enqueue({ kind: "validation", height, valueId, verdict, nowMs: this.options.clock.now() });
@@ -424,13 +448,21 @@ export class BftEngine {
     }
   }
 
+  /**
+   * A proposal goes out compact, its transactions named by hash, when this node holds the block
+   * prepared (built or validated here): the peers' pools hold nearly all of them already. After
+   * a restart (a value from the WAL, not prepared) it goes out whole.
+   */
   private signOwn(message: ConsensusMessage): Uint8Array {
     const key = this.options.key as KeyPair;
-    if (message.type === "proposal")
-      return encodePeerMessage({
-        kind: "proposal",
-        value: signProposal(this.suite, key, this.chainId, message),
-      });
+    if (message.type === "proposal") {
+      const signed = signProposal(this.suite, key, this.chainId, message);
+      const held = this.prepared.get(message.value.valueId);
+      if (held === undefined) return encodePeerMessage({ kind: "proposal", value: signed });
+      const { header, lastCommit } = held.payload;
+      const payload = encodeCompactPayload({ header, txHashes: held.prepared.outcome.txHashes, lastCommit });
+      return encodePeerMessage({ kind: "compactProposal", value: { ...signed, payload } });
+    }
     const signed = signVote(this.suite, key, this.chainId, message);
     this.votes.add(message, signed, true);
     this.observer.voted?.(message);
@@ -492,6 +524,8 @@ export class BftEngine {
     ]);
     this.prepared.clear();
     this.relayedPols.clear();
+    this.asked.clear();
+    this.answered.clear();
     this.votes.pruneThrough(certificate.height);
     this.feedScheduledValidatorSet();
     this.afterCommit([{ block: certified, prepared: entry.prepared, startedMs }]);
@@ -571,8 +605,7 @@ export class BftEngine {
   }
 
   private receiveProposal(peerId: string, signed: SignedProposal): void {
-    const place = this.placeOf(signed.height);
-    if (place === undefined) return;
+    if (this.placeOf(signed.height) === undefined) return;
     let payload: ProposalPayload;
     try {
       payload = decodeProposalPayload(signed.payload);
@@ -581,6 +614,73 @@ export class BftEngine {
       this.refusals.refuse(peerId, "proposal with an undecodable block", { err: (error as Error).message });
       return;
     }
+    this.acceptProposal(peerId, signed, payload);
+  }
+
+  /**
+   * A compact proposal: its transactions are looked up in our pool by hash. If one is missing
+   * (its gossip is still on the way, was dropped, or our pool was full), the proposal is asked
+   * for in full instead; a hash that names the wrong bytes cannot happen, and a block whose
+   * transactions are not the ones its header commits to fails validation as any other.
+   */
+  private receiveCompactProposal(peerId: string, signed: SignedProposal): void {
+    if (this.placeOf(signed.height) === undefined) return;
+    let compact: ReturnType<typeof decodeCompactPayload>;
+    try {
+      compact = decodeCompactPayload(signed.payload);
+    } catch (error) {
+      if (!isInvalidInput(error)) throw error;
+      this.refusals.refuse(peerId, "proposal with an undecodable block", { err: (error as Error).message });
+      return;
+    }
+    const txs: Uint8Array[] = [];
+    for (const hash of compact.txHashes) {
+      const held = this.options.mempool.get(toHex(hash));
+      if (held === undefined) {
+        this.askFullProposal(peerId, signed.height, signed.round);
+        return;
+      }
+      txs.push(held.bytes);
+    }
+    const payload = { header: compact.header, txs, lastCommit: compact.lastCommit };
+    this.acceptProposal(
+      peerId,
+      { ...signed, payload: encodeProposalPayload(payload, payload.lastCommit) },
+      payload,
+    );
+  }
+
+  /** At most once per status interval for one proposal, so a resent compact one asks again only then. */
+  private askFullProposal(peerId: string, height: bigint, round: number): void {
+    if (!this.due(this.asked, `${peerId}/${height}/${round}`)) return;
+    this.options.network.send(
+      peerId,
+      encodePeerMessage({ kind: "proposalRequest", value: { height, round } }),
+    );
+  }
+
+  /** A peer lacks transactions of our proposal: the whole of it, at most once per status interval. */
+  private answerProposalRequest(peerId: string, height: bigint, round: number): void {
+    const own = this.core
+      ?.ownMessages()
+      .find((m): m is Proposal => m.type === "proposal" && BigInt(m.height) === height && m.round === round);
+    if (own === undefined || !this.due(this.answered, `${peerId}/${height}/${round}`)) return;
+    const signed = signProposal(this.suite, this.options.key as KeyPair, this.chainId, own);
+    this.options.network.send(peerId, encodePeerMessage({ kind: "proposal", value: signed }));
+  }
+
+  /** True (and noted) when `key` was not done in the last status interval. */
+  private due(done: Map<string, number>, key: string): boolean {
+    const now = this.options.clock.now();
+    const last = done.get(key);
+    if (last !== undefined && now - last < STATUS_INTERVAL_MS) return false;
+    done.set(key, now);
+    return true;
+  }
+
+  private acceptProposal(peerId: string, signed: SignedProposal, payload: ProposalPayload): void {
+    const place = this.placeOf(signed.height);
+    if (place === undefined) return;
     const valueId = toHex(blockHash(this.suite, payload.header));
     // The proposer signed the header, which commits to the previous block's certificate; a relay
     // may have swapped the certificate beside it. That payload is not the proposer's value: it
@@ -600,6 +700,7 @@ export class BftEngine {
       this.refusals.refuse(peerId, "proposal with a bad signature", { height: signed.height.toString() });
       return;
     }
+    this.decodedPayloads.set(proposal.value.payload, payload);
     if (place === "buffer") {
       this.buffer(proposal.height, proposal.proposer, { kind: "proposal", proposal });
       return;

@@ -23,12 +23,14 @@ export function validateProposal(
   payloadBytes: Uint8Array,
   /** A deliberate bug (EngineFault): fit the header to whatever certificate the payload carries. */
   trustCarriedCertificate = false,
+  /** The payload already decoded from exactly `payloadBytes` (the engine did when it arrived). */
+  decoded?: ProposalPayload,
 ): Verdict {
   const known = prepared.get(valueId);
   if (known !== undefined) return { valid: true, blockTimeMs: Number(known.prepared.block.header.timeMs) };
   let payload: ProposalPayload;
   try {
-    payload = decodeProposalPayload(payloadBytes);
+    payload = decoded ?? decodeProposalPayload(payloadBytes);
   } catch (error) {
     if (!isInvalidInput(error)) throw error;
     refusals.refuse("unknown", "proposal with an undecodable block", { height, err: error.message });

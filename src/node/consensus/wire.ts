@@ -6,6 +6,8 @@ import {
   commitCertificateCodec,
   decode,
   encode,
+  fixedBytes,
+  HASH_BYTES,
   list,
   MAX_BLOCK_TXS,
   MAX_TX_BYTES,
@@ -33,6 +35,18 @@ export const proposalPayloadCodec = struct({
   lastCommit: optional(commitCertificateCodec),
 });
 export type ProposalPayload = CodecType<typeof proposalPayloadCodec>;
+
+/**
+ * The same block with its transactions named by their hashes (protocol 11): what a proposer
+ * sends, since its peers hold nearly all of them in their pools already (each was gossiped as it
+ * was admitted). A peer that misses one asks for the full proposal (proposalRequest).
+ */
+export const compactPayloadCodec = struct({
+  header: blockHeaderCodec,
+  txHashes: list(fixedBytes(HASH_BYTES), MAX_BLOCK_TXS),
+  lastCommit: optional(commitCertificateCodec),
+});
+export type CompactPayload = CodecType<typeof compactPayloadCodec>;
 
 export const signedProposalCodec = struct({
   height: u64,
@@ -74,6 +88,10 @@ export const peerMessageCodec = taggedUnion("u8", {
       blocks: list(struct({ block: bytes(48 * 1024 * 1024), results: bytes(48 * 1024 * 1024) }), 64),
     }),
   },
+  /** A signed proposal whose payload is a compactPayloadCodec encoding (protocol 11). */
+  compactProposal: { tag: 9, codec: signedProposalCodec },
+  /** Send me your proposal of this height and round in full: my pool lacks some of its transactions. */
+  proposalRequest: { tag: 10, codec: struct({ height: u64, round: u32 }) },
 });
 export type PeerMessage = CodecType<typeof peerMessageCodec>;
 
@@ -85,10 +103,21 @@ export function decodePeerMessage(data: Uint8Array): PeerMessage {
   return decode(peerMessageCodec, data);
 }
 
-export function encodeProposalPayload(block: Block, lastCommit: ProposalPayload["lastCommit"]): Uint8Array {
+export function encodeProposalPayload(
+  block: Pick<Block, "header" | "txs"> & Partial<Block>,
+  lastCommit: ProposalPayload["lastCommit"],
+): Uint8Array {
   return encode(proposalPayloadCodec, { header: block.header, txs: block.txs, lastCommit });
 }
 
 export function decodeProposalPayload(payload: Uint8Array): ProposalPayload {
   return decode(proposalPayloadCodec, payload);
+}
+
+export function encodeCompactPayload(payload: CompactPayload): Uint8Array {
+  return encode(compactPayloadCodec, payload);
+}
+
+export function decodeCompactPayload(payload: Uint8Array): CompactPayload {
+  return decode(compactPayloadCodec, payload);
 }

@@ -8,8 +8,11 @@ import { PREVOTE_TYPE, type SignedVote } from "../../../ledger/signed-vote.js";
 import { commitVoteSignBytes, prevoteSignBytes } from "../../../ledger/vote.js";
 import type { Chain } from "../../chain.js";
 import {
+  type CompactPayload,
+  decodeCompactPayload,
   decodePeerMessage,
   decodeProposalPayload,
+  encodeCompactPayload,
   encodePeerMessage,
   type PeerMessage,
   type ProposalPayload,
@@ -60,7 +63,7 @@ export class Byzantine {
     }
     if (
       this.has("badSignature") &&
-      (message.kind === "vote" || message.kind === "proposal") &&
+      (message.kind === "vote" || message.kind === "proposal" || message.kind === "compactProposal") &&
       this.rng.chance(300)
     )
       out.push(this.badSignature(message));
@@ -78,14 +81,17 @@ export class Byzantine {
   observe(data: Uint8Array, chain: Chain, broadcast: (data: Uint8Array) => void): void {
     if (!this.has("swapCertificate") || this.has("silent")) return;
     const message = decodePeerMessage(data);
-    if (message.kind !== "proposal") return;
+    if (message.kind !== "proposal" && message.kind !== "compactProposal") return;
     const signed = message.value;
     if (Buffer.from(signed.proposer).toString("hex") === this.selfHex) return;
     const tag = `${signed.height}/${signed.round}`;
     if (this.swapped.has(tag)) return;
-    let payload: ProposalPayload;
+    let payload: ProposalPayload | CompactPayload;
     try {
-      payload = decodeProposalPayload(signed.payload);
+      payload =
+        message.kind === "proposal"
+          ? decodeProposalPayload(signed.payload)
+          : decodeCompactPayload(signed.payload);
     } catch {
       return;
     }
@@ -97,8 +103,12 @@ export class Byzantine {
     this.swapped.add(tag);
     this.counts().swappedCertificates++;
     this.counts().byzantineMessages++;
-    const bytes = encode(proposalPayloadCodec, { ...payload, lastCommit: swapped });
-    broadcast(encodePeerMessage({ kind: "proposal", value: { ...signed, payload: bytes } }));
+    // Sent on in the form it came in (a compact proposal names the same transactions by hash).
+    const bytes =
+      "txs" in payload
+        ? encode(proposalPayloadCodec, { ...payload, lastCommit: swapped })
+        : encodeCompactPayload({ ...payload, lastCommit: swapped });
+    broadcast(encodePeerMessage({ kind: message.kind, value: { ...signed, payload: bytes } }));
   }
 
   private otherCertificate(chain: Chain, certificate: CommitCertificate): CommitCertificate | undefined {
@@ -124,12 +134,14 @@ export class Byzantine {
     return { ...vote, blockHash, signature: this.suite.sign(this.key.privateKey, bytes) };
   }
 
-  private badSignature(message: Extract<PeerMessage, { kind: "vote" | "proposal" }>): Uint8Array {
+  private badSignature(
+    message: Extract<PeerMessage, { kind: "vote" | "proposal" | "compactProposal" }>,
+  ): Uint8Array {
     const signature = Uint8Array.from(message.value.signature);
     signature[0] = (signature[0] as number) ^ 0xff;
     return message.kind === "vote"
       ? encodePeerMessage({ kind: "vote", value: { ...message.value, signature } })
-      : encodePeerMessage({ kind: "proposal", value: { ...message.value, signature } });
+      : encodePeerMessage({ kind: message.kind, value: { ...message.value, signature } });
   }
 
   private tamperCommit(encoded: Uint8Array): Uint8Array {
