@@ -35,6 +35,24 @@ function setup(hasEndBlockWork?: () => boolean) {
   return { chain, mempool, time, values, prepared, builder };
 }
 
+/** Puts the client's transaction of `nonce` in the pool, as admission would. */
+function pend(
+  chain: ReturnType<typeof newChain>,
+  mempool: ReturnType<typeof newMempool>,
+  bytes: Uint8Array,
+  nonce: bigint,
+) {
+  const sender = toHex(addressOf(suite.hash, clientKey.publicKey.bytes));
+  const poolTx = {
+    hashHex: toHex(suite.hash(bytes)),
+    senderHex: toHex(clientKey.publicKey.bytes),
+    nonce,
+    expiryHeight: 1_000_000n,
+    bytes,
+  };
+  mempool.add(poolTx, chain.accountNonce(Buffer.from(sender, "hex")), 2n);
+}
+
 describe("ProposalBuilder", () => {
   it("waits the idle interval with an empty mempool, then proposes an empty block with the BFT time", () => {
     const { chain, time, values, prepared, builder } = setup();
@@ -74,18 +92,7 @@ describe("ProposalBuilder", () => {
     builder.request(2, 0);
     time.advance(100);
     const bytes = signedTx(suite, clientKey, 0n, transfer(5n));
-    const sender = toHex(addressOf(suite.hash, clientKey.publicKey.bytes));
-    mempool.add(
-      {
-        hashHex: toHex(suite.hash(bytes)),
-        senderHex: toHex(clientKey.publicKey.bytes),
-        nonce: 0n,
-        expiryHeight: 1_000_000n,
-        bytes,
-      },
-      chain.accountNonce(Buffer.from(sender, "hex")),
-      2n,
-    );
+    pend(chain, mempool, bytes, 0n);
     builder.onTxAdmitted();
     time.advance(19);
     expect(values).toEqual([]);
@@ -96,18 +103,7 @@ describe("ProposalBuilder", () => {
   it("waits the idle interval while every pending transaction waits behind its sender's nonce gap", () => {
     const { chain, mempool, time, values, builder } = setup();
     const bytes = signedTx(suite, clientKey, 1n, transfer(5n));
-    const sender = toHex(addressOf(suite.hash, clientKey.publicKey.bytes));
-    mempool.add(
-      {
-        hashHex: toHex(suite.hash(bytes)),
-        senderHex: toHex(clientKey.publicKey.bytes),
-        nonce: 1n,
-        expiryHeight: 1_000_000n,
-        bytes,
-      },
-      chain.accountNonce(Buffer.from(sender, "hex")),
-      2n,
-    );
+    pend(chain, mempool, bytes, 1n);
     expect([mempool.runnable, mempool.queued]).toEqual([0, 1]);
     builder.request(2, 0);
     builder.onTxAdmitted();

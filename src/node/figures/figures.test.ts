@@ -168,27 +168,19 @@ describe("consensus figures", () => {
     at(1_500, 8, 0, "prevote");
     at(2_500, 8, 0, "precommit");
     at(3_500, 8, 1, "propose"); // the round ended without a commit
-    expect(await histogram(metrics, "mkl_consensus_step_seconds", { step: "propose" })).toMatchObject({
-      count: 2,
-      sum: expect.closeTo(0.35, 9),
-    });
-    expect(await histogram(metrics, "mkl_consensus_step_seconds", { step: "prevote" })).toMatchObject({
-      count: 2,
-      sum: expect.closeTo(1.05, 9),
-    });
-    expect(await histogram(metrics, "mkl_consensus_step_seconds", { step: "precommit" })).toMatchObject({
-      count: 2,
-      sum: expect.closeTo(1.1, 9),
-    });
     figures.proposalBuilt({ waitedMs: 10, buildMs: 250 });
-    expect(await histogram(metrics, "mkl_consensus_proposal_seconds", { phase: "wait" })).toMatchObject({
-      count: 1,
-      sum: expect.closeTo(0.01, 9),
-    });
-    expect(await histogram(metrics, "mkl_consensus_proposal_seconds", { phase: "build" })).toMatchObject({
-      count: 1,
-      sum: expect.closeTo(0.25, 9),
-    });
+    const expected = [
+      ["mkl_consensus_step_seconds", "step", "propose", 2, 0.35],
+      ["mkl_consensus_step_seconds", "step", "prevote", 2, 1.05],
+      ["mkl_consensus_step_seconds", "step", "precommit", 2, 1.1],
+      ["mkl_consensus_proposal_seconds", "phase", "wait", 1, 0.01],
+      ["mkl_consensus_proposal_seconds", "phase", "build", 1, 0.25],
+    ] as const;
+    for (const [name, label, key, count, sum] of expected)
+      expect(await histogram(metrics, name, { [label]: key })).toMatchObject({
+        count,
+        sum: expect.closeTo(sum, 9),
+      });
   });
   const vote = (height: number, round: number, type: "prevote" | "precommit", validator: string) =>
     ({ type, height, round, valueId: "x", validator, timestampMs: 0 }) as const;
