@@ -1,8 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { getSuite } from "../../crypto/index.js";
+import { toHex } from "../../ledger/bytes.js";
 import { StateOverlay } from "../state.js";
-import { dueAt, enqueueDue, MAX_DUE_COMPLETIONS_PER_BLOCK, popDue } from "./orders.js";
+import { completeDueOrders, dueAt, enqueueDue, MAX_DUE_COMPLETIONS_PER_BLOCK, popDue } from "./orders.js";
 import { readOrder } from "./records.js";
 import { attr, DAY_MS, MarketChain, plainRules } from "./testkit.test-util.js";
 
@@ -35,6 +36,40 @@ describe("the due queue (a min-heap in state)", () => {
           const later: bigint[] = [];
           for (let e = popDue(ctx, 1n << 62n); e; e = popDue(ctx, 1n << 62n)) later.push(e.orderId);
           expect(later.length).toBe(unique.length - expected.length);
+        },
+      ),
+    );
+  });
+
+  it("leaves the same writes when a block's pops are buffered as when each is written through", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.bigInt({ min: 0n, max: 50n }), fc.bigInt({ min: 0n, max: 1000n })), {
+          maxLength: 400,
+        }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.bigInt({ min: 0n, max: 60n }),
+        (entries, committedPart, now) => {
+          // Some entries committed before the block, the rest pushed in it (delivered then).
+          const committed = new Map<string, Uint8Array>();
+          const below = new StateOverlay({ get: (k) => committed.get(toHex(k)) });
+          const early = { height: 1n, timeMs: now, state: below, hash, emit: () => {} };
+          const cut = Math.floor((entries.length * committedPart) / 3);
+          for (const [due, id] of entries.slice(0, cut)) enqueueDue(early, id, due);
+          for (const w of below.sortedWrites()) if (w.value) committed.set(toHex(w.key), w.value);
+          const run = (pop: (ctx: typeof early) => void) => {
+            const state = new StateOverlay({ get: (k) => committed.get(toHex(k)) });
+            const ctx = { ...early, state };
+            for (const [due, id] of entries.slice(cut)) enqueueDue(ctx, id, due);
+            pop(ctx);
+            return state.sortedWrites().map((w) => [toHex(w.key), w.value && toHex(w.value)]);
+          };
+          // No order records: every popped entry is skipped, so only the heap's slots change.
+          const buffered = run((ctx) => completeDueOrders(ctx));
+          const direct = run((ctx) => {
+            for (let i = 0; i < MAX_DUE_COMPLETIONS_PER_BLOCK && popDue(ctx, now); i++);
+          });
+          expect(buffered).toEqual(direct);
         },
       ),
     );

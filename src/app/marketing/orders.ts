@@ -130,33 +130,105 @@ export const dueEntryCodec = struct({ dueAtMs: u64, orderId: u64 });
 type DueEntry = { dueAtMs: bigint; orderId: bigint };
 const before = (a: DueEntry, b: DueEntry) =>
   a.dueAtMs < b.dueAtMs || (a.dueAtMs === b.dueAtMs && a.orderId < b.orderId);
-const heapGet = (ctx: MarketingContext, i: bigint) => read(ctx.state, keys.dueHeap(i), dueEntryCodec)!;
-const heapSet = (ctx: MarketingContext, i: bigint, e: DueEntry) =>
-  write(ctx.state, keys.dueHeap(i), dueEntryCodec, e);
+
+/** Where a heap's entries and size are read and written. */
+interface HeapSlots {
+  size(): bigint;
+  setSize(n: bigint): void;
+  get(i: bigint): DueEntry;
+  set(i: bigint, e: DueEntry): void;
+  remove(i: bigint): void;
+}
+
+/** The heap's slots read and written in state, each access on its own. */
+function stateSlots(state: MarketingContext["state"]): HeapSlots {
+  return {
+    size: () => readCount(state, keys.dueSize()),
+    setSize: (n) => writeCount(state, keys.dueSize(), n),
+    get: (i) => read(state, keys.dueHeap(i), dueEntryCodec)!,
+    set: (i, e) => write(state, keys.dueHeap(i), dueEntryCodec, e),
+    remove: (i) => state.delete(keys.dueHeap(i)),
+  };
+}
+
+/**
+ * The heap's slots for a run of pops: each slot read from state once and each change kept
+ * here, then written once by flush(). A storm block pops 256 times and each pop rewrites a
+ * path of the heap, so most slots change many times; the overlay ends up holding exactly what
+ * writing every change through would have left in it (the last value of each slot changed, a
+ * delete for each slot removed, the final size), so the block's writes are the same.
+ */
+class BufferedSlots implements HeapSlots {
+  private readonly slots = new Map<bigint, DueEntry | undefined>();
+  private readonly changed = new Set<bigint>();
+  private count: bigint | undefined;
+  private countChanged = false;
+
+  constructor(private readonly state: MarketingContext["state"]) {}
+
+  size(): bigint {
+    this.count ??= readCount(this.state, keys.dueSize());
+    return this.count;
+  }
+
+  setSize(n: bigint): void {
+    this.count = n;
+    this.countChanged = true;
+  }
+
+  get(i: bigint): DueEntry {
+    if (!this.slots.has(i)) this.slots.set(i, read(this.state, keys.dueHeap(i), dueEntryCodec));
+    return this.slots.get(i)!;
+  }
+
+  set(i: bigint, e: DueEntry): void {
+    this.slots.set(i, e);
+    this.changed.add(i);
+  }
+
+  remove(i: bigint): void {
+    this.slots.set(i, undefined);
+    this.changed.add(i);
+  }
+
+  flush(): void {
+    for (const i of this.changed) {
+      const e = this.slots.get(i);
+      if (e === undefined) this.state.delete(keys.dueHeap(i));
+      else write(this.state, keys.dueHeap(i), dueEntryCodec, e);
+    }
+    if (this.countChanged) writeCount(this.state, keys.dueSize(), this.count!);
+  }
+}
 
 export function enqueueDue(ctx: MarketingContext, orderId: bigint, dueAtMs: bigint): void {
+  const heap = stateSlots(ctx.state);
   const entry = { dueAtMs, orderId };
-  let i = readCount(ctx.state, keys.dueSize());
-  writeCount(ctx.state, keys.dueSize(), i + 1n);
+  let i = heap.size();
+  heap.setSize(i + 1n);
   while (i > 0n) {
     const parent = (i - 1n) / 2n;
-    const p = heapGet(ctx, parent);
+    const p = heap.get(parent);
     if (!before(entry, p)) break;
-    heapSet(ctx, i, p);
+    heap.set(i, p);
     i = parent;
   }
-  heapSet(ctx, i, entry);
+  heap.set(i, entry);
 }
 
 /** The earliest entry, if it is due at `timeMs`, removed from the heap. */
 export function popDue(ctx: MarketingContext, timeMs: bigint): DueEntry | undefined {
-  const size = readCount(ctx.state, keys.dueSize());
+  return popFrom(stateSlots(ctx.state), timeMs);
+}
+
+function popFrom(heap: HeapSlots, timeMs: bigint): DueEntry | undefined {
+  const size = heap.size();
   if (size === 0n) return undefined;
-  const top = heapGet(ctx, 0n);
+  const top = heap.get(0n);
   if (top.dueAtMs > timeMs) return undefined;
-  const last = heapGet(ctx, size - 1n);
-  ctx.state.delete(keys.dueHeap(size - 1n));
-  writeCount(ctx.state, keys.dueSize(), size - 1n);
+  const last = heap.get(size - 1n);
+  heap.remove(size - 1n);
+  heap.setSize(size - 1n);
   const n = size - 1n;
   if (n === 0n) return top;
   let i = 0n;
@@ -165,19 +237,19 @@ export function popDue(ctx: MarketingContext, timeMs: bigint): DueEntry | undefi
     if (l >= n) break;
     const r = l + 1n;
     let child = l;
-    let c = heapGet(ctx, l);
+    let c = heap.get(l);
     if (r < n) {
-      const rc = heapGet(ctx, r);
+      const rc = heap.get(r);
       if (before(rc, c)) {
         child = r;
         c = rc;
       }
     }
     if (!before(c, last)) break;
-    heapSet(ctx, i, c);
+    heap.set(i, c);
     i = child;
   }
-  heapSet(ctx, i, last);
+  heap.set(i, last);
   return top;
 }
 
@@ -196,13 +268,16 @@ export function dueAt(state: StateReader, timeMs: bigint): boolean {
  * first; at most MAX_DUE_COMPLETIONS_PER_BLOCK per block (the rest in the next blocks).
  */
 export function completeDueOrders(ctx: MarketingContext): number {
+  // Completing an order never touches the due queue, so its slots can be buffered meanwhile.
+  const heap = new BufferedSlots(ctx.state);
   let handled = 0;
   for (; handled < MAX_DUE_COMPLETIONS_PER_BLOCK; handled++) {
-    const entry = popDue(ctx, ctx.timeMs);
+    const entry = popFrom(heap, ctx.timeMs);
     if (!entry) break;
     const order = readOrder(ctx.state, entry.orderId);
     if (order && order.status === "delivered" && order.dueAtMs <= ctx.timeMs) completeIsolated(ctx, order);
   }
+  heap.flush();
   return handled;
 }
 
