@@ -43,7 +43,8 @@ export class LocalChain implements TxSink, CommitSource {
     private readonly node: LedgerNode,
     readonly keys: ReadonlyMap<string, KeyPair>,
     private readonly root: string,
-    private readonly blockTxs: number,
+    /** Most transactions per block (pre-seeding may raise it: bigger blocks share the tree's upper levels). */
+    public blockTxs: number,
   ) {
     this.pruner = new StatePruner(
       this.store,

@@ -1,6 +1,8 @@
+import { txCodecs } from "../../src/app/executor.js";
 import type { Operation } from "../../src/app/operations/index.js";
 import type { KeyPair, Suite } from "../../src/crypto/suite.js";
 import { toHex } from "../../src/ledger/bytes.js";
+import { encodeSignedTx, txHash } from "../../src/ledger/tx.js";
 import { buildSignedTx } from "../../src/sdk/index.js";
 import { CHAIN_ID } from "./fixture.js";
 import type { QueuedTx } from "./submitter.js";
@@ -16,6 +18,12 @@ export class LoadSigner {
   /** Each key's transactions, in nonce order from 0. */
   private readonly hashes = new Map<KeyPair, string[]>();
   signed = 0;
+  /**
+   * While false, transactions carry an empty signature: only for a local chain, which takes
+   * every transaction it is given as checked (pre-seeding a large state, where signing would be
+   * most of the work and the signature is never read).
+   */
+  signing = true;
 
   constructor(private readonly suite: Suite) {}
 
@@ -32,7 +40,10 @@ export class LoadSigner {
     const nonce = this.nonces.get(key) ?? 0n;
     this.nonces.set(key, nonce + 1n);
     this.signed++;
-    const tx = buildSignedTx(this.suite, key, { chainId: CHAIN_ID, nonce, expiryHeight: 10_000_000n }, op);
+    const envelope = { chainId: CHAIN_ID, nonce, expiryHeight: 10_000_000n };
+    const tx = this.signing
+      ? buildSignedTx(this.suite, key, envelope, op)
+      : unsignedTx(this.suite, key, envelope, op);
     const hashHex = toHex(tx.hash);
     const ofKey = this.hashes.get(key);
     if (ofKey) ofKey.push(hashHex);
@@ -53,4 +64,18 @@ export class LoadSigner {
       this.nonces.set(key, BigInt(next));
     }
   }
+}
+
+/** A transaction as buildSignedTx makes it, but with an empty signature. */
+function unsignedTx(
+  suite: Suite,
+  key: KeyPair,
+  envelope: { chainId: string; nonce: bigint; expiryHeight: bigint },
+  op: Operation,
+): { bytes: Uint8Array; hash: Uint8Array } {
+  const bytes = encodeSignedTx(
+    { ...envelope, sender: key.publicKey.bytes, op, signature: new Uint8Array(0) },
+    txCodecs,
+  );
+  return { bytes, hash: txHash(suite, bytes) };
 }
