@@ -227,6 +227,8 @@ export class ChainStore {
   /** Every pinned node (hex), read once at open: pruning asks for each node it deletes. */
   private readonly pinned = new Set<string>();
   private readonly staleIndex: boolean;
+  /** How deep in commitTogether calls: inside, commits write into its transaction. */
+  private together = 0;
 
   private constructor(
     path: string,
@@ -511,12 +513,15 @@ export class ChainStore {
     });
   }
 
-  /** Commits one block and everything it changed in a single durable LMDB transaction. */
+  /**
+   * Commits one block and everything it changed in a single durable LMDB transaction (inside
+   * commitTogether, in that one).
+   */
   commit(batch: CommitBatch): void {
     const head = this.head();
     refuseHeightGap(head, batch.height);
     const key = heightKey(batch.height);
-    this.root.transactionSync(() => {
+    this.inTransaction(() => {
       // A store that begins with this commit records its pins from the start.
       if (head === undefined) this.meta.putSync(PINS_RECORDED_KEY, new Uint8Array([1]));
       this.blocks.putSync(key, batch.blockBytes);
@@ -593,9 +598,24 @@ export class ChainStore {
     return head !== undefined && Buffer.compare(head, RESTORING) === 0;
   }
 
-  /** Nested in this, each commit's transaction becomes a child of one outer transaction: one fsync for all. */
+  /**
+   * Commits made in `commits` write into one transaction: one fsync for all. They write straight
+   * into it, not each into a child transaction (LMDB copies every page a child touches that its
+   * parent holds dirty): a commit that throws throws out of this too, which aborts them all.
+   */
   commitTogether(commits: () => void): void {
-    this.root.transactionSync(commits);
+    this.together++;
+    try {
+      this.root.transactionSync(commits);
+    } finally {
+      this.together--;
+    }
+  }
+
+  /** Runs `writes` in the commitTogether transaction under way, else in a transaction of its own. */
+  private inTransaction(writes: () => void): void {
+    if (this.together > 0) writes();
+    else this.root.transactionSync(writes);
   }
 
   async close(): Promise<void> {

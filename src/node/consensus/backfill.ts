@@ -34,7 +34,7 @@ export interface BackfillOptions {
  * Backfill: a node restored from a snapshot at H holds block H without its results and no block
  * below. It asks its peers, one request in flight, for the blocks below what it holds with their
  * results, checks each backwards from the block above it (backfill-check.ts), and stores each
- * answer in one durable transaction of at most 32 blocks, as block sync does, between turns of
+ * answer (at most 32 blocks) in one durable transaction, as block sync does, between turns of
  * the event loop (consensus messages are handled between two answers), so a crash loses at most
  * the answer being written (the store's historyFrom() says where to go on, from what is durable). A peer whose block does not hold is refused with the code and
  * avoided, and another one asked. It also answers other nodes' requests from what it holds.

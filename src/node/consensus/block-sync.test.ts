@@ -52,7 +52,7 @@ describe("BlockSync", () => {
     expect(sent).toHaveLength(1);
     expect(decodePeerMessage((sent[0] as { data: Uint8Array }).data)).toEqual({
       kind: "blocksRequest",
-      value: { fromHeight: 1n, max: 32 },
+      value: { fromHeight: 1n, max: 64 },
     });
     time.advance(2_000);
     sync.maybeRequest();
