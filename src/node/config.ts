@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { LedgerError } from "../errors.js";
 import { readJsonFile } from "./files.js";
+import { DEFAULT_HEAP_GROWTH_PERCENT } from "./heap-growth.js";
 import { DEFAULT_KEEP_HEIGHTS, DEFAULT_PRUNE_BATCH_NODES } from "./state-pruner.js";
 
 /**
@@ -127,6 +128,11 @@ export const nodeConfigSchema = z.strictObject({
    * (the bench, a test network) have no idle core to give them, and each thread costs memory.
    */
   verifyWorkers: z.number().int().min(0).max(64).default(0),
+  /**
+   * How far the JavaScript heap may grow past the live set before the next full collection, in
+   * percent (0: V8's own choice, up to 300 % here); applied when `mkl node start` starts.
+   */
+  heapGrowthPercent: z.number().int().min(0).max(1_000).default(DEFAULT_HEAP_GROWTH_PERCENT),
   mempool: z
     .strictObject({
       maxTxs: z.number().int().min(1).max(1_000_000).default(50_000),

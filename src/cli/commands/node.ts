@@ -4,6 +4,7 @@ import { systemClock } from "../../clock.js";
 import { InvariantError } from "../../errors.js";
 import { toHex } from "../../ledger/bytes.js";
 import { EXIT_CODE } from "../../node/fail-stop.js";
+import { applyHeapGrowth } from "../../node/heap-growth.js";
 import { initSoloHome } from "../../node/home.js";
 import { runNode } from "../../node/run.js";
 import { restoreSnapshot, writeSnapshot } from "../../node/snapshot-home.js";
@@ -86,6 +87,7 @@ export function registerNodeCommands(program: Command): void {
     .requiredOption("--home <dir>", "the node's home directory")
     .action(async (opts: { home: string }) => {
       const running = await runNode(resolve(opts.home));
+      applyHeapGrowth(running.node.config.heapGrowthPercent);
       // The node logged the fault in one line; stop at once, before anything else is written.
       running.node.events.once("fault", (error: unknown) =>
         process.exit(error instanceof InvariantError ? EXIT_CODE.unexpected : EXIT_CODE.storageFault),
