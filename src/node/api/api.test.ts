@@ -215,6 +215,8 @@ describe("node API", () => {
       body: JSON.stringify({ txs: [hex(a.bytes)] }),
     });
     expect(wrongType.status).toBe(400);
+    // The next cases read the committed nonce: leave nothing of this one pending.
+    await client.waitForTx(hex(b.hash), { timeoutMs: 10_000, pollMs: 20 });
   });
 
   it("records a failed operation as a failed result and moves no money", async () => {
