@@ -606,15 +606,23 @@ export class BftEngine {
 
   private receiveProposal(peerId: string, signed: SignedProposal): void {
     if (this.placeOf(signed.height) === undefined) return;
-    let payload: ProposalPayload;
+    const payload = this.decodeOrRefuse(peerId, signed, decodeProposalPayload);
+    if (payload !== undefined) this.acceptProposal(peerId, signed, payload);
+  }
+
+  /** A proposal's payload decoded, or undefined with the peer refused for an undecodable block. */
+  private decodeOrRefuse<T>(
+    peerId: string,
+    signed: SignedProposal,
+    decode: (bytes: Uint8Array) => T,
+  ): T | undefined {
     try {
-      payload = decodeProposalPayload(signed.payload);
+      return decode(signed.payload);
     } catch (error) {
       if (!isInvalidInput(error)) throw error;
       this.refusals.refuse(peerId, "proposal with an undecodable block", { err: (error as Error).message });
-      return;
+      return undefined;
     }
-    this.acceptProposal(peerId, signed, payload);
   }
 
   /**
@@ -625,14 +633,8 @@ export class BftEngine {
    */
   private receiveCompactProposal(peerId: string, signed: SignedProposal): void {
     if (this.placeOf(signed.height) === undefined) return;
-    let compact: ReturnType<typeof decodeCompactPayload>;
-    try {
-      compact = decodeCompactPayload(signed.payload);
-    } catch (error) {
-      if (!isInvalidInput(error)) throw error;
-      this.refusals.refuse(peerId, "proposal with an undecodable block", { err: (error as Error).message });
-      return;
-    }
+    const compact = this.decodeOrRefuse(peerId, signed, decodeCompactPayload);
+    if (compact === undefined) return;
     const txs: Uint8Array[] = [];
     for (const hash of compact.txHashes) {
       const held = this.options.mempool.get(toHex(hash));
