@@ -72,7 +72,11 @@ function rampOf(limitTps: number, seconds: number): RateStep[] {
 export async function runWorkloadBench(
   suiteId: SuiteId,
   workload: WorkloadName,
-  options: { stepSeconds?: number; cpuProfile?: boolean } = {},
+  options: {
+    stepSeconds?: number;
+    cpuProfile?: boolean;
+    nodeConfig?: Readonly<Record<string, unknown>>;
+  } = {},
 ): Promise<WorkloadBench> {
   const suite = getSuite(suiteId);
   const limitTps = (verifyRate(suite) * cpus().length) / VALIDATORS;
@@ -86,6 +90,7 @@ export async function runWorkloadBench(
     validators: VALIDATORS,
     fetch: counting.fetch,
     ...(profiles ? { cpuProfileDir: profiles.dir } : {}),
+    ...(options.nodeConfig ? { nodeConfig: options.nodeConfig } : {}),
   });
   const observer = new CommitObserver();
   const submitter = new Submitter(net.clients, observer);
@@ -243,6 +248,7 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
       value: b.cpuMsPerTx,
       unit: "ms",
     },
+    gcRow(label, b),
     {
       name: `${label}: p2p bytes sent per committed tx (4 nodes together, frames before TLS)`,
       value: b.p2pBytesPerTx,
@@ -313,6 +319,23 @@ function latencyRows(label: string, l: LatencySummary): BenchRow[] {
       unit: "ms",
     },
   ];
+}
+
+/** The nodes' garbage-collection pauses per committed tx, by kind of collection (their own figures). */
+function gcRow(label: string, b: Omit<WorkloadBench, "rows">): BenchRow {
+  const kinds = new Map<string, number>();
+  for (const t of [b.rampTimings, b.halfTimings])
+    for (const [key, { ms, count }] of t.means)
+      if (key.startsWith("gc/") && count > 0)
+        kinds.set(key.slice(3), (kinds.get(key.slice(3)) ?? 0) + ms * count);
+  const committed = Math.max(1, b.ramp.committed + b.half.committed);
+  const total = [...kinds.values()].reduce((a, ms) => a + ms, 0);
+  const parts = [...kinds].map(([kind, ms]) => `${kind} ${(ms / committed).toFixed(3)}`).join(", ");
+  return {
+    name: `${label}: nodes' garbage-collection time per committed tx (4 nodes together, ms: ${parts || "no figure"})`,
+    value: total / committed,
+    unit: "ms",
+  };
 }
 
 /** What a height waited for, by the nodes' own timings (means over every node and height). */

@@ -1,4 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { open } from "lmdb";
 import { getSuite } from "../src/crypto/index.js";
 import type { SuiteId } from "../src/crypto/suite.js";
@@ -38,6 +40,38 @@ interface Tally {
   bytes: number;
 }
 
+/** Bytes this process has handed to write(2) and pwrite(2) so far (wchar of /proc/self/io). */
+function writtenBytes(): number {
+  return Number(/^wchar:\s+(\d+)/m.exec(readFileSync("/proc/self/io", "utf8"))?.[1] ?? 0);
+}
+
+/**
+ * The resident kB of this process's mappings of `file` (/proc/self/smaps): the pages of it the
+ * kernel counts in this process's RSS (RssFile), as opposed to those only in the page cache.
+ */
+function mappedKb(file: string): number {
+  let kb = 0;
+  let inFile = false;
+  for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inFile = line.endsWith(` ${file}`);
+    else if (inFile && line.startsWith("Rss:")) kb += Number(/(\d+)/.exec(line)?.[1] ?? 0);
+  }
+  return kb;
+}
+
+/** Bytes of `file` in the page cache (util-linux fincore), or NaN where it is not installed. */
+function cachedBytes(file: string): number {
+  try {
+    return Number(
+      execFileSync("fincore", ["--bytes", "--noheadings", "--output", "RES", file], {
+        encoding: "utf8",
+      }).trim(),
+    );
+  } catch {
+    return Number.NaN;
+  }
+}
+
 const add = (m: Map<string, Tally>, k: string, bytes: number) => {
   const t = m.get(k) ?? { entries: 0, bytes: 0 };
   t.entries++;
@@ -72,11 +106,20 @@ export async function runFootprintBench(
     // In two halves: how the file and its pages in use grow over the second half, once the
     // pruner (when on) deletes as much as the chain supersedes and LMDB may reuse freed pages.
     const committedTxs = () => local.blocks.reduce((a, b) => a + b.txs, 0);
+    const writtenBefore = writtenBytes();
     load.createOrders(orders >> 1);
     await local.drained();
-    const half = { txs: committedTxs(), pages: local.store.pageStats() };
+    const half = {
+      txs: committedTxs(),
+      blocks: local.blocks.length,
+      pages: local.store.pageStats(),
+      written: writtenBytes(),
+    };
     load.createOrders(orders - (orders >> 1));
     await local.drained();
+    const written = writtenBytes();
+    const dataFile = join(local.dataDir, "data.mdb");
+    const fileKb = { mapped: mappedKb(dataFile), cached: cachedBytes(dataFile) / 1024 };
     if (load.failures.size > 0) throw new Error(`footprint: failures ${[...load.failures].join(" ")}`);
     const txs = committedTxs();
     const end = local.store.pageStats();
@@ -98,6 +141,16 @@ export async function runFootprintBench(
         name: `${label}: second half, growth of the pages in use per 1,000 txs`,
         value: per1000(end.pagesInUse - half.pages.pagesInUse) / 1024,
         unit: "KB",
+      },
+      {
+        name: `${label}: bytes written to the file (LMDB's page writes) per committed tx after set-up`,
+        value: (written - writtenBefore) / (txs - txsBefore),
+        unit: "B/tx",
+      },
+      {
+        name: `${label}:   the same, second half only (${Math.round((written - half.written) / 2 ** 20)} MB over ${local.blocks.length - half.blocks} blocks)`,
+        value: (written - half.written) / (txs - half.txs),
+        unit: "B/tx",
       },
       {
         name: `${label}: pruning batches ${local.pruning.batches}, nodes deleted ${local.pruning.deleted}, wall ms per batch (off the commit path)`,
@@ -196,6 +249,16 @@ export async function runFootprintBench(
       {
         name: `${label}:   resident file-backed memory (LMDB map, code)`,
         value: (kB("Rss") - kB("Anonymous")) / 1024,
+        unit: "MB",
+      },
+      {
+        name: `${label}:     of it data.mdb mapped by the node's store`,
+        value: fileKb.mapped / 1024,
+        unit: "MB",
+      },
+      {
+        name: `${label}:   data.mdb in the page cache (mapped or not; fincore)`,
+        value: fileKb.cached / 1024,
         unit: "MB",
       },
     );

@@ -38,11 +38,19 @@ const ON_REQUEST = new Set(["scaling", "catchup", "footprint", "snapshot"]);
  * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N]
  * [--scaling-orders 10000,1000000] [--catchup-blocks N] [--catchup-txs N] [--verify-workers N] [--footprint-orders N]
  * [--footprint-block-txs N] [--footprint-keep-heights N,...] [--snapshot-accounts N] [--snapshot-repo DIR]
- * [--cpu-prof]` (`scaling`, `catchup`, `footprint` and `snapshot` run only when named):
+ * [--node-config JSON] [--cpu-prof]` (`scaling`, `catchup`, `footprint` and `snapshot` run only when named):
  * every figure beside the limit or reference it is measured against, as a table, and the
  * business workloads also as bench/out/report.json and report.html (throughput and latency
  * over time).
  */
+/** `--node-config`: a JSON object of node config keys (the node's own schema checks them at start). */
+function nodeConfigOf(json: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(json);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new Error(`--node-config must be a JSON object of config.json keys, got ${json}`);
+  return parsed as Record<string, unknown>;
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -61,6 +69,9 @@ async function main(): Promise<void> {
       "footprint-block-txs": { type: "string", default: "300" },
       "footprint-keep-heights": { type: "string" },
       "snapshot-accounts": { type: "string", default: "300000" },
+      // JSON keys merged into every validator's config.json in `transfer` and `marketing`
+      // (an A/B of a node setting, e.g. '{"heapGrowthPercent":100}').
+      "node-config": { type: "string" },
       /** Another checkout whose built CLI the snapshot part measures (an A/B of two commits). */
       "snapshot-repo": { type: "string" },
       out: { type: "string", default: join(new URL("../../bench/out/", import.meta.url).pathname) },
@@ -104,6 +115,7 @@ async function main(): Promise<void> {
       const run = await runWorkloadBench(suite, workload, {
         stepSeconds: Number(values["step-seconds"]),
         cpuProfile: values["cpu-prof"],
+        ...(values["node-config"] === undefined ? {} : { nodeConfig: nodeConfigOf(values["node-config"]) }),
       });
       business.push(run);
       rows.push(...run.rows);

@@ -46,6 +46,8 @@ export interface BenchNetworkOptions {
   readonly cpuProfileDir?: string;
   /** The fetch the clients send with (one that counts bytes, say). */
   readonly fetch?: typeof fetch;
+  /** Keys merged into every node's config.json (an A/B of a node setting: `--node-config`). */
+  readonly nodeConfig?: Readonly<Record<string, unknown>>;
 }
 
 /** A generated network on disk, not started: its directory and the funded identities' keys. */
@@ -66,6 +68,7 @@ export async function initBenchNetwork(
   suiteId: SuiteId,
   parties: readonly DemoParty[],
   validators = 4,
+  nodeConfig: Readonly<Record<string, unknown>> = {},
 ): Promise<BenchNetworkFiles> {
   const root = mkdtempSync(join(tmpdir(), "mkl-bench-net-"));
   const dir = join(root, "net");
@@ -82,7 +85,7 @@ export async function initBenchNetwork(
       const config = JSON.parse(readFileSync(join(home, "config.json"), "utf8"));
       writeFileSync(
         join(home, "config.json"),
-        JSON.stringify({ ...config, api: BENCH_API, logLevel: "error" }),
+        JSON.stringify({ ...config, api: BENCH_API, logLevel: "error", ...nodeConfig }),
       );
     }
     return { root, dir, keys, homes };
@@ -108,6 +111,7 @@ export async function startBenchNetwork(options: BenchNetworkOptions): Promise<B
     options.suiteId,
     options.parties,
     options.validators ?? 4,
+    options.nodeConfig,
   );
   const nodes: Array<NodeProcessInfo & { pid: number }> = [];
   const stop = async () => {

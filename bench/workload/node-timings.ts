@@ -12,6 +12,8 @@ const FAMILIES: ReadonlyArray<{ name: string; label: string }> = [
   { name: "mkl_consensus_step_seconds", label: "step" },
   { name: "mkl_consensus_proposal_seconds", label: "phase" },
   { name: "mkl_block_stage_seconds", label: "stage" },
+  // prom-client's default figure: V8's collections by kind (major, minor, incremental, weakcb).
+  { name: "mkl_nodejs_gc_duration_seconds", label: "kind" },
 ];
 
 interface Sample {
@@ -45,7 +47,7 @@ async function read(url: string): Promise<Sums> {
 
 /** Mean milliseconds per occurrence of each timed part, over every node, between two readings. */
 export interface NodeTimings {
-  /** "step/propose", "phase/wait", "stage/execute"…: mean ms, and occurrences summed over nodes. */
+  /** "step/propose", "phase/wait", "stage/execute", "gc/major"…: mean ms, and occurrences summed over nodes. */
   readonly means: ReadonlyMap<string, { ms: number; count: number }>;
 }
 
@@ -73,7 +75,8 @@ export class NodeTimingReader {
       const short = key
         .replace(/^mkl_consensus_step_seconds/, "step")
         .replace(/^mkl_consensus_proposal_seconds/, "proposal")
-        .replace(/^mkl_block_stage_seconds/, "stage");
+        .replace(/^mkl_block_stage_seconds/, "stage")
+        .replace(/^mkl_nodejs_gc_duration_seconds/, "gc");
       means.set(short, { ms: count > 0 ? (sum * 1000) / count : Number.NaN, count });
     }
     return { means };

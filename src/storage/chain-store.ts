@@ -139,6 +139,16 @@ const PRUNE_CURSOR_KEY = "prune-cursor";
 /** Set in a store whose every pinned root is recorded (from its genesis, or caught up once). */
 const PINS_RECORDED_KEY = "pins-recorded";
 const HASH_BYTES = 32;
+/**
+ * Address space reserved for the map of the data file at open (not memory, not disk: the file
+ * grows only as pages are written, and only pages touched become resident). lmdb-js starts with
+ * a 128 KB map and, each time the file outgrows it, maps the file again at twice the size while
+ * keeping every earlier map for readers that may still point into it. Each map keeps the pages
+ * it touched, and the kernel counts a file page in RSS once per map that maps it: a validator's
+ * file-backed RSS read two to three times its data file. One map this large is never outgrown in
+ * practice (past it, lmdb-js still doubles it), so every page is mapped, and counted, once.
+ */
+const MAP_RESERVE_BYTES = 64 * 2 ** 30;
 /** The head while a snapshot restore is under way: not a height (heights are 8 bytes). */
 const RESTORING = Buffer.from("restoring");
 
@@ -237,7 +247,14 @@ export class ChainStore {
     options: StoreOptions = {},
   ) {
     // overlappingSync off: a commit returns only once it is flushed, so "committed" means durable.
-    this.root = open({ path, maxDbs: 16, overlappingSync: false, compression: false, readOnly });
+    this.root = open({
+      path,
+      maxDbs: 16,
+      overlappingSync: false,
+      compression: false,
+      readOnly,
+      mapSize: MAP_RESERVE_BYTES,
+    });
     const binary = { encoding: "binary", keyEncoding: "binary" } as const;
     this.meta = this.root.openDB({ name: "meta", encoding: "binary" });
     this.blocks = this.root.openDB({ name: "blocks", ...binary });
