@@ -9,6 +9,7 @@ import { CpuProfiles, type HotFunction } from "./workload/cpu-profile.js";
 import { startBenchNetwork } from "./workload/fixture.js";
 import type { LatencySummary } from "./workload/latency-parts.js";
 import { MarketingWorkload, marketingParties, seedMarketing, TXS_PER_ORDER } from "./workload/marketing.js";
+import { NodeCountReader, perCommittedTx } from "./workload/node-counts.js";
 import { NodeTimingReader, type NodeTimings } from "./workload/node-timings.js";
 import { CommitObserver } from "./workload/observer.js";
 import { PoolSampler } from "./workload/pool-sampler.js";
@@ -46,6 +47,8 @@ export interface WorkloadBench {
   readonly submitBytesPerTx: number;
   /** Refused submissions (every refused try of a transaction counts) per committed transaction. */
   readonly refusedPerTx: number;
+  /** What the four nodes counted over the ramp and the half-rate run (node-counts.ts), summed. */
+  readonly nodeCounts: ReadonlyMap<string, number>;
   /** In the overload step, the most runnable and most queued transactions one node's pool held. */
   readonly overloadPool: { runnable: number; queued: number };
   readonly ordersCompletedPerS?: number;
@@ -75,6 +78,7 @@ export async function runWorkloadBench(
   options: {
     stepSeconds?: number;
     cpuProfile?: boolean;
+    cpuProfileNodes?: number;
     nodeConfig?: Readonly<Record<string, unknown>>;
   } = {},
 ): Promise<WorkloadBench> {
@@ -89,7 +93,7 @@ export async function runWorkloadBench(
     parties,
     validators: VALIDATORS,
     fetch: counting.fetch,
-    ...(profiles ? { cpuProfileDir: profiles.dir } : {}),
+    ...(profiles ? { cpuProfileDir: profiles.dir, cpuProfileNodes: options.cpuProfileNodes ?? 1 } : {}),
     ...(options.nodeConfig ? { nodeConfig: options.nodeConfig } : {}),
   });
   const observer = new CommitObserver();
@@ -113,6 +117,8 @@ export async function runWorkloadBench(
     const sampler = new ProcessSampler(net.nodes.map((n) => ({ name: n.name, pid: n.pid })));
     const p2pBefore = await p2pSentBytes(net.urls);
     const submitBefore = counting.bodyBytes;
+    const counts = new NodeCountReader(net.urls);
+    await counts.start();
     sampler.start();
     const pools = new PoolSampler(net.urls);
     pools.start();
@@ -134,6 +140,7 @@ export async function runWorkloadBench(
     const halfRun = await runLoad(load, [{ txPerSecond: halfRate, seconds: 8 }], submitter, observer);
     const halfTimings = await timings.stop();
     const processes = sampler.stop();
+    const nodeCounts = await counts.stop();
     const committed = rampRun.committed + halfRun.committed;
     const p2pBytesPerTx = ((await p2pSentBytes(net.urls)) - p2pBefore) / Math.max(1, committed);
     const submitBytesPerTx = (counting.bodyBytes - submitBefore) / Math.max(1, committed);
@@ -163,6 +170,7 @@ export async function runWorkloadBench(
       p2pBytesPerTx,
       submitBytesPerTx,
       refusedPerTx: refused / Math.max(1, committed),
+      nodeCounts,
       overloadPool: overload ? pools.peak(overload.fromMs, overload.toMs) : { runnable: 0, queued: 0 },
       ...(ordersCompletedPerS === undefined ? {} : { ordersCompletedPerS }),
       ...(settlementsPerS === undefined ? {} : { settlementsPerS }),
@@ -263,6 +271,11 @@ function rowsOf(b: Omit<WorkloadBench, "rows">): BenchRow[] {
       name: `${label}: refused submissions per committed tx (each refused try counts)`,
       value: b.refusedPerTx,
       unit: "tries",
+    },
+    {
+      name: `${label}: what the 4 nodes counted, per committed tx (ramp and half rate): ${perCommittedTx(b.nodeCounts, b.ramp.committed + b.half.committed).join("; ")}`,
+      value: b.ramp.committed + b.half.committed,
+      unit: "txs",
     },
     {
       name: `${label}: pool in the overload step, most runnable on one node (queued behind a gap: ${b.overloadPool.queued})`,

@@ -38,7 +38,7 @@ const ON_REQUEST = new Set(["scaling", "catchup", "footprint", "snapshot"]);
  * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N]
  * [--scaling-orders 10000,1000000] [--catchup-blocks N] [--catchup-txs N] [--verify-workers N] [--footprint-orders N]
  * [--footprint-block-txs N] [--footprint-keep-heights N,...] [--snapshot-accounts N] [--snapshot-repo DIR]
- * [--node-config JSON] [--cpu-prof]` (`scaling`, `catchup`, `footprint` and `snapshot` run only when named):
+ * [--node-config JSON] [--cpu-prof] [--cpu-prof-nodes N]` (`scaling`, `catchup`, `footprint` and `snapshot` run only when named):
  * every figure beside the limit or reference it is measured against, as a table, and the
  * business workloads also as bench/out/report.json and report.html (throughput and latency
  * over time).
@@ -60,6 +60,8 @@ async function main(): Promise<void> {
       // Baskets of 1-3 lines: 5,000 of them are 9,999 orders on the chain.
       "storm-orders": { type: "string", default: "5000" },
       "cpu-prof": { type: "boolean", default: false },
+      // How many of the business workloads' nodes --cpu-prof profiles (node1 first).
+      "cpu-prof-nodes": { type: "string", default: "1" },
       "scaling-orders": { type: "string", default: "10000,1000000" },
       "catchup-blocks": { type: "string", default: "50000" },
       "catchup-txs": { type: "string", default: "8" },
@@ -115,11 +117,13 @@ async function main(): Promise<void> {
       const run = await runWorkloadBench(suite, workload, {
         stepSeconds: Number(values["step-seconds"]),
         cpuProfile: values["cpu-prof"],
+        cpuProfileNodes: Number(values["cpu-prof-nodes"]),
         ...(values["node-config"] === undefined ? {} : { nodeConfig: nodeConfigOf(values["node-config"]) }),
       });
       business.push(run);
       rows.push(...run.rows);
-      if (run.hot) printHot(`node1 (${suite} ${workload})`, run.hot);
+      const profiled = Number(values["cpu-prof-nodes"]) > 1 ? `nodes 1-${values["cpu-prof-nodes"]}` : "node1";
+      if (run.hot) printHot(`${profiled} (${suite} ${workload})`, run.hot);
     }
   }
   const storms = [];

@@ -42,8 +42,9 @@ export interface BenchNetworkOptions {
   readonly suiteId: SuiteId;
   readonly parties: readonly DemoParty[];
   readonly validators?: number;
-  /** Write a V8 CPU profile of node1 into this directory when it exits. */
+  /** Write a V8 CPU profile of node1 (of the first `cpuProfileNodes`) into this directory when it exits. */
   readonly cpuProfileDir?: string;
+  readonly cpuProfileNodes?: number;
   /** The fetch the clients send with (one that counts bytes, say). */
   readonly fetch?: typeof fetch;
   /** Keys merged into every node's config.json (an A/B of a node setting: `--node-config`). */
@@ -120,7 +121,9 @@ export async function startBenchNetwork(options: BenchNetworkOptions): Promise<B
   };
   try {
     for (const [i, home] of homes.entries())
-      nodes.push(startBenchNode(home, i === 0 ? options.cpuProfileDir : undefined));
+      nodes.push(
+        startBenchNode(home, i < (options.cpuProfileNodes ?? 1) ? options.cpuProfileDir : undefined),
+      );
     const urls = await Promise.all(nodes.map((n) => n.apiUrl));
     return {
       dir,

@@ -217,6 +217,17 @@ export class NodeMetrics {
     labelNames: ["peer"],
     registers: this.r,
   });
+  readonly p2pMessages = new Counter({
+    name: "mkl_p2p_messages_total",
+    help: "Consensus-layer messages sent to and received from peers, by kind (a broadcast counts once per peer)",
+    labelNames: ["direction", "kind"],
+    registers: this.r,
+  });
+  readonly p2pSocketWrites = new Counter({
+    name: "mkl_p2p_socket_writes_total",
+    help: "Writes handed to the peers' TLS sockets (frames written together count once)",
+    registers: this.r,
+  });
   readonly p2pReconnects = new Counter({
     name: "mkl_p2p_reconnects_total",
     help: "Links to a peer opened again after the first",
@@ -255,6 +266,18 @@ export class NodeMetrics {
   readonly txSignatureChecks = new Counter({
     name: "mkl_tx_signature_checks_total",
     help: "Transaction signatures verified at admission (after every cheaper check passed)",
+    registers: this.r,
+  });
+  readonly consensusSignatureChecks = new Counter({
+    name: "mkl_consensus_signature_checks_total",
+    help: "Signatures of peers' proposals and votes verified",
+    labelNames: ["kind"],
+    registers: this.r,
+  });
+  readonly httpRequests = new Counter({
+    name: "mkl_http_requests_total",
+    help: "API requests answered, by route",
+    labelNames: ["route"],
     registers: this.r,
   });
   readonly poolSignatureChecks = new Counter({

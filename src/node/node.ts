@@ -22,6 +22,7 @@ import { reportingFaults, startupFailure } from "./fail-stop.js";
 import { ConsensusFigures, guarded } from "./figures/consensus.js";
 import { HostFigures } from "./figures/host.js";
 import { COMMISSION_PREFIX, MarketingFigures, ORDER_PREFIX } from "./figures/marketing.js";
+import { PeerMessageCounts } from "./figures/peer-messages.js";
 import { readJsonFile, readTextFile } from "./files.js";
 import { Mempool } from "./mempool.js";
 import { NodeMetrics } from "./metrics.js";
@@ -70,6 +71,7 @@ export class LedgerNode {
   private readonly hostFigures: HostFigures;
   /** Peers that have connected at least once (a later connection is a reconnect). */
   private readonly peersSeen = new Set<string>();
+  private readonly messageCounts = new PeerMessageCounts();
   private readonly admission: TxAdmissionDeps;
   private readonly pace: CommitPace;
   /** Signature verification on worker threads (config.verifyWorkers; none by default). */
@@ -174,9 +176,14 @@ export class LedgerNode {
     const wal = reportingFaults(opened.wal, this.onStorageFault);
     const records = opened.records;
     const network = {
-      broadcast: (data: Uint8Array, priority?: "high" | "low") => this.transport?.broadcast(data, priority),
-      send: (peer: string, data: Uint8Array, priority?: "high" | "low") =>
-        this.transport?.send(peer, data, priority) ?? false,
+      broadcast: (data: Uint8Array, priority?: "high" | "low") => {
+        this.messageCounts.count("sent", data, this.transport?.broadcast(data, priority) ?? 0);
+      },
+      send: (peer: string, data: Uint8Array, priority?: "high" | "low") => {
+        const sent = this.transport?.send(peer, data, priority) ?? false;
+        if (sent) this.messageCounts.count("sent", data, 1);
+        return sent;
+      },
     };
     const bft = new BftEngine({
       chain: this.chain,
@@ -220,8 +227,10 @@ export class LedgerNode {
       listen: p2p,
       peers: this.config.peers,
       log: this.log,
-      onMessage: (peer, data) =>
-        bft.onPeerMessage(peer, data, (tx) => this.admit(tx, { kind: "peer", id: peer })),
+      onMessage: (peer, data) => {
+        this.messageCounts.count("received", data, 1);
+        bft.onPeerMessage(peer, data, (tx) => this.admit(tx, { kind: "peer", id: peer }));
+      },
       onPeerConnected: (peer) => {
         this.log.info({ peer }, "peer connected");
         if (this.peersSeen.has(peer)) this.metrics.p2pReconnects.inc({ peer: this.validatorName(peer) });
@@ -542,11 +551,14 @@ export class LedgerNode {
     // The transport counts bytes since start: the counters are set to its totals.
     metrics.p2pSentBytes.reset();
     metrics.p2pReceivedBytes.reset();
+    metrics.p2pSocketWrites.reset();
     for (const peer of peers) {
       const labels = { peer: this.validatorName(peer.id) };
       metrics.p2pSentBytes.inc(labels, peer.sentBytes);
       metrics.p2pReceivedBytes.inc(labels, peer.receivedBytes);
+      metrics.p2pSocketWrites.inc(peer.socketWrites);
     }
+    this.messageCounts.publish(metrics.p2pMessages);
     const validators = this.chain.namedValidators();
     const self = toHex(this.key.publicKey.bytes);
     let total = 0n;

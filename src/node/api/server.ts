@@ -101,6 +101,12 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
     }
   });
 
+  // Requests per route (the route's pattern, not the path: a bounded label set).
+  app.addHook("onResponse", (request, _reply, done) => {
+    node.metrics.httpRequests.inc({ route: request.routeOptions.url ?? "unmatched" });
+    done();
+  });
+
   app.setErrorHandler((error, _request, reply) => {
     const { status, body } = refusalOf(error);
     if (error instanceof InvariantError) node.stopOnBug(error);

@@ -697,6 +697,7 @@ export class BftEngine {
       });
       return;
     }
+    this.observer.signatureChecked?.("proposal");
     const proposal = openProposal(this.suite, this.chainId, signed, valueId);
     if (proposal === undefined) {
       this.refusals.refuse(peerId, "proposal with a bad signature", { height: signed.height.toString() });
@@ -720,6 +721,7 @@ export class BftEngine {
       this.observer.voted !== undefined &&
       Number(signed.height) === (this.core?.snapshot().height ?? 0) - 1;
     if (place === undefined && !late) return;
+    this.observer.signatureChecked?.("vote");
     const vote = openVote(this.suite, this.chainId, signed);
     if (vote === undefined) {
       this.refusals.refuse(peerId, "vote with a bad signature", { height: signed.height.toString() });

@@ -70,6 +70,8 @@ export interface EngineObserver {
     waitedMs: number;
     buildMs: number;
   }): void;
+  /** A peer's proposal or vote is about to have its signature verified (counted per message). */
+  signatureChecked?(kind: "proposal" | "vote"): void;
   /** This node signed and sent a proposal. */
   proposed?(event: { height: number; round: number; validRound: number }): void;
   /**

@@ -61,7 +61,7 @@ export type SignedProposal = CodecType<typeof signedProposalCodec>;
 
 export { type SignedVote, signedVoteCodec } from "../../ledger/signed-vote.js";
 
-export const peerMessageCodec = taggedUnion("u8", {
+const peerMessageVariants = {
   proposal: { tag: 1, codec: signedProposalCodec },
   vote: { tag: 2, codec: signedVoteCodec },
   /** A transaction some client submitted to the sender, gossiped so any proposer can include it. */
@@ -92,8 +92,18 @@ export const peerMessageCodec = taggedUnion("u8", {
   compactProposal: { tag: 9, codec: signedProposalCodec },
   /** Send me your proposal of this height and round in full: my pool lacks some of its transactions. */
   proposalRequest: { tag: 10, codec: struct({ height: u64, round: u32 }) },
-});
+};
+export const peerMessageCodec = taggedUnion("u8", peerMessageVariants);
 export type PeerMessage = CodecType<typeof peerMessageCodec>;
+
+const KIND_OF_TAG = new Map<number, string>(
+  Object.entries(peerMessageVariants).map(([kind, variant]) => [variant.tag, kind]),
+);
+
+/** The kind an encoded peer message names in its first byte (for counting), or "unknown". */
+export function peerMessageKind(encoded: Uint8Array): string {
+  return KIND_OF_TAG.get(encoded[0] ?? -1) ?? "unknown";
+}
 
 export function encodePeerMessage(message: PeerMessage): Uint8Array {
   return encode(peerMessageCodec, message);

@@ -69,6 +69,10 @@ export class ConsensusFigures implements EngineObserver {
     for (const h of this.votes.keys()) if (h < height) this.votes.delete(h);
   };
 
+  readonly signatureChecked = (kind: "proposal" | "vote"): void => {
+    this.options.metrics.consensusSignatureChecks.inc({ kind });
+  };
+
   readonly ticked = (): void => {
     this.options.metrics.ticks.inc();
   };

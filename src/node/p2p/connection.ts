@@ -32,6 +32,8 @@ export interface LinkEvents {
 export interface ByteCounters {
   sentBytes: number;
   receivedBytes: number;
+  /** Writes handed to the TLS socket (a corked batch of frames is one). */
+  socketWrites: number;
 }
 
 type State = "tls" | "hello" | "open" | "closed";
@@ -54,7 +56,7 @@ export class Connection {
   peerId: string | undefined;
   peerIncarnation: Uint8Array | undefined;
   /** Swapped for the peer's counters once authenticated, so totals survive reconnects. */
-  counters: ByteCounters = { sentBytes: 0, receivedBytes: 0 };
+  counters: ByteCounters = { sentBytes: 0, receivedBytes: 0, socketWrites: 0 };
 
   constructor(
     readonly socket: TLSSocket,
@@ -243,14 +245,18 @@ export class Connection {
     const queue = this.queue;
     if (queue === undefined || this.state !== "open") return;
     this.socket.cork();
+    let frames = 0;
     try {
       while (!this.needDrain) {
         const body = queue.shift();
         if (body === undefined) return;
         this.writeFrame(body);
+        frames++;
       }
     } finally {
       this.socket.uncork();
+      // writeFrame counted each frame as a write; corked, they left as one.
+      if (frames > 1) this.counters.socketWrites -= frames - 1;
     }
   }
 
@@ -260,6 +266,7 @@ export class Connection {
     const ok = this.socket.write(body);
     this.socket.uncork();
     this.counters.sentBytes += FRAME_HEADER_BYTES + body.length;
+    this.counters.socketWrites++;
     if (!ok) this.needDrain = true;
   }
 

@@ -98,7 +98,7 @@ describe.each([
       for (const b of harnesses) {
         if (a !== b) expect(a.transport.send(b.node.id, text(`${a.node.name}->${b.node.name}`))).toBe(true);
       }
-      a.transport.broadcast(text(`all from ${a.node.name}`), "low");
+      expect(a.transport.broadcast(text(`all from ${a.node.name}`), "low")).toBe(n - 1);
     }
     await until(
       () => harnesses.every((h) => h.inbox.length === 2 * (n - 1)),
@@ -116,6 +116,8 @@ describe.each([
         .sort();
       expect(got).toEqual(want);
     }
+    // Hello, the two messages and maybe pings: frames written together count as one write.
+    for (const h of harnesses) for (const p of h.transport.peers()) expect(p.socketWrites).toBeGreaterThan(0);
     // A large message (1 MiB) arrives intact.
     const big = new Uint8Array(1024 * 1024).map((_, i) => i * 7);
     const [a, b] = harnesses as [Harness, Harness];

@@ -136,7 +136,7 @@ export class Transport {
       id,
       address,
       queue: new OutboundQueue(this.opts.maxQueueBytes ?? DEFAULTS.maxQueueBytes),
-      counters: { sentBytes: 0, receivedBytes: 0 },
+      counters: { sentBytes: 0, receivedBytes: 0, socketWrites: 0 },
       active: undefined,
       dialling: undefined,
       attempt: 0,
@@ -208,12 +208,18 @@ export class Transport {
     return body !== undefined && this.enqueue(link, body, priority);
   }
 
-  /** Sends to every connected peer; the frame is encoded once and shared by the queues. */
-  broadcast(payload: Uint8Array, priority: Priority = "high"): void {
-    if (this.stopped) return;
+  /**
+   * Sends to every connected peer; the frame is encoded once and shared by the queues. Returns
+   * how many queues took it.
+   */
+  broadcast(payload: Uint8Array, priority: Priority = "high"): number {
+    if (this.stopped) return 0;
     const body = this.encodeData(payload);
-    if (body === undefined) return;
-    for (const link of this.links.values()) if (link.active !== undefined) this.enqueue(link, body, priority);
+    if (body === undefined) return 0;
+    let queued = 0;
+    for (const link of this.links.values())
+      if (link.active !== undefined && this.enqueue(link, body, priority)) queued++;
+    return queued;
   }
 
   peers(): PeerInfo[] {
@@ -225,6 +231,7 @@ export class Transport {
       ...(link.active !== undefined ? { role: link.active.role } : {}),
       sentBytes: link.counters.sentBytes,
       receivedBytes: link.counters.receivedBytes,
+      socketWrites: link.counters.socketWrites,
       queuedBytes: link.queue.bytes,
       socketBufferedBytes: link.active?.socketBufferedBytes ?? 0,
       droppedMessages: link.queue.droppedMessages,

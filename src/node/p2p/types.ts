@@ -72,6 +72,8 @@ export interface PeerInfo {
   /** Frame bytes (headers included) written to / read from this peer's links since start. */
   sentBytes: number;
   receivedBytes: number;
+  /** Writes handed to this peer's TLS sockets since start (frames written together count once). */
+  socketWrites: number;
   /** Bytes waiting in our outbound queue, and in the socket's own buffer. */
   queuedBytes: number;
   socketBufferedBytes: number;
