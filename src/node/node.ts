@@ -11,6 +11,7 @@ import type { SignedVote } from "../ledger/signed-vote.js";
 import { encodeSignedTx, signTx } from "../ledger/tx.js";
 import type { StatusJson } from "../sdk/wire/index.js";
 import { ChainStore } from "../storage/chain-store.js";
+import { HeadReads } from "./admission-reads.js";
 import { Chain, type CommittedBlock } from "./chain.js";
 import { chainPeerIds, changesPeers } from "./chain-peers.js";
 import { CommitPace } from "./commit-pace.js";
@@ -117,6 +118,7 @@ export class LedgerNode {
         maxClients,
       }),
       clientPoolLimit: () => this.pace.limit,
+      headReads: new HeadReads(chain.state),
       onSignatureCheck: () => this.metrics.txSignatureChecks.inc(),
     };
     this.metrics.height.set(Number(chain.height));

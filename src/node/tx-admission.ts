@@ -1,8 +1,10 @@
+import { readAccount } from "../app/accounts.js";
 import { isInvalidInput } from "../app/errors.js";
 import { authorizeTx, checkTxSignature, decodeTxEnvelope } from "../app/executor.js";
 import type { Suite } from "../crypto/suite.js";
 import type { LedgerError } from "../errors.js";
 import { toHex } from "../ledger/bytes.js";
+import type { HeadReads } from "./admission-reads.js";
 import type { Chain } from "./chain.js";
 import { type Mempool, MempoolError, refusal } from "./mempool.js";
 import type { VerifyBudget } from "./verify-budget.js";
@@ -21,6 +23,8 @@ export interface TxAdmissionDeps {
    * pace); a peer's relay of one some node already admitted is held to the pool's own bound.
    */
   readonly clientPoolLimit?: () => number;
+  /** Committed state read once per head height (the sender's identity and account); else the store. */
+  readonly headReads?: HeadReads;
   /** Called before each signature verification (a metric). */
   readonly onSignatureCheck?: () => void;
 }
@@ -47,8 +51,9 @@ export function admitToMempool(deps: TxAdmissionDeps, bytes: Uint8Array, source:
   const nextHeight = latest.height + 1n;
   const env = { chainId: chain.genesis.chainId, height: nextHeight, timeMs: latest.timeMs };
   const admitted = decodeTxEnvelope(suite, env, bytes);
+  const state = deps.headReads?.at(latest.height) ?? chain.state;
   // Who signed it, and may that role sign this operation? Checked again in execution.
-  authorizeTx(chain.state, env, admitted);
+  authorizeTx(state, env, admitted);
   const poolTx = {
     hashHex: toHex(admitted.hash),
     senderHex: toHex(admitted.sender),
@@ -56,7 +61,7 @@ export function admitToMempool(deps: TxAdmissionDeps, bytes: Uint8Array, source:
     expiryHeight: admitted.tx.expiryHeight,
     bytes,
   };
-  const accountNonce = chain.accountNonce(admitted.sender);
+  const accountNonce = readAccount(state, admitted.sender).nonce;
   mempool.check(
     poolTx,
     accountNonce,

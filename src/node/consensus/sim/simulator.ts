@@ -9,6 +9,7 @@ import { type Faults, faultsAt } from "../../../faults.js";
 import { toHex } from "../../../ledger/bytes.js";
 import type { StoreFault } from "../../../storage/chain-store.js";
 import { MemoryStore } from "../../../storage/memory-store.js";
+import { HeadReads } from "../../admission-reads.js";
 import { Chain } from "../../chain.js";
 import { Mempool } from "../../mempool.js";
 import { admitToMempool, isTxRefusal, type TxSource } from "../../tx-admission.js";
@@ -485,6 +486,8 @@ class EngineSimulation {
   }
 
   private readonly budgets = new Map<number, VerifyBudget>();
+  /** Each running chain's admission reads, as a node keeps them (a restart opens a new chain). */
+  private readonly headReads = new WeakMap<object, HeadReads>();
 
   /** The node's real admission path (mempool checks, then the signature). */
   private admit(node: SimNode, bytes: Uint8Array, source: TxSource): void {
@@ -495,6 +498,11 @@ class EngineSimulation {
       budget = new VerifyBudget({ perSecond: 1e9, burst: 1e9, maxClients: 100 }, () => this.now);
       this.budgets.set(node.index, budget);
     }
+    let headReads = this.headReads.get(running.chain);
+    if (headReads === undefined) {
+      headReads = new HeadReads(running.chain.state);
+      this.headReads.set(running.chain, headReads);
+    }
     try {
       admitToMempool(
         {
@@ -503,6 +511,7 @@ class EngineSimulation {
           mempool: running.mempool,
           clientBudget: budget,
           peerBudget: budget,
+          headReads,
         },
         bytes,
         source,
