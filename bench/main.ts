@@ -98,7 +98,11 @@ async function main(): Promise<void> {
     console.log(`execution only (${suite})…`);
     rows.push(...(await runExecutionBench(suite)));
     console.log(`execution only (${suite}), completion storm…`);
-    rows.push(...(await runStormExecutionBench(suite, Number(values["storm-orders"]))));
+    const storm = await runStormExecutionBench(suite, Number(values["storm-orders"]), {
+      cpuProfile: values["cpu-prof"],
+    });
+    rows.push(...storm.rows);
+    if (storm.hot) printHot(`this process (${suite} execution-only storm: deliveries and drain)`, storm.hot);
   }
   for (const suite of wanted("node") ? suites : []) {
     console.log(`single validator (${suite})…`);

@@ -1,4 +1,12 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -79,5 +87,36 @@ export class CpuProfiles {
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }
+  }
+}
+
+/**
+ * Profiles this very process while `run` runs (the inspector's sampling profiler, as `node
+ * --cpu-prof` would, but over that span only); keeps the profile as
+ * bench/out/profiles/<label>.cpuprofile and returns the top functions by self time.
+ */
+export async function profileInProcess<T>(
+  label: string,
+  run: () => Promise<T> | T,
+): Promise<{ result: T; hot: HotFunction[] }> {
+  const { Session } = await import("node:inspector/promises");
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post("Profiler.enable");
+    await session.post("Profiler.start");
+    const result = await run();
+    const { profile } = await session.post("Profiler.stop");
+    const dir = mkdtempSync(join(tmpdir(), "mkl-cpuprof-"));
+    try {
+      writeFileSync(join(dir, `${label}.cpuprofile`), JSON.stringify(profile));
+      mkdirSync(KEPT_DIR, { recursive: true });
+      copyFileSync(join(dir, `${label}.cpuprofile`), join(KEPT_DIR, `${label}.cpuprofile`));
+      return { result, hot: topSelfTime(dir) };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } finally {
+    session.disconnect();
   }
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
+import { blockWorkTotal } from "../../src/app/block-work.js";
 import { keys, readCount } from "../../src/app/marketing/records.js";
 import type { KeyPair, SuiteId } from "../../src/crypto/suite.js";
 import { fromHex } from "../../src/ledger/bytes.js";
@@ -31,9 +32,9 @@ export class LocalChain implements TxSink, CommitSource {
   /**
    * Every block committed: its milliseconds of work (wall, and this process's CPU, which hardly
    * moves when other work shares the cores), its transactions and the orders its end-block hook
-   * completed.
+   * completed, and its work units (src/app/block-work.ts).
    */
-  readonly blocks: { ms: number; cpuMs: number; txs: number; completions: number }[] = [];
+  readonly blocks: { ms: number; cpuMs: number; txs: number; completions: number; work: number }[] = [];
   /** The node's pruning job, as the node runs it after each commit (off the commit path). */
   private readonly pruner: StatePruner;
   /** What the pruner did: batches, nodes deleted, and their wall milliseconds (not in the blocks' figures). */
@@ -130,6 +131,15 @@ export class LocalChain implements TxSink, CommitSource {
     return this.pending.length;
   }
 
+  /** Transactions a block left out, back at the head of the queue (in their order). */
+  private putBack(txs: QueuedTx[]): void {
+    this.pending.unshift(...txs);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.pump());
+    }
+  }
+
   private pump(): void {
     this.scheduled = false;
     if (this.pending.length === 0) return;
@@ -150,16 +160,21 @@ export class LocalChain implements TxSink, CommitSource {
     this.commitBlock([]);
   }
 
-  private commitBlock(txs: QueuedTx[]): void {
+  private commitBlock(candidates: QueuedTx[]): void {
     const { chain, key } = this.node;
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
+    // Filled as a proposer fills its block (up to the work limit); what it left out goes first next.
     const prepared = chain.prepareBlock(
-      txs.map((t) => t.bytes),
+      candidates.map((t) => t.bytes),
       timeMs,
       key.publicKey.bytes,
+      undefined,
+      { fill: true },
     );
+    const txs = candidates.slice(0, prepared.block.txs.length);
+    if (txs.length < candidates.length) this.putBack(candidates.slice(txs.length));
     chain.commit(prepared, chain.signCommit(prepared, [key], timeMs + 1n));
     const ms = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
@@ -167,7 +182,14 @@ export class LocalChain implements TxSink, CommitSource {
     const completions = (prepared.outcome.endBlockEvents ?? []).filter(
       (e) => e.type === "orderCompleted",
     ).length;
-    this.blocks.push({ ms, cpuMs: (cpu.user + cpu.system) / 1000, txs: txs.length, completions });
+    const work = prepared.outcome.work;
+    this.blocks.push({
+      ms,
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      txs: txs.length,
+      completions,
+      work: work === undefined ? 0 : blockWorkTotal(work),
+    });
     txs.forEach((tx, i) => {
       const r = prepared.outcome.results[i];
       const result: ObservedResult = {

@@ -10,6 +10,7 @@ import {
 } from "../ledger/tx.js";
 import { readAccount, writeAccount } from "./accounts.js";
 import { addressOf } from "./address.js";
+import { type BlockWork, TX_WORK_LIMIT } from "./block-work.js";
 import { InvalidBlockError, isInvalidInput, isOperationError } from "./errors.js";
 import { type AppEvent, resultDetails, TX_OK, type TxResult } from "./events.js";
 import { applyScheduledValidatorSet } from "./governance/validator-set.js";
@@ -19,6 +20,7 @@ import { marketingEndBlock } from "./marketing/end-block.js";
 import { dueAt } from "./marketing/orders.js";
 import { executeOperation, type Operation, operationCodec } from "./operations/index.js";
 import { ReadOnce, StateOverlay, type StateReader, type StateWriteEntry } from "./state.js";
+import { txWork } from "./tx-work.js";
 
 export const txCodecs = makeTxCodecs(operationCodec);
 export type AppTx = SignedTx<Operation>;
@@ -37,6 +39,8 @@ export interface BlockOutcome {
   readonly writes: StateWriteEntry[];
   /** Events of the end-block work (orders completed by block time, their settlements). */
   readonly endBlockEvents?: AppEvent[];
+  /** The block's work units (block-work.ts): its transactions', then the end-block hook's. */
+  readonly work?: BlockWork;
 }
 
 /** A transaction that passed the checks every node makes before anything runs. */
@@ -106,7 +110,10 @@ export function authorizeTx(state: StateReader, env: BlockEnv, admitted: Admitte
  * Executes a block's transactions in order against `committed` and returns their results and
  * the state changes. A transaction that fails its operation is recorded with its error code and
  * changes only its sender's nonce; a transaction no honest proposer would include (undecodable,
- * wrong chain, expired, bad signature, out-of-order nonce) makes the whole block invalid.
+ * wrong chain, expired, bad signature, out-of-order nonce, or starting once the block's
+ * transactions have done TX_WORK_LIMIT of work) makes the whole block invalid. With `fill` (a
+ * proposer building its block) the transactions from the first that would start past the work
+ * limit are left out instead: the outcome's txHashes say how many were taken.
  */
 export function executeBlock(
   suite: Suite,
@@ -114,18 +121,29 @@ export function executeBlock(
   env: BlockEnv,
   txs: readonly Uint8Array[],
   known?: KnownValid | KnownTxs,
+  options: { fill?: boolean } = {},
 ): BlockOutcome {
   const knownTxs = typeof known === "function" ? { valid: known, admitted: () => undefined } : known;
   const below = new ReadOnce(committed);
   const block = new StateOverlay(below);
   const results: TxResult[] = [];
   const txHashes: Uint8Array[] = [];
-  txs.forEach((bytes, index) => {
-    const admitted = admitInBlock(suite, env, bytes, index, knownTxs);
+  const work: BlockWork = { txs: 0, endBlock: 0 };
+  for (let index = 0; index < txs.length; index++) {
+    if (work.txs >= TX_WORK_LIMIT) {
+      if (options.fill) break;
+      throw new InvalidBlockError(
+        "BLOCK_OVER_WORK_LIMIT",
+        `transaction ${index} starts after the block's transactions did ${work.txs} work units, the limit is ${TX_WORK_LIMIT}`,
+        { at: index, work: work.txs, limit: TX_WORK_LIMIT },
+      );
+    }
+    const admitted = admitInBlock(suite, env, txs[index] as Uint8Array, index, knownTxs);
+    work.txs += txWork(block, admitted.tx.op, admitted.bytes.length);
     takeNonce(block, admitted, index);
     results.push(runOperation(suite, block, env, admitted));
     txHashes.push(admitted.hash);
-  });
+  }
   // A validator set scheduled for the next height takes effect now, so this block's header
   // names it as the next set.
   applyScheduledValidatorSet(block, env.height);
@@ -135,12 +153,13 @@ export function executeBlock(
     timeMs: env.timeMs,
     state: block,
     hash: suite.hash,
+    work,
   });
   // A key made and removed within the block (a commission queued and settled at once) leaves
   // a delete of what committed state never held: no change, yet each would cost the state tree
   // a walk down its path and the store a removal.
   const writes = block.sortedWrites().filter((w) => w.value !== undefined || below.get(w.key) !== undefined);
-  return { results, txHashes, writes, endBlockEvents };
+  return { results, txHashes, writes, endBlockEvents, work };
 }
 
 /**

@@ -59,9 +59,14 @@ export type ProtocolParams = z.infer<typeof paramsSchema>;
  * restored from a snapshot fetches the blocks below it with their results;
  * 11: p2p messages compactProposal (tag 9: a signed proposal whose block names its
  * transactions by hash, resolved from the receiver's pool) and proposalRequest (tag 10: a height
- * and round, answered with the whole proposal by its proposer).
+ * and round, answered with the whole proposal by its proposer);
+ * 12: a block's work bound (src/app/block-work.ts, src/app/tx-work.ts): a transaction starts
+ * only while the block's earlier transactions weigh below TX_WORK_LIMIT work units (else the
+ * block is invalid, BLOCK_OVER_WORK_LIMIT; a proposer fills its block up to it), and the
+ * end-block hook completes due orders and settles waiting commissions only while the block
+ * weighs below BLOCK_WORK_LIMIT.
  */
-export const PROTOCOL_VERSION = 11;
+export const PROTOCOL_VERSION = 12;
 
 export const genesisSchema = z.object({
   protocolVersion: z

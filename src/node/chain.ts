@@ -176,19 +176,25 @@ export class Chain {
   /**
    * Executes `txs` on top of the committed head as block height+1 at consensus time `timeMs`,
    * carrying `lastCommit` (by default the certificate stored with the head) as the head's
-   * certificate.
+   * certificate. With `fill` (a proposer's own block) the block takes `txs` only up to the
+   * work limit (executeBlock) and holds those it took.
    */
   prepareBlock(
-    txs: Uint8Array[],
+    candidates: Uint8Array[],
     timeMs: bigint,
     proposer: Uint8Array,
     lastCommit: CommitCertificate | undefined = this.latestBlock().commit,
+    options: { fill?: boolean } = {},
   ): PreparedBlock {
     const previous = this.latestHeader();
     const height = previous.height + 1n;
     const env = { chainId: this.genesis.chainId, height, timeMs };
     const started = performance.now();
-    const outcome = executeBlock(this.suite, this.state, env, txs, this.verifiedTxs);
+    const outcome = executeBlock(this.suite, this.state, env, candidates, this.verifiedTxs, options);
+    const txs =
+      outcome.txHashes.length === candidates.length
+        ? candidates
+        : candidates.slice(0, outcome.txHashes.length);
     const executed = performance.now();
     const batch = applyBatch(this.nodes, this.hash, previous.stateRoot, outcome.writes, {
       superseded: this.store.indexesStaleNodes(),

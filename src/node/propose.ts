@@ -19,10 +19,13 @@ export function prepareFromMempool(
   const picked = [...candidates];
   for (;;) {
     try {
+      // Filled up to the block's work limit: what it leaves out stays in the pool for the next.
       return chain.prepareBlock(
         picked.map((tx) => tx.bytes),
         timeMs,
         proposer,
+        undefined,
+        { fill: true },
       );
     } catch (error) {
       const index = error instanceof InvalidBlockError ? error.details.index : undefined;

@@ -1,6 +1,13 @@
 import { bytesEqual, toHex } from "../../ledger/bytes.js";
 import { struct, u64 } from "../../ledger/codec.js";
 import { encodeUserCode } from "../../pki/user-code.js";
+import {
+  BLOCK_WORK_LIMIT,
+  type BlockWork,
+  blockWorkTotal,
+  COMPLETION_WORK,
+  SKIPPED_DUE_WORK,
+} from "../block-work.js";
 import { isOperationError } from "../errors.js";
 import { type AppEvent, appEvent } from "../events.js";
 import { readIdentity } from "../identity/records.js";
@@ -265,17 +272,22 @@ export function dueAt(state: StateReader, timeMs: bigint): boolean {
 
 /**
  * Completes delivered orders whose return window has passed by this block's time, earliest
- * first; at most MAX_DUE_COMPLETIONS_PER_BLOCK per block (the rest in the next blocks).
+ * first; at most MAX_DUE_COMPLETIONS_PER_BLOCK per block, and only while the block's work is
+ * below BLOCK_WORK_LIMIT (the rest in the next blocks). Adds what it does to `work`.
  */
-export function completeDueOrders(ctx: MarketingContext): number {
+export function completeDueOrders(ctx: MarketingContext, work: BlockWork = { txs: 0, endBlock: 0 }): number {
   // Completing an order never touches the due queue, so its slots can be buffered meanwhile.
   const heap = new BufferedSlots(ctx.state);
   let handled = 0;
   for (; handled < MAX_DUE_COMPLETIONS_PER_BLOCK; handled++) {
+    if (blockWorkTotal(work) >= BLOCK_WORK_LIMIT) break;
     const entry = popFrom(heap, ctx.timeMs);
     if (!entry) break;
     const order = readOrder(ctx.state, entry.orderId);
-    if (order && order.status === "delivered" && order.dueAtMs <= ctx.timeMs) completeIsolated(ctx, order);
+    if (order && order.status === "delivered" && order.dueAtMs <= ctx.timeMs) {
+      completeIsolated(ctx, order);
+      work.endBlock += COMPLETION_WORK;
+    } else work.endBlock += SKIPPED_DUE_WORK;
   }
   heap.flush();
   return handled;
