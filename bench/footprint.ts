@@ -10,6 +10,7 @@ import { DEFAULT_PRUNE_BATCH_NODES, RECOMMENDED_KEEP_HEIGHTS } from "../src/node
 import type { BenchRow } from "./table.js";
 import { LocalChain } from "./workload/local-chain.js";
 import { MarketingWorkload, marketingParties, seedMarketing } from "./workload/marketing.js";
+import { mappedKb, NodeLayoutProbe, writtenBytes } from "./workload/node-layout.js";
 import { LoadSigner } from "./workload/signer.js";
 
 /** The named databases of src/storage/chain-store.ts. */
@@ -38,25 +39,6 @@ function familyOf(key: Uint8Array): string {
 interface Tally {
   entries: number;
   bytes: number;
-}
-
-/** Bytes this process has handed to write(2) and pwrite(2) so far (wchar of /proc/self/io). */
-function writtenBytes(): number {
-  return Number(/^wchar:\s+(\d+)/m.exec(readFileSync("/proc/self/io", "utf8"))?.[1] ?? 0);
-}
-
-/**
- * The resident kB of this process's mappings of `file` (/proc/self/smaps): the pages of it the
- * kernel counts in this process's RSS (RssFile), as opposed to those only in the page cache.
- */
-function mappedKb(file: string): number {
-  let kb = 0;
-  let inFile = false;
-  for (const line of readFileSync("/proc/self/smaps", "utf8").split("\n")) {
-    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inFile = line.endsWith(` ${file}`);
-    else if (inFile && line.startsWith("Rss:")) kb += Number(/(\d+)/.exec(line)?.[1] ?? 0);
-  }
-  return kb;
 }
 
 /** Bytes of `file` in the page cache (util-linux fincore), or NaN where it is not installed. */
@@ -98,6 +80,11 @@ export async function runFootprintBench(
     keepHeights,
     batchNodes: DEFAULT_PRUNE_BATCH_NODES,
   });
+  // The same nodes keyed by hash and by height, in databases of their own (written after the
+  // chain's commit; their writes are left out of the chain's figures below).
+  const probe = new NodeLayoutProbe();
+  probe.watch(local.store);
+  const ownWritten = () => writtenBytes() - probe.written;
   try {
     const signer = new LoadSigner(suite);
     const setup = await seedMarketing(suite, local.keys, signer, local, local, 7);
@@ -106,20 +93,23 @@ export async function runFootprintBench(
     // In two halves: how the file and its pages in use grow over the second half, once the
     // pruner (when on) deletes as much as the chain supersedes and LMDB may reuse freed pages.
     const committedTxs = () => local.blocks.reduce((a, b) => a + b.txs, 0);
-    const writtenBefore = writtenBytes();
+    const writtenBefore = ownWritten();
     load.createOrders(orders >> 1);
     await local.drained();
     const half = {
       txs: committedTxs(),
       blocks: local.blocks.length,
       pages: local.store.pageStats(),
-      written: writtenBytes(),
+      written: ownWritten(),
     };
     load.createOrders(orders - (orders >> 1));
     await local.drained();
-    const written = writtenBytes();
+    const written = ownWritten();
     const dataFile = join(local.dataDir, "data.mdb");
     const fileKb = { mapped: mappedKb(dataFile), cached: cachedBytes(dataFile) / 1024 };
+    const layouts = probe.figures();
+    // The probe's own maps are resident in this process too: left out of its RSS figures below.
+    const probeMb = layouts.reduce((a, l) => a + l.mappedBytes, 0) / 2 ** 20;
     if (load.failures.size > 0) throw new Error(`footprint: failures ${[...load.failures].join(" ")}`);
     const txs = committedTxs();
     const end = local.store.pageStats();
@@ -241,14 +231,24 @@ export async function runFootprintBench(
     } finally {
       await root.close();
     }
+    for (const layout of layouts)
+      rows.push({
+        name: `${label}: tree nodes alone keyed ${layout.name === "by-hash" ? "by hash (as state-nodes)" : "by height, then hash (inner nodes +16 B)"}: written ${Math.round(layout.writtenBytes / txs)} B/tx, file ${Math.round(layout.fileBytes / txs)} B/tx (${Math.round((100 * layout.inUseBytes) / layout.fileBytes)} % in use), resident after the chain's reads ${Math.round(layout.mappedBytes / 2 ** 20)} MB of ${Math.round(layout.fileBytes / 2 ** 20)} MB`,
+        value: layout.writtenBytes / txs,
+        unit: "B/tx",
+      });
     rows.push(
-      { name: `${label}: this process's RSS at the end`, value: memory.rss / 2 ** 20, unit: "MB" },
+      {
+        name: `${label}: this process's RSS at the end (less the layout probe's maps)`,
+        value: memory.rss / 2 ** 20 - probeMb,
+        unit: "MB",
+      },
       { name: `${label}:   V8 heap used`, value: memory.heapUsed / 2 ** 20, unit: "MB" },
       { name: `${label}:   external (buffers)`, value: memory.external / 2 ** 20, unit: "MB" },
       { name: `${label}:   resident anonymous memory`, value: kB("Anonymous") / 1024, unit: "MB" },
       {
         name: `${label}:   resident file-backed memory (LMDB map, code)`,
-        value: (kB("Rss") - kB("Anonymous")) / 1024,
+        value: (kB("Rss") - kB("Anonymous")) / 1024 - probeMb,
         unit: "MB",
       },
       {
@@ -265,5 +265,6 @@ export async function runFootprintBench(
     return rows;
   } finally {
     await local.close();
+    await probe.close();
   }
 }
