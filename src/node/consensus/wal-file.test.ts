@@ -55,6 +55,24 @@ describe("the consensus WAL file", () => {
     expect(WalFile.open(path).records).toEqual([vote, validators, proposal]);
   });
 
+  it("writes bytes as lowercase hex of exactly the viewed bytes (a view into a larger buffer too)", () => {
+    const path = walIn();
+    const { wal } = WalFile.open(path);
+    const block = new Uint8Array([0xff, 0x01, 0xab, 0x0f, 0xee]);
+    const viewed: WalRecord = {
+      kind: "validValue",
+      height: 7,
+      round: 0,
+      value: { valueId: "ff", payload: block.subarray(1, 4) },
+    };
+    wal.append([viewed]);
+    wal.close();
+    expect(readFileSync(path, "utf8")).toContain('"payload":{"$hex":"01ab0f"}');
+    expect(WalFile.open(path).records).toEqual([
+      { ...viewed, value: { valueId: "ff", payload: new Uint8Array([0x01, 0xab, 0x0f]) } },
+    ]);
+  });
+
   it("ignores a last line torn by a crash, but refuses damage before the end", () => {
     const path = walIn();
     const { wal } = WalFile.open(path);

@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { crc32 } from "node:zlib";
 import type { WalRecord } from "../../consensus/index.js";
 import { LedgerError } from "../../errors.js";
-import { fromHex, toHex } from "../../ledger/bytes.js";
+import { fromHex } from "../../ledger/bytes.js";
 
 /** The file system calls the WAL makes; tests inject failures through this. */
 export interface WalFs {
@@ -235,7 +235,10 @@ function lineOf(record: WalRecord): string {
   return checkedLine(
     JSON.stringify(record, (_key, value: unknown) => {
       if (typeof value === "bigint") return { $big: value.toString() };
-      if (value instanceof Uint8Array) return { $hex: toHex(value) };
+      // Node's own hex (the same text as toHex): a proposal's payload is a whole block, and
+      // toHex, plain JS for the browser, took ~2 ms of CPU for 70 KB against Buffer's ~0.2.
+      if (value instanceof Uint8Array)
+        return { $hex: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("hex") };
       return value;
     }),
   );
