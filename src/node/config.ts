@@ -148,8 +148,10 @@ export const nodeConfigSchema = z.strictObject({
         .default(64 * 1024 * 1024),
       /**
        * Clients' transactions are refused with MEMPOOL_FULL once the pool holds what the chain
-       * has lately committed in this long (at least one block's worth): under overload the
-       * client is told to slow down instead of every transaction waiting longer.
+       * has lately committed in this long (at least one block's worth while the chain keeps up),
+       * and once this node holds its share of that from its own clients (the network's pools
+       * hold it between them): under overload the client is told to slow down (Retry-After:
+       * the next commit) instead of every transaction waiting longer.
        */
       targetWaitMs: z.number().int().min(100).max(600_000).default(2_000),
     })

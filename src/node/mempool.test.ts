@@ -137,6 +137,52 @@ describe("Mempool admission", () => {
     for (const sender of ["c", "d", "e", "f"]) pool.add(tx(sender, 0n), 0n, 1n);
     expect([pool.runnable, pool.queued, pool.size]).toEqual([4, 2, 6]);
   });
+
+  it("holds this node's own clients' transactions to the local bound, relays and the gap's filler past it", () => {
+    const local = (sender: string, nonce: bigint): PoolTx => ({ ...tx(sender, nonce), local: true });
+    const pool = new Mempool(limits);
+    pool.add(local("a", 0n), 0n, 1n);
+    pool.add(local("b", 1n), 0n, 1n); // b's nonce 0 was refused a moment ago
+    pool.add(tx("c", 0n), 0n, 1n); // a peer's relay
+    expect(pool.local).toBe(2);
+    expect(codeOf(() => pool.check(local("d", 0n), 0n, 1n, 100, 2))).toBe("MEMPOOL_FULL");
+    expect(codeOf(() => pool.check(local("a", 1n), 0n, 1n, 100, 2))).toBe("MEMPOOL_FULL");
+    pool.check(tx("d", 0n), 0n, 1n, 100, 2);
+    pool.check(local("b", 0n), 0n, 1n, 100, 2);
+    pool.check(local("d", 0n), 0n, 1n, 100, 3);
+    pool.evict(local("b", 1n).hashHex);
+    expect(pool.local).toBe(1);
+  });
+
+  it("refuses at its bounds before decoding only a sender with nothing pending, which could not fill a gap", () => {
+    const pool = new Mempool(limits);
+    pool.add({ ...tx("a", 1n), local: true }, 0n, 1n);
+    pool.add(tx("b", 0n), 0n, 1n);
+    // Runnable 1 (b), local 1 (a).
+    expect(pool.refusesAtBound("c", 1, 10)).toBe(true);
+    expect(pool.refusesAtBound("c", 2, 1)).toBe(true);
+    expect(pool.refusesAtBound("c", 2, 2)).toBe(false);
+    // a holds nonce 1: its nonce 0 fills the gap and is not refused unread.
+    expect(pool.refusesAtBound("a", 1, 1)).toBe(false);
+    const full = pool.full(1, 1);
+    expect([full.code, full.details]).toEqual([
+      "MEMPOOL_FULL",
+      { size: 2, runnable: 1, local: 1, bytes: 20, maxTxs: 1, maxLocal: 1 },
+    ]);
+  });
+
+  it("reports what commits took from it: how many, how many local, and the earliest admission among them", () => {
+    const pool = new Mempool(limits);
+    pool.add({ ...tx("a", 0n), local: true, admittedAtMs: 50 }, 0n, 1n);
+    pool.add({ ...tx("a", 1n), local: true, admittedAtMs: 60 }, 0n, 1n);
+    pool.add({ ...tx("b", 0n), admittedAtMs: 40 }, 0n, 1n);
+    pool.add({ ...tx("c", 0n, 10, 2n), local: true, admittedAtMs: 10 }, 0n, 1n);
+    // a's two and b's commit; c's expires, which is no commit.
+    pool.update(2n, (sender) => (sender === "a" ? 2n : sender === "b" ? 1n : 0n));
+    expect(pool.takeCommitted()).toEqual({ txs: 3, local: 2, earliestAdmittedAtMs: 40 });
+    expect(pool.takeCommitted()).toEqual({ txs: 0, local: 0, earliestAdmittedAtMs: undefined });
+    expect([pool.size, pool.local]).toEqual([0, 0]);
+  });
 });
 
 describe("Mempool commits", () => {

@@ -7,6 +7,18 @@ export interface PoolTx {
   readonly nonce: bigint;
   readonly expiryHeight: bigint;
   readonly bytes: Uint8Array;
+  /** A client of this node gave it (not a peer's relay): counted against this node's share. */
+  readonly local?: boolean;
+  /** When this node admitted it, on the node's clock (admission's figure, never consensus). */
+  readonly admittedAtMs?: number;
+}
+
+/** What the commits since the last takeCommitted() removed from the pool as included. */
+export interface CommittedFromPool {
+  readonly txs: number;
+  readonly local: number;
+  /** The earliest admission time among them, if any carried one. */
+  readonly earliestAdmittedAtMs: number | undefined;
 }
 
 export interface MempoolLimits {
@@ -59,7 +71,8 @@ export function refusal(code: string, message: string, details: Record<string, u
  * refuse the very transactions that drain the pool. A transaction that would itself be queued
  * counts them all: the gap's filler turns them runnable at once. The filler is bound only by
  * the pool's own limits, or what it unblocks would wait until it expires. Queued ones also have
- * their own bound.
+ * their own bound. A caller may also bound the transactions its own clients gave it (`local`:
+ * this node's share of the network's pace, see commit-pace.ts), which relays do not count against.
  */
 export class Mempool {
   private readonly bySender = new Map<string, Map<bigint, PoolTx>>();
@@ -72,7 +85,13 @@ export class Mempool {
    */
   private readonly earliestExpiry = new Map<string, bigint>();
   private runnableCount = 0;
+  private localCount = 0;
   private bytesHeld = 0;
+  private committedSince: { txs: number; local: number; earliestAdmittedAtMs: number | undefined } = {
+    txs: 0,
+    local: 0,
+    earliestAdmittedAtMs: undefined,
+  };
   private readonly maxQueued: number;
 
   constructor(private readonly limits: MempoolLimits) {
@@ -95,6 +114,18 @@ export class Mempool {
 
   get bytes(): number {
     return this.bytesHeld;
+  }
+
+  /** Transactions held that this node's own clients gave it. */
+  get local(): number {
+    return this.localCount;
+  }
+
+  /** What commits removed as included since the last call (see CommitPace). */
+  takeCommitted(): CommittedFromPool {
+    const taken = this.committedSince;
+    this.committedSince = { txs: 0, local: 0, earliestAdmittedAtMs: undefined };
+    return taken;
   }
 
   has(hashHex: string): boolean {
@@ -120,6 +151,7 @@ export class Mempool {
     queue.set(tx.nonce, tx);
     this.byHash.set(tx.hashHex, tx);
     this.bytesHeld += tx.bytes.length;
+    if (tx.local) this.localCount++;
     const earliest = this.earliestExpiry.get(tx.senderHex);
     if (earliest === undefined || tx.expiryHeight < earliest)
       this.earliestExpiry.set(tx.senderHex, tx.expiryHeight);
@@ -143,9 +175,16 @@ export class Mempool {
   /**
    * Throws what add() would throw, and changes nothing: admission asks this before it pays for
    * a signature check, so a transaction the pool would refuse anyway costs no verification.
-   * `maxTxs` may be lower than the pool's bound (a client's transaction, see commit-pace.ts).
+   * `maxTxs` may be lower than the pool's bound (a client's transaction, see commit-pace.ts), and
+   * `maxLocal` bounds the transactions of this node's own clients (`local`) it holds.
    */
-  check(tx: PoolTx, accountNonce: bigint, nextHeight: bigint, maxTxs = this.limits.maxTxs): void {
+  check(
+    tx: PoolTx,
+    accountNonce: bigint,
+    nextHeight: bigint,
+    maxTxs = this.limits.maxTxs,
+    maxLocal = Number.POSITIVE_INFINITY,
+  ): void {
     if (this.byHash.has(tx.hashHex)) {
       throw refusal("TX_DUPLICATE", "this transaction is already pending", { hash: tx.hashHex });
     }
@@ -193,7 +232,8 @@ export class Mempool {
     const bound = Math.min(maxTxs, this.limits.maxTxs);
     const fillsGap = tx.nonce === runEnd && hasLater(queue, runEnd);
     const held = tx.nonce === runEnd ? this.runnableCount : this.byHash.size;
-    if (held >= bound && !fillsGap) throw this.full(maxTxs);
+    if ((held >= bound || (tx.local === true && this.localCount >= maxLocal)) && !fillsGap)
+      throw this.full(maxTxs, maxLocal);
     if (tx.nonce !== runEnd && this.queued >= this.maxQueued) {
       throw refusal(
         "MEMPOOL_FULL",
@@ -203,12 +243,30 @@ export class Mempool {
     }
   }
 
-  private full(maxTxs: number): MempoolError {
+  /**
+   * True when a client's transaction of this sender would be refused MEMPOOL_FULL whatever else
+   * it says: the pool is at the caller's bounds and the sender has nothing pending here, so the
+   * transaction cannot fill a gap. Admission asks this before it decodes anything, so that a
+   * refusal under overload costs a map lookup, not a decode, a hash and state reads.
+   */
+  refusesAtBound(senderHex: string, maxTxs: number, maxLocal: number): boolean {
+    if (this.bySender.has(senderHex)) return false;
+    return (
+      this.runnableCount >= Math.min(maxTxs, this.limits.maxTxs) ||
+      this.localCount >= maxLocal ||
+      this.byHash.size >= this.limits.maxTxs
+    );
+  }
+
+  /** The refusal of a full pool (or a client's transaction past the caller's bounds). */
+  full(maxTxs = this.limits.maxTxs, maxLocal = Number.POSITIVE_INFINITY): MempoolError {
     return refusal("MEMPOOL_FULL", "the mempool is full; retry later", {
       size: this.byHash.size,
       runnable: this.runnableCount,
+      local: this.localCount,
       bytes: this.bytesHeld,
       maxTxs: Math.min(maxTxs, this.limits.maxTxs),
+      ...(Number.isFinite(maxLocal) ? { maxLocal } : {}),
     });
   }
 
@@ -276,7 +334,7 @@ export class Mempool {
       if (!mayExpire && run !== undefined && next >= run.from && next - run.from <= BigInt(queue.size)) {
         for (let nonce = run.from; nonce < next; nonce++) {
           const tx = queue.get(nonce);
-          if (tx !== undefined) this.remove(queue, tx);
+          if (tx !== undefined) this.removeCommitted(queue, tx);
         }
         this.runnableCount -= Number(run.to - run.from);
         run.from = next;
@@ -286,7 +344,8 @@ export class Mempool {
       } else {
         let earliest: bigint | undefined;
         for (const [nonce, tx] of queue) {
-          if (nonce < next || tx.expiryHeight <= committedHeight) this.remove(queue, tx);
+          if (nonce < next) this.removeCommitted(queue, tx);
+          else if (tx.expiryHeight <= committedHeight) this.remove(queue, tx);
           else if (earliest === undefined || tx.expiryHeight < earliest) earliest = tx.expiryHeight;
         }
         if (earliest !== undefined) this.earliestExpiry.set(sender, earliest);
@@ -327,6 +386,18 @@ export class Mempool {
     queue.delete(tx.nonce);
     this.byHash.delete(tx.hashHex);
     this.bytesHeld -= tx.bytes.length;
+    if (tx.local) this.localCount--;
+  }
+
+  /** Removes a transaction a commit included (its nonce is now used). */
+  private removeCommitted(queue: Map<bigint, PoolTx>, tx: PoolTx): void {
+    this.remove(queue, tx);
+    const since = this.committedSince;
+    since.txs++;
+    if (tx.local) since.local++;
+    const at = tx.admittedAtMs;
+    if (at !== undefined && (since.earliestAdmittedAtMs === undefined || at < since.earliestAdmittedAtMs))
+      since.earliestAdmittedAtMs = at;
   }
 }
 

@@ -75,6 +75,8 @@ export class LedgerNode {
   private readonly messageCounts = new PeerMessageCounts();
   private readonly admission: TxAdmissionDeps;
   private readonly pace: CommitPace;
+  /** An equal part of the validators' (1 / their number): the least share of the pace a node keeps. */
+  private minPaceShare: number;
   /** Signature verification on worker threads (config.verifyWorkers; none by default). */
   private readonly verifyPool: VerifyPool;
 
@@ -119,8 +121,11 @@ export class LedgerNode {
       }),
       clientPoolLimit: () => this.pace.limit,
       headReads: new HeadReads(chain.state),
+      clientLocalLimit: () => this.pace.localLimit(this.minPaceShare),
+      nowMs: () => performance.now(),
       onSignatureCheck: () => this.metrics.txSignatureChecks.inc(),
     };
+    this.minPaceShare = this.validatorShare();
     this.metrics.height.set(Number(chain.height));
     this.consensusFigures = new ConsensusFigures({
       metrics: this.metrics,
@@ -150,6 +155,18 @@ export class LedgerNode {
   }
 
   private senderNonce = (senderHex: string): bigint => this.chain.accountNonce(fromHex(senderHex));
+
+  private validatorShare(): number {
+    return 1 / Math.max(1, this.chain.validatorsAt(this.chain.height + 1n).length);
+  }
+
+  /**
+   * How long a client this node refuses for want of room should wait before it offers again
+   * (a MEMPOOL_FULL answer's Retry-After): until the next commit is due.
+   */
+  retryAfterMs(): number {
+    return this.pace.retryAfterMs(performance.now());
+  }
 
   private soloEngine(): BlockEngine {
     const engine = new SoloEngine({
@@ -497,10 +514,21 @@ export class LedgerNode {
       this.transport.permit(chainPeerIds(this.chain, this.suite.hash));
     }
     this.pruner?.committed(this.chain.height);
+    // One figure for the batch: synced blocks committed together took one interval between them.
+    const now = performance.now();
+    const fromPool = this.mempool.takeCommitted();
+    this.pace.committed(
+      {
+        txs: batch.reduce((n, committed) => n + committed.block.txs.length, 0),
+        local: fromPool.local,
+        longestWaitMs: fromPool.earliestAdmittedAtMs === undefined ? 0 : now - fromPool.earliestAdmittedAtMs,
+      },
+      now,
+    );
+    this.minPaceShare = this.validatorShare();
     for (const committed of batch) {
       this.lastCommit = committed;
       this.lastCommitAtMs = systemClock.now();
-      this.pace.committed(committed.block.txs.length, this.lastCommitAtMs);
       try {
         this.blockFigures(committed);
       } catch (err) {

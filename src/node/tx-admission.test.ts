@@ -121,6 +121,43 @@ describe("admission at the commit pace", () => {
     expect(checks).toBe(1);
     expect(node.mempool.size).toBe(before + 1);
   });
+
+  it("refuses a client's transaction past the pool's bound or this node's share before decoding it, unless it fills a gap", () => {
+    const budget = () => new VerifyBudget({ perSecond: 1_000, burst: 1_000, maxClients: 10 });
+    const base = {
+      suite,
+      chain: node.chain,
+      mempool: node.mempool,
+      clientBudget: budget(),
+      peerBudget: budget(),
+    };
+    const client = { kind: "client", address: "10.0.0.4" } as const;
+    const bobNonce = node.chain.accountNonce(addressOf(suite.hash, bob.publicKey.bytes));
+    // Bob has nothing pending: a transaction cut short after its nonce is refused for want of
+    // room, not for its encoding (nothing past the sender was read).
+    const cut = transfer(bob, bob, bobNonce, 1n).subarray(0, 100);
+    const atPoolBound = { ...base, clientPoolLimit: () => node.mempool.runnable };
+    expect(() => admitToMempool(atPoolBound, cut, client)).toThrow(
+      expect.objectContaining({ code: "MEMPOOL_FULL" }),
+    );
+    const atLocalBound = { ...base, clientLocalLimit: () => node.mempool.local };
+    expect(() => admitToMempool(atLocalBound, cut, client)).toThrow(
+      expect.objectContaining({ code: "MEMPOOL_FULL" }),
+    );
+    // With room, the same bytes are read and refused for what they are.
+    const roomy = { ...base, clientPoolLimit: () => 1_000, clientLocalLimit: () => 1_000 };
+    expect(() => admitToMempool(roomy, cut, client)).toThrow(
+      expect.not.objectContaining({ code: "MEMPOOL_FULL" }),
+    );
+    // A client's admitted transaction counts against this node's share; a relay does not.
+    const local = node.mempool.local;
+    admitToMempool(roomy, transfer(bob, bob, bobNonce + 1n, 1n), client);
+    expect(node.mempool.local).toBe(local + 1);
+    // Bob now holds nonce +1 and misses +0: the gap's filler is read and admitted at the bound.
+    const filler = transfer(bob, bob, bobNonce, 2n);
+    admitToMempool(atLocalBound, filler, client);
+    expect(node.mempool.local).toBe(local + 2);
+  });
 });
 
 describe("reloading config.json (SIGHUP)", () => {

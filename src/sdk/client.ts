@@ -21,6 +21,7 @@ import {
   proposalListSchema,
   type StateJson,
   type StatusJson,
+  type SubmittedBatchJson,
   stateValueSchema,
   statusSchema,
   submittedBatchSchema,
@@ -32,7 +33,8 @@ import {
 
 /**
  * An error the node answered with (its stable code and message), or a transport failure. A
- * refusal that says when to ask again (429 RATE_LIMITED with Retry-After) carries `retryAfterMs`.
+ * refusal that says when to ask again (429 RATE_LIMITED or MEMPOOL_FULL, with Retry-After)
+ * carries `retryAfterMs`.
  */
 export class SdkError extends LedgerError {
   constructor(
@@ -68,6 +70,7 @@ export type {
   ResultJson,
   StateJson,
   StatusJson,
+  SubmittedBatchJson,
   TxStatusJson,
 } from "./wire/index.js";
 
@@ -107,13 +110,22 @@ export class MarketLedgerClient {
    * no hex and no JSON for the node to parse. Each result is a hash or the error that refused it.
    */
   async submitTxs(encodedTxs: readonly Uint8Array[]): Promise<BatchResultJson[]> {
-    const answer = await this.request(
+    return (await this.submitTxBatch(encodedTxs)).results;
+  }
+
+  /**
+   * submitTxs, with when to offer again what was refused for now: a node without room
+   * (MEMPOOL_FULL) or rate limiting the signer says how long to wait (`retryAfterMs`, absent when
+   * nothing was refused so). A client that honours it sends its refused transactions once per
+   * commit instead of probing a full pool.
+   */
+  async submitTxBatch(encodedTxs: readonly Uint8Array[]): Promise<SubmittedBatchJson> {
+    return this.request(
       submittedBatchSchema,
       "POST",
       "/v1/txs/batch/binary",
       new RawBody(encodeTxBatch(encodedTxs), TX_BATCH_CONTENT_TYPE),
     );
-    return answer.results;
   }
 
   /** The transaction's status, or undefined when the node has never heard of it. */

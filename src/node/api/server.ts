@@ -112,6 +112,9 @@ export async function buildApi(node: LedgerNode): Promise<FastifyInstance> {
     if (error instanceof InvariantError) node.stopOnBug(error);
     else if (status >= 500) node.log.error({ err: error }, "request failed");
     if (error instanceof RateLimitedError) void reply.header("retry-after", error.retryAfterSeconds);
+    // A pool without room has some again after the next commit.
+    else if (status === 429 && (error as { code?: unknown }).code === "MEMPOOL_FULL")
+      void reply.header("retry-after", Math.ceil(node.retryAfterMs() / 1000));
     return reply.status(status).send(body);
   });
   await app.register(helmet, {

@@ -88,8 +88,17 @@ export const submittedBatchSchema = z.object({
   results: z
     .array(batchResultSchema)
     .describe("one per transaction, in order: its hash or why it was refused"),
+  retryAfterMs: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      "when some were refused for now (MEMPOOL_FULL, RATE_LIMITED): offer them again after this many ms (Retry-After, to the millisecond)",
+    ),
 });
 export type BatchResultJson = z.infer<typeof batchResultSchema>;
+export type SubmittedBatchJson = z.infer<typeof submittedBatchSchema>;
 
 export const stateValueSchema = z
   .object({

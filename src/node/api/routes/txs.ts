@@ -99,10 +99,15 @@ export const txRoutes: RouteModule = async (app, { node }) => {
     (request, reply) => submitBatch(request, reply, decodeTxBatch(request.body)),
   );
 
-  /** Each transaction admitted or refused on its own, in order, under the same per-signer limit. */
+  /**
+   * Each transaction admitted or refused on its own, in order, under the same per-signer limit.
+   * When some were refused for a while only (rate limited, or MEMPOOL_FULL: the pool has no room
+   * until the next commit), the answer says when to offer them again: Retry-After in whole
+   * seconds, and retryAfterMs in the body to the millisecond (blocks come about a second apart).
+   */
   async function submitBatch(request: FastifyRequest, reply: FastifyReply, txs: readonly Uint8Array[]) {
     const results = [];
-    let retryAfterSeconds = 0;
+    let retryAfterMs = 0;
     for (const tx of txs) {
       try {
         await checkSigner(request, tx);
@@ -110,13 +115,14 @@ export const txRoutes: RouteModule = async (app, { node }) => {
       } catch (error) {
         if (!isRefusal(error)) throw error;
         if (error instanceof RateLimitedError)
-          retryAfterSeconds = Math.max(retryAfterSeconds, error.retryAfterSeconds);
+          retryAfterMs = Math.max(retryAfterMs, error.retryAfterSeconds * 1000);
+        else if (error.code === "MEMPOOL_FULL") retryAfterMs = Math.max(retryAfterMs, node.retryAfterMs());
         results.push({ error: { code: error.code, message: error.message } });
       }
     }
-    // When the last of its rate-limited transactions may be offered again.
-    if (retryAfterSeconds > 0) void reply.header("retry-after", retryAfterSeconds);
-    return reply.status(202).send({ results });
+    if (retryAfterMs === 0) return reply.status(202).send({ results });
+    void reply.header("retry-after", Math.ceil(retryAfterMs / 1000));
+    return reply.status(202).send({ results, retryAfterMs });
   }
 
   app.get(
