@@ -24,6 +24,13 @@ const PER_SENDER_IN_FLIGHT = 200;
  * whose parsing took the very cores the nodes commit with; the doubling backoff alone still
  * made 400,029 (5.0 per committed transaction) at 13cff52.
  */
+/**
+ * A node's batch is at most its window: what it took of the last batch it refused some of (at
+ * least MIN_WINDOW), doubled by each batch it takes whole, up to the route's 500. So a node
+ * without room is asked again with a few transactions, not 500 it will refuse (each refused one
+ * is a decode-free but real admission refusal on the node, and a result in its answer).
+ */
+const MIN_WINDOW = 8;
 const BACKOFF_FIRST_MS = 100;
 const BACKOFF_MAX_MS = 1_000;
 const GOLDEN_FRACTION = 0.618_033_988_75;
@@ -78,6 +85,8 @@ export class Submitter implements TxSink {
   private released = 0;
   /** Per node: no batch before this time, and the current backoff. */
   private readonly backoff: Array<{ untilMs: number; delayMs: number }>;
+  /** Per node: the most transactions its next batch may carry (see MIN_WINDOW). */
+  private readonly window: number[];
   private jitter = 0;
   private readonly held = new Map<string, QueuedTx[]>();
   private readonly outstanding = new Map<string, number>();
@@ -95,6 +104,7 @@ export class Submitter implements TxSink {
     private readonly maxBatch = 500,
   ) {
     this.backoff = clients.map(() => ({ untilMs: 0, delayMs: 0 }));
+    this.window = clients.map(() => maxBatch);
     this.ready = clients.map(() => new Map());
   }
 
@@ -188,10 +198,11 @@ export class Submitter implements TxSink {
       const ready = this.ready[node] as Map<string, Released[]>;
       const batch: Released[] = [];
       const senders = new Set<string>();
+      const most = this.window[node] as number;
       for (const [sender, queue] of ready) {
-        if (batch.length >= this.maxBatch) break;
+        if (batch.length >= most) break;
         if (this.sending.has(sender)) continue;
-        batch.push(...queue.splice(0, this.maxBatch - batch.length));
+        batch.push(...queue.splice(0, most - batch.length));
         if (queue.length === 0) ready.delete(sender);
         senders.add(sender);
         this.sending.add(sender);
@@ -229,10 +240,12 @@ export class Submitter implements TxSink {
       }))
       .then(({ results, retryAfterMs }) => {
         const again: Released[] = [];
+        let taken = 0;
         batch.forEach((tx, i) => {
           const result = results[i];
           if (result !== undefined && "hash" in result) {
             this.acceptedAt.set(tx.hashHex, now);
+            taken++;
             return;
           }
           const code = result?.error.code ?? "NO_ANSWER";
@@ -246,6 +259,10 @@ export class Submitter implements TxSink {
           }
         });
         const backoff = this.backoff[node] as { untilMs: number; delayMs: number };
+        this.window[node] =
+          again.length === 0
+            ? Math.min(this.maxBatch, 2 * (this.window[node] as number))
+            : Math.max(MIN_WINDOW, taken);
         if (again.length === 0) backoff.delayMs = 0;
         else if (retryAfterMs !== undefined) {
           // The node said when it will have room (its next commit): nothing before, and the
