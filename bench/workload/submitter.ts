@@ -54,7 +54,8 @@ export interface QueuedTx {
 }
 
 /**
- * Open-loop submission: every TICK_MS, whatever is ready goes out in batches, each sender's
+ * Open-loop submission: every TICK_MS, whatever is ready goes out in batches (one in flight per
+ * node, at most the node's window), each sender's
  * transactions to one node (senders are spread over the nodes in turn, as clients of a
  * gateway are): a sender's later nonce sent to another node while an earlier one was refused
  * would wait there behind the gap, and no other node could take the one that fills it past the
@@ -87,6 +88,11 @@ export class Submitter implements TxSink {
   private readonly backoff: Array<{ untilMs: number; delayMs: number }>;
   /** Per node: the most transactions its next batch may carry (see MIN_WINDOW). */
   private readonly window: number[];
+  /**
+   * Per node: a batch is in flight. One at a time, so the window bounds what a node is offered
+   * at once: with a batch sent every tick, a slow node's refusals came several requests at a time.
+   */
+  private readonly busy: boolean[];
   private jitter = 0;
   private readonly held = new Map<string, QueuedTx[]>();
   private readonly outstanding = new Map<string, number>();
@@ -105,6 +111,7 @@ export class Submitter implements TxSink {
   ) {
     this.backoff = clients.map(() => ({ untilMs: 0, delayMs: 0 }));
     this.window = clients.map(() => maxBatch);
+    this.busy = clients.map(() => false);
     this.ready = clients.map(() => new Map());
   }
 
@@ -194,7 +201,7 @@ export class Submitter implements TxSink {
   private flush(): void {
     const now = performance.now();
     for (let node = 0; node < this.clients.length; node++) {
-      if ((this.backoff[node] as { untilMs: number }).untilMs > now) continue;
+      if ((this.backoff[node] as { untilMs: number }).untilMs > now || this.busy[node]) continue;
       const ready = this.ready[node] as Map<string, Released[]>;
       const batch: Released[] = [];
       const senders = new Set<string>();
@@ -228,6 +235,7 @@ export class Submitter implements TxSink {
   private send(node: number, entries: Released[], senders: ReadonlySet<string>): void {
     const client = this.clients[node] as MarketLedgerClient;
     const batch = entries.map((e) => e.tx);
+    this.busy[node] = true;
     const now = performance.now();
     for (const tx of batch)
       if (!this.firstSubmittedAt.has(tx.hashHex)) this.firstSubmittedAt.set(tx.hashHex, now);
@@ -280,6 +288,7 @@ export class Submitter implements TxSink {
           this.jitter = (this.jitter + GOLDEN_FRACTION) % 1;
           backoff.untilMs = performance.now() + backoff.delayMs * (0.5 + this.jitter / 2);
         }
+        this.busy[node] = false;
         for (const sender of senders) this.sending.delete(sender);
         this.putBack(node, again);
       });
