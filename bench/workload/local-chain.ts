@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { blockWorkTotal } from "../../src/app/block-work.js";
+import type { BlockOutcome } from "../../src/app/executor.js";
 import { keys, readCount } from "../../src/app/marketing/records.js";
 import type { KeyPair, SuiteId } from "../../src/crypto/suite.js";
 import { fromHex } from "../../src/ledger/bytes.js";
@@ -13,6 +14,7 @@ import { type DemoParty, seedDemoGenesis } from "../../src/ops/demo-genesis.js";
 import { nodeHomes } from "../../src/ops/network-up.js";
 import type { ChainStore } from "../../src/storage/chain-store.js";
 import type { CommitSource, ObservedResult } from "./observer.js";
+import { SeedState } from "./seed-state.js";
 import type { QueuedTx, TxSink } from "./submitter.js";
 
 const CLI = join(new URL("../../", import.meta.url).pathname, "src/cli/main.js");
@@ -39,6 +41,8 @@ export class LocalChain implements TxSink, CommitSource {
   private readonly pruner: StatePruner;
   /** What the pruner did: batches, nodes deleted, and their wall milliseconds (not in the blocks' figures). */
   readonly pruning = { batches: 0, deleted: 0, ms: 0 };
+  /** While seeding: blocks are executed only (see startSeeding). */
+  private seed: SeedState | undefined;
 
   private constructor(
     private readonly node: LedgerNode,
@@ -161,28 +165,18 @@ export class LocalChain implements TxSink, CommitSource {
   }
 
   private commitBlock(candidates: QueuedTx[]): void {
-    const { chain, key } = this.node;
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
-    const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
+    const bytes = candidates.map((t) => t.bytes);
+    const outcome = this.seed === undefined ? this.executeAndCommit(bytes) : this.seed.execute(bytes);
     // Filled as a proposer fills its block (up to the work limit); what it left out goes first next.
-    const prepared = chain.prepareBlock(
-      candidates.map((t) => t.bytes),
-      timeMs,
-      key.publicKey.bytes,
-      undefined,
-      { fill: true },
-    );
-    const txs = candidates.slice(0, prepared.block.txs.length);
+    const txs = candidates.slice(0, outcome.txHashes.length);
     if (txs.length < candidates.length) this.putBack(candidates.slice(txs.length));
-    chain.commit(prepared, chain.signCommit(prepared, [key], timeMs + 1n));
     const ms = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
-    this.pruner.committed(chain.height);
-    const completions = (prepared.outcome.endBlockEvents ?? []).filter(
-      (e) => e.type === "orderCompleted",
-    ).length;
-    const work = prepared.outcome.work;
+    if (this.seed === undefined) this.pruner.committed(this.node.chain.height);
+    const completions = (outcome.endBlockEvents ?? []).filter((e) => e.type === "orderCompleted").length;
+    const work = outcome.work;
     this.blocks.push({
       ms,
       cpuMs: (cpu.user + cpu.system) / 1000,
@@ -191,7 +185,7 @@ export class LocalChain implements TxSink, CommitSource {
       work: work === undefined ? 0 : blockWorkTotal(work),
     });
     txs.forEach((tx, i) => {
-      const r = prepared.outcome.results[i];
+      const r = outcome.results[i];
       const result: ObservedResult = {
         code: r?.code ?? "UNKNOWN",
         events: (r?.events ?? []).map((e) => ({
@@ -203,6 +197,35 @@ export class LocalChain implements TxSink, CommitSource {
       this.waiters.delete(tx.hashHex);
       for (const w of waiting ?? []) w(result);
     });
+  }
+
+  /** Executes the block and commits it through the node's chain (state tree, one fsynced transaction). */
+  private executeAndCommit(txs: Uint8Array[]): BlockOutcome {
+    const { chain, key } = this.node;
+    const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
+    const prepared = chain.prepareBlock(txs, timeMs, key.publicKey.bytes, undefined, { fill: true });
+    chain.commit(prepared, chain.signCommit(prepared, [key], timeMs + 1n));
+    return prepared.outcome;
+  }
+
+  /**
+   * From now on blocks are executed only and their state seeded (SeedState), from genesis, until
+   * finishSeeding builds the tree once and the chain goes on from the last seeded block.
+   */
+  startSeeding(): void {
+    this.seed = new SeedState(this.node.chain, this.store, this.node.key, join(this.root, "seed"));
+  }
+
+  async finishSeeding(): Promise<void> {
+    await this.drained();
+    const seed = this.seed;
+    if (seed === undefined) throw new Error("local chain: not seeding");
+    this.seed = undefined;
+    try {
+      seed.finish();
+    } finally {
+      await seed.close();
+    }
   }
 
   /** Resolves once nothing is queued any more (follow-ups queued by callbacks included). */
