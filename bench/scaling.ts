@@ -13,6 +13,9 @@ interface StateSizeRun {
   /** The mix's transactions per second of block work (wall), and per CPU second. */
   readonly tps: number;
   readonly txsPerCpuS: number;
+  /** CPU ms per transaction of the mix in block work, and of it in the commit (see LocalChain.blocks). */
+  readonly cpuMsPerTx: number;
+  readonly commitCpuMsPerTx: number;
   /** Pre-seeding: wall and CPU seconds. */
   readonly seedS: number;
   readonly seedCpuS: number;
@@ -61,9 +64,12 @@ async function mixAtStateSize(
     if (mix.failures.size > 0) throw new Error(`scaling bench: failures ${[...mix.failures].join(" ")}`);
     const measured = local.blocks.slice(before);
     const txs = measured.reduce((a, b) => a + b.txs, 0);
+    const cpuMs = measured.reduce((a, b) => a + b.cpuMs, 0);
     return {
       tps: (txs * 1000) / measured.reduce((a, b) => a + b.ms, 0),
-      txsPerCpuS: (txs * 1000) / measured.reduce((a, b) => a + b.cpuMs, 0),
+      txsPerCpuS: (txs * 1000) / cpuMs,
+      cpuMsPerTx: cpuMs / txs,
+      commitCpuMsPerTx: measured.reduce((a, b) => a + b.commitCpuMs, 0) / txs,
       seedS,
       seedCpuS: (user + system) / 1e6,
     };
@@ -108,6 +114,21 @@ export async function runScalingBench(
         reference: base.txsPerCpuS,
         limit,
         ratio: run.txsPerCpuS / base.txsPerCpuS,
+      },
+      // Where the growth is: the commit writes every new tree node under its hash, a random key.
+      {
+        name: `${label}: CPU per tx, execution and state tree`,
+        value: (run.cpuMsPerTx - run.commitCpuMsPerTx) * 1000,
+        unit: "µs",
+        reference: (base.cpuMsPerTx - base.commitCpuMsPerTx) * 1000,
+        ratio: (run.cpuMsPerTx - run.commitCpuMsPerTx) / (base.cpuMsPerTx - base.commitCpuMsPerTx),
+      },
+      {
+        name: `${label}: CPU per tx, commit (LMDB transaction with the tree's new nodes)`,
+        value: run.commitCpuMsPerTx * 1000,
+        unit: "µs",
+        reference: base.commitCpuMsPerTx * 1000,
+        ratio: run.commitCpuMsPerTx / base.commitCpuMsPerTx,
       },
     );
   }

@@ -33,10 +33,20 @@ export class LocalChain implements TxSink, CommitSource {
   private scheduled = false;
   /**
    * Every block committed: its milliseconds of work (wall, and this process's CPU, which hardly
-   * moves when other work shares the cores), its transactions and the orders its end-block hook
-   * completed, and its work units (src/app/block-work.ts).
+   * moves when other work shares the cores), of that CPU its commit's (Chain.commit: the block's
+   * encodings and its one fsynced LMDB transaction, tree nodes included; 0 while seeding), its
+   * transactions and the orders its end-block hook completed, and its work units
+   * (src/app/block-work.ts).
    */
-  readonly blocks: { ms: number; cpuMs: number; txs: number; completions: number; work: number }[] = [];
+  readonly blocks: {
+    ms: number;
+    cpuMs: number;
+    commitCpuMs: number;
+    txs: number;
+    completions: number;
+    work: number;
+  }[] = [];
+  private lastCommitCpuMs = 0;
   /** The node's pruning job, as the node runs it after each commit (off the commit path). */
   private readonly pruner: StatePruner;
   /** What the pruner did: batches, nodes deleted, and their wall milliseconds (not in the blocks' figures). */
@@ -180,6 +190,7 @@ export class LocalChain implements TxSink, CommitSource {
     this.blocks.push({
       ms,
       cpuMs: (cpu.user + cpu.system) / 1000,
+      commitCpuMs: this.seed === undefined ? this.lastCommitCpuMs : 0,
       txs: txs.length,
       completions,
       work: work === undefined ? 0 : blockWorkTotal(work),
@@ -204,7 +215,11 @@ export class LocalChain implements TxSink, CommitSource {
     const { chain, key } = this.node;
     const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
     const prepared = chain.prepareBlock(txs, timeMs, key.publicKey.bytes, undefined, { fill: true });
-    chain.commit(prepared, chain.signCommit(prepared, [key], timeMs + 1n));
+    const certified = chain.signCommit(prepared, [key], timeMs + 1n);
+    const before = process.cpuUsage();
+    chain.commit(prepared, certified);
+    const cpu = process.cpuUsage(before);
+    this.lastCommitCpuMs = (cpu.user + cpu.system) / 1000;
     return prepared.outcome;
   }
 
