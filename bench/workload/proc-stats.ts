@@ -5,15 +5,27 @@ import type { BenchRow } from "../table.js";
 // Linux reports process CPU time in clock ticks; 100 per second on every platform Node supports here.
 const TICKS_PER_SECOND = 100;
 
-function cpuTicks(pid: number): number | undefined {
+function cpuTicks(pid: number, thread?: number): number | undefined {
   try {
     // Fields after the command name (which may hold spaces, hence the last ')'): utime is 14th, stime 15th.
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(
+      thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`,
+      "utf8",
+    );
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return Number(fields[11]) + Number(fields[12]);
   } catch {
     return undefined;
   }
+}
+
+/**
+ * CPU time (user + system) a process has used so far, or one of its threads (the main thread's
+ * id is the process id: its event loop), in seconds; undefined once it is gone.
+ */
+export function cpuSecondsOf(pid: number, thread?: number): number | undefined {
+  const ticks = cpuTicks(pid, thread);
+  return ticks === undefined ? undefined : ticks / TICKS_PER_SECOND;
 }
 
 /** The kB fields of /proc/PID/status this sampler reads. */

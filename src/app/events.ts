@@ -1,4 +1,4 @@
-import { type CodecType, list, string, struct } from "../ledger/codec.js";
+import { type CodecType, encodeListOfEncoded, list, string, struct } from "../ledger/codec.js";
 
 /** What an operation reports to clients: a type and ordered string attributes. */
 export const eventCodec = struct({
@@ -34,8 +34,14 @@ export const txResultCodec = struct({
   events: list(eventCodec, 64),
 });
 export type TxResult = CodecType<typeof txResultCodec>;
+const MAX_BLOCK_RESULTS = 20_000;
 /** A block's results as stored and sent with it, one per transaction in block order. */
-export const txResultsCodec = list(txResultCodec, 20_000);
+export const txResultsCodec = list(txResultCodec, MAX_BLOCK_RESULTS);
+
+/** A block's results as txResultsCodec encodes them, from each result's own encoding. */
+export function encodeTxResults(encodedResults: readonly Uint8Array[]): Uint8Array {
+  return encodeListOfEncoded(encodedResults, MAX_BLOCK_RESULTS);
+}
 
 /** A value an operation error may carry as a detail: each has one text form. */
 export type DetailValue = string | number | bigint | boolean;

@@ -82,8 +82,14 @@ export function admitTx(suite: Suite, env: BlockEnv, bytes: Uint8Array, knownVal
 
 /** The cheap half of admitTx: decoding, size, chain and expiry, with no signature check. */
 export function decodeTxEnvelope(suite: Suite, env: BlockEnv, bytes: Uint8Array): AdmittedTx {
+  const admitted = decodeTx(suite, bytes);
+  checkTxEnvelope(admitted.tx, env.chainId, env.height);
+  return admitted;
+}
+
+/** A transaction decoded, with its hash and sender address; nothing about it checked yet. */
+export function decodeTx(suite: Suite, bytes: Uint8Array): AdmittedTx {
   const tx = decodeSignedTx(bytes, txCodecs);
-  checkTxEnvelope(tx, env.chainId, env.height);
   return { tx, hash: txHash(suite, bytes), sender: addressOf(suite.hash, tx.sender), bytes };
 }
 

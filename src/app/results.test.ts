@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { toHex } from "../ledger/bytes.js";
 import { encode } from "../ledger/codec.js";
-import { describeResult, resultDetails, txResultCodec } from "./events.js";
+import { describeResult, encodeTxResults, resultDetails, txResultCodec, txResultsCodec } from "./events.js";
 import { pemOf, TestChain } from "./identity/testkit.test-util.js";
 
 describe("transaction results", () => {
@@ -19,6 +19,21 @@ describe("transaction results", () => {
         "0000000a62616c616e636546656e000000013500000000",
     );
     expect(describeResult(result)).toBe("INSUFFICIENT_FUNDS (amountFen=7, balanceFen=5)");
+  });
+
+  it("are stored from their own encodings as the bytes the list codec makes", () => {
+    const results = [
+      {
+        code: "OK",
+        details: [],
+        events: [{ type: "transfer", attributes: [{ key: "amountFen", value: "1" }] }],
+      },
+      { code: "INSUFFICIENT_FUNDS", details: resultDetails({ balanceFen: 5n }), events: [] },
+    ];
+    for (const some of [[], results.slice(0, 1), results])
+      expect(encodeTxResults(some.map((r) => encode(txResultCodec, r)))).toEqual(
+        encode(txResultsCodec, some),
+      );
   });
 
   it("cut long detail text, so a detail always has an encoding", () => {

@@ -392,6 +392,24 @@ export function list<T>(codec: Codec<T>, maxLen: number): Codec<T[]> {
   };
 }
 
+/**
+ * The bytes `encode(list(codec, maxLen), values)` gives, made from each value's own encoding: a
+ * caller that encoded the items already (to hash them) need not encode them again.
+ */
+export function encodeListOfEncoded(items: readonly Uint8Array[], maxLen: number): Uint8Array {
+  checkLength(items.length, maxLen, "list");
+  let size = 4;
+  for (const item of items) size += item.length;
+  const out = new Uint8Array(size);
+  new DataView(out.buffer).setUint32(0, items.length);
+  let at = 4;
+  for (const item of items) {
+    out.set(item, at);
+    at += item.length;
+  }
+  return out;
+}
+
 /** undefined as 0x00, a value as 0x01 followed by its encoding. */
 export function optional<T>(codec: Codec<T>): Codec<T | undefined> {
   return {

@@ -1,6 +1,6 @@
 import { readAccount } from "../app/accounts.js";
 import { InvalidBlockError } from "../app/errors.js";
-import { type TxResult, txResultCodec, txResultsCodec } from "../app/events.js";
+import { encodeTxResults, type TxResult, txResultCodec, txResultsCodec } from "../app/events.js";
 import { type BlockOutcome, executeBlock } from "../app/executor.js";
 import {
   type Genesis,
@@ -56,6 +56,8 @@ export interface PreparedBlock {
   readonly stateNodes: Map<string, Uint8Array>;
   /** Nodes of the head's state root that this block's root no longer reaches (a pruning store's; else empty). */
   readonly staleNodes: readonly string[];
+  /** The block's results as stored (txResultsCodec). */
+  readonly resultsBytes: Uint8Array;
 }
 
 /** A block as committed, with what executing it produced (for metrics and event streams). */
@@ -202,6 +204,8 @@ export class Chain {
     this.observer.stage?.("execute", (executed - started) / 1000);
     this.observer.stage?.("stateTree", (performance.now() - executed) / 1000);
     const validatorsHash = validatorSetHash(this.hash, this.validators());
+    // Each result encoded once: hashed into the root here, stored as they are at commit.
+    const encodedResults = outcome.results.map((r) => encode(txResultCodec, r));
     const header: BlockHeader = {
       chainId: this.genesis.chainId,
       height,
@@ -209,10 +213,7 @@ export class Chain {
       previousHash: blockHash(this.suite, previous),
       lastCommitHash: lastCommitHash(this.suite, lastCommit),
       txRoot: merkleRoot(this.hash, txs),
-      resultsRoot: merkleRoot(
-        this.hash,
-        outcome.results.map((r) => encode(txResultCodec, r)),
-      ),
+      resultsRoot: merkleRoot(this.hash, encodedResults),
       stateRoot: batch.root,
       proposer,
       validatorSetHash: validatorsHash,
@@ -224,6 +225,7 @@ export class Chain {
       outcome,
       stateNodes: batch.newNodes,
       staleNodes: batch.staleNodes,
+      resultsBytes: encodeTxResults(encodedResults),
     };
   }
 
@@ -376,7 +378,7 @@ export class Chain {
       height: certified.header.height,
       blockHash: prepared.hash,
       blockBytes: encodeBlock(certified),
-      resultsBytes: encode(txResultsCodec, prepared.outcome.results),
+      resultsBytes: prepared.resultsBytes,
       txHashes: prepared.outcome.txHashes,
       stateWrites: prepared.outcome.writes,
       stateNodes: prepared.stateNodes,
@@ -491,6 +493,7 @@ export class Chain {
       outcome: { results: [], txHashes: [], writes },
       stateNodes: batch.newNodes,
       staleNodes: batch.staleNodes,
+      resultsBytes: encode(txResultsCodec, []),
       writes,
     };
   }

@@ -102,6 +102,31 @@ function read<T>(state: StateReader, k: Uint8Array, codec: Codec<T>): T | undefi
   return value === undefined ? undefined : decode(codec, value);
 }
 
+/**
+ * Records decoded from the very value bytes they came from. A block reads committed state once
+ * per key (ReadOnce) and gives out the same bytes on every read, so a sender's identity and key
+ * index are decoded once per block, not once per transaction (a tenth of a transfer's execution).
+ * Decoding is a pure function of the bytes and the record is frozen: sharing it changes nothing.
+ */
+function readShared<T extends object>(
+  state: StateReader,
+  k: Uint8Array,
+  codec: Codec<T>,
+  decoded: WeakMap<Uint8Array, T>,
+): T | undefined {
+  const value = state.get(k);
+  if (value === undefined) return undefined;
+  let record = decoded.get(value);
+  if (record === undefined) {
+    record = Object.freeze(decode(codec, value));
+    decoded.set(value, record);
+  }
+  return record;
+}
+
+const decodedIdentities = new WeakMap<Uint8Array, IdentityRecord>();
+const decodedKeyIndex = new WeakMap<Uint8Array, KeyIndexEntry>();
+
 export function readPkiRoot(state: StateReader): PkiRoot {
   return (
     read(state, ROOT_KEY, pkiRootCodec) ?? {
@@ -153,7 +178,7 @@ export function isOrganisationRemoved(state: StateReader, id: string): boolean {
 }
 
 export function readIdentity(state: StateReader, code: Uint8Array): IdentityRecord | undefined {
-  return read(state, identityKey(code), identityCodec);
+  return readShared(state, identityKey(code), identityCodec, decodedIdentities);
 }
 
 export function writeIdentity(state: StateOverlay, identity: IdentityRecord): void {
@@ -161,7 +186,7 @@ export function writeIdentity(state: StateOverlay, identity: IdentityRecord): vo
 }
 
 export function readKeyIndex(state: StateReader, address: Uint8Array): KeyIndexEntry | undefined {
-  return read(state, keyIndexKey(address), keyIndexCodec);
+  return readShared(state, keyIndexKey(address), keyIndexCodec, decodedKeyIndex);
 }
 
 export function writeKeyIndex(state: StateOverlay, address: Uint8Array, entry: KeyIndexEntry): void {

@@ -2,8 +2,10 @@ import { describe, expect, it } from "vitest";
 import { txCodecs } from "../../app/executor.js";
 import { getSuite } from "../../crypto/index.js";
 import { type Block, encodeBlock } from "../../ledger/block.js";
+import { commitSignatureChecks } from "../../ledger/commit.js";
 import { encodeSignedTx, signTx, txHash } from "../../ledger/tx.js";
 import { transferOp } from "../../sdk/transactions.js";
+import { until } from "../../until.test-util.js";
 import type { Chain } from "../chain.js";
 import { VerifiedTxs } from "../verified-txs.js";
 import { VerifyPool } from "../verify/pool.js";
@@ -17,6 +19,7 @@ import {
   refusalsFor,
   validators,
 } from "./engine-kit.test-util.js";
+import { VerifyAhead } from "./verify-ahead.js";
 import { decodePeerMessage } from "./wire.js";
 
 function setup() {
@@ -113,7 +116,66 @@ describe("BlockSync", () => {
     expect(new Set(sent.map((s) => s.to))).toEqual(new Set(["bad", "good"]));
   });
 
-  it("verifies a synced batch's transaction signatures in the pool and records exactly those that verify", async () => {
+  it("with a verification pool, asks for the next batch at once and applies the blocks in order as their checks come back", async () => {
+    const ahead = newChain();
+    growChain(ahead, 8);
+    const behind = newChain();
+    const time = manualTime();
+    const { network, sent } = recordingNetwork();
+    const { refusals, refused } = refusalsFor(time.clock);
+    const applied: bigint[] = [];
+    const groups: number[] = [];
+    // The simulated suite is verified on the caller's thread: this case is about the order.
+    const pool = new VerifyPool({ suite: behind.suite, workers: 0 });
+    const sync = new BlockSync({
+      chain: behind,
+      network,
+      clock: time.clock,
+      refusals,
+      onApplied: (blocks) => applied.push(...blocks.map(({ block }) => block.header.height)),
+      ahead: {
+        pool,
+        applied: (_, count) => groups.push(count),
+        running: () => true,
+        failed: (e) => {
+          throw e;
+        },
+      },
+    });
+    const requests = () =>
+      sent
+        .map((s) => decodePeerMessage(s.data))
+        .filter((m) => m.kind === "blocksRequest")
+        .map((m) => m.value);
+    sync.onStatus("p1", 8n);
+    expect(requests()).toEqual([{ fromHeight: 1n, max: 64 }]);
+    // The answer to a request asked again overlaps: what is held or waiting already is skipped.
+    sync.receive("p1", blocksOf(ahead, 1n, 3n));
+    sync.receive("p1", blocksOf(ahead, 2n, 5n));
+    // Asked past the blocks waiting, before any of them was applied.
+    expect(requests()).toEqual([
+      { fromHeight: 1n, max: 64 },
+      { fromHeight: 4n, max: 64 },
+      { fromHeight: 6n, max: 64 },
+    ]);
+    expect(behind.height).toBe(0n);
+    await until(() => behind.height === 5n);
+    // A bad certificate at 7: 6 is applied, 7 refused, 8 dropped with it.
+    const seventh = ahead.blockAt(7n) as Block;
+    const weak = encodeBlock(certify({ ...seventh, commit: undefined }, validators.slice(0, 2)));
+    sync.receive("p2", [...blocksOf(ahead, 6n, 6n), weak, ...blocksOf(ahead, 8n, 8n)]);
+    await until(() => refused.length > 0);
+    expect(behind.height).toBe(6n);
+    expect(refused).toEqual([{ peer: "p2", reason: "refused a synced block" }]);
+    sync.receive("p1", blocksOf(ahead, 7n, 8n));
+    await until(() => behind.height === 8n);
+    expect(applied).toEqual([1n, 2n, 3n, 4n, 5n, 6n, 7n, 8n]);
+    expect(groups.reduce((a, b) => a + b)).toBe(8);
+    expect(behind.latestBlock().header).toEqual(ahead.blockAt(8n)?.header);
+    await pool.close();
+  });
+
+  it("verifies synced blocks' transaction and certificate signatures in the workers and vouches for exactly those that verify", async () => {
     const p256 = getSuite("ecdsa-p256");
     const key = p256.generateKeyPair();
     const signed = (nonce: bigint) =>
@@ -136,27 +198,48 @@ describe("BlockSync", () => {
     const forged = Uint8Array.from(txs[5] as Uint8Array);
     forged[forged.length - 3] = (forged[forged.length - 3] as number) ^ 1; // a signature byte
     txs[5] = forged;
+    txs.push(new Uint8Array([1, 2])); // does not decode: vouched for by nobody
     const template = newChain();
     growChain(template, 1);
-    const blocks = [encodeBlock({ ...(template.blockAt(1n) as Block), txs }), new Uint8Array([1, 2])];
-    // preverify needs only the chain's suite and its record of verified transactions.
+    const unsigned = { ...(template.blockAt(1n) as Block), txs };
+    // A certificate of three p256 precommits over the messages verifyCommit checks, one forged.
+    const entries = [0n, 1n, 2n].map((t) => ({
+      validator: key.publicKey.bytes,
+      timestampMs: t,
+      signature: new Uint8Array(0),
+    }));
+    const commit = { height: 1n, round: 0, blockHash: new Uint8Array(32), signatures: entries };
+    for (const check of commitSignatureChecks(p256, unsigned.header, commit))
+      check.entry.signature = p256.sign(key.privateKey, check.message);
+    const badEntry = entries[1] as (typeof entries)[number];
+    badEntry.signature = Uint8Array.from(badEntry.signature);
+    badEntry.signature[10] = (badEntry.signature[10] as number) ^ 1;
+    const block: Block = { ...unsigned, commit };
+    // VerifyAhead needs only the chain's suite and its record of verified transactions.
     const chain = { suite: p256, verifiedTxs: new VerifiedTxs() } as unknown as Chain;
-    const time = manualTime();
-    const sync = new BlockSync({
-      chain,
-      network: recordingNetwork().network,
-      clock: time.clock,
-      refusals: refusalsFor(time.clock).refusals,
-      onApplied: () => {},
-    });
     const where: string[] = [];
     const pool = new VerifyPool({ suite: p256, workers: 1, minBatch: 1, onVerified: (w) => where.push(w) });
+    let checked = 0;
+    const ahead = new VerifyAhead(
+      chain,
+      pool,
+      () => checked++,
+      (e) => {
+        throw e;
+      },
+    );
     try {
-      await sync.preverify(pool, blocks);
+      ahead.add([block]);
+      expect(ahead.checked(block)).toBe(false);
+      await until(() => checked === 1);
     } finally {
       await pool.close();
     }
-    expect(txs.map((tx) => chain.verifiedTxs.has(txHash(p256, tx)))).toEqual(txs.map((_, i) => i !== 5));
+    expect(ahead.checked(block)).toBe(true);
+    expect(txs.map((tx) => chain.verifiedTxs.admitted(tx)?.hash)).toEqual(
+      txs.map((tx, i) => (i === 5 || i === 12 ? undefined : txHash(p256, tx))),
+    );
+    expect(entries.map(ahead.verified)).toEqual([true, false, true]);
     expect(where).toEqual(["worker"]);
   });
 });

@@ -1,12 +1,12 @@
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { InvalidBlockError, isInvalidInput } from "../../app/errors.js";
-import { txCodecs } from "../../app/executor.js";
-import { type Block, decodeBlock } from "../../ledger/block.js";
+import { type Block, type CommitSignature, decodeBlock } from "../../ledger/block.js";
 import { verifyCommit } from "../../ledger/commit.js";
-import { decodeSignedTx, txHash, txSignBytes } from "../../ledger/tx.js";
 import type { Chain, PreparedBlock } from "../chain.js";
-import type { SignatureCheck, VerifyPool } from "../verify/pool.js";
+import type { VerifyPool } from "../verify/pool.js";
 import type { Clock, PeerNetwork } from "./ports.js";
 import type { Refusals } from "./refusals.js";
+import { VerifyAhead } from "./verify-ahead.js";
 import { encodePeerMessage } from "./wire.js";
 
 /**
@@ -18,6 +18,12 @@ const SYNC_BATCH_BLOCKS = 64;
 const SYNC_BATCH_BYTES = 16 * 1024 * 1024;
 /** One request in flight: ask again after this long without an answer. */
 const SYNC_RETRY_MS = 2_000;
+/**
+ * With a verification pool, blocks applied in one store transaction before the event loop takes
+ * its next turn (where the pool's answers and the next batch come in): about this many
+ * transactions, so the workers are never left without work for long.
+ */
+const APPLY_GROUP_TXS = 4_096;
 
 export interface BlockSyncOptions {
   readonly chain: Chain;
@@ -29,6 +35,25 @@ export interface BlockSyncOptions {
    * of each, and updates the mempool and tells peers its height once for the batch).
    */
   readonly onApplied: (applied: readonly AppliedBlock[]) => void;
+  /**
+   * Verification on worker threads, with what follows each group of blocks applied through it
+   * (see receive); without it, or with no workers, apply() verifies on the event loop.
+   */
+  readonly ahead?: {
+    readonly pool: VerifyPool;
+    /** Blocks of `peerId` were applied (at least one). */
+    readonly applied: (peerId: string, count: number) => void;
+    /** Whether the engine still runs: a stopped one applies nothing more. */
+    readonly running: () => boolean;
+    /** A fault that is no peer's (a bug, the store failing), as the synchronous path throws it. */
+    readonly failed: (error: unknown) => void;
+  };
+}
+
+/** A synced block received and not yet applied, with the peer that sent it. */
+interface Waiting {
+  readonly peer: string;
+  readonly block: Block;
 }
 
 /** A synced block as committed, with when its checking started (for the commit time figure). */
@@ -47,8 +72,39 @@ export class BlockSync {
   private readonly peerHeights = new Map<string, bigint>();
   private requestedAt: number | undefined;
   private turn = 0;
+  /** With a pool: blocks received, in height order, waiting for their checks and their turn. */
+  private readonly waiting: Waiting[] = [];
+  private waitingTxs = 0;
+  private readonly verifyAhead: VerifyAhead | undefined;
+  private draining = false;
 
-  constructor(private readonly options: BlockSyncOptions) {}
+  constructor(private readonly options: BlockSyncOptions) {
+    const ahead = options.ahead;
+    this.verifyAhead =
+      ahead === undefined
+        ? undefined
+        : new VerifyAhead(options.chain, ahead.pool, () => void this.drain(), ahead.failed);
+  }
+
+  /** Whether blocks are verified on the pool ahead of execution (receive), not in apply. */
+  get verifiesAhead(): boolean {
+    return this.verifyAhead !== undefined;
+  }
+
+  /** The next height to ask for: past the head, and past the blocks waiting to be applied. */
+  private nextWanted(): bigint {
+    const last = this.waiting[this.waiting.length - 1];
+    const head = this.options.chain.height;
+    return last === undefined || last.block.header.height <= head ? head + 1n : last.block.header.height + 1n;
+  }
+
+  /** Enough waits to keep the workers busy: ask for more once some of it is applied. */
+  private waitingFull(): boolean {
+    const pool = this.options.ahead?.pool;
+    return (
+      this.waiting.length >= SYNC_BATCH_BLOCKS || (pool !== undefined && this.waitingTxs >= pool.capacity)
+    );
+  }
 
   onStatus(peerId: string, height: bigint): void {
     this.peerHeights.set(peerId, height);
@@ -72,10 +128,10 @@ export class BlockSync {
    * ahead are asked in turn, so one that answers with junk cannot keep us from the others.
    */
   maybeRequest(): void {
-    const { chain, clock, network } = this.options;
-    const height = chain.height;
-    const ahead = [...this.peerHeights].filter(([, h]) => h > height).map(([peer]) => peer);
-    if (ahead.length === 0) return;
+    const { clock, network } = this.options;
+    const from = this.nextWanted();
+    const ahead = [...this.peerHeights].filter(([, h]) => h >= from).map(([peer]) => peer);
+    if (ahead.length === 0 || this.waitingFull()) return;
     // A wall clock stepped back (NTP, an operator) counts as the interval passed: otherwise a
     // node whose clock went back ten minutes would not ask again for ten minutes.
     const sinceRequest = this.requestedAt === undefined ? undefined : clock.now() - this.requestedAt;
@@ -86,7 +142,7 @@ export class BlockSync {
       ahead[this.turn] as string,
       encodePeerMessage({
         kind: "blocksRequest",
-        value: { fromHeight: height + 1n, max: SYNC_BATCH_BLOCKS },
+        value: { fromHeight: from, max: SYNC_BATCH_BLOCKS },
       }),
     );
   }
@@ -112,20 +168,111 @@ export class BlockSync {
    * how many were committed.
    */
   apply(peerId: string, encodedBlocks: readonly Uint8Array[]): number {
-    const { chain, refusals, clock } = this.options;
     this.requestedAt = undefined;
+    return this.commitInOrder(encodedBlocks.map((block) => ({ peer: peerId, block }))).applied.length;
+  }
+
+  /**
+   * Blocks a peer sent, with a verification pool (options.ahead): decoded once, queued behind
+   * those waiting, their signatures sent to the workers, and the next batch asked for at once.
+   * They are applied in order as their checks come back (drain), a group of blocks per store
+   * transaction and per turn of the event loop, so the next batch and the pool's answers come in
+   * while the blocks before them execute. What each block is refused for, and when, is as in
+   * apply(): the pool only moves signature checks off the event loop.
+   */
+  receive(peerId: string, encodedBlocks: readonly Uint8Array[]): void {
+    const verify = this.verifyAhead;
+    if (verify === undefined) throw new Error("BlockSync.receive needs a verification pool (options.ahead)");
+    this.requestedAt = undefined;
+    const blocks: Block[] = [];
+    let next = this.nextWanted();
+    for (const encoded of encodedBlocks) {
+      let block: Block;
+      try {
+        block = decodeBlock(encoded);
+      } catch (error) {
+        if (!isInvalidInput(error)) throw error;
+        this.options.refusals.refuse(peerId, "refused a synced block", {
+          code: error.code,
+          err: error.message,
+        });
+        break;
+      }
+      // Held or waiting already (the answer to a request asked again), or not the next one.
+      if (block.header.height !== next) continue;
+      blocks.push(block);
+      this.waiting.push({ peer: peerId, block });
+      this.waitingTxs += block.txs.length;
+      next++;
+    }
+    if (blocks.length > 0) verify.add(blocks);
+    this.maybeRequest();
+    void this.drain();
+  }
+
+  /** Applies the waiting blocks whose checks are done, group after group, until one is not. */
+  private async drain(): Promise<void> {
+    const { ahead } = this.options;
+    const verify = this.verifyAhead;
+    if (this.draining || ahead === undefined || verify === undefined) return;
+    this.draining = true;
+    try {
+      while (ahead.running()) {
+        let count = 0;
+        let txs = 0;
+        for (const { block } of this.waiting) {
+          if (!verify.checked(block) || count >= SYNC_BATCH_BLOCKS || (count > 0 && txs >= APPLY_GROUP_TXS))
+            break;
+          count++;
+          txs += block.txs.length;
+        }
+        if (count === 0) return;
+        const group = this.waiting.splice(0, count);
+        this.waitingTxs -= txs;
+        const { applied, refused } = this.commitInOrder(group);
+        if (refused) {
+          // Nothing after a refused block can follow our head: ask again, from the peers in turn.
+          this.waiting.length = 0;
+          this.waitingTxs = 0;
+          verify.clear();
+        }
+        if (applied.length > 0) ahead.applied((group[0] as Waiting).peer, applied.length);
+        else this.maybeRequest();
+        await nextTurn();
+      }
+    } catch (error) {
+      ahead.failed(error);
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /**
+   * Checks and commits blocks in order in one store transaction, stopping at the first refused
+   * (its peer is told); the node hears of those committed once they are durable. A fault that is
+   * no peer's is thrown once the blocks before it are durable.
+   */
+  private commitInOrder(items: ReadonlyArray<{ peer: string; block: Block | Uint8Array }>): {
+    applied: AppliedBlock[];
+    refused: boolean;
+  } {
+    const { chain, refusals, clock } = this.options;
     const applied: AppliedBlock[] = [];
     let failure: { error: unknown } | undefined;
+    let refused = false;
     chain.store.commitTogether(() => {
-      for (const encoded of encodedBlocks) {
+      for (const { peer, block: item } of items) {
         const startedMs = clock.now();
         let checked: { block: Block; prepared: PreparedBlock } | undefined;
         try {
-          checked = this.check(encoded);
+          checked = this.check(item);
         } catch (error) {
           // Not an input error: a bug, thrown once the blocks before it are durable.
           if (!isInvalidInput(error)) failure = { error };
-          else refusals.refuse(peerId, "refused a synced block", { code: error.code, err: error.message });
+          else {
+            refused = true;
+            refusals.refuse(peer, "refused a synced block", { code: error.code, err: error.message });
+          }
           return;
         }
         if (checked === undefined) continue;
@@ -137,53 +284,18 @@ export class BlockSync {
     });
     if (applied.length > 0) this.options.onApplied(applied);
     if (failure !== undefined) throw failure.error;
-    return applied.length;
-  }
-
-  /**
-   * Verifies the signatures of the synced blocks' transactions in the pool's workers, and
-   * records those that verify as this node does at admission (VerifiedTxs): executing the
-   * blocks then checks no signature twice. What does not decode or verify is left for the
-   * execution to refuse, exactly as without the pool.
-   */
-  async preverify(pool: VerifyPool, encodedBlocks: readonly Uint8Array[]): Promise<void> {
-    const { chain } = this.options;
-    const hashes: Uint8Array[] = [];
-    const checks: SignatureCheck[] = [];
-    for (const encoded of encodedBlocks) {
-      let txs: Uint8Array[];
-      try {
-        txs = decodeBlock(encoded).txs;
-      } catch (error) {
-        if (isInvalidInput(error)) continue;
-        throw error;
-      }
-      for (const bytes of txs) {
-        const hash = txHash(chain.suite, bytes);
-        if (chain.verifiedTxs.has(hash)) continue;
-        try {
-          const tx = decodeSignedTx(bytes, txCodecs);
-          checks.push({ publicKey: tx.sender, message: txSignBytes(tx, txCodecs), signature: tx.signature });
-          hashes.push(hash);
-        } catch (error) {
-          if (!isInvalidInput(error)) throw error;
-        }
-      }
-    }
-    const valid = await pool.verify(checks);
-    valid.forEach((ok, i) => {
-      if (ok) chain.verifiedTxs.add(hashes[i] as Uint8Array);
-    });
+    return { applied, refused };
   }
 
   /** Our next block, executed, if its certificate verifies; undefined for another height; throws if invalid. */
-  private check(encoded: Uint8Array): { block: Block; prepared: PreparedBlock } | undefined {
+  private check(item: Block | Uint8Array): { block: Block; prepared: PreparedBlock } | undefined {
     const { chain } = this.options;
-    const block = decodeBlock(encoded);
+    const block = item instanceof Uint8Array ? decodeBlock(item) : item;
     if (block.header.height !== chain.height + 1n) return undefined;
     if (block.commit === undefined)
       throw new InvalidBlockError("SYNC_NO_COMMIT", "a synced block has no commit certificate");
-    const check = verifyCommit(chain.suite, block.header, block.commit, chain.validators());
+    const verified: ((entry: CommitSignature) => boolean) | undefined = this.verifyAhead?.verified;
+    const check = verifyCommit(chain.suite, block.header, block.commit, chain.validators(), verified);
     if (!check.ok) throw new InvalidBlockError("SYNC_BAD_COMMIT", check.reason);
     return { block, prepared: chain.executeBlock(block.header, block.txs, block.lastCommit) };
   }

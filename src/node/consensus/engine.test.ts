@@ -23,6 +23,7 @@ import { ChainStore } from "../../storage/chain-store.js";
 import { until } from "../../until.test-util.js";
 import { Chain } from "../chain.js";
 import { Mempool } from "../mempool.js";
+import { VerifyPool } from "../verify/pool.js";
 import { BftEngine } from "./engine.js";
 import { type PeerNetwork, systemClock, systemTimers } from "./ports.js";
 import { WalFile, walPath } from "./wal-file.js";
@@ -94,7 +95,7 @@ function makeNetwork(count: number, funded: KeyPair) {
     node.engine.onTxAdmitted();
     if (gossip) node.engine.gossipTx(bytes);
   };
-  const start = (key: KeyPair, dir: string): TestNode => {
+  const start = (key: KeyPair, dir: string, verifyPool?: VerifyPool): TestNode => {
     const id = toHex(key.publicKey.bytes);
     const store = ChainStore.open(join(dir, "data"));
     const chain = Chain.open(store, suite, genesis);
@@ -145,6 +146,7 @@ function makeNetwork(count: number, funded: KeyPair) {
       log: pino({ level: process.env.TEST_LOG ?? "silent" }),
       onCommit: () => {},
       onEvidence: (_evidence, signed) => evidence.push(signed),
+      ...(verifyPool === undefined ? {} : { verifyPool }),
     });
     nodes.set(id, node);
     node.engine.start();
@@ -153,6 +155,7 @@ function makeNetwork(count: number, funded: KeyPair) {
         if (!node.up) return;
         node.up = false;
         node.engine.stop();
+        await verifyPool?.close();
         await store.close();
       },
     };
@@ -165,7 +168,13 @@ function makeNetwork(count: number, funded: KeyPair) {
     dirs.push(dir);
     return start(key, dir);
   });
-  return { nodes: all, submit, restart: (node: TestNode) => start(node.key, node.dir), genesis, evidence };
+  return {
+    nodes: all,
+    submit,
+    restart: (node: TestNode, verifyPool?: VerifyPool) => start(node.key, node.dir, verifyPool),
+    genesis,
+    evidence,
+  };
 }
 
 describe("BFT engine over four validators", () => {
@@ -215,6 +224,43 @@ describe("BFT engine over four validators", () => {
     expect(toHex(blockHash(suite, back.chain.blockAt(h)!.header))).toBe(
       toHex(blockHash(suite, (others[0] as TestNode).chain.blockAt(h)!.header)),
     );
+  });
+
+  it("a restarted validator with verification workers catches up, its synced blocks' signatures checked there", async () => {
+    const alice = suite.generateKeyPair();
+    const { nodes, restart, submit } = makeNetwork(4, alice);
+    await until(() => nodes.every((n) => n.chain.height >= 2n));
+    const victim = nodes[3] as TestNode & { stop: () => Promise<void> };
+    await victim.stop();
+    const others = nodes.slice(0, 3) as [TestNode, TestNode, TestNode];
+    const bob = addressOf(suite.hash, suite.generateKeyPair().publicKey.bytes);
+    for (let nonce = 0n; nonce < 40n; nonce++)
+      submit(
+        others[Number(nonce % 3n)] as TestNode,
+        buildSignedTx(suite, alice, { chainId: "bft-test", nonce, expiryHeight: 1_000n }, transferOp(bob, 1n))
+          .bytes,
+      );
+    await until(() => readAccount(others[0].chain.state, bob).balanceFen === 40n);
+    await until(() => others.every((n) => n.chain.height >= others[0].chain.height));
+    const checked = { worker: 0, inline: 0 };
+    const pool = new VerifyPool({
+      suite,
+      workers: 1,
+      minBatch: 1,
+      onVerified: (where, n) => (checked[where] += n),
+    });
+    const back = restart(victim, pool);
+    await until(
+      () =>
+        back.chain.height >= others[0].chain.height && readAccount(back.chain.state, bob).balanceFen === 40n,
+    );
+    const h = back.chain.height - 1n;
+    expect(toHex(blockHash(suite, back.chain.blockAt(h)!.header))).toBe(
+      toHex(blockHash(suite, others[0].chain.blockAt(h)!.header)),
+    );
+    // The 40 transfers and the synced blocks' certificates (three or four precommits each).
+    expect(checked.worker).toBeGreaterThan(40);
+    expect(checked.inline).toBe(0);
   });
 
   it("stops committing with two of four down, without forking, and resumes when one returns", async () => {

@@ -133,8 +133,6 @@ export class BftEngine {
   private lastStep = "";
   /** The scheduled validator-set change already given to the core. */
   private fedScheduledSet: string | undefined;
-  /** Synced batches being verified in the pool, applied in the order they arrived. */
-  private syncing: Promise<void> = Promise.resolve();
   /**
    * The decoded form of each proposal payload received, keyed by the very bytes the core holds
    * for its value, so validating it decodes nothing again (a compact proposal's transactions
@@ -166,10 +164,29 @@ export class BftEngine {
               this.enqueue({ kind: "value", height, round, value, nowMs: options.clock.now() });
             },
           });
+    const pool = options.verifyPool;
     this.sync = new BlockSync({
       ...options,
       refusals: this.refusals,
       onApplied: (applied) => this.afterCommit(applied),
+      ...(pool === undefined || pool.workers === 0
+        ? {}
+        : {
+            ahead: {
+              pool,
+              applied: (peerId, count) => this.afterSynced(peerId, count),
+              running: () => this.running,
+              // The same fate as on the synchronous path (the transport's callback): a crash for
+              // a bug, else logged.
+              failed: (err) => {
+                if (err instanceof InvariantError)
+                  queueMicrotask(() => {
+                    throw err;
+                  });
+                else this.options.log.error({ err }, "applying synced blocks failed");
+              },
+            },
+          }),
     });
     this.backfill = new Backfill({
       ...options,
@@ -780,33 +797,16 @@ export class BftEngine {
   }
 
   /**
-   * Blocks a peer sent (see BlockSync). With verification workers, their transactions'
-   * signatures are verified there first, batch after batch in arrival order; a fault meets the
-   * same fate as on the synchronous path (the transport's callback: logged, or a crash for a bug).
+   * Blocks a peer sent (see BlockSync). With verification workers, their signatures are verified
+   * there ahead of execution and they are applied as the answers come back (BlockSync.receive).
    */
   private applySyncedBlocks(peerId: string, encodedBlocks: Uint8Array[]): void {
-    const pool = this.options.verifyPool;
-    if (pool === undefined || pool.workers === 0) {
-      this.applyVerifiedBlocks(peerId, encodedBlocks);
-      return;
-    }
-    this.syncing = this.syncing
-      .then(() => this.sync.preverify(pool, encodedBlocks))
-      .then(() => {
-        if (this.running) this.applyVerifiedBlocks(peerId, encodedBlocks);
-      })
-      .catch((err: unknown) => {
-        if (err instanceof InvariantError)
-          queueMicrotask(() => {
-            throw err;
-          });
-        else this.options.log.error({ err }, "applying synced blocks failed");
-      });
+    if (this.sync.verifiesAhead) this.sync.receive(peerId, encodedBlocks);
+    else this.afterSynced(peerId, this.sync.apply(peerId, encodedBlocks));
   }
 
-  /** Blocks a peer sent, applied (see BlockSync); then the core restarts after the new head. */
-  private applyVerifiedBlocks(peerId: string, encodedBlocks: Uint8Array[]): void {
-    const applied = this.sync.apply(peerId, encodedBlocks);
+  /** Blocks a peer sent were applied (see BlockSync); then the core restarts after the new head. */
+  private afterSynced(peerId: string, applied: number): void {
     if (applied === 0) return;
     const height = this.chain.height;
     this.options.log.info(

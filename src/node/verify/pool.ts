@@ -102,6 +102,11 @@ export class VerifyPool {
     return this.pending;
   }
 
+  /** Most checks the workers hold at once (a batch past it is verified on the caller's thread). */
+  get capacity(): number {
+    return this.maxPending;
+  }
+
   /** Verifies every check on the calling thread. */
   verifyInline(checks: readonly SignatureCheck[]): boolean[] {
     const { suite } = this.options;
