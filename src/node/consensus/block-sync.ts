@@ -24,6 +24,12 @@ const SYNC_RETRY_MS = 2_000;
  * transactions, so the workers are never left without work for long.
  */
 const APPLY_GROUP_TXS = 4_096;
+/**
+ * With a verification pool, the next batch is asked for only while fewer transactions than this
+ * wait (decoded, with their checks): a few groups ahead keep the workers busy, and a node
+ * catching up on blocks of thousands of transactions holds tens of megabytes, not hundreds.
+ */
+const AHEAD_TXS = 16_384;
 
 export interface BlockSyncOptions {
   readonly chain: Chain;
@@ -75,6 +81,8 @@ export class BlockSync {
   /** With a pool: blocks received, in height order, waiting for their checks and their turn. */
   private readonly waiting: Waiting[] = [];
   private waitingTxs = 0;
+  /** Blocks to ask for at a time: with a pool, fewer when blocks are large (about AHEAD_TXS a batch). */
+  private requestBlocks = SYNC_BATCH_BLOCKS;
   private readonly verifyAhead: VerifyAhead | undefined;
   private draining = false;
 
@@ -100,10 +108,7 @@ export class BlockSync {
 
   /** Enough waits to keep the workers busy: ask for more once some of it is applied. */
   private waitingFull(): boolean {
-    const pool = this.options.ahead?.pool;
-    return (
-      this.waiting.length >= SYNC_BATCH_BLOCKS || (pool !== undefined && this.waitingTxs >= pool.capacity)
-    );
+    return this.waiting.length >= SYNC_BATCH_BLOCKS || this.waitingTxs >= AHEAD_TXS;
   }
 
   onStatus(peerId: string, height: bigint): void {
@@ -142,7 +147,7 @@ export class BlockSync {
       ahead[this.turn] as string,
       encodePeerMessage({
         kind: "blocksRequest",
-        value: { fromHeight: from, max: SYNC_BATCH_BLOCKS },
+        value: { fromHeight: from, max: this.requestBlocks },
       }),
     );
   }
@@ -205,7 +210,11 @@ export class BlockSync {
       this.waitingTxs += block.txs.length;
       next++;
     }
-    if (blocks.length > 0) verify.add(blocks);
+    if (blocks.length > 0) {
+      verify.add(blocks);
+      const txsPerBlock = Math.max(1, blocks.reduce((n, b) => n + b.txs.length, 0) / blocks.length);
+      this.requestBlocks = Math.max(1, Math.min(SYNC_BATCH_BLOCKS, Math.floor(AHEAD_TXS / txsPerBlock)));
+    }
     this.maybeRequest();
     void this.drain();
   }
