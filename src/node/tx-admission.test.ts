@@ -98,16 +98,14 @@ describe("admission under a forged flood", () => {
 });
 
 describe("admission at the commit pace", () => {
-  it("refuses a client's transaction with MEMPOOL_FULL, unverified, once the pool holds the paced amount; a peer's relay still enters", async () => {
+  /** The node's own admission parts, with budgets that never run out. */
+  const admissionOf = () => {
     const budget = () => new VerifyBudget({ perSecond: 1_000, burst: 1_000, maxClients: 10 });
-    const deps = {
-      suite,
-      chain: node.chain,
-      mempool: node.mempool,
-      clientBudget: budget(),
-      peerBudget: budget(),
-      clientPoolLimit: () => node.mempool.size,
-    };
+    return { suite, chain: node.chain, mempool: node.mempool, clientBudget: budget(), peerBudget: budget() };
+  };
+
+  it("refuses a client's transaction with MEMPOOL_FULL, unverified, once the pool holds the paced amount; a peer's relay still enters", async () => {
+    const deps = { ...admissionOf(), clientPoolLimit: () => node.mempool.size };
     const before = node.mempool.size;
     const nonce = node.chain.accountNonce(addressOf(suite.hash, alice.publicKey.bytes)) + 1n;
     const client = { kind: "client", address: "10.0.0.3" } as const;
@@ -123,14 +121,7 @@ describe("admission at the commit pace", () => {
   });
 
   it("refuses a client's transaction past the pool's bound or this node's share before decoding it, unless it fills a gap", () => {
-    const budget = () => new VerifyBudget({ perSecond: 1_000, burst: 1_000, maxClients: 10 });
-    const base = {
-      suite,
-      chain: node.chain,
-      mempool: node.mempool,
-      clientBudget: budget(),
-      peerBudget: budget(),
-    };
+    const base = admissionOf();
     const client = { kind: "client", address: "10.0.0.4" } as const;
     const bobNonce = node.chain.accountNonce(addressOf(suite.hash, bob.publicKey.bytes));
     // Bob has nothing pending: a transaction cut short after its nonce is refused for want of
