@@ -115,7 +115,7 @@ export class CommitPace {
     if (intervals.length === 0 || this.lastCommitAtMs === undefined) return 500;
     const interval = intervals.reduce((a, b) => a + b, 0) / intervals.length;
     const due = this.lastCommitAtMs + interval - nowMs;
-    const wait = due < interval / 4 ? interval / 4 : due;
+    const wait = Math.max(due, interval / 4);
     return Math.round(Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, wait)));
   }
 }
