@@ -34,6 +34,14 @@ const PARTS = [
 /** Long parts, and analyses, that run only when named. */
 const ON_REQUEST = new Set(["scaling", "catchup", "footprint", "snapshot"]);
 
+/** `--node-config`: a JSON object of node config keys (the node's own schema checks them at start). */
+function nodeConfigOf(json: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(json);
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new Error(`--node-config must be a JSON object of config.json keys, got ${json}`);
+  return parsed as Record<string, unknown>;
+}
+
 /**
  * `npm run bench [-- PART ...] [--suites sm,ecdsa-p256] [--step-seconds N] [--storm-orders N]
  * [--scaling-orders 10000,1000000] [--catchup-blocks N] [--catchup-txs N] [--verify-workers N] [--footprint-orders N]
@@ -43,14 +51,6 @@ const ON_REQUEST = new Set(["scaling", "catchup", "footprint", "snapshot"]);
  * business workloads also as bench/out/report.json and report.html (throughput and latency
  * over time).
  */
-/** `--node-config`: a JSON object of node config keys (the node's own schema checks them at start). */
-function nodeConfigOf(json: string): Record<string, unknown> {
-  const parsed: unknown = JSON.parse(json);
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed))
-    throw new Error(`--node-config must be a JSON object of config.json keys, got ${json}`);
-  return parsed as Record<string, unknown>;
-}
-
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
