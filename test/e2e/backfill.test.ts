@@ -133,8 +133,10 @@ describe("backfill below a restored node's snapshot", () => {
     // "close", not "exit": by then every line it logged has been read from its pipes.
     const [, signal] = (await once(first, "close")) as [number | null, string | null];
     expect(signal).toBe("SIGKILL");
-    expect((logs.get(node2) as string[]).join("\n")).toContain("backfilled blocks");
-    // The answer written before is whole; the one being written is not there at all.
+    // The store, not the log, says the first answer was written: the node's logger writes
+    // asynchronously, so a line logged just before the self-inflicted SIGKILL can be lost (it
+    // was once in CI, on a loaded machine). The answer written before is whole; the one being
+    // written is not there at all.
     const store = ChainStore.openReadOnly(join(node2, "data"));
     try {
       expect(store.historyFrom()).toBe(SNAPSHOT - 31n);
