@@ -1,5 +1,5 @@
 import { type Database, open, type RootDatabase } from "lmdb";
-import { txResultCodec } from "../../src/app/events.js";
+import { encodeTxResults, txResultCodec } from "../../src/app/events.js";
 import { type BlockOutcome, executeBlock } from "../../src/app/executor.js";
 import { readValidators } from "../../src/app/governance/validator-set.js";
 import type { StateReader, StateWriteEntry } from "../../src/app/state.js";
@@ -107,6 +107,7 @@ export class SeedState {
     const { suite, genesis } = this.chain;
     const validators = readValidators(this.state).map(({ publicKey, power }) => ({ publicKey, power }));
     const validatorsHash = validatorSetHash(this.hash, validators);
+    const encodedResults = last.outcome.results.map((r) => encode(txResultCodec, r));
     const header: BlockHeader = {
       chainId: genesis.chainId,
       height: this.height,
@@ -114,10 +115,7 @@ export class SeedState {
       previousHash: new Uint8Array(32),
       lastCommitHash: lastCommitHash(suite, undefined),
       txRoot: merkleRoot(this.hash, last.txs),
-      resultsRoot: merkleRoot(
-        this.hash,
-        last.outcome.results.map((r) => encode(txResultCodec, r)),
-      ),
+      resultsRoot: merkleRoot(this.hash, encodedResults),
       stateRoot,
       proposer: this.key.publicKey.bytes,
       validatorSetHash: validatorsHash,
@@ -125,7 +123,14 @@ export class SeedState {
     };
     const hash = blockHash(suite, header);
     const block = { header, txs: last.txs, lastCommit: undefined, commit: undefined };
-    const prepared = { block, hash, outcome: last.outcome, stateNodes: new Map(), staleNodes: [] };
+    const prepared = {
+      block,
+      hash,
+      outcome: last.outcome,
+      stateNodes: new Map(),
+      staleNodes: [],
+      resultsBytes: encodeTxResults(encodedResults),
+    };
     const certified = this.chain.signCommit(prepared, [this.key], header.timeMs + 1n);
     this.store.restore(
       { height: this.height, blockHash: hash, blockBytes: encodeBlock(certified), stateRoot },
