@@ -22,23 +22,37 @@ import {
 import { VerifyAhead } from "./verify-ahead.js";
 import { decodePeerMessage } from "./wire.js";
 
-function setup() {
+/** A chain `height` blocks ahead and an empty one syncing from it (through `pool`, if given). */
+function setup(height = 5, pool?: VerifyPool) {
   const ahead = newChain();
-  growChain(ahead, 5);
+  growChain(ahead, height);
   const behind = newChain();
   growChain(behind, 0);
   const time = manualTime();
   const { network, sent } = recordingNetwork();
   const { refusals, refused } = refusalsFor(time.clock);
   const applied: bigint[] = [];
+  const groups: number[] = [];
   const sync = new BlockSync({
     chain: behind,
     network,
     clock: time.clock,
     refusals,
     onApplied: (blocks) => applied.push(...blocks.map(({ block }) => block.header.height)),
+    ...(pool === undefined
+      ? {}
+      : {
+          ahead: {
+            pool,
+            applied: (_: string, count: number) => groups.push(count),
+            running: () => true,
+            failed: (e: unknown) => {
+              throw e;
+            },
+          },
+        }),
   });
-  return { ahead, behind, time, sent, refused, applied, sync };
+  return { ahead, behind, time, sent, refused, applied, groups, sync };
 }
 
 const blocksOf = (chain: ReturnType<typeof newChain>, from: bigint, to: bigint) => {
@@ -117,31 +131,9 @@ describe("BlockSync", () => {
   });
 
   it("with a verification pool, asks for the next batch at once and applies the blocks in order as their checks come back", async () => {
-    const ahead = newChain();
-    growChain(ahead, 8);
-    const behind = newChain();
-    const time = manualTime();
-    const { network, sent } = recordingNetwork();
-    const { refusals, refused } = refusalsFor(time.clock);
-    const applied: bigint[] = [];
-    const groups: number[] = [];
     // The simulated suite is verified on the caller's thread: this case is about the order.
-    const pool = new VerifyPool({ suite: behind.suite, workers: 0 });
-    const sync = new BlockSync({
-      chain: behind,
-      network,
-      clock: time.clock,
-      refusals,
-      onApplied: (blocks) => applied.push(...blocks.map(({ block }) => block.header.height)),
-      ahead: {
-        pool,
-        applied: (_, count) => groups.push(count),
-        running: () => true,
-        failed: (e) => {
-          throw e;
-        },
-      },
-    });
+    const pool = new VerifyPool({ suite: newChain().suite, workers: 0 });
+    const { ahead, behind, sent, refused, applied, groups, sync } = setup(8, pool);
     const requests = () =>
       sent
         .map((s) => decodePeerMessage(s.data))
