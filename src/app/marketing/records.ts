@@ -9,6 +9,7 @@ import {
   list,
   oneOf,
   optional,
+  Reader,
   string,
   struct,
   u32,
@@ -168,7 +169,7 @@ export type Referral = CodecType<typeof referralCodec>;
  * being the basket's. Payment, shipping, delivery, receipt and cancellation address the basket;
  * a refund and a referral touch address one line. Each line has at most one referral.
  */
-export const orderCodec = struct({
+const orderHeadFields = {
   id: u64,
   basketId: u64,
   line: u32,
@@ -181,6 +182,11 @@ export const orderCodec = struct({
   /** The product's cost per unit when the order was created: profit is counted at it, as the price is. */
   unitCostFen: u64,
   status: oneOf(ORDER_STATUSES),
+};
+/** An order's fields up to its status, which an encoded order begins with. */
+const orderHeadCodec = struct(orderHeadFields);
+export const orderCodec = struct({
+  ...orderHeadFields,
   referralCode: optional(string(32)),
   marketer: optional(codeBytes),
   buyerCommitment: fixedBytes(32),
@@ -374,7 +380,7 @@ export const keys = {
   enterprises: () => mktKey("enterprises"),
   idempotency: (code: Uint8Array, key: string) => mktKey("idem/", toHex(code), "/", key),
   /** A marketer's net received on completed lines in `bucketDays` days of block time from day bucketDays x index. */
-  tierVolume: (org: string, code: Uint8Array, bucketDays: number, index: bigint) =>
+  tierVolume: (org: string, code: Uint8Array, bucketDays: number, index: bigint | "") =>
     mktKey("vol/", org, "/", toHex(code), "/", String(bucketDays), "/", String(index)),
   /** The commission a marketer earned under one policy id in one period window (the cap's use). */
   capUsed: (org: string, code: Uint8Array, policyId: string, periodDays: number, index: bigint) =>
@@ -493,6 +499,11 @@ export function readStatements(
 
 export function readOrder(state: StateReader, id: bigint): Order | undefined {
   return read(state, keys.order(id), orderCodec);
+}
+
+/** The status of an encoded order, read without decoding the rest of it. */
+export function orderStatusOf(bytes: Uint8Array): OrderStatus {
+  return orderHeadCodec.decode(new Reader(bytes)).status;
 }
 
 export function writeOrder(state: StateOverlay, order: Order): void {

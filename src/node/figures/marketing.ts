@@ -3,7 +3,7 @@ import {
   commissionCodec,
   listEnterprises,
   ORDER_STATUSES,
-  orderCodec,
+  orderStatusOf,
   readEscrow,
 } from "../../app/marketing/records.js";
 import type { StateReader, StateWriteEntry } from "../../app/state.js";
@@ -15,14 +15,17 @@ export const ORDER_PREFIX = text.encode("mkt/order/");
 export const COMMISSION_PREFIX = text.encode("mkt/commission/");
 
 function hasPrefix(key: Uint8Array, prefix: Uint8Array): boolean {
-  return key.length >= prefix.length && prefix.every((b, i) => key[i] === b);
+  // A loop, not every(): it runs twice for each of a block's thousands of writes.
+  if (key.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) if (key[i] !== prefix[i]) return false;
+  return true;
 }
 
 /** What one stored record adds to the counts: +1 per order state or commission part status. */
 function contribution(key: Uint8Array, value: Uint8Array | undefined): Array<["orders" | "parts", string]> {
   if (value === undefined) return [];
   // The order sequence key ("mkt/order-seq") does not match "mkt/order/".
-  if (hasPrefix(key, ORDER_PREFIX)) return [["orders", decode(orderCodec, value).status]];
+  if (hasPrefix(key, ORDER_PREFIX)) return [["orders", orderStatusOf(value)]];
   if (hasPrefix(key, COMMISSION_PREFIX))
     return decode(commissionCodec, value).parts.map((p) => ["parts", p.status] as ["parts", string]);
   return [];
