@@ -112,21 +112,7 @@ describe("a block's work bound", () => {
     const ids = c
       .block(Array.from({ length: baskets }, (_, b) => c.tx("zhao", basketOp(`o${b}`))))
       .results.map((r) => BigInt(attr(r.events[0]!, "basketId")!));
-    for (const [kind, reason] of [
-      ["confirmPayment", ""],
-      ["shipOrder", "shipped"],
-      ["confirmDelivery", "delivered"],
-    ] as const) {
-      const txs = ids.map((orderId, i) =>
-        c.tx(
-          "enterprise",
-          kind === "confirmPayment"
-            ? { kind, value: { idempotencyKey: `${kind}${i}`, orderId, amountReceivedFen: 1_600n } }
-            : { kind, value: { idempotencyKey: `${kind}${i}`, orderId, reason } },
-        ),
-      );
-      expect(c.block(txs).results.every((r) => r.code === "OK")).toBe(true);
-    }
+    c.payShipDeliver(ids, 1_600n);
     // At the due time, a block whose transactions use most of the work: fewer completions.
     c.timeMs += DAY_MS;
     const heavy = Array.from({ length: 40 }, (_, i) => c.tx("qian", basketOp(`h${i}`)));

@@ -137,21 +137,7 @@ describe("the due queue (a min-heap in state)", () => {
       }),
     );
     const ids = c.block(creates).results.map((r) => BigInt(attr(r.events[0]!, "basketId")!));
-    for (const [kind, reason] of [
-      ["confirmPayment", ""],
-      ["shipOrder", "shipped"],
-      ["confirmDelivery", "delivered"],
-    ] as const) {
-      const txs = ids.map((orderId, i) =>
-        c.tx(
-          "enterprise",
-          kind === "confirmPayment"
-            ? { kind, value: { idempotencyKey: `${kind}${i}`, orderId, amountReceivedFen: 1_600n } }
-            : { kind, value: { idempotencyKey: `${kind}${i}`, orderId, reason } },
-        ),
-      );
-      expect(c.block(txs).results.every((r) => r.code === "OK")).toBe(true);
-    }
+    c.payShipDeliver(ids, 1_600n);
     const completedIn = (events: { type: string }[]) =>
       events.filter((e) => e.type === "orderCompleted").length;
     expect(completedIn(c.advance(DAY_MS))).toBe(MAX_DUE_COMPLETIONS_PER_BLOCK);

@@ -228,6 +228,29 @@ export class MarketChain {
     return result;
   }
 
+  /**
+   * The enterprise confirms payment of each order (at `paidFen`), ships and delivers it, one
+   * block per step, each of them all OK: the orders then wait out their return windows.
+   */
+  payShipDeliver(orderIds: readonly bigint[], paidFen: bigint): void {
+    for (const [kind, reason] of [
+      ["confirmPayment", ""],
+      ["shipOrder", "shipped"],
+      ["confirmDelivery", "delivered"],
+    ] as const) {
+      const txs = orderIds.map((orderId, i) =>
+        this.tx(
+          "enterprise",
+          kind === "confirmPayment"
+            ? { kind, value: { idempotencyKey: `${kind}${i}`, orderId, amountReceivedFen: paidFen } }
+            : { kind, value: { idempotencyKey: `${kind}${i}`, orderId, reason } },
+        ),
+      );
+      const refused = this.block(txs).results.filter((r) => r.code !== "OK");
+      if (refused.length > 0) throw new Error(`${kind}: ${refused.map(describeResult).join("; ")}`);
+    }
+  }
+
   /** Lets block time pass: an empty block at now + ms. */
   advance(ms: bigint): AppEvent[] {
     this.timeMs += ms;
