@@ -4,7 +4,7 @@ import { InvalidBlockError } from "./errors.js";
 import { admitTx, executeBlock } from "./executor.js";
 import { MAX_BASKET_LINES } from "./marketing/operations.js";
 import { MAX_DUE_COMPLETIONS_PER_BLOCK } from "./marketing/orders.js";
-import { attr, CHAIN, DAY_MS, MarketChain, plainRules } from "./marketing/testkit.test-util.js";
+import { attr, CHAIN, DAY_MS, MarketChain, oneDayCatalogue } from "./marketing/testkit.test-util.js";
 import type { Operation } from "./operations/index.js";
 import { heaviestTxWork, TX_KIND_WORK, txWork } from "./tx-work.js";
 
@@ -13,35 +13,7 @@ const SKUS = Array.from({ length: MAX_BASKET_LINES }, (_, i) => `S${i}`);
 /** A chain with MAX_BASKET_LINES products (1-day return window) and a plain policy. */
 function shop(): MarketChain {
   const c = new MarketChain();
-  c.ok("enterprise", {
-    kind: "importBatch",
-    value: {
-      idempotencyKey: "p",
-      products: SKUS.map((sku) => ({
-        sku,
-        name: sku,
-        category: "",
-        priceFen: 100n,
-        costFen: 0n,
-        stock: 1_000_000n,
-        channels: ["online"],
-        serviceTerms: "",
-        returnWindowDays: 1,
-        status: "active" as const,
-      })),
-      marketers: [],
-    },
-  });
-  c.ok("enterprise", {
-    kind: "setRoyaltyPolicy",
-    value: {
-      idempotencyKey: "pol",
-      policyId: "std",
-      scopeKind: "enterprise",
-      scopeValue: "",
-      rules: plainRules(),
-    },
-  });
+  oneDayCatalogue(c, SKUS, 1_000_000n);
   return c;
 }
 

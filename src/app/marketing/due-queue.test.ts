@@ -5,7 +5,7 @@ import { toHex } from "../../ledger/bytes.js";
 import { StateOverlay } from "../state.js";
 import { completeDueOrders, dueAt, enqueueDue, MAX_DUE_COMPLETIONS_PER_BLOCK, popDue } from "./orders.js";
 import { readOrder } from "./records.js";
-import { attr, DAY_MS, MarketChain, plainRules } from "./testkit.test-util.js";
+import { attr, DAY_MS, MarketChain, oneDayCatalogue } from "./testkit.test-util.js";
 
 const hash = getSuite("ed25519").hash;
 
@@ -93,35 +93,7 @@ describe("the due queue (a min-heap in state)", () => {
   it(`completes at most ${MAX_DUE_COMPLETIONS_PER_BLOCK} orders per block and the rest in the next block`, () => {
     const c = new MarketChain();
     const skus = Array.from({ length: 16 }, (_, i) => `S${i}`);
-    c.ok("enterprise", {
-      kind: "importBatch",
-      value: {
-        idempotencyKey: "p",
-        products: skus.map((sku) => ({
-          sku,
-          name: sku,
-          category: "",
-          priceFen: 100n,
-          costFen: 0n,
-          stock: 1000n,
-          channels: ["online"],
-          serviceTerms: "",
-          returnWindowDays: 1,
-          status: "active",
-        })),
-        marketers: [],
-      },
-    });
-    c.ok("enterprise", {
-      kind: "setRoyaltyPolicy",
-      value: {
-        idempotencyKey: "pol",
-        policyId: "std",
-        scopeKind: "enterprise",
-        scopeValue: "",
-        rules: plainRules(),
-      },
-    });
+    oneDayCatalogue(c, skus, 1000n);
     const baskets = 19; // 19 x 16 = 304 lines
     const creates = Array.from({ length: baskets }, (_, b) =>
       c.tx("zhao", {

@@ -304,6 +304,18 @@ export const productRow = (sku: string, over: Partial<ProductInput> = {}): Produ
 });
 
 /**
+ * org1 lists `skus` (100 fen each, no cost, a 1-day return window) and sets one plain
+ * enterprise-wide policy: a catalogue whose orders all fall due a day after delivery.
+ */
+export function oneDayCatalogue(c: MarketChain, skus: readonly string[], stock: bigint): void {
+  const shop = new Shop(c);
+  const row = (sku: string) =>
+    productRow(sku, { category: "", priceFen: 100n, costFen: 0n, stock, returnWindowDays: 1 });
+  shop.roster(skus.map(row), []);
+  shop.policy("std", "enterprise", "", plainRules());
+}
+
+/**
  * The business steps of a story on a MarketChain for org1, each in its own block and each
  * required to succeed (`attempt` returns the result of one that may fail).
  */
