@@ -11,6 +11,19 @@ afterEach(() => {
 
 const text = new TextEncoder();
 
+function emptyBatch(height: bigint) {
+  return {
+    height,
+    blockHash: new Uint8Array(32).fill(Number(height)),
+    blockBytes: new Uint8Array([1]),
+    resultsBytes: new Uint8Array([2]),
+    txHashes: [],
+    stateWrites: [],
+    stateNodes: new Map<string, Uint8Array>(),
+    stateRoot: new Uint8Array(32),
+  };
+}
+
 describe("ChainStore", () => {
   it("commits heights in order only, and lists state under a prefix", async () => {
     const dir = mkdtempSync(join(tmpdir(), "mkl-store-"));
@@ -63,5 +76,44 @@ describe("ChainStore", () => {
     expect(store.getBlock(31n)?.[0]).toBe(31);
     expect(maps()).toBe(1);
     await store.close();
+  });
+
+  it("answers its head from memory only while it is the store's (a failed commit leaves it, a reader never caches)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mkl-store-"));
+    dirs.push(dir);
+    let crashes = 1;
+    const store = ChainStore.open(dir, {
+      fires: (point, at) => point === "crashMidCommit" && at === 2n && crashes-- > 0,
+    });
+    expect(store.head()).toBeUndefined();
+    store.commit(emptyBatch(0n));
+    expect(store.head()).toBe(0n);
+    const reader = ChainStore.openReadOnly(dir);
+    expect(reader.head()).toBe(0n);
+    store.commit(emptyBatch(1n));
+    // lmdb-js renews a reader's snapshot on the next turn of the event loop.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect([store.head(), reader.head()]).toEqual([1n, 1n]);
+    // The injected crash aborts the commit of 2: the head stays at 1, in memory and on disk.
+    expect(() => store.commit(emptyBatch(2n))).toThrow(/injected crash/);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect([store.head(), reader.head()]).toEqual([1n, 1n]);
+    // Commits together move the head once their transaction is through, or not at all.
+    expect(() =>
+      store.commitTogether(() => {
+        store.commit(emptyBatch(2n));
+        expect(store.head()).toBe(2n);
+        throw new Error("abort the shared transaction");
+      }),
+    ).toThrow(/abort/);
+    expect(store.head()).toBe(1n);
+    store.commitTogether(() => store.commit(emptyBatch(2n)));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect([store.head(), reader.head()]).toEqual([2n, 2n]);
+    await reader.close();
+    await store.close();
+    const reopened = ChainStore.open(dir);
+    expect(reopened.head()).toBe(2n);
+    await reopened.close();
   });
 });

@@ -130,6 +130,8 @@ export interface PruneProgress {
 }
 
 const HEAD_KEY = "head";
+/** ChainStore's cached head before it is read. */
+const UNREAD = Symbol("unread");
 /** Where a restored store's full history begins (historyFrom); absent once it holds the whole chain. */
 const HISTORY_KEY = "history-from";
 /** The oldest height whose root is whole: pruning deleted nodes that only older roots reach. */
@@ -237,8 +239,17 @@ export class ChainStore {
   /** Every pinned node (hex), read once at open: pruning asks for each node it deletes. */
   private readonly pinned = new Set<string>();
   private readonly staleIndex: boolean;
+  private readonly readOnly: boolean;
   /** How deep in commitTogether calls: inside, commits write into its transaction. */
   private together = 0;
+  /**
+   * The head as last read or committed, UNREAD until then: this process is the store's only
+   * writer, so it changes only with this process's commits and restores, which reset it.
+   * Admission, every peer message and every status read ask for it (an LMDB read and a decode
+   * each). Never cached by a read-only store (another process writes), nor inside a write
+   * transaction (it may yet abort).
+   */
+  private cachedHead: bigint | undefined | typeof UNREAD = UNREAD;
 
   private constructor(
     path: string,
@@ -246,6 +257,7 @@ export class ChainStore {
     readOnly = false,
     options: StoreOptions = {},
   ) {
+    this.readOnly = readOnly;
     // overlappingSync off: a commit returns only once it is flushed, so "committed" means durable.
     this.root = open({
       path,
@@ -282,14 +294,16 @@ export class ChainStore {
 
   /** The height of the last committed block, or undefined before genesis. */
   head(): bigint | undefined {
+    if (this.cachedHead !== UNREAD) return this.cachedHead;
     const bytes = this.meta.get(HEAD_KEY);
-    if (bytes === undefined) return undefined;
-    if (bytes.length !== 8)
+    if (bytes !== undefined && bytes.length !== 8)
       throw new StorageError(
         "STORE_RESTORE_INCOMPLETE",
         "a snapshot restore into this store did not finish: run mkl node restore again, or remove the data directory",
       );
-    return readHeight(bytes);
+    const head = bytes === undefined ? undefined : readHeight(bytes);
+    if (!this.readOnly && this.together === 0) this.cachedHead = head;
+    return head;
   }
 
   getBlock(height: bigint): Uint8Array | undefined {
@@ -538,6 +552,7 @@ export class ChainStore {
     const head = this.head();
     refuseHeightGap(head, batch.height);
     const key = heightKey(batch.height);
+    this.cachedHead = UNREAD;
     this.inTransaction(() => {
       // A store that begins with this commit records its pins from the start.
       if (head === undefined) this.meta.putSync(PINS_RECORDED_KEY, new Uint8Array([1]));
@@ -572,6 +587,8 @@ export class ChainStore {
       this.stateRoots.putSync(key, batch.stateRoot);
       this.meta.putSync(HEAD_KEY, key);
     });
+    // Durable now, unless commitTogether's transaction holds it (that one resets the head).
+    if (this.together === 0 && !this.readOnly) this.cachedHead = batch.height;
     if (batch.pinnedNodes !== undefined) for (const hash of batch.pinnedNodes) this.pinned.add(hash);
   }
 
@@ -591,6 +608,7 @@ export class ChainStore {
         `a snapshot restores into a new node only; this store is at height ${this.head()}`,
       );
     }
+    this.cachedHead = UNREAD;
     this.root.transactionSync(() => this.meta.putSync(HEAD_KEY, RESTORING));
     this.state.clearSync();
     for (const batch of state) {
@@ -607,6 +625,7 @@ export class ChainStore {
       this.meta.putSync(HISTORY_KEY, heightKey(snapshot.height + 1n));
       this.meta.putSync(HEAD_KEY, key);
     });
+    this.cachedHead = UNREAD;
   }
 
   /** Whether a restore began here and did not finish (its state is partial). */
@@ -626,6 +645,8 @@ export class ChainStore {
       this.root.transactionSync(commits);
     } finally {
       this.together--;
+      // Its commits moved the head, or aborted with it: read it again.
+      this.cachedHead = UNREAD;
     }
   }
 
