@@ -9,7 +9,7 @@ import type { KeyPair, Suite } from "../crypto/suite.js";
 import { bytesEqual, fromHex, toHex } from "../ledger/bytes.js";
 import type { SignedVote } from "../ledger/signed-vote.js";
 import { encodeSignedTx, signTx } from "../ledger/tx.js";
-import type { StatusJson } from "../sdk/wire/index.js";
+import type { MempoolJson, StatusJson } from "../sdk/wire/index.js";
 import { ChainStore } from "../storage/chain-store.js";
 import { HeadReads } from "./admission-reads.js";
 import { Chain, type CommittedBlock } from "./chain.js";
@@ -415,6 +415,16 @@ export class LedgerNode {
     }
   }
 
+  /** What the pool holds now (/v1/mempool, and the mempool part of /v1/status). */
+  mempoolView(): MempoolJson {
+    return {
+      txs: this.mempool.size,
+      runnable: this.mempool.runnable,
+      queued: this.mempool.queued,
+      bytes: this.mempool.bytes,
+    };
+  }
+
   /** What /v1/status answers: the node's state and every figure of /metrics. */
   async status(): Promise<StatusJson> {
     const latest = this.chain.latestHeader();
@@ -434,12 +444,7 @@ export class LedgerNode {
         power: v.power.toString(),
       })),
       peers: this.transport?.peers() ?? [],
-      mempool: {
-        txs: this.mempool.size,
-        runnable: this.mempool.runnable,
-        queued: this.mempool.queued,
-        bytes: this.mempool.bytes,
-      },
+      mempool: this.mempoolView(),
       crypto: {
         suite: this.suite.id,
         hash: this.suite.hashName,

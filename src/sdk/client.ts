@@ -17,6 +17,8 @@ import {
   expiringCertificatesSchema,
   type IdentityJson,
   identitySchema,
+  type MempoolJson,
+  mempoolSchema,
   type ProposalListJson,
   proposalListSchema,
   type StateJson,
@@ -98,6 +100,11 @@ export class MarketLedgerClient {
 
   status(): Promise<StatusJson> {
     return this.request(statusSchema, "GET", "/v1/status");
+  }
+
+  /** What the node's pool holds now: /v1/status's mempool part, without building its figures. */
+  mempool(): Promise<MempoolJson> {
+    return this.request(mempoolSchema, "GET", "/v1/mempool");
   }
 
   async submitTx(encodedTx: Uint8Array): Promise<string> {

@@ -266,6 +266,13 @@ describe("node API", () => {
   it("serves status, health, metrics and an OpenAPI document that covers every route", async () => {
     const status = await client.status();
     expect(status.chainId).toBe("api-test");
+    // The pool alone answers what status says of it (read again if a commit came between).
+    await until(
+      async () => JSON.stringify(await client.mempool()) === JSON.stringify((await client.status()).mempool),
+      10_000,
+      "/v1/mempool equal to the mempool of /v1/status",
+    );
+    expect(Object.keys(await client.mempool()).sort()).toEqual(["bytes", "queued", "runnable", "txs"]);
     expect(status.suite).toBe("sm");
     expect(status.crypto.backend).toBe("native");
     for (const probe of ["/livez", "/readyz", "/healthz"]) {

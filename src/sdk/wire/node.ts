@@ -49,6 +49,16 @@ export const figuresSchema = z
   .describe("every figure of /metrics by name: a number, or one sample per label set")
   .meta({ id: "Figures" });
 
+/** What a node's pool holds now. */
+export const mempoolSchema = z.object({
+  txs: z.number().int(),
+  /** Of those, runnable (every earlier nonce committed or pending) and queued (waiting for one). */
+  runnable: z.number().int(),
+  queued: z.number().int(),
+  bytes: z.number().int(),
+});
+export type MempoolJson = z.infer<typeof mempoolSchema>;
+
 export const statusSchema = z
   .object({
     chainId: z.string(),
@@ -60,13 +70,7 @@ export const statusSchema = z
     lastCommitSeconds: z.number().nullable(),
     validators: z.array(z.object({ name: z.string(), publicKey: hex, address: hex, power: decimal })),
     peers: z.array(peerSchema),
-    mempool: z.object({
-      txs: z.number().int(),
-      /** Of those, runnable (every earlier nonce committed or pending) and queued (waiting for one). */
-      runnable: z.number().int(),
-      queued: z.number().int(),
-      bytes: z.number().int(),
-    }),
+    mempool: mempoolSchema,
     crypto: z.object({
       suite: z.string(),
       hash: z.string(),
