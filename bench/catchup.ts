@@ -13,7 +13,13 @@ import { ChainStore } from "../src/storage/chain-store.js";
 import type { BenchRow } from "./table.js";
 import { CpuProfiles, type HotFunction } from "./workload/cpu-profile.js";
 import { initBenchNetwork, startBenchNode } from "./workload/fixture.js";
-import { cpuSecondsOf, type ProcessFigures, ProcessSampler, peakRssRow } from "./workload/proc-stats.js";
+import {
+  cpuSecondsOf,
+  type ProcessFigures,
+  ProcessSampler,
+  peakRssRow,
+  threadCpuSeconds,
+} from "./workload/proc-stats.js";
 import { LoadSigner } from "./workload/signer.js";
 import { transferParties } from "./workload/transfer.js";
 
@@ -83,6 +89,7 @@ export async function runCatchUpBench(suiteId: SuiteId, options: CatchUpOptions)
       seconds: (ended.at - started.at) / 1000,
       cpuSeconds: ended.cpuSeconds - started.cpuSeconds,
       mainThreadCpuSeconds: ended.mainThreadCpuSeconds - started.mainThreadCpuSeconds,
+      busiestOtherThreadCpuSeconds: busiestOtherThread(syncing.pid, started.threads, ended.threads),
     };
     rows = rowsOf(suiteId, options, replay, figures as ProcessFigures, builtMs);
   } finally {
@@ -99,14 +106,36 @@ interface Replay {
   readonly cpuSeconds: number;
   /** CPU time of its main thread (the event loop, which executes every block). */
   readonly mainThreadCpuSeconds: number;
+  /** CPU time of its busiest other thread (with verification workers, a worker). */
+  readonly busiestOtherThreadCpuSeconds: number;
 }
 
-function replayMark(pid: number): { at: number; cpuSeconds: number; mainThreadCpuSeconds: number } {
+interface ReplayMark {
+  readonly at: number;
+  readonly cpuSeconds: number;
+  readonly mainThreadCpuSeconds: number;
+  readonly threads: ReadonlyMap<number, number>;
+}
+
+function replayMark(pid: number): ReplayMark {
   return {
     at: performance.now(),
     cpuSeconds: cpuSecondsOf(pid) ?? 0,
     mainThreadCpuSeconds: cpuSecondsOf(pid, pid) ?? 0,
+    threads: threadCpuSeconds(pid),
   };
+}
+
+/** The most CPU time any thread but the main one used between two marks. */
+function busiestOtherThread(
+  pid: number,
+  started: ReadonlyMap<number, number>,
+  ended: ReadonlyMap<number, number>,
+): number {
+  let most = 0;
+  for (const [thread, seconds] of ended)
+    if (thread !== pid) most = Math.max(most, seconds - (started.get(thread) ?? 0));
+  return most;
 }
 
 /** Polls until `node` is at `height`; throws, naming the height it reached, if it exits or stalls. */
@@ -174,6 +203,22 @@ function rowsOf(
       name: `${label}: transactions replayed per CPU second of the syncing node (all threads)`,
       value: txs * perCpu(replay.cpuSeconds),
       unit: "tx/s",
+    },
+    {
+      name: `${label}: main-thread CPU time per block replayed`,
+      value: (replay.mainThreadCpuSeconds / options.blocks) * 1000,
+      unit: "ms",
+    },
+    {
+      name: `${label}: CPU time of its busiest other thread${options.verifyWorkers ? " (a verification worker)" : ""}, per transaction`,
+      value: (replay.busiestOtherThreadCpuSeconds / txs) * 1e6,
+      unit: "µs",
+    },
+    {
+      name: `${label}: CPU time of its other threads (GC, I/O), per transaction`,
+      value:
+        ((replay.cpuSeconds - replay.mainThreadCpuSeconds - replay.busiestOtherThreadCpuSeconds) / txs) * 1e6,
+      unit: "µs",
     },
     {
       // With verification workers on another core, the event loop is the replay's critical path.

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import type { BenchRow } from "../table.js";
 
 // Linux reports process CPU time in clock ticks; 100 per second on every platform Node supports here.
@@ -26,6 +26,22 @@ function cpuTicks(pid: number, thread?: number): number | undefined {
 export function cpuSecondsOf(pid: number, thread?: number): number | undefined {
   const ticks = cpuTicks(pid, thread);
   return ticks === undefined ? undefined : ticks / TICKS_PER_SECOND;
+}
+
+/** CPU seconds of each thread of a process so far, by thread id (empty once it is gone). */
+export function threadCpuSeconds(pid: number): Map<number, number> {
+  const threads = new Map<number, number>();
+  let ids: string[];
+  try {
+    ids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return threads;
+  }
+  for (const id of ids) {
+    const ticks = cpuTicks(pid, Number(id));
+    if (ticks !== undefined) threads.set(Number(id), ticks / TICKS_PER_SECOND);
+  }
+  return threads;
 }
 
 /** The kB fields of /proc/PID/status this sampler reads. */
