@@ -158,18 +158,20 @@ export class Reader {
     return this.buf[this.pos++]!;
   }
 
+  // u16 and u32 from the bytes themselves: most readers read no u64, and a DataView for each
+  // (a tree node, an account, a record) cost more than the reads.
   u16(): number {
     this.need(2);
-    const v = this.view.getUint16(this.pos);
+    const { buf, pos } = this;
     this.pos += 2;
-    return v;
+    return (buf[pos]! << 8) | buf[pos + 1]!;
   }
 
   u32(): number {
     this.need(4);
-    const v = this.view.getUint32(this.pos);
+    const { buf, pos } = this;
     this.pos += 4;
-    return v;
+    return ((buf[pos]! << 24) >>> 0) + ((buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!);
   }
 
   u64(): bigint {
