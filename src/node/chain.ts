@@ -387,6 +387,8 @@ export class Chain {
       stateRoot: certified.header.stateRoot,
     });
     this.lastBlockNodes = prepared.stateNodes;
+    // The block as stored is the new head: latestBlock() need not read and decode it again.
+    this.head = certified;
     this.observer.stage?.("fsync", (performance.now() - started) / 1000);
     afterCommit?.();
   }
