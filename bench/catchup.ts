@@ -5,7 +5,7 @@ import { getSuite } from "../src/crypto/index.js";
 import type { KeyPair, Suite, SuiteId } from "../src/crypto/suite.js";
 import { fromHex } from "../src/ledger/bytes.js";
 import { Chain } from "../src/node/chain.js";
-import { HOME_FILES, parseWith } from "../src/node/config.js";
+import { defaultVerifyWorkers, HOME_FILES, parseWith } from "../src/node/config.js";
 import { readKeyPairFile } from "../src/node/key-files.js";
 import { type NodeProcessInfo, stopChild } from "../src/ops/network-up.js";
 import { addressOfKey, MarketLedgerClient, transferOp } from "../src/sdk/index.js";
@@ -40,7 +40,7 @@ export interface CatchUpOptions {
   readonly live?: { readonly txPerSecond: number; readonly blockIntervalMs: number };
   /** Profile the syncing node's CPU (its top functions by self time come back as `hot`). */
   readonly cpuProfile?: boolean;
-  /** The syncing node's `verifyWorkers` (0: its event loop verifies every signature). */
+  /** The syncing node's `verifyWorkers` (0: its event loop verifies every signature; unset: the node's default). */
   readonly verifyWorkers?: number;
 }
 
@@ -71,7 +71,8 @@ export async function runCatchUpBench(suiteId: SuiteId, options: CatchUpOptions)
     const behind = others.pop() as string;
     const configPath = join(behind, "config.json");
     const config = JSON.parse(readFileSync(configPath, "utf8"));
-    writeFileSync(configPath, JSON.stringify({ ...config, verifyWorkers: options.verifyWorkers ?? 0 }));
+    const workers = options.verifyWorkers === undefined ? {} : { verifyWorkers: options.verifyWorkers };
+    writeFileSync(configPath, JSON.stringify({ ...config, ...workers }));
     for (const home of others) cpSync(join(first, "data"), join(home, "data"), { recursive: true });
     for (const home of [first, ...others]) nodes.push(startBenchNode(home));
     await Promise.all(nodes.map((n) => n.apiUrl));
@@ -172,7 +173,8 @@ function rowsOf(
   syncing: ProcessFigures,
   builtMs: number,
 ): BenchRow[] {
-  const workers = options.verifyWorkers ? ` (${options.verifyWorkers} verification workers)` : "";
+  const verifyWorkers = options.verifyWorkers ?? defaultVerifyWorkers();
+  const workers = ` (${verifyWorkers} verification worker${verifyWorkers === 1 ? "" : "s"})`;
   const label = `catch-up ${suiteId}, an empty node${workers} syncs ${options.blocks} blocks of ${options.txsPerBlock} transfers`;
   const txs = options.blocks * options.txsPerBlock;
   const blocksPerS = options.blocks / replay.seconds;
@@ -210,7 +212,7 @@ function rowsOf(
       unit: "ms",
     },
     {
-      name: `${label}: CPU time of its busiest other thread${options.verifyWorkers ? " (a verification worker)" : ""}, per transaction`,
+      name: `${label}: CPU time of its busiest other thread${verifyWorkers > 0 ? " (a verification worker)" : ""}, per transaction`,
       value: (replay.busiestOtherThreadCpuSeconds / txs) * 1e6,
       unit: "µs",
     },

@@ -65,8 +65,8 @@ async function main(): Promise<void> {
       "scaling-orders": { type: "string", default: "10000,1000000" },
       "catchup-blocks": { type: "string", default: "50000" },
       "catchup-txs": { type: "string", default: "8" },
-      // The syncing node's verification worker threads in `catchup`.
-      "verify-workers": { type: "string", default: "0" },
+      // The syncing node's verification worker threads in `catchup` (by default the node's own).
+      "verify-workers": { type: "string" },
       "footprint-orders": { type: "string", default: "2000" },
       "footprint-block-txs": { type: "string", default: "300" },
       "footprint-keep-heights": { type: "string" },
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     const run = await runCatchUpBench(suite, {
       blocks: Number(values["catchup-blocks"]),
       txsPerBlock: Number(values["catchup-txs"]),
-      verifyWorkers: Number(values["verify-workers"]),
+      ...(values["verify-workers"] === undefined ? {} : { verifyWorkers: Number(values["verify-workers"]) }),
       ...(live ? { live: { txPerSecond: live.committedTps, blockIntervalMs: live.blockIntervalMs } } : {}),
       cpuProfile: values["cpu-prof"],
     });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { loadNodeConfig } from "./config.js";
+import { defaultVerifyWorkers, loadNodeConfig } from "./config.js";
 
 const homes: string[] = [];
 afterEach(() => {
@@ -55,6 +55,13 @@ describe("config.json", () => {
     expect(refusal({ peers: [{ id: "ab", host: "h", port: 0 }] })).toMatch(/peers\.0\.port: must be 1-65535/);
     expect(refusal({}, { MKL_API_PORT: "http" })).toMatch(/MKL_API_PORT/);
     expect(refusal({}, { MKL_API_PORT: "99999" })).toMatch(/MKL_API_PORT/);
+  });
+
+  it("runs a verification worker per core beside the event loop's, at most 2, unless told otherwise", () => {
+    expect([1, 2, 3, 16].map((cores) => defaultVerifyWorkers(cores))).toEqual([0, 1, 2, 2]);
+    expect(loadNodeConfig(homeWith({}), {}).verifyWorkers).toBe(defaultVerifyWorkers());
+    expect(loadNodeConfig(homeWith({ verifyWorkers: 0 }), {}).verifyWorkers).toBe(0);
+    expect(refusal({ verifyWorkers: -1 })).toMatch(/verifyWorkers/);
   });
 
   it("takes the heap growth as a whole percent from 0 (V8's own) to 1,000, 30 by default", () => {

@@ -1,9 +1,20 @@
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { LedgerError } from "../errors.js";
 import { readJsonFile } from "./files.js";
 import { DEFAULT_HEAP_GROWTH_PERCENT } from "./heap-growth.js";
 import { DEFAULT_KEEP_HEIGHTS, DEFAULT_PRUNE_BATCH_NODES } from "./state-pruner.js";
+
+/**
+ * Verification workers by default: the cores Node may use beside the event loop's, at most 2.
+ * Catching up, the event loop executes ~75-95 µs of CPU per transfer and a worker checks its
+ * signature in ~80-100 µs, so one worker about keeps pace and a second leaves the event loop
+ * the bound; a third adds nothing. On one core, none (a thread there only adds copies).
+ */
+export function defaultVerifyWorkers(cores = availableParallelism()): number {
+  return Math.max(0, Math.min(2, cores - 1));
+}
 
 /**
  * Node options (not protocol parameters, which live in the genesis file): where to listen,
@@ -124,10 +135,11 @@ export const nodeConfigSchema = z.strictObject({
   batchDelayMs: z.number().int().min(0).max(10_000).default(10),
   /**
    * Worker threads that verify signatures off the event loop (today: a synced batch of blocks,
-   * while catching up); 0 verifies them inline. Default 0: four validators sharing two cores
-   * (the bench, a test network) have no idle core to give them, and each thread costs memory.
+   * while catching up); 0 verifies them inline. They start with a node's first large synced
+   * batch and end when idle, so a node that is not catching up runs none. Default:
+   * defaultVerifyWorkers().
    */
-  verifyWorkers: z.number().int().min(0).max(64).default(0),
+  verifyWorkers: z.number().int().min(0).max(64).default(defaultVerifyWorkers),
   /**
    * How far the JavaScript heap may grow past the live set before the next full collection, in
    * percent (0: V8's own choice, up to 300 % here); applied when `mkl node start` starts.

@@ -77,7 +77,7 @@ export class LedgerNode {
   private readonly pace: CommitPace;
   /** An equal part of the validators' (1 / their number): the least share of the pace a node keeps. */
   private minPaceShare: number;
-  /** Signature verification on worker threads (config.verifyWorkers; none by default). */
+  /** Signature verification on worker threads while catching up (config.verifyWorkers). */
   private readonly verifyPool: VerifyPool;
 
   private constructor(

@@ -210,7 +210,13 @@ describe("BlockSync", () => {
     // VerifyAhead needs only the chain's suite and its record of verified transactions.
     const chain = { suite: p256, verifiedTxs: new VerifiedTxs() } as unknown as Chain;
     const where: string[] = [];
-    const pool = new VerifyPool({ suite: p256, workers: 1, minBatch: 1, onVerified: (w) => where.push(w) });
+    const pool = new VerifyPool({
+      suite: p256,
+      workers: 1,
+      minBatch: 1,
+      startBatch: 1,
+      onVerified: (w) => where.push(w),
+    });
     let checked = 0;
     const ahead = new VerifyAhead(
       chain,

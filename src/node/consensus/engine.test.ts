@@ -247,6 +247,7 @@ describe("BFT engine over four validators", () => {
       suite,
       workers: 1,
       minBatch: 1,
+      startBatch: 1,
       onVerified: (where, n) => (checked[where] += n),
     });
     const back = restart(victim, pool);

@@ -169,7 +169,7 @@ export class BftEngine {
       ...options,
       refusals: this.refusals,
       onApplied: (applied) => this.afterCommit(applied),
-      ...(pool === undefined || pool.workers === 0
+      ...(pool === undefined || pool.maxWorkers === 0
         ? {}
         : {
             ahead: {

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { getSuite } from "../../crypto/index.js";
 import type { Faults } from "../../faults.js";
+import { until } from "../../until.test-util.js";
 import { packChecks, type SignatureCheck, unpackChecks } from "./checks.js";
 import { VerifyPool, type VerifyPoolFault } from "./pool.js";
 
@@ -31,7 +32,7 @@ function crashes(times: number): Faults<VerifyPoolFault> {
 
 const pools: VerifyPool[] = [];
 function pool(options: Omit<ConstructorParameters<typeof VerifyPool>[0], "suite">): VerifyPool {
-  const made = new VerifyPool({ suite, ...options });
+  const made = new VerifyPool({ suite, startBatch: 1, ...options });
   pools.push(made);
   return made;
 }
@@ -87,6 +88,20 @@ describe("the verification pool", () => {
     const [first, second, small] = await Promise.all([p.verify(cs), p.verify(cs), p.verify(checks(3))]);
     expect([first, second, small]).toEqual([expected(cs), expected(cs), expected(checks(3))]);
     expect(where.sort()).toEqual(["inline", "inline", "worker"]);
+  });
+
+  it("starts its workers with the first large batch and ends them once idle; the next one starts them again", async () => {
+    const where: string[] = [];
+    const p = pool({ workers: 1, idleMs: 20, startBatch: 30, onVerified: (w) => where.push(w) });
+    expect([p.workers, p.maxWorkers]).toEqual([0, 1]);
+    expect(await p.verify(checks(20))).toEqual(expected(checks(20))); // below startBatch: no thread for it
+    expect(p.workers).toBe(0);
+    const cs = checks(40);
+    expect(await p.verify(cs)).toEqual(expected(cs));
+    expect(where).toEqual(["inline", "worker"]);
+    await until(() => p.workers === 0);
+    expect(await p.verify(cs)).toEqual(expected(cs));
+    expect(where).toEqual(["inline", "worker", "worker"]);
   });
 
   it("on close, answers the batches in flight, then ends its workers and verifies inline", async () => {

@@ -14,12 +14,22 @@ export type VerifyPoolFault = "workerCrash";
 
 export interface VerifyPoolOptions {
   readonly suite: Suite;
-  /** Worker threads; 0 verifies every check on the caller's thread (the node's event loop). */
+  /**
+   * Worker threads at most; 0 verifies every check on the caller's thread (the node's event
+   * loop). They start with the first batch of `startBatch` checks and end after `idleMs` without one.
+   */
   readonly workers: number;
+  /** A worker given no batch for this long ends (a node that caught up holds no idle threads). */
+  readonly idleMs?: number;
   /** Most checks the workers hold at once; beyond it the caller's thread verifies (backpressure). */
   readonly maxPendingChecks?: number;
   /** Batches smaller than this are verified on the caller's thread: the trip costs more. */
   readonly minBatch?: number;
+  /**
+   * A batch this large starts the workers not running (a smaller one goes to those running, or
+   * inline): a node a few blocks behind starts no thread, one catching up does at once.
+   */
+  readonly startBatch?: number;
   readonly log?: Logger;
   readonly faults?: Faults<VerifyPoolFault>;
   /** Told of each check verified, and where (a metric). */
@@ -37,14 +47,19 @@ interface Job {
 }
 
 interface Slot {
+  /** Undefined before the first batch, once idle long enough, and once given up. */
   worker: Worker | undefined;
   readonly jobs: Map<number, Job>;
   /** Deaths since the slot's worker last answered: a worker that cannot start is given up. */
   failures: number;
+  /** Ends the idle worker (set while it has no job). */
+  idleTimer: NodeJS.Timeout | undefined;
 }
 
 const DEFAULT_MAX_PENDING = 65_536;
 const DEFAULT_MIN_BATCH = 8;
+const DEFAULT_IDLE_MS = 30_000;
+const DEFAULT_START_BATCH = 256;
 /** A slot whose worker died this many times in a row without answering verifies inline from then on. */
 const MAX_FAILURES = 3;
 
@@ -64,7 +79,8 @@ const WORKER_SOURCE = FROM_SOURCE
  * verification is a pure function of the bytes; only where the work runs changes.
  *
  * Bounded: at most `maxPendingChecks` in the workers, beyond which the caller verifies inline (so
- * load never queues without limit). A worker that dies is replaced and its batches are sent
+ * load never queues without limit). Workers start with the first large batch and end when idle
+ * (each holds 15-20 MB of memory, and only a node catching up sends them work). A worker that dies is replaced and its batches are sent
  * again, once; a batch that kills two workers, and every batch after a slot gave up, is verified
  * inline. close() waits for the batches in flight, then ends the workers.
  */
@@ -72,6 +88,7 @@ export class VerifyPool {
   private readonly slots: Slot[] = [];
   private readonly maxPending: number;
   private readonly minBatch: number;
+  private readonly startBatch: number;
   private readonly faults: Faults<VerifyPoolFault>;
   private pending = 0;
   private nextId = 0;
@@ -81,20 +98,23 @@ export class VerifyPool {
   constructor(private readonly options: VerifyPoolOptions) {
     this.maxPending = options.maxPendingChecks ?? DEFAULT_MAX_PENDING;
     this.minBatch = options.minBatch ?? DEFAULT_MIN_BATCH;
+    this.startBatch = options.startBatch ?? DEFAULT_START_BATCH;
     this.faults = options.faults ?? noFaults();
     // A worker verifies with getSuite(id): any other suite object (a test's simulated one) could
     // answer differently, so it is verified inline, where the answers are its own.
     const workers = getSuite(options.suite.id) === options.suite ? options.workers : 0;
-    for (let i = 0; i < workers; i++) {
-      const slot: Slot = { worker: undefined, jobs: new Map(), failures: 0 };
-      this.slots.push(slot);
-      this.spawn(slot);
-    }
+    for (let i = 0; i < workers; i++)
+      this.slots.push({ worker: undefined, jobs: new Map(), failures: 0, idleTimer: undefined });
   }
 
   /** Worker threads alive now. */
   get workers(): number {
     return this.slots.filter((s) => s.worker !== undefined).length;
+  }
+
+  /** Worker threads it may run (0: it verifies on the caller's thread). */
+  get maxWorkers(): number {
+    return this.slots.length;
   }
 
   /** Checks the workers hold now. */
@@ -117,6 +137,9 @@ export class VerifyPool {
 
   /** Verifies `checks`, in the workers where they have room; the answers in the checks' order. */
   async verify(checks: readonly SignatureCheck[]): Promise<boolean[]> {
+    if (!this.closing && checks.length >= Math.max(this.minBatch, this.startBatch))
+      for (const slot of this.slots)
+        if (slot.worker === undefined && slot.failures < MAX_FAILURES) this.spawn(slot);
     const live = this.slots.filter((s) => s.worker !== undefined);
     if (
       live.length === 0 ||
@@ -140,7 +163,10 @@ export class VerifyPool {
     this.closing = true;
     if (this.pending > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     const workers = this.slots.map((s) => s.worker).filter((w) => w !== undefined);
-    for (const slot of this.slots) slot.worker = undefined;
+    for (const slot of this.slots) {
+      clearTimeout(slot.idleTimer);
+      slot.worker = undefined;
+    }
     await Promise.all(workers.map((w) => w.terminate()));
   }
 
@@ -159,6 +185,8 @@ export class VerifyPool {
       return;
     }
     job.attempts++;
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
     slot.jobs.set(job.id, job);
     if (slot.jobs.size === 1) worker.ref(); // busy: keep the process alive for the answer
     const packed = packChecks(job.checks);
@@ -185,6 +213,7 @@ export class VerifyPool {
     worker.on("message", (answer: VerifyAnswer) => this.answered(slot, answer));
     worker.on("error", (error) => this.died(slot, worker, error.message));
     worker.on("exit", (code) => this.died(slot, worker, `exit code ${code}`));
+    this.endWhenIdle(slot); // until its first job
   }
 
   private answered(slot: Slot, answer: VerifyAnswer): void {
@@ -192,12 +221,28 @@ export class VerifyPool {
     if (job === undefined) return;
     slot.jobs.delete(answer.id);
     slot.failures = 0;
-    if (slot.jobs.size === 0) slot.worker?.unref();
+    if (slot.jobs.size === 0) {
+      slot.worker?.unref();
+      this.endWhenIdle(slot);
+    }
     this.options.onVerified?.("worker", job.checks.length);
     this.finish(
       job,
       Array.from(answer.valid, (v) => v === 1),
     );
+  }
+
+  /** Ends the slot's worker if no job comes for idleMs; a later batch starts another. */
+  private endWhenIdle(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
+    slot.idleTimer = setTimeout(() => {
+      slot.idleTimer = undefined;
+      const worker = slot.worker;
+      if (worker === undefined || slot.jobs.size > 0) return;
+      slot.worker = undefined; // its exit is then no death (died() ignores it)
+      void worker.terminate();
+    }, this.options.idleMs ?? DEFAULT_IDLE_MS);
+    slot.idleTimer.unref();
   }
 
   /** A worker died ('error' then 'exit', or 'exit' alone): replace it and send its batches again. */
