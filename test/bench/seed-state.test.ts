@@ -102,10 +102,12 @@ describe("SeedState (the scaling bench's pre-seed)", () => {
     expect(entries(seeded.store)).toEqual(entries(committed.store));
     expect(seeded.chain.latestHeader().timeMs).toBe(committed.chain.latestHeader().timeMs);
 
-    // The next block, on each: the restored tree holds every node its update reads.
-    const next = [transfer(suite, alice, 120n, 999, 5n)];
+    // The next block, on each, pays every account again (and one new): its update reads every
+    // account's path, so the restored tree must hold each node of them.
+    const next = Array.from({ length: 121 }, (_, i) => transfer(suite, alice, 120n + BigInt(i), i, 1n));
     commitBlock(committed.chain, validator, next);
     commitBlock(seeded.chain, validator, next);
+    expect(seeded.chain.resultsAt(head + 1n)?.map((r) => r.code)).toEqual(next.map(() => "OK"));
     expect(toHex(seeded.chain.latestHeader().stateRoot)).toBe(
       toHex(committed.chain.latestHeader().stateRoot),
     );
