@@ -3,6 +3,7 @@ import type { SuiteId } from "../src/crypto/suite.js";
 import type { BenchRow } from "./table.js";
 import { LocalChain } from "./workload/local-chain.js";
 import { MarketingWorkload, marketingParties, seedMarketing } from "./workload/marketing.js";
+import type { SeedState } from "./workload/seed-state.js";
 import { LoadSigner } from "./workload/signer.js";
 
 const SEED_CHUNK = 20_000;
@@ -13,12 +14,22 @@ interface StateSizeRun {
   /** The mix's transactions per second of block work (wall), and per CPU second. */
   readonly tps: number;
   readonly txsPerCpuS: number;
-  /** CPU ms per transaction of the mix in block work, and of it in the commit (see LocalChain.blocks). */
+  /**
+   * CPU ms per transaction of the mix in block work, and of it: the execution and the state
+   * tree's update (their CPU apart from the commit, split as the chain's stages split their wall
+   * time), and the commit (CPU, see LocalChain.blocks).
+   */
   readonly cpuMsPerTx: number;
+  readonly executeCpuMsPerTx: number;
+  readonly treeCpuMsPerTx: number;
   readonly commitCpuMsPerTx: number;
-  /** Pre-seeding: wall and CPU seconds. */
+  /** Tree nodes read from the store, and new tree nodes written, per transaction. */
+  readonly nodeReadsPerTx: number;
+  readonly newNodesPerTx: number;
+  /** Pre-seeding: wall and CPU seconds, and where its CPU went (SeedState.figures). */
   readonly seedS: number;
   readonly seedCpuS: number;
+  readonly seed: SeedState["figures"];
 }
 
 /** Marketing execution throughput (tx/s of the business mix) on a local chain holding `orders` orders already. */
@@ -48,7 +59,7 @@ async function mixAtStateSize(
     }
     if (seeder.failures.size > 0)
       throw new Error(`scaling bench: seeding failures ${[...seeder.failures].join(" ")}`);
-    await local.finishSeeding();
+    const seed = await local.finishSeeding();
     const seedS = (performance.now() - seedStarted) / 1000;
     const { user, system } = process.cpuUsage(seedCpu);
     signer.signing = true;
@@ -63,15 +74,24 @@ async function mixAtStateSize(
     await local.drained();
     if (mix.failures.size > 0) throw new Error(`scaling bench: failures ${[...mix.failures].join(" ")}`);
     const measured = local.blocks.slice(before);
-    const txs = measured.reduce((a, b) => a + b.txs, 0);
-    const cpuMs = measured.reduce((a, b) => a + b.cpuMs, 0);
+    const sum = (figure: (block: (typeof measured)[number]) => number) =>
+      measured.reduce((a, b) => a + figure(b), 0);
+    const txs = sum((b) => b.txs);
+    const cpuMs = sum((b) => b.cpuMs);
+    const commitCpuMs = sum((b) => b.commitCpuMs);
+    const executeShare = sum((b) => b.executeMs) / sum((b) => b.executeMs + b.treeMs);
     return {
-      tps: (txs * 1000) / measured.reduce((a, b) => a + b.ms, 0),
+      tps: (txs * 1000) / sum((b) => b.ms),
       txsPerCpuS: (txs * 1000) / cpuMs,
       cpuMsPerTx: cpuMs / txs,
-      commitCpuMsPerTx: measured.reduce((a, b) => a + b.commitCpuMs, 0) / txs,
+      executeCpuMsPerTx: ((cpuMs - commitCpuMs) * executeShare) / txs,
+      treeCpuMsPerTx: ((cpuMs - commitCpuMs) * (1 - executeShare)) / txs,
+      commitCpuMsPerTx: commitCpuMs / txs,
+      nodeReadsPerTx: sum((b) => b.nodeReads) / txs,
+      newNodesPerTx: sum((b) => b.newNodes) / txs,
       seedS,
       seedCpuS: (user + system) / 1e6,
+      seed,
     };
   } finally {
     await local.close();
@@ -98,9 +118,22 @@ export async function runScalingBench(
     base ??= run;
     const label = `execution only, one core, ${suiteId} marketing mix with ${size.toLocaleString("en-US")} baskets in state`;
     const limit = `>= 0.8 x at ${sizes[0]?.toLocaleString("en-US")}`;
+    const { seed } = run;
+    const seedLabel =
+      `pre-seeded in ${Math.round(run.seedS)} s, ${Math.round(run.seedCpuS)} CPU s: execution ` +
+      `${Math.round(seed.executeMs / 1000)}, scratch writes ${Math.round(seed.flushMs / 1000)}, tree ` +
+      `${Math.round(seed.treeMs / 1000)}, restore ${Math.round(seed.restoreMs / 1000)}; ` +
+      `${seed.entries.toLocaleString("en-US")} entries, ${seed.nodes.toLocaleString("en-US")} tree nodes`;
+    const versus = (value: number, reference: number, unit: string, name: string): BenchRow => ({
+      name: `${label}: ${name}`,
+      value,
+      unit,
+      reference,
+      ratio: value / reference,
+    });
     rows.push(
       {
-        name: `${label} (pre-seeded in ${Math.round(run.seedS)} s, ${Math.round(run.seedCpuS)} CPU s)`,
+        name: `${label} (${seedLabel})`,
         value: run.tps,
         unit: "tx/s",
         reference: base.tps,
@@ -115,21 +148,23 @@ export async function runScalingBench(
         limit,
         ratio: run.txsPerCpuS / base.txsPerCpuS,
       },
-      // Where the growth is: the commit writes every new tree node under its hash, a random key.
-      {
-        name: `${label}: CPU per tx, execution and state tree`,
-        value: (run.cpuMsPerTx - run.commitCpuMsPerTx) * 1000,
-        unit: "µs",
-        reference: (base.cpuMsPerTx - base.commitCpuMsPerTx) * 1000,
-        ratio: (run.cpuMsPerTx - run.commitCpuMsPerTx) / (base.cpuMsPerTx - base.commitCpuMsPerTx),
-      },
-      {
-        name: `${label}: CPU per tx, commit (LMDB transaction with the tree's new nodes)`,
-        value: run.commitCpuMsPerTx * 1000,
-        unit: "µs",
-        reference: base.commitCpuMsPerTx * 1000,
-        ratio: run.commitCpuMsPerTx / base.commitCpuMsPerTx,
-      },
+      // Where the growth is: the executor, the tree's update (paths grow with log2 of the
+      // state), or the commit (one LMDB transaction with every new tree node).
+      versus(run.executeCpuMsPerTx * 1000, base.executeCpuMsPerTx * 1000, "µs", "CPU per tx, execution"),
+      versus(
+        run.treeCpuMsPerTx * 1000,
+        base.treeCpuMsPerTx * 1000,
+        "µs",
+        "CPU per tx, state tree update (split from execution by the stages' wall time)",
+      ),
+      versus(
+        run.commitCpuMsPerTx * 1000,
+        base.commitCpuMsPerTx * 1000,
+        "µs",
+        "CPU per tx, commit (LMDB transaction with the tree's new nodes)",
+      ),
+      versus(run.nodeReadsPerTx, base.nodeReadsPerTx, "nodes", "tree nodes read from the store per tx"),
+      versus(run.newNodesPerTx, base.newNodesPerTx, "nodes", "new tree nodes per tx"),
     );
   }
   return rows;

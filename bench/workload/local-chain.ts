@@ -42,11 +42,19 @@ export class LocalChain implements TxSink, CommitSource {
     ms: number;
     cpuMs: number;
     commitCpuMs: number;
+    /** Wall milliseconds of the block's execution and of its state-tree update (the chain's stages). */
+    executeMs: number;
+    treeMs: number;
+    /** Tree nodes the block read from the store (not the last block's, which the chain holds), and wrote. */
+    nodeReads: number;
+    newNodes: number;
     txs: number;
     completions: number;
     work: number;
   }[] = [];
   private lastCommitCpuMs = 0;
+  /** The chain's stages and the store's node reads in the block under way. */
+  private readonly current = { executeMs: 0, treeMs: 0, nodeReads: 0, newNodes: 0 };
   /** The node's pruning job, as the node runs it after each commit (off the commit path). */
   private readonly pruner: StatePruner;
   /** What the pruner did: batches, nodes deleted, and their wall milliseconds (not in the blocks' figures). */
@@ -61,6 +69,23 @@ export class LocalChain implements TxSink, CommitSource {
     /** Most transactions per block (pre-seeding may raise it: bigger blocks share the tree's upper levels). */
     public blockTxs: number,
   ) {
+    const { chain } = node;
+    const observer = chain.observer;
+    chain.observer = {
+      ...observer,
+      stage: (stage, seconds) => {
+        observer.stage?.(stage, seconds);
+        if (stage === "execute") this.current.executeMs += seconds * 1000;
+        else if (stage === "stateTree") this.current.treeMs += seconds * 1000;
+      },
+    };
+    // Counted where the chain reads a node that is not among the last block's.
+    const store = this.store;
+    const getStateNode = store.getStateNode.bind(store);
+    store.getStateNode = (...args: Parameters<ChainStore["getStateNode"]>) => {
+      this.current.nodeReads++;
+      return getStateNode(...args);
+    };
     this.pruner = new StatePruner(
       this.store,
       node.config.statePruning,
@@ -175,6 +200,7 @@ export class LocalChain implements TxSink, CommitSource {
   }
 
   private commitBlock(candidates: QueuedTx[]): void {
+    Object.assign(this.current, { executeMs: 0, treeMs: 0, nodeReads: 0, newNodes: 0 });
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const bytes = candidates.map((t) => t.bytes);
@@ -191,6 +217,7 @@ export class LocalChain implements TxSink, CommitSource {
       ms,
       cpuMs: (cpu.user + cpu.system) / 1000,
       commitCpuMs: this.seed === undefined ? this.lastCommitCpuMs : 0,
+      ...this.current,
       txs: txs.length,
       completions,
       work: work === undefined ? 0 : blockWorkTotal(work),
@@ -215,6 +242,7 @@ export class LocalChain implements TxSink, CommitSource {
     const { chain, key } = this.node;
     const timeMs = chain.nextBlockTime(chain.latestBlock().commit) as bigint;
     const prepared = chain.prepareBlock(txs, timeMs, key.publicKey.bytes, undefined, { fill: true });
+    this.current.newNodes = prepared.stateNodes.size;
     const certified = chain.signCommit(prepared, [key], timeMs + 1n);
     const before = process.cpuUsage();
     chain.commit(prepared, certified);
@@ -231,13 +259,15 @@ export class LocalChain implements TxSink, CommitSource {
     this.seed = new SeedState(this.node.chain, this.store, this.node.key, join(this.root, "seed"));
   }
 
-  async finishSeeding(): Promise<void> {
+  /** Builds the seeded state's tree and restores the store to it; where the seed's CPU went. */
+  async finishSeeding(): Promise<SeedState["figures"]> {
     await this.drained();
     const seed = this.seed;
     if (seed === undefined) throw new Error("local chain: not seeding");
     this.seed = undefined;
     try {
       seed.finish();
+      return seed.figures;
     } finally {
       await seed.close();
     }
