@@ -1,5 +1,4 @@
 import type { StateReader } from "../app/state.js";
-import { toHex } from "../ledger/bytes.js";
 
 /**
  * Committed state as admission reads it: each key read from the store once per head height and
@@ -16,7 +15,8 @@ export class HeadReads {
   private readonly values = new Map<string, Uint8Array | undefined>();
   private readonly reader: StateReader = {
     get: (key) => {
-      const id = toHex(key);
+      // Any one-to-one text will do for a map key: latin1 is Node's cheapest (a char per byte).
+      const id = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
       if (this.values.has(id)) return this.values.get(id);
       const value = this.committed.get(key);
       if (this.values.size < this.maxKeys) this.values.set(id, value);

@@ -404,7 +404,6 @@ export class LedgerNode {
   private admit(bytes: Uint8Array, source: TxSource): Uint8Array {
     try {
       const hash = admitToMempool(this.admission, bytes, source);
-      this.updateMempoolMetrics();
       this.metrics.txsAdmitted.inc({ source: source.kind });
       this.engine?.onTxAdmitted(bytes, source.kind === "peer");
       return hash;
@@ -510,11 +509,10 @@ export class LedgerNode {
 
   /**
    * After one block, or a batch block sync committed together: figures and events per block;
-   * the pool's figures and the peers the chain permits are read once, from the final state,
+   * the peers the chain permits are read once, from the final state,
    * before any event of them.
    */
   private afterCommit(batch: readonly CommittedBlock[]): void {
-    this.updateMempoolMetrics();
     if (this.transport !== undefined && batch.some((committed) => changesPeers(committed.outcome.writes))) {
       this.transport.permit(chainPeerIds(this.chain, this.suite.hash));
     }
@@ -571,6 +569,8 @@ export class LedgerNode {
   /** Gauges read on demand, before every scrape or status. */
   private refreshFigures(): void {
     const { metrics } = this;
+    // The pool's gauges here, not at each admission (three gauge writes per transaction).
+    this.updateMempoolMetrics();
     metrics.sinceLastCommit.set((systemClock.now() - this.lastCommitAtMs) / 1000);
     const view = this.consensusView();
     metrics.consensusHeight.set(view.height);

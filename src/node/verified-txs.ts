@@ -15,7 +15,11 @@ export class VerifiedTxs implements KnownTxs {
   constructor(private readonly capacity = 200_000) {}
 
   add(hash: Uint8Array): void {
-    const key = toHex(hash);
+    this.addHex(toHex(hash));
+  }
+
+  /** add() for a hash already in hex (admission has it so). */
+  addHex(key: string): void {
     this.hashes.delete(key);
     this.hashes.add(key);
     if (this.hashes.size > this.capacity) {
@@ -25,6 +29,10 @@ export class VerifiedTxs implements KnownTxs {
   }
 
   readonly has = (hash: Uint8Array): boolean => this.hashes.has(toHex(hash));
+
+  hasHex(hashHex: string): boolean {
+    return this.hashes.has(hashHex);
+  }
 
   readonly valid = this.has;
 
