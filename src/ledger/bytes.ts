@@ -37,11 +37,19 @@ export function concatBytes(...parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-// Plain JS instead of Buffer: the SDK runs these in browsers too. Building from char codes
-// gives a flat string, which hashes fast as a Map key (concatenation would build a rope).
+// Node's Buffer where there is one: its native encoder beats the loop below, the more so the
+// longer the bytes, and like the loop gives a flat string, which hashes fast as a Map key. The
+// SDK runs these in browsers too, hence the loop.
+const NodeBuffer = (globalThis as { Buffer?: typeof Buffer }).Buffer;
 const HEX_CODES = new TextEncoder().encode("0123456789abcdef");
 
 export function toHex(b: Uint8Array): string {
+  if (NodeBuffer !== undefined) return NodeBuffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+  return portableHex(b);
+}
+
+/** toHex without Buffer (a browser): from char codes, not concatenation, which would build a rope. */
+export function portableHex(b: Uint8Array): string {
   const codes = new Array<number>(b.length * 2);
   for (let i = 0; i < b.length; i++) {
     codes[2 * i] = HEX_CODES[b[i]! >> 4]!;

@@ -4,19 +4,12 @@ import { isInvalidInput } from "../app/errors.js";
 import { authorizeTx, checkTxSignature, decodeTxEnvelope } from "../app/executor.js";
 import type { Suite } from "../crypto/suite.js";
 import type { LedgerError } from "../errors.js";
+import { toHex } from "../ledger/bytes.js";
 import { senderOf } from "../ledger/tx.js";
 import type { HeadReads } from "./admission-reads.js";
 import type { Chain } from "./chain.js";
 import { type Mempool, MempoolError, refusal } from "./mempool.js";
 import type { VerifyBudget } from "./verify-budget.js";
-
-/**
- * The same text as toHex, from Node's native encoder: a few hex strings per admission, four
- * admissions per committed transaction network-wide.
- */
-export function nativeHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
-}
 
 /** Who sent a transaction to this node: an API client's address, or a peer's id. */
 export type TxSource = { kind: "client"; address: string } | { kind: "peer"; id: string };
@@ -71,7 +64,7 @@ export function admitToMempool(deps: TxAdmissionDeps, bytes: Uint8Array, source:
     const key = senderOf(bytes);
     const poolMax = maxTxs ?? Number.POSITIVE_INFINITY;
     const localMax = maxLocal ?? Number.POSITIVE_INFINITY;
-    if (key !== undefined && mempool.refusesAtBound(nativeHex(addressOf(suite.hash, key)), poolMax, localMax))
+    if (key !== undefined && mempool.refusesAtBound(toHex(addressOf(suite.hash, key)), poolMax, localMax))
       throw mempool.full(poolMax, localMax);
   }
   const latest = chain.latestHeader();
@@ -81,10 +74,10 @@ export function admitToMempool(deps: TxAdmissionDeps, bytes: Uint8Array, source:
   const state = deps.headReads?.at(latest.height) ?? chain.state;
   // Who signed it, and may that role sign this operation? Checked again in execution.
   authorizeTx(state, env, admitted);
-  const hashHex = nativeHex(admitted.hash);
+  const hashHex = toHex(admitted.hash);
   const poolTx = {
     hashHex,
-    senderHex: nativeHex(admitted.sender),
+    senderHex: toHex(admitted.sender),
     nonce: admitted.tx.nonce,
     expiryHeight: admitted.tx.expiryHeight,
     bytes,
