@@ -51,7 +51,12 @@ export interface RestoredHead {
   readonly stateRoot: Uint8Array;
 }
 
-/** Some of a snapshot's state entries, with the tree nodes they complete (by hash). */
+/**
+ * Some of a snapshot's state entries and tree nodes (by hash), written in one transaction. A
+ * snapshot restore sends the nodes each part of the entries completes; the scaling bench's seed
+ * sends entries and nodes in separate batches, each in key order. The store writes what it is
+ * given: its caller answers for the root.
+ */
 export interface RestoreBatch {
   readonly writes: ReadonlyArray<{ readonly key: Uint8Array; readonly value: Uint8Array }>;
   readonly nodes: ReadonlyArray<readonly [Uint8Array, Uint8Array]>;
